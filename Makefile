@@ -1,0 +1,77 @@
+# gasang build. `make` builds build/gasang; `make test` installs what is
+# missing, builds, and runs every test; `make demo` boots the default guest.
+
+BUILD    ?= build
+CC       ?= gcc
+OPT      ?= -O2
+WARN     := -Wall -Wextra -Werror
+CFLAGS   := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -g -pthread -MMD -MP
+LIBS     := -lfdt -lm -lpthread
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRCS  := $(sort $(wildcard base/*.c hw/*.c accel/emu/*.c machine/*.c vm/*.c))
+CLI_SRCS  := $(sort $(wildcard cli/*.c))
+UNIT_SRCS := $(sort $(shell find tests -name '*-test.c' 2>/dev/null))
+
+LIB_OBJS      := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS      := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS_ASAN := $(LIB_SRCS:%.c=$(BUILD)/asan/obj/%.o)
+UNIT_BINS      := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
+UNIT_BINS_ASAN := $(UNIT_SRCS:tests/%.c=$(BUILD)/asan/tests/%)
+
+# Per-file extra flags: CFLAGS_<path/to/file.c> := ...
+CFLAGS_accel/emu/fpu.c := -frounding-math -ffp-contract=off -fno-math-errno
+
+.PHONY: all deps test unit guest-tests demo clean
+all: $(BUILD)/gasang
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(OPT) $(CFLAGS_$<) -c $< -o $@
+
+$(BUILD)/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SAN) $(CFLAGS_$<) -c $< -o $@
+
+$(BUILD)/libgasang.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/asan/libgasang.a: $(LIB_OBJS_ASAN)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/gasang: $(CLI_OBJS) $(BUILD)/libgasang.a
+	$(CC) $(CFLAGS) $(OPT) -o $@ $(CLI_OBJS) $(BUILD)/libgasang.a $(LIBS)
+
+# Unit tests: cmocka programs under tests/, mirroring the source tree.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libgasang.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libgasang.a $(LIBS) -lcmocka -lmpfr -lgmp
+
+$(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/%.o $(BUILD)/asan/libgasang.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $< $(BUILD)/asan/libgasang.a $(LIBS) -lcmocka -lmpfr -lgmp
+
+unit: $(UNIT_BINS) $(UNIT_BINS_ASAN)
+
+# Bare-metal RISC-V test programs (tests/guests/riscv), built with the
+# riscv64-unknown-elf cross compiler.
+guest-tests:
+	$(MAKE) -C tests/guests/riscv BUILD=$(abspath $(BUILD))/guest-tests/riscv
+
+deps:
+	@tools/deps
+
+test: deps all unit guest-tests
+	@tests/run $(BUILD)
+
+demo: deps all
+	guests/debian-riscv64/fetch $(BUILD)/guests/riscv64
+	$(BUILD)/gasang run --arch riscv64 --mem 512M \
+		--kernel $(BUILD)/guests/riscv64/vmlinux --initrd $(BUILD)/guests/riscv64/initrd.gz
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

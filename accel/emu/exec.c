@@ -1,0 +1,386 @@
+#include "accel/emu/exec.h"
+
+#include <string.h>
+
+#include "accel/emu/decode.h"
+#include "accel/emu/hart.h"
+#include "accel/emu/mmu.h"
+#include "accel/emu/sbi.h"
+#include "accel/emu/tcache.h"
+#include "base/compiler.h"
+#include "hw/vclock.h"
+
+/* instructions between two looks at the clock */
+#define TIMER_CHECK_INSNS 16384
+
+/* Between blocks: stop requests, timers, interrupts. True means leave hart_run. */
+static bool service(struct hart *h)
+{
+	int req;
+
+	h->exit_req = 0;
+	if (h->stop)
+		return true;
+	req = __atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST);
+	if (req) {
+		h->stop = (enum hart_stop)req;
+		return true;
+	}
+	if (h->budget <= 0) {
+		uint64_t now = vclock_now(h->clock);
+
+		h->budget = TIMER_CHECK_INSNS;
+		hw_timer_check(&h->mtimer, now);
+		hw_timer_check(&h->stimer, now);
+	}
+	hart_take_interrupt(h);
+	return false;
+}
+
+static bool mret(struct hart *h)
+{
+	enum priv np = (enum priv)((h->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
+
+	if (h->priv < PRV_M)
+		return hart_fault(h, EXC_ILLEGAL_INSN, 0);
+	h->mstatus &= ~(MSTATUS_MIE | MSTATUS_MPP);
+	if (h->mstatus & MSTATUS_MPIE)
+		h->mstatus |= MSTATUS_MIE;
+	h->mstatus |= MSTATUS_MPIE;
+	if (np != PRV_M)
+		h->mstatus &= ~MSTATUS_MPRV;
+	h->pc = h->mepc;
+	hart_set_priv(h, np);
+	return true;
+}
+
+static bool sret(struct hart *h)
+{
+	enum priv np = (h->mstatus & MSTATUS_SPP) ? PRV_S : PRV_U;
+
+	if (h->priv < PRV_S || (h->priv == PRV_S && (h->mstatus & MSTATUS_TSR)))
+		return hart_fault(h, EXC_ILLEGAL_INSN, 0);
+	h->mstatus &= ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV);
+	if (h->mstatus & MSTATUS_SPIE)
+		h->mstatus |= MSTATUS_SIE;
+	h->mstatus |= MSTATUS_SPIE;
+	h->pc = h->sepc;
+	hart_set_priv(h, np);
+	return true;
+}
+
+static bool privileged_fence_ok(const struct hart *h)
+{
+	return h->priv == PRV_M || (h->priv == PRV_S && !(h->mstatus & MSTATUS_TVM));
+}
+
+static bool wfi_ok(const struct hart *h)
+{
+	return h->priv == PRV_M || (h->priv == PRV_S && !(h->mstatus & MSTATUS_TW));
+}
+
+/* A 4-byte instruction across a page end: fetch its halves separately. */
+static struct block *fetch_straddling(struct hart *h, uint64_t pc, void *buf, size_t size)
+{
+	uint16_t lo, hi = 0;
+
+	if (!mmu_fetch16(h, pc, &lo))
+		return NULL;
+	if (insn_length(lo) == 4 && !mmu_fetch16(h, pc + 2, &hi))
+		return NULL;
+	return tcache_single(h->tc, (uint32_t)lo | ((uint32_t)hi << 16), buf, size);
+}
+
+#define LOAD_AS(type, host) ({ type v_; memcpy(&v_, (const void *)(host), sizeof(v_)); v_; })
+#define STORE_AS(type, host, val) do { type v_ = (type)(val); memcpy((void *)(host), &v_, sizeof(v_)); } while (0)
+
+static enum hart_stop run(struct hart *h, const void *const **labels_out)
+{
+	static const void *const labels[OP_COUNT] = {
+#define OP_LABEL(name) [OP_##name] = &&L_##name,
+		OPS(OP_LABEL)
+#undef OP_LABEL
+	};
+	uint64_t *const x = h ? h->x : NULL;
+	const struct dinsn *d;
+	struct block *b;
+	uint64_t pc;
+	_Alignas(16) uint8_t single[sizeof(struct block) + 2 * sizeof(struct dinsn)];
+
+	if (labels_out) {
+		*labels_out = labels;
+		return HART_RUNNING;
+	}
+
+#define NEXT() do { d++; goto *d->handler; } while (0)
+#define PC() (pc + d->off)
+#define RETIRE(n) do { unsigned n_ = (n); h->instret += n_; h->budget -= n_; } while (0)
+#define JUMP(target) do { h->pc = (target); RETIRE((unsigned)(d - b->ins) + 1); goto dispatch; } while (0)
+#define EXCEPTION() do { \
+		h->pc = PC(); RETIRE((unsigned)(d - b->ins)); \
+		hart_exception(h, h->exc_cause, h->exc_tval); goto dispatch; } while (0)
+#define RAISE(cause, tval) do { hart_fault(h, (cause), (tval)); EXCEPTION(); } while (0)
+#define RD x[d->rd]
+#define RS1 x[d->rs1]
+#define RS2 x[d->rs2]
+#define IMM ((int64_t)d->imm)
+#define ALU(name, expr) L_##name: RD = (expr); NEXT();
+#define BRANCH(name, cond) L_##name: if (cond) JUMP(PC() + IMM); JUMP(PC() + d->len);
+#define LOAD(name, type, size) L_##name: {                                          \
+		uint64_t va = RS1 + IMM;                                              \
+		const struct tlb_entry *e = &h->dtlb[(va >> PAGE_SHIFT) & (TLB_ENTRIES - 1)]; \
+		uint64_t v_;                                                          \
+		if (likely(e->tag_r == (va & PAGE_MASK) &&                            \
+			   (va & ~PAGE_MASK) <= PAGE_SIZE - (size))) {                \
+			RD = (uint64_t)LOAD_AS(type, va + e->addend);                 \
+			NEXT();                                                       \
+		}                                                                     \
+		if (!mmu_load(h, va, (size), &v_))                                    \
+			EXCEPTION();                                                  \
+		RD = (uint64_t)(type)v_;                                              \
+		NEXT();                                                               \
+	}
+#define STORE(name, type, size) L_##name: {                                         \
+		uint64_t va = RS1 + IMM;                                              \
+		const struct tlb_entry *e = &h->dtlb[(va >> PAGE_SHIFT) & (TLB_ENTRIES - 1)]; \
+		if (likely(e->tag_w == (va & PAGE_MASK) &&                            \
+			   (va & ~PAGE_MASK) <= PAGE_SIZE - (size))) {                \
+			STORE_AS(type, va + e->addend, RS2);                          \
+			NEXT();                                                       \
+		}                                                                     \
+		if (!mmu_store(h, va, (size), RS2))                                   \
+			EXCEPTION();                                                  \
+		NEXT();                                                               \
+	}
+
+dispatch:
+	if (unlikely(h->exit_req | (h->budget <= 0))) {
+		if (service(h))
+			return h->stop;
+	}
+	pc = h->pc;
+	{
+		const struct tlb_entry *e = &h->itlb[(pc >> PAGE_SHIFT) & (TLB_ENTRIES - 1)];
+		uintptr_t host;
+
+		if (likely(e->tag_x == (pc & PAGE_MASK))) {
+			host = pc + e->addend;
+		} else if (!mmu_fetch(h, pc, &host)) {
+			hart_exception(h, h->exc_cause, h->exc_tval);
+			goto dispatch;
+		}
+		b = h->jcache[jcache_index(host)];
+		if (unlikely(!b || b->host_pc != host)) {
+			b = tcache_get(h, host);
+			if (!b) {
+				b = fetch_straddling(h, pc, single, sizeof(single));
+				if (!b) {
+					hart_exception(h, h->exc_cause, h->exc_tval);
+					goto dispatch;
+				}
+			}
+		}
+	}
+	d = b->ins;
+	goto *d->handler;
+
+L_END:
+	h->pc = PC();
+	RETIRE(b->ninsns);
+	goto dispatch;
+L_ILLEGAL:
+	RAISE(EXC_ILLEGAL_INSN, (uint64_t)(uint32_t)d->imm & (d->len == 2 ? 0xffff : 0xffffffff));
+L_NOP:
+L_FENCE:
+	NEXT();
+
+	ALU(LUI, (uint64_t)IMM)
+	ALU(AUIPC, PC() + (uint64_t)IMM)
+L_JAL:
+	RD = PC() + d->len;
+	JUMP(PC() + IMM);
+L_JALR: {
+	uint64_t t = (RS1 + IMM) & ~1ull;
+
+	RD = PC() + d->len;
+	JUMP(t);
+}
+	BRANCH(BEQ, RS1 == RS2)
+	BRANCH(BNE, RS1 != RS2)
+	BRANCH(BLT, (int64_t)RS1 < (int64_t)RS2)
+	BRANCH(BGE, (int64_t)RS1 >= (int64_t)RS2)
+	BRANCH(BLTU, RS1 < RS2)
+	BRANCH(BGEU, RS1 >= RS2)
+
+	LOAD(LB, int8_t, 1)
+	LOAD(LH, int16_t, 2)
+	LOAD(LW, int32_t, 4)
+	LOAD(LD, uint64_t, 8)
+	LOAD(LBU, uint8_t, 1)
+	LOAD(LHU, uint16_t, 2)
+	LOAD(LWU, uint32_t, 4)
+	STORE(SB, uint8_t, 1)
+	STORE(SH, uint16_t, 2)
+	STORE(SW, uint32_t, 4)
+	STORE(SD, uint64_t, 8)
+
+	ALU(ADDI, RS1 + (uint64_t)IMM)
+	ALU(SLTI, (int64_t)RS1 < IMM)
+	ALU(SLTIU, RS1 < (uint64_t)IMM)
+	ALU(XORI, RS1 ^ (uint64_t)IMM)
+	ALU(ORI, RS1 | (uint64_t)IMM)
+	ALU(ANDI, RS1 & (uint64_t)IMM)
+	ALU(SLLI, RS1 << d->imm)
+	ALU(SRLI, RS1 >> d->imm)
+	ALU(SRAI, (uint64_t)((int64_t)RS1 >> d->imm))
+	ALU(ADD, RS1 + RS2)
+	ALU(SUB, RS1 - RS2)
+	ALU(SLL, RS1 << (RS2 & 63))
+	ALU(SLT, (int64_t)RS1 < (int64_t)RS2)
+	ALU(SLTU, RS1 < RS2)
+	ALU(XOR, RS1 ^ RS2)
+	ALU(SRL, RS1 >> (RS2 & 63))
+	ALU(SRA, (uint64_t)((int64_t)RS1 >> (RS2 & 63)))
+	ALU(OR, RS1 | RS2)
+	ALU(AND, RS1 & RS2)
+	ALU(ADDIW, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 + (uint64_t)IMM))
+	ALU(SLLIW, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 << d->imm))
+	ALU(SRLIW, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 >> d->imm))
+	ALU(SRAIW, (uint64_t)(int64_t)((int32_t)(uint32_t)RS1 >> d->imm))
+	ALU(ADDW, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 + RS2))
+	ALU(SUBW, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 - RS2))
+	ALU(SLLW, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 << (RS2 & 31)))
+	ALU(SRLW, (uint64_t)(int64_t)(int32_t)((uint32_t)RS1 >> (RS2 & 31)))
+	ALU(SRAW, (uint64_t)(int64_t)((int32_t)(uint32_t)RS1 >> (RS2 & 31)))
+
+	ALU(MUL, RS1 * RS2)
+	ALU(MULH, (uint64_t)(((__int128)(int64_t)RS1 * (__int128)(int64_t)RS2) >> 64))
+	ALU(MULHSU, (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64))
+	ALU(MULHU, (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64))
+L_DIV: {
+	int64_t a = (int64_t)RS1, c = (int64_t)RS2;
+
+	RD = c == 0 ? UINT64_MAX : (a == INT64_MIN && c == -1) ? (uint64_t)a : (uint64_t)(a / c);
+	NEXT();
+}
+	ALU(DIVU, RS2 == 0 ? UINT64_MAX : RS1 / RS2)
+L_REM: {
+	int64_t a = (int64_t)RS1, c = (int64_t)RS2;
+
+	RD = c == 0 ? (uint64_t)a : (a == INT64_MIN && c == -1) ? 0 : (uint64_t)(a % c);
+	NEXT();
+}
+	ALU(REMU, RS2 == 0 ? RS1 : RS1 % RS2)
+	ALU(MULW, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 * RS2))
+L_DIVW: {
+	int32_t a = (int32_t)RS1, c = (int32_t)RS2;
+
+	RD = (uint64_t)(int64_t)(c == 0 ? -1 : (a == INT32_MIN && c == -1) ? a : a / c);
+	NEXT();
+}
+L_DIVUW: {
+	uint32_t a = (uint32_t)RS1, c = (uint32_t)RS2;
+
+	RD = (uint64_t)(int64_t)(int32_t)(c == 0 ? UINT32_MAX : a / c);
+	NEXT();
+}
+L_REMW: {
+	int32_t a = (int32_t)RS1, c = (int32_t)RS2;
+
+	RD = (uint64_t)(int64_t)(c == 0 ? a : (a == INT32_MIN && c == -1) ? 0 : a % c);
+	NEXT();
+}
+L_REMUW: {
+	uint32_t a = (uint32_t)RS1, c = (uint32_t)RS2;
+
+	RD = (uint64_t)(int64_t)(int32_t)(c == 0 ? a : a % c);
+	NEXT();
+}
+
+L_FENCE_I:
+	/* stores to code pages already dropped their translations */
+	JUMP(PC() + d->len);
+L_SFENCE_VMA:
+	if (!privileged_fence_ok(h))
+		RAISE(EXC_ILLEGAL_INSN, 0);
+	mmu_flush(h);
+	JUMP(PC() + d->len);
+L_ECALL:
+	if (h->sbi && h->priv == PRV_S) {
+		sbi_call(h);
+		JUMP(PC() + d->len);
+	}
+	RAISE(EXC_ECALL_U + h->priv, 0);
+L_EBREAK:
+	RAISE(EXC_BREAKPOINT, PC());
+L_MRET:
+	if (!mret(h))
+		EXCEPTION();
+	RETIRE((unsigned)(d - b->ins) + 1);
+	goto dispatch;
+L_SRET:
+	if (!sret(h))
+		EXCEPTION();
+	RETIRE((unsigned)(d - b->ins) + 1);
+	goto dispatch;
+L_WFI:
+	if (!wfi_ok(h))
+		RAISE(EXC_ILLEGAL_INSN, 0);
+	h->pc = PC() + d->len;
+	RETIRE((unsigned)(d - b->ins) + 1);
+	hart_wfi(h);
+	goto dispatch;
+
+L_CSRRW: L_CSRRS: L_CSRRC: L_CSRRWI: L_CSRRSI: L_CSRRCI:
+	/* counters read by the instruction must include what ran before it */
+	RETIRE((unsigned)(d - b->ins));
+	if (!exec_csr(h, d)) {
+		h->pc = PC();
+		hart_exception(h, h->exc_cause, h->exc_tval);
+		goto dispatch;
+	}
+	RETIRE(1);
+	h->pc = PC() + d->len;
+	h->exit_req = 1;
+	goto dispatch;
+
+L_LR_W: L_SC_W: L_AMOSWAP_W: L_AMOADD_W: L_AMOXOR_W: L_AMOAND_W:
+L_AMOOR_W: L_AMOMIN_W: L_AMOMAX_W: L_AMOMINU_W: L_AMOMAXU_W:
+L_LR_D: L_SC_D: L_AMOSWAP_D: L_AMOADD_D: L_AMOXOR_D: L_AMOAND_D:
+L_AMOOR_D: L_AMOMIN_D: L_AMOMAX_D: L_AMOMINU_D: L_AMOMAXU_D:
+	if (!exec_amo(h, d))
+		EXCEPTION();
+	NEXT();
+
+L_FLW: L_FSW: L_FLD: L_FSD:
+L_FMADD_S: L_FMSUB_S: L_FNMSUB_S: L_FNMADD_S:
+L_FADD_S: L_FSUB_S: L_FMUL_S: L_FDIV_S: L_FSQRT_S:
+L_FSGNJ_S: L_FSGNJN_S: L_FSGNJX_S: L_FMIN_S: L_FMAX_S:
+L_FCVT_W_S: L_FCVT_WU_S: L_FCVT_L_S: L_FCVT_LU_S:
+L_FMV_X_W: L_FEQ_S: L_FLT_S: L_FLE_S: L_FCLASS_S:
+L_FCVT_S_W: L_FCVT_S_WU: L_FCVT_S_L: L_FCVT_S_LU: L_FMV_W_X:
+L_FMADD_D: L_FMSUB_D: L_FNMSUB_D: L_FNMADD_D:
+L_FADD_D: L_FSUB_D: L_FMUL_D: L_FDIV_D: L_FSQRT_D:
+L_FSGNJ_D: L_FSGNJN_D: L_FSGNJX_D: L_FMIN_D: L_FMAX_D:
+L_FCVT_S_D: L_FCVT_D_S:
+L_FCVT_W_D: L_FCVT_WU_D: L_FCVT_L_D: L_FCVT_LU_D:
+L_FMV_X_D: L_FEQ_D: L_FLT_D: L_FLE_D: L_FCLASS_D:
+L_FCVT_D_W: L_FCVT_D_WU: L_FCVT_D_L: L_FCVT_D_LU: L_FMV_D_X:
+	if (!exec_fp(h, d))
+		EXCEPTION();
+	NEXT();
+}
+
+const void *const *exec_labels(void)
+{
+	const void *const *labels;
+
+	run(NULL, &labels);
+	return labels;
+}
+
+enum hart_stop hart_run(struct hart *h)
+{
+	h->exit_req = 1;
+	return run(h, NULL);
+}

@@ -1,0 +1,315 @@
+#include "accel/emu/hart.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accel/emu/exec.h"
+#include "accel/emu/mmu.h"
+#include "accel/emu/tcache.h"
+#include "base/error.h"
+#include "hw/guest-mem.h"
+#include "hw/vclock.h"
+
+static void hart_kick(struct hart *h)
+{
+	h->exit_req = 1;
+	if (__atomic_load_n(&h->sleeping, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_lock(&h->lock);
+		pthread_cond_signal(&h->wake);
+		pthread_mutex_unlock(&h->lock);
+	}
+}
+
+static void timer_rearm(void *owner)
+{
+	hart_kick(owner);
+}
+
+void hart_irq_set(void *opaque, unsigned bit, bool level)
+{
+	struct hart *h = opaque;
+	uint64_t mask = 1ull << bit;
+
+	if (level)
+		__atomic_or_fetch(&h->mip_hw, mask, __ATOMIC_SEQ_CST);
+	else
+		__atomic_and_fetch(&h->mip_hw, ~mask, __ATOMIC_SEQ_CST);
+	hart_kick(h);
+}
+
+uint64_t hart_mip(const struct hart *h)
+{
+	return __atomic_load_n(&h->mip_hw, __ATOMIC_SEQ_CST) |
+	       __atomic_load_n(&h->mip_sw, __ATOMIC_SEQ_CST);
+}
+
+uint64_t hart_time(const struct hart *h)
+{
+	return vclock_now(h->clock);
+}
+
+static void timer_init(struct hart *h, struct hw_timer *t, unsigned bit)
+{
+	t->deadline = TIMER_OFF;
+	t->line = (struct irq_line){ hart_irq_set, h, bit };
+	t->rearm = timer_rearm;
+	t->owner = h;
+}
+
+int hart_init(struct hart *h, uint64_t hartid, struct guest_mem *mem, struct bus *bus,
+	      struct vclock *clock, const struct hart_env *env)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	h->hartid = hartid;
+	h->mem = mem;
+	h->bus = bus;
+	h->clock = clock;
+	if (env)
+		h->env = *env;
+	h->tc = calloc(1, sizeof(*h->tc));
+	if (!h->tc)
+		return error_set(-ENOMEM, "out of memory");
+	err = tcache_init(h->tc, mem->host, mem->size, exec_labels());
+	if (err < 0) {
+		free(h->tc);
+		h->tc = NULL;
+		return err;
+	}
+	h->jcache = h->tc->jcache;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	timer_init(h, &h->mtimer, IRQ_M_TIMER);
+	timer_init(h, &h->stimer, IRQ_S_TIMER);
+	hart_reset(h);
+	return 0;
+}
+
+void hart_destroy(struct hart *h)
+{
+	if (h->tc) {
+		tcache_destroy(h->tc);
+		free(h->tc);
+		h->tc = NULL;
+	}
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->wake);
+}
+
+void hart_reset(struct hart *h)
+{
+	memset(h->x, 0, sizeof(h->x));
+	memset(h->f, 0, sizeof(h->f));
+	h->fflags = h->frm = 0;
+	h->pc = 0;
+	h->priv = PRV_M;
+	h->instret = 0;
+	h->cycle_offset = 0;
+	h->mstatus = 0;
+	h->medeleg = h->mideleg = h->mie = 0;
+	__atomic_store_n(&h->mip_sw, 0, __ATOMIC_SEQ_CST);
+	h->mtvec = h->mscratch = h->mepc = h->mcause = h->mtval = 0;
+	h->mcounteren = h->menvcfg = h->mcountinhibit = 0;
+	h->stvec = h->sscratch = h->sepc = h->scause = h->stval = 0;
+	h->scounteren = h->senvcfg = h->satp = 0;
+	h->resv_valid = false;
+	h->stop = HART_RUNNING;
+	h->stop_req = 0;
+	h->exit_req = 1;
+	h->budget = 0;
+	h->mtimer.deadline = TIMER_OFF;
+	h->stimer.deadline = TIMER_OFF;
+	__atomic_and_fetch(&h->mip_hw, ~(MIP_MTIP | MIP_STIP), __ATOMIC_SEQ_CST);
+	memset(h->tlb, 0xff, sizeof(h->tlb));
+	tcache_flush(h->tc);
+	hart_update_regime(h);
+}
+
+static enum tlb_regime regime_of(enum priv p, bool sum)
+{
+	switch (p) {
+	case PRV_M: return TLB_M;
+	case PRV_S: return sum ? TLB_S_SUM : TLB_S;
+	default: return TLB_U;
+	}
+}
+
+void hart_update_regime(struct hart *h)
+{
+	enum priv dp = h->priv;
+
+	if (dp == PRV_M && (h->mstatus & MSTATUS_MPRV))
+		dp = (enum priv)((h->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
+	h->dpriv = dp;
+	h->dtlb = h->tlb[regime_of(dp, h->mstatus & MSTATUS_SUM)];
+	h->itlb = h->tlb[regime_of(h->priv, false)];
+}
+
+void hart_set_priv(struct hart *h, enum priv p)
+{
+	h->priv = p;
+	hart_update_regime(h);
+	h->exit_req = 1;	/* interrupt enables depend on the privilege */
+}
+
+void hart_watch(struct hart *h, uint64_t gpa, uint64_t len)
+{
+	h->watch_lo = gpa;
+	h->watch_hi = gpa + len;
+	memset(h->tlb, 0xff, sizeof(h->tlb));
+}
+
+void hart_fatal(struct hart *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(h->fatal_msg, sizeof(h->fatal_msg), fmt, ap);
+	va_end(ap);
+	h->stop = HART_STOP_FATAL;
+	h->exit_req = 1;
+}
+
+void hart_request_stop(struct hart *h, enum hart_stop why)
+{
+	__atomic_store_n(&h->stop_req, (int)why, __ATOMIC_SEQ_CST);
+	hart_kick(h);
+}
+
+/* Enter the trap handler of M or S for cause (with CAUSE_INTERRUPT for interrupts). */
+static void trap_enter(struct hart *h, uint64_t cause, uint64_t tval)
+{
+	bool irq = cause & CAUSE_INTERRUPT;
+	unsigned code = cause & 63;
+	uint64_t deleg = irq ? h->mideleg : h->medeleg;
+	uint64_t tvec;
+
+	h->resv_valid = false;
+	if (h->priv <= PRV_S && ((deleg >> code) & 1)) {
+		h->sepc = h->pc;
+		h->scause = cause;
+		h->stval = tval;
+		h->mstatus &= ~(MSTATUS_SPIE | MSTATUS_SPP);
+		if (h->mstatus & MSTATUS_SIE)
+			h->mstatus |= MSTATUS_SPIE;
+		if (h->priv == PRV_S)
+			h->mstatus |= MSTATUS_SPP;
+		h->mstatus &= ~MSTATUS_SIE;
+		tvec = h->stvec;
+		hart_set_priv(h, PRV_S);
+	} else {
+		h->mepc = h->pc;
+		h->mcause = cause;
+		h->mtval = tval;
+		h->mstatus &= ~(MSTATUS_MPIE | MSTATUS_MPP);
+		if (h->mstatus & MSTATUS_MIE)
+			h->mstatus |= MSTATUS_MPIE;
+		h->mstatus |= (uint64_t)h->priv << MSTATUS_MPP_SHIFT;
+		h->mstatus &= ~MSTATUS_MIE;
+		tvec = h->mtvec;
+		hart_set_priv(h, PRV_M);
+	}
+	h->pc = tvec & ~3ull;
+	if (irq && (tvec & 1))
+		h->pc += 4ull * code;
+}
+
+void hart_exception(struct hart *h, uint64_t cause, uint64_t tval)
+{
+	/* with gasang's SBI there is no M-mode software: M-level traps are ours */
+	if (h->sbi && !(h->priv <= PRV_S && ((h->medeleg >> cause) & 1))) {
+		hart_fatal(h, "guest trap to machine mode (cause %llu, pc %#llx, tval %#llx) "
+			   "with no firmware to handle it",
+			   (unsigned long long)cause, (unsigned long long)h->pc,
+			   (unsigned long long)tval);
+		return;
+	}
+	trap_enter(h, cause, tval);
+}
+
+/* Highest-priority interrupt in bits: MEI, MSI, MTI, SEI, SSI, STI. */
+static int pick_interrupt(uint64_t bits)
+{
+	static const uint8_t order[] = { IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER,
+					 IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER };
+	unsigned i;
+
+	for (i = 0; i < sizeof(order); i++)
+		if (bits & (1ull << order[i]))
+			return order[i];
+	return -1;
+}
+
+bool hart_take_interrupt(struct hart *h)
+{
+	uint64_t pending = hart_mip(h) & h->mie, m, s;
+	bool m_on, s_on;
+	int irq;
+
+	if (!pending)
+		return false;
+	m = pending & ~h->mideleg;
+	s = pending & h->mideleg;
+	m_on = h->priv < PRV_M || (h->mstatus & MSTATUS_MIE);
+	s_on = h->priv < PRV_S || (h->priv == PRV_S && (h->mstatus & MSTATUS_SIE));
+	irq = m_on ? pick_interrupt(m) : -1;
+	if (irq < 0 && s_on)
+		irq = pick_interrupt(s);
+	if (irq < 0)
+		return false;
+	trap_enter(h, CAUSE_INTERRUPT | (uint64_t)irq, 0);
+	return true;
+}
+
+static uint64_t next_deadline(struct hart *h, uint64_t now)
+{
+	uint64_t a = hw_timer_check(&h->mtimer, now);
+	uint64_t b = hw_timer_check(&h->stimer, now);
+
+	return a < b ? a : b;
+}
+
+static bool wfi_done(struct hart *h)
+{
+	return (hart_mip(h) & h->mie) || __atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * WFI: sleep until an interrupt is pending in mie or a stop is requested.
+ * Timers are evaluated without the lock held (raising a line kicks the hart,
+ * which takes the lock when it sees 'sleeping').
+ */
+void hart_wfi(struct hart *h)
+{
+	struct timespec ts;
+	uint64_t deadline, ns;
+
+	for (;;) {
+		deadline = next_deadline(h, vclock_now(h->clock));
+		if (wfi_done(h))
+			break;
+		pthread_mutex_lock(&h->lock);
+		__atomic_store_n(&h->sleeping, 1, __ATOMIC_SEQ_CST);
+		if (!wfi_done(h)) {
+			if (deadline == TIMER_OFF) {
+				pthread_cond_wait(&h->wake, &h->lock);
+			} else {
+				ns = vclock_ticks_to_host_ns(h->clock, deadline);
+				ts.tv_sec = (time_t)(ns / 1000000000ull);
+				ts.tv_nsec = (long)(ns % 1000000000ull);
+				pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+			}
+		}
+		__atomic_store_n(&h->sleeping, 0, __ATOMIC_SEQ_CST);
+		pthread_mutex_unlock(&h->lock);
+	}
+	h->exit_req = 1;
+}

@@ -1,0 +1,346 @@
+#include "accel/emu/mmu.h"
+
+#include <string.h>
+
+#include "accel/emu/hart.h"
+#include "accel/emu/tcache.h"
+#include "base/compiler.h"
+#include "hw/bus.h"
+#include "hw/guest-mem.h"
+
+#define PERM_R 1u
+#define PERM_W 2u
+#define PERM_X 4u
+
+#define SV_LEVEL_BITS 9
+#define PTE_SIZE 8
+
+struct walk {
+	uint64_t pa;
+	unsigned perms;		/* what the TLB may grant for this page */
+};
+
+static const uint8_t fault_cause[3] = {
+	[ACCESS_READ] = EXC_LOAD_PAGE_FAULT,
+	[ACCESS_WRITE] = EXC_STORE_PAGE_FAULT,
+	[ACCESS_EXEC] = EXC_INSN_PAGE_FAULT,
+};
+
+static const uint8_t access_cause[3] = {
+	[ACCESS_READ] = EXC_LOAD_ACCESS,
+	[ACCESS_WRITE] = EXC_STORE_ACCESS,
+	[ACCESS_EXEC] = EXC_INSN_ACCESS,
+};
+
+static unsigned satp_levels(uint64_t satp)
+{
+	switch (satp >> SATP_MODE_SHIFT) {
+	case SATP_MODE_SV39: return 3;
+	case SATP_MODE_SV48: return 4;
+	default: return 0;
+	}
+}
+
+/* Permissions a leaf grants at this privilege, honouring U, SUM and MXR. */
+static unsigned leaf_perms(const struct hart *h, uint64_t pte, int priv)
+{
+	unsigned p = 0;
+
+	if (pte & PTE_U) {
+		if (priv == PRV_S) {
+			if (!(h->mstatus & MSTATUS_SUM))
+				return 0;
+			pte &= ~PTE_X;	/* S never executes user pages */
+		}
+	} else if (priv == PRV_U) {
+		return 0;
+	}
+	if ((pte & PTE_R) || ((h->mstatus & MSTATUS_MXR) && (pte & PTE_X)))
+		p |= PERM_R;
+	if (pte & PTE_W)
+		p |= PERM_W;
+	if (pte & PTE_X)
+		p |= PERM_X;
+	return p;
+}
+
+static unsigned access_perm(enum mmu_access acc)
+{
+	return acc == ACCESS_READ ? PERM_R : acc == ACCESS_WRITE ? PERM_W : PERM_X;
+}
+
+/* Code-page check for stores the hart makes into RAM outside the fast path. */
+static void note_ram_store(struct hart *h, uintptr_t host, unsigned size)
+{
+	if (tcache_is_code_page(h->tc, host))
+		tcache_invalidate_page(h->tc, host);
+	if (((host + size - 1) ^ host) & PAGE_MASK) {
+		if (tcache_is_code_page(h->tc, host + size - 1))
+			tcache_invalidate_page(h->tc, host + size - 1);
+	}
+}
+
+static int page_walk(struct hart *h, uint64_t va, enum mmu_access acc, int priv,
+		     unsigned levels, struct walk *w)
+{
+	unsigned va_bits = PAGE_SHIFT + levels * SV_LEVEL_BITS, level;
+	uint64_t table = (h->satp & SATP_PPN_MASK) << PAGE_SHIFT, pte, want;
+	uint64_t *ptep;
+	int64_t sva = (int64_t)va;
+
+	/* the address must be sign-extended from its top translated bit */
+	if ((sva << (64 - va_bits)) >> (64 - va_bits) != sva)
+		return fault_cause[acc];
+retry:
+	for (level = levels; level-- > 0;) {
+		unsigned idx = (va >> (PAGE_SHIFT + level * SV_LEVEL_BITS)) &
+			       ((1u << SV_LEVEL_BITS) - 1);
+
+		ptep = guest_ram_ptr(h->mem, table + idx * PTE_SIZE, PTE_SIZE);
+		if (!ptep)
+			return access_cause[acc];
+		pte = __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
+		if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) ||
+		    (pte & PTE_RESERVED_MASK))
+			return fault_cause[acc];
+		if (pte & (PTE_R | PTE_X))
+			goto leaf;
+		table = ((pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << PAGE_SHIFT;
+	}
+	return fault_cause[acc];
+
+leaf:
+	w->perms = leaf_perms(h, pte, priv);
+	if (!(w->perms & access_perm(acc)))
+		return fault_cause[acc];
+	{
+		uint64_t ppn = (pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK;
+		uint64_t span = (1ull << (level * SV_LEVEL_BITS)) - 1;	/* pages in a superpage - 1 */
+
+		if (ppn & span)
+			return fault_cause[acc];	/* misaligned superpage */
+		w->pa = ((ppn | ((va >> PAGE_SHIFT) & span)) << PAGE_SHIFT) | (va & ~PAGE_MASK);
+	}
+	want = PTE_A | (acc == ACCESS_WRITE ? PTE_D : 0);
+	if ((pte & want) != want) {
+		uint64_t npte = pte | want;
+
+		if (!__atomic_compare_exchange_n(ptep, &pte, npte, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE)) {
+			table = (h->satp & SATP_PPN_MASK) << PAGE_SHIFT;
+			goto retry;
+		}
+		note_ram_store(h, (uintptr_t)ptep, PTE_SIZE);
+		pte = npte;
+	}
+	if (!(pte & PTE_D))
+		w->perms &= ~PERM_W;	/* the first write must come back to set D */
+	return 0;
+}
+
+int mmu_translate(struct hart *h, uint64_t va, enum mmu_access acc, int priv, uint64_t *pa)
+{
+	struct walk w;
+	unsigned levels = priv == PRV_M ? 0 : satp_levels(h->satp);
+	int cause;
+
+	if (!levels) {
+		*pa = va;
+		return 0;
+	}
+	cause = page_walk(h, va, acc, priv, levels, &w);
+	if (!cause)
+		*pa = w.pa;
+	return cause;
+}
+
+static bool watched(const struct hart *h, uint64_t pa_page)
+{
+	return h->watch_lo < h->watch_hi && pa_page < h->watch_hi && pa_page + PAGE_SIZE > h->watch_lo;
+}
+
+/* Translate and refill the TLB of tlb for this page when it is RAM. */
+static int translate_fill(struct hart *h, struct tlb_entry *tlb, uint64_t va,
+			  enum mmu_access acc, int priv, uint64_t *pa, uintptr_t *host)
+{
+	unsigned levels = priv == PRV_M ? 0 : satp_levels(h->satp);
+	struct walk w = { .pa = va, .perms = PERM_R | PERM_W | PERM_X };
+	struct tlb_entry *e;
+	uint64_t vpage;
+	uint8_t *p;
+	int cause;
+
+	if (levels) {
+		cause = page_walk(h, va, acc, priv, levels, &w);
+		if (cause)
+			return cause;
+	}
+	*pa = w.pa;
+	p = guest_ram_ptr(h->mem, w.pa & PAGE_MASK, PAGE_SIZE);
+	*host = p ? (uintptr_t)p + (w.pa & ~PAGE_MASK) : 0;
+	if (!p)
+		return 0;
+	if (tcache_is_code_page(h->tc, (uintptr_t)p) || watched(h, w.pa & PAGE_MASK))
+		w.perms &= ~PERM_W;
+	vpage = va & PAGE_MASK;
+	e = &tlb[(va >> PAGE_SHIFT) & (TLB_ENTRIES - 1)];
+	e->tag_r = (w.perms & PERM_R) ? vpage : TLB_INVALID;
+	e->tag_w = (w.perms & PERM_W) ? vpage : TLB_INVALID;
+	e->tag_x = (w.perms & PERM_X) ? vpage : TLB_INVALID;
+	e->addend = (uintptr_t)p - vpage;
+	return 0;
+}
+
+static bool crosses_page(uint64_t va, unsigned size)
+{
+	return (va & ~PAGE_MASK) + size > PAGE_SIZE;
+}
+
+static bool load_split(struct hart *h, uint64_t va, unsigned size, uint64_t *val)
+{
+	uint64_t v = 0, b;
+	unsigned i;
+
+	for (i = 0; i < size; i++) {
+		if (!mmu_load(h, va + i, 1, &b))
+			return false;
+		v |= b << (8 * i);
+	}
+	*val = v;
+	return true;
+}
+
+bool mmu_load(struct hart *h, uint64_t va, unsigned size, uint64_t *val)
+{
+	uint64_t pa, v = 0;
+	uintptr_t host;
+	int cause;
+
+	if (unlikely(crosses_page(va, size)))
+		return load_split(h, va, size, val);
+	cause = translate_fill(h, h->dtlb, va, ACCESS_READ, h->dpriv, &pa, &host);
+	if (cause)
+		return hart_fault(h, cause, va);
+	if (host) {
+		memcpy(&v, (void *)host, size);
+		*val = v;
+		return true;
+	}
+	if (pa & (size - 1))
+		return hart_fault(h, EXC_LOAD_MISALIGNED, va);
+	if (!bus_read(h->bus, pa, size, val))
+		return hart_fault(h, EXC_LOAD_ACCESS, va);
+	return true;
+}
+
+static bool store_one(struct hart *h, uint64_t va, unsigned size, uint64_t val)
+{
+	uint64_t pa;
+	uintptr_t host;
+	int cause;
+
+	cause = translate_fill(h, h->dtlb, va, ACCESS_WRITE, h->dpriv, &pa, &host);
+	if (cause)
+		return hart_fault(h, cause, va);
+	if (host) {
+		note_ram_store(h, host, size);
+		memcpy((void *)host, &val, size);
+		if (unlikely(h->watch_lo < h->watch_hi && pa < h->watch_hi &&
+			     pa + size > h->watch_lo) && h->env.watch_store)
+			h->env.watch_store(h->env.opaque, h, pa);
+		return true;
+	}
+	if (pa & (size - 1))
+		return hart_fault(h, EXC_STORE_MISALIGNED, va);
+	if (!bus_write(h->bus, pa, size, val))
+		return hart_fault(h, EXC_STORE_ACCESS, va);
+	return true;
+}
+
+bool mmu_store(struct hart *h, uint64_t va, unsigned size, uint64_t val)
+{
+	uint64_t pa, last = va + size - 1;
+	unsigned i;
+	int cause;
+
+	if (likely(!crosses_page(va, size)))
+		return store_one(h, va, size, val);
+	/* check both pages before writing anything; report the first bad byte */
+	cause = mmu_translate(h, va, ACCESS_WRITE, h->dpriv, &pa);
+	if (cause)
+		return hart_fault(h, cause, va);
+	cause = mmu_translate(h, last, ACCESS_WRITE, h->dpriv, &pa);
+	if (cause)
+		return hart_fault(h, cause, last & PAGE_MASK);
+	for (i = 0; i < size; i++)
+		if (!store_one(h, va + i, 1, (val >> (8 * i)) & 0xff))
+			return false;
+	return true;
+}
+
+bool mmu_fetch(struct hart *h, uint64_t va, uintptr_t *host)
+{
+	uint64_t pa;
+	int cause;
+
+	cause = translate_fill(h, h->itlb, va, ACCESS_EXEC, h->priv, &pa, host);
+	if (cause)
+		return hart_fault(h, cause, va);
+	if (!*host)
+		return hart_fault(h, EXC_INSN_ACCESS, va);
+	return true;
+}
+
+bool mmu_fetch16(struct hart *h, uint64_t va, uint16_t *val)
+{
+	uintptr_t host;
+
+	if (!mmu_fetch(h, va, &host))
+		return false;
+	memcpy(val, (void *)host, sizeof(*val));
+	return true;
+}
+
+void *mmu_atomic_ptr(struct hart *h, uint64_t va, unsigned size, bool is_lr)
+{
+	enum mmu_access acc = is_lr ? ACCESS_READ : ACCESS_WRITE;
+	uint64_t pa;
+	uintptr_t host;
+	int cause;
+
+	if (va & (size - 1)) {
+		hart_fault(h, is_lr ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED, va);
+		return NULL;
+	}
+	cause = translate_fill(h, h->dtlb, va, acc, h->dpriv, &pa, &host);
+	if (cause) {
+		hart_fault(h, cause, va);
+		return NULL;
+	}
+	if (!host) {
+		hart_fault(h, access_cause[acc], va);
+		return NULL;
+	}
+	if (!is_lr)
+		note_ram_store(h, host, size);
+	return (void *)host;
+}
+
+void mmu_flush(struct hart *h)
+{
+	memset(h->tlb[TLB_S], 0xff, sizeof(h->tlb[0]) * (TLB_REGIMES - TLB_S));
+}
+
+void mmu_protect_code_page(struct hart *h, uintptr_t host_page)
+{
+	unsigned r, i;
+
+	for (r = 0; r < TLB_REGIMES; r++) {
+		for (i = 0; i < TLB_ENTRIES; i++) {
+			struct tlb_entry *e = &h->tlb[r][i];
+
+			if (e->tag_w != TLB_INVALID && e->tag_w + e->addend == host_page)
+				e->tag_w = TLB_INVALID;
+		}
+	}
+}

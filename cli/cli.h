@@ -1,0 +1,9 @@
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#define GASANG_VERSION "0.1"
+#define CLI_EXIT_USAGE 2
+
+int cmd_run(int argc, char **argv);
+
+#endif

@@ -1,0 +1,122 @@
+/* gasang run: one VM in the foreground, like qemu-system-* or lkvm run. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/size.h"
+#include "cli/cli.h"
+#include "machine/riscv-virt.h"
+#include "vm/vm.h"
+
+#define PAGE 4096ull
+
+static const char run_help[] =
+	"usage: gasang run [options]\n"
+	"  --arch riscv64        guest architecture (default riscv64)\n"
+	"  --kernel FILE         kernel: Linux Image or ELF vmlinux, or with --bios none\n"
+	"                        a bare-metal ELF (HTIF tohost exit)\n"
+	"  --initrd FILE         initial ramdisk\n"
+	"  --append STRING       kernel command line (default \"" VM_DEFAULT_APPEND "\")\n"
+	"  --mem SIZE            guest memory, e.g. 512M, 2G (default 512M)\n"
+	"  --cpus N              virtual CPUs (default 1)\n"
+	"  --bios none           no SBI: run the kernel ELF in machine mode\n"
+	"  --no-reboot           exit when the guest reboots\n"
+	"The serial console is on the terminal: Ctrl-A x quits, Ctrl-A h helps.\n";
+
+enum {
+	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
+	OPT_NO_REBOOT, OPT_HELP,
+};
+
+static const struct option run_opts[] = {
+	{ "arch", required_argument, NULL, OPT_ARCH },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "bios", required_argument, NULL, OPT_BIOS },
+	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_mem(const char *s, uint64_t *out)
+{
+	uint64_t v;
+	int err = size_parse(s, 1ull << 20, &v);	/* a bare number is MiB, as in QEMU */
+
+	if (err)
+		return err;
+	if (v < VIRT_MIN_RAM || v > VIRT_MAX_RAM)
+		return error_set(-EINVAL, "--mem %s: must be between %llu MiB and %llu GiB", s,
+				 VIRT_MIN_RAM >> 20, VIRT_MAX_RAM >> 30);
+	*out = (v + PAGE - 1) & ~(PAGE - 1);
+	return 0;
+}
+
+static int parse_cpus(const char *s, unsigned *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 1 || v > 512)
+		return error_set(-EINVAL, "--cpus %s: expected a number from 1 to 512", s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct vm_config *cfg)
+{
+	int c, err = 0;
+
+	cfg->arch = "riscv64";
+	cfg->mem_size = VM_DEFAULT_MEM;
+	cfg->cpus = 1;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", run_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ARCH: cfg->arch = optarg; break;
+		case OPT_KERNEL: cfg->kernel = optarg; break;
+		case OPT_INITRD: cfg->initrd = optarg; break;
+		case OPT_APPEND: cfg->append = optarg; break;
+		case OPT_MEM: err = parse_mem(optarg, &cfg->mem_size); break;
+		case OPT_CPUS: err = parse_cpus(optarg, &cfg->cpus); break;
+		case OPT_BIOS: cfg->bios = optarg; break;
+		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
+		case OPT_HELP: fputs(run_help, stdout); exit(0);
+		case ':':
+			return error_set(-EINVAL, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return error_set(-EINVAL, "unknown option '%s' (try 'gasang run --help')",
+					 argv[optind - 1]);
+		}
+		if (err)
+			return err;
+	}
+	if (optind < argc)
+		return error_set(-EINVAL, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct vm_config cfg = { 0 };
+	int status;
+
+	if (parse(argc, argv, &cfg)) {
+		fprintf(stderr, "gasang: %s\n", error_msg());
+		return CLI_EXIT_USAGE;
+	}
+	status = vm_run(&cfg);
+	if (status == VM_EXIT_USAGE && error_msg()[0])
+		fprintf(stderr, "gasang: %s\n", error_msg());
+	return status;
+}

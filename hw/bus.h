@@ -1,0 +1,44 @@
+/*
+ * The memory-mapped I/O bus: accelerators hand every access that is not guest
+ * RAM to bus_read/bus_write; devices register a window and see offsets into it.
+ * An accelerator never knows which devices exist; a device never knows which
+ * accelerator runs the guest.
+ */
+#ifndef HW_BUS_H
+#define HW_BUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct bus_device_ops {
+	/* size is 1, 2, 4 or 8; off + size <= the window's size. */
+	uint64_t (*read)(void *dev, uint64_t off, unsigned size);
+	void (*write)(void *dev, uint64_t off, uint64_t val, unsigned size);
+};
+
+struct bus_device {
+	const char *name;
+	uint64_t base, size;
+	const struct bus_device_ops *ops;
+	void *dev;
+};
+
+#define BUS_MAX_DEVICES 64
+
+struct bus {
+	struct bus_device devs[BUS_MAX_DEVICES];
+	unsigned n;
+};
+
+/* Returns 0, or -EBUSY when the window overlaps another, -ENOSPC when full. */
+int bus_register(struct bus *bus, const char *name, uint64_t base, uint64_t size,
+		 const struct bus_device_ops *ops, void *dev);
+
+/* The device whose window holds [addr, addr + size), or NULL. */
+const struct bus_device *bus_lookup(const struct bus *bus, uint64_t addr, unsigned size);
+
+/* Dispatch; false when no device answers the address (the caller raises an access fault). */
+bool bus_read(const struct bus *bus, uint64_t addr, unsigned size, uint64_t *val);
+bool bus_write(const struct bus *bus, uint64_t addr, unsigned size, uint64_t val);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * The emulated RISC-V board, laid out like QEMU's `-M virt`: CLINT, PLIC and
+ * an NS16550A UART below RAM at 0x80000000, described to the guest by a
+ * flattened device tree. With gasang's built-in SBI the kernel starts in
+ * S-mode (a0 = hart id, a1 = device tree); with --bios none an ELF starts in
+ * M-mode at its entry and may exit through HTIF.
+ */
+#ifndef MACHINE_RISCV_VIRT_H
+#define MACHINE_RISCV_VIRT_H
+
+#include <stdint.h>
+
+#include "accel/emu/hart.h"
+#include "hw/aclint.h"
+#include "hw/bus.h"
+#include "hw/guest-mem.h"
+#include "hw/htif.h"
+#include "hw/plic.h"
+#include "hw/uart16550.h"
+#include "hw/vclock.h"
+#include "vm/config.h"
+
+#define VIRT_CLINT_BASE		0x02000000ull
+#define VIRT_PLIC_BASE		0x0c000000ull
+#define VIRT_UART0_BASE		0x10000000ull
+#define VIRT_UART0_IRQ		10
+#define VIRT_UART_CLOCK_HZ	3686400
+#define VIRT_RAM_BASE		0x80000000ull
+#define VIRT_KERNEL_OFFSET	0x200000ull	/* RISC-V kernels sit on a 2 MiB boundary */
+#define VIRT_MIN_RAM		(16ull << 20)
+#define VIRT_MAX_RAM		(256ull << 30)
+#define VIRT_MAX_CPUS		1
+
+struct console;
+
+struct riscv_virt {
+	const struct vm_config *cfg;
+	struct guest_mem mem;
+	struct bus bus;
+	struct vclock clock;
+	struct hart hart;
+	struct plic plic;
+	struct aclint aclint;
+	struct uart16550 uart;
+	struct htif htif;
+	struct console *console;
+	uint64_t fdt_addr;
+	char isa[64];
+};
+
+int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg, struct console *con);
+/* (Re)load the images and device tree and reset the hart and devices. */
+int riscv_virt_boot(struct riscv_virt *m);
+void riscv_virt_destroy(struct riscv_virt *m);
+
+/* Build the device tree into buf (exposed for tests). */
+int riscv_virt_fdt(const struct riscv_virt *m, void *buf, size_t size, const char *bootargs,
+		   uint64_t initrd_start, uint64_t initrd_end);
+
+#endif

@@ -1,0 +1,27 @@
+/* What a user asks of one VM: the command line of `gasang run`, parsed. */
+#ifndef VM_CONFIG_H
+#define VM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VM_DEFAULT_MEM (512ull << 20)
+#define VM_DEFAULT_APPEND "console=ttyS0"
+
+struct vm_config {
+	const char *arch;	/* "riscv64" */
+	const char *kernel;
+	const char *initrd;	/* NULL: none */
+	const char *append;	/* NULL: VM_DEFAULT_APPEND */
+	const char *bios;	/* NULL: gasang's own SBI; "none": bare-metal M-mode ELF */
+	uint64_t mem_size;
+	unsigned cpus;
+	bool no_reboot;
+};
+
+static inline bool vm_config_bare_metal(const struct vm_config *c)
+{
+	return c->bios && !__builtin_strcmp(c->bios, "none");
+}
+
+#endif

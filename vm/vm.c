@@ -1,0 +1,163 @@
+#include "vm/vm.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "machine/riscv-virt.h"
+#include "vm/console.h"
+
+/* Signals that end the VM; they are taken by one thread with sigwait(). */
+struct sig_watch {
+	pthread_t thread;
+	sigset_t set;
+	struct hart *hart;
+	volatile int signo;
+	bool running;
+};
+
+static void *sig_thread(void *opaque)
+{
+	struct sig_watch *w = opaque;
+	int sig;
+
+	if (sigwait(&w->set, &sig) == 0) {
+		w->signo = sig;
+		hart_request_stop(w->hart, HART_STOP_REQUEST);
+	}
+	return NULL;
+}
+
+static int sig_watch_start(struct sig_watch *w, struct hart *h)
+{
+	memset(w, 0, sizeof(*w));
+	w->hart = h;
+	sigemptyset(&w->set);
+	sigaddset(&w->set, SIGINT);
+	sigaddset(&w->set, SIGTERM);
+	sigaddset(&w->set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &w->set, NULL);
+	if (pthread_create(&w->thread, NULL, sig_thread, w))
+		return error_set(-EAGAIN, "cannot start the signal thread");
+	w->running = true;
+	return 0;
+}
+
+static void sig_watch_stop(struct sig_watch *w)
+{
+	if (!w->running)
+		return;
+	pthread_cancel(w->thread);
+	pthread_join(w->thread, NULL);
+	w->running = false;
+}
+
+static size_t console_to_uart(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct riscv_virt *m = opaque;
+
+	return uart16550_receive(&m->uart, buf, len);
+}
+
+static void console_quit(void *opaque)
+{
+	struct riscv_virt *m = opaque;
+
+	hart_request_stop(&m->hart, HART_STOP_REQUEST);
+}
+
+static int check_config(const struct vm_config *cfg)
+{
+	if (strcmp(cfg->arch, "riscv64") != 0)
+		return error_set(-ENOTSUP, "--arch %s: not supported (supported: riscv64)", cfg->arch);
+	if (!cfg->kernel)
+		return error_set(-EINVAL, "no kernel: give one with --kernel");
+	if (cfg->bios && !vm_config_bare_metal(cfg))
+		return error_set(-ENOTSUP, "--bios %s: only 'none' is supported (gasang provides "
+				 "the SBI itself)", cfg->bios);
+	if (vm_config_bare_metal(cfg) && cfg->initrd)
+		return error_set(-EINVAL, "--initrd makes no sense with --bios none");
+	return 0;
+}
+
+/* Run until the guest powers off or stops for good; returns an exit status. */
+static int run_loop(struct riscv_virt *m, const struct sig_watch *w)
+{
+	enum hart_stop stop;
+	int err;
+
+	for (;;) {
+		stop = hart_run(&m->hart);
+		if (stop != HART_STOP_REBOOT || m->cfg->no_reboot)
+			break;
+		err = riscv_virt_boot(m);
+		if (err) {
+			fprintf(stderr, "gasang: reboot failed: %s\n", error_msg());
+			return VM_EXIT_GUEST;
+		}
+	}
+	switch (stop) {
+	case HART_STOP_EXIT:
+		return m->hart.exit_code;
+	case HART_STOP_FATAL:
+		fprintf(stderr, "\ngasang: guest stopped: %s\n", m->hart.fatal_msg);
+		return VM_EXIT_GUEST;
+	case HART_STOP_REQUEST:
+		return w->signo ? VM_EXIT_SIGNAL + w->signo : VM_EXIT_OK;
+	default:
+		return VM_EXIT_OK;
+	}
+}
+
+int vm_run(const struct vm_config *cfg)
+{
+	struct riscv_virt *m;
+	struct console con;
+	struct console_ops ops;
+	struct sig_watch w;
+	int err, status;
+
+	err = check_config(cfg);
+	if (err)
+		return VM_EXIT_USAGE;
+	m = malloc(sizeof(*m));
+	if (!m) {
+		error_set(-ENOMEM, "out of memory");
+		return VM_EXIT_USAGE;
+	}
+	err = riscv_virt_create(m, cfg, &con);
+	if (err) {
+		free(m);
+		return VM_EXIT_USAGE;
+	}
+	err = riscv_virt_boot(m);
+	if (err)
+		goto err_machine;
+	err = sig_watch_start(&w, &m->hart);
+	if (err)
+		goto err_machine;
+	ops = (struct console_ops){ console_to_uart, console_quit, m };
+	err = console_start(&con, STDIN_FILENO, STDOUT_FILENO, &ops);
+	if (err)
+		goto err_sig;
+
+	status = run_loop(m, &w);
+
+	console_stop(&con);
+	sig_watch_stop(&w);
+	riscv_virt_destroy(m);
+	free(m);
+	return status;
+
+err_sig:
+	sig_watch_stop(&w);
+err_machine:
+	riscv_virt_destroy(m);
+	free(m);
+	return VM_EXIT_USAGE;
+}
