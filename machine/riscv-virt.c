@@ -59,8 +59,9 @@ static void watch_store(void *opaque, struct hart *h, uint64_t gpa)
 		return;
 	val = __atomic_load_n(m->htif.tohost, __ATOMIC_SEQ_CST);
 	if (htif_handle_tohost(&m->htif, val) == HTIF_EXIT) {
-		uint64_t code = m->htif.exit_code;
+		uint64_t code = 0;
 
+		htif_exit_code(&m->htif, &code);
 		h->exit_code = code > 255 ? 255 : (int)code;
 		hart_request_stop(h, HART_STOP_EXIT);
 	}

@@ -87,7 +87,7 @@ static int rm_valid(unsigned rm)
 /* ---- 32-bit encodings ---- */
 
 static int32_t imm_i(uint32_t r) { return (int32_t)r >> 20; }
-static int32_t imm_s(uint32_t r) { return ((int32_t)r >> 25 << 5) | (int32_t)bits(r, 11, 7); }
+static int32_t imm_s(uint32_t r) { return sext((bits(r, 31, 25) << 5) | bits(r, 11, 7), 12); }
 static int32_t imm_u(uint32_t r) { return (int32_t)(r & 0xfffff000u); }
 
 static int32_t imm_b(uint32_t r)

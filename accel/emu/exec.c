@@ -18,7 +18,8 @@ static bool service(struct hart *h)
 {
 	int req;
 
-	h->exit_req = 0;
+	/* a full barrier: a kick that lands after this is seen by the loads below */
+	__atomic_store_n(&h->exit_req, 0, __ATOMIC_SEQ_CST);
 	if (h->stop)
 		return true;
 	req = __atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST);
