@@ -62,6 +62,7 @@ struct dinsn {
 	uint8_t len;		/* 2 or 4 bytes */
 	uint8_t rm;
 	uint16_t off;		/* offset from the start of its block */
+	uint16_t seq;		/* index in its block */
 	int32_t imm;		/* immediate; CSR number; raw bits for ILLEGAL */
 };
 

@@ -27,10 +27,10 @@ static bool service(struct hart *h)
 		h->stop = (enum hart_stop)req;
 		return true;
 	}
-	if (h->budget <= 0) {
+	if (h->instret >= h->check_at) {
 		uint64_t now = vclock_now(h->clock);
 
-		h->budget = TIMER_CHECK_INSNS;
+		h->check_at = h->instret + TIMER_CHECK_INSNS;
 		hw_timer_check(&h->mtimer, now);
 		hw_timer_check(&h->stimer, now);
 	}
@@ -104,7 +104,8 @@ static enum hart_stop run(struct hart *h, const void *const **labels_out)
 	};
 	uint64_t *const x = h ? h->x : NULL;
 	const struct dinsn *d;
-	struct block *b;
+	struct block *b, *link_from = NULL;
+	unsigned link_slot = 0;
 	uint64_t pc;
 	_Alignas(16) uint8_t single[sizeof(struct block) + 2 * sizeof(struct dinsn)];
 
@@ -115,18 +116,46 @@ static enum hart_stop run(struct hart *h, const void *const **labels_out)
 
 #define NEXT() do { d++; goto *d->handler; } while (0)
 #define PC() (pc + d->off)
-#define RETIRE(n) do { unsigned n_ = (n); h->instret += n_; h->budget -= n_; } while (0)
-#define JUMP(target) do { h->pc = (target); RETIRE((unsigned)(d - b->ins) + 1); goto dispatch; } while (0)
+#define RETIRE(n) (h->instret += (n))
 #define EXCEPTION() do { \
-		h->pc = PC(); RETIRE((unsigned)(d - b->ins)); \
+		h->pc = PC(); RETIRE(d->seq); \
 		hart_exception(h, h->exc_cause, h->exc_tval); goto dispatch; } while (0)
 #define RAISE(cause, tval) do { hart_fault(h, (cause), (tval)); EXCEPTION(); } while (0)
+/*
+ * Leave the block for target, retiring everything up to this instruction.
+ * A successor on the same page is entered directly through b->next[slot]
+ * (same page, same translation); others go through dispatch, which links
+ * them for next time.
+ */
+#define EXIT_TO(slot, target) do {                                                   \
+		uint64_t t_ = (target);                                               \
+		struct block *n_ = b->next[slot];                                     \
+		h->pc = t_;                                                           \
+		RETIRE(d->seq + 1u);                                                  \
+		if (likely(n_ && n_->host_pc == b->host_pc + (t_ - pc) &&             \
+			   !(h->exit_req | (h->instret >= h->check_at)))) {           \
+			b = n_;                                                       \
+			pc = t_;                                                      \
+			d = b->ins;                                                   \
+			goto *d->handler;                                             \
+		}                                                                     \
+		if (((t_ ^ pc) & PAGE_MASK) == 0 && b->host_pc) {                     \
+			link_from = b;                                                \
+			link_slot = (slot);                                           \
+		}                                                                     \
+		goto dispatch;                                                        \
+	} while (0)
+#define JUMP(target) do { h->pc = (target); RETIRE(d->seq + 1u); goto dispatch; } while (0)
 #define RD x[d->rd]
 #define RS1 x[d->rs1]
 #define RS2 x[d->rs2]
 #define IMM ((int64_t)d->imm)
 #define ALU(name, expr) L_##name: RD = (expr); NEXT();
-#define BRANCH(name, cond) L_##name: if (cond) JUMP(PC() + IMM); JUMP(PC() + d->len);
+#define BRANCH(name, cond) L_##name: {                                              \
+		if (cond)                                                             \
+			EXIT_TO(BLOCK_NEXT_TAKEN, PC() + IMM);                        \
+		EXIT_TO(BLOCK_NEXT_FALL, PC() + d->len);                              \
+	}
 #define LOAD(name, type, size) L_##name: {                                          \
 		uint64_t va = RS1 + IMM;                                              \
 		const struct tlb_entry *e = &h->dtlb[(va >> PAGE_SHIFT) & (TLB_ENTRIES - 1)]; \
@@ -155,25 +184,29 @@ static enum hart_stop run(struct hart *h, const void *const **labels_out)
 	}
 
 dispatch:
-	if (unlikely(h->exit_req | (h->budget <= 0))) {
+	if (unlikely(h->exit_req | (h->instret >= h->check_at))) {
+		link_from = NULL;
 		if (service(h))
 			return h->stop;
 	}
 	pc = h->pc;
 	{
 		const struct tlb_entry *e = &h->itlb[(pc >> PAGE_SHIFT) & (TLB_ENTRIES - 1)];
+		uint64_t flushes = h->tc->flushes;
 		uintptr_t host;
 
 		if (likely(e->tag_x == (pc & PAGE_MASK))) {
 			host = pc + e->addend;
 		} else if (!mmu_fetch(h, pc, &host)) {
 			hart_exception(h, h->exc_cause, h->exc_tval);
+			link_from = NULL;
 			goto dispatch;
 		}
 		b = h->jcache[jcache_index(host)];
 		if (unlikely(!b || b->host_pc != host)) {
 			b = tcache_get(h, host);
 			if (!b) {
+				link_from = NULL;
 				b = fetch_straddling(h, pc, single, sizeof(single));
 				if (!b) {
 					hart_exception(h, h->exc_cause, h->exc_tval);
@@ -181,14 +214,18 @@ dispatch:
 				}
 			}
 		}
+		/* a flush in tcache_get() freed link_from along with everything */
+		if (link_from && flushes == h->tc->flushes)
+			link_from->next[link_slot] = b;
+		link_from = NULL;
 	}
 	d = b->ins;
 	goto *d->handler;
 
 L_END:
-	h->pc = PC();
-	RETIRE(b->ninsns);
-	goto dispatch;
+	/* not an instruction: retire the ones before it */
+	d--;
+	EXIT_TO(BLOCK_NEXT_FALL, PC() + d->len);
 L_ILLEGAL:
 	RAISE(EXC_ILLEGAL_INSN, (uint64_t)(uint32_t)d->imm & (d->len == 2 ? 0xffff : 0xffffffff));
 L_NOP:
@@ -199,7 +236,7 @@ L_FENCE:
 	ALU(AUIPC, PC() + (uint64_t)IMM)
 L_JAL:
 	RD = PC() + d->len;
-	JUMP(PC() + IMM);
+	EXIT_TO(BLOCK_NEXT_TAKEN, PC() + IMM);
 L_JALR: {
 	uint64_t t = (RS1 + IMM) & ~1ull;
 
@@ -317,24 +354,24 @@ L_EBREAK:
 L_MRET:
 	if (!mret(h))
 		EXCEPTION();
-	RETIRE((unsigned)(d - b->ins) + 1);
+	RETIRE(d->seq + 1u);
 	goto dispatch;
 L_SRET:
 	if (!sret(h))
 		EXCEPTION();
-	RETIRE((unsigned)(d - b->ins) + 1);
+	RETIRE(d->seq + 1u);
 	goto dispatch;
 L_WFI:
 	if (!wfi_ok(h))
 		RAISE(EXC_ILLEGAL_INSN, 0);
 	h->pc = PC() + d->len;
-	RETIRE((unsigned)(d - b->ins) + 1);
+	RETIRE(d->seq + 1u);
 	hart_wfi(h);
 	goto dispatch;
 
 L_CSRRW: L_CSRRS: L_CSRRC: L_CSRRWI: L_CSRRSI: L_CSRRCI:
 	/* counters read by the instruction must include what ran before it */
-	RETIRE((unsigned)(d - b->ins));
+	RETIRE(d->seq);
 	if (!exec_csr(h, d)) {
 		h->pc = PC();
 		hart_exception(h, h->exc_cause, h->exc_tval);

@@ -124,7 +124,7 @@ void hart_reset(struct hart *h)
 	h->stop = HART_RUNNING;
 	h->stop_req = 0;
 	h->exit_req = 1;
-	h->budget = 0;
+	h->check_at = 0;
 	h->mtimer.deadline = TIMER_OFF;
 	h->stimer.deadline = TIMER_OFF;
 	__atomic_and_fetch(&h->mip_hw, ~(MIP_MTIP | MIP_STIP), __ATOMIC_SEQ_CST);

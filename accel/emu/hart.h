@@ -84,7 +84,8 @@ struct hart {
 	uint64_t pc;
 	struct tlb_entry *dtlb;		/* data accesses: the current regime's table */
 	struct tlb_entry *itlb;		/* instruction fetch */
-	int64_t budget;			/* instructions until the next timer check */
+	uint64_t instret;		/* instructions retired */
+	uint64_t check_at;		/* instret at which to look at the clock */
 	volatile int exit_req;		/* leave the block loop soon (any thread) */
 	struct block **jcache;		/* host pc -> block, direct mapped */
 
@@ -94,7 +95,6 @@ struct hart {
 
 	enum priv priv;
 	enum priv dpriv;		/* privilege data accesses use (MPRV) */
-	uint64_t instret;
 	int64_t cycle_offset;		/* mcycle = instret + cycle_offset */
 
 	/* CSRs */
@@ -139,7 +139,6 @@ struct hart {
 	enum hart_stop stop;
 	int exit_code;			/* HART_STOP_EXIT */
 	char fatal_msg[160];		/* HART_STOP_FATAL */
-	uint64_t next_timer_check;	/* instret at the next timer check */
 };
 
 /* Machine-visible interface */

@@ -114,8 +114,10 @@ static void finish(const struct tcache *tc, struct dinsn *d, unsigned n, uint32_
 	memset(&d[n], 0, sizeof(d[n]));
 	d[n].op = OP_END;
 	d[n].off = (uint16_t)bytes;
-	for (i = 0; i <= n; i++)
+	for (i = 0; i <= n; i++) {
 		d[i].handler = tc->labels[d[i].op];
+		d[i].seq = (uint16_t)i;
+	}
 }
 
 struct block *tcache_get(struct hart *h, uintptr_t host_pc)
@@ -150,6 +152,7 @@ struct block *tcache_get(struct hart *h, uintptr_t host_pc)
 
 	b = block_alloc(tc, n);
 	b->host_pc = host_pc;
+	b->next[0] = b->next[1] = NULL;
 	b->ninsns = n;
 	b->bytes = (uint32_t)(p - host_pc);
 	memcpy(b->ins, tmp, n * sizeof(tmp[0]));

@@ -20,6 +20,8 @@
 struct hart;
 
 #define BLOCK_MAX_INSNS 128
+#define BLOCK_NEXT_TAKEN 0
+#define BLOCK_NEXT_FALL 1
 #define JCACHE_BITS 12
 #define JCACHE_SIZE (1u << JCACHE_BITS)
 
@@ -27,6 +29,12 @@ struct block {
 	uintptr_t host_pc;		/* key; 0 once invalidated */
 	struct block *hash_next;
 	struct block *page_next;	/* blocks that start on the same page */
+	/*
+	 * Chained successors on the same page: [BLOCK_NEXT_TAKEN] for the final
+	 * branch or jump's target, [BLOCK_NEXT_FALL] for falling through. Valid
+	 * while the successor's host_pc is still what the exit computes.
+	 */
+	struct block *next[2];
 	uint32_t ninsns;
 	uint32_t bytes;
 	struct dinsn ins[];		/* ninsns instructions, then OP_END */
