@@ -174,7 +174,8 @@ static bool exec_fp_mem(struct hart *h, const struct dinsn *d)
 
 bool exec_fp(struct hart *h, const struct dinsn *d)
 {
-	uint32_t fl = 0;
+	/* fpu.c only ORs flags in, and takes a shortcut when NX is already set */
+	uint32_t fl = h->fflags;
 	int rm = d->rm;
 	bool ok;
 
@@ -190,7 +191,7 @@ bool exec_fp(struct hart *h, const struct dinsn *d)
 	ok = d->op < OP_FMADD_D ? exec_s(h, d, rm, &fl) : exec_d(h, d, rm, &fl);
 	if (!ok)
 		return hart_fault(h, EXC_ILLEGAL_INSN, 0);
-	h->fflags |= fl;
+	h->fflags = fl;
 	h->mstatus |= MSTATUS_FS_DIRTY;
 	return true;
 }
