@@ -23,6 +23,8 @@ UNIT_BINS_ASAN := $(UNIT_SRCS:tests/%.c=$(BUILD)/asan/tests/%)
 CFLAGS_accel/emu/fpu.c := -frounding-math -ffp-contract=off -fno-math-errno
 
 .PHONY: all deps test unit guest-tests demo clean
+# keep test objects between runs
+.SECONDARY:
 all: $(BUILD)/gasang
 
 $(BUILD)/obj/%.o: %.c

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "accel/emu/tcache.h"
 #include "machine/riscv-virt.h"
 #include "vm/console.h"
 
@@ -148,8 +147,6 @@ int vm_run(const struct vm_config *cfg)
 		goto err_sig;
 
 	status = run_loop(m, &w);
-	if (getenv("GASANG_STATS"))
-		fprintf(stderr, "instret %llu translated %llu flushes %llu\n", (unsigned long long)m->hart.instret, (unsigned long long)m->hart.tc->translated, (unsigned long long)m->hart.tc->flushes);
 
 	console_stop(&con);
 	sig_watch_stop(&w);
