@@ -14,7 +14,7 @@
 /* exceptions M may delegate: all but ecall from M and the reserved 10 and 14 */
 #define MEDELEG_WRITABLE 0xb3ffull
 #define COUNTEREN_WRITABLE 0xffffffffull
-#define MCOUNTINHIBIT_WRITABLE (COUNTEREN_WRITABLE & ~(uint64_t)COUNTEREN_TM)
+#define MCOUNTINHIBIT_WRITABLE 0ull	/* counters always count: read-only zero (WARL) */
 #define TVEC_WRITABLE (~2ull)		/* modes 0 (direct) and 1 (vectored) */
 #define EPC_WRITABLE (~1ull)		/* IALIGN = 16 with the C extension */
 #define FFLAGS_MASK 0x1fu
@@ -175,11 +175,16 @@ bool csr_write(struct hart *h, unsigned csr, uint64_t v)
 		set_fs_dirty(h);
 		break;
 	case CSR_MCYCLE: h->cycle_offset = (int64_t)(v - h->instret); break;
-	case CSR_MINSTRET:
+	case CSR_MINSTRET: {
+		/* the timer check counts retired instructions: keep its distance */
+		uint64_t left = h->check_at > h->instret ? h->check_at - h->instret : 0;
+
 		h->cycle_offset += (int64_t)(h->instret - v);
 		/* the csr instruction itself retires after the write */
 		h->instret = v - 1;
+		h->check_at = h->instret + left;
 		break;
+	}
 	case CSR_SSTATUS: write_mstatus(h, v, SSTATUS_WRITABLE); break;
 	case CSR_SIE: h->mie = (h->mie & ~h->mideleg) | (v & h->mideleg); break;
 	case CSR_STVEC: h->stvec = v & TVEC_WRITABLE; break;

@@ -27,6 +27,7 @@ static bool service(struct hart *h)
 		h->stop = (enum hart_stop)req;
 		return true;
 	}
+	hart_drop_stale_code(h);
 	if (h->instret >= h->check_at) {
 		uint64_t now = vclock_now(h->clock);
 
@@ -336,7 +337,8 @@ L_REMUW: {
 }
 
 L_FENCE_I:
-	/* stores to code pages already dropped their translations */
+	/* the hart's own stores already dropped their translations; others queue */
+	hart_drop_stale_code(h);
 	JUMP(PC() + d->len);
 L_SFENCE_VMA:
 	if (!privileged_fence_ok(h))

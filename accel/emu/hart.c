@@ -51,6 +51,62 @@ uint64_t hart_time(const struct hart *h)
 	return vclock_now(h->clock);
 }
 
+/*
+ * guest_mem's on_write hook: any thread may call it after writing RAM. The
+ * translation cache belongs to the hart's thread, so the range is queued and
+ * the hart kicked; it drops the translations before it runs another block.
+ */
+static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
+{
+	struct hart *h = opaque;
+
+	if (!len)
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (h->inval_n < HART_INVAL_SLOTS) {
+		h->inval_gpa[h->inval_n] = gpa;
+		h->inval_len[h->inval_n] = len;
+		h->inval_n++;
+	} else {
+		h->inval_all = true;
+	}
+	__atomic_store_n(&h->inval_pending, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&h->lock);
+	hart_kick(h);
+}
+
+void hart_drop_stale_code(struct hart *h)
+{
+	uint64_t gpa[HART_INVAL_SLOTS], len[HART_INVAL_SLOTS];
+	unsigned i, n;
+	bool all;
+
+	if (!__atomic_load_n(&h->inval_pending, __ATOMIC_SEQ_CST))
+		return;
+	pthread_mutex_lock(&h->lock);
+	n = h->inval_n;
+	all = h->inval_all;
+	memcpy(gpa, h->inval_gpa, n * sizeof(gpa[0]));
+	memcpy(len, h->inval_len, n * sizeof(len[0]));
+	h->inval_n = 0;
+	h->inval_all = false;
+	__atomic_store_n(&h->inval_pending, 0, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&h->lock);
+	if (all) {
+		tcache_flush(h->tc);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t lo = gpa[i] < h->mem->base ? h->mem->base : gpa[i];
+		uint64_t end = gpa[i] + len[i] < gpa[i] ? UINT64_MAX : gpa[i] + len[i];
+		uint64_t hi = end > h->mem->base + h->mem->size ? h->mem->base + h->mem->size : end;
+
+		if (lo < hi)
+			tcache_invalidate_range(h->tc, (uintptr_t)guest_ram_ptr(h->mem, lo, hi - lo),
+						hi - lo);
+	}
+}
+
 static void timer_init(struct hart *h, struct hw_timer *t, unsigned bit)
 {
 	t->deadline = TIMER_OFF;
@@ -82,6 +138,8 @@ int hart_init(struct hart *h, uint64_t hartid, struct guest_mem *mem, struct bus
 		return err;
 	}
 	h->jcache = h->tc->jcache;
+	mem->on_write = mem_written;
+	mem->on_write_opaque = h;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -193,6 +251,9 @@ static void trap_enter(struct hart *h, uint64_t cause, uint64_t tval)
 	uint64_t tvec;
 
 	h->resv_valid = false;
+	/* traps count toward the next timer check: a trap storm still sees timers */
+	if (h->check_at > h->instret)
+		h->check_at--;
 	if (h->priv <= PRV_S && ((deleg >> code) & 1)) {
 		h->sepc = h->pc;
 		h->scause = cause;

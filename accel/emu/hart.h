@@ -30,6 +30,7 @@ enum priv {
 };
 
 #define XREG_SINK 32		/* decoded writes to x0 land here */
+#define HART_INVAL_SLOTS 16
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1ull << PAGE_SHIFT)
@@ -130,6 +131,14 @@ struct hart {
 	uint64_t watch_lo, watch_hi;	/* gpa range of watched RAM (HTIF), or empty */
 
 	struct tcache *tc;
+	/*
+	 * RAM written behind the hart's back (devices, loaders): ranges whose
+	 * translations to drop before the next block (under 'lock').
+	 */
+	uint64_t inval_gpa[HART_INVAL_SLOTS], inval_len[HART_INVAL_SLOTS];
+	unsigned inval_n;
+	bool inval_all;			/* too many ranges: drop everything */
+	int inval_pending;		/* atomic: something is queued */
 
 	/* --- run control --- */
 	pthread_mutex_t lock;
@@ -167,6 +176,8 @@ uint64_t hart_mip(const struct hart *h);
 void hart_fatal(struct hart *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void hart_wfi(struct hart *h);
 uint64_t hart_time(const struct hart *h);
+/* Drop translations of RAM that was written outside the hart (hart thread). */
+void hart_drop_stale_code(struct hart *h);
 
 /* An exception a slow path wants raised: record it and return false. */
 static inline bool hart_fault(struct hart *h, uint64_t cause, uint64_t tval)

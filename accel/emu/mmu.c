@@ -13,6 +13,8 @@
 #define PERM_X 4u
 
 #define SV_LEVEL_BITS 9
+/* D, A and U are reserved in a pointer to the next level (privileged 4.3.1) */
+#define PTE_NONLEAF_RESERVED (PTE_D | PTE_A | PTE_U)
 #define PTE_SIZE 8
 
 struct walk {
@@ -86,10 +88,9 @@ static int page_walk(struct hart *h, uint64_t va, enum mmu_access acc, int priv,
 	unsigned va_bits = PAGE_SHIFT + levels * SV_LEVEL_BITS, level;
 	uint64_t table = (h->satp & SATP_PPN_MASK) << PAGE_SHIFT, pte, want;
 	uint64_t *ptep;
-	int64_t sva = (int64_t)va;
 
 	/* the address must be sign-extended from its top translated bit */
-	if ((sva << (64 - va_bits)) >> (64 - va_bits) != sva)
+	if ((int64_t)(va << (64 - va_bits)) >> (64 - va_bits) != (int64_t)va)
 		return fault_cause[acc];
 retry:
 	for (level = levels; level-- > 0;) {
@@ -105,6 +106,8 @@ retry:
 			return fault_cause[acc];
 		if (pte & (PTE_R | PTE_X))
 			goto leaf;
+		if (pte & PTE_NONLEAF_RESERVED)
+			return fault_cause[acc];
 		table = ((pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << PAGE_SHIFT;
 	}
 	return fault_cause[acc];
@@ -252,6 +255,8 @@ static bool store_one(struct hart *h, uint64_t va, unsigned size, uint64_t val)
 	}
 	if (pa & (size - 1))
 		return hart_fault(h, EXC_STORE_MISALIGNED, va);
+	if (size < 8)
+		val &= (1ull << (8 * size)) - 1;	/* devices see only the bytes stored */
 	if (!bus_write(h->bus, pa, size, val))
 		return hart_fault(h, EXC_STORE_ACCESS, va);
 	return true;
