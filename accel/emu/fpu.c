@@ -795,66 +795,35 @@ FP_INLINE bool host_zero_is_exact(const struct fp_format *f, enum host_op op, ui
 	return op == HOST_ADD || fp_bits_is_zero(f, a) || fp_bits_is_zero(f, b);
 }
 
-FP_INLINE bool f32_host_op(enum host_op op, uint32_t a, uint32_t b, int rm,
-			   const uint32_t *fflags, uint32_t *res)
-{
-	float x, y, r;
-
-	if (!host_shortcut_allowed(&fp32, rm, fflags, a, b))
-		return false;
-	memcpy(&x, &a, sizeof(x));
-	memcpy(&y, &b, sizeof(y));
-	switch (op) {
-	case HOST_ADD:
-		r = x + y;
-		break;
-	case HOST_MUL:
-		r = x * y;
-		break;
-	case HOST_DIV:
-		r = x / y;
-		break;
-	default:
-		r = sqrtf(x);
-		break;
+/*
+ * The host computes op; the result is kept only when it cannot differ from
+ * the IEEE one: overflow, NaN and any result that might be tiny go to software.
+ */
+#define HOST_OP_DEFINE(T, FT, p, fmt, SQRT, FABS, FT_MIN, FT_MAX)			\
+	FP_INLINE bool p##_host_op(enum host_op op, T a, T b, int rm,			\
+				   const uint32_t *fflags, T *res)			\
+	{										\
+		FT x, y, r;								\
+											\
+		if (!host_shortcut_allowed(&fmt, rm, fflags, a, b))			\
+			return false;							\
+		memcpy(&x, &a, sizeof(x));						\
+		memcpy(&y, &b, sizeof(y));						\
+		switch (op) {								\
+		case HOST_ADD: r = x + y; break;					\
+		case HOST_MUL: r = x * y; break;					\
+		case HOST_DIV: r = x / y; break;					\
+		default: r = SQRT(x); break;						\
+		}									\
+		if (!(FABS(r) > FT_MIN && FABS(r) <= FT_MAX) &&				\
+		    !(r == 0 && host_zero_is_exact(&fmt, op, a, b)))			\
+			return false;							\
+		memcpy(res, &r, sizeof(*res));						\
+		return true;								\
 	}
-	/* overflow, NaN and any result that might be tiny go to software */
-	if (!(fabsf(r) > FLT_MIN && fabsf(r) <= FLT_MAX) &&
-	    !(r == 0 && host_zero_is_exact(&fp32, op, a, b)))
-		return false;
-	memcpy(res, &r, sizeof(*res));
-	return true;
-}
 
-FP_INLINE bool f64_host_op(enum host_op op, uint64_t a, uint64_t b, int rm,
-			   const uint32_t *fflags, uint64_t *res)
-{
-	double x, y, r;
-
-	if (!host_shortcut_allowed(&fp64, rm, fflags, a, b))
-		return false;
-	memcpy(&x, &a, sizeof(x));
-	memcpy(&y, &b, sizeof(y));
-	switch (op) {
-	case HOST_ADD:
-		r = x + y;
-		break;
-	case HOST_MUL:
-		r = x * y;
-		break;
-	case HOST_DIV:
-		r = x / y;
-		break;
-	default:
-		r = sqrt(x);
-		break;
-	}
-	if (!(fabs(r) > DBL_MIN && fabs(r) <= DBL_MAX) &&
-	    !(r == 0 && host_zero_is_exact(&fp64, op, a, b)))
-		return false;
-	memcpy(res, &r, sizeof(*res));
-	return true;
-}
+HOST_OP_DEFINE(uint32_t, float, f32, fp32, sqrtf, fabsf, FLT_MIN, FLT_MAX)
+HOST_OP_DEFINE(uint64_t, double, f64, fp64, sqrt, fabs, DBL_MIN, DBL_MAX)
 
 /* The public functions, the same for both formats (the header's FPU_DECLARE). */
 #define FPU_DEFINE(T, p, fmt)								\
