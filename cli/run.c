@@ -25,11 +25,13 @@ static const char run_help[] =
 	"  --cpus N              virtual CPUs (default 1)\n"
 	"  --bios none           no SBI: run the kernel ELF in machine mode\n"
 	"  --no-reboot           exit when the guest reboots\n"
+	"  --console serial|virtio  the terminal is ttyS0 (default) or virtio-console hvc0\n"
+	"  --rng on|off          virtio-rng entropy device (default on)\n"
 	"The serial console is on the terminal: Ctrl-A x quits, Ctrl-A h helps.\n";
 
 enum {
 	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
-	OPT_NO_REBOOT, OPT_HELP,
+	OPT_NO_REBOOT, OPT_CONSOLE, OPT_RNG, OPT_HELP,
 };
 
 static const struct option run_opts[] = {
@@ -41,6 +43,8 @@ static const struct option run_opts[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "bios", required_argument, NULL, OPT_BIOS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "rng", required_argument, NULL, OPT_RNG },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -72,6 +76,20 @@ static int parse_cpus(const char *s, unsigned *out)
 	return 0;
 }
 
+static int parse_choice(const char *opt, const char *s, const char *const *names, int *out)
+{
+	int i;
+
+	for (i = 0; names[i]; i++) {
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return error_set(-EINVAL, "--%s %s: expected %s%s%s", opt, s, names[0],
+			 names[1] ? " or " : "", names[1] ? names[1] : "");
+}
+
 static int parse(int argc, char **argv, struct vm_config *cfg)
 {
 	int c, err = 0;
@@ -79,6 +97,7 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 	cfg->arch = "riscv64";
 	cfg->mem_size = VM_DEFAULT_MEM;
 	cfg->cpus = 1;
+	cfg->rng = true;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", run_opts, NULL)) != -1) {
@@ -91,6 +110,22 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_CPUS: err = parse_cpus(optarg, &cfg->cpus); break;
 		case OPT_BIOS: cfg->bios = optarg; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
+		case OPT_CONSOLE: {
+			static const char *const kinds[] = { "serial", "virtio", NULL };
+			int k = 0;
+
+			err = parse_choice("console", optarg, kinds, &k);
+			cfg->console = (enum vm_console)k;
+			break;
+		}
+		case OPT_RNG: {
+			static const char *const onoff[] = { "off", "on", NULL };
+			int on = 1;
+
+			err = parse_choice("rng", optarg, onoff, &on);
+			cfg->rng = on;
+			break;
+		}
 		case OPT_HELP: fputs(run_help, stdout); exit(0);
 		case ':':
 			return error_set(-EINVAL, "option '%s' needs a value", argv[optind - 1]);

@@ -118,7 +118,7 @@ static int fdt_cpus(void *fdt)
 	return fdt_end_node(fdt);
 }
 
-static int fdt_soc(void *fdt)
+static int fdt_soc(const struct riscv_virt *m, void *fdt)
 {
 	const uint32_t clint_irqs[] = { PHANDLE_CPU0_INTC, IRQ_M_SOFT, PHANDLE_CPU0_INTC, IRQ_M_TIMER };
 	const uint32_t plic_irqs[] = { PHANDLE_CPU0_INTC, IRQ_M_EXT, PHANDLE_CPU0_INTC, IRQ_S_EXT };
@@ -150,6 +150,19 @@ static int fdt_soc(void *fdt)
 	FDT_TRY(fdt_cells(fdt, "interrupts-extended", plic_irqs, 4));
 	FDT_TRY(fdt_property_u32(fdt, "phandle", PHANDLE_PLIC));
 	FDT_TRY(fdt_end_node(fdt));
+
+	for (unsigned i = 0; i < m->nvirtio; i++) {
+		uint64_t base = VIRT_VIRTIO_BASE + i * VIRTIO_MMIO_SIZE;
+
+		snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)base);
+		FDT_TRY(fdt_begin_node(fdt, name));
+		FDT_TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+		FDT_TRY(fdt_reg(fdt, base, VIRTIO_MMIO_SIZE));
+		FDT_TRY(fdt_property_u32(fdt, "interrupts", VIRT_VIRTIO_IRQ + i));
+		FDT_TRY(fdt_property_u32(fdt, "interrupt-parent", PHANDLE_PLIC));
+		FDT_TRY(fdt_property(fdt, "dma-coherent", NULL, 0));
+		FDT_TRY(fdt_end_node(fdt));
+	}
 
 	snprintf(name, sizeof(name), "serial@%llx", VIRT_UART0_BASE);
 	FDT_TRY(fdt_begin_node(fdt, name));
@@ -205,7 +218,7 @@ int riscv_virt_fdt(const struct riscv_virt *m, void *fdt, size_t size, const cha
 	FDT_TRY(fdt_property_string(fdt, "device_type", "memory"));
 	FDT_TRY(fdt_reg(fdt, m->mem.base, m->mem.size));
 	FDT_TRY(fdt_end_node(fdt));
-	err = fdt_soc(fdt);
+	err = fdt_soc(m, fdt);
 	if (err)
 		return err;
 	FDT_TRY(fdt_end_node(fdt));
@@ -294,8 +307,29 @@ err_mem:
 	return err;
 }
 
+int riscv_virt_add_virtio(struct riscv_virt *m, struct virtio_dev *vd)
+{
+	unsigned i = m->nvirtio;
+	struct virtio_mmio *t;
+
+	if (i == VIRT_VIRTIO_SLOTS)
+		return error_set(-ENOSPC, "too many virtio devices (the machine has %u slots)",
+				 VIRT_VIRTIO_SLOTS);
+	t = &m->virtio[i];
+	virtio_mmio_init(t, vd, plic_input(&m->plic, VIRT_VIRTIO_IRQ + i));
+	m->nvirtio++;
+	return bus_register(&m->bus, vd->ops->name, VIRT_VIRTIO_BASE + i * VIRTIO_MMIO_SIZE,
+			    VIRTIO_MMIO_SIZE, &virtio_mmio_ops, t);
+}
+
 void riscv_virt_destroy(struct riscv_virt *m)
 {
+	unsigned i;
+
+	for (i = 0; i < m->nvirtio; i++)
+		virtio_mmio_reset(&m->virtio[i]);
+	for (i = 0; i < m->nvirtio; i++)
+		virtio_mmio_destroy(&m->virtio[i]);
 	devices_destroy(m);
 	hart_destroy(&m->hart);
 	guest_mem_free(&m->mem);
@@ -356,6 +390,8 @@ int riscv_virt_boot(struct riscv_virt *m)
 	madvise(m->mem.host, m->mem.size, MADV_DONTNEED);
 	memset(&m->htif, 0, sizeof(m->htif));
 	hart_watch(&m->hart, 0, 0);
+	for (unsigned i = 0; i < m->nvirtio; i++)
+		virtio_mmio_reset(&m->virtio[i]);
 	devices_destroy(m);
 	err = devices_init(m);
 	if (err)

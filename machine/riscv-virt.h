@@ -18,6 +18,7 @@
 #include "hw/plic.h"
 #include "hw/uart16550.h"
 #include "hw/vclock.h"
+#include "hw/virtio-mmio.h"
 #include "vm/config.h"
 
 #define VIRT_CLINT_BASE		0x02000000ull
@@ -25,6 +26,9 @@
 #define VIRT_UART0_BASE		0x10000000ull
 #define VIRT_UART0_IRQ		10
 #define VIRT_UART_CLOCK_HZ	3686400
+#define VIRT_VIRTIO_BASE	0x10001000ull	/* slot i at + i * VIRTIO_MMIO_SIZE */
+#define VIRT_VIRTIO_SLOTS	8
+#define VIRT_VIRTIO_IRQ		1		/* slot i raises PLIC source 1 + i */
 #define VIRT_RAM_BASE		0x80000000ull
 #define VIRT_KERNEL_OFFSET	0x200000ull	/* RISC-V kernels sit on a 2 MiB boundary */
 #define VIRT_MIN_RAM		(16ull << 20)
@@ -43,12 +47,16 @@ struct riscv_virt {
 	struct aclint aclint;
 	struct uart16550 uart;
 	struct htif htif;
+	struct virtio_mmio virtio[VIRT_VIRTIO_SLOTS];
+	unsigned nvirtio;
 	struct console *console;
 	uint64_t fdt_addr;
 	char isa[64];
 };
 
 int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg, struct console *con);
+/* Put a virtio device on the next virtio-mmio slot (before the first boot). */
+int riscv_virt_add_virtio(struct riscv_virt *m, struct virtio_dev *vd);
 /* (Re)load the images and device tree and reset the hart and devices. */
 int riscv_virt_boot(struct riscv_virt *m);
 void riscv_virt_destroy(struct riscv_virt *m);

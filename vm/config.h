@@ -8,6 +8,11 @@
 #define VM_DEFAULT_MEM (512ull << 20)
 #define VM_DEFAULT_APPEND "console=ttyS0"
 
+enum vm_console {
+	VM_CONSOLE_SERIAL,	/* the terminal is the UART (ttyS0) */
+	VM_CONSOLE_VIRTIO,	/* the terminal is virtio-console (hvc0); the UART only prints */
+};
+
 struct vm_config {
 	const char *arch;	/* "riscv64" */
 	const char *kernel;
@@ -17,6 +22,8 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned cpus;
 	bool no_reboot;
+	bool rng;		/* virtio-rng */
+	enum vm_console console;
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

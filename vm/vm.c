@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "hw/virtio-console.h"
+#include "hw/virtio-rng.h"
 #include "machine/riscv-virt.h"
 #include "vm/console.h"
 
@@ -57,18 +59,68 @@ static void sig_watch_stop(struct sig_watch *w)
 	w->running = false;
 }
 
-static size_t console_to_uart(void *opaque, const uint8_t *buf, size_t len)
-{
-	struct riscv_virt *m = opaque;
+/* One VM in the foreground: the machine, its devices and the host side. */
+struct vm {
+	const struct vm_config *cfg;
+	struct riscv_virt m;
+	struct console con;
+	struct sig_watch w;
+	struct virtio_rng rng;
+	struct virtio_console vcon;
+};
 
-	return uart16550_receive(&m->uart, buf, len);
+static size_t console_to_guest(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct vm *vm = opaque;
+
+	if (vm->cfg->console == VM_CONSOLE_VIRTIO)
+		return virtio_console_receive(&vm->vcon, buf, len);
+	return uart16550_receive(&vm->m.uart, buf, len);
 }
 
 static void console_quit(void *opaque)
 {
-	struct riscv_virt *m = opaque;
+	struct vm *vm = opaque;
 
-	hart_request_stop(&m->hart, HART_STOP_REQUEST);
+	hart_request_stop(&vm->m.hart, HART_STOP_REQUEST);
+}
+
+static void vcon_out(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct vm *vm = opaque;
+
+	console_write(&vm->con, buf, len);
+}
+
+static void vcon_rx_ready(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	console_rx_ready(&vm->con);
+}
+
+static int devices_create(struct vm *vm)
+{
+	const struct uart_backend be = { vcon_out, vcon_rx_ready, vm };
+	int err = 0;
+
+	if (vm->cfg->console == VM_CONSOLE_VIRTIO) {
+		virtio_console_init(&vm->vcon, &vm->m.mem, &be);
+		err = riscv_virt_add_virtio(&vm->m, &vm->vcon.vd);
+	}
+	if (!err && vm->cfg->rng) {
+		virtio_rng_init(&vm->rng, &vm->m.mem);
+		err = riscv_virt_add_virtio(&vm->m, &vm->rng.vd);
+	}
+	return err;
+}
+
+static void devices_destroy(struct vm *vm)
+{
+	if (vm->cfg->console == VM_CONSOLE_VIRTIO)
+		virtio_console_destroy(&vm->vcon);
+	if (vm->cfg->rng)
+		virtio_rng_destroy(&vm->rng);
 }
 
 static int check_config(const struct vm_config *cfg)
@@ -86,14 +138,15 @@ static int check_config(const struct vm_config *cfg)
 }
 
 /* Run until the guest powers off or stops for good; returns an exit status. */
-static int run_loop(struct riscv_virt *m, const struct sig_watch *w)
+static int run_loop(struct vm *vm)
 {
+	struct riscv_virt *m = &vm->m;
 	enum hart_stop stop;
 	int err;
 
 	for (;;) {
 		stop = hart_run(&m->hart);
-		if (stop != HART_STOP_REBOOT || m->cfg->no_reboot)
+		if (stop != HART_STOP_REBOOT || vm->cfg->no_reboot)
 			break;
 		err = riscv_virt_boot(m);
 		if (err) {
@@ -108,7 +161,7 @@ static int run_loop(struct riscv_virt *m, const struct sig_watch *w)
 		fprintf(stderr, "\ngasang: guest stopped: %s\n", m->hart.fatal_msg);
 		return VM_EXIT_GUEST;
 	case HART_STOP_REQUEST:
-		return w->signo ? VM_EXIT_SIGNAL + w->signo : VM_EXIT_OK;
+		return vm->w.signo ? VM_EXIT_SIGNAL + vm->w.signo : VM_EXIT_OK;
 	default:
 		return VM_EXIT_OK;
 	}
@@ -116,48 +169,50 @@ static int run_loop(struct riscv_virt *m, const struct sig_watch *w)
 
 int vm_run(const struct vm_config *cfg)
 {
-	struct riscv_virt *m;
-	struct console con;
 	struct console_ops ops;
-	struct sig_watch w;
+	struct vm *vm;
 	int err, status;
 
 	err = check_config(cfg);
 	if (err)
 		return VM_EXIT_USAGE;
-	m = malloc(sizeof(*m));
-	if (!m) {
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
 		error_set(-ENOMEM, "out of memory");
 		return VM_EXIT_USAGE;
 	}
-	err = riscv_virt_create(m, cfg, &con);
+	vm->cfg = cfg;
+	err = riscv_virt_create(&vm->m, cfg, &vm->con);
 	if (err) {
-		free(m);
+		free(vm);
 		return VM_EXIT_USAGE;
 	}
-	err = riscv_virt_boot(m);
+	err = devices_create(vm);
+	if (!err)
+		err = riscv_virt_boot(&vm->m);
+	if (!err)
+		err = sig_watch_start(&vm->w, &vm->m.hart);
 	if (err)
 		goto err_machine;
-	err = sig_watch_start(&w, &m->hart);
-	if (err)
-		goto err_machine;
-	ops = (struct console_ops){ console_to_uart, console_quit, m };
-	err = console_start(&con, STDIN_FILENO, STDOUT_FILENO, &ops);
+	ops = (struct console_ops){ console_to_guest, console_quit, vm };
+	err = console_start(&vm->con, STDIN_FILENO, STDOUT_FILENO, &ops);
 	if (err)
 		goto err_sig;
 
-	status = run_loop(m, &w);
+	status = run_loop(vm);
 
-	console_stop(&con);
-	sig_watch_stop(&w);
-	riscv_virt_destroy(m);
-	free(m);
+	console_stop(&vm->con);
+	sig_watch_stop(&vm->w);
+	riscv_virt_destroy(&vm->m);
+	devices_destroy(vm);
+	free(vm);
 	return status;
 
 err_sig:
-	sig_watch_stop(&w);
+	sig_watch_stop(&vm->w);
 err_machine:
-	riscv_virt_destroy(m);
-	free(m);
+	riscv_virt_destroy(&vm->m);
+	devices_destroy(vm);
+	free(vm);
 	return VM_EXIT_USAGE;
 }
