@@ -61,6 +61,7 @@ unit: $(UNIT_BINS) $(UNIT_BINS_ASAN)
 # riscv64-unknown-elf cross compiler.
 guest-tests:
 	$(MAKE) -C tests/guests/riscv BUILD=$(abspath $(BUILD))/guest-tests/riscv
+	$(MAKE) -C tests/guests/riscv-sbi BUILD=$(abspath $(BUILD))/guest-tests/riscv-sbi
 
 deps:
 	@tools/deps

@@ -95,8 +95,8 @@ static bool is_riscv_image(const struct file_buf *f)
 {
 	const struct riscv_image_header *h = (const void *)f->data;
 
-	return f->size >= sizeof(*h) && !memcmp(h->magic, RISCV_IMAGE_MAGIC, 8) &&
-	       !memcmp(h->magic2, RISCV_IMAGE_MAGIC2, 4);
+	/* "magic" is deprecated since header version 0.2: magic2 identifies an Image */
+	return f->size >= sizeof(*h) && !memcmp(h->magic2, RISCV_IMAGE_MAGIC2, 4);
 }
 
 static int load_image(struct guest_mem *mem, const struct file_buf *f, const char *path,
@@ -134,6 +134,7 @@ static int elf_check(const struct file_buf *f, const char *path, const Elf64_Ehd
 		return error_set(-ENOEXEC, "'%s' is an ELF for machine %u, not RISC-V", path,
 				 e->e_machine);
 	if (e->e_phentsize != sizeof(Elf64_Phdr) || e->e_phnum == 0 ||
+	    e->e_phoff % _Alignof(Elf64_Phdr) ||
 	    !in_file(f, e->e_phoff, (uint64_t)e->e_phnum * sizeof(Elf64_Phdr)))
 		return error_set(-ENOEXEC, "'%s': corrupt ELF program headers", path);
 	*eh = e;
@@ -151,7 +152,7 @@ static uint64_t elf_symbol(const struct file_buf *f, const Elf64_Ehdr *e, const 
 	const Elf64_Shdr *sh;
 	unsigned i;
 
-	if (e->e_shentsize != sizeof(Elf64_Shdr) ||
+	if (e->e_shentsize != sizeof(Elf64_Shdr) || e->e_shoff % _Alignof(Elf64_Shdr) ||
 	    !in_file(f, e->e_shoff, (uint64_t)e->e_shnum * sizeof(Elf64_Shdr)))
 		return 0;
 	sh = (const Elf64_Shdr *)(f->data + e->e_shoff);
@@ -163,7 +164,8 @@ static uint64_t elf_symbol(const struct file_buf *f, const Elf64_Ehdr *e, const 
 		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= e->e_shnum)
 			continue;
 		strs = &sh[sh[i].sh_link];
-		if (!in_file(f, sh[i].sh_offset, sh[i].sh_size) ||
+		if (sh[i].sh_offset % _Alignof(Elf64_Sym) ||
+		    !in_file(f, sh[i].sh_offset, sh[i].sh_size) ||
 		    !in_file(f, strs->sh_offset, strs->sh_size))
 			continue;
 		syms = (const Elf64_Sym *)(f->data + sh[i].sh_offset);
@@ -220,8 +222,13 @@ static int load_elf(struct guest_mem *mem, const struct file_buf *f, const char 
 	if (lo >= hi)
 		return error_set(-ENOEXEC, "'%s': ELF has nothing to load", path);
 	/* A kernel linked elsewhere (vmlinux: physical addresses from 0) is moved. */
-	if (!bare_metal && !guest_ram_ptr(mem, lo, hi - lo))
+	if (!bare_metal && !guest_ram_ptr(mem, lo, hi - lo)) {
+		if (kernel_offset > mem->size || hi - lo > mem->size - kernel_offset)
+			return error_set(-E2BIG, "'%s' (%#llx bytes from its first to its last "
+					 "segment) does not fit in guest memory: give the VM more "
+					 "memory with --mem", path, (unsigned long long)(hi - lo));
 		bias = (int64_t)(mem->base + kernel_offset - lo);
+	}
 	for (i = 0; i < e->e_phnum; i++) {
 		const Elf64_Phdr *p = phdr(f, e, i);
 
@@ -287,6 +294,12 @@ int load_initrd(struct guest_mem *mem, const char *path, uint64_t lo, uint64_t h
 				 path, f.size >> 20);
 	}
 	at = (hi - f.size) & ~(PAGE - 1);
+	if (at < lo) {
+		file_unmap(&f);
+		return error_set(-E2BIG, "initrd '%s' (%zu MiB) does not fit in guest memory "
+				 "beside the kernel: give the VM more memory with --mem",
+				 path, f.size >> 20);
+	}
 	err = copy_to_ram(mem, path, at, f.data, f.size, f.size);
 	file_unmap(&f);
 	if (err)

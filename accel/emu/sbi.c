@@ -20,10 +20,12 @@
 
 #define SBI_HSM_STARTED		0
 #define SBI_HSM_SUSPEND_RETENTIVE 0x00000000u
+#define SBI_HSM_SUSPEND_NON_RETENTIVE 0x80000000u
 
 #define SBI_SRST_SHUTDOWN	0
 #define SBI_SRST_COLD_REBOOT	1
 #define SBI_SRST_WARM_REBOOT	2
+#define SBI_SRST_REASON_SYSTEM_FAILURE 1
 
 #define SBI_HART_MASK_ALL	UINT64_MAX
 #define DBCN_MAX_WRITE		4096
@@ -125,8 +127,10 @@ static struct sbi_ret hsm(struct hart *h, uint64_t fid)
 			return err(SBI_ERR_INVALID_PARAM);
 		return ok(SBI_HSM_STARTED);
 	case 3: /* hart_suspend */
-		if ((uint32_t)h->x[A0] != SBI_HSM_SUSPEND_RETENTIVE)
+		if ((uint32_t)h->x[A0] == SBI_HSM_SUSPEND_NON_RETENTIVE)
 			return err(SBI_ERR_NOT_SUPPORTED);
+		if ((uint32_t)h->x[A0] != SBI_HSM_SUSPEND_RETENTIVE)
+			return err(SBI_ERR_INVALID_PARAM);	/* reserved, or platform-specific: none here */
 		hart_wfi(h);
 		return ok(0);
 	}
@@ -137,6 +141,8 @@ static struct sbi_ret srst(struct hart *h, uint64_t fid)
 {
 	if (fid != 0)
 		return err(SBI_ERR_NOT_SUPPORTED);
+	if ((uint32_t)h->x[A1] > SBI_SRST_REASON_SYSTEM_FAILURE)
+		return err(SBI_ERR_INVALID_PARAM);	/* reserved, or specific ones we lack */
 	switch ((uint32_t)h->x[A0]) {
 	case SBI_SRST_SHUTDOWN:
 		h->stop = HART_STOP_POWEROFF;
@@ -160,13 +166,12 @@ static struct sbi_ret dbcn(struct hart *h, uint64_t fid)
 
 	switch (fid) {
 	case 0: /* console_write(num_bytes, base_lo, base_hi) */
-		if (h->x[A2] != 0)
+		/* all of the buffer named must be RAM, however much of it we take */
+		if (h->x[A2] != 0 || !guest_ram_ptr(h->mem, addr, len))
 			return err(SBI_ERR_INVALID_PARAM);
 		if (len > DBCN_MAX_WRITE)
 			len = DBCN_MAX_WRITE;
 		p = guest_ram_ptr(h->mem, addr, len);
-		if (!p)
-			return err(SBI_ERR_INVALID_PARAM);
 		if (h->env.console_write)
 			h->env.console_write(h->env.opaque, p, len);
 		return ok(len);
