@@ -7,6 +7,7 @@
  * /chosen (bootargs, stdout-path), /memory, /cpus (timebase, the ISA,
  * mmu-type), the interrupt wiring of PLIC, CLINT and UART.
  */
+#include "clint.h"
 #include "fdt.h"
 #include "runtime.h"
 

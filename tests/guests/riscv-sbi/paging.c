@@ -16,11 +16,11 @@
  *   reserved mode 11 everywhere.
  */
 #include "runtime.h"
+#include "vm.h"
 
 const char test_name[] = "paging";
 
 #define PTE_AD (PTE_A | PTE_D)
-#define LEAF_SIZE(level) (1UL << (12 + 9 * (level)))
 #define SATP_MODE_SV57 10UL
 #define SATP_MODE_RESERVED 11UL
 
@@ -29,88 +29,33 @@ const char test_name[] = "paging";
 enum { T_RW, T_RO, T_INVALID, T_USER, T_NO_AD, T_REMAP, T_PAGES };
 #define VA(page) (TEST_VA + (page) * PAGE_SIZE)
 
-#define POOL_PAGES 12
-static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(PAGE_SIZE)));
-static unsigned pool_used;
-static uint64_t *root;
-static int levels;
+/*
+ * The page tables are built with the MMU off, at the load address; they
+ * reach their tables (and the tests their PTEs) at physical addresses,
+ * which RAM's 1:1 map keeps valid at the link address.
+ */
+static struct vm vm;
 static uint8_t pages[4][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static volatile uint64_t *pte_no_ad, *pte_remap;
-static uint64_t satp_mode;
-
-static uint64_t *alloc_table(void)
-{
-	if (pool_used == POOL_PAGES)
-		fail_msg("page-table pool exhausted");
-	memset(pool[pool_used], 0, PAGE_SIZE);
-	return pool[pool_used++];
-}
-
-static uint64_t pte_of(uint64_t pa, uint64_t flags)
-{
-	return (pa >> PAGE_SHIFT) << PTE_PPN_SHIFT | flags | PTE_V;
-}
-
-/*
- * The leaf PTE for va at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB), tables made
- * as needed. Table pointers are physical: while they are built the MMU is
- * off, and later RAM is mapped 1:1.
- */
-static volatile uint64_t *leaf(uint64_t va, int level)
-{
-	uint64_t *t = root;
-
-	for (int l = levels - 1; l > level; l--) {
-		uint64_t *e = &t[(va >> (12 + 9 * l)) & 511];
-
-		if (!(*e & PTE_V))
-			*e = pte_of(virt_to_phys(alloc_table()), 0);
-		t = (uint64_t *)((*e >> PTE_PPN_SHIFT) << PAGE_SHIFT);
-	}
-	return &t[(va >> (12 + 9 * level)) & 511];
-}
-
-static void map(uint64_t va, uint64_t pa, int level, uint64_t flags)
-{
-	*leaf(va, level) = pte_of(pa, flags);
-}
 
 static uint64_t pa_of(const void *p) { return virt_to_phys(p); }
 
 static void build_tables(uint64_t mode)
 {
-	pool_used = 0;
-	satp_mode = mode;
-	levels = mode == SATP_MODE_SV48 ? 4 : 3;
-	root = alloc_table();
+	vm_init(&vm, mode);
 	/* RAM 1:1, a 1 GiB leaf; the kernel at its link address, a 2 MiB leaf */
-	map(RAM_BASE, RAM_BASE, 2, PTE_R | PTE_W | PTE_X | PTE_AD);
-	map(KERNEL_VIRT_BASE, kernel_phys_base(), 1, PTE_R | PTE_W | PTE_X | PTE_AD);
+	vm_map(&vm, RAM_BASE, RAM_BASE, 2, PTE_R | PTE_W | PTE_X | PTE_AD);
+	vm_map(&vm, KERNEL_VIRT_BASE, kernel_phys_base(), 1, PTE_R | PTE_W | PTE_X | PTE_AD);
 	/* the test pages */
 	for (int i = 0; i < 4; i++)
 		for (unsigned j = 0; j < PAGE_SIZE / 8; j++)
 			((uint64_t *)pages[i])[j] = 0x1111111111111111UL * (i + 1) + j;
-	map(VA(T_RW), pa_of(pages[0]), 0, PTE_R | PTE_W | PTE_AD);
-	map(VA(T_RO), pa_of(pages[1]), 0, PTE_R | PTE_A);
-	*leaf(VA(T_INVALID), 0) = pte_of(pa_of(pages[1]), PTE_R | PTE_W | PTE_AD) & ~PTE_V;
-	map(VA(T_USER), pa_of(pages[2]), 0, PTE_R | PTE_W | PTE_U | PTE_AD);
-	map(VA(T_NO_AD), pa_of(pages[3]), 0, PTE_R | PTE_W);
-	pte_no_ad = leaf(VA(T_NO_AD), 0);
-	map(VA(T_REMAP), pa_of(pages[0]), 0, PTE_R | PTE_W | PTE_AD);
-	pte_remap = leaf(VA(T_REMAP), 0);
-}
-
-static inline uint64_t ld_va(uint64_t va)
-{
-	uint64_t v = 0xbadbad;
-
-	asm volatile("ld %0, 0(%1)" : "+r"(v) : "r"(va) : "memory");
-	return v;
-}
-
-static inline void sd_va(uint64_t va, uint64_t v)
-{
-	asm volatile("sd %0, 0(%1)" :: "r"(v), "r"(va) : "memory");
+	vm_map(&vm, VA(T_RW), pa_of(pages[0]), 0, PTE_R | PTE_W | PTE_AD);
+	vm_map(&vm, VA(T_RO), pa_of(pages[1]), 0, PTE_R | PTE_A);
+	vm_set_pte(&vm, VA(T_INVALID), 0, pte_leaf(pa_of(pages[1]), PTE_R | PTE_W | PTE_AD) & ~PTE_V);
+	vm_map(&vm, VA(T_USER), pa_of(pages[2]), 0, PTE_R | PTE_W | PTE_U | PTE_AD);
+	pte_no_ad = vm_map(&vm, VA(T_NO_AD), pa_of(pages[3]), 0, PTE_R | PTE_W);
+	pte_remap = vm_map(&vm, VA(T_REMAP), pa_of(pages[0]), 0, PTE_R | PTE_W | PTE_AD);
 }
 
 static inline uint64_t pc_now(void)
@@ -132,14 +77,14 @@ static inline uint64_t pc_now(void)
 /* Runs at the link address (call_virtual). */
 static void at_link_address(void)
 {
-	extern char _start[], trap_entry[];
+	extern char _start[];
 	uint64_t v;
 
 	CHECK(pc_now() >= KERNEL_VIRT_BASE);
 	CHECK_EQ((uintptr_t)_start, KERNEL_VIRT_BASE);
-	csr_write(stvec, (uintptr_t)trap_entry);
+	csr_write(stvec, (uintptr_t)trap_entry_s);
 	CHECK(sbi_probe(SBI_EXT_TIME) != 0);
-	printf("paging: running at %#lx under Sv%d\n", pc_now(), levels == 4 ? 48 : 39);
+	printf("paging: running at %#lx under Sv%d\n", pc_now(), vm.levels == 4 ? 48 : 39);
 
 	/* the test pages */
 	CHECK_EQ(ld_va(VA(T_RW) + 8), 0x1111111111111111UL + 1);
@@ -184,7 +129,7 @@ static void at_link_address(void)
 
 	/* a changed PTE, then SBI remote_sfence_vma: the new page shows */
 	CHECK_EQ(ld_va(VA(T_REMAP) + 40), 0x1111111111111111UL + 5);
-	*pte_remap = pte_of(pa_of(pages[1]), PTE_R | PTE_W | PTE_AD);
+	*pte_remap = pte_leaf(pa_of(pages[1]), PTE_R | PTE_W | PTE_AD);
 	CHECK_SBI_OK(SBI_CALL4(SBI_EXT_RFENCE, SBI_RFENCE_SFENCE_VMA, 1, 0, VA(T_REMAP), PAGE_SIZE), 0);
 	CHECK_EQ(ld_va(VA(T_REMAP) + 40), 0x2222222222222222UL + 5);
 	*pte_remap &= ~PTE_V;
@@ -214,13 +159,12 @@ asm(
 "	ret\n");
 void call_virtual(void (*fn)(void), uint64_t offset);
 
-static void run_in_mode(uint64_t mode)
+static void run_paged(uint64_t mode)
 {
-	extern char trap_entry[];
 	uint64_t satp;
 
 	build_tables(mode);
-	satp = mode << SATP_MODE_SHIFT | virt_to_phys(root) >> PAGE_SHIFT;
+	satp = vm_satp(&vm);
 	asm volatile("sfence.vma" ::: "memory");
 	csr_write(satp, satp);
 	asm volatile("sfence.vma" ::: "memory");
@@ -228,14 +172,14 @@ static void run_in_mode(uint64_t mode)
 	/* still at the load address, through the 1:1 map */
 	CHECK(pc_now() < KERNEL_VIRT_BASE);
 	call_virtual(at_link_address, KERNEL_VIRT_BASE - kernel_phys_base());
-	csr_write(stvec, (uintptr_t)trap_entry);
+	csr_write(stvec, (uintptr_t)trap_entry_s);
 	csr_write(satp, 0);
 	asm volatile("sfence.vma" ::: "memory");
 }
 
 static void test_satp_modes(void)
 {
-	uint64_t bogus = virt_to_phys(pool) >> PAGE_SHIFT;
+	uint64_t bogus = virt_to_phys(pages) >> PAGE_SHIFT;	/* still zero: no PTEs */
 
 	csr_write(satp, SATP_MODE_RESERVED << SATP_MODE_SHIFT | bogus);
 	CHECK_EQ(csr_read(satp), 0);
@@ -248,8 +192,8 @@ static void test_satp_modes(void)
 void test_main(void)
 {
 	test_satp_modes();
-	run_in_mode(SATP_MODE_SV39);
-	run_in_mode(SATP_MODE_SV48);
+	run_paged(SATP_MODE_SV39);
+	run_paged(SATP_MODE_SV48);
 	CHECK(pc_now() < KERNEL_VIRT_BASE);
 	CHECK_EQ(csr_read(satp), 0);
 }

@@ -159,12 +159,12 @@ static void test_user(void)
 {
 	/* ecall from U: delegated to S, scause 8; U continues after it */
 	trap_expect(RESUME_NEXT);
-	CHECK_EQ(run_user(user_ecall, 41), 42);
+	CHECK_EQ(run_in_mode(PRV_U, user_ecall, 41), 42);
 	CHECK_TRAP(CAUSE_ECALL_U);
 	CHECK(!(trap_seen.status & MSTATUS_SPP));
 
 	trap_expect(RESUME_NEXT);
-	CHECK_EQ(run_user(user_csr, 0), 7);
+	CHECK_EQ(run_in_mode(PRV_U, user_csr, 0), 7);
 	CHECK_TRAP(CAUSE_ILLEGAL_INSN);
 	CHECK(!(trap_seen.status & MSTATUS_SPP));
 
@@ -172,23 +172,23 @@ static void test_user(void)
 	csr_write(scounteren, 0);
 	/* QEMU 7.2 lets U read time with scounteren.TM = 0: a known deviation */
 	trap_expect(RESUME_NEXT);
-	run_user(user_rdtime, 0);
+	run_in_mode(PRV_U, user_rdtime, 0);
 	if (env.qemu)
 		trap_done();
 	else
 		CHECK_TRAP(CAUSE_ILLEGAL_INSN);
 	trap_expect(RESUME_NEXT);
-	run_user(user_counters, 0);
+	run_in_mode(PRV_U, user_counters, 0);
 	CHECK_EQ(trap_done(), 2);
 	CHECK_EQ(trap_seen.cause, CAUSE_ILLEGAL_INSN);
 
 	csr_write(scounteren, COUNTEREN_TM | COUNTEREN_CY | COUNTEREN_IR);
 	trap_expect(RESUME_NEXT);
-	uint64_t t0 = rdtime(), t = (uint64_t)run_user(user_rdtime, 0);
+	uint64_t t0 = rdtime(), t = (uint64_t)run_in_mode(PRV_U, user_rdtime, 0);
 	CHECK_NO_TRAP();
 	CHECK(t >= t0);
 	trap_expect(RESUME_NEXT);
-	run_user(user_counters, 0);
+	run_in_mode(PRV_U, user_counters, 0);
 	CHECK_NO_TRAP();
 	csr_write(scounteren, 0);
 }

@@ -175,19 +175,14 @@ static void test_fcsr(void)
 	csr_write(frm, 0xfffffffa);
 	CHECK_EQ(csr_read(frm), 2);
 	CHECK_EQ(csr_read(fcsr), 0x41);
-	uint64_t old;
-	asm volatile("csrrwi %0, fflags, 0x1e" : "=r"(old));
-	CHECK_EQ(old, 0x01);
-	CHECK_EQ(csr_read(fcsr), 0x5e);
-	asm volatile("csrrsi %0, frm, 1" : "=r"(old));
-	CHECK_EQ(old, 2);
-	CHECK_EQ(csr_read(fcsr), 0x7e);
+	/* (insn, source, old value returned, fcsr after) */
+	CHECK_CSR_OP("csrrwi %0, fflags, 0x1e", 0, 0x01, fcsr, 0x5e);
+	CHECK_CSR_OP("csrrsi %0, frm, 1", 0, 2, fcsr, 0x7e);
 	/* fsflags/frflags/fsrm aliases */
+	uint64_t old;
 	asm volatile("fsflags %0, zero" : "=r"(old));
 	CHECK_EQ(old, 0x1e);
-	asm volatile("fsrm %0, %1" : "=r"(old) : "r"(FRM_RNE));
-	CHECK_EQ(old, 3);
-	CHECK_EQ(csr_read(fcsr), 0);
+	CHECK_CSR_OP("fsrm %0, %1", FRM_RNE, 3, fcsr, 0);
 
 	/* flags accumulate */
 	fp_run(FDIV_S, S(0x3f800000), S(0), 0);			/* DZ */

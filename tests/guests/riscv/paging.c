@@ -52,17 +52,7 @@ static void fill_page(uint8_t *p, uint8_t seed)
 
 static uint64_t word_at(const uint8_t *page, unsigned off) { return *(volatile uint64_t *)(page + off); }
 
-/* ---- accessors; the asm keeps gcc from splitting or moving them ---- */
-static inline uint64_t ld_va(uint64_t va)
-{
-	uint64_t v = 0xbadbad;
-	asm volatile("ld %0, 0(%1)" : "+r"(v) : "r"(va) : "memory");
-	return v;
-}
-static inline void sd_va(uint64_t va, uint64_t v)
-{
-	asm volatile("sd %0, 0(%1)" :: "r"(v), "r"(va) : "memory");
-}
+/* ---- accessors besides vm.h's ld_va/sd_va; the asm keeps gcc from splitting or moving them ---- */
 static inline uint64_t amoswap_va(uint64_t va, uint64_t v)
 {
 	uint64_t old = 0xbadbad;

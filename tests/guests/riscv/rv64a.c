@@ -13,56 +13,47 @@ static volatile uint64_t far_cell[8] __attribute__((aligned(4096)));
 #define AMO(op, p, v) ({ uint64_t _old; \
 	asm volatile(op " %0, %2, (%1)" : "=r"(_old) : "r"(p), "r"((uint64_t)(v)) : "memory"); _old; })
 
-struct amo_case {
-	const char *name;
-	uint64_t mem, src, old, result;	/* old = value returned in rd */
-};
+#define GUARD_LO 0x1111111111111111
+#define GUARD_HI 0x2222222222222222
+#define HIGH_WORD 0x3333333300000000
 
-/* Run one AMO on cell[1], with guard values around it. */
-#define RUN_AMO_D(op, c) do { \
-	cell[0] = 0x1111111111111111; cell[1] = (c).mem; cell[2] = 0x2222222222222222; \
-	CHECK_EQ(AMO(op, &cell[1], (c).src), (c).old); \
-	CHECK_EQ(cell[1], (c).result); \
-	CHECK_EQ(cell[0], 0x1111111111111111); \
-	CHECK_EQ(cell[2], 0x2222222222222222); \
+/*
+ * op on cell[1] holding mem, with rs2 = src: it returns old and leaves
+ * result; the guard values around cell[1] survive.
+ */
+#define CHECK_AMO_D(op, mem, src, old, result) do { \
+	cell[0] = GUARD_LO; cell[1] = (mem); cell[2] = GUARD_HI; \
+	CHECK_EQ(AMO(op, &cell[1], (src)), (old)); \
+	CHECK_EQ(cell[1], (result)); \
+	CHECK_EQ(cell[0], GUARD_LO); \
+	CHECK_EQ(cell[2], GUARD_HI); \
 } while (0)
 
-/* .w on the low word of cell[1]; the high word must survive */
-#define RUN_AMO_W(op, c) do { \
-	cell[1] = 0x3333333300000000 | (uint32_t)(c).mem; \
-	CHECK_EQ(AMO(op, &cell[1], (c).src), (c).old); \
-	CHECK_EQ(cell[1], 0x3333333300000000 | (uint32_t)(c).result); \
+/* The same for a .w op on the low word of cell[1]; the high word survives. */
+#define CHECK_AMO_W(op, mem, src, old, result) do { \
+	cell[1] = HIGH_WORD | (uint32_t)(mem); \
+	CHECK_EQ(AMO(op, &cell[1], (src)), (old)); \
+	CHECK_EQ(cell[1], HIGH_WORD | (uint32_t)(result)); \
 } while (0)
 
 static void test_amo_d(void)
 {
-	static const struct amo_case swap = { "swap", 0x8000000000000001, 0x1234, 0x8000000000000001, 0x1234 };
-	static const struct amo_case add = { "add", 0xffffffffffffffff, 2, 0xffffffffffffffff, 1 };
-	static const struct amo_case xor = { "xor", 0xff00ff00ff00ff00, 0x0ff00ff00ff00ff0, 0xff00ff00ff00ff00, 0xf0f0f0f0f0f0f0f0 };
-	static const struct amo_case and = { "and", 0xff00ff00ff00ff00, 0x0ff00ff00ff00ff0, 0xff00ff00ff00ff00, 0x0f000f000f000f00 };
-	static const struct amo_case or = { "or", 0xff00ff00ff00ff00, 0x0ff00ff00ff00ff0, 0xff00ff00ff00ff00, 0xfff0fff0fff0fff0 };
-	static const struct amo_case min = { "min", 5, 0xfffffffffffffffb, 5, 0xfffffffffffffffb };
-	static const struct amo_case min2 = { "min", 0x8000000000000000, 0x7fffffffffffffff, 0x8000000000000000, 0x8000000000000000 };
-	static const struct amo_case max = { "max", 5, 0xfffffffffffffffb, 5, 5 };
-	static const struct amo_case max2 = { "max", 0x8000000000000000, 0x7fffffffffffffff, 0x8000000000000000, 0x7fffffffffffffff };
-	static const struct amo_case minu = { "minu", 5, 0xfffffffffffffffb, 5, 5 };
-	static const struct amo_case maxu = { "maxu", 5, 0xfffffffffffffffb, 5, 0xfffffffffffffffb };
-
-	RUN_AMO_D("amoswap.d", swap);
-	RUN_AMO_D("amoadd.d", add);
-	RUN_AMO_D("amoxor.d", xor);
-	RUN_AMO_D("amoand.d", and);
-	RUN_AMO_D("amoor.d", or);
-	RUN_AMO_D("amomin.d", min);
-	RUN_AMO_D("amomin.d", min2);
-	RUN_AMO_D("amomax.d", max);
-	RUN_AMO_D("amomax.d", max2);
-	RUN_AMO_D("amominu.d", minu);
-	RUN_AMO_D("amomaxu.d", maxu);
+	/*          op                 mem                 src                 old                 result */
+	CHECK_AMO_D("amoswap.d",      0x8000000000000001, 0x1234,             0x8000000000000001, 0x1234);
+	CHECK_AMO_D("amoadd.d",       0xffffffffffffffff, 2,                  0xffffffffffffffff, 1);
+	CHECK_AMO_D("amoxor.d",       0xff00ff00ff00ff00, 0x0ff00ff00ff00ff0, 0xff00ff00ff00ff00, 0xf0f0f0f0f0f0f0f0);
+	CHECK_AMO_D("amoand.d",       0xff00ff00ff00ff00, 0x0ff00ff00ff00ff0, 0xff00ff00ff00ff00, 0x0f000f000f000f00);
+	CHECK_AMO_D("amoor.d",        0xff00ff00ff00ff00, 0x0ff00ff00ff00ff0, 0xff00ff00ff00ff00, 0xfff0fff0fff0fff0);
+	CHECK_AMO_D("amomin.d",       5,                  0xfffffffffffffffb, 5,                  0xfffffffffffffffb);
+	CHECK_AMO_D("amomin.d",       0x8000000000000000, 0x7fffffffffffffff, 0x8000000000000000, 0x8000000000000000);
+	CHECK_AMO_D("amomax.d",       5,                  0xfffffffffffffffb, 5,                  5);
+	CHECK_AMO_D("amomax.d",       0x8000000000000000, 0x7fffffffffffffff, 0x8000000000000000, 0x7fffffffffffffff);
+	CHECK_AMO_D("amominu.d",      5,                  0xfffffffffffffffb, 5,                  5);
+	CHECK_AMO_D("amomaxu.d",      5,                  0xfffffffffffffffb, 5,                  0xfffffffffffffffb);
 	/* ordering bits change nothing in a single hart */
-	RUN_AMO_D("amoadd.d.aq", add);
-	RUN_AMO_D("amoadd.d.rl", add);
-	RUN_AMO_D("amoswap.d.aqrl", swap);
+	CHECK_AMO_D("amoadd.d.aq",    0xffffffffffffffff, 2,                  0xffffffffffffffff, 1);
+	CHECK_AMO_D("amoadd.d.rl",    0xffffffffffffffff, 2,                  0xffffffffffffffff, 1);
+	CHECK_AMO_D("amoswap.d.aqrl", 0x8000000000000001, 0x1234,             0x8000000000000001, 0x1234);
 	/* rd = x0 still performs the operation */
 	cell[1] = 40;
 	asm volatile("amoadd.d x0, %1, (%0)" :: "r"(&cell[1]), "r"(2UL) : "memory");
@@ -72,35 +63,22 @@ static void test_amo_d(void)
 static void test_amo_w(void)
 {
 	/* old values with bit 31 set come back sign-extended */
-	static const struct amo_case swap = { "swap", 0x80000001, 0xffffffff00001234, 0xffffffff80000001, 0x1234 };
-	static const struct amo_case add = { "add", 0xffffffff, 2, 0xffffffffffffffff, 1 };
-	static const struct amo_case add2 = { "add", 0x7fffffff, 1, 0x7fffffff, 0x80000000 };
-	static const struct amo_case xor = { "xor", 0xff00ff00, 0x0ff00ff0, 0xffffffffff00ff00, 0xf0f0f0f0 };
-	static const struct amo_case and = { "and", 0xff00ff00, 0x0ff00ff0, 0xffffffffff00ff00, 0x0f000f00 };
-	static const struct amo_case or = { "or", 0x0f00ff00, 0x0ff00ff0, 0x0f00ff00, 0x0ff0fff0 };
+	/*          op               mem         src                 old                 result */
+	CHECK_AMO_W("amoswap.w",    0x80000001, 0xffffffff00001234, 0xffffffff80000001, 0x1234);
+	CHECK_AMO_W("amoadd.w",     0xffffffff, 2,                  0xffffffffffffffff, 1);
+	CHECK_AMO_W("amoadd.w",     0x7fffffff, 1,                  0x7fffffff,         0x80000000);
+	CHECK_AMO_W("amoxor.w",     0xff00ff00, 0x0ff00ff0,         0xffffffffff00ff00, 0xf0f0f0f0);
+	CHECK_AMO_W("amoand.w",     0xff00ff00, 0x0ff00ff0,         0xffffffffff00ff00, 0x0f000f00);
+	CHECK_AMO_W("amoor.w",      0x0f00ff00, 0x0ff00ff0,         0x0f00ff00,         0x0ff0fff0);
 	/* comparisons are on 32-bit values, ignoring rs2's upper half */
-	static const struct amo_case min = { "min", 5, 0x00000000fffffffb, 5, 0xfffffffb };
-	static const struct amo_case max = { "max", 5, 0x00000000fffffffb, 5, 5 };
-	static const struct amo_case max2 = { "max", 0x80000000, 0xffffffff7fffffff, 0xffffffff80000000, 0x7fffffff };
-	static const struct amo_case minu = { "minu", 5, 0xfffffffb, 5, 5 };
-	static const struct amo_case minu2 = { "minu", 0x80000000, 0x100000001, 0xffffffff80000000, 1 };
-	static const struct amo_case maxu = { "maxu", 5, 0x00000000fffffffb, 5, 0xfffffffb };
-	static const struct amo_case maxu2 = { "maxu", 0x7fffffff, 0xffffffff00000001, 0x7fffffff, 0x7fffffff };
-
-	RUN_AMO_W("amoswap.w", swap);
-	RUN_AMO_W("amoadd.w", add);
-	RUN_AMO_W("amoadd.w", add2);
-	RUN_AMO_W("amoxor.w", xor);
-	RUN_AMO_W("amoand.w", and);
-	RUN_AMO_W("amoor.w", or);
-	RUN_AMO_W("amomin.w", min);
-	RUN_AMO_W("amomax.w", max);
-	RUN_AMO_W("amomax.w", max2);
-	RUN_AMO_W("amominu.w", minu);
-	RUN_AMO_W("amominu.w", minu2);
-	RUN_AMO_W("amomaxu.w", maxu);
-	RUN_AMO_W("amomaxu.w", maxu2);
-	RUN_AMO_W("amoor.w.aqrl", or);
+	CHECK_AMO_W("amomin.w",     5,          0x00000000fffffffb, 5,                  0xfffffffb);
+	CHECK_AMO_W("amomax.w",     5,          0x00000000fffffffb, 5,                  5);
+	CHECK_AMO_W("amomax.w",     0x80000000, 0xffffffff7fffffff, 0xffffffff80000000, 0x7fffffff);
+	CHECK_AMO_W("amominu.w",    5,          0xfffffffb,         5,                  5);
+	CHECK_AMO_W("amominu.w",    0x80000000, 0x100000001,        0xffffffff80000000, 1);
+	CHECK_AMO_W("amomaxu.w",    5,          0x00000000fffffffb, 5,                  0xfffffffb);
+	CHECK_AMO_W("amomaxu.w",    0x7fffffff, 0xffffffff00000001, 0x7fffffff,         0x7fffffff);
+	CHECK_AMO_W("amoor.w.aqrl", 0x0f00ff00, 0x0ff00ff0,         0x0f00ff00,         0x0ff0fff0);
 
 	/* .w on the high word of a doubleword */
 	cell[1] = 0x0000000512345678;
@@ -160,11 +138,11 @@ static void test_lr_sc(void)
 }
 
 /*
- * A misaligned AMO/LR/SC at p: cause `misaligned` or `access`, tval = p.
- * QEMU 7.2 reports AMOs' misalignment as a load's (4), tolerated under
- * QUIRK_AMO_FAULT_AS_LOAD only.
+ * A misaligned AMO/LR/SC at p trapped: cause `misaligned` or `access`,
+ * tval = p. QEMU 7.2 reports AMOs' misalignment as a load's (4), tolerated
+ * under QUIRK_AMO_FAULT_AS_LOAD only.
  */
-#define CHECK_MISALIGNED_TRAP(misaligned, access, p) do { \
+#define CHECK_MISALIGNED_TRAPPED(misaligned, access, p) do { \
 	CHECK_EQ(trap_done(), 1); \
 	if (quirk(QUIRK_AMO_FAULT_AS_LOAD) && (misaligned) == CAUSE_MISALIGNED_STORE && \
 	    trap_seen.cause == CAUSE_MISALIGNED_LOAD) \
@@ -173,27 +151,38 @@ static void test_lr_sc(void)
 		CHECK_EITHER(trap_seen.cause, (misaligned), (access)); \
 	CHECK_EQ(trap_seen.tval, (uint64_t)(p)); \
 } while (0)
+/* stmt, that access at p, traps so */
+#define CHECK_MISALIGNED_TRAP(stmt, misaligned, access, p) do { \
+	trap_expect(RESUME_NEXT); \
+	stmt; \
+	CHECK_MISALIGNED_TRAPPED(misaligned, access, p); \
+} while (0)
+#define CHECK_MISALIGNED_AMO(op, p) \
+	CHECK_MISALIGNED_TRAP(AMO(op, p, 1), CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, p)
+#define CHECK_MISALIGNED_LR(op, p) \
+	CHECK_MISALIGNED_TRAP(LR(op, p), CAUSE_MISALIGNED_LOAD, CAUSE_LOAD_ACCESS, p)
 
 /*
  * A misaligned sc must trap like the AMOs. QEMU 7.2 checks the reservation
  * first and fails the sc (rd != 0) without trapping: tolerated under
  * QUIRK_SC_MISALIGNED_FAILS only.
  */
-#define CHECK_MISALIGNED_SC(p, rd) do { \
+#define CHECK_MISALIGNED_SC(op, p) do { \
+	trap_expect(RESUME_NEXT); \
+	uint64_t _rd = SC(op, p, 1); \
 	if (quirk(QUIRK_SC_MISALIGNED_FAILS) && trap_seen.count == 0) { \
 		trap_done(); \
 		printf("note: %s:%d: misaligned sc failed without a trap (QEMU quirk)\n", \
 		       __FILE__, __LINE__); \
-		CHECK((rd) != 0); \
+		CHECK(_rd != 0); \
 	} else { \
-		CHECK_MISALIGNED_TRAP(CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, p); \
+		CHECK_MISALIGNED_TRAPPED(CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, p); \
 	} \
 } while (0)
 
 static void test_misaligned(void)
 {
 	volatile uint8_t *b = (volatile uint8_t *)&cell[6];
-	uint64_t rd;
 
 	cell[6] = 0x0102030405060708;
 	cell[7] = 0x1112131415161718;
@@ -202,32 +191,15 @@ static void test_misaligned(void)
 	for (unsigned i = 0; i < sizeof(offsets); i++) {
 		volatile uint8_t *p = b + offsets[i];
 
-		trap_expect(RESUME_NEXT);
-		AMO("amoadd.w", p, 1);
-		CHECK_MISALIGNED_TRAP(CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, p);
-
-		trap_expect(RESUME_NEXT);
-		AMO("amoswap.d", p, 1);
-		CHECK_MISALIGNED_TRAP(CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, p);
-
-		trap_expect(RESUME_NEXT);
-		LR("lr.w", p);
-		CHECK_MISALIGNED_TRAP(CAUSE_MISALIGNED_LOAD, CAUSE_LOAD_ACCESS, p);
-
-		trap_expect(RESUME_NEXT);
-		rd = SC("sc.w", p, 1);
-		CHECK_MISALIGNED_SC(p, rd);
+		CHECK_MISALIGNED_AMO("amoadd.w", p);
+		CHECK_MISALIGNED_AMO("amoswap.d", p);
+		CHECK_MISALIGNED_LR("lr.w", p);
+		CHECK_MISALIGNED_SC("sc.w", p);
 	}
 	/* 4-aligned but not 8-aligned */
-	trap_expect(RESUME_NEXT);
-	AMO("amomaxu.d", b + 4, 1);
-	CHECK_MISALIGNED_TRAP(CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, b + 4);
-	trap_expect(RESUME_NEXT);
-	LR("lr.d", b + 4);
-	CHECK_MISALIGNED_TRAP(CAUSE_MISALIGNED_LOAD, CAUSE_LOAD_ACCESS, b + 4);
-	trap_expect(RESUME_NEXT);
-	rd = SC("sc.d", b + 4, 1);
-	CHECK_MISALIGNED_SC(b + 4, rd);
+	CHECK_MISALIGNED_AMO("amomaxu.d", b + 4);
+	CHECK_MISALIGNED_LR("lr.d", b + 4);
+	CHECK_MISALIGNED_SC("sc.d", b + 4);
 
 	/* nothing was written */
 	CHECK_EQ(cell[6], 0x0102030405060708);

@@ -13,26 +13,18 @@ static void test_rmw(void)
 
 	csr_write(mscratch, 0x123456789abcdef0);
 	CHECK_EQ(csr_read(mscratch), 0x123456789abcdef0);
-	asm volatile("csrrw %0, mscratch, %1" : "=r"(old) : "r"(0xfedcba9876543210UL));
-	CHECK_EQ(old, 0x123456789abcdef0);
-	CHECK_EQ(csr_read(mscratch), 0xfedcba9876543210);
-	asm volatile("csrrs %0, mscratch, %1" : "=r"(old) : "r"(0x0f0f0f0f0f0f0f0fUL));
-	CHECK_EQ(old, 0xfedcba9876543210);
-	CHECK_EQ(csr_read(mscratch), 0xffdfbf9f7f5f3f1f);
-	asm volatile("csrrc %0, mscratch, %1" : "=r"(old) : "r"(0xf0f0f0f0f0f0f0f0UL));
-	CHECK_EQ(old, 0xffdfbf9f7f5f3f1f);
-	CHECK_EQ(csr_read(mscratch), 0x0f0f0f0f0f0f0f0f);
+	/* (insn, source, old value returned, mscratch after) */
+	CHECK_CSR_OP("csrrw %0, mscratch, %1", 0xfedcba9876543210, 0x123456789abcdef0,
+		     mscratch, 0xfedcba9876543210);
+	CHECK_CSR_OP("csrrs %0, mscratch, %1", 0x0f0f0f0f0f0f0f0f, 0xfedcba9876543210,
+		     mscratch, 0xffdfbf9f7f5f3f1f);
+	CHECK_CSR_OP("csrrc %0, mscratch, %1", 0xf0f0f0f0f0f0f0f0, 0xffdfbf9f7f5f3f1f,
+		     mscratch, 0x0f0f0f0f0f0f0f0f);
 
 	/* immediates are 5-bit, zero-extended */
-	asm volatile("csrrwi %0, mscratch, 31" : "=r"(old));
-	CHECK_EQ(old, 0x0f0f0f0f0f0f0f0f);
-	CHECK_EQ(csr_read(mscratch), 31);
-	asm volatile("csrrci %0, mscratch, 0x11" : "=r"(old));
-	CHECK_EQ(old, 31);
-	CHECK_EQ(csr_read(mscratch), 0xe);
-	asm volatile("csrrsi %0, mscratch, 0x10" : "=r"(old));
-	CHECK_EQ(old, 0xe);
-	CHECK_EQ(csr_read(mscratch), 0x1e);
+	CHECK_CSR_OP("csrrwi %0, mscratch, 31", 0, 0x0f0f0f0f0f0f0f0f, mscratch, 31);
+	CHECK_CSR_OP("csrrci %0, mscratch, 0x11", 0, 31, mscratch, 0xe);
+	CHECK_CSR_OP("csrrsi %0, mscratch, 0x10", 0, 0xe, mscratch, 0x1e);
 
 	/* rs1 = x0 and uimm = 0 read without writing */
 	asm volatile("csrrs %0, mscratch, x0" : "=r"(old));

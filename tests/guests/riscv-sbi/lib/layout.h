@@ -24,6 +24,4 @@
 #define BR_SIE		40
 #define BR_BSS		48
 
-/* struct trap_frame (runtime.h) uses csr.h's TF_* slots (its last two unused) */
-
 #endif

@@ -1,10 +1,10 @@
 /*
- * RISC-V privileged-architecture names used by the guest tests: CSR fields,
- * trap causes, PTE bits, the CLINT and HTIF layout. Plain #defines only, so
- * that crt.S can include it too.
+ * RISC-V privileged-architecture names used by both guest suites: CSR
+ * fields, trap causes, PTE bits, fcsr. Plain #defines, so that the start-up
+ * files can include it too; the CSR accessors below are for C only.
  */
-#ifndef GUEST_RISCV_CSR_H
-#define GUEST_RISCV_CSR_H
+#ifndef GUEST_COMMON_CSR_H
+#define GUEST_COMMON_CSR_H
 
 #define PRV_U 0
 #define PRV_S 1
@@ -14,6 +14,7 @@
 #define MSTATUS_MIE   (1UL << 3)
 #define MSTATUS_SPIE  (1UL << 5)
 #define MSTATUS_MPIE  (1UL << 7)
+#define MSTATUS_SPP_SHIFT 8
 #define MSTATUS_SPP   (1UL << 8)
 #define MSTATUS_MPP_SHIFT 11
 #define MSTATUS_MPP   (3UL << 11)
@@ -103,29 +104,17 @@
 #define FRM_RUP 3
 #define FRM_RMM 4
 
-/* CLINT, as on QEMU's spike machine and gasang's riscv64 machine */
-#define CLINT_BASE     0x02000000
-#define CLINT_MSIP     (CLINT_BASE + 0x0)
-#define CLINT_MTIMECMP (CLINT_BASE + 0x4000)
-#define CLINT_MTIME    (CLINT_BASE + 0xbff8)
-#define CLINT_MTIME_HZ 10000000UL
+#ifndef __ASSEMBLER__
+#include <stdint.h>
 
-/* HTIF commands written to tohost */
-#define HTIF_DEV_CONSOLE   1UL
-#define HTIF_CMD_PUTCHAR   1UL
-#define HTIF_CONSOLE_PUTCHAR ((HTIF_DEV_CONSOLE << 56) | (HTIF_CMD_PUTCHAR << 48))
-
-/* a7 value of the ecall by which a run_in_mode() function returns to M */
-#define ECALL_MODE_RETURN 0x6d6f6465
-
-/* struct trap_frame layout, in 8-byte slots */
-#define TF_X(n)    ((n) * 8)
-#define TF_EPC     (32 * 8)
-#define TF_CAUSE   (33 * 8)
-#define TF_TVAL    (34 * 8)
-#define TF_STATUS  (35 * 8)
-#define TF_VECTOR  (36 * 8)
-#define TF_LEVEL   (37 * 8)
-#define TF_SIZE    (38 * 8)
+#define csr_read(csr) ({ uint64_t _v; \
+	asm volatile("csrr %0, " #csr : "=r"(_v) :: "memory"); _v; })
+#define csr_write(csr, val) \
+	asm volatile("csrw " #csr ", %0" :: "rK"((uint64_t)(val)) : "memory")
+#define csr_set(csr, bits) \
+	asm volatile("csrs " #csr ", %0" :: "rK"((uint64_t)(bits)) : "memory")
+#define csr_clear(csr, bits) \
+	asm volatile("csrc " #csr ", %0" :: "rK"((uint64_t)(bits)) : "memory")
+#endif
 
 #endif

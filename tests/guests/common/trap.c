@@ -1,12 +1,14 @@
-/* Trap dispatch (called by crt.S for M and S) and trap expectation. */
-#include "runtime.h"
+/* Trap dispatch (called by the entry in trap-entry.h) and trap expectation. */
+#include "print.h"
+#include "trap.h"
 
 volatile trap_hook_fn trap_hook;
 volatile struct trap_record trap_seen;
 static volatile int trap_armed;
 static volatile enum trap_resume trap_resume_how;
-static volatile int trap_depth[4];
+static volatile int trap_depth[PRV_M + 1];
 
+/* run_in_mode()'s way back (trap-entry.h) */
 __attribute__((noreturn)) void mode_return(long result);
 void trap_dispatch(struct trap_frame *f);
 
@@ -35,7 +37,7 @@ static const char *level_name(uint64_t level)
 
 __attribute__((noreturn)) static void unexpected(struct trap_frame *f)
 {
-	printf("FAIL unexpected trap to %s: cause 0x%lx epc 0x%lx tval 0x%lx status 0x%lx\n",
+	printf("FAIL unexpected trap to %s: cause %#lx epc %#lx tval %#lx status %#lx\n",
 	       level_name(f->level), f->cause, f->epc, f->tval, f->status);
 	fail(EXIT_UNEXPECTED_TRAP);
 }
@@ -56,9 +58,9 @@ void trap_dispatch(struct trap_frame *f)
 
 	if (is_ecall(f->cause) && f->x[17] == ECALL_MODE_RETURN) {
 		trap_depth[f->level] = 0;
-		if (f->level == PRV_M)
+		if (f->level == RUNTIME_PRV)
 			mode_return(f->x[10]);
-		/* An ecall from U delegated to S: pass the return on to M. */
+		/* An ecall from U delegated to S, below an M runtime: pass it on. */
 		register long a0 asm("a0") = f->x[10];
 		register long a7 asm("a7") = ECALL_MODE_RETURN;
 		asm volatile("ecall" :: "r"(a0), "r"(a7) : "memory");
