@@ -6,10 +6,10 @@ CC       ?= gcc
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Werror
 CFLAGS   := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -g -pthread -MMD -MP
-LIBS     := -lfdt -lm -lpthread
+LIBS     := -lfdt -lslirp -lmnl -lz -lzstd -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRCS  := $(sort $(wildcard base/*.c hw/*.c accel/emu/*.c machine/*.c vm/*.c))
+LIB_SRCS  := $(sort $(wildcard base/*.c hw/*.c net/*.c accel/emu/*.c machine/*.c vm/*.c block/*.c))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(shell find tests -name '*-test.c' 2>/dev/null))
 
@@ -66,7 +66,7 @@ guest-tests:
 deps:
 	@tools/deps
 
-test: deps all unit guest-tests
+test: deps all unit fuzz guest-tests
 	@tests/run $(BUILD)
 
 demo: deps all
@@ -78,3 +78,17 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# libFuzzer target for the qcow2 open path (needs clang): $(BUILD)/fuzz/qcow2-fuzz.
+# tests/block/qcow2-fuzz-test runs it for a bounded number of inputs.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
+	      -fno-sanitize-recover=undefined
+FUZZ_SRCS  := tests/block/qcow2-fuzz.c $(wildcard block/*.c) base/error.c
+
+.PHONY: fuzz
+fuzz: $(BUILD)/fuzz/qcow2-fuzz
+
+$(BUILD)/fuzz/qcow2-fuzz: $(FUZZ_SRCS) $(wildcard block/*.h base/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(FUZZ_SRCS) -lz -lzstd -lpthread

@@ -5,5 +5,6 @@
 #define CLI_EXIT_USAGE 2
 
 int cmd_run(int argc, char **argv);
+int cmd_img(int argc, char **argv);
 
 #endif

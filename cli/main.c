@@ -10,6 +10,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "run", cmd_run, "run one VM in the foreground" },
+	{ "img", cmd_img, "create, inspect, check and convert disk images" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,404 @@
+/*
+ * qcow2 consistency check (what `qemu-img check` reports) and repair: walk
+ * every table from the header, count the references each host cluster
+ * should have, compare with the refcounts on disk and the COPIED flags of
+ * the active tables. Repair builds a fresh refcount structure from the
+ * counts and sets the COPIED flags right; an image opened dirty (crash with
+ * lazy refcounts) is repaired the same way.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "block/qcow2.h"
+
+#define QCOW2_L1E_RESERVED	0x7f000000000001ffull
+#define QCOW2_L2E_STD_RESERVED	0x3f000000000001feull
+/* 4 bytes of counts per host cluster: 1 GiB of them at most */
+#define QCOW2_CHECK_MAX_CLUSTERS (1ull << 28)
+
+struct walk {
+	struct qcow2 *q;
+	uint32_t *ref;			/* expected refcount per host cluster */
+	uint64_t n;
+	struct block_check *res;
+	block_check_report_fn report;
+	void *opaque;
+	bool quiet;
+	uint8_t *buf;			/* one L2 table */
+	uint64_t next_host;		/* fragmentation: where the next data cluster would follow */
+};
+
+static void say(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct walk *w, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	if (w->quiet || !w->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w->report(w->opaque, "%s", msg);
+}
+
+static void corruption(struct walk *w)
+{
+	w->res->corruptions++;
+}
+
+/* One more reference to every cluster of [off, off+len). */
+static void inc(struct walk *w, uint64_t off, uint64_t len, const char *what)
+{
+	uint64_t c, last;
+
+	if (!len)
+		return;
+	last = (off + len - 1) >> w->q->cluster_bits;
+	for (c = off >> w->q->cluster_bits; c <= last; c++) {
+		if (c >= w->n) {
+			say(w, "ERROR %s at 0x%llx lies past the end of the file", what,
+			    (unsigned long long)off);
+			corruption(w);
+			return;
+		}
+		if (w->ref[c] != UINT32_MAX)
+			w->ref[c]++;
+	}
+}
+
+static void check_copied(struct walk *w, uint64_t host, uint64_t entry, const char *what,
+			 uint64_t index)
+{
+	uint64_t rc;
+
+	if (qcow2_get_refcount(w->q, host >> w->q->cluster_bits, &rc)) {
+		corruption(w);
+		return;
+	}
+	if ((rc == 1) != !!(entry & QCOW2_OFLAG_COPIED)) {
+		say(w, "ERROR OFLAG_COPIED %s: index=%llu entry=0x%llx refcount=%llu", what,
+		    (unsigned long long)index, (unsigned long long)entry, (unsigned long long)rc);
+		corruption(w);
+	}
+}
+
+static int walk_l2(struct walk *w, uint64_t l1i, bool active)
+{
+	struct qcow2 *q = w->q;
+	const uint64_t *l2 = (const uint64_t *)w->buf;
+	uint64_t j;
+
+	for (j = 0; j < q->l2_entries; j++) {
+		uint64_t e = be64toh(l2[j]), off, len;
+		uint64_t guest = ((l1i << q->l2_bits) + j) << q->cluster_bits;
+
+		switch (qcow2_entry_type(q, e)) {
+		case QCOW2_CLUSTER_COMPRESSED:
+			if (e & QCOW2_OFLAG_COPIED) {
+				say(w, "ERROR compressed cluster at guest offset 0x%llx has "
+				    "OFLAG_COPIED set", (unsigned long long)guest);
+				corruption(w);
+			}
+			qcow2_compressed_range(q, e, &off, &len);
+			inc(w, off, len, "compressed cluster");
+			if (active) {
+				w->res->allocated_clusters++;
+				w->res->compressed_clusters++;
+			}
+			break;
+		case QCOW2_CLUSTER_NORMAL:
+		case QCOW2_CLUSTER_ZERO_ALLOC:
+			off = e & QCOW2_L2E_OFFSET_MASK;
+			if ((off & (q->cluster_size - 1)) || (e & QCOW2_L2E_STD_RESERVED)) {
+				say(w, "ERROR offset=0x%llx: cluster is not properly aligned or has "
+				    "reserved bits set; L2 entry corrupted", (unsigned long long)off);
+				corruption(w);
+				break;
+			}
+			inc(w, off, q->cluster_size, "data cluster");
+			if (!active)
+				break;
+			check_copied(w, off, e, "data cluster", guest >> q->cluster_bits);
+			if (qcow2_entry_type(q, e) == QCOW2_CLUSTER_NORMAL) {
+				w->res->allocated_clusters++;
+				if (w->next_host && off != w->next_host)
+					w->res->fragmented_clusters++;
+				w->next_host = off + q->cluster_size;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static int walk_l1(struct walk *w, const uint64_t *l1, uint32_t size, bool active)
+{
+	struct qcow2 *q = w->q;
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < size; i++) {
+		uint64_t e = l1[i], off = e & QCOW2_L1E_OFFSET_MASK;
+
+		if (!off)
+			continue;
+		if ((e & QCOW2_L1E_RESERVED) || (off & (q->cluster_size - 1))) {
+			say(w, "ERROR L1 entry %u: L2 table offset 0x%llx is not cluster aligned or "
+			    "has reserved bits set", i, (unsigned long long)e);
+			corruption(w);
+			continue;
+		}
+		if (off > q->file_size || q->file_size - off < q->cluster_size) {
+			say(w, "ERROR L1 entry %u: L2 table at 0x%llx lies past the end of the file",
+			    i, (unsigned long long)off);
+			corruption(w);
+			continue;
+		}
+		inc(w, off, q->cluster_size, "L2 table");
+		if (active)
+			check_copied(w, off, e, "L2 table", i);
+		err = host_file_pread(q->file, off, w->buf, q->cluster_size);
+		if (err)
+			return err;
+		err = walk_l2(w, i, active);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Count the references of everything; with refcount_structs, also of the refcount tables. */
+static int walk_all(struct walk *w, bool refcount_structs)
+{
+	struct qcow2 *q = w->q;
+	uint64_t i, sn_bytes = 0;
+	int err;
+
+	inc(w, 0, q->cluster_size, "header");
+	inc(w, q->l1_offset, (uint64_t)q->l1_size * 8, "L1 table");
+	err = walk_l1(w, q->l1, q->l1_size, true);
+	if (err)
+		return err;
+	for (i = 0; i < q->nb_snapshots; i++) {
+		struct qcow2_snapshot *sn = &q->snapshots[i];
+		uint64_t *l1 = host_buf_alloc((size_t)sn->l1_size * 8);
+		uint32_t k;
+
+		if (!l1)
+			return error_set(-ENOMEM, "out of memory");
+		inc(w, sn->l1_offset, (uint64_t)sn->l1_size * 8, "snapshot L1 table");
+		err = host_file_pread(q->file, sn->l1_offset, l1, (size_t)sn->l1_size * 8);
+		for (k = 0; k < sn->l1_size; k++)
+			l1[k] = be64toh(l1[k]);
+		if (!err)
+			err = walk_l1(w, l1, sn->l1_size, false);
+		free(l1);
+		if (err)
+			return err;
+		sn_bytes += (40 + sn->extra_size + strlen(sn->id) + strlen(sn->name) + 7) & ~7ull;
+	}
+	if (q->nb_snapshots)
+		inc(w, q->snapshots_offset, sn_bytes, "snapshot table");
+	if (!refcount_structs)
+		return 0;
+	inc(w, q->reftable_offset, (uint64_t)q->reftable_clusters << q->cluster_bits,
+	    "refcount table");
+	for (i = 0; i < q->reftable_entries; i++) {
+		uint64_t e = q->reftable[i], off = e & QCOW2_REFT_OFFSET_MASK;
+
+		if (!off)
+			continue;
+		if ((e & ~QCOW2_REFT_OFFSET_MASK) || (off & (q->cluster_size - 1))) {
+			say(w, "ERROR refcount block %llu is not cluster aligned; refcount table "
+			    "entry corrupted", (unsigned long long)i);
+			corruption(w);
+			continue;
+		}
+		if (off > q->file_size || q->file_size - off < q->cluster_size) {
+			say(w, "ERROR refcount block %llu at 0x%llx lies past the end of the file",
+			    (unsigned long long)i, (unsigned long long)off);
+			corruption(w);
+			continue;
+		}
+		inc(w, off, q->cluster_size, "refcount block");
+	}
+	return 0;
+}
+
+static int walk_init(struct walk *w, struct qcow2 *q, struct block_check *res)
+{
+	memset(w, 0, sizeof(*w));
+	w->q = q;
+	w->res = res;
+	w->n = qcow2_clusters(q, q->file_size);
+	if (w->n > QCOW2_CHECK_MAX_CLUSTERS)
+		return error_set(-EFBIG, "%s: %llu clusters are more than check can count (%llu)",
+				 q->name, (unsigned long long)w->n,
+				 (unsigned long long)QCOW2_CHECK_MAX_CLUSTERS);
+	w->ref = calloc(w->n ? w->n : 1, sizeof(*w->ref));
+	w->buf = host_buf_alloc(q->cluster_size);
+	if (!w->ref || !w->buf) {
+		free(w->ref);
+		free(w->buf);
+		return error_set(-ENOMEM, "%s: out of memory for %llu refcounts", q->name,
+				 (unsigned long long)w->n);
+	}
+	return 0;
+}
+
+static void walk_free(struct walk *w)
+{
+	free(w->ref);
+	free(w->buf);
+}
+
+/* Compare the computed counts with the refcounts on disk. */
+static void compare(struct walk *w)
+{
+	struct qcow2 *q = w->q;
+	uint64_t c, rc, high = 0;
+
+	for (c = 0; c < w->n; c++) {
+		if (qcow2_get_refcount(q, c, &rc)) {
+			say(w, "ERROR cannot read the refcount of cluster %llu: %s",
+			    (unsigned long long)c, error_msg());
+			corruption(w);
+			/* skip the rest of this refcount block */
+			c |= (1ull << q->rb_bits) - 1;
+			continue;
+		}
+		if (w->ref[c])
+			high = c + 1;
+		if (rc == w->ref[c])
+			continue;
+		if (rc < w->ref[c]) {
+			say(w, "ERROR cluster %llu refcount=%llu reference=%u", (unsigned long long)c,
+			    (unsigned long long)rc, w->ref[c]);
+			corruption(w);
+		} else {
+			say(w, "Leaked cluster %llu refcount=%llu reference=%u", (unsigned long long)c,
+			    (unsigned long long)rc, w->ref[c]);
+			w->res->leaks++;
+		}
+	}
+	w->res->image_end_offset = high << q->cluster_bits;
+}
+
+static int check_once(struct qcow2 *q, struct block_check *res, block_check_report_fn report,
+		      void *opaque, bool quiet)
+{
+	struct walk w;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = walk_init(&w, q, res);
+	if (err)
+		return err;
+	w.report = report;
+	w.opaque = opaque;
+	w.quiet = quiet;
+	err = walk_all(&w, true);
+	if (!err)
+		compare(&w);
+	res->total_clusters = qcow2_clusters(q, q->bd->size);
+	walk_free(&w);
+	if (err)
+		res->check_errors = true;
+	return err;
+}
+
+static int clear_incompat(struct qcow2 *q, uint64_t bits)
+{
+	uint64_t v;
+	int err;
+
+	if (!(q->incompat & bits))
+		return 0;
+	v = htobe64(q->incompat & ~bits);
+	err = qcow2_write_header_field(q, QCOW2_HDR_INCOMPAT, &v, 8);
+	if (!err)
+		err = qcow2_sync(q);
+	if (!err)
+		q->incompat &= ~bits;
+	return err;
+}
+
+/* Fresh refcounts from the tables, COPIED flags to match. */
+static int rebuild(struct qcow2 *q, bool fix_copied)
+{
+	struct block_check scratch;
+	struct walk w;
+	int err;
+
+	memset(&scratch, 0, sizeof(scratch));
+	err = qcow2_flush_all(q);
+	if (!err)
+		err = walk_init(&w, q, &scratch);
+	if (err)
+		return err;
+	w.quiet = true;
+	err = walk_all(&w, false);
+	if (!err)
+		err = qcow2_rebuild_refcounts(q, w.ref, w.n);
+	walk_free(&w);
+	if (!err && fix_copied)
+		err = qcow2_fix_copied(q, NULL);
+	if (!err)
+		err = qcow2_flush_all(q);
+	return err;
+}
+
+int qcow2_repair_dirty(struct qcow2 *q)
+{
+	int err = rebuild(q, true);
+
+	if (!err)
+		err = clear_incompat(q, QCOW2_INCOMPAT_DIRTY);
+	if (err)
+		return error_set(err, "%s: the image was not closed cleanly and its refcounts "
+				 "could not be rebuilt: %s", q->name, error_msg());
+	return 0;
+}
+
+int qcow2_check(struct block_dev *bd, struct block_check *res, unsigned repair,
+		block_check_report_fn report, void *opaque)
+{
+	struct qcow2 *q = bd->opaque;
+	struct block_check before;
+	int err;
+
+	if (!bd->read_only) {
+		err = qcow2_flush_all(q);
+		if (err)
+			return err;
+	}
+	err = check_once(q, res, report, opaque, false);
+	if (err || !repair)
+		return err;
+	if (!res->leaks && !res->corruptions && !(q->incompat & QCOW2_INCOMPAT_DIRTY))
+		return 0;
+	if (res->corruptions && (repair & BLOCK_CHECK_REPAIR_ALL) != BLOCK_CHECK_REPAIR_ALL)
+		return 0;	/* leaks only were asked for; rebuilding would touch more */
+	before = *res;
+	q->corrupt = false;
+	err = rebuild(q, (repair & BLOCK_CHECK_REPAIR_ALL) == BLOCK_CHECK_REPAIR_ALL);
+	if (!err)
+		err = clear_incompat(q, QCOW2_INCOMPAT_DIRTY |
+				     ((repair & BLOCK_CHECK_REPAIR_ALL) == BLOCK_CHECK_REPAIR_ALL ?
+				      QCOW2_INCOMPAT_CORRUPT : 0));
+	if (err)
+		return err;
+	err = check_once(q, res, report, opaque, true);
+	res->leaks_fixed = before.leaks > res->leaks ? before.leaks - res->leaks : 0;
+	res->corruptions_fixed = before.corruptions > res->corruptions ?
+				 before.corruptions - res->corruptions : 0;
+	return err;
+}

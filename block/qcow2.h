@@ -1,0 +1,290 @@
+/*
+ * qcow2 inside the block layer: on-disk constants (docs/interop/qcow2.txt in
+ * QEMU's tree) and the state the qcow2-*.c files share. Nothing here is for
+ * users of block.h.
+ *
+ * Rooms:
+ *   qcow2.c           header, open/close, create, flush ordering, the driver
+ *   qcow2-cache.c     the write-back cache of L2 tables and refcount blocks
+ *   qcow2-cluster.c   guest -> host mapping: reads, writes (allocation, COW),
+ *                     discard, write-zeroes, compressed clusters
+ *   qcow2-refcount.c  refcounts: lookup, allocation, deferred frees, table growth,
+ *                     rebuilding the refcount structure
+ *   qcow2-check.c     consistency check and repair
+ *   qcow2-snapshot.c  internal snapshots
+ *   qcow2-compress.c  zlib / zstd cluster (de)compression
+ *
+ * Crash consistency (what qcow2_flush_all() orders): data is written before
+ * the L2 entry that points to it is updated in the cache; refcount increments
+ * reach the disk (fdatasync) before any L2 table that uses them, L2 tables
+ * before the L1 entries that point to them; refcount decrements are deferred
+ * until the tables that dropped the reference are durable, so a freed cluster
+ * is never reused while a table on disk still points to it. Killed at any
+ * point, an image has at most leaked clusters.
+ */
+#ifndef BLOCK_QCOW2_H
+#define BLOCK_QCOW2_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "block/block.h"
+#include "block/iov.h"
+
+#define QCOW2_MAGIC			0x514649fbu	/* "QFI\xfb" */
+#define QCOW2_V2_HEADER_LEN		72
+#define QCOW2_V3_MIN_HEADER_LEN		104
+#define QCOW2_V3_HEADER_LEN		112	/* what we write: + compression_type, padding */
+#define QCOW2_MIN_CLUSTER_BITS		9
+#define QCOW2_MAX_CLUSTER_BITS		21	/* 2 MiB, qemu's limit */
+#define QCOW2_DEFAULT_CLUSTER_BITS	16
+#define QCOW2_MAX_L1_BYTES		(32u << 20)
+#define QCOW2_MAX_REFTABLE_BYTES	(8u << 20)
+#define QCOW2_MAX_BACKING_NAME		1023
+#define QCOW2_MAX_BACKING_FORMAT	32
+#define QCOW2_MAX_SNAPSHOTS		65536
+#define QCOW2_MAX_SNAPSHOT_TABLE	(64u << 20)
+#define QCOW2_MAX_SNAPSHOT_EXTRA	1024
+#define QCOW2_MAX_SNAPSHOT_ID		127
+#define QCOW2_MAX_REFCOUNT_ORDER	6
+#define QCOW2_DEFAULT_REFCOUNT_ORDER	4
+#define QCOW2_COMPRESSED_SECTOR		512
+
+/* header byte offsets of the fields we update in place */
+#define QCOW2_HDR_SIZE			24
+#define QCOW2_HDR_L1_SIZE		36	/* l1_size (4) + l1_table_offset (8) */
+#define QCOW2_HDR_REFTABLE		48	/* offset (8) + clusters (4) */
+#define QCOW2_HDR_SNAPSHOTS		60	/* nb_snapshots (4) + snapshots_offset (8) */
+#define QCOW2_HDR_INCOMPAT		72
+#define QCOW2_HDR_AUTOCLEAR		88
+#define QCOW2_HDR_COMPRESSION		104
+
+#define QCOW2_INCOMPAT_DIRTY		(1ull << 0)
+#define QCOW2_INCOMPAT_CORRUPT		(1ull << 1)
+#define QCOW2_INCOMPAT_DATA_FILE	(1ull << 2)
+#define QCOW2_INCOMPAT_COMPRESSION	(1ull << 3)
+#define QCOW2_INCOMPAT_EXTL2		(1ull << 4)
+#define QCOW2_INCOMPAT_SUPPORTED	(QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT | \
+					 QCOW2_INCOMPAT_COMPRESSION)
+#define QCOW2_COMPAT_LAZY_REFCOUNTS	(1ull << 0)
+#define QCOW2_AUTOCLEAR_BITMAPS		(1ull << 0)
+
+#define QCOW2_COMPRESSION_ZLIB		0
+#define QCOW2_COMPRESSION_ZSTD		1
+
+#define QCOW2_EXT_END			0x00000000u
+#define QCOW2_EXT_BACKING_FORMAT	0xe2792acau
+#define QCOW2_EXT_FEATURE_TABLE		0x6803f857u
+#define QCOW2_EXT_BITMAPS		0x23852875u
+#define QCOW2_EXT_CRYPTO		0x0537be77u
+#define QCOW2_EXT_DATA_FILE		0x44415441u
+#define QCOW2_FEATURE_NAME_LEN		46
+
+/* L1 / L2 / refcount table entries */
+#define QCOW2_OFLAG_COPIED		(1ull << 63)
+#define QCOW2_OFLAG_COMPRESSED		(1ull << 62)
+#define QCOW2_OFLAG_ZERO		(1ull << 0)
+#define QCOW2_L1E_OFFSET_MASK		0x00fffffffffffe00ull
+#define QCOW2_L2E_OFFSET_MASK		0x00fffffffffffe00ull
+#define QCOW2_REFT_OFFSET_MASK		0xfffffffffffffe00ull
+
+enum qcow2_cluster_type {
+	QCOW2_CLUSTER_UNALLOCATED,	/* backing file or zeros */
+	QCOW2_CLUSTER_ZERO_PLAIN,	/* zero flag, no host cluster */
+	QCOW2_CLUSTER_ZERO_ALLOC,	/* zero flag, host cluster kept */
+	QCOW2_CLUSTER_NORMAL,
+	QCOW2_CLUSTER_COMPRESSED,
+};
+
+/* Write-back cache of cluster-sized tables (L2 tables, refcount blocks). */
+struct qcow2_cache_entry {
+	uint64_t offset;	/* host offset of the table; 0: slot empty */
+	uint64_t lru;
+	bool dirty;
+};
+
+struct qcow2_cache {
+	struct qcow2_cache_entry *e;
+	uint8_t *mem;		/* n tables of size bytes, in on-disk byte order */
+	unsigned n;
+	size_t size;
+	uint64_t clock;
+	unsigned last;		/* last hit: sequential access finds it first */
+	bool is_l2;
+};
+
+struct qcow2_snapshot {
+	uint64_t l1_offset;
+	uint32_t l1_size;
+	char *id, *name;
+	uint32_t date_sec, date_nsec;
+	uint64_t vm_clock_nsec;
+	uint64_t vm_state_size;
+	uint64_t disk_size;
+	uint32_t extra_size;	/* extra data as found (kept when rewriting the table) */
+	uint8_t *extra;
+};
+
+/* A run of clusters whose refcounts drop by one at the next flush. */
+struct qcow2_free {
+	uint64_t first, count;	/* cluster indices */
+};
+
+/* A sorted set of host cluster indices holding metadata (overlap guard). */
+struct qcow2_meta_set {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+struct qcow2 {
+	struct block_dev *bd;
+	struct host_file *file;
+	const char *name;		/* for messages */
+
+	/* header */
+	uint32_t version;
+	uint32_t header_length;
+	unsigned cluster_bits;
+	uint64_t cluster_size;
+	unsigned l2_bits;		/* log2 of entries per L2 table */
+	uint64_t l2_entries;
+	uint32_t l1_size;
+	uint64_t l1_offset;
+	uint64_t reftable_offset;
+	uint32_t reftable_clusters;
+	uint64_t reftable_entries;
+	uint32_t nb_snapshots;
+	uint64_t snapshots_offset;
+	uint64_t incompat, compat, autoclear;
+	unsigned refcount_order, refcount_bits;
+	uint64_t refcount_max;
+	unsigned rb_bits;		/* log2 of entries per refcount block */
+	uint8_t compression_type;
+	char *backing_file;
+	char *backing_format;
+	unsigned csize_shift;
+	uint64_t csize_mask, coffset_mask;
+
+	uint64_t file_size;		/* host file length, or the end of allocated clusters if past */
+
+	/* active L1 table, host byte order */
+	uint64_t *l1;
+	bool l1_dirty;
+	uint32_t l1_dirty_lo, l1_dirty_hi;	/* dirty entries [lo, hi) */
+
+	/* refcount table, host byte order */
+	uint64_t *reftable;
+
+	struct qcow2_cache l2_cache, rb_cache;
+	bool rb_unsynced;		/* refcount blocks written since the last fdatasync */
+	bool need_sync;			/* anything written since the last fdatasync */
+
+	uint64_t free_hint;		/* no free cluster below this index */
+	struct qcow2_free *pending;	/* deferred refcount decrements */
+	size_t npending, pending_cap;
+	struct qcow2_meta_set meta;	/* L2 tables and refcount blocks we know of */
+
+	/* compressed clusters */
+	uint8_t *cbuf;			/* compressed bytes: 2 clusters + a sector */
+	uint8_t *dbuf;			/* last decompressed cluster */
+	uint64_t dbuf_entry;		/* its L2 entry, 0: none */
+	uint64_t comp_next;		/* next free byte for compressed data, 0: none */
+	void *zstd_dctx, *zstd_cctx;
+
+	/* scratch */
+	uint8_t *cow_head, *cow_tail;	/* cluster-sized */
+	uint8_t *tbuf;			/* cluster-sized, for table copies */
+	uint8_t *zeros;			/* a cluster of zeros */
+	struct block_iovec vec;
+
+	struct qcow2_snapshot *snapshots;
+
+	bool corrupt;			/* found corrupt while running: no more writes */
+};
+
+static inline uint64_t qcow2_align_up(const struct qcow2 *q, uint64_t x)
+{
+	return (x + q->cluster_size - 1) & ~(q->cluster_size - 1);
+}
+
+static inline uint64_t qcow2_clusters(const struct qcow2 *q, uint64_t bytes)
+{
+	return (bytes + q->cluster_size - 1) >> q->cluster_bits;
+}
+
+/* qcow2.c */
+int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int qcow2_write_header_field(struct qcow2 *q, unsigned off, const void *val, size_t len);
+int qcow2_sync(struct qcow2 *q);
+int qcow2_flush_all(struct qcow2 *q);
+int qcow2_write_l1(struct qcow2 *q);
+int qcow2_host_pwrite(struct qcow2 *q, uint64_t off, const void *buf, size_t len);
+int qcow2_host_pwritev(struct qcow2 *q, uint64_t off, const struct iovec *iov, int iovcnt);
+
+/* qcow2-cache.c */
+int qcow2_cache_init(struct qcow2_cache *c, unsigned n, size_t size, bool is_l2);
+void qcow2_cache_destroy(struct qcow2_cache *c);
+/* The table at host offset off (read from disk if load, else zeroed); *idx for mark_dirty. */
+int qcow2_cache_get(struct qcow2 *q, struct qcow2_cache *c, uint64_t off, bool load,
+		    void **table, unsigned *idx);
+void qcow2_cache_mark_dirty(struct qcow2_cache *c, unsigned idx);
+int qcow2_cache_flush(struct qcow2 *q, struct qcow2_cache *c, bool *wrote);
+void qcow2_cache_drop(struct qcow2_cache *c, uint64_t off);
+void qcow2_cache_drop_all(struct qcow2_cache *c);
+
+/* qcow2-refcount.c */
+int qcow2_refcount_init(struct qcow2 *q);
+uint64_t qcow2_rb_get(const struct qcow2 *q, const void *block, uint64_t i);
+void qcow2_rb_set(const struct qcow2 *q, void *block, uint64_t i, uint64_t v);
+int qcow2_get_refcount(struct qcow2 *q, uint64_t cluster, uint64_t *rc);
+int qcow2_update_refcount(struct qcow2 *q, uint64_t cluster, int64_t delta, uint64_t *now);
+int qcow2_alloc_clusters(struct qcow2 *q, uint64_t want, uint64_t *off, uint64_t *got);
+int qcow2_alloc_bytes(struct qcow2 *q, size_t len, uint64_t *off);
+int qcow2_alloc_contiguous(struct qcow2 *q, uint64_t n, uint64_t *off);
+int qcow2_free_now(struct qcow2 *q, uint64_t off, uint64_t len);
+int qcow2_free_later(struct qcow2 *q, uint64_t first_cluster, uint64_t count);
+int qcow2_free_entry_later(struct qcow2 *q, uint64_t l2_entry);
+int qcow2_apply_pending_frees(struct qcow2 *q);
+bool qcow2_pending_flush_needed(const struct qcow2 *q);
+int qcow2_flush_refblocks(struct qcow2 *q);
+int qcow2_check_overlap(struct qcow2 *q, uint64_t off, uint64_t len, const char *what);
+int qcow2_meta_add(struct qcow2 *q, uint64_t off);
+bool qcow2_meta_has(const struct qcow2 *q, uint64_t off);
+int qcow2_meta_reset(struct qcow2 *q);
+int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t nclusters);
+int qcow2_load_reftable(struct qcow2 *q);
+
+/* qcow2-cluster.c */
+enum qcow2_cluster_type qcow2_entry_type(const struct qcow2 *q, uint64_t l2e);
+void qcow2_compressed_range(const struct qcow2 *q, uint64_t l2e, uint64_t *off, uint64_t *len);
+int qcow2_l2_offset_valid(struct qcow2 *q, uint64_t l2_off, const char *what);
+int qcow2_preadv(struct block_dev *bd, uint64_t off, const struct iovec *iov, int iovcnt);
+int qcow2_pwritev(struct block_dev *bd, uint64_t off, const struct iovec *iov, int iovcnt);
+int qcow2_discard(struct block_dev *bd, uint64_t off, uint64_t len);
+int qcow2_write_zeroes(struct block_dev *bd, uint64_t off, uint64_t len, unsigned flags);
+int qcow2_status(struct block_dev *bd, uint64_t off, uint64_t len, uint64_t *pnum);
+int qcow2_pwrite_compressed(struct block_dev *bd, uint64_t off, const void *buf, size_t len);
+int qcow2_fix_copied(struct qcow2 *q, uint64_t *fixed);
+int qcow2_update_tree_refcounts(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size,
+				int delta);
+
+/* qcow2-compress.c */
+int qcow2_decompress(struct qcow2 *q, const void *src, size_t slen, void *dst, size_t dlen);
+/* Returns the compressed length, or 0 if it would not be smaller than dlen - 1. */
+size_t qcow2_compress(struct qcow2 *q, const void *src, size_t slen, void *dst, size_t dlen);
+void qcow2_compress_free(struct qcow2 *q);
+
+/* qcow2-snapshot.c */
+int qcow2_read_snapshots(struct qcow2 *q);
+void qcow2_free_snapshots(struct qcow2 *q);
+int qcow2_snapshot_list(struct block_dev *bd, struct block_snapshot **list, unsigned *n);
+int qcow2_snapshot_create(struct block_dev *bd, const char *name);
+int qcow2_snapshot_apply(struct block_dev *bd, const char *name);
+int qcow2_snapshot_delete(struct block_dev *bd, const char *name);
+
+/* qcow2-check.c */
+int qcow2_check(struct block_dev *bd, struct block_check *res, unsigned repair,
+		block_check_report_fn report, void *opaque);
+int qcow2_repair_dirty(struct qcow2 *q);
+
+#endif

@@ -1,0 +1,734 @@
+/*
+ * gasang img: disk images, the qemu-img role (files it writes are qemu-img
+ * compatible and the other way round).
+ *
+ * Exit status: 0 success; 1 an error with the images (missing file, not an
+ * image, I/O error), as qemu-img; 2 bad usage (unknown option, missing
+ * argument, malformed size or -o option), as the rest of gasang.
+ * `check` follows qemu-img exactly instead: 0 clean, 1 the check could not
+ * be completed (including bad usage), 2 corruptions, 3 leaked clusters only,
+ * 63 checks not supported by the format.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/error.h"
+#include "base/size.h"
+#include "block/block.h"
+#include "block/iov.h"
+#include "cli/cli.h"
+
+#define IMG_EXIT_ERROR		1
+#define CHECK_EXIT_CORRUPT	2
+#define CHECK_EXIT_LEAKS	3
+#define CHECK_EXIT_UNSUPPORTED	63
+
+#define CONVERT_CHUNK		(2u << 20)
+#define CONVERT_STATUS_SPAN	(1ull << 30)
+#define RAW_SPARSE_GRAIN	4096
+
+static const char img_help[] =
+	"usage: gasang img <command> [options]\n"
+	"  create [-f raw|qcow2] [-b BACKING [-F FMT]] [-o OPTS] FILE [SIZE]\n"
+	"  info [-f FMT] [--output=human|json] FILE\n"
+	"  check [-f FMT] [-r leaks|all] FILE\n"
+	"  convert [-f FMT] [-O FMT] [-o OPTS] [-c] [-p] SRC DST\n"
+	"  snapshot [-l | -c NAME | -a NAME | -d NAME] FILE\n"
+	"qcow2 -o options: cluster_size=SIZE, compression_type=zlib|zstd, compat=1.1|0.10,\n"
+	"  refcount_bits=N, lazy_refcounts=on|off, backing_file=F, backing_fmt=FMT\n"
+	"SIZE: bytes, or with a K, M, G, T suffix. Exit status: 0 ok, 1 image error,\n"
+	"2 bad usage; check: 0 clean, 1 error, 2 corruptions, 3 leaks only.\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "gasang img: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try 'gasang img --help')\n");
+	return CLI_EXIT_USAGE;
+}
+
+static int fail(void)
+{
+	fprintf(stderr, "gasang img: %s\n", error_msg());
+	return IMG_EXIT_ERROR;
+}
+
+/* getopt_long with our conventions: returns '?' after printing a usage line. */
+static int next_opt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		    int *usage_rc)
+{
+	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+
+	if (c == '?' || c == ':') {
+		*usage_rc = c == ':' ? usage_error("option '%s' needs a value", argv[optind - 1])
+				     : usage_error("unknown option '%s'", argv[optind - 1]);
+		return '?';
+	}
+	return c;
+}
+
+/* ---- -o key=value,... ---- */
+
+static bool parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "true")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(v, "off") || !strcmp(v, "false")) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/* Fills o from "k=v,k=v" (s is modified). Returns 0 or a usage exit status. */
+static int parse_create_opts(char *s, struct block_create_opts *o)
+{
+	char *save = NULL, *kv;
+
+	for (kv = strtok_r(s, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(kv, '=');
+		uint64_t n;
+
+		if (!v)
+			return usage_error("-o %s: expected key=value", kv);
+		*v++ = '\0';
+		if (!strcmp(kv, "cluster_size")) {
+			if (size_parse(v, 0, &n))
+				return usage_error("-o cluster_size=%s: %s", v, error_msg());
+			o->cluster_size = n;
+		} else if (!strcmp(kv, "compression_type")) {
+			o->compression = v;
+		} else if (!strcmp(kv, "compat")) {
+			if (!strcmp(v, "1.1") || !strcmp(v, "v3"))
+				o->version = 3;
+			else if (!strcmp(v, "0.10") || !strcmp(v, "v2"))
+				o->version = 2;
+			else
+				return usage_error("-o compat=%s: expected 1.1 or 0.10", v);
+		} else if (!strcmp(kv, "refcount_bits")) {
+			char *end;
+			unsigned long b = strtoul(v, &end, 10);
+
+			if (*end || !b || b > 64)
+				return usage_error("-o refcount_bits=%s: expected 1 to 64", v);
+			o->refcount_bits = (unsigned)b;
+		} else if (!strcmp(kv, "lazy_refcounts")) {
+			if (!parse_bool(v, &o->lazy_refcounts))
+				return usage_error("-o lazy_refcounts=%s: expected on or off", v);
+		} else if (!strcmp(kv, "backing_file")) {
+			o->backing_file = v;
+		} else if (!strcmp(kv, "backing_fmt")) {
+			o->backing_format = v;
+		} else if (!strcmp(kv, "preallocation")) {
+			if (strcmp(v, "off"))
+				return usage_error("-o preallocation=%s: only 'off' is supported", v);
+		} else {
+			return usage_error("-o %s: unknown option", kv);
+		}
+	}
+	return 0;
+}
+
+/* False (after a usage message in *rc) if f names no format; NULL (probe) is fine. */
+static bool fmt_ok(const char *f, int *rc)
+{
+	if (f && !block_driver_find(f)) {
+		*rc = usage_error("unknown image format '%s' (raw, qcow2)", f);
+		return false;
+	}
+	return true;
+}
+
+/* ---- create ---- */
+
+static int img_create(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct block_create_opts o = { 0 };
+	const char *fmt = "raw", *path;
+	uint64_t size = 0;
+	int c, rc = 0;
+
+	optind = 1;
+	while ((c = next_opt(argc, argv, "+:f:b:F:o:uh", longopts, &rc)) != -1) {
+		switch (c) {
+		case 'f': fmt = optarg; break;
+		case 'b': o.backing_file = optarg; break;
+		case 'F': o.backing_format = optarg; break;
+		case 'o':
+			rc = parse_create_opts(optarg, &o);
+			if (rc)
+				return rc;
+			break;
+		case 'u': break;	/* qemu-img's "unsafe": we never open the backing file anyway */
+		case 'h': fputs(img_help, stdout); return 0;
+		default: return rc;
+		}
+	}
+	if (!fmt_ok(fmt, &rc))
+		return rc;
+	if (optind >= argc)
+		return usage_error("create: missing FILE");
+	path = argv[optind++];
+	if (optind < argc) {
+		if (size_parse(argv[optind], 0, &size))
+			return usage_error("create: %s", error_msg());
+		optind++;
+	} else if (o.backing_file) {
+		/* the size of the backing file, as qemu-img does */
+		struct block_open_opts bo = { .format = o.backing_format, .read_only = true };
+		struct block_dev *b;
+		char *bpath = block_backing_path(path, o.backing_file);
+		int err;
+
+		if (!bpath)
+			return fail();
+		err = block_open(&b, bpath, &bo);
+		free(bpath);
+		if (err)
+			return fail();
+		size = b->size;
+		if (!o.backing_format)
+			o.backing_format = b->drv == &block_raw ? "raw" : "qcow2";
+		block_close(b);
+	} else {
+		return usage_error("create: missing SIZE");
+	}
+	if (optind < argc)
+		return usage_error("create: unexpected argument '%s'", argv[optind]);
+	if (block_create(path, fmt, size, &o))
+		return fail();
+	printf("Formatting '%s', fmt=%s size=%" PRIu64 "%s%s\n", path, fmt, size,
+	       o.backing_file ? " backing_file=" : "", o.backing_file ? o.backing_file : "");
+	return 0;
+}
+
+/* ---- info ---- */
+
+/* "196 KiB", "1 GiB", as qemu-img prints sizes. */
+static void human_size(uint64_t v, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double d = (double)v;
+	unsigned i = 0;
+
+	while (d >= 1024 && i + 1 < sizeof(units) / sizeof(units[0])) {
+		d /= 1024;
+		i++;
+	}
+	snprintf(buf, len, "%0.3g %s", d, units[i]);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void snapshot_table(const struct block_snapshot *s, unsigned n)
+{
+	unsigned i;
+
+	printf("ID        TAG               VM SIZE                DATE     VM CLOCK     ICOUNT\n");
+	for (i = 0; i < n; i++) {
+		char vm[32], date[32], clock[32];
+		time_t t = s[i].date_sec;
+		struct tm tm;
+		uint64_t ms = s[i].vm_clock_nsec / 1000000;
+
+		human_size(s[i].vm_state_size, vm, sizeof(vm));
+		localtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+		snprintf(clock, sizeof(clock), "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%03" PRIu64,
+			 ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+		printf("%-9s %-17s %7s %19s %12s\n", s[i].id, s[i].name, vm, date, clock);
+	}
+}
+
+static uint64_t disk_usage(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : (uint64_t)st.st_blocks * 512;
+}
+
+static int img_info(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'O' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct block_open_opts bo = { .read_only = true, .no_backing = true };
+	struct block_snapshot *sn = NULL;
+	struct block_dev *bd;
+	struct block_info info;
+	char *full = NULL, a[32], b[32];
+	unsigned nsn = 0, i;
+	bool json = false;
+	int c, rc = 0;
+
+	optind = 1;
+	while ((c = next_opt(argc, argv, "+:f:h", longopts, &rc)) != -1) {
+		switch (c) {
+		case 'f': bo.format = optarg; break;
+		case 'O':
+			if (!strcmp(optarg, "json"))
+				json = true;
+			else if (strcmp(optarg, "human"))
+				return usage_error("--output=%s: expected human or json", optarg);
+			break;
+		case 'h': fputs(img_help, stdout); return 0;
+		default: return rc;
+		}
+	}
+	if (!fmt_ok(bo.format, &rc))
+		return rc;
+	if (optind != argc - 1)
+		return usage_error("info: expected one FILE");
+	if (block_open(&bd, argv[optind], &bo))
+		return fail();
+	block_get_info(bd, &info);
+	if (info.nb_snapshots && block_snapshot_list(bd, &sn, &nsn)) {
+		block_close(bd);
+		return fail();
+	}
+	if (info.backing_file)
+		full = block_backing_path(bd->filename, info.backing_file);
+	if (json) {
+		printf("{\n");
+		if (nsn) {
+			printf("    \"snapshots\": [\n");
+			for (i = 0; i < nsn; i++) {
+				printf("        {\n            \"icount\": 0,\n");
+				printf("            \"vm-clock-nsec\": %" PRIu64 ",\n",
+				       sn[i].vm_clock_nsec % 1000000000);
+				printf("            \"name\": ");
+				json_str(sn[i].name);
+				printf(",\n            \"date-sec\": %u,\n", sn[i].date_sec);
+				printf("            \"date-nsec\": %u,\n", sn[i].date_nsec);
+				printf("            \"vm-clock-sec\": %" PRIu64 ",\n",
+				       sn[i].vm_clock_nsec / 1000000000);
+				printf("            \"id\": ");
+				json_str(sn[i].id);
+				printf(",\n            \"vm-state-size\": %" PRIu64 "\n        }%s\n",
+				       sn[i].vm_state_size, i + 1 < nsn ? "," : "");
+			}
+			printf("    ],\n");
+		}
+		printf("    \"virtual-size\": %" PRIu64 ",\n", info.virtual_size);
+		printf("    \"filename\": ");
+		json_str(bd->filename);
+		printf(",\n");
+		if (info.cluster_size)
+			printf("    \"cluster-size\": %" PRIu64 ",\n", info.cluster_size);
+		printf("    \"format\": \"%s\",\n", info.format);
+		printf("    \"actual-size\": %" PRIu64 ",\n", disk_usage(bd->filename));
+		if (info.version) {
+			printf("    \"format-specific\": {\n        \"type\": \"qcow2\",\n"
+			       "        \"data\": {\n");
+			printf("            \"compat\": \"%s\",\n", info.version >= 3 ? "1.1" : "0.10");
+			if (info.version >= 3) {
+				printf("            \"compression-type\": \"%s\",\n", info.compression);
+				printf("            \"lazy-refcounts\": %s,\n",
+				       info.lazy_refcounts ? "true" : "false");
+			}
+			printf("            \"refcount-bits\": %u,\n", info.refcount_bits);
+			printf("            \"corrupt\": %s,\n", info.corrupt ? "true" : "false");
+			printf("            \"extended-l2\": false\n        }\n    },\n");
+		}
+		if (info.backing_file) {
+			printf("    \"full-backing-filename\": ");
+			json_str(full ? full : info.backing_file);
+			printf(",\n    \"backing-filename\": ");
+			json_str(info.backing_file);
+			printf(",\n");
+			if (info.backing_format) {
+				printf("    \"backing-filename-format\": ");
+				json_str(info.backing_format);
+				printf(",\n");
+			}
+		}
+		printf("    \"dirty-flag\": %s\n}\n", info.dirty ? "true" : "false");
+	} else {
+		human_size(info.virtual_size, a, sizeof(a));
+		human_size(disk_usage(bd->filename), b, sizeof(b));
+		printf("image: %s\nfile format: %s\nvirtual size: %s (%" PRIu64 " bytes)\n"
+		       "disk size: %s\n", bd->filename, info.format, a, info.virtual_size, b);
+		if (info.cluster_size)
+			printf("cluster_size: %" PRIu64 "\n", info.cluster_size);
+		if (info.backing_file) {
+			printf("backing file: %s", info.backing_file);
+			if (full && strcmp(full, info.backing_file))
+				printf(" (actual path: %s)", full);
+			printf("\n");
+			if (info.backing_format)
+				printf("backing file format: %s\n", info.backing_format);
+		}
+		if (nsn) {
+			printf("Snapshot list:\n");
+			snapshot_table(sn, nsn);
+		}
+		if (info.version) {
+			printf("Format specific information:\n");
+			printf("    compat: %s\n", info.version >= 3 ? "1.1" : "0.10");
+			if (info.version >= 3) {
+				printf("    compression type: %s\n", info.compression);
+				printf("    lazy refcounts: %s\n", info.lazy_refcounts ? "true" : "false");
+			}
+			printf("    refcount bits: %u\n", info.refcount_bits);
+			printf("    corrupt: %s\n", info.corrupt ? "true" : "false");
+			printf("    dirty: %s\n", info.dirty ? "true" : "false");
+			printf("    extended l2: false\n");
+		}
+	}
+	free(full);
+	block_snapshots_free(sn, nsn);
+	block_close(bd);
+	return 0;
+}
+
+/* ---- check ---- */
+
+static void report_line(void *opaque, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)opaque;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int img_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "repair", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct block_open_opts bo = { .read_only = true, .no_backing = true, .no_repair = true };
+	struct block_check r;
+	struct block_dev *bd;
+	unsigned repair = 0;
+	int c, rc = 0, err;
+
+	optind = 1;
+	while ((c = next_opt(argc, argv, "+:f:r:h", longopts, &rc)) != -1) {
+		switch (c) {
+		case 'f': bo.format = optarg; break;
+		case 'r':
+			if (!strcmp(optarg, "leaks"))
+				repair = BLOCK_CHECK_REPAIR_LEAKS;
+			else if (!strcmp(optarg, "all"))
+				repair = BLOCK_CHECK_REPAIR_ALL;
+			else
+				return usage_error("-r %s: expected leaks or all", optarg) ? 1 : 1;
+			break;
+		case 'h': fputs(img_help, stdout); return 0;
+		default: return IMG_EXIT_ERROR;	/* qemu-img: usage errors are 1 here */
+		}
+	}
+	if (bo.format && !block_driver_find(bo.format))
+		return usage_error("unknown image format '%s'", bo.format) ? 1 : 1;
+	if (optind != argc - 1)
+		return usage_error("check: expected one FILE") ? 1 : 1;
+	bo.read_only = !repair;
+	if (block_open(&bd, argv[optind], &bo))
+		return fail();
+	if (!bd->drv->check) {
+		fprintf(stderr, "gasang img: %s: %s images do not support checks\n", bd->filename,
+			bd->drv->name);
+		block_close(bd);
+		return CHECK_EXIT_UNSUPPORTED;
+	}
+	err = block_check(bd, &r, repair, report_line, NULL);
+	if (err) {
+		fprintf(stderr, "gasang img: check of %s could not be completed: %s\n", bd->filename,
+			error_msg());
+		block_close(bd);
+		return IMG_EXIT_ERROR;
+	}
+	if (r.leaks_fixed || r.corruptions_fixed)
+		printf("The following inconsistencies were found and repaired:\n\n"
+		       "    %" PRIu64 " leaked clusters\n    %" PRIu64 " corruptions\n\n"
+		       "Double checking the fixed image now...\n",
+		       r.leaks_fixed, r.corruptions_fixed);
+	if (!r.corruptions && !r.leaks)
+		printf("No errors were found on the image.\n");
+	if (r.corruptions)
+		printf("\n%" PRIu64 " errors were found on the image.\nData may be corrupted, or "
+		       "further writes to the image may corrupt it.\n", r.corruptions);
+	if (r.leaks)
+		printf("\n%" PRIu64 " leaked clusters were found on the image.\nThis means waste of "
+		       "disk space, but no harm to data.\n", r.leaks);
+	if (r.total_clusters)
+		printf("%" PRIu64 "/%" PRIu64 " = %0.2f%% allocated, %0.2f%% fragmented, %0.2f%% "
+		       "compressed clusters\n", r.allocated_clusters, r.total_clusters,
+		       r.allocated_clusters * 100.0 / r.total_clusters,
+		       r.allocated_clusters ? r.fragmented_clusters * 100.0 / r.allocated_clusters : 0,
+		       r.allocated_clusters ? r.compressed_clusters * 100.0 / r.allocated_clusters : 0);
+	printf("Image end offset: %" PRIu64 "\n", r.image_end_offset);
+	block_close(bd);
+	if (r.corruptions)
+		return CHECK_EXIT_CORRUPT;
+	if (r.leaks)
+		return CHECK_EXIT_LEAKS;
+	return 0;
+}
+
+/* ---- convert ---- */
+
+static void progress(bool on, uint64_t done, uint64_t total)
+{
+	if (on)
+		printf("    (%.2f/100%%)\r", total ? done * 100.0 / total : 100.0);
+	if (on)
+		fflush(stdout);
+}
+
+/* Write the parts of buf that are not zero (grain-sized pieces); the target reads zeros. */
+static int write_sparse(struct block_dev *dst, uint64_t off, const uint8_t *buf, size_t len,
+			size_t grain)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = grain - (off + i) % grain, j;
+
+		if (n > len - i)
+			n = len - i;
+		if (block_buf_is_zero(buf + i, n)) {
+			i += n;
+			continue;
+		}
+		/* extend over following non-zero grains */
+		for (j = i + n; j < len;) {
+			size_t m = len - j < grain ? len - j : grain;
+
+			if (block_buf_is_zero(buf + j, m))
+				break;
+			j += m;
+		}
+		if (block_pwrite(dst, off + i, buf + i, j - i))
+			return -1;
+		i = j;
+	}
+	return 0;
+}
+
+static int img_convert(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct block_open_opts so = { .read_only = true }, dopts = { 0 };
+	struct block_create_opts o = { 0 };
+	const char *ofmt = "raw";
+	struct block_dev *src = NULL, *dst = NULL;
+	struct block_info di;
+	bool compress = false, prog = false;
+	uint64_t pos = 0, grain, chunk;
+	uint8_t *buf = NULL;
+	int c, rc = 0;
+
+	optind = 1;
+	while ((c = next_opt(argc, argv, "+:f:O:o:cph", longopts, &rc)) != -1) {
+		switch (c) {
+		case 'f': so.format = optarg; break;
+		case 'O': ofmt = optarg; break;
+		case 'o':
+			rc = parse_create_opts(optarg, &o);
+			if (rc)
+				return rc;
+			break;
+		case 'c': compress = true; break;
+		case 'p': prog = true; break;
+		case 'h': fputs(img_help, stdout); return 0;
+		default: return rc;
+		}
+	}
+	if (!fmt_ok(so.format, &rc) || !fmt_ok(ofmt, &rc))
+		return rc;
+	if (optind != argc - 2)
+		return usage_error("convert: expected SRC and DST");
+	if (compress && strcmp(ofmt, "qcow2"))
+		return usage_error("convert: -c needs -O qcow2");
+	if (block_open(&src, argv[optind], &so))
+		return fail();
+	if (block_create(argv[optind + 1], ofmt, src->size, &o))
+		goto err;
+	dopts.format = ofmt;
+	if (block_open(&dst, argv[optind + 1], &dopts))
+		goto err;
+	block_get_info(dst, &di);
+	grain = di.cluster_size ? di.cluster_size : RAW_SPARSE_GRAIN;
+	chunk = CONVERT_CHUNK < grain ? grain : CONVERT_CHUNK / grain * grain;
+	buf = host_buf_alloc(chunk);
+	if (!buf) {
+		error_set(-ENOMEM, "out of memory");
+		goto err;
+	}
+	progress(prog, 0, src->size);
+	while (pos < src->size) {
+		uint64_t span = src->size - pos, pnum, n;
+		int st;
+
+		if (span > CONVERT_STATUS_SPAN)
+			span = CONVERT_STATUS_SPAN;
+		st = block_status(src, pos, span, &pnum);
+		if (st < 0)
+			goto err;
+		if (st == BLOCK_STATUS_ZERO && !compress) {
+			pos += pnum;	/* the new image reads zeros there already */
+			progress(prog, pos, src->size);
+			continue;
+		}
+		/* whole chunks aligned to the target's clusters */
+		n = chunk - pos % chunk;
+		if (!compress && n > pnum)
+			n = pnum;
+		if (n > src->size - pos)
+			n = src->size - pos;
+		if (block_pread(src, pos, buf, n))
+			goto err;
+		if (compress) {
+			uint64_t i;
+
+			for (i = 0; i < n; i += grain) {
+				size_t m = n - i < grain ? (size_t)(n - i) : (size_t)grain;
+
+				if (block_buf_is_zero(buf + i, m))
+					continue;
+				if (block_pwrite_compressed(dst, pos + i, buf + i, m))
+					goto err;
+			}
+		} else if (write_sparse(dst, pos, buf, n, grain)) {
+			goto err;
+		}
+		pos += n;
+		progress(prog, pos, src->size);
+	}
+	if (block_flush(dst))
+		goto err;
+	if (prog)
+		printf("    (100.00/100%%)\n");
+	free(buf);
+	block_close(dst);
+	block_close(src);
+	return 0;
+err:
+	if (prog)
+		printf("\n");
+	rc = fail();
+	free(buf);
+	block_close(dst);
+	block_close(src);
+	return rc;
+}
+
+/* ---- snapshot ---- */
+
+static int img_snapshot(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	struct block_open_opts bo = { .no_backing = true };
+	struct block_snapshot *sn;
+	struct block_dev *bd;
+	const char *name = NULL;
+	unsigned n;
+	int c, rc = 0, op = 0, err;
+
+	optind = 1;
+	while ((c = next_opt(argc, argv, "+:lc:a:d:f:h", longopts, &rc)) != -1) {
+		switch (c) {
+		case 'l': case 'c': case 'a': case 'd':
+			if (op)
+				return usage_error("snapshot: give one of -l, -c, -a, -d");
+			op = c;
+			name = optarg;
+			break;
+		case 'f': bo.format = optarg; break;
+		case 'h': fputs(img_help, stdout); return 0;
+		default: return rc;
+		}
+	}
+	if (!fmt_ok(bo.format, &rc))
+		return rc;
+	if (!op)
+		return usage_error("snapshot: give one of -l, -c NAME, -a NAME, -d NAME");
+	if (optind != argc - 1)
+		return usage_error("snapshot: expected one FILE");
+	bo.read_only = op == 'l';
+	if (block_open(&bd, argv[optind], &bo))
+		return fail();
+	switch (op) {
+	case 'l':
+		err = block_snapshot_list(bd, &sn, &n);
+		if (!err) {
+			if (n) {
+				printf("Snapshot list:\n");
+				snapshot_table(sn, n);
+			}
+			block_snapshots_free(sn, n);
+		}
+		break;
+	case 'c': err = block_snapshot_create(bd, name); break;
+	case 'a': err = block_snapshot_apply(bd, name); break;
+	default: err = block_snapshot_delete(bd, name); break;
+	}
+	if (err) {
+		rc = fail();
+		block_close(bd);
+		return rc;
+	}
+	block_close(bd);
+	return 0;
+}
+
+int cmd_img(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "create", img_create }, { "info", img_info }, { "check", img_check },
+		{ "convert", img_convert }, { "snapshot", img_snapshot },
+	};
+	unsigned i;
+
+	opterr = 0;
+	if (argc < 2)
+		return usage_error("missing command: create, info, check, convert or snapshot");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(img_help, stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", argv[1]);
+}

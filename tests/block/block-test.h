@@ -1,0 +1,173 @@
+/*
+ * Shared by the block layer's unit tests: a scratch directory, byte patches
+ * of image files, a deterministic PRNG and expectations on errors.
+ */
+#ifndef TESTS_BLOCK_BLOCK_TEST_H
+#define TESTS_BLOCK_BLOCK_TEST_H
+
+#include <endian.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "block/block.h"
+
+static char test_dir[256];
+
+static inline void test_dir_make(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(test_dir, sizeof(test_dir), "%s/gasang-block-XXXXXX", t ? t : "/var/tmp");
+	assert_non_null(mkdtemp(test_dir));
+}
+
+static inline void test_dir_remove(void)
+{
+	char *cmd;
+
+	assert_true(asprintf(&cmd, "rm -rf '%s'", test_dir) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/* A path inside the scratch directory (static buffer per slot 0..7). */
+static inline const char *tpath(unsigned slot, const char *name)
+{
+	static char buf[8][320];
+
+	snprintf(buf[slot & 7], sizeof(buf[0]), "%s/%s", test_dir, name);
+	return buf[slot & 7];
+}
+
+static inline void patch(const char *path, uint64_t off, const void *p, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, p, len, (off_t)off), (ssize_t)len);
+	close(fd);
+}
+
+static inline void peek(const char *path, uint64_t off, void *p, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, p, len, (off_t)off), (ssize_t)len);
+	close(fd);
+}
+
+static inline void patch_be32(const char *path, uint64_t off, uint32_t v)
+{
+	v = htobe32(v);
+	patch(path, off, &v, 4);
+}
+
+static inline void patch_be64(const char *path, uint64_t off, uint64_t v)
+{
+	v = htobe64(v);
+	patch(path, off, &v, 8);
+}
+
+static inline uint64_t peek_be64(const char *path, uint64_t off)
+{
+	uint64_t v;
+
+	peek(path, off, &v, 8);
+	return be64toh(v);
+}
+
+static inline uint32_t peek_be32(const char *path, uint64_t off)
+{
+	uint32_t v;
+
+	peek(path, off, &v, 4);
+	return be32toh(v);
+}
+
+static inline void copy_file(const char *from, const char *to)
+{
+	char *cmd;
+
+	assert_true(asprintf(&cmd, "cp '%s' '%s'", from, to) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/* xorshift64*: reproducible randomness */
+static inline uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ull;
+}
+
+/* Fill with a pattern that says where it came from (offset + tag). */
+static inline void fill_pattern(uint8_t *buf, size_t len, uint64_t off, uint8_t tag)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(((off + i) * 131 + ((off + i) >> 9) * 7 + tag * 29) | 1);
+}
+
+/* x (a call returning 0 or -errno) must succeed; else fail with the error message */
+#define must(x) do {									\
+	int r_ = (x);									\
+	if (r_)										\
+		fail_msg("%s = %d: %s", #x, r_, error_msg());				\
+} while (0)
+
+/* open must fail with err and a message that contains what */
+#define assert_open_fails(path, opts, err, what) do {					\
+	struct block_dev *bd_ = NULL;							\
+	int r_ = block_open(&bd_, (path), (opts));					\
+	if (r_ != (err) || !strstr(error_msg(), (what)))				\
+		fail_msg("open %s: got %d '%s', wanted %d with '%s'", (path), r_,	\
+			 error_msg(), (err), (what));					\
+	assert_null(bd_);								\
+} while (0)
+
+static inline void open_ok(struct block_dev **bd, const char *path,
+			   const struct block_open_opts *o)
+{
+	int r = block_open(bd, path, o);
+
+	if (r)
+		fail_msg("open %s: %d %s", path, r, error_msg());
+}
+
+static inline void check_clean(struct block_dev *bd)
+{
+	struct block_check r;
+	int err = block_check(bd, &r, 0, NULL, NULL);
+
+	if (err || r.corruptions || r.leaks)
+		fail_msg("check of %s: err=%d corruptions=%llu leaks=%llu (%s)", bd->filename,
+			 err, (unsigned long long)r.corruptions, (unsigned long long)r.leaks,
+			 error_msg());
+}
+
+/* qemu-img check on path, if qemu-img is installed: exit status, or -1 without it. */
+static inline int qemu_img_check(const char *path)
+{
+	char *cmd;
+	int st;
+
+	if (system("command -v qemu-img >/dev/null 2>&1"))
+		return -1;
+	if (asprintf(&cmd, "qemu-img check -q '%s' >/dev/null 2>&1", path) < 0)
+		return 100;
+	st = system(cmd);
+	free(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+}
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * Raw images and the block layer's front (block.c, host-file.c, iov.c):
+ * round trips with scattered iovecs, range and read-only checks, discard and
+ * write-zeroes, holes in block_status, probing, and cache=none (O_DIRECT)
+ * with misaligned offsets, lengths and buffers going through bounce buffers.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "block/iov.h"
+#include "tests/block/block-test.h"
+
+#define MiB (1ull << 20)
+
+static int setup(void **state)
+{
+	(void)state;
+	test_dir_make();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	test_dir_remove();
+	return 0;
+}
+
+static void test_round_trip_iovecs(void **state)
+{
+	const char *img = tpath(0, "a.raw");
+	uint8_t *src = malloc(MiB), *dst = malloc(MiB);
+	struct iovec v[7];
+	struct block_dev *bd;
+	size_t lens[7] = { 1, 511, 4096, 3, 100000, 65536, 7 }, total = 0;
+	int i;
+
+	(void)state;
+	must(block_create(img, "raw", 4 * MiB, NULL));
+	open_ok(&bd, img, NULL);
+	assert_string_equal(bd->drv->name, "raw");
+	assert_int_equal(bd->size, 4 * MiB);
+	fill_pattern(src, MiB, 0, 1);
+	for (i = 0; i < 7; i++) {
+		v[i].iov_base = src + total;
+		v[i].iov_len = lens[i];
+		total += lens[i];
+	}
+	must(block_pwritev(bd, 12345, v, 7));
+	for (i = 0, total = 0; i < 7; i++) {
+		v[i].iov_base = dst + total;
+		total += lens[i];
+	}
+	memset(dst, 0, MiB);
+	must(block_preadv(bd, 12345, v, 7));
+	assert_memory_equal(src, dst, total);
+	/* the last byte of the disk, and one past it */
+	must(block_pwrite(bd, 4 * MiB - 1, src, 1));
+	assert_int_equal(block_pwrite(bd, 4 * MiB - 1, src, 2), -EINVAL);
+	assert_non_null(strstr(error_msg(), "past the end"));
+	assert_int_equal(block_pread(bd, UINT64_MAX - 10, dst, 20), -EINVAL);
+	must(block_flush(bd));
+	block_close(bd);
+	free(src);
+	free(dst);
+}
+
+static void test_read_only(void **state)
+{
+	const char *img = tpath(0, "ro.raw");
+	struct block_dev *bd;
+	uint8_t b[512] = { 0 };
+
+	(void)state;
+	must(block_create(img, "raw", MiB, NULL));
+	open_ok(&bd, img, &(struct block_open_opts){ .read_only = true });
+	assert_int_equal(block_pwrite(bd, 0, b, sizeof(b)), -EROFS);
+	assert_int_equal(block_discard(bd, 0, 512), -EROFS);
+	assert_int_equal(block_write_zeroes(bd, 0, 512, 0), -EROFS);
+	must(block_pread(bd, 0, b, sizeof(b)));
+	must(block_flush(bd));
+	block_close(bd);
+}
+
+static void test_discard_zeroes_status(void **state)
+{
+	const char *img = tpath(0, "dz.raw");
+	uint8_t *buf = malloc(MiB), *z = calloc(1, MiB);
+	struct block_dev *bd;
+	uint64_t pnum;
+
+	(void)state;
+	must(block_create(img, "raw", 8 * MiB, NULL));
+	open_ok(&bd, img, NULL);
+	/* a fresh image is one hole */
+	assert_int_equal(block_status(bd, 0, 8 * MiB, &pnum), BLOCK_STATUS_ZERO);
+	assert_int_equal(pnum, 8 * MiB);
+	memset(buf, 0x99, MiB);
+	must(block_pwrite(bd, 2 * MiB, buf, MiB));
+	assert_int_equal(block_status(bd, 0, 8 * MiB, &pnum), BLOCK_STATUS_ZERO);
+	assert_int_equal(pnum, 2 * MiB);
+	assert_int_equal(block_status(bd, 2 * MiB, 6 * MiB, &pnum), BLOCK_STATUS_DATA);
+	assert_int_equal(pnum, MiB);
+	must(block_write_zeroes(bd, 2 * MiB + 100, 5000, 0));
+	must(block_pread(bd, 2 * MiB, buf, MiB));
+	assert_int_equal(buf[99], 0x99);
+	assert_memory_equal(buf + 100, z, 5000);
+	assert_int_equal(buf[5100], 0x99);
+	must(block_discard(bd, 2 * MiB, MiB));
+	must(block_pread(bd, 2 * MiB, buf, MiB));
+	assert_memory_equal(buf, z, MiB);	/* punched holes read as zeros */
+	block_close(bd);
+	free(buf);
+	free(z);
+}
+
+static void test_probe(void **state)
+{
+	struct block_dev *bd;
+
+	(void)state;
+	must(block_create(tpath(0, "p.qcow2"), "qcow2", MiB, NULL));
+	must(block_create(tpath(1, "p.raw"), "raw", MiB, NULL));
+	open_ok(&bd, tpath(0, "p.qcow2"), NULL);
+	assert_string_equal(bd->drv->name, "qcow2");
+	block_close(bd);
+	open_ok(&bd, tpath(1, "p.raw"), NULL);
+	assert_string_equal(bd->drv->name, "raw");
+	block_close(bd);
+	/* a qcow2 file opened as raw is just bytes */
+	open_ok(&bd, tpath(0, "p.qcow2"), &(struct block_open_opts){ .format = "raw" });
+	assert_string_equal(bd->drv->name, "raw");
+	block_close(bd);
+	assert_open_fails(tpath(1, "p.raw"), &(struct block_open_opts){ .format = "qcow2" },
+			  -EINVAL, "not a qcow2 image");
+	assert_open_fails(tpath(1, "p.raw"), &(struct block_open_opts){ .format = "vdi" },
+			  -EINVAL, "unknown image format");
+	assert_open_fails(tpath(2, "missing.raw"), NULL, -ENOENT, "missing.raw");
+	assert_open_fails(test_dir, NULL, -EISDIR, "directory");
+}
+
+/* cache=none: every shape of request, through bounce buffers where needed. */
+static void direct_case(const char *fmt)
+{
+	const char *img = tpath(0, "direct.img");
+	uint8_t *mem = host_buf_alloc(4 * MiB), *model = calloc(1, 2 * MiB), *got;
+	struct block_open_opts o = { .format = fmt, .cache = BLOCK_CACHE_NONE };
+	struct block_dev *bd;
+	uint64_t seed = 5;
+	int i, err;
+
+	assert_non_null(mem);
+	if (!strcmp(fmt, "raw"))
+		must(block_create(img, "raw", 2 * MiB, NULL));
+	else
+		must(block_create(img, "qcow2", 2 * MiB,
+				  &(struct block_create_opts){ .cluster_size = 4096 }));
+	err = block_open(&bd, img, &o);
+	if (err == -EINVAL && strstr(error_msg(), "O_DIRECT")) {
+		print_message("skipping cache=none: %s\n", error_msg());
+		free(mem);
+		free(model);
+		return;
+	}
+	must(err);
+	got = mem + 2 * MiB;
+	for (i = 0; i < 300; i++) {
+		uint64_t off = rnd(&seed) % (2 * MiB), len = 1 + rnd(&seed) % 70000;
+		size_t shift = rnd(&seed) % 3 ? 0 : 1 + rnd(&seed) % 511;	/* misaligned memory */
+
+		if (rnd(&seed) % 2)
+			off &= ~4095ull, len = (len + 4095) & ~4095ull;
+		if (len > 2 * MiB - off)
+			len = 2 * MiB - off;
+		fill_pattern(mem + shift, len, off, (uint8_t)i);
+		must(block_pwrite(bd, off, mem + shift, len));
+		memcpy(model + off, mem + shift, len);
+		off = rnd(&seed) % (2 * MiB);
+		len = 1 + rnd(&seed) % 70000;
+		if (len > 2 * MiB - off)
+			len = 2 * MiB - off;
+		must(block_pread(bd, off, got + shift, len));
+		assert_memory_equal(got + shift, model + off, len);
+	}
+	must(block_flush(bd));
+	block_close(bd);
+	open_ok(&bd, img, &(struct block_open_opts){ .format = fmt });
+	must(block_pread(bd, 0, got, 2 * MiB));
+	assert_memory_equal(got, model, 2 * MiB);
+	if (!strcmp(fmt, "qcow2"))
+		check_clean(bd);
+	block_close(bd);
+	free(mem);
+	free(model);
+}
+
+static void test_cache_none_raw(void **state)
+{
+	(void)state;
+	direct_case("raw");
+}
+
+static void test_cache_none_qcow2(void **state)
+{
+	(void)state;
+	direct_case("qcow2");
+}
+
+static void test_iov_helpers(void **state)
+{
+	uint8_t a[10], b[20], c[5], out[35];
+	struct iovec v[3] = { { a, 10 }, { b, 20 }, { c, 5 } }, s[3];
+	struct block_iovec vec;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 35; i++)
+		out[i] = (uint8_t)i;
+	assert_int_equal(block_iov_from_buf(v, 3, 0, out, 35), 35);
+	assert_int_equal(b[0], 10);
+	n = block_iov_slice(s, 3, v, 3, 8, 25);
+	assert_int_equal(n, 3);
+	assert_int_equal(s[0].iov_len, 2);
+	assert_int_equal(s[2].iov_len, 3);
+	assert_int_equal(block_iov_slice(s, 1, v, 3, 8, 25), -1);
+	assert_int_equal(block_iov_slice(s, 3, v, 3, 30, 10), -1);
+	block_iov_memset(v, 3, 9, 0, 2);
+	assert_int_equal(a[9], 0);
+	assert_int_equal(b[0], 0);
+	assert_int_equal(b[1], 11);
+	block_iovec_init(&vec);
+	for (i = 0; i < 40; i++)	/* past the inline entries */
+		assert_int_equal(block_iovec_add(&vec, i % 2 ? a : b, 1), 0);
+	assert_int_equal(vec.n, 40);
+	assert_int_equal(block_iovec_add_slice(&vec, v, 3, 0, 36), -EINVAL);
+	block_iovec_free(&vec);
+	assert_true(block_buf_is_zero(out + 35, 0));
+	memset(out, 0, sizeof(out));
+	assert_true(block_buf_is_zero(out + 1, 33));
+	out[33] = 1;
+	assert_false(block_buf_is_zero(out + 1, 33));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_iovecs),
+		cmocka_unit_test(test_read_only),
+		cmocka_unit_test(test_discard_zeroes_status),
+		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_cache_none_raw),
+		cmocka_unit_test(test_cache_none_qcow2),
+		cmocka_unit_test(test_iov_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
