@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/error.h"
-#include "block/iov.h"
+#include "base/iov.h"
 
 #define PROBE_BYTES 512
 
@@ -189,7 +189,7 @@ static int check_range(struct block_dev *bd, uint64_t off, uint64_t len, bool wr
 
 int block_preadv(struct block_dev *bd, uint64_t off, const struct iovec *iov, int iovcnt)
 {
-	size_t len = block_iov_size(iov, iovcnt);
+	size_t len = iov_size(iov, iovcnt);
 	int err = check_range(bd, off, len, false);
 
 	if (err || !len)
@@ -199,7 +199,7 @@ int block_preadv(struct block_dev *bd, uint64_t off, const struct iovec *iov, in
 
 int block_pwritev(struct block_dev *bd, uint64_t off, const struct iovec *iov, int iovcnt)
 {
-	size_t len = block_iov_size(iov, iovcnt);
+	size_t len = iov_size(iov, iovcnt);
 	int err = check_range(bd, off, len, true);
 
 	if (err || !len)
@@ -224,27 +224,27 @@ int block_pwrite(struct block_dev *bd, uint64_t off, const void *buf, size_t len
 int block_read_backing(struct block_dev *bd, uint64_t off, const struct iovec *iov, int iovcnt)
 {
 	struct block_dev *b = bd->backing;
-	size_t len = block_iov_size(iov, iovcnt);
-	struct block_iovec part;
+	size_t len = iov_size(iov, iovcnt);
+	struct iov_vec part;
 	size_t n;
 	int err;
 
 	if (!b || off >= b->size) {
-		block_iov_memset(iov, iovcnt, 0, 0, len);
+		iov_memset(iov, iovcnt, 0, 0, len);
 		return 0;
 	}
 	if (len <= b->size - off)
 		return b->drv->preadv(b, off, iov, iovcnt);
 	n = (size_t)(b->size - off);
-	block_iovec_init(&part);
-	err = block_iovec_add_slice(&part, iov, iovcnt, 0, n);
+	iov_vec_init(&part);
+	err = iov_vec_add_slice(&part, iov, iovcnt, 0, n);
 	if (!err)
 		err = b->drv->preadv(b, off, part.v, part.n);
-	block_iovec_free(&part);
+	iov_vec_free(&part);
 	if (err == -ENOMEM)
 		return error_set(err, "out of memory");
 	if (!err)
-		block_iov_memset(iov, iovcnt, n, 0, len - n);
+		iov_memset(iov, iovcnt, n, 0, len - n);
 	return err;
 }
 

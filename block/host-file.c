@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "block/iov.h"
+#include "base/iov.h"
 
 /* iovec entries handed to one preadv/pwritev call */
 #define HOST_IOV_CHUNK 256
@@ -130,7 +130,7 @@ static int rw_all(struct host_file *f, bool write, uint64_t off, const struct io
 			if (errno == EINTR)
 				continue;
 			return error_errno(-errno, "%s: %s of %zu bytes at offset %llu", f->name,
-					   write ? "write" : "read", block_iov_size(tmp, n),
+					   write ? "write" : "read", iov_size(tmp, n),
 					   (unsigned long long)off);
 		}
 		if (r == 0) {
@@ -138,7 +138,7 @@ static int rw_all(struct host_file *f, bool write, uint64_t off, const struct io
 				return error_set(-EIO, "%s: write at offset %llu made no progress",
 						 f->name, (unsigned long long)off);
 			/* end of file: the rest reads as zeros */
-			block_iov_memset(iov, iovcnt, skip, 0, block_iov_size(iov, iovcnt) - skip);
+			iov_memset(iov, iovcnt, skip, 0, iov_size(iov, iovcnt) - skip);
 			return 0;
 		}
 		off += (uint64_t)r;
@@ -174,7 +174,7 @@ static bool iov_aligned(const struct host_file *f, uint64_t off, const struct io
 /* O_DIRECT request that is not aligned: go through the bounce buffer. */
 static int bounce_read(struct host_file *f, uint64_t off, const struct iovec *iov, int iovcnt)
 {
-	size_t len = block_iov_size(iov, iovcnt), done = 0;
+	size_t len = iov_size(iov, iovcnt), done = 0;
 
 	while (done < len) {
 		uint64_t pos = off + done;
@@ -193,7 +193,7 @@ static int bounce_read(struct host_file *f, uint64_t off, const struct iovec *io
 		err = rw_all(f, false, a0, &b, 1);
 		if (err)
 			return err;
-		block_iov_from_buf(iov, iovcnt, done, (char *)f->bounce + head, n);
+		iov_from_buf(iov, iovcnt, done, (char *)f->bounce + head, n);
 		done += n;
 	}
 	return 0;
@@ -201,7 +201,7 @@ static int bounce_read(struct host_file *f, uint64_t off, const struct iovec *io
 
 static int bounce_write(struct host_file *f, uint64_t off, const struct iovec *iov, int iovcnt)
 {
-	size_t len = block_iov_size(iov, iovcnt), done = 0;
+	size_t len = iov_size(iov, iovcnt), done = 0;
 
 	while (done < len) {
 		uint64_t pos = off + done;
@@ -229,7 +229,7 @@ static int bounce_write(struct host_file *f, uint64_t off, const struct iovec *i
 			if (err)
 				return err;
 		}
-		block_iov_to_buf(iov, iovcnt, done, (char *)f->bounce + head, n);
+		iov_to_buf(iov, iovcnt, done, (char *)f->bounce + head, n);
 		b.iov_base = f->bounce;
 		b.iov_len = alen;
 		err = rw_all(f, true, a0, &b, 1);

@@ -177,7 +177,7 @@ static int run_class(const struct qcow2 *q, uint64_t e)
 int qcow2_preadv(struct block_dev *bd, uint64_t off, const struct iovec *iov, int iovcnt)
 {
 	struct qcow2 *q = bd->opaque;
-	uint64_t cs = q->cluster_size, len = block_iov_size(iov, iovcnt), done = 0;
+	uint64_t cs = q->cluster_size, len = iov_size(iov, iovcnt), done = 0;
 	int err;
 
 	while (done < len) {
@@ -222,30 +222,30 @@ int qcow2_preadv(struct block_dev *bd, uint64_t off, const struct iovec *iov, in
 		}
 		switch (cls) {
 		case 0:
-			block_iovec_reset(&q->vec);
-			if (block_iovec_add_slice(&q->vec, iov, iovcnt, done, run))
+			iov_vec_reset(&q->vec);
+			if (iov_vec_add_slice(&q->vec, iov, iovcnt, done, run))
 				return error_set(-ENOMEM, "out of memory");
 			err = host_file_preadv(q->file, host + in, q->vec.v, q->vec.n);
 			break;
 		case 1:
-			block_iov_memset(iov, iovcnt, done, 0, run);
+			iov_memset(iov, iovcnt, done, 0, run);
 			err = 0;
 			break;
 		case 2:
 			if (!bd->backing) {
-				block_iov_memset(iov, iovcnt, done, 0, run);
+				iov_memset(iov, iovcnt, done, 0, run);
 				err = 0;
 				break;
 			}
-			block_iovec_reset(&q->vec);
-			if (block_iovec_add_slice(&q->vec, iov, iovcnt, done, run))
+			iov_vec_reset(&q->vec);
+			if (iov_vec_add_slice(&q->vec, iov, iovcnt, done, run))
 				return error_set(-ENOMEM, "out of memory");
 			err = block_read_backing(bd, pos, q->vec.v, q->vec.n);
 			break;
 		default:
 			err = read_compressed(q, e);
 			if (!err)
-				block_iov_from_buf(iov, iovcnt, done, q->dbuf + in, run);
+				iov_from_buf(iov, iovcnt, done, q->dbuf + in, run);
 			break;
 		}
 		if (err)
@@ -299,7 +299,7 @@ static bool writable_in_place(const struct qcow2 *q, uint64_t e)
 int qcow2_pwritev(struct block_dev *bd, uint64_t off, const struct iovec *iov, int iovcnt)
 {
 	struct qcow2 *q = bd->opaque;
-	uint64_t cs = q->cluster_size, len = block_iov_size(iov, iovcnt), done = 0;
+	uint64_t cs = q->cluster_size, len = iov_size(iov, iovcnt), done = 0;
 	int err;
 
 	if (q->corrupt)
@@ -337,8 +337,8 @@ int qcow2_pwritev(struct block_dev *bd, uint64_t off, const struct iovec *iov, i
 			err = qcow2_check_overlap(q, host + in, bytes, "data");
 			if (err)
 				return err;
-			block_iovec_reset(&q->vec);
-			if (block_iovec_add_slice(&q->vec, iov, iovcnt, done, bytes))
+			iov_vec_reset(&q->vec);
+			if (iov_vec_add_slice(&q->vec, iov, iovcnt, done, bytes))
 				return error_set(-ENOMEM, "out of memory");
 			err = qcow2_host_pwritev(q, host + in, q->vec.v, q->vec.n);
 			if (err)
@@ -369,10 +369,10 @@ int qcow2_pwritev(struct block_dev *bd, uint64_t off, const struct iovec *iov, i
 			if (err)
 				return err;
 		}
-		block_iovec_reset(&q->vec);
-		if (block_iovec_add(&q->vec, q->cow_head, in) ||
-		    block_iovec_add_slice(&q->vec, iov, iovcnt, done, bytes) ||
-		    block_iovec_add(&q->vec, q->cow_tail, end_in ? cs - end_in : 0))
+		iov_vec_reset(&q->vec);
+		if (iov_vec_add(&q->vec, q->cow_head, in) ||
+		    iov_vec_add_slice(&q->vec, iov, iovcnt, done, bytes) ||
+		    iov_vec_add(&q->vec, q->cow_tail, end_in ? cs - end_in : 0))
 			return error_set(-ENOMEM, "out of memory");
 		err = qcow2_host_pwritev(q, host, q->vec.v, q->vec.n);
 		if (err)

@@ -61,7 +61,7 @@ int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 int qcow2_host_pwritev(struct qcow2 *q, uint64_t off, const struct iovec *iov, int iovcnt)
 {
 	int err = host_file_pwritev(q->file, off, iov, iovcnt);
-	uint64_t end = off + block_iov_size(iov, iovcnt);
+	uint64_t end = off + iov_size(iov, iovcnt);
 
 	if (err)
 		return err;
@@ -384,7 +384,7 @@ static void qcow2_free_state(struct qcow2 *q)
 	qcow2_cache_destroy(&q->rb_cache);
 	qcow2_compress_free(q);
 	qcow2_free_snapshots(q);
-	block_iovec_free(&q->vec);
+	iov_vec_free(&q->vec);
 	free(q->l1);
 	free(q->reftable);
 	free(q->pending);
@@ -433,7 +433,7 @@ static int qcow2_open(struct block_dev *bd, const struct block_open_opts *opts)
 	q->bd = bd;
 	q->file = &bd->file;
 	q->name = bd->filename;
-	block_iovec_init(&q->vec);
+	iov_vec_init(&q->vec);
 	len = host_file_length(q->file);
 	if (len < 0) {
 		err = (int)len;

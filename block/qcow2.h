@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #include "block/block.h"
-#include "block/iov.h"
+#include "base/iov.h"
 
 #define QCOW2_MAGIC			0x514649fbu	/* "QFI\xfb" */
 #define QCOW2_V2_HEADER_LEN		72
@@ -195,7 +195,7 @@ struct qcow2 {
 	uint8_t *cow_head, *cow_tail;	/* cluster-sized */
 	uint8_t *tbuf;			/* cluster-sized, for table copies */
 	uint8_t *zeros;			/* a cluster of zeros */
-	struct block_iovec vec;
+	struct iov_vec vec;
 
 	struct qcow2_snapshot *snapshots;
 

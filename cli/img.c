@@ -22,7 +22,7 @@
 #include "base/error.h"
 #include "base/size.h"
 #include "block/block.h"
-#include "block/iov.h"
+#include "base/iov.h"
 #include "cli/cli.h"
 
 #define IMG_EXIT_ERROR		1
@@ -36,7 +36,7 @@
 
 static const char img_help[] =
 	"usage: gasang img <command> [options]\n"
-	"  create [-f raw|qcow2] [-b BACKING [-F FMT]] [-o OPTS] FILE [SIZE]\n"
+	"  create [-q] [-f raw|qcow2] [-b BACKING [-F FMT]] [-o OPTS] FILE [SIZE]\n"
 	"  info [-f FMT] [--output=human|json] FILE\n"
 	"  check [-f FMT] [-r leaks|all] FILE\n"
 	"  convert [-f FMT] [-O FMT] [-o OPTS] [-c] [-p] SRC DST\n"
@@ -161,11 +161,13 @@ static int img_create(int argc, char **argv)
 	struct block_create_opts o = { 0 };
 	const char *fmt = "raw", *path;
 	uint64_t size = 0;
+	bool quiet = false;
 	int c, rc = 0;
 
 	optind = 1;
-	while ((c = next_opt(argc, argv, "+:f:b:F:o:uh", longopts, &rc)) != -1) {
+	while ((c = next_opt(argc, argv, "+:f:b:F:o:uqh", longopts, &rc)) != -1) {
 		switch (c) {
+		case 'q': quiet = true; break;	/* as qemu-img: no "Formatting" line */
 		case 'f': fmt = optarg; break;
 		case 'b': o.backing_file = optarg; break;
 		case 'F': o.backing_format = optarg; break;
@@ -212,8 +214,9 @@ static int img_create(int argc, char **argv)
 		return usage_error("create: unexpected argument '%s'", argv[optind]);
 	if (block_create(path, fmt, size, &o))
 		return fail();
-	printf("Formatting '%s', fmt=%s size=%" PRIu64 "%s%s\n", path, fmt, size,
-	       o.backing_file ? " backing_file=" : "", o.backing_file ? o.backing_file : "");
+	if (!quiet)
+		printf("Formatting '%s', fmt=%s size=%" PRIu64 "%s%s\n", path, fmt, size,
+		       o.backing_file ? " backing_file=" : "", o.backing_file ? o.backing_file : "");
 	return 0;
 }
 
@@ -523,7 +526,7 @@ static int write_sparse(struct block_dev *dst, uint64_t off, const uint8_t *buf,
 
 		if (n > len - i)
 			n = len - i;
-		if (block_buf_is_zero(buf + i, n)) {
+		if (buf_is_zero(buf + i, n)) {
 			i += n;
 			continue;
 		}
@@ -531,7 +534,7 @@ static int write_sparse(struct block_dev *dst, uint64_t off, const uint8_t *buf,
 		for (j = i + n; j < len;) {
 			size_t m = len - j < grain ? len - j : grain;
 
-			if (block_buf_is_zero(buf + j, m))
+			if (buf_is_zero(buf + j, m))
 				break;
 			j += m;
 		}
@@ -621,7 +624,7 @@ static int img_convert(int argc, char **argv)
 			for (i = 0; i < n; i += grain) {
 				size_t m = n - i < grain ? (size_t)(n - i) : (size_t)grain;
 
-				if (block_buf_is_zero(buf + i, m))
+				if (buf_is_zero(buf + i, m))
 					continue;
 				if (block_pwrite_compressed(dst, pos + i, buf + i, m))
 					goto err;

@@ -24,6 +24,8 @@ static const char run_help[] =
 	"  --mem SIZE            guest memory, e.g. 512M, 2G (default 512M)\n"
 	"  --cpus N              virtual CPUs (default 1)\n"
 	"  --bios none           no SBI: run the kernel ELF in machine mode\n"
+	"  --disk PATH[,format=raw|qcow2][,readonly=on][,cache=writeback|none][,serial=S]\n"
+	"                        a virtio-blk disk (repeatable: vda, vdb, ...)\n"
 	"  --no-reboot           exit when the guest reboots\n"
 	"  --console serial|virtio  the terminal is ttyS0 (default) or virtio-console hvc0\n"
 	"  --rng on|off          virtio-rng entropy device (default on)\n"
@@ -31,7 +33,7 @@ static const char run_help[] =
 
 enum {
 	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
-	OPT_NO_REBOOT, OPT_CONSOLE, OPT_RNG, OPT_HELP,
+	OPT_NO_REBOOT, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_HELP,
 };
 
 static const struct option run_opts[] = {
@@ -43,6 +45,7 @@ static const struct option run_opts[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "bios", required_argument, NULL, OPT_BIOS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "rng", required_argument, NULL, OPT_RNG },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -110,6 +113,12 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_CPUS: err = parse_cpus(optarg, &cfg->cpus); break;
 		case OPT_BIOS: cfg->bios = optarg; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
+		case OPT_DISK:
+			if (cfg->ndisks == VM_MAX_DISKS)
+				return error_set(-EINVAL, "--disk %s: at most %d disks", optarg,
+						 VM_MAX_DISKS);
+			cfg->disks[cfg->ndisks++] = optarg;
+			break;
 		case OPT_CONSOLE: {
 			static const char *const kinds[] = { "serial", "virtio", NULL };
 			int k = 0;

@@ -14,7 +14,7 @@ static void transmit(struct virtio_console *c, struct virtq *q)
 	while (virtq_pop(vd, q, &e) > 0) {
 		size_t off = 0, n;
 
-		while ((n = iov_to_buf(e.iov, e.out_num, off, buf, sizeof(buf))) > 0) {
+		while ((n = iov_to_buf(e.iov, (int)e.out_num, off, buf, sizeof(buf))) > 0) {
 			if (c->be.write)
 				c->be.write(c->be.opaque, buf, n);
 			off += n;
@@ -51,7 +51,7 @@ size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf, size
 
 	pthread_mutex_lock(&c->lock);
 	while (done < len && c->running && virtq_pop(vd, q, &e) > 0) {
-		size_t n = iov_from_buf(&e.iov[e.out_num], e.in_num, 0, buf + done, len - done);
+		size_t n = iov_from_buf(&e.iov[e.out_num], (int)e.in_num, 0, buf + done, len - done);
 
 		virtq_push(vd, q, &e, (uint32_t)n);
 		done += n;

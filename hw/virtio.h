@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "base/iov.h"	/* iov_to_buf() and friends, for devices */
+
 struct guest_mem;
 
 /* device types */
@@ -153,9 +155,5 @@ bool virtq_has_work(struct virtio_dev *vd, struct virtq *q);
 /* The device found the driver breaking the rules: DEVICE_NEEDS_RESET. */
 void virtio_dev_broken(struct virtio_dev *vd, const char *why);
 void virtio_config_changed(struct virtio_dev *vd);
-
-/* Copy helpers over an element's iovecs. */
-size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf, size_t len);
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t off, const void *buf, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
 
 #define VM_DEFAULT_MEM (512ull << 20)
 #define VM_DEFAULT_APPEND "console=ttyS0"
+#define VM_MAX_DISKS 6
 
 enum vm_console {
 	VM_CONSOLE_SERIAL,	/* the terminal is the UART (ttyS0) */
@@ -24,6 +25,8 @@ struct vm_config {
 	bool no_reboot;
 	bool rng;		/* virtio-rng */
 	enum vm_console console;
+	const char *disks[VM_MAX_DISKS];	/* --disk specs, in order: vda, vdb, ... */
+	unsigned ndisks;
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

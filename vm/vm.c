@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "hw/virtio-blk.h"
 #include "hw/virtio-console.h"
 #include "hw/virtio-rng.h"
 #include "machine/riscv-virt.h"
@@ -67,6 +68,7 @@ struct vm {
 	struct sig_watch w;
 	struct virtio_rng rng;
 	struct virtio_console vcon;
+	struct virtio_blk *disks[VM_MAX_DISKS];
 };
 
 static size_t console_to_guest(void *opaque, const uint8_t *buf, size_t len)
@@ -108,6 +110,11 @@ static int devices_create(struct vm *vm)
 		virtio_console_init(&vm->vcon, &vm->m.mem, &be);
 		err = riscv_virt_add_virtio(&vm->m, &vm->vcon.vd);
 	}
+	for (unsigned i = 0; !err && i < vm->cfg->ndisks; i++) {
+		err = virtio_blk_create(&vm->disks[i], &vm->m.mem, vm->cfg->disks[i], i);
+		if (!err)
+			err = riscv_virt_add_virtio(&vm->m, &vm->disks[i]->vd);
+	}
 	if (!err && vm->cfg->rng) {
 		virtio_rng_init(&vm->rng, &vm->m.mem);
 		err = riscv_virt_add_virtio(&vm->m, &vm->rng.vd);
@@ -121,6 +128,8 @@ static void devices_destroy(struct vm *vm)
 		virtio_console_destroy(&vm->vcon);
 	if (vm->cfg->rng)
 		virtio_rng_destroy(&vm->rng);
+	for (unsigned i = 0; i < vm->cfg->ndisks; i++)
+		virtio_blk_destroy(vm->disks[i]);
 }
 
 static int check_config(const struct vm_config *cfg)

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "block/iov.h"
+#include "base/iov.h"
 #include "tests/block/block-test.h"
 
 #define MiB (1ull << 20)
@@ -214,35 +214,35 @@ static void test_iov_helpers(void **state)
 {
 	uint8_t a[10], b[20], c[5], out[35];
 	struct iovec v[3] = { { a, 10 }, { b, 20 }, { c, 5 } }, s[3];
-	struct block_iovec vec;
+	struct iov_vec vec;
 	int i, n;
 
 	(void)state;
 	for (i = 0; i < 35; i++)
 		out[i] = (uint8_t)i;
-	assert_int_equal(block_iov_from_buf(v, 3, 0, out, 35), 35);
+	assert_int_equal(iov_from_buf(v, 3, 0, out, 35), 35);
 	assert_int_equal(b[0], 10);
-	n = block_iov_slice(s, 3, v, 3, 8, 25);
+	n = iov_slice(s, 3, v, 3, 8, 25);
 	assert_int_equal(n, 3);
 	assert_int_equal(s[0].iov_len, 2);
 	assert_int_equal(s[2].iov_len, 3);
-	assert_int_equal(block_iov_slice(s, 1, v, 3, 8, 25), -1);
-	assert_int_equal(block_iov_slice(s, 3, v, 3, 30, 10), -1);
-	block_iov_memset(v, 3, 9, 0, 2);
+	assert_int_equal(iov_slice(s, 1, v, 3, 8, 25), -1);
+	assert_int_equal(iov_slice(s, 3, v, 3, 30, 10), -1);
+	iov_memset(v, 3, 9, 0, 2);
 	assert_int_equal(a[9], 0);
 	assert_int_equal(b[0], 0);
 	assert_int_equal(b[1], 11);
-	block_iovec_init(&vec);
+	iov_vec_init(&vec);
 	for (i = 0; i < 40; i++)	/* past the inline entries */
-		assert_int_equal(block_iovec_add(&vec, i % 2 ? a : b, 1), 0);
+		assert_int_equal(iov_vec_add(&vec, i % 2 ? a : b, 1), 0);
 	assert_int_equal(vec.n, 40);
-	assert_int_equal(block_iovec_add_slice(&vec, v, 3, 0, 36), -EINVAL);
-	block_iovec_free(&vec);
-	assert_true(block_buf_is_zero(out + 35, 0));
+	assert_int_equal(iov_vec_add_slice(&vec, v, 3, 0, 36), -EINVAL);
+	iov_vec_free(&vec);
+	assert_true(buf_is_zero(out + 35, 0));
 	memset(out, 0, sizeof(out));
-	assert_true(block_buf_is_zero(out + 1, 33));
+	assert_true(buf_is_zero(out + 1, 33));
 	out[33] = 1;
-	assert_false(block_buf_is_zero(out + 1, 33));
+	assert_false(buf_is_zero(out + 1, 33));
 }
 
 int main(void)

@@ -1,10 +1,10 @@
-#include "block/iov.h"
+#include "base/iov.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-size_t block_iov_size(const struct iovec *iov, int iovcnt)
+size_t iov_size(const struct iovec *iov, int iovcnt)
 {
 	size_t n = 0;
 	int i;
@@ -14,7 +14,7 @@ size_t block_iov_size(const struct iovec *iov, int iovcnt)
 	return n;
 }
 
-int block_iov_slice(struct iovec *dst, int dst_max, const struct iovec *src, int srccnt,
+int iov_slice(struct iovec *dst, int dst_max, const struct iovec *src, int srccnt,
 	      size_t skip, size_t len)
 {
 	int i, n = 0;
@@ -40,7 +40,7 @@ int block_iov_slice(struct iovec *dst, int dst_max, const struct iovec *src, int
 	return len ? -1 : n;
 }
 
-size_t block_iov_to_buf(const struct iovec *iov, int iovcnt, size_t skip, void *buf, size_t len)
+size_t iov_to_buf(const struct iovec *iov, int iovcnt, size_t skip, void *buf, size_t len)
 {
 	size_t done = 0;
 	int i;
@@ -62,7 +62,7 @@ size_t block_iov_to_buf(const struct iovec *iov, int iovcnt, size_t skip, void *
 	return done;
 }
 
-size_t block_iov_from_buf(const struct iovec *iov, int iovcnt, size_t skip, const void *buf,
+size_t iov_from_buf(const struct iovec *iov, int iovcnt, size_t skip, const void *buf,
 		    size_t len)
 {
 	size_t done = 0;
@@ -85,7 +85,7 @@ size_t block_iov_from_buf(const struct iovec *iov, int iovcnt, size_t skip, cons
 	return done;
 }
 
-void block_iov_memset(const struct iovec *iov, int iovcnt, size_t skip, int c, size_t len)
+void iov_memset(const struct iovec *iov, int iovcnt, size_t skip, int c, size_t len)
 {
 	int i;
 
@@ -105,7 +105,7 @@ void block_iov_memset(const struct iovec *iov, int iovcnt, size_t skip, int c, s
 	}
 }
 
-int block_buf_is_zero(const void *buf, size_t len)
+int buf_is_zero(const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	const uint64_t *q;
@@ -130,26 +130,26 @@ int block_buf_is_zero(const void *buf, size_t len)
 	return 1;
 }
 
-void block_iovec_init(struct block_iovec *vec)
+void iov_vec_init(struct iov_vec *vec)
 {
 	vec->v = vec->inline_v;
 	vec->n = 0;
-	vec->cap = BLOCK_IOVEC_INLINE;
+	vec->cap = IOV_VEC_INLINE;
 }
 
-void block_iovec_reset(struct block_iovec *vec)
+void iov_vec_reset(struct iov_vec *vec)
 {
 	vec->n = 0;
 }
 
-void block_iovec_free(struct block_iovec *vec)
+void iov_vec_free(struct iov_vec *vec)
 {
 	if (vec->v != vec->inline_v)
 		free(vec->v);
-	block_iovec_init(vec);
+	iov_vec_init(vec);
 }
 
-static int block_iovec_grow(struct block_iovec *vec, int need)
+static int iov_vec_grow(struct iov_vec *vec, int need)
 {
 	struct iovec *nv;
 	int cap = vec->cap;
@@ -169,7 +169,7 @@ static int block_iovec_grow(struct block_iovec *vec, int need)
 	return 0;
 }
 
-int block_iovec_add(struct block_iovec *vec, void *base, size_t len)
+int iov_vec_add(struct iov_vec *vec, void *base, size_t len)
 {
 	if (!len)
 		return 0;
@@ -178,7 +178,7 @@ int block_iovec_add(struct block_iovec *vec, void *base, size_t len)
 		vec->v[vec->n - 1].iov_len += len;
 		return 0;
 	}
-	if (block_iovec_grow(vec, 1))
+	if (iov_vec_grow(vec, 1))
 		return -ENOMEM;
 	vec->v[vec->n].iov_base = base;
 	vec->v[vec->n].iov_len = len;
@@ -186,7 +186,7 @@ int block_iovec_add(struct block_iovec *vec, void *base, size_t len)
 	return 0;
 }
 
-int block_iovec_add_slice(struct block_iovec *vec, const struct iovec *src, int srccnt, size_t skip,
+int iov_vec_add_slice(struct iov_vec *vec, const struct iovec *src, int srccnt, size_t skip,
 		      size_t len)
 {
 	int i;
@@ -201,7 +201,7 @@ int block_iovec_add_slice(struct block_iovec *vec, const struct iovec *src, int 
 		l -= skip;
 		if (l > len)
 			l = len;
-		if (block_iovec_add(vec, (char *)src[i].iov_base + skip, l))
+		if (iov_vec_add(vec, (char *)src[i].iov_base + skip, l))
 			return -ENOMEM;
 		len -= l;
 		skip = 0;
