@@ -155,7 +155,7 @@ static void reg_write(struct virtio_mmio *m, uint64_t off, uint32_t v)
 	case VIRTIO_MMIO_QUEUE_NOTIFY: virtio_queue_notify(vd, v & 0xffff); break;
 	case VIRTIO_MMIO_INTERRUPT_ACK: interrupt_ack(m, v); break;
 	case VIRTIO_MMIO_STATUS:
-		if (v == 0) {
+		if ((uint8_t)v == 0) {	/* the status byte; a reset resets the transport too */
 			virtio_mmio_reset(m);
 			break;
 		}

@@ -105,8 +105,10 @@ void virtio_set_status(struct virtio_dev *vd, uint8_t status)
 	if ((status & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK) &&
 	    !features_acceptable(vd))
 		status &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
-	status |= old & VIRTIO_STATUS_NEEDS_RESET;
-	__atomic_store_n(&vd->status, status, __ATOMIC_SEQ_CST);
+	/* the driver cannot clear a bit (2.1.1), only a reset does; an I/O
+	 * thread may set NEEDS_RESET meanwhile, so merge atomically */
+	__atomic_fetch_or(&vd->status, status, __ATOMIC_SEQ_CST);
+	status |= old;
 	if ((status & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK) && !vd->active) {
 		if (!(status & VIRTIO_STATUS_FEATURES_OK)) {
 			virtio_dev_broken(vd, "DRIVER_OK without FEATURES_OK");
@@ -131,9 +133,17 @@ bool virtio_queue_set_ready(struct virtio_dev *vd, unsigned qi, bool ready)
 		return false;
 	q = &vd->vq[qi];
 	if (!ready) {
+		/*
+		 * A running device's queues stop only by a reset: its I/O thread may
+		 * be inside the rings, and the driver reads QueueReady back as 1.
+		 */
+		if (vd->active)
+			return false;
 		q->ready = false;
 		return true;
 	}
+	if (q->ready)
+		return true;	/* already running: its indices stay */
 	if (!q->num || q->num > q->num_max ||
 	    (q->desc & (VIRTQ_DESC_SIZE - 1)) || (q->avail & 1) || (q->used & 3) ||
 	    !guest_ram_ptr(vd->mem, q->desc, (uint64_t)VIRTQ_DESC_SIZE * q->num) ||
@@ -142,7 +152,8 @@ bool virtio_queue_set_ready(struct virtio_dev *vd, unsigned qi, bool ready)
 		return false;
 	q->last_avail = 0;
 	q->used_idx = 0;
-	q->signalled_valid = false;
+	q->signalled_used = 0;	/* the driver knows used idx 0 */
+	q->signalled_valid = true;
 	q->ready = true;
 	return true;
 }
@@ -287,7 +298,8 @@ int virtq_pop(struct virtio_dev *vd, struct virtq *q, struct virtq_elem *e)
 	for (i = head;;) {
 		read_desc(table, i, &d);
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
-			if (d.flags & VIRTQ_DESC_F_NEXT || e->out_num + e->in_num)
+			/* it ends the chain; direct descriptors may come before it */
+			if (d.flags & VIRTQ_DESC_F_NEXT)
 				return broken(vd, "indirect descriptor inside a chain");
 			return walk_indirect(vd, e, &d) ? -1 : 1;
 		}
@@ -344,6 +356,8 @@ void virtq_notify(struct virtio_dev *vd, struct virtq *q)
 
 	if (!avail || !q->ready)
 		return;
+	if (valid && old == q->used_idx)
+		return;	/* nothing used since the last look */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* used idx before reading the flags */
 	q->signalled_used = q->used_idx;
 	q->signalled_valid = true;
