@@ -29,11 +29,17 @@ static const char run_help[] =
 	"  --no-reboot           exit when the guest reboots\n"
 	"  --console serial|virtio  the terminal is ttyS0 (default) or virtio-console hvc0\n"
 	"  --rng on|off          virtio-rng entropy device (default on)\n"
+	"  --net SPEC            a virtio-net NIC, up to 4 (repeat the flag):\n"
+	"                        user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
+	"                          user-mode network 10.0.2.0/24 (guest 10.0.2.15, host 10.0.2.2)\n"
+	"                        tap,ifname=NAME | tap,bridge=BR[,ifname=NAME]\n"
+	"                          an existing tap, or (root) a new tap on bridge BR\n"
+	"                        either with ,mac=52:54:00:xx:xx:xx\n"
 	"The serial console is on the terminal: Ctrl-A x quits, Ctrl-A h helps.\n";
 
 enum {
 	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
-	OPT_NO_REBOOT, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_HELP,
+	OPT_NO_REBOOT, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
 };
 
 static const struct option run_opts[] = {
@@ -48,6 +54,7 @@ static const struct option run_opts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "rng", required_argument, NULL, OPT_RNG },
+	{ "net", required_argument, NULL, OPT_NET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -135,6 +142,12 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 			cfg->rng = on;
 			break;
 		}
+		case OPT_NET:
+			if (cfg->nnets == VM_MAX_NICS)
+				return error_set(-EINVAL, "--net %s: at most %d NICs", optarg,
+						 VM_MAX_NICS);
+			cfg->nets[cfg->nnets++] = optarg;
+			break;
 		case OPT_HELP: fputs(run_help, stdout); exit(0);
 		case ':':
 			return error_set(-EINVAL, "option '%s' needs a value", argv[optind - 1]);

@@ -362,6 +362,12 @@ static void boot_sbi(struct hart *h, uint64_t entry, uint64_t fdt)
 	h->medeleg = SBI_MEDELEG;
 	h->mideleg = MIP_S_MASK;
 	h->mcounteren = COUNTEREN_CY | COUNTEREN_TM | COUNTEREN_IR;
+	/*
+	 * Linux lets user space read `time` (the vDSO's clock_gettime) only from
+	 * its SBI PMU driver, and gasang's SBI has no PMU extension: grant it here
+	 * as that driver would, or every clock_gettime() in the guest is SIGILL.
+	 */
+	h->scounteren = COUNTEREN_TM;
 	hart_set_priv(h, PRV_S);
 	h->x[10] = h->hartid;
 	h->x[11] = fdt;

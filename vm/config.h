@@ -7,6 +7,7 @@
 
 #define VM_DEFAULT_MEM (512ull << 20)
 #define VM_DEFAULT_APPEND "console=ttyS0"
+#define VM_MAX_NICS 4
 #define VM_MAX_DISKS 6
 
 enum vm_console {
@@ -27,6 +28,8 @@ struct vm_config {
 	enum vm_console console;
 	const char *disks[VM_MAX_DISKS];	/* --disk specs, in order: vda, vdb, ... */
 	unsigned ndisks;
+	const char *nets[VM_MAX_NICS];	/* --net SPEC, as given (net/net.h) */
+	unsigned nnets;
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "hw/virtio-blk.h"
 #include "hw/virtio-console.h"
+#include "hw/virtio-net.h"
 #include "hw/virtio-rng.h"
 #include "machine/riscv-virt.h"
 #include "vm/console.h"
@@ -69,6 +70,7 @@ struct vm {
 	struct virtio_rng rng;
 	struct virtio_console vcon;
 	struct virtio_blk *disks[VM_MAX_DISKS];
+	struct virtio_net *nets[VM_MAX_NICS];
 };
 
 static size_t console_to_guest(void *opaque, const uint8_t *buf, size_t len)
@@ -101,6 +103,32 @@ static void vcon_rx_ready(void *opaque)
 	console_rx_ready(&vm->con);
 }
 
+/* One virtio-net per --net, each with its I/O thread and backend. */
+static int nets_create(struct vm *vm)
+{
+	unsigned i;
+	int err;
+
+	for (i = 0; i < vm->cfg->nnets; i++) {
+		err = virtio_net_create(&vm->nets[i], &vm->m.mem, vm->cfg->nets[i], i);
+		if (!err)
+			err = riscv_virt_add_virtio(&vm->m, &vm->nets[i]->vd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void nets_destroy(struct vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < VM_MAX_NICS; i++) {
+		virtio_net_destroy(vm->nets[i]);
+		vm->nets[i] = NULL;
+	}
+}
+
 static int devices_create(struct vm *vm)
 {
 	const struct uart_backend be = { vcon_out, vcon_rx_ready, vm };
@@ -119,6 +147,8 @@ static int devices_create(struct vm *vm)
 		virtio_rng_init(&vm->rng, &vm->m.mem);
 		err = riscv_virt_add_virtio(&vm->m, &vm->rng.vd);
 	}
+	if (!err)
+		err = nets_create(vm);
 	return err;
 }
 
@@ -130,6 +160,7 @@ static void devices_destroy(struct vm *vm)
 		virtio_rng_destroy(&vm->rng);
 	for (unsigned i = 0; i < vm->cfg->ndisks; i++)
 		virtio_blk_destroy(vm->disks[i]);
+	nets_destroy(vm);
 }
 
 static int check_config(const struct vm_config *cfg)

@@ -52,6 +52,25 @@ uint64_t hart_time(const struct hart *h)
 }
 
 /*
+ * Does [gpa, gpa + len) touch a page with translated code? Read from device
+ * threads without the hart's lock: a page that becomes code concurrently is
+ * translated from memory the device already wrote (the fence orders them).
+ */
+static bool range_has_code(struct hart *h, uint64_t gpa, uint64_t len)
+{
+	uint64_t lo = gpa < h->mem->base ? h->mem->base : gpa, end = gpa + len, p;
+	uint64_t ram_end = h->mem->base + h->mem->size;
+
+	if (end < gpa || end > ram_end)
+		end = ram_end;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (p = lo & PAGE_MASK; p < end; p += PAGE_SIZE)
+		if (tcache_is_code_page_racy(h->tc, (uintptr_t)guest_ram_ptr(h->mem, p, 1)))
+			return true;
+	return false;
+}
+
+/*
  * guest_mem's on_write hook: any thread may call it after writing RAM. The
  * translation cache belongs to the hart's thread, so the range is queued and
  * the hart kicked; it drops the translations before it runs another block.
@@ -60,7 +79,7 @@ static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
 {
 	struct hart *h = opaque;
 
-	if (!len)
+	if (!len || !range_has_code(h, gpa, len))
 		return;
 	pthread_mutex_lock(&h->lock);
 	if (h->inval_n < HART_INVAL_SLOTS) {

@@ -81,7 +81,7 @@ void tcache_invalidate_page(struct tcache *tc, uintptr_t host)
 		return;
 	for (b = tc->page_blocks[pfn]; b; b = b->page_next)
 		unhash(tc, b);
-	tc->page_blocks[pfn] = NULL;
+	__atomic_store_n(&tc->page_blocks[pfn], NULL, __ATOMIC_RELAXED);
 }
 
 void tcache_invalidate_range(struct tcache *tc, uintptr_t host, uint64_t len)
@@ -165,7 +165,7 @@ struct block *tcache_get(struct hart *h, uintptr_t host_pc)
 	if (!tc->page_blocks[pfn])
 		mmu_protect_code_page(h, host_pc & PAGE_MASK);
 	b->page_next = tc->page_blocks[pfn];
-	tc->page_blocks[pfn] = b;
+	__atomic_store_n(&tc->page_blocks[pfn], b, __ATOMIC_RELAXED);
 	tc->translated++;
 found:
 	tc->jcache[jcache_index(host_pc)] = b;

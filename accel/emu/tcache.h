@@ -75,6 +75,15 @@ static inline int tcache_is_code_page(const struct tcache *tc, uintptr_t host)
 	return pfn < tc->ram_pages && tc->page_blocks[pfn] != NULL;
 }
 
+/* The same, from a thread that does not own the cache (a hint). */
+static inline int tcache_is_code_page_racy(const struct tcache *tc, uintptr_t host)
+{
+	uint64_t pfn = (host - (uintptr_t)tc->ram_host) >> 12;
+
+	return pfn < tc->ram_pages &&
+	       __atomic_load_n(&tc->page_blocks[pfn], __ATOMIC_RELAXED) != NULL;
+}
+
 /* Drop every block on the page holding host address 'host'. */
 void tcache_invalidate_page(struct tcache *tc, uintptr_t host);
 /* Drop blocks on every page overlapping [host, host + len). */

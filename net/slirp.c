@@ -1,0 +1,415 @@
+/*
+ * User-mode networking ("--net user") with libslirp, laid out as QEMU's:
+ * the guest sits on 10.0.2.0/24, gets 10.0.2.15 from DHCP, reaches the host
+ * (and the host's loopback services) at 10.0.2.2 and a DNS forwarder (to the
+ * host's resolver) at 10.0.2.3; IPv6 likewise on fec0::/64. hostfwd= rules
+ * listen on the host and connect into the guest.
+ *
+ * libslirp is not thread-safe: every call into it is made on the NIC's event
+ * loop thread. Its sockets join each poll through a poll hook, its timers are
+ * loop timers, and the guest's frames arrive from the NIC on the same thread.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <slirp/libslirp.h>
+
+#include "base/error.h"
+#include "base/event-loop.h"
+#include "base/iov.h"
+#include "net/net.h"
+
+#define SLIRP_NET	"10.0.2.0"
+#define SLIRP_MASK	"255.255.255.0"
+#define SLIRP_HOST	"10.0.2.2"
+#define SLIRP_DHCP	"10.0.2.15"
+#define SLIRP_DNS	"10.0.2.3"
+#define SLIRP_NET6	"fec0::"
+#define SLIRP_NET6_LEN	64
+#define SLIRP_HOST6	"fec0::2"
+#define SLIRP_DNS6	"fec0::3"
+/* Frames for the guest held while it has no receive buffers; past that, dropped. */
+#define SLIRP_BACKLOG	256
+#define NS_PER_MS	1000000ll
+
+#if SLIRP_CONFIG_VERSION_MAX >= 4
+#define SLIRP_CFG_VERSION 4
+#else
+#define SLIRP_CFG_VERSION SLIRP_CONFIG_VERSION_MAX
+#endif
+
+struct slirp_frame {
+	uint8_t *data;
+	size_t len;
+};
+
+struct slirp_be {
+	struct net_backend be;
+	struct ev_loop *loop;
+	Slirp *slirp;
+	/* the poll slots of the current round (between prepare and dispatch) */
+	struct pollfd *pfd;
+	int npfd, maxpfd;
+	bool warned_fds;
+	/* frames the NIC refused, oldest first */
+	struct slirp_frame backlog[SLIRP_BACKLOG];
+	unsigned head, count;
+	uint8_t tx[NET_MAX_FRAME];	/* a frame in pieces, made whole for slirp_input */
+};
+
+struct slirp_timer {
+	struct slirp_be *s;
+	SlirpTimerId id;
+	SlirpTimerCb cb;	/* the timer_new() flavour; NULL for timer_new_opaque() */
+	void *cb_opaque;
+	int handle;		/* loop timer, -1 when not armed */
+};
+
+static struct slirp_be *to_slirp(struct net_backend *be)
+{
+	return (struct slirp_be *)be;
+}
+
+/* ---- frames to the guest ---- */
+
+static bool deliver(struct slirp_be *s, const void *buf, size_t len)
+{
+	struct iovec iov = { (void *)buf, len };
+
+	return s->be.receive(s->be.opaque, &iov, 1);
+}
+
+static ssize_t slirp_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct slirp_be *s = opaque;
+	struct slirp_frame *f;
+
+	if (!s->count && deliver(s, buf, len)) {
+		s->be.rx_frames++;
+		return (ssize_t)len;
+	}
+	/* the guest has no room: keep the frame, in order, while there is space */
+	if (s->count == SLIRP_BACKLOG) {
+		s->be.rx_dropped++;
+		return (ssize_t)len;
+	}
+	f = &s->backlog[(s->head + s->count) % SLIRP_BACKLOG];
+	f->data = malloc(len);
+	if (!f->data) {
+		s->be.rx_dropped++;
+		return (ssize_t)len;
+	}
+	memcpy(f->data, buf, len);
+	f->len = len;
+	s->count++;
+	return (ssize_t)len;
+}
+
+static void slirp_rx_ready(struct net_backend *be)
+{
+	struct slirp_be *s = to_slirp(be);
+
+	while (s->count) {
+		struct slirp_frame *f = &s->backlog[s->head];
+
+		if (!deliver(s, f->data, f->len))
+			return;
+		s->be.rx_frames++;
+		free(f->data);
+		f->data = NULL;
+		s->head = (s->head + 1) % SLIRP_BACKLOG;
+		s->count--;
+	}
+}
+
+/* ---- frames from the guest ---- */
+
+static void slirp_send(struct net_backend *be, const struct iovec *iov, unsigned n)
+{
+	struct slirp_be *s = to_slirp(be);
+	size_t len = iov_size(iov, (int)n), off = 0;
+	unsigned i;
+
+	if (len < NET_ETH_HLEN || len > sizeof(s->tx)) {
+		be->tx_dropped++;
+		return;
+	}
+	be->tx_frames++;
+	if (n == 1) {
+		slirp_input(s->slirp, iov[0].iov_base, (int)len);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(s->tx + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	slirp_input(s->slirp, s->tx, (int)len);
+}
+
+/* ---- libslirp's sockets in the loop's poll ---- */
+
+static short to_poll(int ev)
+{
+	return (short)(((ev & SLIRP_POLL_IN) ? POLLIN : 0) | ((ev & SLIRP_POLL_OUT) ? POLLOUT : 0) |
+		       ((ev & SLIRP_POLL_PRI) ? POLLPRI : 0) | ((ev & SLIRP_POLL_ERR) ? POLLERR : 0) |
+		       ((ev & SLIRP_POLL_HUP) ? POLLHUP : 0));
+}
+
+static int from_poll(short ev)
+{
+	return ((ev & POLLIN) ? SLIRP_POLL_IN : 0) | ((ev & POLLOUT) ? SLIRP_POLL_OUT : 0) |
+	       ((ev & POLLPRI) ? SLIRP_POLL_PRI : 0) | ((ev & (POLLERR | POLLNVAL)) ? SLIRP_POLL_ERR : 0) |
+	       ((ev & POLLHUP) ? SLIRP_POLL_HUP : 0);
+}
+
+static int add_poll(int fd, int events, void *opaque)
+{
+	struct slirp_be *s = opaque;
+
+	if (s->npfd == s->maxpfd) {
+		/* not polled this round: that socket waits (libslirp skips index -1) */
+		if (!s->warned_fds) {
+			s->warned_fds = true;
+			fprintf(stderr, "gasang: %s: more than %d open sockets; some wait\n",
+				s->be.desc, s->maxpfd);
+		}
+		return -1;
+	}
+	s->pfd[s->npfd] = (struct pollfd){ .fd = fd, .events = to_poll(events) };
+	return s->npfd++;
+}
+
+static int get_revents(int idx, void *opaque)
+{
+	struct slirp_be *s = opaque;
+
+	if (idx < 0 || idx >= s->npfd)
+		return 0;
+	return from_poll(s->pfd[idx].revents);
+}
+
+static int hook_prepare(void *opaque, struct pollfd *fds, int max, int *timeout_ms)
+{
+	struct slirp_be *s = opaque;
+	uint32_t t = UINT32_MAX;
+
+	s->pfd = fds;
+	s->npfd = 0;
+	s->maxpfd = max;
+	slirp_pollfds_fill(s->slirp, &t, add_poll, s);
+	if (t != UINT32_MAX)
+		*timeout_ms = t > INT_MAX ? INT_MAX : (int)t;
+	return s->npfd;
+}
+
+static void hook_dispatch(void *opaque, struct pollfd *fds, int n)
+{
+	struct slirp_be *s = opaque;
+
+	s->pfd = fds;
+	s->npfd = n;
+	slirp_pollfds_poll(s->slirp, 0, get_revents, s);
+}
+
+/* ---- libslirp's callbacks ---- */
+
+static void slirp_guest_error(const char *msg, void *opaque)
+{
+	struct slirp_be *s = opaque;
+
+	fprintf(stderr, "gasang: %s: guest error: %s\n", s->be.desc, msg);
+}
+
+static int64_t slirp_clock_ns(void *opaque)
+{
+	(void)opaque;
+	return (int64_t)ev_now_ns();
+}
+
+static void timer_fire(void *opaque)
+{
+	struct slirp_timer *t = opaque;
+
+	t->handle = -1;
+	if (t->cb)
+		t->cb(t->cb_opaque);
+	else
+		slirp_handle_timer(t->s->slirp, t->id, t->cb_opaque);
+}
+
+static struct slirp_timer *timer_alloc(struct slirp_be *s)
+{
+	struct slirp_timer *t = calloc(1, sizeof(*t));
+
+	if (t) {
+		t->s = s;
+		t->handle = -1;
+	}
+	return t;
+}
+
+static void *slirp_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	struct slirp_timer *t = timer_alloc(opaque);
+
+	if (t) {
+		t->cb = cb;
+		t->cb_opaque = cb_opaque;
+	}
+	return t;
+}
+
+static void *slirp_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+	struct slirp_timer *t = timer_alloc(opaque);
+
+	if (t) {
+		t->id = id;
+		t->cb_opaque = cb_opaque;
+	}
+	return t;
+}
+
+static void slirp_timer_free(void *timer, void *opaque)
+{
+	struct slirp_timer *t = timer;
+
+	(void)opaque;
+	if (!t)
+		return;
+	if (t->handle >= 0)
+		ev_loop_cancel_timer(t->s->loop, t->handle);
+	free(t);
+}
+
+static void slirp_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	struct slirp_timer *t = timer;
+
+	(void)opaque;
+	if (!t)
+		return;
+	if (t->handle >= 0)
+		ev_loop_cancel_timer(t->s->loop, t->handle);
+	t->handle = ev_loop_add_timer(t->s->loop, expire_ms < 0 ? 0 : (uint64_t)expire_ms * NS_PER_MS,
+				      timer_fire, t);
+	if (t->handle < 0)
+		fprintf(stderr, "gasang: %s: out of loop timers\n", t->s->be.desc);
+}
+
+/* Sockets are polled through slirp_pollfds_fill() each round. */
+static void slirp_register_fd(int fd, void *opaque)
+{
+	(void)fd;
+	(void)opaque;
+}
+
+static void slirp_notify(void *opaque)
+{
+	struct slirp_be *s = opaque;
+
+	ev_loop_wake(s->loop);
+}
+
+static const SlirpCb slirp_cb = {
+	.send_packet = slirp_send_packet,
+	.guest_error = slirp_guest_error,
+	.clock_get_ns = slirp_clock_ns,
+	.timer_new = slirp_timer_new,
+	.timer_free = slirp_timer_free,
+	.timer_mod = slirp_timer_mod,
+	.register_poll_fd = slirp_register_fd,
+	.unregister_poll_fd = slirp_register_fd,
+	.notify = slirp_notify,
+#if SLIRP_CFG_VERSION >= 4
+	.timer_new_opaque = slirp_timer_new_opaque,
+#endif
+};
+
+static void slirp_destroy(struct net_backend *be)
+{
+	struct slirp_be *s = to_slirp(be);
+
+	if (s->slirp)
+		slirp_cleanup(s->slirp);
+	while (s->count) {
+		free(s->backlog[s->head].data);
+		s->head = (s->head + 1) % SLIRP_BACKLOG;
+		s->count--;
+	}
+	free(s);
+}
+
+static const struct net_backend_ops slirp_ops = {
+	.name = "user",
+	.send = slirp_send,
+	.rx_ready = slirp_rx_ready,
+	.destroy = slirp_destroy,
+};
+
+static int add_hostfwd(struct slirp_be *s, const struct net_hostfwd *f)
+{
+	char host[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
+
+	errno = 0;
+	if (slirp_add_hostfwd(s->slirp, f->udp, f->host_addr, f->host_port, f->guest_addr,
+			      f->guest_port) == 0)
+		return 0;
+	inet_ntop(AF_INET, &f->host_addr, host, sizeof(host));
+	inet_ntop(AF_INET, &f->guest_addr, guest, sizeof(guest));
+	return error_errno(errno ? -errno : -EADDRINUSE,
+			   "--net user: hostfwd=%s:%s:%u-%s:%u: cannot listen on the host",
+			   f->udp ? "udp" : "tcp", host, f->host_port, guest, f->guest_port);
+}
+
+int net_slirp_create(struct net_backend **out, const struct net_opts *o, struct ev_loop *loop)
+{
+	SlirpConfig cfg = { .version = SLIRP_CFG_VERSION };
+	const struct ev_hook hook = { hook_prepare, hook_dispatch, NULL };
+	struct ev_hook h = hook;
+	struct slirp_be *s;
+	unsigned i;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return error_set(-ENOMEM, "--net user: out of memory");
+	s->be.ops = &slirp_ops;
+	s->loop = loop;
+	snprintf(s->be.desc, sizeof(s->be.desc), "net user");
+
+	cfg.in_enabled = true;
+	inet_pton(AF_INET, SLIRP_NET, &cfg.vnetwork);
+	inet_pton(AF_INET, SLIRP_MASK, &cfg.vnetmask);
+	inet_pton(AF_INET, SLIRP_HOST, &cfg.vhost);
+	inet_pton(AF_INET, SLIRP_DHCP, &cfg.vdhcp_start);
+	inet_pton(AF_INET, SLIRP_DNS, &cfg.vnameserver);
+	cfg.in6_enabled = true;
+	inet_pton(AF_INET6, SLIRP_NET6, &cfg.vprefix_addr6);
+	cfg.vprefix_len = SLIRP_NET6_LEN;
+	inet_pton(AF_INET6, SLIRP_HOST6, &cfg.vhost6);
+	inet_pton(AF_INET6, SLIRP_DNS6, &cfg.vnameserver6);
+	s->slirp = slirp_new(&cfg, &slirp_cb, s);
+	if (!s->slirp) {
+		free(s);
+		return error_set(-ENOMEM, "--net user: libslirp could not start");
+	}
+	for (i = 0; i < o->nfwd; i++) {
+		err = add_hostfwd(s, &o->fwd[i]);
+		if (err)
+			goto err;
+	}
+	h.opaque = s;
+	err = ev_loop_add_hook(loop, &h);
+	if (err)
+		goto err;
+	*out = &s->be;
+	return 0;
+err:
+	slirp_destroy(&s->be);
+	return err;
+}

@@ -1,0 +1,149 @@
+/* --net option strings (net_opts_parse). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "base/error.h"
+#include "net/net.h"
+
+static void check_addr(struct in_addr a, const char *want)
+{
+	char s[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a, s, sizeof(s));
+	assert_string_equal(s, want);
+}
+
+static void test_user_defaults(void **state)
+{
+	struct net_opts o;
+
+	(void)state;
+	assert_int_equal(net_opts_parse("", &o), 0);
+	assert_int_equal(o.kind, NET_USER);
+	assert_false(o.has_mac);
+	assert_int_equal(o.nfwd, 0);
+	assert_int_equal(net_opts_parse("user", &o), 0);
+	assert_int_equal(o.kind, NET_USER);
+}
+
+static void test_hostfwd(void **state)
+{
+	struct net_opts o;
+
+	(void)state;
+	assert_int_equal(net_opts_parse("user,hostfwd=tcp:127.0.0.1:8080-:80,"
+					"hostfwd=udp::5353-10.0.2.16:53,hostfwd=::2222-:22", &o), 0);
+	assert_int_equal(o.nfwd, 3);
+	assert_false(o.fwd[0].udp);
+	check_addr(o.fwd[0].host_addr, "127.0.0.1");
+	assert_int_equal(o.fwd[0].host_port, 8080);
+	check_addr(o.fwd[0].guest_addr, "10.0.2.15");	/* the DHCP address */
+	assert_int_equal(o.fwd[0].guest_port, 80);
+	assert_true(o.fwd[1].udp);
+	check_addr(o.fwd[1].host_addr, "0.0.0.0");	/* any, as QEMU */
+	assert_int_equal(o.fwd[1].host_port, 5353);
+	check_addr(o.fwd[1].guest_addr, "10.0.2.16");
+	assert_int_equal(o.fwd[1].guest_port, 53);
+	assert_false(o.fwd[2].udp);	/* tcp by default */
+	assert_int_equal(o.fwd[2].host_port, 2222);
+	assert_int_equal(o.fwd[2].guest_port, 22);
+}
+
+static void test_tap_and_mac(void **state)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+	struct net_opts o;
+
+	(void)state;
+	assert_int_equal(net_opts_parse("tap,ifname=tap0,mac=52:54:00:aa:bb:cc", &o), 0);
+	assert_int_equal(o.kind, NET_TAP);
+	assert_string_equal(o.ifname, "tap0");
+	assert_string_equal(o.bridge, "");
+	assert_true(o.has_mac);
+	assert_memory_equal(o.mac, mac, 6);
+	assert_true(o.vnet_hdr);
+	assert_int_equal(net_opts_parse("tap,bridge=br0", &o), 0);
+	assert_string_equal(o.bridge, "br0");
+	assert_string_equal(o.ifname, "");
+	assert_int_equal(net_opts_parse("tap,bridge=br0,ifname=vm1,vnet_hdr=off", &o), 0);
+	assert_string_equal(o.ifname, "vm1");
+	assert_false(o.vnet_hdr);
+	assert_int_equal(net_opts_parse("user,mac=02:00:00:00:00:01", &o), 0);
+	assert_true(o.has_mac);
+}
+
+static void bad(const char *spec, const char *says)
+{
+	struct net_opts o;
+
+	error_clear();
+	assert_int_equal(net_opts_parse(spec, &o), -EINVAL);
+	/* one line naming the spec (unless huge) and what is wrong with it */
+	if (strlen(spec) < 200)
+		assert_non_null(strstr(error_msg(), spec));
+	assert_non_null(strstr(error_msg(), says));
+	assert_null(strchr(error_msg(), '\n'));
+}
+
+static void test_bad_specs(void **state)
+{
+	char huge[2000];
+
+	(void)state;
+	bad("vde", "expected user or tap");
+	bad("hostfwd=tcp::1-:2", "expected user or tap");
+	bad("user,", "empty option");
+	bad(",user", "empty option");
+	bad("user,,hostfwd=tcp::1-:2", "empty option");
+	bad("user,foo=1", "unknown option 'foo'");
+	bad("user,ifname=tap0", "unknown option 'ifname'");	/* a tap option */
+	bad("tap,hostfwd=tcp::1-:2", "unknown option 'hostfwd'");
+	bad("user,restrict", "not key=value");
+	bad("tap", "tap needs ifname=");
+	bad("tap,ifname=", "ifname= needs");
+	bad("tap,ifname=abcdefghijklmnop", "ifname= needs");	/* 16 > IFNAMSIZ - 1 */
+	bad("tap,bridge=a/b", "bridge= needs");
+	bad("tap,ifname=t0,vnet_hdr=maybe", "expected on or off");
+	bad("user,mac=52:54:00:12:34", "mac=");
+	bad("user,mac=52:54:00:12:34:5g", "mac=");
+	bad("user,mac=52:54:00:12:34:567", "mac=");
+	bad("user,mac=52-54-00-12-34-56", "mac=");
+	bad("user,mac=01:00:5e:00:00:01", "unicast");	/* multicast */
+	bad("user,mac=00:00:00:00:00:00", "mac=");
+	bad("user,hostfwd=tcp:127.0.0.1:80", "hostfwd=");
+	bad("user,hostfwd=sctp::1-:2", "hostfwd=");
+	bad("user,hostfwd=tcp::0-:2", "hostfwd=");
+	bad("user,hostfwd=tcp::65536-:2", "hostfwd=");
+	bad("user,hostfwd=tcp::1-:x", "hostfwd=");
+	bad("user,hostfwd=tcp:300.0.0.1:1-:2", "hostfwd=");
+	bad("user,hostfwd=tcp::1-10.0.2:2", "hostfwd=");
+	bad("user,hostfwd=tcp::1-:2:3", "hostfwd=");
+	bad("user,hostfwd=:2222-:22", "hostfwd=");	/* QEMU wants the empty address too */
+	bad("user,hostfwd=tcp::1-:2,hostfwd=tcp::2-:2,hostfwd=tcp::3-:2,hostfwd=tcp::4-:2,"
+	    "hostfwd=tcp::5-:2,hostfwd=tcp::6-:2,hostfwd=tcp::7-:2,hostfwd=tcp::8-:2,"
+	    "hostfwd=tcp::9-:2,hostfwd=tcp::10-:2,hostfwd=tcp::11-:2,hostfwd=tcp::12-:2,"
+	    "hostfwd=tcp::13-:2,hostfwd=tcp::14-:2,hostfwd=tcp::15-:2,hostfwd=tcp::16-:2,"
+	    "hostfwd=tcp::17-:2", "more than 16");
+	memset(huge, 'a', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	memcpy(huge, "user,", 5);
+	bad(huge, "too long");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_user_defaults),
+		cmocka_unit_test(test_hostfwd),
+		cmocka_unit_test(test_tap_and_mac),
+		cmocka_unit_test(test_bad_specs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
