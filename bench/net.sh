@@ -45,7 +45,7 @@ net_initrd "$work/initrd.gz"
 count=$((MIB * 16))	# 64 KiB blocks
 APPEND="console=ttyS0 panic=-1"
 
-# start_vm gasang|qemu: like lib/guest.bash's vm_start, with a user-mode NIC.
+# start_vm gasang|qemu: the VM with a user-mode NIC.
 start_vm() {
 	case $1 in
 	gasang)
@@ -59,12 +59,7 @@ start_vm() {
 			-netdev user,id=n0 -device virtio-net-device,netdev=n0)
 		;;
 	esac
-	rm -f "$work/in"
-	mkfifo "$work/in"
-	: >"$log"
-	exec 3<>"$work/in"
-	"${VM[@]}" <&3 >>"$log" 2>&1 3>&- &
-	vm_pid=$!
+	vm_launch "${VM[@]}"
 }
 
 # one_run gasang|qemu: sets rate (MB/s) for a run of that VM

@@ -26,8 +26,6 @@ boot_round() {
 	guest_disk_round /dev/vda
 	send 'poweroff -f'
 	wait_exit "'poweroff -f' ($what)"
-	exec 3>&-
-	rm -f "$work/in"
 	qemu-img check -q "$img" >"$work/check.log" 2>&1 ||
 		fail "qemu-img check finds $what unclean: $(tail -n 3 "$work/check.log")"
 	qemu-img convert -O raw "$img" "$work/flat.raw"

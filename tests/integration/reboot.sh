@@ -17,8 +17,6 @@ wait_for '^\[ *[0-9.]+\] Linux version ' "$BOOT_TIMEOUT" "a second kernel banner
 wait_for "$PROMPT" "$BOOT_TIMEOUT" "the shell prompt after the reboot" 2
 send 'poweroff -f'
 wait_exit "'poweroff -f' after a reboot"
-exec 3>&-
-rm -f "$work/in"
 
 # 2. --no-reboot: the reboot ends the VM with status 0
 vm_start "$GUEST/initrd.gz" "console=ttyS0 panic=-1" --no-reboot

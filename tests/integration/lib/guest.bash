@@ -100,12 +100,19 @@ vm_start() {
 		[ "${1:-}" = --no-reboot ] && VM+=(-no-reboot)
 		;;
 	esac
-	# The console's input: a FIFO held open read-write here, so the VM never
-	# sees end-of-file and opening it never blocks.
+	vm_launch "${VM[@]}"
+}
+
+# vm_launch CMD...: run a VM command with its console on a FIFO (stdin) and the
+# log (stdout, stderr). The FIFO is held open read-write here, so the VM never
+# sees end-of-file and opening it never blocks.
+vm_launch() {
+	exec 3>&-
+	rm -f "$work/in"
 	mkfifo "$work/in"
 	: >"$log"
 	exec 3<>"$work/in"
-	"${VM[@]}" <&3 >>"$log" 2>&1 3>&- &
+	"$@" <&3 >>"$log" 2>&1 3>&- &
 	vm_pid=$!
 }
 
