@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <libfdt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -274,6 +275,7 @@ int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg, struct 
 	int err;
 
 	memset(m, 0, sizeof(*m));
+	m->base.ops = &riscv_virt_ops;
 	m->cfg = cfg;
 	m->console = con;
 	if (cfg->cpus > VIRT_MAX_CPUS)
@@ -436,3 +438,89 @@ int riscv_virt_boot(struct riscv_virt *m)
 	}
 	return 0;
 }
+
+/* ---- struct machine_ops ---- */
+
+static struct riscv_virt *to_virt(struct machine *m)
+{
+	return (struct riscv_virt *)m;
+}
+
+static int virt_create(const struct vm_config *cfg, struct console *con, struct machine **out)
+{
+	struct riscv_virt *m = malloc(sizeof(*m));
+	int err;
+
+	if (!m)
+		return error_set(-ENOMEM, "out of memory");
+	err = riscv_virt_create(m, cfg, con);
+	if (err) {
+		free(m);
+		return err;
+	}
+	*out = &m->base;
+	return 0;
+}
+
+static struct guest_mem *virt_guest_mem(struct machine *m)
+{
+	return &to_virt(m)->mem;
+}
+
+static int virt_add_virtio(struct machine *m, struct virtio_dev *vd)
+{
+	return riscv_virt_add_virtio(to_virt(m), vd);
+}
+
+static int virt_boot(struct machine *m)
+{
+	return riscv_virt_boot(to_virt(m));
+}
+
+static void virt_run(struct machine *m, struct machine_result *res)
+{
+	struct hart *h = &to_virt(m)->hart;
+
+	memset(res, 0, sizeof(*res));
+	switch (hart_run(h)) {
+	case HART_STOP_POWEROFF: res->why = MACHINE_POWEROFF; break;
+	case HART_STOP_REBOOT: res->why = MACHINE_REBOOT; break;
+	case HART_STOP_EXIT:
+		res->why = MACHINE_EXIT;
+		res->exit_code = h->exit_code;
+		break;
+	case HART_STOP_FATAL:
+		res->why = MACHINE_FATAL;
+		snprintf(res->msg, sizeof(res->msg), "%s", h->fatal_msg);
+		break;
+	default: res->why = MACHINE_STOPPED; break;
+	}
+}
+
+static void virt_request_stop(struct machine *m)
+{
+	hart_request_stop(&to_virt(m)->hart, HART_STOP_REQUEST);
+}
+
+static size_t virt_serial_receive(struct machine *m, const uint8_t *buf, size_t len)
+{
+	return uart16550_receive(&to_virt(m)->uart, buf, len);
+}
+
+static void virt_destroy(struct machine *m)
+{
+	riscv_virt_destroy(to_virt(m));
+	free(m);
+}
+
+const struct machine_ops riscv_virt_ops = {
+	.arch = "riscv64",
+	.create = virt_create,
+	.guest_mem = virt_guest_mem,
+	.add_virtio = virt_add_virtio,
+	.boot = virt_boot,
+	.run = virt_run,
+	.request_stop = virt_request_stop,
+	.serial_receive = virt_serial_receive,
+	.destroy = virt_destroy,
+};

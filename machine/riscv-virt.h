@@ -19,6 +19,7 @@
 #include "hw/uart16550.h"
 #include "hw/vclock.h"
 #include "hw/virtio-mmio.h"
+#include "machine/machine.h"
 #include "vm/config.h"
 
 #define VIRT_CLINT_BASE		0x02000000ull
@@ -38,6 +39,7 @@
 struct console;
 
 struct riscv_virt {
+	struct machine base;
 	const struct vm_config *cfg;
 	struct guest_mem mem;
 	struct bus bus;
@@ -60,6 +62,8 @@ int riscv_virt_add_virtio(struct riscv_virt *m, struct virtio_dev *vd);
 /* (Re)load the images and device tree and reset the hart and devices. */
 int riscv_virt_boot(struct riscv_virt *m);
 void riscv_virt_destroy(struct riscv_virt *m);
+
+extern const struct machine_ops riscv_virt_ops;
 
 /* Build the device tree into buf (exposed for tests). */
 int riscv_virt_fdt(const struct riscv_virt *m, void *buf, size_t size, const char *bootargs,

@@ -9,18 +9,20 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "hw/guest-mem.h"
+#include "hw/uart16550.h"
 #include "hw/virtio-blk.h"
 #include "hw/virtio-console.h"
 #include "hw/virtio-net.h"
 #include "hw/virtio-rng.h"
-#include "machine/riscv-virt.h"
+#include "machine/machine.h"
 #include "vm/console.h"
 
 /* Signals that end the VM; they are taken by one thread with sigwait(). */
 struct sig_watch {
 	pthread_t thread;
 	sigset_t set;
-	struct hart *hart;
+	struct machine *m;
 	volatile int signo;
 	bool running;
 };
@@ -32,15 +34,15 @@ static void *sig_thread(void *opaque)
 
 	if (sigwait(&w->set, &sig) == 0) {
 		w->signo = sig;
-		hart_request_stop(w->hart, HART_STOP_REQUEST);
+		w->m->ops->request_stop(w->m);
 	}
 	return NULL;
 }
 
-static int sig_watch_start(struct sig_watch *w, struct hart *h)
+static int sig_watch_start(struct sig_watch *w, struct machine *m)
 {
 	memset(w, 0, sizeof(*w));
-	w->hart = h;
+	w->m = m;
 	sigemptyset(&w->set);
 	sigaddset(&w->set, SIGINT);
 	sigaddset(&w->set, SIGTERM);
@@ -64,11 +66,12 @@ static void sig_watch_stop(struct sig_watch *w)
 /* One VM in the foreground: the machine, its devices and the host side. */
 struct vm {
 	const struct vm_config *cfg;
-	struct riscv_virt m;
+	struct machine *m;
 	struct console con;
 	struct sig_watch w;
 	struct virtio_rng rng;
 	struct virtio_console vcon;
+	bool has_rng, has_vcon;
 	struct virtio_blk *disks[VM_MAX_DISKS];
 	struct virtio_net *nets[VM_MAX_NICS];
 };
@@ -77,16 +80,16 @@ static size_t console_to_guest(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct vm *vm = opaque;
 
-	if (vm->cfg->console == VM_CONSOLE_VIRTIO)
+	if (vm->has_vcon)
 		return virtio_console_receive(&vm->vcon, buf, len);
-	return uart16550_receive(&vm->m.uart, buf, len);
+	return vm->m->ops->serial_receive(vm->m, buf, len);
 }
 
 static void console_quit(void *opaque)
 {
 	struct vm *vm = opaque;
 
-	hart_request_stop(&vm->m.hart, HART_STOP_REQUEST);
+	vm->m->ops->request_stop(vm->m);
 }
 
 static void vcon_out(void *opaque, const uint8_t *buf, size_t len)
@@ -103,70 +106,62 @@ static void vcon_rx_ready(void *opaque)
 	console_rx_ready(&vm->con);
 }
 
-/* One virtio-net per --net, each with its I/O thread and backend. */
-static int nets_create(struct vm *vm)
-{
-	unsigned i;
-	int err;
-
-	for (i = 0; i < vm->cfg->nnets; i++) {
-		err = virtio_net_create(&vm->nets[i], &vm->m.mem, vm->cfg->nets[i], i);
-		if (!err)
-			err = riscv_virt_add_virtio(&vm->m, &vm->nets[i]->vd);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static void nets_destroy(struct vm *vm)
-{
-	unsigned i;
-
-	for (i = 0; i < VM_MAX_NICS; i++) {
-		virtio_net_destroy(vm->nets[i]);
-		vm->nets[i] = NULL;
-	}
-}
-
+/*
+ * The virtio devices the command line asks for, in the order the guest will
+ * find them: the console, disks (vda, vdb, ...), entropy, NICs.
+ */
 static int devices_create(struct vm *vm)
 {
 	const struct uart_backend be = { vcon_out, vcon_rx_ready, vm };
+	struct guest_mem *mem = vm->m->ops->guest_mem(vm->m);
+	int (*attach)(struct machine *, struct virtio_dev *) = vm->m->ops->add_virtio;
+	const struct vm_config *cfg = vm->cfg;
+	unsigned i;
 	int err = 0;
 
-	if (vm->cfg->console == VM_CONSOLE_VIRTIO) {
-		virtio_console_init(&vm->vcon, &vm->m.mem, &be);
-		err = riscv_virt_add_virtio(&vm->m, &vm->vcon.vd);
+	if (cfg->console == VM_CONSOLE_VIRTIO) {
+		virtio_console_init(&vm->vcon, mem, &be);
+		vm->has_vcon = true;
+		err = attach(vm->m, &vm->vcon.vd);
 	}
-	for (unsigned i = 0; !err && i < vm->cfg->ndisks; i++) {
-		err = virtio_blk_create(&vm->disks[i], &vm->m.mem, vm->cfg->disks[i], i);
+	for (i = 0; !err && i < cfg->ndisks; i++) {
+		err = virtio_blk_create(&vm->disks[i], mem, cfg->disks[i], i);
 		if (!err)
-			err = riscv_virt_add_virtio(&vm->m, &vm->disks[i]->vd);
+			err = attach(vm->m, &vm->disks[i]->vd);
 	}
-	if (!err && vm->cfg->rng) {
-		virtio_rng_init(&vm->rng, &vm->m.mem);
-		err = riscv_virt_add_virtio(&vm->m, &vm->rng.vd);
+	if (!err && cfg->rng) {
+		virtio_rng_init(&vm->rng, mem);
+		vm->has_rng = true;
+		err = attach(vm->m, &vm->rng.vd);
 	}
-	if (!err)
-		err = nets_create(vm);
+	for (i = 0; !err && i < cfg->nnets; i++) {
+		err = virtio_net_create(&vm->nets[i], mem, cfg->nets[i], i);
+		if (!err)
+			err = attach(vm->m, &vm->nets[i]->vd);
+	}
 	return err;
 }
 
+/* After the machine is gone (it reset the devices, stopping their threads). */
 static void devices_destroy(struct vm *vm)
 {
-	if (vm->cfg->console == VM_CONSOLE_VIRTIO)
+	unsigned i;
+
+	if (vm->has_vcon)
 		virtio_console_destroy(&vm->vcon);
-	if (vm->cfg->rng)
+	if (vm->has_rng)
 		virtio_rng_destroy(&vm->rng);
-	for (unsigned i = 0; i < vm->cfg->ndisks; i++)
+	for (i = 0; i < VM_MAX_DISKS; i++)
 		virtio_blk_destroy(vm->disks[i]);
-	nets_destroy(vm);
+	for (i = 0; i < VM_MAX_NICS; i++)
+		virtio_net_destroy(vm->nets[i]);
 }
 
 static int check_config(const struct vm_config *cfg)
 {
-	if (strcmp(cfg->arch, "riscv64") != 0)
-		return error_set(-ENOTSUP, "--arch %s: not supported (supported: riscv64)", cfg->arch);
+	if (!machine_find(cfg->arch))
+		return error_set(-ENOTSUP, "--arch %s: not supported (supported: %s)", cfg->arch,
+				 machine_archs());
 	if (!cfg->kernel)
 		return error_set(-EINVAL, "no kernel: give one with --kernel");
 	if (cfg->bios && !vm_config_bare_metal(cfg))
@@ -180,27 +175,24 @@ static int check_config(const struct vm_config *cfg)
 /* Run until the guest powers off or stops for good; returns an exit status. */
 static int run_loop(struct vm *vm)
 {
-	struct riscv_virt *m = &vm->m;
-	enum hart_stop stop;
-	int err;
+	struct machine_result res;
 
 	for (;;) {
-		stop = hart_run(&m->hart);
-		if (stop != HART_STOP_REBOOT || vm->cfg->no_reboot)
+		vm->m->ops->run(vm->m, &res);
+		if (res.why != MACHINE_REBOOT || vm->cfg->no_reboot)
 			break;
-		err = riscv_virt_boot(m);
-		if (err) {
+		if (vm->m->ops->boot(vm->m)) {
 			fprintf(stderr, "gasang: reboot failed: %s\n", error_msg());
 			return VM_EXIT_GUEST;
 		}
 	}
-	switch (stop) {
-	case HART_STOP_EXIT:
-		return m->hart.exit_code;
-	case HART_STOP_FATAL:
-		fprintf(stderr, "\ngasang: guest stopped: %s\n", m->hart.fatal_msg);
+	switch (res.why) {
+	case MACHINE_EXIT:
+		return res.exit_code;
+	case MACHINE_FATAL:
+		fprintf(stderr, "\ngasang: guest stopped: %s\n", res.msg);
 		return VM_EXIT_GUEST;
-	case HART_STOP_REQUEST:
+	case MACHINE_STOPPED:
 		return vm->w.signo ? VM_EXIT_SIGNAL + vm->w.signo : VM_EXIT_OK;
 	default:
 		return VM_EXIT_OK;
@@ -211,7 +203,7 @@ int vm_run(const struct vm_config *cfg)
 {
 	struct console_ops ops;
 	struct vm *vm;
-	int err, status;
+	int err, status = VM_EXIT_USAGE;
 
 	err = check_config(cfg);
 	if (err)
@@ -222,37 +214,27 @@ int vm_run(const struct vm_config *cfg)
 		return VM_EXIT_USAGE;
 	}
 	vm->cfg = cfg;
-	err = riscv_virt_create(&vm->m, cfg, &vm->con);
-	if (err) {
-		free(vm);
-		return VM_EXIT_USAGE;
-	}
+	err = machine_find(cfg->arch)->create(cfg, &vm->con, &vm->m);
+	if (err)
+		goto out_free;
 	err = devices_create(vm);
 	if (!err)
-		err = riscv_virt_boot(&vm->m);
+		err = vm->m->ops->boot(vm->m);
 	if (!err)
-		err = sig_watch_start(&vm->w, &vm->m.hart);
+		err = sig_watch_start(&vm->w, vm->m);
 	if (err)
-		goto err_machine;
+		goto out_machine;
 	ops = (struct console_ops){ console_to_guest, console_quit, vm };
 	err = console_start(&vm->con, STDIN_FILENO, STDOUT_FILENO, &ops);
-	if (err)
-		goto err_sig;
-
-	status = run_loop(vm);
-
-	console_stop(&vm->con);
+	if (!err) {
+		status = run_loop(vm);
+		console_stop(&vm->con);
+	}
 	sig_watch_stop(&vm->w);
-	riscv_virt_destroy(&vm->m);
+out_machine:
+	vm->m->ops->destroy(vm->m);
 	devices_destroy(vm);
+out_free:
 	free(vm);
 	return status;
-
-err_sig:
-	sig_watch_stop(&vm->w);
-err_machine:
-	riscv_virt_destroy(&vm->m);
-	devices_destroy(vm);
-	free(vm);
-	return VM_EXIT_USAGE;
 }

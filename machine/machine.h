@@ -1,0 +1,62 @@
+/*
+ * The seam between one VM (vm/) and a board: the riscv-virt machine on the
+ * software hart today, an x86 PC on KVM beside it. vm/ builds the devices and
+ * the host side; a machine places them, boots and runs its CPUs.
+ */
+#ifndef MACHINE_MACHINE_H
+#define MACHINE_MACHINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct console;
+struct guest_mem;
+struct virtio_dev;
+struct vm_config;
+
+/* Why machine_ops.run returned. */
+enum machine_stop {
+	MACHINE_STOPPED,	/* machine_ops.request_stop (console quit, signal) */
+	MACHINE_POWEROFF,	/* the guest powered off */
+	MACHINE_REBOOT,		/* the guest asked for a reset */
+	MACHINE_EXIT,		/* a bare-metal program exited: exit_code */
+	MACHINE_FATAL,		/* the guest stopped in a way only it suffers from: msg */
+};
+
+struct machine_result {
+	enum machine_stop why;
+	int exit_code;
+	char msg[200];
+};
+
+struct machine_ops;
+
+/* The first member of every board's own struct. */
+struct machine {
+	const struct machine_ops *ops;
+};
+
+struct machine_ops {
+	const char *arch;
+	/* Build the machine (RAM, CPUs, its own devices); the console takes serial output. */
+	int (*create)(const struct vm_config *cfg, struct console *con, struct machine **out);
+	struct guest_mem *(*guest_mem)(struct machine *m);
+	/* Attach a virtio device through the machine's transport (before the first boot). */
+	int (*add_virtio)(struct machine *m, struct virtio_dev *vd);
+	/* (Re)load the images and reset CPUs and devices to power-on state. */
+	int (*boot)(struct machine *m);
+	/* Run the CPUs until the guest stops them or request_stop(). */
+	void (*run)(struct machine *m, struct machine_result *res);
+	/* Any thread. */
+	void (*request_stop)(struct machine *m);
+	/* Input for the serial console; returns the bytes taken (any thread). */
+	size_t (*serial_receive)(struct machine *m, const uint8_t *buf, size_t len);
+	void (*destroy)(struct machine *m);
+};
+
+/* The machine for an architecture name ("riscv64"), or NULL. */
+const struct machine_ops *machine_find(const char *arch);
+/* "riscv64, ..." for messages */
+const char *machine_archs(void);
+
+#endif
