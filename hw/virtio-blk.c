@@ -198,6 +198,12 @@ static void blk_notify(struct virtio_dev *vd, unsigned q)
 		return;	/* a full counter: the thread has a kick pending already */
 }
 
+static int blk_kick_fd(struct virtio_dev *vd, unsigned q)
+{
+	(void)q;
+	return ((struct virtio_blk *)vd)->kick_fd;
+}
+
 static int blk_activate(struct virtio_dev *vd)
 {
 	struct virtio_blk *b = (struct virtio_blk *)vd;
@@ -221,6 +227,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.config_size = CFG_SIZE,
 	.config_read = blk_config_read,
 	.notify = blk_notify,
+	.kick_fd = blk_kick_fd,
 	.activate = blk_activate,
 	.reset = blk_reset,
 };

@@ -97,6 +97,11 @@ struct virtio_dev_ops {
 	void (*config_write)(struct virtio_dev *vd, uint32_t off, const void *buf, uint32_t len);
 	/* the driver made queue q ready / kicked it (vCPU thread): wake the I/O */
 	void (*notify)(struct virtio_dev *vd, unsigned q);
+	/*
+	 * Optional: the eventfd that notify(q) signals, so a transport can have
+	 * the accelerator signal it directly (ioeventfd); -1 when there is none.
+	 */
+	int (*kick_fd)(struct virtio_dev *vd, unsigned q);
 	/* DRIVER_OK: start processing; returning < 0 fails the device */
 	int (*activate)(struct virtio_dev *vd);
 	/* stop processing (wait for it) and forget device state */
