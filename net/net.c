@@ -182,7 +182,9 @@ int net_opts_parse(const char *spec, struct net_opts *o)
 				o->kind = NET_TAP;
 				continue;
 			}
-			return bad(spec, "'%s': expected user or tap first", tok);
+			/* options without a backend: user mode, the default */
+			if (!strchr(tok, '='))
+				return bad(spec, "'%s': expected user, tap or an option", tok);
 		}
 		err = parse_option(spec, o, tok);
 		if (err)

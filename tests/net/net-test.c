@@ -30,6 +30,11 @@ static void test_user_defaults(void **state)
 	assert_int_equal(o.nfwd, 0);
 	assert_int_equal(net_opts_parse("user", &o), 0);
 	assert_int_equal(o.kind, NET_USER);
+	/* options without a backend name mean user mode */
+	assert_int_equal(net_opts_parse("hostfwd=tcp::1-:2,mac=52:54:00:aa:bb:cc", &o), 0);
+	assert_int_equal(o.kind, NET_USER);
+	assert_int_equal(o.nfwd, 1);
+	assert_true(o.has_mac);
 }
 
 static void test_hostfwd(void **state)
@@ -96,8 +101,8 @@ static void test_bad_specs(void **state)
 	char huge[2000];
 
 	(void)state;
-	bad("vde", "expected user or tap");
-	bad("hostfwd=tcp::1-:2", "expected user or tap");
+	bad("vde", "expected user, tap or an option");
+	bad("ifname=tap0", "unknown option 'ifname'");	/* a tap option: user mode */
 	bad("user,", "empty option");
 	bad(",user", "empty option");
 	bad("user,,hostfwd=tcp::1-:2", "empty option");
