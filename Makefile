@@ -6,10 +6,10 @@ CC       ?= gcc
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Werror
 CFLAGS   := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -g -pthread -MMD -MP
-LIBS     := -lfdt -lslirp -lmnl -lz -lzstd -lm -lpthread
+LIBS     := -lfdt -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRCS  := $(sort $(wildcard base/*.c hw/*.c net/*.c accel/emu/*.c machine/*.c vm/*.c block/*.c))
+LIB_SRCS  := $(sort $(wildcard base/*.c hw/*.c net/*.c accel/emu/*.c machine/*.c vm/*.c block/*.c ctr/*.c))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(shell find tests -name '*-test.c' 2>/dev/null))
 
@@ -25,7 +25,7 @@ CFLAGS_accel/emu/fpu.c := -frounding-math -ffp-contract=off -fno-math-errno
 .PHONY: all deps test unit guest-tests demo clean
 # keep test objects between runs
 .SECONDARY:
-all: $(BUILD)/gasang
+all: $(BUILD)/gasang $(BUILD)/gasang-oci
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -45,6 +45,10 @@ $(BUILD)/asan/libgasang.a: $(LIB_OBJS_ASAN)
 
 $(BUILD)/gasang: $(CLI_OBJS) $(BUILD)/libgasang.a
 	$(CC) $(CFLAGS) $(OPT) -o $@ $(CLI_OBJS) $(BUILD)/libgasang.a $(LIBS)
+
+# The OCI runtime under its own name (what containerd is given as BinaryName).
+$(BUILD)/gasang-oci: $(BUILD)/gasang
+	ln -sf gasang $@
 
 # Unit tests: cmocka programs under tests/, mirroring the source tree.
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libgasang.a

@@ -6,5 +6,7 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_img(int argc, char **argv);
+int cmd_oci(int argc, char **argv);
+int cmd_ctr(int argc, char **argv);
 
 #endif

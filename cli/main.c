@@ -11,6 +11,8 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run, "run one VM in the foreground" },
 	{ "img", cmd_img, "create, inspect, check and convert disk images" },
+	{ "ctr", cmd_ctr, "run containers from a root file system directory" },
+	{ "oci", cmd_oci, "OCI container runtime, runc's command line (also gasang-oci)" },
 };
 
 static void usage(FILE *f)
@@ -25,8 +27,14 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	const char *base = argc > 0 && argv[0] ? argv[0] : "";
 	unsigned i;
 
+	/* gasang-oci: the OCI runtime under the name container engines are given */
+	if (strrchr(base, '/'))
+		base = strrchr(base, '/') + 1;
+	if (!strcmp(base, "gasang-oci"))
+		return cmd_oci(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

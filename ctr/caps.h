@@ -1,0 +1,16 @@
+/* Capabilities of the container's process (libcap), all five sets as the config says. */
+#ifndef CTR_CAPS_H
+#define CTR_CAPS_H
+
+#include <stdint.h>
+
+#include "ctr/config.h"
+
+/* Mask of the capabilities this kernel knows (bits 0..cap_last_cap). */
+uint64_t ctr_caps_known(void);
+/* Drop from the bounding set everything not in keep (needs CAP_SETPCAP: before changing uid). */
+int ctr_caps_drop_bounding(uint64_t keep);
+/* Set effective, permitted and inheritable exactly, then the ambient set exactly. */
+int ctr_caps_apply(const struct ctr_caps *caps);
+
+#endif
