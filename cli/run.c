@@ -27,6 +27,8 @@ static const char run_help[] =
 	"  --disk PATH[,format=raw|qcow2][,readonly=on][,cache=writeback|none][,serial=S]\n"
 	"                        a virtio-blk disk (repeatable: vda, vdb, ...)\n"
 	"  --no-reboot           exit when the guest reboots\n"
+	"  --control SOCKET      serve the VM's control socket (JSON: status, pause, resume,\n"
+	"                        powerdown, quit, console; see docs/API.md)\n"
 	"  --console serial|virtio  the terminal is ttyS0 (default) or virtio-console hvc0\n"
 	"  --rng on|off          virtio-rng entropy device (default on)\n"
 	"  --net SPEC            a virtio-net NIC, up to 4 (repeat the flag):\n"
@@ -40,7 +42,7 @@ static const char run_help[] =
 
 enum {
 	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
-	OPT_NO_REBOOT, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
+	OPT_NO_REBOOT, OPT_CONTROL, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
 };
 
 static const struct option run_opts[] = {
@@ -52,6 +54,7 @@ static const struct option run_opts[] = {
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "bios", required_argument, NULL, OPT_BIOS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "rng", required_argument, NULL, OPT_RNG },
@@ -121,6 +124,7 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_CPUS: err = parse_cpus(optarg, &cfg->cpus); break;
 		case OPT_BIOS: cfg->bios = optarg; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
+		case OPT_CONTROL: cfg->control = optarg; break;
 		case OPT_DISK:
 			if (cfg->ndisks == VM_MAX_DISKS)
 				return error_set(-EINVAL, "--disk %s: at most %d disks", optarg,

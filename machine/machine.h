@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct console;
 struct guest_mem;
+struct uart_backend;
 struct virtio_dev;
 struct vm_config;
 
@@ -38,8 +38,12 @@ struct machine {
 
 struct machine_ops {
 	const char *arch;
-	/* Build the machine (RAM, CPUs, its own devices); the console takes serial output. */
-	int (*create)(const struct vm_config *cfg, struct console *con, struct machine **out);
+	/*
+	 * Build the machine (RAM, CPUs, its own devices). Its serial console's
+	 * output (and rx_ready) goes to 'serial', which outlives the machine.
+	 */
+	int (*create)(const struct vm_config *cfg, const struct uart_backend *serial,
+		      struct machine **out);
 	struct guest_mem *(*guest_mem)(struct machine *m);
 	/* Attach a virtio device through the machine's transport (before the first boot). */
 	int (*add_virtio)(struct machine *m, struct virtio_dev *vd);
@@ -49,6 +53,14 @@ struct machine_ops {
 	void (*run)(struct machine *m, struct machine_result *res);
 	/* Any thread. */
 	void (*request_stop)(struct machine *m);
+	/* Stop the CPUs and guest time, and let them go on (any thread but theirs). */
+	void (*pause)(struct machine *m);
+	void (*resume)(struct machine *m);
+	/*
+	 * Ask the guest to power off (the ACPI power button); NULL when the board
+	 * has none: vm/ then gives the guest a virtio power key.
+	 */
+	void (*powerdown)(struct machine *m);
 	/* Input for the serial console; returns the bytes taken (any thread). */
 	size_t (*serial_receive)(struct machine *m, const uint8_t *buf, size_t len);
 	void (*destroy)(struct machine *m);

@@ -10,7 +10,6 @@
 
 #include "base/error.h"
 #include "machine/loader.h"
-#include "vm/console.h"
 
 #define FDT_MAX_SIZE	(64u << 10)
 #define RNG_SEED_BYTES	64
@@ -32,22 +31,22 @@ static const char isa_extensions[] = "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei"
 		     (1u << EXC_ECALL_U) | (1u << EXC_INSN_PAGE_FAULT) |               \
 		     (1u << EXC_LOAD_PAGE_FAULT) | (1u << EXC_STORE_PAGE_FAULT))
 
-/* ---- glue between devices and the host console / the hart ---- */
+/* ---- glue between devices and the host side / the hart ---- */
 
 static void uart_out(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct riscv_virt *m = opaque;
 
-	if (m->console)
-		console_write(m->console, buf, len);
+	if (m->serial.write)
+		m->serial.write(m->serial.opaque, buf, len);
 }
 
 static void uart_rx_ready(void *opaque)
 {
 	struct riscv_virt *m = opaque;
 
-	if (m->console)
-		console_rx_ready(m->console);
+	if (m->serial.rx_ready)
+		m->serial.rx_ready(m->serial.opaque);
 }
 
 static void watch_store(void *opaque, struct hart *h, uint64_t gpa)
@@ -269,7 +268,8 @@ static void dbcn_out(void *opaque, const uint8_t *buf, size_t len)
 	uart_out(opaque, buf, len);
 }
 
-int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg, struct console *con)
+int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg,
+		      const struct uart_backend *serial)
 {
 	struct hart_env env = { dbcn_out, watch_store, m };
 	int err;
@@ -277,7 +277,8 @@ int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg, struct 
 	memset(m, 0, sizeof(*m));
 	m->base.ops = &riscv_virt_ops;
 	m->cfg = cfg;
-	m->console = con;
+	if (serial)
+		m->serial = *serial;
 	if (cfg->cpus > VIRT_MAX_CPUS)
 		return error_set(-EINVAL, "--cpus %u: the riscv64 machine runs %u hart for now",
 				 cfg->cpus, VIRT_MAX_CPUS);
@@ -446,14 +447,15 @@ static struct riscv_virt *to_virt(struct machine *m)
 	return (struct riscv_virt *)m;
 }
 
-static int virt_create(const struct vm_config *cfg, struct console *con, struct machine **out)
+static int virt_create(const struct vm_config *cfg, const struct uart_backend *serial,
+		       struct machine **out)
 {
 	struct riscv_virt *m = malloc(sizeof(*m));
 	int err;
 
 	if (!m)
 		return error_set(-ENOMEM, "out of memory");
-	err = riscv_virt_create(m, cfg, con);
+	err = riscv_virt_create(m, cfg, serial);
 	if (err) {
 		free(m);
 		return err;
@@ -502,6 +504,16 @@ static void virt_request_stop(struct machine *m)
 	hart_request_stop(&to_virt(m)->hart, HART_STOP_REQUEST);
 }
 
+static void virt_pause(struct machine *m)
+{
+	hart_pause(&to_virt(m)->hart);
+}
+
+static void virt_resume(struct machine *m)
+{
+	hart_resume(&to_virt(m)->hart);
+}
+
 static size_t virt_serial_receive(struct machine *m, const uint8_t *buf, size_t len)
 {
 	return uart16550_receive(&to_virt(m)->uart, buf, len);
@@ -521,6 +533,8 @@ const struct machine_ops riscv_virt_ops = {
 	.boot = virt_boot,
 	.run = virt_run,
 	.request_stop = virt_request_stop,
+	.pause = virt_pause,
+	.resume = virt_resume,
 	.serial_receive = virt_serial_receive,
 	.destroy = virt_destroy,
 };

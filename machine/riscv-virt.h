@@ -36,7 +36,6 @@
 #define VIRT_MAX_RAM		(256ull << 30)
 #define VIRT_MAX_CPUS		1
 
-struct console;
 
 struct riscv_virt {
 	struct machine base;
@@ -51,12 +50,13 @@ struct riscv_virt {
 	struct htif htif;
 	struct virtio_mmio virtio[VIRT_VIRTIO_SLOTS];
 	unsigned nvirtio;
-	struct console *console;
+	struct uart_backend serial;	/* where the console's output goes */
 	uint64_t fdt_addr;
 	char isa[64];
 };
 
-int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg, struct console *con);
+int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg,
+		      const struct uart_backend *serial);
 /* Put a virtio device on the next virtio-mmio slot (before the first boot). */
 int riscv_virt_add_virtio(struct riscv_virt *m, struct virtio_dev *vd);
 /* (Re)load the images and device tree and reset the hart and devices. */

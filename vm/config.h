@@ -30,6 +30,7 @@ struct vm_config {
 	unsigned ndisks;
 	const char *nets[VM_MAX_NICS];	/* --net SPEC, as given (net/net.h) */
 	unsigned nnets;
+	const char *control;	/* --control SOCKET, or NULL */
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

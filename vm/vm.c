@@ -6,17 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/event-loop.h"
+#include "block/block.h"
 #include "hw/guest-mem.h"
 #include "hw/uart16550.h"
 #include "hw/virtio-blk.h"
 #include "hw/virtio-console.h"
+#include "hw/virtio-input.h"
 #include "hw/virtio-net.h"
 #include "hw/virtio-rng.h"
 #include "machine/machine.h"
 #include "vm/console.h"
+#include "vm/control.h"
 
 /* Signals that end the VM; they are taken by one thread with sigwait(). */
 struct sig_watch {
@@ -69,9 +74,13 @@ struct vm {
 	struct machine *m;
 	struct console con;
 	struct sig_watch w;
+	struct control *ctl;
 	struct virtio_rng rng;
 	struct virtio_console vcon;
-	bool has_rng, has_vcon;
+	struct virtio_input power;	/* the power key, on boards without ACPI */
+	bool has_rng, has_vcon, has_power;
+	bool paused;
+	uint64_t started_ns;
 	struct virtio_blk *disks[VM_MAX_DISKS];
 	struct virtio_net *nets[VM_MAX_NICS];
 };
@@ -92,18 +101,21 @@ static void console_quit(void *opaque)
 	vm->m->ops->request_stop(vm->m);
 }
 
-static void vcon_out(void *opaque, const uint8_t *buf, size_t len)
+/* Guest console output (UART or virtio-console): the terminal and the control socket. */
+static void guest_output(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct vm *vm = opaque;
 
 	console_write(&vm->con, buf, len);
+	control_console_output(vm->ctl, buf, len);
 }
 
-static void vcon_rx_ready(void *opaque)
+static void guest_rx_ready(void *opaque)
 {
 	struct vm *vm = opaque;
 
 	console_rx_ready(&vm->con);
+	control_rx_ready(vm->ctl);
 }
 
 /*
@@ -112,7 +124,7 @@ static void vcon_rx_ready(void *opaque)
  */
 static int devices_create(struct vm *vm)
 {
-	const struct uart_backend be = { vcon_out, vcon_rx_ready, vm };
+	const struct uart_backend be = { guest_output, guest_rx_ready, vm };
 	struct guest_mem *mem = vm->m->ops->guest_mem(vm->m);
 	int (*attach)(struct machine *, struct virtio_dev *) = vm->m->ops->add_virtio;
 	const struct vm_config *cfg = vm->cfg;
@@ -139,6 +151,11 @@ static int devices_create(struct vm *vm)
 		if (!err)
 			err = attach(vm->m, &vm->nets[i]->vd);
 	}
+	if (!err && !vm->m->ops->powerdown && !vm_config_bare_metal(cfg)) {
+		virtio_input_init(&vm->power, mem);
+		vm->has_power = true;
+		err = attach(vm->m, &vm->power.vd);
+	}
 	return err;
 }
 
@@ -151,10 +168,105 @@ static void devices_destroy(struct vm *vm)
 		virtio_console_destroy(&vm->vcon);
 	if (vm->has_rng)
 		virtio_rng_destroy(&vm->rng);
+	if (vm->has_power)
+		virtio_input_destroy(&vm->power);
 	for (i = 0; i < VM_MAX_DISKS; i++)
 		virtio_blk_destroy(vm->disks[i]);
 	for (i = 0; i < VM_MAX_NICS; i++)
 		virtio_net_destroy(vm->nets[i]);
+}
+
+/* ---- the control socket's operations (its thread) ---- */
+
+static int ctl_status(void *opaque, json_t *r)
+{
+	struct vm *vm = opaque;
+	struct timespec cpu;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	json_object_set_new(r, "state", json_string(vm->paused ? "paused" : "running"));
+	json_object_set_new(r, "pid", json_integer(getpid()));
+	json_object_set_new(r, "arch", json_string(vm->cfg->arch));
+	json_object_set_new(r, "vcpus", json_integer(vm->cfg->cpus));
+	json_object_set_new(r, "memory", json_integer((json_int_t)vm->cfg->mem_size));
+	json_object_set_new(r, "uptime_ms",
+			    json_integer((json_int_t)((ev_now_ns() - vm->started_ns) / 1000000)));
+	json_object_set_new(r, "cpu_time_ms",
+			    json_integer((json_int_t)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000));
+	return 0;
+}
+
+static int ctl_stats(void *opaque, json_t *r)
+{
+	struct vm *vm = opaque;
+	json_t *disks = json_array(), *nics = json_array();
+	unsigned i;
+
+	/* counters of the devices' I/O threads: a racy but harmless read */
+#define COUNTER(x) ((json_int_t)__atomic_load_n(&(x), __ATOMIC_RELAXED))
+	for (i = 0; i < vm->cfg->ndisks; i++) {
+		struct virtio_blk *b = vm->disks[i];
+
+		json_array_append_new(disks, json_pack("{s:s,s:I,s:I,s:I}",
+			"path", b->bd->filename, "requests", COUNTER(b->requests),
+			"bytes_read", COUNTER(b->bytes_read),
+			"bytes_written", COUNTER(b->bytes_written)));
+	}
+	for (i = 0; i < vm->cfg->nnets; i++) {
+		struct virtio_net *n = vm->nets[i];
+		char mac[18];
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1],
+			 n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+		json_array_append_new(nics, json_pack("{s:s,s:I,s:I,s:I,s:I}", "mac", mac,
+			"rx_frames", COUNTER(n->rx_frames), "rx_dropped", COUNTER(n->rx_dropped),
+			"tx_frames", COUNTER(n->tx_frames), "tx_dropped", COUNTER(n->tx_dropped)));
+	}
+#undef COUNTER
+	json_object_set_new(r, "disks", disks);
+	json_object_set_new(r, "nics", nics);
+	return 0;
+}
+
+static int ctl_pause(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (!vm->m->ops->pause)
+		return error_set(-ENOTSUP, "this machine cannot pause");
+	vm->m->ops->pause(vm->m);
+	vm->paused = true;
+	return 0;
+}
+
+static int ctl_resume(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (vm->m->ops->resume)
+		vm->m->ops->resume(vm->m);
+	vm->paused = false;
+	return 0;
+}
+
+static int ctl_powerdown(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (vm->m->ops->powerdown)
+		vm->m->ops->powerdown(vm->m);
+	else if (vm->has_power)
+		virtio_input_power_press(&vm->power);
+	else
+		return error_set(-ENOTSUP, "this machine has no power button");
+	return 0;
+}
+
+static void ctl_quit(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	vm->m->ops->request_stop(vm->m);
 }
 
 static int check_config(const struct vm_config *cfg)
@@ -201,6 +313,8 @@ static int run_loop(struct vm *vm)
 
 int vm_run(const struct vm_config *cfg)
 {
+	struct control_ops ctl_ops;
+	struct uart_backend serial;
 	struct console_ops ops;
 	struct vm *vm;
 	int err, status = VM_EXIT_USAGE;
@@ -214,7 +328,9 @@ int vm_run(const struct vm_config *cfg)
 		return VM_EXIT_USAGE;
 	}
 	vm->cfg = cfg;
-	err = machine_find(cfg->arch)->create(cfg, &vm->con, &vm->m);
+	vm->started_ns = ev_now_ns();
+	serial = (struct uart_backend){ guest_output, guest_rx_ready, vm };
+	err = machine_find(cfg->arch)->create(cfg, &serial, &vm->m);
 	if (err)
 		goto out_free;
 	err = devices_create(vm);
@@ -222,6 +338,11 @@ int vm_run(const struct vm_config *cfg)
 		err = vm->m->ops->boot(vm->m);
 	if (!err)
 		err = sig_watch_start(&vm->w, vm->m);
+	if (!err && cfg->control) {
+		ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
+						ctl_powerdown, ctl_quit, console_to_guest, vm };
+		err = control_start(&vm->ctl, cfg->control, &ctl_ops);
+	}
 	if (err)
 		goto out_machine;
 	ops = (struct console_ops){ console_to_guest, console_quit, vm };
@@ -232,6 +353,9 @@ int vm_run(const struct vm_config *cfg)
 	}
 	sig_watch_stop(&vm->w);
 out_machine:
+	/* the control thread calls into the machine: it goes first */
+	control_stop(vm->ctl);
+	vm->ctl = NULL;
 	vm->m->ops->destroy(vm->m);
 	devices_destroy(vm);
 out_free:

@@ -28,6 +28,10 @@ static bool service(struct hart *h)
 		return true;
 	}
 	hart_drop_stale_code(h);
+	if (__atomic_load_n(&h->pause_req, __ATOMIC_SEQ_CST)) {
+		hart_park(h);
+		return service(h);	/* a stop may have come while parked */
+	}
 	if (h->instret >= h->check_at) {
 		uint64_t now = vclock_now(h->clock);
 
@@ -421,6 +425,11 @@ const void *const *exec_labels(void)
 
 enum hart_stop hart_run(struct hart *h)
 {
+	enum hart_stop why;
+
 	h->exit_req = 1;
-	return run(h, NULL);
+	hart_set_running(h, true);
+	why = run(h, NULL);
+	hart_set_running(h, false);
+	return why;
 }

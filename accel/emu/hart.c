@@ -18,7 +18,7 @@ static void hart_kick(struct hart *h)
 	h->exit_req = 1;
 	if (__atomic_load_n(&h->sleeping, __ATOMIC_SEQ_CST)) {
 		pthread_mutex_lock(&h->lock);
-		pthread_cond_signal(&h->wake);
+		pthread_cond_broadcast(&h->wake);
 		pthread_mutex_unlock(&h->lock);
 	}
 }
@@ -259,6 +259,18 @@ void hart_request_stop(struct hart *h, enum hart_stop why)
 {
 	__atomic_store_n(&h->stop_req, (int)why, __ATOMIC_SEQ_CST);
 	hart_kick(h);
+	/* a parked hart, and anyone waiting in hart_pause(), look again */
+	pthread_mutex_lock(&h->lock);
+	pthread_cond_broadcast(&h->wake);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void hart_set_running(struct hart *h, bool running)
+{
+	pthread_mutex_lock(&h->lock);
+	h->running = running;
+	pthread_cond_broadcast(&h->wake);
+	pthread_mutex_unlock(&h->lock);
 }
 
 /* Enter the trap handler of M or S for cause (with CAUSE_INTERRUPT for interrupts). */
@@ -359,7 +371,8 @@ static uint64_t next_deadline(struct hart *h, uint64_t now)
 
 static bool wfi_done(struct hart *h)
 {
-	return (hart_mip(h) & h->mie) || __atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST);
+	return (hart_mip(h) & h->mie) || __atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&h->pause_req, __ATOMIC_SEQ_CST);
 }
 
 /*
@@ -392,4 +405,39 @@ void hart_wfi(struct hart *h)
 		pthread_mutex_unlock(&h->lock);
 	}
 	h->exit_req = 1;
+}
+
+void hart_pause(struct hart *h)
+{
+	__atomic_store_n(&h->pause_req, 1, __ATOMIC_SEQ_CST);
+	hart_kick(h);
+	pthread_mutex_lock(&h->lock);
+	while (!h->paused && !h->stop &&
+	       !__atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST) && h->running)
+		pthread_cond_wait(&h->wake, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void hart_resume(struct hart *h)
+{
+	pthread_mutex_lock(&h->lock);
+	__atomic_store_n(&h->pause_req, 0, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&h->wake);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void hart_park(struct hart *h)
+{
+	uint64_t t0 = vclock_host_ns();
+
+	pthread_mutex_lock(&h->lock);
+	h->paused = true;
+	pthread_cond_broadcast(&h->wake);
+	while (__atomic_load_n(&h->pause_req, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST))
+		pthread_cond_wait(&h->wake, &h->lock);
+	h->paused = false;
+	pthread_mutex_unlock(&h->lock);
+	/* the guest's clock stood still */
+	h->clock->origin_ns += vclock_host_ns() - t0;
 }

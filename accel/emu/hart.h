@@ -145,6 +145,9 @@ struct hart {
 	pthread_cond_t wake;
 	int sleeping;			/* in WFI, waiting on 'wake' */
 	int stop_req;			/* enum hart_stop requested from outside */
+	int pause_req;			/* atomic: park between blocks until cleared */
+	bool paused;			/* parked (under 'lock') */
+	bool running;			/* inside hart_run() (under 'lock') */
 	enum hart_stop stop;
 	int exit_code;			/* HART_STOP_EXIT */
 	char fatal_msg[160];		/* HART_STOP_FATAL */
@@ -160,6 +163,16 @@ void hart_reset(struct hart *h);
 enum hart_stop hart_run(struct hart *h);
 /* Ask a running hart to stop (any thread). */
 void hart_request_stop(struct hart *h, enum hart_stop why);
+/*
+ * Pause: the hart parks between two blocks and its clock stops with it (guest
+ * time does not pass while paused). hart_pause() returns once it is parked or
+ * has stopped; both are idempotent (any thread but the hart's).
+ */
+void hart_pause(struct hart *h);
+void hart_resume(struct hart *h);
+/* Called by the hart between blocks when a pause is pending. */
+void hart_park(struct hart *h);
+void hart_set_running(struct hart *h, bool running);
 /* Interrupt line into mip: opaque = hart, num = mip bit number (any thread). */
 void hart_irq_set(void *hart, unsigned bit, bool level);
 /* Watch a guest-physical range of RAM: stores there call env.watch_store. */

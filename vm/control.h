@@ -1,0 +1,53 @@
+/*
+ * The per-VM control socket (`gasang run --control SOCKET`): a unix socket
+ * speaking newline-delimited JSON, used by gasangd and usable without it.
+ *
+ *   request  {"id": ANY, "op": "status" | "stats" | "pause" | "resume" |
+ *             "powerdown" | "quit" | "console", ...}
+ *   reply    {"id": ANY, "ok": true, "result": {...}}
+ *            {"id": ANY, "ok": false, "error": {"code": "...", "message": "..."}}
+ *
+ * "console" ({"op": "console", "write": true|false}) turns the connection into
+ * the guest's serial console as a raw byte stream: first the last 64 KiB of
+ * output (scrollback), then what the guest prints; with "write", bytes sent go
+ * to the guest (one writer at a time; "busy" otherwise). Error codes are
+ * stable: bad-request, unknown-op, busy, too-big, failed.
+ *
+ * Threading: the socket is served by a thread of its own (an event loop);
+ * control_console_output() and control_rx_ready() may be called from any
+ * thread; the ops are called on the control thread.
+ */
+#ifndef VM_CONTROL_H
+#define VM_CONTROL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONTROL_MAX_MESSAGE	(1u << 20)
+#define CONTROL_SCROLLBACK	(64u << 10)
+
+struct control_ops {
+	/* fill result with the VM's state; return 0 or a negative errno */
+	int (*status)(void *opaque, json_t *result);
+	int (*stats)(void *opaque, json_t *result);
+	int (*pause)(void *opaque);
+	int (*resume)(void *opaque);
+	int (*powerdown)(void *opaque);
+	void (*quit)(void *opaque);
+	/* console input for the guest: the bytes taken */
+	size_t (*console_input)(void *opaque, const uint8_t *buf, size_t len);
+	void *opaque;
+};
+
+struct control;
+
+int control_start(struct control **out, const char *path, const struct control_ops *ops);
+/* Close every connection, remove the socket file, free. NULL is fine. */
+void control_stop(struct control *c);
+/* The guest printed this on its console (any thread). */
+void control_console_output(struct control *c, const uint8_t *buf, size_t len);
+/* The guest can take console input again (any thread). */
+void control_rx_ready(struct control *c);
+
+#endif
