@@ -3,6 +3,12 @@
  * RAM to bus_read/bus_write; devices register a window and see offsets into it.
  * An accelerator never knows which devices exist; a device never knows which
  * accelerator runs the guest.
+ *
+ * Windows may come and go while other threads dispatch (a PCI BAR moves when
+ * the guest reprograms it): dispatch copies the window it found under a
+ * sequence count, so a vCPU never calls through a half-written entry. A
+ * device whose window was just removed may still see an access that raced
+ * with the removal; devices are freed only when no CPU runs.
  */
 #ifndef HW_BUS_H
 #define HW_BUS_H
@@ -28,13 +34,20 @@ struct bus_device {
 struct bus {
 	struct bus_device devs[BUS_MAX_DEVICES];
 	unsigned n;
+	unsigned seq;	/* odd while a register/unregister changes devs */
 };
 
 /* Returns 0, or -EBUSY when the window overlaps another, -ENOSPC when full. */
 int bus_register(struct bus *bus, const char *name, uint64_t base, uint64_t size,
 		 const struct bus_device_ops *ops, void *dev);
 
-/* The device whose window holds [addr, addr + size), or NULL. */
+/* Remove the window registered at base for dev: 0, or -ENOENT. */
+int bus_unregister(struct bus *bus, uint64_t base, const void *dev);
+
+/*
+ * The device whose window holds [addr, addr + size), or NULL. The pointer is
+ * stable only while nobody registers or unregisters (setup, tests).
+ */
 const struct bus_device *bus_lookup(const struct bus *bus, uint64_t addr, unsigned size);
 
 /* Dispatch; false when no device answers the address (the caller raises an access fault). */

@@ -5,10 +5,12 @@
 #define REG_SIZE 4
 #define NO_SHM UINT32_MAX	/* every shared memory region is absent */
 
-static void interrupt(void *opaque, unsigned reason)
+/* One line and one status register for every queue: the queue is not needed. */
+static void interrupt(void *opaque, unsigned reason, unsigned queue)
 {
 	struct virtio_mmio *m = opaque;
 
+	(void)queue;
 	pthread_mutex_lock(&m->irq_lock);
 	m->interrupt_status |= reason;
 	irq_line_set(&m->irq, true);

@@ -77,14 +77,14 @@ void virtio_dev_broken(struct virtio_dev *vd, const char *why)
 	fprintf(stderr, "gasang: %s: the guest driver broke the virtio rules (%s): "
 		"device needs reset\n", vd->ops->name, why);
 	if (vd->tr.interrupt)
-		vd->tr.interrupt(vd->tr.opaque, VIRTIO_INT_CONFIG);
+		vd->tr.interrupt(vd->tr.opaque, VIRTIO_INT_CONFIG, 0);
 }
 
 void virtio_config_changed(struct virtio_dev *vd)
 {
 	__atomic_add_fetch(&vd->config_generation, 1, __ATOMIC_SEQ_CST);
 	if (vd->tr.interrupt && (vd->status & VIRTIO_STATUS_DRIVER_OK))
-		vd->tr.interrupt(vd->tr.opaque, VIRTIO_INT_CONFIG);
+		vd->tr.interrupt(vd->tr.opaque, VIRTIO_INT_CONFIG, 0);
 }
 
 static bool features_acceptable(const struct virtio_dev *vd)
@@ -368,7 +368,7 @@ void virtq_notify(struct virtio_dev *vd, struct virtq *q)
 		return;
 	}
 	if (vd->tr.interrupt)
-		vd->tr.interrupt(vd->tr.opaque, VIRTIO_INT_USED);
+		vd->tr.interrupt(vd->tr.opaque, VIRTIO_INT_USED, (unsigned)(q - vd->vq));
 }
 
 void virtq_disable_kicks(struct virtio_dev *vd, struct virtq *q)

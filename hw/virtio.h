@@ -108,9 +108,13 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *vd);
 };
 
-/* What a transport provides to the core. */
+/*
+ * What a transport provides to the core. interrupt() comes from any thread;
+ * queue is the queue whose used buffers VIRTIO_INT_USED reports (a transport
+ * with a vector per queue needs it), 0 for VIRTIO_INT_CONFIG.
+ */
 struct virtio_transport {
-	void (*interrupt)(void *opaque, unsigned reason);
+	void (*interrupt)(void *opaque, unsigned reason, unsigned queue);
 	void *opaque;
 };
 
