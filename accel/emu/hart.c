@@ -206,6 +206,7 @@ void hart_reset(struct hart *h)
 	h->stimer.deadline = TIMER_OFF;
 	__atomic_and_fetch(&h->mip_hw, ~(MIP_MTIP | MIP_STIP), __ATOMIC_SEQ_CST);
 	memset(h->tlb, 0xff, sizeof(h->tlb));
+	memset(h->tlb_nused, 0, sizeof(h->tlb_nused));
 	tcache_flush(h->tc);
 	hart_update_regime(h);
 }
@@ -242,6 +243,7 @@ void hart_watch(struct hart *h, uint64_t gpa, uint64_t len)
 	h->watch_lo = gpa;
 	h->watch_hi = gpa + len;
 	memset(h->tlb, 0xff, sizeof(h->tlb));
+	memset(h->tlb_nused, 0, sizeof(h->tlb_nused));
 }
 
 void hart_fatal(struct hart *h, const char *fmt, ...)

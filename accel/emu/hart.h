@@ -43,8 +43,9 @@ enum priv {
  * bits it needs are already set), TLB_INVALID otherwise, so the fast path is
  * one compare. MMIO is never entered: every device access takes the slow path.
  */
-#define TLB_BITS 9
+#define TLB_BITS 10
 #define TLB_ENTRIES (1u << TLB_BITS)
+#define TLB_USED_MAX 256
 #define TLB_INVALID UINT64_MAX	/* never equals a page address */
 
 struct tlb_entry {
@@ -119,6 +120,13 @@ struct hart {
 	uint64_t exc_cause, exc_tval;
 
 	struct tlb_entry tlb[TLB_REGIMES][TLB_ENTRIES];
+	/*
+	 * Entries filled since the last flush, per regime, so a flush (every
+	 * satp write, sfence.vma) touches only those; past TLB_USED_MAX the
+	 * whole table is cleared.
+	 */
+	uint16_t tlb_used[TLB_REGIMES][TLB_USED_MAX];
+	unsigned tlb_nused[TLB_REGIMES];
 
 	/* --- the machine around the hart --- */
 	struct guest_mem *mem;

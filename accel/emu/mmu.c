@@ -162,6 +162,18 @@ static bool watched(const struct hart *h, uint64_t pa_page)
 	return h->watch_lo < h->watch_hi && pa_page < h->watch_hi && pa_page + PAGE_SIZE > h->watch_lo;
 }
 
+/* Remember which entry of which regime was filled, for mmu_flush(). */
+static void tlb_note_fill(struct hart *h, const struct tlb_entry *tlb, const struct tlb_entry *e)
+{
+	unsigned r = (unsigned)((tlb - h->tlb[0]) / TLB_ENTRIES);
+	unsigned n = h->tlb_nused[r];
+
+	if (n < TLB_USED_MAX)
+		h->tlb_used[r][n] = (uint16_t)(e - tlb);
+	if (n <= TLB_USED_MAX)
+		h->tlb_nused[r] = n + 1;
+}
+
 /* Translate and refill the TLB of tlb for this page when it is RAM. */
 static int translate_fill(struct hart *h, struct tlb_entry *tlb, uint64_t va,
 			  enum mmu_access acc, int priv, uint64_t *pa, uintptr_t *host)
@@ -187,6 +199,7 @@ static int translate_fill(struct hart *h, struct tlb_entry *tlb, uint64_t va,
 		w.perms &= ~PERM_W;
 	vpage = va & PAGE_MASK;
 	e = &tlb[(va >> PAGE_SHIFT) & (TLB_ENTRIES - 1)];
+	tlb_note_fill(h, tlb, e);
 	e->tag_r = (w.perms & PERM_R) ? vpage : TLB_INVALID;
 	e->tag_w = (w.perms & PERM_W) ? vpage : TLB_INVALID;
 	e->tag_x = (w.perms & PERM_X) ? vpage : TLB_INVALID;
@@ -333,7 +346,18 @@ void *mmu_atomic_ptr(struct hart *h, uint64_t va, unsigned size, bool is_lr)
 
 void mmu_flush(struct hart *h)
 {
-	memset(h->tlb[TLB_S], 0xff, sizeof(h->tlb[0]) * (TLB_REGIMES - TLB_S));
+	unsigned r, i;
+
+	/* M-mode does not translate: its entries never go stale */
+	for (r = TLB_S; r < TLB_REGIMES; r++) {
+		if (h->tlb_nused[r] > TLB_USED_MAX) {
+			memset(h->tlb[r], 0xff, sizeof(h->tlb[r]));
+		} else {
+			for (i = 0; i < h->tlb_nused[r]; i++)
+				memset(&h->tlb[r][h->tlb_used[r][i]], 0xff, sizeof(struct tlb_entry));
+		}
+		h->tlb_nused[r] = 0;
+	}
 }
 
 void mmu_protect_code_page(struct hart *h, uintptr_t host_page)
