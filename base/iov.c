@@ -1,6 +1,7 @@
 #include "base/iov.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,50 +15,57 @@ size_t iov_size(const struct iovec *iov, int iovcnt)
 	return n;
 }
 
+/*
+ * The next piece of bytes [*skip, *skip + *len) of a list, from entry *i on:
+ * at most one entry's worth, into *piece. *i, *skip and *len move past it.
+ * False when the range or the list ends; *len is then what was not reached.
+ */
+static bool iov_next(const struct iovec *iov, int iovcnt, int *i, size_t *skip, size_t *len,
+		     struct iovec *piece)
+{
+	for (; *i < iovcnt && *len; (*i)++) {
+		size_t l = iov[*i].iov_len;
+
+		if (*skip >= l) {
+			*skip -= l;
+			continue;
+		}
+		l -= *skip;
+		if (l > *len)
+			l = *len;
+		piece->iov_base = (char *)iov[*i].iov_base + *skip;
+		piece->iov_len = l;
+		*len -= l;
+		*skip = 0;
+		(*i)++;
+		return true;
+	}
+	return false;
+}
+
 int iov_slice(struct iovec *dst, int dst_max, const struct iovec *src, int srccnt,
 	      size_t skip, size_t len)
 {
-	int i, n = 0;
+	struct iovec p;
+	int i = 0, n = 0;
 
-	for (i = 0; i < srccnt && len; i++) {
-		size_t l = src[i].iov_len;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
+	while (iov_next(src, srccnt, &i, &skip, &len, &p)) {
 		if (n == dst_max)
 			return -1;
-		l -= skip;
-		if (l > len)
-			l = len;
-		dst[n].iov_base = (char *)src[i].iov_base + skip;
-		dst[n].iov_len = l;
-		n++;
-		len -= l;
-		skip = 0;
+		dst[n++] = p;
 	}
 	return len ? -1 : n;
 }
 
 size_t iov_to_buf(const struct iovec *iov, int iovcnt, size_t skip, void *buf, size_t len)
 {
+	struct iovec p;
 	size_t done = 0;
-	int i;
+	int i = 0;
 
-	for (i = 0; i < iovcnt && done < len; i++) {
-		size_t l = iov[i].iov_len;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		l -= skip;
-		if (l > len - done)
-			l = len - done;
-		memcpy((char *)buf + done, (char *)iov[i].iov_base + skip, l);
-		done += l;
-		skip = 0;
+	while (iov_next(iov, iovcnt, &i, &skip, &len, &p)) {
+		memcpy((char *)buf + done, p.iov_base, p.iov_len);
+		done += p.iov_len;
 	}
 	return done;
 }
@@ -65,44 +73,24 @@ size_t iov_to_buf(const struct iovec *iov, int iovcnt, size_t skip, void *buf, s
 size_t iov_from_buf(const struct iovec *iov, int iovcnt, size_t skip, const void *buf,
 		    size_t len)
 {
+	struct iovec p;
 	size_t done = 0;
-	int i;
+	int i = 0;
 
-	for (i = 0; i < iovcnt && done < len; i++) {
-		size_t l = iov[i].iov_len;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		l -= skip;
-		if (l > len - done)
-			l = len - done;
-		memcpy((char *)iov[i].iov_base + skip, (const char *)buf + done, l);
-		done += l;
-		skip = 0;
+	while (iov_next(iov, iovcnt, &i, &skip, &len, &p)) {
+		memcpy(p.iov_base, (const char *)buf + done, p.iov_len);
+		done += p.iov_len;
 	}
 	return done;
 }
 
 void iov_memset(const struct iovec *iov, int iovcnt, size_t skip, int c, size_t len)
 {
-	int i;
+	struct iovec p;
+	int i = 0;
 
-	for (i = 0; i < iovcnt && len; i++) {
-		size_t l = iov[i].iov_len;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		l -= skip;
-		if (l > len)
-			l = len;
-		memset((char *)iov[i].iov_base + skip, c, l);
-		len -= l;
-		skip = 0;
-	}
+	while (iov_next(iov, iovcnt, &i, &skip, &len, &p))
+		memset(p.iov_base, c, p.iov_len);
 }
 
 int buf_is_zero(const void *buf, size_t len)
@@ -189,22 +177,11 @@ int iov_vec_add(struct iov_vec *vec, void *base, size_t len)
 int iov_vec_add_slice(struct iov_vec *vec, const struct iovec *src, int srccnt, size_t skip,
 		      size_t len)
 {
-	int i;
+	struct iovec p;
+	int i = 0;
 
-	for (i = 0; i < srccnt && len; i++) {
-		size_t l = src[i].iov_len;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		l -= skip;
-		if (l > len)
-			l = len;
-		if (iov_vec_add(vec, (char *)src[i].iov_base + skip, l))
+	while (iov_next(src, srccnt, &i, &skip, &len, &p))
+		if (iov_vec_add(vec, p.iov_base, p.iov_len))
 			return -ENOMEM;
-		len -= l;
-		skip = 0;
-	}
 	return len ? -EINVAL : 0;
 }

@@ -354,29 +354,28 @@ void block_snapshots_free(struct block_snapshot *list, unsigned n)
 	free(list);
 }
 
-int block_snapshot_create(struct block_dev *bd, const char *name)
+/* Create, apply or delete: op is the driver's, NULL where it has no snapshots. */
+static int snapshot_change(struct block_dev *bd, int (*op)(struct block_dev *, const char *),
+			   const char *name)
 {
-	if (!bd->drv->snapshot_create)
+	if (!op)
 		return unsupported(bd, "snapshots");
 	if (bd->read_only)
 		return error_set(-EROFS, "%s: image is read-only", bd->filename);
-	return bd->drv->snapshot_create(bd, name);
+	return op(bd, name);
+}
+
+int block_snapshot_create(struct block_dev *bd, const char *name)
+{
+	return snapshot_change(bd, bd->drv->snapshot_create, name);
 }
 
 int block_snapshot_apply(struct block_dev *bd, const char *name)
 {
-	if (!bd->drv->snapshot_apply)
-		return unsupported(bd, "snapshots");
-	if (bd->read_only)
-		return error_set(-EROFS, "%s: image is read-only", bd->filename);
-	return bd->drv->snapshot_apply(bd, name);
+	return snapshot_change(bd, bd->drv->snapshot_apply, name);
 }
 
 int block_snapshot_delete(struct block_dev *bd, const char *name)
 {
-	if (!bd->drv->snapshot_delete)
-		return unsupported(bd, "snapshots");
-	if (bd->read_only)
-		return error_set(-EROFS, "%s: image is read-only", bd->filename);
-	return bd->drv->snapshot_delete(bd, name);
+	return snapshot_change(bd, bd->drv->snapshot_delete, name);
 }

@@ -171,35 +171,30 @@ static bool iov_aligned(const struct host_file *f, uint64_t off, const struct io
 	return true;
 }
 
-/* O_DIRECT request that is not aligned: go through the bounce buffer. */
-static int bounce_read(struct host_file *f, uint64_t off, const struct iovec *iov, int iovcnt)
+/*
+ * Before a bounced write of n bytes at head into the aligned span [a0, a0 + alen):
+ * read the first and last blocks, which the write covers only in part.
+ */
+static int bounce_read_edges(struct host_file *f, uint64_t a0, size_t head, size_t n, size_t alen)
 {
-	size_t len = iov_size(iov, iovcnt), done = 0;
+	struct iovec b = { .iov_base = f->bounce, .iov_len = f->align };
+	int err;
 
-	while (done < len) {
-		uint64_t pos = off + done;
-		uint64_t a0 = pos - pos % f->align;
-		size_t head = (size_t)(pos - a0);
-		size_t n = len - done;
-		size_t alen;
-		struct iovec b;
-		int err;
-
-		if (n > HOST_FILE_BOUNCE - head)
-			n = HOST_FILE_BOUNCE - head;
-		alen = (head + n + f->align - 1) / f->align * f->align;
-		b.iov_base = f->bounce;
-		b.iov_len = alen;
+	if (head) {	/* read-modify-write of the first block */
 		err = rw_all(f, false, a0, &b, 1);
 		if (err)
 			return err;
-		iov_from_buf(iov, iovcnt, done, (char *)f->bounce + head, n);
-		done += n;
+	}
+	if ((head + n) % f->align && (alen > f->align || !head)) {	/* and of the last */
+		b.iov_base = (char *)f->bounce + alen - f->align;
+		return rw_all(f, false, a0 + alen - f->align, &b, 1);
 	}
 	return 0;
 }
 
-static int bounce_write(struct host_file *f, uint64_t off, const struct iovec *iov, int iovcnt)
+/* O_DIRECT request that is not aligned: go through the bounce buffer. */
+static int bounce_rw(struct host_file *f, bool write, uint64_t off, const struct iovec *iov,
+		     int iovcnt)
 {
 	size_t len = iov_size(iov, iovcnt), done = 0;
 
@@ -215,26 +210,19 @@ static int bounce_write(struct host_file *f, uint64_t off, const struct iovec *i
 		if (n > HOST_FILE_BOUNCE - head)
 			n = HOST_FILE_BOUNCE - head;
 		alen = (head + n + f->align - 1) / f->align * f->align;
-		b.iov_base = f->bounce;
-		if (head) {	/* read-modify-write of the first block */
-			b.iov_len = f->align;
-			err = rw_all(f, false, a0, &b, 1);
+		if (write) {
+			err = bounce_read_edges(f, a0, head, n, alen);
 			if (err)
 				return err;
+			iov_to_buf(iov, iovcnt, done, (char *)f->bounce + head, n);
 		}
-		if ((head + n) % f->align && (alen > f->align || !head)) {	/* and of the last */
-			b.iov_base = (char *)f->bounce + alen - f->align;
-			b.iov_len = f->align;
-			err = rw_all(f, false, a0 + alen - f->align, &b, 1);
-			if (err)
-				return err;
-		}
-		iov_to_buf(iov, iovcnt, done, (char *)f->bounce + head, n);
 		b.iov_base = f->bounce;
 		b.iov_len = alen;
-		err = rw_all(f, true, a0, &b, 1);
+		err = rw_all(f, write, a0, &b, 1);
 		if (err)
 			return err;
+		if (!write)
+			iov_from_buf(iov, iovcnt, done, (char *)f->bounce + head, n);
 		done += n;
 	}
 	return 0;
@@ -243,7 +231,7 @@ static int bounce_write(struct host_file *f, uint64_t off, const struct iovec *i
 int host_file_preadv(struct host_file *f, uint64_t off, const struct iovec *iov, int iovcnt)
 {
 	if (f->direct && !iov_aligned(f, off, iov, iovcnt))
-		return bounce_read(f, off, iov, iovcnt);
+		return bounce_rw(f, false, off, iov, iovcnt);
 	return rw_all(f, false, off, iov, iovcnt);
 }
 
@@ -252,7 +240,7 @@ int host_file_pwritev(struct host_file *f, uint64_t off, const struct iovec *iov
 	if (f->read_only)
 		return error_set(-EROFS, "%s: opened read-only", f->name);
 	if (f->direct && !iov_aligned(f, off, iov, iovcnt))
-		return bounce_write(f, off, iov, iovcnt);
+		return bounce_rw(f, true, off, iov, iovcnt);
 	return rw_all(f, true, off, iov, iovcnt);
 }
 

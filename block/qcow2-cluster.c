@@ -71,6 +71,21 @@ static int l2_load(struct qcow2 *q, uint64_t l1i, uint64_t **l2)
 	return qcow2_cache_get(q, &q->l2_cache, off, true, (void **)l2, NULL);
 }
 
+/* L1 entry l1i changed in memory: widen the range qcow2_write_l1() writes back. */
+static void l1_mark_dirty(struct qcow2 *q, uint64_t l1i)
+{
+	if (!q->l1_dirty) {
+		q->l1_dirty = true;
+		q->l1_dirty_lo = (uint32_t)l1i;
+		q->l1_dirty_hi = (uint32_t)l1i + 1;
+	} else {
+		if (l1i < q->l1_dirty_lo)
+			q->l1_dirty_lo = (uint32_t)l1i;
+		if (l1i + 1 > q->l1_dirty_hi)
+			q->l1_dirty_hi = (uint32_t)l1i + 1;
+	}
+}
+
 /* The L2 table of L1 entry l1i, ours alone to modify: allocated or copied if needed. */
 static int l2_writable(struct qcow2 *q, uint64_t l1i, uint64_t **l2, unsigned *idx)
 {
@@ -108,16 +123,7 @@ static int l2_writable(struct qcow2 *q, uint64_t l1i, uint64_t **l2, unsigned *i
 	if (err)
 		return err;
 	q->l1[l1i] = off | QCOW2_OFLAG_COPIED;
-	if (!q->l1_dirty) {
-		q->l1_dirty = true;
-		q->l1_dirty_lo = (uint32_t)l1i;
-		q->l1_dirty_hi = (uint32_t)l1i + 1;
-	} else {
-		if (l1i < q->l1_dirty_lo)
-			q->l1_dirty_lo = (uint32_t)l1i;
-		if (l1i + 1 > q->l1_dirty_hi)
-			q->l1_dirty_hi = (uint32_t)l1i + 1;
-	}
+	l1_mark_dirty(q, l1i);
 	return 0;
 }
 
@@ -672,16 +678,7 @@ int qcow2_fix_copied(struct qcow2 *q, uint64_t *fixed)
 		want = rc == 1 ? QCOW2_OFLAG_COPIED : 0;
 		if ((q->l1[i] & QCOW2_OFLAG_COPIED) != want) {
 			q->l1[i] = (q->l1[i] & ~QCOW2_OFLAG_COPIED) | want;
-			if (!q->l1_dirty) {
-				q->l1_dirty = true;
-				q->l1_dirty_lo = (uint32_t)i;
-				q->l1_dirty_hi = (uint32_t)i + 1;
-			} else {
-				if (i < q->l1_dirty_lo)
-					q->l1_dirty_lo = (uint32_t)i;
-				if (i + 1 > q->l1_dirty_hi)
-					q->l1_dirty_hi = (uint32_t)i + 1;
-			}
+			l1_mark_dirty(q, i);
 			if (fixed)
 				(*fixed)++;
 		}

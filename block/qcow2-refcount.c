@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/byteorder.h"
 #include "base/error.h"
 #include "block/qcow2.h"
 
@@ -29,24 +30,12 @@ uint64_t qcow2_rb_get(const struct qcow2 *q, const void *block, uint64_t i)
 	}
 	case 3:
 		return b[i];
-	case 4: {
-		uint16_t v;
-
-		memcpy(&v, b + 2 * i, 2);
-		return be16toh(v);
-	}
-	case 5: {
-		uint32_t v;
-
-		memcpy(&v, b + 4 * i, 4);
-		return be32toh(v);
-	}
-	default: {
-		uint64_t v;
-
-		memcpy(&v, b + 8 * i, 8);
-		return be64toh(v);
-	}
+	case 4:
+		return get_be16(b + 2 * i);
+	case 5:
+		return get_be32(b + 4 * i);
+	default:
+		return get_be64(b + 8 * i);
 	}
 }
 
@@ -66,24 +55,15 @@ void qcow2_rb_set(const struct qcow2 *q, void *block, uint64_t i, uint64_t v)
 	case 3:
 		b[i] = (uint8_t)v;
 		break;
-	case 4: {
-		uint16_t x = htobe16((uint16_t)v);
-
-		memcpy(b + 2 * i, &x, 2);
+	case 4:
+		put_be16(b + 2 * i, (uint16_t)v);
 		break;
-	}
-	case 5: {
-		uint32_t x = htobe32((uint32_t)v);
-
-		memcpy(b + 4 * i, &x, 4);
+	case 5:
+		put_be32(b + 4 * i, (uint32_t)v);
 		break;
-	}
-	default: {
-		uint64_t x = htobe64(v);
-
-		memcpy(b + 8 * i, &x, 8);
+	default:
+		put_be64(b + 8 * i, v);
 		break;
-	}
 	}
 }
 
@@ -368,6 +348,38 @@ static uint64_t div_up(uint64_t a, uint64_t b)
 }
 
 /*
+ * Make table (nt clusters, entries big-endian) the refcount table at cluster
+ * t: written, made durable, switched to in the header, and then adopted in
+ * memory in host order. On success q owns table; on failure the caller does.
+ */
+static int switch_reftable(struct qcow2 *q, uint64_t *table, uint64_t t, uint64_t nt)
+{
+	uint64_t cs = q->cluster_size, j;
+	uint8_t hdr[12];
+	int err = qcow2_host_pwrite(q, t << q->cluster_bits, table, nt * cs);
+
+	if (!err)
+		err = qcow2_sync(q);
+	if (err)
+		return err;
+	put_be64(hdr, t << q->cluster_bits);
+	put_be32(hdr + 8, (uint32_t)nt);
+	err = qcow2_write_header_field(q, QCOW2_HDR_REFTABLE, hdr, sizeof(hdr));
+	if (!err)
+		err = qcow2_sync(q);
+	if (err)
+		return err;
+	for (j = 0; j < nt * cs / 8; j++)
+		table[j] = be64toh(table[j]);
+	free(q->reftable);
+	q->reftable = table;
+	q->reftable_offset = t << q->cluster_bits;
+	q->reftable_clusters = (uint32_t)nt;
+	q->reftable_entries = nt * cs / 8;
+	return 0;
+}
+
+/*
  * Grow the refcount table so that it covers cluster at: a new table and the
  * refcount blocks covering it are placed from cluster at on (all beyond the
  * old table's reach, so free), written, and switched to in the header.
@@ -378,7 +390,6 @@ static int grow_reftable(struct qcow2 *q, uint64_t at)
 	uint64_t nrb = 1, nt = 1, first, last, entries = 0, j, c, end;
 	uint64_t old_off = q->reftable_offset, old_clusters = q->reftable_clusters;
 	uint64_t *table = NULL;
-	uint8_t hdr[12];
 	int err;
 
 	for (;;) {
@@ -423,31 +434,10 @@ static int grow_reftable(struct qcow2 *q, uint64_t at)
 		table[j] = htobe64(q->reftable[j]);
 	for (j = 0; j < nrb; j++)
 		table[first + j] = htobe64((at + j) << q->cluster_bits);
-	err = qcow2_host_pwrite(q, (at + nrb) << q->cluster_bits, table, nt * cs);
-	if (!err)
-		err = qcow2_sync(q);
+	err = switch_reftable(q, table, at + nrb, nt);
 	if (err)
 		goto out;
-	{
-		uint64_t o = htobe64((at + nrb) << q->cluster_bits);
-		uint32_t n = htobe32((uint32_t)nt);
-
-		memcpy(hdr, &o, 8);
-		memcpy(hdr + 8, &n, 4);
-	}
-	err = qcow2_write_header_field(q, QCOW2_HDR_REFTABLE, hdr, sizeof(hdr));
-	if (!err)
-		err = qcow2_sync(q);
-	if (err)
-		goto out;
-	for (j = 0; j < nt * cs / 8; j++)
-		table[j] = be64toh(table[j]);
-	free(q->reftable);
-	q->reftable = table;
 	table = NULL;
-	q->reftable_offset = (at + nrb) << q->cluster_bits;
-	q->reftable_clusters = (uint32_t)nt;
-	q->reftable_entries = nt * cs / 8;
 	for (j = 0; j < nrb; j++) {
 		err = qcow2_meta_add(q, (at + j) << q->cluster_bits);
 		if (err)
@@ -687,7 +677,6 @@ int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t 
 	uint64_t rbe = 1ull << q->rb_bits, cs = q->cluster_size;
 	uint64_t a = qcow2_clusters(q, q->file_size), nrb = 0, nt = 1, total, j, c;
 	uint64_t *table;
-	uint8_t hdr[12];
 	int err;
 
 	if (n > a)
@@ -733,34 +722,11 @@ int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t 
 		return error_set(-ENOMEM, "out of memory");
 	for (j = 0; j < nrb; j++)
 		table[j] = htobe64((a + j) << q->cluster_bits);
-	err = qcow2_host_pwrite(q, (a + nrb) << q->cluster_bits, table, nt * cs);
-	if (!err)
-		err = qcow2_sync(q);
+	err = switch_reftable(q, table, a + nrb, nt);
 	if (err) {
 		free(table);
 		return err;
 	}
-	{
-		uint64_t o = htobe64((a + nrb) << q->cluster_bits);
-		uint32_t ncl = htobe32((uint32_t)nt);
-
-		memcpy(hdr, &o, 8);
-		memcpy(hdr + 8, &ncl, 4);
-	}
-	err = qcow2_write_header_field(q, QCOW2_HDR_REFTABLE, hdr, sizeof(hdr));
-	if (!err)
-		err = qcow2_sync(q);
-	if (err) {
-		free(table);
-		return err;
-	}
-	for (j = 0; j < nt * cs / 8; j++)
-		table[j] = be64toh(table[j]);
-	free(q->reftable);
-	q->reftable = table;
-	q->reftable_offset = (a + nrb) << q->cluster_bits;
-	q->reftable_clusters = (uint32_t)nt;
-	q->reftable_entries = nt * cs / 8;
 	qcow2_cache_drop_all(&q->rb_cache);
 	err = qcow2_meta_reset(q);
 	if (err)

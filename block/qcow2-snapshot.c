@@ -10,53 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/byteorder.h"
 #include "base/error.h"
 #include "block/qcow2.h"
 
 #define SN_HEADER	40	/* fixed part of a snapshot table entry */
 #define SN_EXTRA_V3	16	/* vm_state_size_large + disk_size */
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return be64toh(v);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return be32toh(v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return be16toh(v);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, 4);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, 2);
-}
 
 static void free_list(struct qcow2_snapshot *s, uint32_t n)
 {
@@ -99,15 +58,15 @@ int qcow2_read_snapshots(struct qcow2 *q)
 		err = host_file_pread(q->file, pos, h, SN_HEADER);
 		if (err)
 			return err;
-		sn->l1_offset = get64(h);
-		sn->l1_size = get32(h + 8);
-		id_len = get16(h + 12);
-		name_len = get16(h + 14);
-		sn->date_sec = get32(h + 16);
-		sn->date_nsec = get32(h + 20);
-		sn->vm_clock_nsec = get64(h + 24);
-		sn->vm_state_size = get32(h + 32);
-		extra = get32(h + 36);
+		sn->l1_offset = get_be64(h);
+		sn->l1_size = get_be32(h + 8);
+		id_len = get_be16(h + 12);
+		name_len = get_be16(h + 14);
+		sn->date_sec = get_be32(h + 16);
+		sn->date_nsec = get_be32(h + 20);
+		sn->vm_clock_nsec = get_be64(h + 24);
+		sn->vm_state_size = get_be32(h + 32);
+		extra = get_be32(h + 36);
 		if (extra > QCOW2_MAX_SNAPSHOT_EXTRA)
 			return error_set(-EINVAL, "%s: snapshot %u has %u bytes of extra data (at "
 					 "most %u)", q->name, i, extra, QCOW2_MAX_SNAPSHOT_EXTRA);
@@ -135,9 +94,9 @@ int qcow2_read_snapshots(struct qcow2 *q)
 			return err;
 		sn->disk_size = q->bd->size;
 		if (extra >= 8)
-			sn->vm_state_size = get64(sn->extra);
+			sn->vm_state_size = get_be64(sn->extra);
 		if (extra >= 16)
-			sn->disk_size = get64(sn->extra + 8);
+			sn->disk_size = get_be64(sn->extra + 8);
 		if ((uint64_t)sn->l1_size * 8 > QCOW2_MAX_L1_BYTES)
 			return error_set(-EFBIG, "%s: snapshot '%s' has an L1 table of %u entries, "
 					 "too large", q->name, sn->name, sn->l1_size);
@@ -227,16 +186,16 @@ static int write_table(struct qcow2 *q, struct qcow2_snapshot *s, uint32_t n)
 			uint8_t *e = buf + pos;
 			size_t il = strlen(s[i].id), nl = strlen(s[i].name);
 
-			put64(e, s[i].l1_offset);
-			put32(e + 8, s[i].l1_size);
-			put16(e + 12, (uint16_t)il);
-			put16(e + 14, (uint16_t)nl);
-			put32(e + 16, s[i].date_sec);
-			put32(e + 20, s[i].date_nsec);
-			put64(e + 24, s[i].vm_clock_nsec);
-			put32(e + 32, s[i].vm_state_size > UINT32_MAX ? 0 :
+			put_be64(e, s[i].l1_offset);
+			put_be32(e + 8, s[i].l1_size);
+			put_be16(e + 12, (uint16_t)il);
+			put_be16(e + 14, (uint16_t)nl);
+			put_be32(e + 16, s[i].date_sec);
+			put_be32(e + 20, s[i].date_nsec);
+			put_be64(e + 24, s[i].vm_clock_nsec);
+			put_be32(e + 32, s[i].vm_state_size > UINT32_MAX ? 0 :
 				      (uint32_t)s[i].vm_state_size);
-			put32(e + 36, s[i].extra_size);
+			put_be32(e + 36, s[i].extra_size);
 			memcpy(e + SN_HEADER, s[i].extra, s[i].extra_size);
 			memcpy(e + SN_HEADER + s[i].extra_size, s[i].id, il);
 			memcpy(e + SN_HEADER + s[i].extra_size + il, s[i].name, nl);
@@ -253,8 +212,8 @@ static int write_table(struct qcow2 *q, struct qcow2_snapshot *s, uint32_t n)
 		if (err)
 			return err;
 	}
-	put32(hdr, n);
-	put64(hdr + 4, off);
+	put_be32(hdr, n);
+	put_be64(hdr + 4, off);
 	err = qcow2_write_header_field(q, QCOW2_HDR_SNAPSHOTS, hdr, sizeof(hdr));
 	if (!err)
 		err = qcow2_sync(q);
@@ -372,7 +331,7 @@ int qcow2_snapshot_create(struct block_dev *bd, const char *name)
 		free(list);
 		return error_set(-ENOMEM, "out of memory");
 	}
-	put64(sn->extra + 8, bd->size);
+	put_be64(sn->extra + 8, bd->size);
 	err = write_table(q, list, q->nb_snapshots + 1);
 	if (err) {
 		free(sn->id);
@@ -385,6 +344,21 @@ int qcow2_snapshot_create(struct block_dev *bd, const char *name)
 	q->snapshots = list;
 	q->nb_snapshots++;
 	return qcow2_flush_all(q);
+}
+
+/*
+ * After a tree lost references: the refcount blocks written, then COPIED
+ * made to follow the new counts, then everything durable.
+ */
+static int settle_refcounts(struct qcow2 *q)
+{
+	int err = qcow2_flush_refblocks(q);
+
+	if (!err)
+		err = qcow2_fix_copied(q, NULL);
+	if (!err)
+		err = qcow2_flush_all(q);
+	return err;
 }
 
 int qcow2_snapshot_apply(struct block_dev *bd, const char *name)
@@ -433,11 +407,7 @@ int qcow2_snapshot_apply(struct block_dev *bd, const char *name)
 	if (!err)
 		err = qcow2_update_tree_refcounts(q, old, q->l1_size, -1);
 	if (!err)
-		err = qcow2_flush_refblocks(q);
-	if (!err)
-		err = qcow2_fix_copied(q, NULL);
-	if (!err)
-		err = qcow2_flush_all(q);
+		err = settle_refcounts(q);
 	q->dbuf_entry = 0;
 	q->free_hint = 0;
 out:
@@ -485,11 +455,7 @@ int qcow2_snapshot_delete(struct block_dev *bd, const char *name)
 	if (!err && victim.l1_size)
 		err = qcow2_free_now(q, victim.l1_offset, (uint64_t)victim.l1_size * 8);
 	if (!err)
-		err = qcow2_flush_refblocks(q);
-	if (!err)
-		err = qcow2_fix_copied(q, NULL);
-	if (!err)
-		err = qcow2_flush_all(q);
+		err = settle_refcounts(q);
 	q->free_hint = 0;
 	free(victim.id);
 	free(victim.name);

@@ -12,39 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/byteorder.h"
 #include "base/error.h"
 #include "block/qcow2.h"
 
 #define QCOW2_DEFAULT_L2_CACHE	(1u << 20)
 #define QCOW2_MAX_L2_CACHE_ENTRIES 4096
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return be32toh(v);
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return be64toh(v);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, 4);
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, 8);
-}
 
 int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 {
@@ -155,7 +128,8 @@ static int qcow2_flush(struct block_dev *bd)
 
 static int qcow2_probe(const uint8_t *buf, size_t len)
 {
-	if (len >= 8 && rd32(buf) == QCOW2_MAGIC && (rd32(buf + 4) == 2 || rd32(buf + 4) == 3))
+	if (len >= 8 && get_be32(buf) == QCOW2_MAGIC &&
+	    (get_be32(buf + 4) == 2 || get_be32(buf + 4) == 3))
 		return 100;
 	return 0;
 }
@@ -221,22 +195,22 @@ static int parse_header(struct qcow2 *q, const uint8_t *buf)
 	uint32_t ftable_len = 0;
 	bool have_backing_fmt = false;
 
-	backing_off = rd64(buf + 8);
-	backing_len = rd32(buf + 16);
-	q->bd->size = rd64(buf + 24);
-	crypt = rd32(buf + 32);
-	q->l1_size = rd32(buf + 36);
-	q->l1_offset = rd64(buf + 40);
-	q->reftable_offset = rd64(buf + 48);
-	q->reftable_clusters = rd32(buf + 56);
-	q->nb_snapshots = rd32(buf + 60);
-	q->snapshots_offset = rd64(buf + 64);
+	backing_off = get_be64(buf + 8);
+	backing_len = get_be32(buf + 16);
+	q->bd->size = get_be64(buf + 24);
+	crypt = get_be32(buf + 32);
+	q->l1_size = get_be32(buf + 36);
+	q->l1_offset = get_be64(buf + 40);
+	q->reftable_offset = get_be64(buf + 48);
+	q->reftable_clusters = get_be32(buf + 56);
+	q->nb_snapshots = get_be32(buf + 60);
+	q->snapshots_offset = get_be64(buf + 64);
 	if (q->version >= 3) {
-		q->incompat = rd64(buf + 72);
-		q->compat = rd64(buf + 80);
-		q->autoclear = rd64(buf + 88);
-		q->refcount_order = rd32(buf + 96);
-		q->header_length = rd32(buf + 100);
+		q->incompat = get_be64(buf + 72);
+		q->compat = get_be64(buf + 80);
+		q->autoclear = get_be64(buf + 88);
+		q->refcount_order = get_be32(buf + 96);
+		q->header_length = get_be32(buf + 100);
 		if (q->header_length < QCOW2_V3_MIN_HEADER_LEN || q->header_length % 8 ||
 		    q->header_length > cs)
 			return error_set(-EINVAL, "%s: header length %u is invalid (a multiple of 8, "
@@ -252,7 +226,7 @@ static int parse_header(struct qcow2 *q, const uint8_t *buf)
 	/* header extensions: up to the backing file name or the end of the cluster */
 	ext_end = backing_off && backing_off < cs ? backing_off : cs;
 	for (pos = q->header_length; pos + 8 <= ext_end;) {
-		uint32_t type = rd32(buf + pos), len = rd32(buf + pos + 4);
+		uint32_t type = get_be32(buf + pos), len = get_be32(buf + pos + 4);
 
 		pos += 8;
 		if (type == QCOW2_EXT_END)
@@ -448,17 +422,17 @@ static int qcow2_open(struct block_dev *bd, const struct block_open_opts *opts)
 	err = host_file_pread(q->file, 0, buf, QCOW2_V3_MIN_HEADER_LEN);
 	if (err)
 		goto fail;
-	if (q->file_size < QCOW2_V2_HEADER_LEN || rd32(buf) != QCOW2_MAGIC) {
+	if (q->file_size < QCOW2_V2_HEADER_LEN || get_be32(buf) != QCOW2_MAGIC) {
 		err = error_set(-EINVAL, "%s: not a qcow2 image", q->name);
 		goto fail;
 	}
-	q->version = rd32(buf + 4);
+	q->version = get_be32(buf + 4);
 	if (q->version != 2 && q->version != 3) {
 		err = error_set(-ENOTSUP, "%s: qcow2 version %u is not supported (2 or 3)", q->name,
 				q->version);
 		goto fail;
 	}
-	q->cluster_bits = rd32(buf + 20);
+	q->cluster_bits = get_be32(buf + 20);
 	if (q->cluster_bits < QCOW2_MIN_CLUSTER_BITS || q->cluster_bits > QCOW2_MAX_CLUSTER_BITS) {
 		err = error_set(-EINVAL, "%s: cluster_bits %u is not supported (9 to 21: 512 bytes "
 				"to 2 MiB clusters)", q->name, q->cluster_bits);
@@ -620,19 +594,19 @@ static int build_header(uint8_t *buf, uint64_t cs, unsigned version, unsigned cl
 	size_t pos = hlen, blen = backing ? strlen(backing) : 0, flen, tlen, i;
 
 	memset(buf, 0, cs);
-	wr32(buf, QCOW2_MAGIC);
-	wr32(buf + 4, version);
-	wr32(buf + 20, cluster_bits);
-	wr64(buf + 24, size);
-	wr32(buf + 36, l1_size);
-	wr64(buf + 40, l1_off);
-	wr64(buf + 48, rt_off);
-	wr32(buf + 56, rt_clusters);
+	put_be32(buf, QCOW2_MAGIC);
+	put_be32(buf + 4, version);
+	put_be32(buf + 20, cluster_bits);
+	put_be64(buf + 24, size);
+	put_be32(buf + 36, l1_size);
+	put_be64(buf + 40, l1_off);
+	put_be64(buf + 48, rt_off);
+	put_be32(buf + 56, rt_clusters);
 	if (version >= 3) {
-		wr64(buf + 72, ctype ? QCOW2_INCOMPAT_COMPRESSION : 0);
-		wr64(buf + 80, lazy ? QCOW2_COMPAT_LAZY_REFCOUNTS : 0);
-		wr32(buf + 96, refcount_order);
-		wr32(buf + 100, hlen);
+		put_be64(buf + 72, ctype ? QCOW2_INCOMPAT_COMPRESSION : 0);
+		put_be64(buf + 80, lazy ? QCOW2_COMPAT_LAZY_REFCOUNTS : 0);
+		put_be32(buf + 96, refcount_order);
+		put_be32(buf + 100, hlen);
 		buf[QCOW2_HDR_COMPRESSION] = ctype;
 	}
 	flen = backing_fmt ? (8 + ((strlen(backing_fmt) + 7) & ~7u)) : 0;
@@ -640,15 +614,15 @@ static int build_header(uint8_t *buf, uint64_t cs, unsigned version, unsigned cl
 	if (hlen + flen + 8 + blen > cs)
 		return -ENOSPC;
 	if (backing_fmt) {
-		wr32(buf + pos, QCOW2_EXT_BACKING_FORMAT);
-		wr32(buf + pos + 4, (uint32_t)strlen(backing_fmt));
+		put_be32(buf + pos, QCOW2_EXT_BACKING_FORMAT);
+		put_be32(buf + pos + 4, (uint32_t)strlen(backing_fmt));
 		memcpy(buf + pos + 8, backing_fmt, strlen(backing_fmt));
 		pos += flen;
 	}
 	/* the feature name table, where it fits (it does not in small clusters) */
 	if (version >= 3 && pos + tlen + 8 + blen <= cs) {
-		wr32(buf + pos, QCOW2_EXT_FEATURE_TABLE);
-		wr32(buf + pos + 4, (uint32_t)(tlen - 8));
+		put_be32(buf + pos, QCOW2_EXT_FEATURE_TABLE);
+		put_be32(buf + pos + 4, (uint32_t)(tlen - 8));
 		for (i = 0; i < sizeof(known_features) / sizeof(known_features[0]); i++) {
 			uint8_t *e = buf + pos + 8 + 48 * i;
 
@@ -660,8 +634,8 @@ static int build_header(uint8_t *buf, uint64_t cs, unsigned version, unsigned cl
 	}
 	pos += 8;	/* end of extensions */
 	if (backing) {
-		wr64(buf + 8, pos);
-		wr32(buf + 16, (uint32_t)blen);
+		put_be64(buf + 8, pos);
+		put_be32(buf + 16, (uint32_t)blen);
 		memcpy(buf + pos, backing, blen);
 	}
 	return 0;
@@ -775,7 +749,7 @@ static int qcow2_create(const char *path, uint64_t size, const struct block_crea
 	for (j = 0; j < nt && !err; j++) {
 		memset(buf, 0, cs);
 		for (c = j * (cs / 8); c < (j + 1) * (cs / 8) && c < nrb; c++)
-			wr64(buf + 8 * (c - j * (cs / 8)), (1 + nt + c) * cs);
+			put_be64(buf + 8 * (c - j * (cs / 8)), (1 + nt + c) * cs);
 		err = pwrite(fd, buf, cs, (off_t)((1 + j) * cs)) == (ssize_t)cs ? 0 : -EIO;
 	}
 	/* refcount blocks: every cluster written here has refcount 1 */

@@ -65,6 +65,10 @@ struct oci {
 	char **argv;
 };
 
+/* create's long options; O_HELP is every command's --help. */
+enum { O_BUNDLE = 256, O_PIDFILE, O_CONSOLE, O_NOPIVOT, O_NOKEYRING, O_PRESERVE, O_DETACH,
+       O_KEEP, O_HELP };
+
 /* One error line (stderr and --log); status 1. */
 static int fail(struct oci *g, int err)
 {
@@ -94,6 +98,27 @@ static int bad_option(struct oci *g, const char *cmd, char **argv)
 	return usage_error(g, msg, argv[optind - 1]);
 }
 
+/* An option c the command does not handle itself: --help (status 0) or a usage error. */
+static int other_option(struct oci *g, int c, char **argv)
+{
+	if (c == O_HELP) {
+		fputs(oci_help, stdout);
+		return 0;
+	}
+	return bad_option(g, argv[0], argv);
+}
+
+/* --format of list and ps. */
+static int table_or_json(struct oci *g, const char *cmd, const char *format)
+{
+	char msg[96];
+
+	if (!strcmp(format, "table") || !strcmp(format, "json"))
+		return 0;
+	snprintf(msg, sizeof(msg), "%s: --format %%s: expected table or json", cmd);
+	return usage_error(g, msg, format);
+}
+
 static int one_id(struct oci *g, const char *cmd, int argc, char **argv, const char **id)
 {
 	char msg[96];
@@ -115,9 +140,6 @@ static int seal(struct oci *g)
 }
 
 /* ---- create / run ---- */
-
-enum { O_BUNDLE = 256, O_PIDFILE, O_CONSOLE, O_NOPIVOT, O_NOKEYRING, O_PRESERVE, O_DETACH,
-       O_KEEP, O_HELP };
 
 static int oci_create(struct oci *g, int argc, char **argv, bool run)
 {
@@ -166,11 +188,8 @@ static int oci_create(struct oci *g, int argc, char **argv, bool run)
 			break;
 		case O_KEEP:
 			break;
-		case O_HELP:
-			fputs(oci_help, stdout);
-			return 0;
 		default:
-			return bad_option(g, argv[0], argv);
+			return other_option(g, c, argv);
 		}
 	}
 	if ((err = one_id(g, argv[0], argc, argv, &o.id)))
@@ -203,11 +222,8 @@ static int only_id(struct oci *g, int argc, char **argv, const char **id)
 
 	optind = 0;
 	while ((c = next_opt(argc, argv, "+:", longs)) != -1) {
-		if (c == O_HELP) {
-			fputs(oci_help, stdout);
-			return -1;
-		}
-		return bad_option(g, argv[0], argv);
+		err = other_option(g, c, argv);
+		return err ? err : -1;	/* -1: --help was printed */
 	}
 	if ((err = one_id(g, argv[0], argc, argv, id)))
 		return err;
@@ -264,11 +280,8 @@ static int oci_kill(struct oci *g, int argc, char **argv)
 	while ((c = next_opt(argc, argv, "+:a", longs)) != -1) {
 		if (c == 'a')
 			all = true;
-		else if (c == O_HELP) {
-			fputs(oci_help, stdout);
-			return 0;
-		} else
-			return bad_option(g, argv[0], argv);
+		else
+			return other_option(g, c, argv);
 	}
 	if ((err = one_id(g, argv[0], argc, argv, &id)))
 		return err;
@@ -295,11 +308,8 @@ static int oci_delete(struct oci *g, int argc, char **argv)
 	while ((c = next_opt(argc, argv, "+:f", longs)) != -1) {
 		if (c == 'f')
 			force = true;
-		else if (c == O_HELP) {
-			fputs(oci_help, stdout);
-			return 0;
-		} else
-			return bad_option(g, argv[0], argv);
+		else
+			return other_option(g, c, argv);
 	}
 	if (optind >= argc)
 		return usage_error(g, "delete: a container id is required%s", "");
@@ -329,14 +339,11 @@ static int oci_list(struct oci *g, int argc, char **argv)
 			format = optarg;
 		else if (c == 'q')
 			quiet = true;
-		else if (c == O_HELP) {
-			fputs(oci_help, stdout);
-			return 0;
-		} else
-			return bad_option(g, argv[0], argv);
+		else
+			return other_option(g, c, argv);
 	}
-	if (strcmp(format, "table") && strcmp(format, "json"))
-		return usage_error(g, "list: --format %s: expected table or json", format);
+	if ((err = table_or_json(g, argv[0], format)))
+		return err;
 	if ((err = ctr_list(&g->rt, &a)))
 		return fail(g, err);
 	if (!strcmp(format, "json") && !quiet) {
@@ -378,14 +385,11 @@ static int oci_ps(struct oci *g, int argc, char **argv)
 	while ((c = next_opt(argc, argv, "+:f:", longs)) != -1) {
 		if (c == 'f')
 			format = optarg;
-		else if (c == O_HELP) {
-			fputs(oci_help, stdout);
-			return 0;
-		} else
-			return bad_option(g, argv[0], argv);
+		else
+			return other_option(g, c, argv);
 	}
-	if (strcmp(format, "table") && strcmp(format, "json"))
-		return usage_error(g, "ps: --format %s: expected table or json", format);
+	if ((err = table_or_json(g, argv[0], format)))
+		return err;
 	if ((err = one_id(g, argv[0], argc, argv, &id)))
 		return err;
 	if ((err = ctr_ps(&g->rt, id, &pids, &n)))
@@ -493,11 +497,8 @@ static int oci_events(struct oci *g, int argc, char **argv)
 			if (parse_duration_ms(optarg, &ms))
 				return usage_error(g, "events: --interval %s: expected a duration like 5s",
 						   optarg);
-		} else if (c == O_HELP) {
-			fputs(oci_help, stdout);
-			return 0;
 		} else
-			return bad_option(g, argv[0], argv);
+			return other_option(g, c, argv);
 	}
 	if ((err = one_id(g, argv[0], argc, argv, &id)))
 		return err;
@@ -573,10 +574,6 @@ static int oci_update(struct oci *g, int argc, char **argv)
 			resfile = optarg;
 			continue;
 		}
-		if (c == O_HELP) {
-			fputs(oci_help, stdout);
-			return 0;
-		}
 		if (c == U_CPUS || c == U_MEMS) {
 			if (c == U_CPUS)
 				r.cpu.cpus = optarg;
@@ -585,7 +582,7 @@ static int oci_update(struct oci *g, int argc, char **argv)
 			continue;
 		}
 		if (c < U_MEM || c > U_KMEM)
-			return bad_option(g, argv[0], argv);
+			return other_option(g, c, argv);
 		if (num_arg(optarg, &v, size))
 			return usage_error(g, "update: '%s' is not a number", optarg);
 		switch (c) {
@@ -665,7 +662,7 @@ static int add_str(const char ***v, size_t *n, const char *s)
 static int oci_exec(struct oci *g, int argc, char **argv)
 {
 	enum { E_PROC = 300, E_CONSOLE, E_PIDFILE, E_CWD, E_ENV, E_USER, E_GIDS, E_CAP, E_NNP,
-	       E_PRESERVE, E_DETACH, E_TTY, E_IGNORED, E_HELP };
+	       E_PRESERVE, E_DETACH, E_TTY, E_IGNORED };
 	static const struct option longs[] = {
 		{ "process", required_argument, NULL, 'p' },
 		{ "console-socket", required_argument, NULL, E_CONSOLE },
@@ -681,7 +678,7 @@ static int oci_exec(struct oci *g, int argc, char **argv)
 		{ "tty", no_argument, NULL, 't' },
 		{ "apparmor", required_argument, NULL, E_IGNORED },
 		{ "process-label", required_argument, NULL, E_IGNORED },
-		{ "help", no_argument, NULL, E_HELP },
+		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctr_exec_opts o = { 0 };
@@ -738,14 +735,11 @@ static int oci_exec(struct oci *g, int argc, char **argv)
 			break;
 		case E_IGNORED:
 			break;
-		case E_HELP:
-			fputs(oci_help, stdout);
-			return 0;
 		default:
 			free(env);
 			free(gids);
 			free(caps);
-			return bad_option(g, argv[0], argv);
+			return other_option(g, c, argv);
 		}
 	}
 	err = one_id(g, argv[0], argc, argv, &o.id);
@@ -874,11 +868,8 @@ static int oci_spec(struct oci *g, int argc, char **argv)
 			bundle = optarg;
 		else if (c == 'R')
 			return usage_error(g, "spec: rootless specs are not supported%s", "");
-		else if (c == O_HELP) {
-			fputs(oci_help, stdout);
-			return 0;
-		} else
-			return bad_option(g, argv[0], argv);
+		else
+			return other_option(g, c, argv);
 	}
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	spec = ctr_spec_build(&so);

@@ -79,13 +79,7 @@ int ctr_cgv1_cpu(const char *dir, const struct ctr_resources *r)
 
 int ctr_cgv1_cpuset(const char *dir, const struct ctr_resources *r)
 {
-	int err;
-
-	if (r->cpu.cpus && (err = ctr_cgroup_write(dir, "cpuset.cpus", "%s", r->cpu.cpus)))
-		return err;
-	if (r->cpu.mems && (err = ctr_cgroup_write(dir, "cpuset.mems", "%s", r->cpu.mems)))
-		return err;
-	return 0;
+	return ctr_cgroup_set_cpuset(dir, r);
 }
 
 #define MEMSW "memory.memsw.limit_in_bytes"
@@ -196,19 +190,7 @@ int ctr_cgv1_blkio(const char *dir, const struct ctr_resources *r)
 
 int ctr_cgv1_hugetlb(const char *dir, const struct ctr_resources *r)
 {
-	char file[128];
-	size_t i;
-	int err;
-
-	for (i = 0; i < r->n_hugepages; i++) {
-		snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", r->hugepages[i].page_size);
-		if (!ctr_cgroup_has_file(dir, file))
-			return error_set(-ENOTSUP, "huge page size %s is not supported here",
-					 r->hugepages[i].page_size);
-		if ((err = ctr_cgroup_write(dir, file, "%" PRIu64, r->hugepages[i].limit)))
-			return err;
-	}
-	return 0;
+	return ctr_cgroup_set_hugetlb(dir, r, "limit_in_bytes");
 }
 
 static void dev_num(char *buf, size_t n, int64_t v)

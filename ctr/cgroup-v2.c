@@ -84,28 +84,26 @@ int ctr_cgv2_enable(const char *mount, const char *dir, const char *controller)
 	return 0;
 }
 
+/* v clamped to [lo, hi] and mapped onto v2's [1, 10000]; 0 stays 0 (unset). */
+static uint64_t v2_weight(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	if (!v)
+		return 0;
+	if (v < lo)
+		v = lo;
+	if (v > hi)
+		v = hi;
+	return 1 + ((v - lo) * 9999) / (hi - lo);
+}
+
 uint64_t ctr_cgv2_cpu_weight(uint64_t shares)
 {
-	if (!shares)
-		return 0;
-	if (shares < 2)
-		shares = 2;
-	if (shares > 262144)
-		shares = 262144;
-	/* [2, 262144] -> [1, 10000] */
-	return 1 + ((shares - 2) * 9999) / 262142;
+	return v2_weight(shares, 2, 262144);
 }
 
 uint64_t ctr_cgv2_io_weight(uint64_t w)
 {
-	if (!w)
-		return 0;
-	if (w < 10)
-		w = 10;
-	if (w > 1000)
-		w = 1000;
-	/* [10, 1000] -> [1, 10000] */
-	return 1 + ((w - 10) * 9999) / 990;
+	return v2_weight(w, 10, 1000);
 }
 
 int ctr_cgv2_swap_max(int64_t memory, int64_t memory_swap, int64_t *swap_max)
@@ -169,13 +167,7 @@ int ctr_cgv2_cpu(const char *dir, const struct ctr_resources *r)
 
 int ctr_cgv2_cpuset(const char *dir, const struct ctr_resources *r)
 {
-	int err;
-
-	if (r->cpu.cpus && (err = ctr_cgroup_write(dir, "cpuset.cpus", "%s", r->cpu.cpus)))
-		return err;
-	if (r->cpu.mems && (err = ctr_cgroup_write(dir, "cpuset.mems", "%s", r->cpu.mems)))
-		return err;
-	return 0;
+	return ctr_cgroup_set_cpuset(dir, r);
 }
 
 int ctr_cgv2_memory(const char *dir, const struct ctr_resources *r)
@@ -256,19 +248,7 @@ int ctr_cgv2_io(const char *dir, const struct ctr_resources *r)
 
 int ctr_cgv2_hugetlb(const char *dir, const struct ctr_resources *r)
 {
-	char file[128];
-	size_t i;
-	int err;
-
-	for (i = 0; i < r->n_hugepages; i++) {
-		snprintf(file, sizeof(file), "hugetlb.%s.max", r->hugepages[i].page_size);
-		if (!ctr_cgroup_has_file(dir, file))
-			return error_set(-ENOTSUP, "huge page size %s is not supported here",
-					 r->hugepages[i].page_size);
-		if ((err = ctr_cgroup_write(dir, file, "%" PRIu64, r->hugepages[i].limit)))
-			return err;
-	}
-	return 0;
+	return ctr_cgroup_set_hugetlb(dir, r, "max");
 }
 
 int ctr_cgv2_unified(const char *dir, const struct ctr_resources *r)

@@ -144,6 +144,35 @@ json_t *ctr_cgroup_read_kv(const char *dir, const char *file)
 	return o;
 }
 
+int ctr_cgroup_set_cpuset(const char *dir, const struct ctr_resources *r)
+{
+	int err;
+
+	if (r->cpu.cpus && (err = ctr_cgroup_write(dir, "cpuset.cpus", "%s", r->cpu.cpus)))
+		return err;
+	if (r->cpu.mems && (err = ctr_cgroup_write(dir, "cpuset.mems", "%s", r->cpu.mems)))
+		return err;
+	return 0;
+}
+
+int ctr_cgroup_set_hugetlb(const char *dir, const struct ctr_resources *r, const char *limit_file)
+{
+	char file[128];
+	size_t i;
+	int err;
+
+	for (i = 0; i < r->n_hugepages; i++) {
+		snprintf(file, sizeof(file), "hugetlb.%s.%s", r->hugepages[i].page_size,
+			 limit_file);
+		if (!ctr_cgroup_has_file(dir, file))
+			return error_set(-ENOTSUP, "huge page size %s is not supported here",
+					 r->hugepages[i].page_size);
+		if ((err = ctr_cgroup_write(dir, file, "%" PRIu64, r->hugepages[i].limit)))
+			return err;
+	}
+	return 0;
+}
+
 /* ---- layout ---- */
 
 static bool is_v1_option_controller(const char *opt)

@@ -102,4 +102,9 @@ int ctr_cgroup_read_u64(const char *dir, const char *file, uint64_t *v);
 /* "key value" lines (memory.stat, cpu.stat) into a JSON object of numbers. */
 json_t *ctr_cgroup_read_kv(const char *dir, const char *file);
 
+/* cpuset.cpus and cpuset.mems: the same files in v1 and v2. */
+int ctr_cgroup_set_cpuset(const char *dir, const struct ctr_resources *r);
+/* hugetlb.<page size>.<limit_file> for each limit: "limit_in_bytes" in v1, "max" in v2. */
+int ctr_cgroup_set_hugetlb(const char *dir, const struct ctr_resources *r, const char *limit_file);
+
 #endif

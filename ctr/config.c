@@ -941,6 +941,24 @@ static int parse_device_rules(struct parser *p, json_t *res, struct ctr_resource
 	return 0;
 }
 
+/* One entry of a blockIO device list: an object naming its device. */
+static int get_blkio_device(struct parser *p, json_t *e, const char *at, int64_t *major,
+			    int64_t *minor)
+{
+	long long x = 0;
+	int err;
+
+	if (!json_is_object(e))
+		return bad(p, at, "expected an object");
+	if ((err = get_int(p, e, at, "major", true, 0, 4095, &x, NULL)))
+		return err;
+	*major = x;
+	if ((err = get_int(p, e, at, "minor", true, 0, (1 << 20) - 1, &x, NULL)))
+		return err;
+	*minor = x;
+	return 0;
+}
+
 static int parse_blkio_devices(struct parser *p, json_t *bio, struct ctr_resources *r)
 {
 	static const char *const tnames[CTR_THROTTLES] = {
@@ -966,14 +984,8 @@ static int parse_blkio_devices(struct parser *p, json_t *bio, struct ctr_resourc
 			long long x = 0;
 			bool has;
 
-			if (!json_is_object(e))
-				return bad(p, at, "expected an object");
-			if ((err = get_int(p, e, at, "major", true, 0, 4095, &x, NULL)))
+			if ((err = get_blkio_device(p, e, at, &d->major, &d->minor)))
 				return err;
-			d->major = x;
-			if ((err = get_int(p, e, at, "minor", true, 0, (1 << 20) - 1, &x, NULL)))
-				return err;
-			d->minor = x;
 			if ((err = get_int(p, e, at, "weight", false, 1, 10000, &x, &has)))
 				return err;
 			d->weight = has ? (int)x : -1;
@@ -994,17 +1006,10 @@ static int parse_blkio_devices(struct parser *p, json_t *bio, struct ctr_resourc
 		json_array_foreach(a, i, e) {
 			struct ctr_throttle_device *d = &r->blkio.throttle[t][i];
 			const char *at = idx(w, sizeof(w), sub(w2, sizeof(w2), where, tnames[t]), i);
-			long long x = 0;
 			bool has;
 
-			if (!json_is_object(e))
-				return bad(p, at, "expected an object");
-			if ((err = get_int(p, e, at, "major", true, 0, 4095, &x, NULL)))
+			if ((err = get_blkio_device(p, e, at, &d->major, &d->minor)))
 				return err;
-			d->major = x;
-			if ((err = get_int(p, e, at, "minor", true, 0, (1 << 20) - 1, &x, NULL)))
-				return err;
-			d->minor = x;
 			if ((err = get_u64(p, e, at, "rate", &d->rate, &has)))
 				return err;
 			if (!has)
@@ -1166,6 +1171,17 @@ static int parse_resources_obj(struct parser *p, json_t *res, struct ctr_resourc
 	return 0;
 }
 
+/* Where s is in names[0..n), or n when it is not there. */
+static size_t str_index(const char *const *names, size_t n, const char *s)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (!strcmp(s, names[k]))
+			break;
+	return k;
+}
+
 static int parse_seccomp(struct parser *p, json_t *lx)
 {
 	static const char *const actions[] = {
@@ -1207,9 +1223,7 @@ static int parse_seccomp(struct parser *p, json_t *lx)
 		return nomem(p);
 	if ((err = get_str(p, o, where, "defaultAction", true, &name)))
 		return err;
-	for (k = 0; k < ARRAY_SIZE(actions); k++)
-		if (!strcmp(name, actions[k]))
-			break;
+	k = str_index(actions, ARRAY_SIZE(actions), name);
 	if (k == ARRAY_SIZE(actions))
 		return bad(p, "linux.seccomp.defaultAction", "unknown action '%s'", name);
 	s->default_action = k;
@@ -1259,9 +1273,7 @@ static int parse_seccomp(struct parser *p, json_t *lx)
 			return err;
 		if (!r->names.n)
 			return bad(p, at, "names: empty");
-		for (k = 0; k < ARRAY_SIZE(actions); k++)
-			if (!strcmp(name, actions[k]))
-				break;
+		k = str_index(actions, ARRAY_SIZE(actions), name);
 		if (k == ARRAY_SIZE(actions))
 			return bad(p, at, "unknown action '%s'", name);
 		r->action = k;
@@ -1302,9 +1314,7 @@ static int parse_seccomp(struct parser *p, json_t *lx)
 				return err;
 			if ((err = get_str(p, ao, at2, "op", true, &op)))
 				return err;
-			for (k = 0; k < ARRAY_SIZE(ops); k++)
-				if (!strcmp(op, ops[k]))
-					break;
+			k = str_index(ops, ARRAY_SIZE(ops), op);
 			if (k == ARRAY_SIZE(ops))
 				return bad(p, at2, "unknown operator '%s'", op);
 			ar->op = k;
@@ -1640,7 +1650,9 @@ int ctr_config_read(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-int ctr_config_load(const char *path, struct ctr_config **out)
+/* Read the file at path and hand its text to parse. */
+static int load(const char *path, struct ctr_config **out,
+		int (*parse)(const char *, size_t, const char *, struct ctr_config **))
 {
 	char *buf;
 	size_t len;
@@ -1648,20 +1660,17 @@ int ctr_config_load(const char *path, struct ctr_config **out)
 
 	if (err)
 		return err;
-	err = ctr_config_parse(buf, len, path, out);
+	err = parse(buf, len, path, out);
 	free(buf);
 	return err;
 }
 
+int ctr_config_load(const char *path, struct ctr_config **out)
+{
+	return load(path, out, ctr_config_parse);
+}
+
 int ctr_process_load(const char *path, struct ctr_config **out)
 {
-	char *buf;
-	size_t len;
-	int err = ctr_config_read(path, &buf, &len);
-
-	if (err)
-		return err;
-	err = ctr_process_parse(buf, len, path, out);
-	free(buf);
-	return err;
+	return load(path, out, ctr_process_parse);
 }

@@ -687,20 +687,26 @@ static int do_create(struct live *l, bool foreground)
 	return 0;
 }
 
+/* What wait_child() reads from a signalfd: signals it forwards, SIGWINCH and SIGCHLD. */
+static void relayed_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+	sigaddset(set, SIGWINCH);
+	sigaddset(set, SIGCHLD);
+}
+
 /* Signals a runtime in the middle of something must not die of. */
 static void block_signals(sigset_t *old)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGWINCH);
-	sigaddset(&set, SIGCHLD);
+	relayed_signals(&set);
 	sigaddset(&set, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &set, old);
 }
@@ -938,15 +944,7 @@ static int wait_child(pid_t pid, int master, int *status)
 	int sfd, in = master >= 0 ? 0 : -1, err = 0;
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGWINCH);
-	sigaddset(&set, SIGCHLD);
+	relayed_signals(&set);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return error_errno(-errno, "signalfd");
@@ -1095,36 +1093,34 @@ fail:
 
 /* ---- pause, resume, ps, stats, update ---- */
 
-int ctr_pause(const struct ctr_runtime *rt, const char *id)
+/* Freeze a created or running container (pause), or thaw a paused one (resume). */
+static int set_frozen(const struct ctr_runtime *rt, const char *id, bool frozen)
 {
 	struct opened o;
 	int err = open_container(rt, id, true, &o);
 
 	if (err)
 		return err;
-	if (o.status != CTR_RUNNING && o.status != CTR_CREATED)
+	if (frozen && o.status != CTR_RUNNING && o.status != CTR_CREATED)
 		err = error_set(-EINVAL, "container '%s' is %s: cannot pause it", id,
 				ctr_status_name(o.status));
+	else if (!frozen && o.status != CTR_PAUSED)
+		err = error_set(-EINVAL, "container '%s' is %s, not paused", id,
+				ctr_status_name(o.status));
 	else
-		err = ctr_cgroup_freeze(&o.cg, true);
+		err = ctr_cgroup_freeze(&o.cg, frozen);
 	opened_close(&o);
 	return err;
 }
 
+int ctr_pause(const struct ctr_runtime *rt, const char *id)
+{
+	return set_frozen(rt, id, true);
+}
+
 int ctr_resume(const struct ctr_runtime *rt, const char *id)
 {
-	struct opened o;
-	int err = open_container(rt, id, true, &o);
-
-	if (err)
-		return err;
-	if (o.status != CTR_PAUSED)
-		err = error_set(-EINVAL, "container '%s' is %s, not paused", id,
-				ctr_status_name(o.status));
-	else
-		err = ctr_cgroup_freeze(&o.cg, false);
-	opened_close(&o);
-	return err;
+	return set_frozen(rt, id, false);
 }
 
 int ctr_ps(const struct ctr_runtime *rt, const char *id, pid_t **pids, size_t *n)

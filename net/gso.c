@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/byteorder.h"
 #include "net/checksum.h"
 #include "net/net.h"
 
@@ -23,28 +24,6 @@
 #define TCP_PSH		0x08
 #define TCP_CWR		0x80
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* Where the network header starts (after a VLAN tag, if any), 0 if not IPv4/IPv6. */
 static size_t l3_offset(const uint8_t *f, size_t len, bool ipv6)
 {
@@ -53,11 +32,11 @@ static size_t l3_offset(const uint8_t *f, size_t len, bool ipv6)
 
 	if (len < NET_ETH_HLEN)
 		return 0;
-	type = get16(f + ETH_TYPE_OFF);
+	type = get_be16(f + ETH_TYPE_OFF);
 	if (type == ETH_P_VLAN) {
 		if (len < NET_ETH_HLEN + VLAN_HLEN)
 			return 0;
-		type = get16(f + ETH_TYPE_OFF + VLAN_HLEN);
+		type = get_be16(f + ETH_TYPE_OFF + VLAN_HLEN);
 		l3 += VLAN_HLEN;
 	}
 	return type == (ipv6 ? ETH_P_IPV6 : ETH_P_IPV4) ? l3 : 0;
@@ -74,11 +53,11 @@ static void tcp_checksum(uint8_t *seg, size_t l3, size_t l4, size_t end, bool ip
 		sum = net_csum_add(0, seg + l3 + 8, 32);	/* source and destination */
 	else
 		sum = net_csum_add(0, seg + l3 + 12, 8);
-	put16(pseudo, 0);
+	put_be16(pseudo, 0);
 	pseudo[1] = IPPROTO_TCP_NR;
-	put16(pseudo + 2, (uint16_t)(end - l4));
+	put_be16(pseudo + 2, (uint16_t)(end - l4));
 	sum = net_csum_add(sum, pseudo, sizeof(pseudo));
-	put16(seg + l4 + TCP_CSUM_OFF, 0);
+	put_be16(seg + l4 + TCP_CSUM_OFF, 0);
 	c = net_csum_fold(net_csum_add(sum, seg + l4, end - l4));
 	memcpy(seg + l4 + TCP_CSUM_OFF, &c, sizeof(c));
 }
@@ -103,7 +82,7 @@ int net_tso_segment(const uint8_t *frame, size_t len, size_t l4, unsigned mss, b
 		    l4 != l3 + (size_t)(frame[l3] & 0xf) * 4 || l4 < l3 + IPV4_HLEN_MIN ||
 		    frame[l3 + 9] != IPPROTO_TCP_NR)
 			return -EINVAL;
-		id = get16(frame + l3 + 4);
+		id = get_be16(frame + l3 + 4);
 	}
 	if (len < l4 + TCP_HLEN_MIN)
 		return -EINVAL;
@@ -111,7 +90,7 @@ int net_tso_segment(const uint8_t *frame, size_t len, size_t l4, unsigned mss, b
 	if (hdrs < l4 + TCP_HLEN_MIN || hdrs > len)
 		return -EINVAL;
 	payload = len - hdrs;
-	seq = get32(frame + l4 + TCP_SEQ_OFF);
+	seq = get_be32(frame + l4 + TCP_SEQ_OFF);
 	flags = frame[l4 + TCP_FLAGS_OFF];
 
 	off = 0;
@@ -122,17 +101,17 @@ int net_tso_segment(const uint8_t *frame, size_t len, size_t l4, unsigned mss, b
 		memcpy(out, frame, hdrs);
 		memcpy(out + hdrs, frame + hdrs + off, n);
 		if (ipv6) {
-			put16(out + l3 + 4, (uint16_t)(end - l3 - IPV6_HLEN));
+			put_be16(out + l3 + 4, (uint16_t)(end - l3 - IPV6_HLEN));
 		} else {
 			uint16_t c;
 
-			put16(out + l3 + 2, (uint16_t)(end - l3));
-			put16(out + l3 + 4, id++);
-			put16(out + l3 + 10, 0);
+			put_be16(out + l3 + 2, (uint16_t)(end - l3));
+			put_be16(out + l3 + 4, id++);
+			put_be16(out + l3 + 10, 0);
 			c = net_csum_fold(net_csum_add(0, out + l3, l4 - l3));
 			memcpy(out + l3 + 10, &c, sizeof(c));
 		}
-		put32(out + l4 + TCP_SEQ_OFF, seq + (uint32_t)off);
+		put_be32(out + l4 + TCP_SEQ_OFF, seq + (uint32_t)off);
 		out[l4 + TCP_FLAGS_OFF] = (uint8_t)(flags & ~(last ? 0 : TCP_FIN | TCP_PSH) &
 						    ~(off ? TCP_CWR : 0));
 		tcp_checksum(out, l3, l4, end, ipv6);

@@ -241,12 +241,17 @@ static void timer_fire(void *opaque)
 		slirp_handle_timer(t->s->slirp, t->id, t->cb_opaque);
 }
 
-static struct slirp_timer *timer_alloc(struct slirp_be *s)
+/* A timer that calls cb, or with cb NULL hands id to slirp_handle_timer(). */
+static struct slirp_timer *timer_alloc(struct slirp_be *s, SlirpTimerCb cb, SlirpTimerId id,
+				       void *cb_opaque)
 {
 	struct slirp_timer *t = calloc(1, sizeof(*t));
 
 	if (t) {
 		t->s = s;
+		t->cb = cb;
+		t->id = id;
+		t->cb_opaque = cb_opaque;
 		t->handle = -1;
 	}
 	return t;
@@ -254,24 +259,19 @@ static struct slirp_timer *timer_alloc(struct slirp_be *s)
 
 static void *slirp_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
 {
-	struct slirp_timer *t = timer_alloc(opaque);
-
-	if (t) {
-		t->cb = cb;
-		t->cb_opaque = cb_opaque;
-	}
-	return t;
+	return timer_alloc(opaque, cb, 0, cb_opaque);
 }
 
 static void *slirp_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
 {
-	struct slirp_timer *t = timer_alloc(opaque);
+	return timer_alloc(opaque, NULL, id, cb_opaque);
+}
 
-	if (t) {
-		t->id = id;
-		t->cb_opaque = cb_opaque;
-	}
-	return t;
+static void timer_disarm(struct slirp_timer *t)
+{
+	if (t->handle >= 0)
+		ev_loop_cancel_timer(t->s->loop, t->handle);
+	t->handle = -1;
 }
 
 static void slirp_timer_free(void *timer, void *opaque)
@@ -281,8 +281,7 @@ static void slirp_timer_free(void *timer, void *opaque)
 	(void)opaque;
 	if (!t)
 		return;
-	if (t->handle >= 0)
-		ev_loop_cancel_timer(t->s->loop, t->handle);
+	timer_disarm(t);
 	free(t);
 }
 
@@ -293,8 +292,7 @@ static void slirp_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 	(void)opaque;
 	if (!t)
 		return;
-	if (t->handle >= 0)
-		ev_loop_cancel_timer(t->s->loop, t->handle);
+	timer_disarm(t);
 	t->handle = ev_loop_add_timer(t->s->loop, expire_ms < 0 ? 0 : (uint64_t)expire_ms * NS_PER_MS,
 				      timer_fire, t);
 	if (t->handle < 0)

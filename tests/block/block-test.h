@@ -36,6 +36,21 @@ static inline void test_dir_remove(void)
 	free(cmd);
 }
 
+/* Group fixtures: one scratch directory for all the tests of a file. */
+static inline int test_dir_setup(void **state)
+{
+	(void)state;
+	test_dir_make();
+	return 0;
+}
+
+static inline int test_dir_teardown(void **state)
+{
+	(void)state;
+	test_dir_remove();
+	return 0;
+}
+
 /* A path inside the scratch directory (static buffer per slot 0..7). */
 static inline const char *tpath(unsigned slot, const char *name)
 {

@@ -35,20 +35,6 @@ struct op {
 	uint64_t off, len;
 };
 
-static int setup(void **state)
-{
-	(void)state;
-	test_dir_make();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_dir_remove();
-	return 0;
-}
-
 static struct op gen_op(const struct crash_case *cc, uint64_t *s)
 {
 	struct op o;
@@ -269,5 +255,5 @@ int main(void)
 		cmocka_unit_test(test_crash_64k_backing),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

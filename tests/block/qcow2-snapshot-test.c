@@ -16,20 +16,6 @@
 #define MiB (1ull << 20)
 #define SIZE (6 * MiB)
 
-static int setup(void **state)
-{
-	(void)state;
-	test_dir_make();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_dir_remove();
-	return 0;
-}
-
 static void expect_image(struct block_dev *bd, const uint8_t *want)
 {
 	uint8_t *got = malloc(SIZE);
@@ -191,5 +177,5 @@ int main(void)
 		cmocka_unit_test(test_many_snapshots),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

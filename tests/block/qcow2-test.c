@@ -38,20 +38,6 @@
 #define H_HEADER_LEN	100
 #define H_COMPRESSION	104
 
-static int setup(void **state)
-{
-	(void)state;
-	test_dir_make();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_dir_remove();
-	return 0;
-}
-
 static void create(const char *path, uint64_t size, uint64_t cs, const char *backing,
 		   const char *bfmt)
 {
@@ -1029,5 +1015,5 @@ int main(void)
 		cmocka_unit_test(test_create_options),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

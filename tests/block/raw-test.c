@@ -16,20 +16,6 @@
 
 #define MiB (1ull << 20)
 
-static int setup(void **state)
-{
-	(void)state;
-	test_dir_make();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	test_dir_remove();
-	return 0;
-}
-
 static void test_round_trip_iovecs(void **state)
 {
 	const char *img = tpath(0, "a.raw");
@@ -257,5 +243,5 @@ int main(void)
 		cmocka_unit_test(test_iov_helpers),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -99,4 +99,21 @@ static inline void fk_free(struct fake *f)
 	free(f);
 }
 
+/* Per-test fixtures: a fresh fake in f for each test. */
+static struct fake *f;
+
+static inline int fk_setup(void **state)
+{
+	(void)state;
+	f = fk_new();
+	return 0;
+}
+
+static inline int fk_teardown(void **state)
+{
+	(void)state;
+	fk_free(f);
+	return 0;
+}
+
 #endif

@@ -19,22 +19,6 @@
 #include "ctr/cgroup.h"
 #include "tests/ctr/cgroup-fake.h"
 
-static struct fake *f;
-
-static int setup(void **state)
-{
-	(void)state;
-	f = fk_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fk_free(f);
-	return 0;
-}
-
 /* A hybrid host like the project's machines: v1 controllers, cgroup2 with little in it. */
 static void hybrid(void)
 {
@@ -375,12 +359,12 @@ static void test_from_state(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_layout_hybrid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_layout_others, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_create_cpuset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_dispatch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pids_freeze_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layout_hybrid, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_layout_others, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_resolve, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_create_cpuset, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_apply_dispatch, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_pids_freeze_stats, fk_setup, fk_teardown),
 		cmocka_unit_test(test_from_state),
 	};
 

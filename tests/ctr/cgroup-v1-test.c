@@ -16,22 +16,6 @@
 #include "ctr/cgroup.h"
 #include "tests/ctr/cgroup-fake.h"
 
-static struct fake *f;
-
-static int setup(void **state)
-{
-	(void)state;
-	f = fk_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fk_free(f);
-	return 0;
-}
-
 static const char *d(void)
 {
 	return fk_path(f, "box");
@@ -222,11 +206,11 @@ static void test_freezer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cpu_cpuset_pids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blkio_hugetlb, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_freezer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_cpu_cpuset_pids, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_blkio_hugetlb, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_devices, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_freezer, fk_setup, fk_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,22 +19,6 @@
 #include "ctr/cgroup.h"
 #include "tests/ctr/cgroup-fake.h"
 
-static struct fake *f;
-
-static int setup(void **state)
-{
-	(void)state;
-	f = fk_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fk_free(f);
-	return 0;
-}
-
 static void test_conversions(void **state)
 {
 	int64_t s;
@@ -302,9 +286,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conversions),
-		cmocka_unit_test_setup_teardown(test_enable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_freeze_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enable, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_files, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_freeze_stats, fk_setup, fk_teardown),
 		cmocka_unit_test(test_device_program),
 	};
 
