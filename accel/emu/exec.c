@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "accel/emu/decode.h"
+#include "accel/emu/divide.h"
 #include "accel/emu/hart.h"
+#include "accel/emu/jit.h"
 #include "accel/emu/mmu.h"
 #include "accel/emu/sbi.h"
 #include "accel/emu/tcache.h"
@@ -28,6 +30,8 @@ static bool service(struct hart *h)
 		return true;
 	}
 	hart_drop_stale_code(h);
+	if (unlikely(h->tc->want_flush))
+		tcache_flush(h->tc);	/* the JIT's buffer is full */
 	if (__atomic_load_n(&h->pause_req, __ATOMIC_SEQ_CST)) {
 		hart_park(h);
 		return service(h);	/* a stop may have come while parked */
@@ -141,8 +145,7 @@ static enum hart_stop run(struct hart *h, const void *const **labels_out)
 			   !(h->exit_req | (h->instret >= h->check_at)))) {           \
 			b = n_;                                                       \
 			pc = t_;                                                      \
-			d = b->ins;                                                   \
-			goto *d->handler;                                             \
+			goto enter;                                                   \
 		}                                                                     \
 		if (((t_ ^ pc) & PAGE_MASK) == 0 && b->host_pc) {                     \
 			link_from = b;                                                \
@@ -224,6 +227,43 @@ dispatch:
 			link_from->next[link_slot] = b;
 		link_from = NULL;
 	}
+enter:
+	if (b->jit) {
+		uint32_t r = b->jit(h, pc);
+		unsigned slot;
+
+		if (likely(r >= JIT_TAKEN)) {
+			/* the compiled block ran to its end and set h->pc */
+			uint64_t t_ = h->pc;
+			struct block *n_;
+
+			RETIRE(b->ninsns);
+			if (r == JIT_JUMP)
+				goto dispatch;
+			slot = r == JIT_TAKEN ? BLOCK_NEXT_TAKEN : BLOCK_NEXT_FALL;
+			n_ = b->next[slot];
+			if (likely(n_ && n_->host_pc == b->host_pc + (t_ - pc) &&
+				   !(h->exit_req | (h->instret >= h->check_at)))) {
+				b = n_;
+				pc = t_;
+				goto enter;
+			}
+			if (((t_ ^ pc) & PAGE_MASK) == 0 && b->host_pc) {
+				link_from = b;
+				link_slot = slot;
+			}
+			goto dispatch;
+		}
+		d = b->ins + (r & JIT_INDEX_MASK);
+		if (r & JIT_EXC)
+			EXCEPTION();
+		goto *d->handler;	/* the interpreter takes the rest of the block */
+	}
+	if (unlikely(++b->execs == (uint32_t)h->tc->jit_threshold) && b->host_pc) {
+		tcache_compile(h->tc, b);
+		if (b->jit)
+			goto enter;
+	}
 	d = b->ins;
 	goto *d->handler;
 
@@ -300,45 +340,15 @@ L_JALR: {
 	ALU(MULH, (uint64_t)(((__int128)(int64_t)RS1 * (__int128)(int64_t)RS2) >> 64))
 	ALU(MULHSU, (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64))
 	ALU(MULHU, (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64))
-L_DIV: {
-	int64_t a = (int64_t)RS1, c = (int64_t)RS2;
-
-	RD = c == 0 ? UINT64_MAX : (a == INT64_MIN && c == -1) ? (uint64_t)a : (uint64_t)(a / c);
-	NEXT();
-}
-	ALU(DIVU, RS2 == 0 ? UINT64_MAX : RS1 / RS2)
-L_REM: {
-	int64_t a = (int64_t)RS1, c = (int64_t)RS2;
-
-	RD = c == 0 ? (uint64_t)a : (a == INT64_MIN && c == -1) ? 0 : (uint64_t)(a % c);
-	NEXT();
-}
-	ALU(REMU, RS2 == 0 ? RS1 : RS1 % RS2)
+	ALU(DIV, rv_div(RS1, RS2))
+	ALU(DIVU, rv_divu(RS1, RS2))
+	ALU(REM, rv_rem(RS1, RS2))
+	ALU(REMU, rv_remu(RS1, RS2))
 	ALU(MULW, (uint64_t)(int64_t)(int32_t)(uint32_t)(RS1 * RS2))
-L_DIVW: {
-	int32_t a = (int32_t)RS1, c = (int32_t)RS2;
-
-	RD = (uint64_t)(int64_t)(c == 0 ? -1 : (a == INT32_MIN && c == -1) ? a : a / c);
-	NEXT();
-}
-L_DIVUW: {
-	uint32_t a = (uint32_t)RS1, c = (uint32_t)RS2;
-
-	RD = (uint64_t)(int64_t)(int32_t)(c == 0 ? UINT32_MAX : a / c);
-	NEXT();
-}
-L_REMW: {
-	int32_t a = (int32_t)RS1, c = (int32_t)RS2;
-
-	RD = (uint64_t)(int64_t)(c == 0 ? a : (a == INT32_MIN && c == -1) ? 0 : a % c);
-	NEXT();
-}
-L_REMUW: {
-	uint32_t a = (uint32_t)RS1, c = (uint32_t)RS2;
-
-	RD = (uint64_t)(int64_t)(int32_t)(c == 0 ? a : a % c);
-	NEXT();
-}
+	ALU(DIVW, rv_divw(RS1, RS2))
+	ALU(DIVUW, rv_divuw(RS1, RS2))
+	ALU(REMW, rv_remw(RS1, RS2))
+	ALU(REMUW, rv_remuw(RS1, RS2))
 
 L_FENCE_I:
 	/* the hart's own stores already dropped their translations; others queue */

@@ -33,6 +33,8 @@ int tcache_init(struct tcache *tc, uint8_t *ram_host, uint64_t ram_size, const v
 	}
 	tc->ram_host = ram_host;
 	tc->labels = labels;
+	/* without executable memory the interpreter runs alone */
+	tc->jit_threshold = jit_init(&tc->jit) == 0 ? JIT_THRESHOLD : 0;
 	return 0;
 }
 
@@ -40,6 +42,7 @@ void tcache_destroy(struct tcache *tc)
 {
 	if (tc->arena)
 		munmap(tc->arena, tc->arena_size);
+	jit_destroy(&tc->jit);
 	free(tc->hash);
 	free(tc->page_blocks);
 	memset(tc, 0, sizeof(*tc));
@@ -56,6 +59,8 @@ void tcache_flush(struct tcache *tc)
 	memset(tc->hash, 0, sizeof(*tc->hash) << tc->hash_bits);
 	memset(tc->page_blocks, 0, tc->ram_pages * sizeof(*tc->page_blocks));
 	memset(tc->jcache, 0, sizeof(tc->jcache));
+	jit_reset(&tc->jit);
+	tc->want_flush = false;
 	tc->flushes++;
 }
 
@@ -153,6 +158,8 @@ struct block *tcache_get(struct hart *h, uintptr_t host_pc)
 	b = block_alloc(tc, n);
 	b->host_pc = host_pc;
 	b->next[0] = b->next[1] = NULL;
+	b->jit = NULL;
+	b->execs = 0;
 	b->ninsns = n;
 	b->bytes = (uint32_t)(p - host_pc);
 	memcpy(b->ins, tmp, n * sizeof(tmp[0]));
@@ -178,10 +185,17 @@ struct block *tcache_single(struct tcache *tc, uint32_t raw, void *buf, size_t s
 
 	if (size < sizeof(*b) + 2 * sizeof(struct dinsn))
 		return NULL;
-	memset(b, 0, sizeof(*b));
+	memset(b, 0, sizeof(*b));	/* never compiled: it is not cached */
 	decode(raw, &b->ins[0]);
 	b->ninsns = 1;
 	b->bytes = b->ins[0].len;
 	finish(tc, b->ins, 1, b->bytes);
 	return b;
+}
+
+void tcache_compile(struct tcache *tc, struct block *b)
+{
+	b->jit = jit_compile(&tc->jit, b);
+	if (!b->jit && jit_full(&tc->jit))
+		tc->want_flush = true;	/* between blocks, not under this one */
 }

@@ -12,10 +12,12 @@
 #ifndef ACCEL_EMU_TCACHE_H
 #define ACCEL_EMU_TCACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "accel/emu/decode.h"
+#include "accel/emu/jit.h"
 
 struct hart;
 
@@ -35,6 +37,8 @@ struct block {
 	 * while the successor's host_pc is still what the exit computes.
 	 */
 	struct block *next[2];
+	jit_fn jit;			/* compiled code, or NULL */
+	uint32_t execs;			/* entries while not compiled */
 	uint32_t ninsns;
 	uint32_t bytes;
 	struct dinsn ins[];		/* ninsns instructions, then OP_END */
@@ -50,6 +54,9 @@ struct tcache {
 	uint8_t *ram_host;
 	struct block *jcache[JCACHE_SIZE];
 	const void *const *labels;	/* enum op -> interpreter entry */
+	struct jit jit;
+	int jit_threshold;		/* entries before compiling; 0: never */
+	bool want_flush;		/* the JIT's buffer is full: flush between blocks */
 	uint64_t flushes, translated;
 };
 
@@ -89,5 +96,7 @@ void tcache_invalidate_page(struct tcache *tc, uintptr_t host);
 /* Drop blocks on every page overlapping [host, host + len). */
 void tcache_invalidate_range(struct tcache *tc, uintptr_t host, uint64_t len);
 void tcache_flush(struct tcache *tc);
+/* Compile b (hot); a full code buffer asks for a flush between blocks. */
+void tcache_compile(struct tcache *tc, struct block *b);
 
 #endif

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "accel/emu/mmu.h"
+#include "accel/emu/tcache.h"
 #include "base/compiler.h"
 #include "tests/accel/emu/hart-fixture.h"
 
@@ -26,9 +27,16 @@
 #define I64_MIN		0x8000000000000000ull
 #define ONES		UINT64_MAX
 
+/* 0: the default (hot blocks compiled); 1: every block compiled at once (JIT) */
+static int jit_eager;
+
 static int setup(void **state)
 {
-	*state = fx_new(0);
+	struct fx *f = fx_new(0);
+
+	if (jit_eager)
+		f->h->tc->jit_threshold = 1;
+	*state = f;
 	return 0;
 }
 
@@ -1104,5 +1112,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_minstret_writes_keep_timer, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("interpreter", tests, NULL, NULL);
+
+	/* the same programs again with every block compiled before it first runs */
+	jit_eager = 1;
+	return failed + cmocka_run_group_tests_name("jit", tests, NULL, NULL);
 }

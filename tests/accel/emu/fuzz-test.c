@@ -25,6 +25,7 @@
 #include "accel/emu/decode.h"
 #include "accel/emu/mmu.h"
 #include "accel/emu/sbi.h"
+#include "accel/emu/tcache.h"
 #include "base/compiler.h"
 #include "tests/accel/emu/hart-fixture.h"
 
@@ -362,10 +363,20 @@ static void test_random_code(void **state)
 		      ended_by[HART_STOP_FATAL], watch_hits, console_bytes);
 }
 
+/* The same random programs with every block compiled before it first runs. */
+static void test_random_code_jit(void **state)
+{
+	struct fx *f = *state;
+
+	f->h->tc->jit_threshold = 1;
+	test_random_code(state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_random_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_code_jit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

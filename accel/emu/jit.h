@@ -1,0 +1,57 @@
+/*
+ * The JIT: hot blocks of decoded instructions become x86-64 code. It covers
+ * the straight-line integer work (ALU, M, loads and stores with the TLB
+ * fast path inline, branches and jumps); at the first instruction it does not
+ * cover, its code hands the block back to the interpreter at that
+ * instruction, so every instruction keeps exactly one implementation of its
+ * system-level behaviour (CSRs, AMOs, F/D, traps live in the interpreter).
+ *
+ * A compiled block is a function
+ *   uint32_t fn(struct hart *h, uint64_t block_vpc)
+ * returning one of:
+ *   k < JIT_EXC            continue interpreting at the block's k-th instruction
+ *   JIT_EXC | k            the k-th instruction faulted (h->exc_cause/tval set)
+ *   JIT_TAKEN / JIT_FALL   the block is done, h->pc set; the final branch was
+ *                          taken / not taken (which chaining slot to use)
+ *   JIT_JUMP               the block is done by an indirect jump, h->pc set
+ * Guest registers stay in h->x; nothing is cached across instructions, so an
+ * exit at any point leaves the architectural state exact.
+ */
+#ifndef ACCEL_EMU_JIT_H
+#define ACCEL_EMU_JIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hart;
+struct block;
+
+#define JIT_EXC		0x10000u
+#define JIT_TAKEN	0x20000u
+#define JIT_FALL	0x30000u
+#define JIT_JUMP	0x40000u
+#define JIT_INDEX_MASK	0xffffu
+
+/* executions of a block before it is compiled */
+#define JIT_THRESHOLD	16
+
+typedef uint32_t (*jit_fn)(struct hart *h, uint64_t block_vpc);
+
+struct jit {
+	uint8_t *code;		/* executable buffer */
+	size_t size, used;
+	uint64_t compiled, refused;
+};
+
+int jit_init(struct jit *j);
+void jit_destroy(struct jit *j);
+/* Forget all code (with the translation cache's flush). */
+void jit_reset(struct jit *j);
+/*
+ * Compile b; NULL when its first instruction is not covered (the block stays
+ * interpreted) or the buffer is full (jit_full() then says so).
+ */
+jit_fn jit_compile(struct jit *j, const struct block *b);
+int jit_full(const struct jit *j);
+
+#endif
