@@ -233,11 +233,10 @@ enter:
 		unsigned slot;
 
 		if (likely(r >= JIT_TAKEN)) {
-			/* the compiled block ran to its end and set h->pc */
+			/* the compiled trace left: h->pc set, what ran retired */
 			uint64_t t_ = h->pc;
 			struct block *n_;
 
-			RETIRE(b->ninsns);
 			if (r == JIT_JUMP)
 				goto dispatch;
 			slot = r == JIT_TAKEN ? BLOCK_NEXT_TAKEN : BLOCK_NEXT_FALL;
@@ -254,9 +253,12 @@ enter:
 			}
 			goto dispatch;
 		}
-		d = b->ins + (r & JIT_INDEX_MASK);
-		if (r & JIT_EXC)
-			EXCEPTION();
+		if (r == JIT_EXC) {
+			/* h->pc is the faulting instruction, those before it retired */
+			hart_exception(h, h->exc_cause, h->exc_tval);
+			goto dispatch;
+		}
+		d = b->ins + r;
 		goto *d->handler;	/* the interpreter takes the rest of the block */
 	}
 	if (unlikely(++b->execs == (uint32_t)h->tc->jit_threshold) && b->host_pc) {

@@ -14,7 +14,8 @@
 
 #define JIT_CODE_SIZE	(64u << 20)
 #define JIT_ALIGN	16
-#define MAX_STUBS	BLOCK_MAX_INSNS
+#define MAX_TRACE	256	/* instructions a compiled trace runs through */
+#define MAX_STUBS	MAX_TRACE
 
 /* register roles in generated code (callee-saved, so helper calls keep them) */
 #define REG_H	R12	/* struct hart * */
@@ -23,6 +24,9 @@
 
 #define X_OFF(r)	((int32_t)(offsetof(struct hart, x) + 8 * (r)))
 #define PC_OFF		((int32_t)offsetof(struct hart, pc))
+#define INSTRET_OFF	((int32_t)offsetof(struct hart, instret))
+#define CHECK_AT_OFF	((int32_t)offsetof(struct hart, check_at))
+#define EXIT_REQ_OFF	((int32_t)offsetof(struct hart, exit_req))
 #define SCRATCH		0	/* [rsp]: the slow path's out value */
 
 _Static_assert(sizeof(struct tlb_entry) == 32, "the TLB index is scaled by 32");
@@ -32,7 +36,7 @@ struct stub {
 	uint8_t *jumps[2];	/* branches into the stub to patch */
 	uint8_t *resume;	/* where the hot path continues */
 	const struct dinsn *d;
-	unsigned index;
+	unsigned index;		/* its position in the trace: instructions before it */
 	unsigned size;
 	bool sign, store;
 	uint64_t dirty;		/* cached registers not yet in h->x at this point */
@@ -52,9 +56,13 @@ static const uint8_t cache_regs[] = { R8, R9, R10, R11, RBX, RBP, R15 };
 struct emitter {
 	struct x86_buf buf;
 	const struct block *b;
+	/* the path compiled: b's instructions, then on through not-taken branches */
+	struct dinsn trace[MAX_TRACE + 1];
+	unsigned ntrace;
+	uint8_t *loop_head;	/* just after the prologue: where back edges jump */
 	struct stub stubs[MAX_STUBS];
 	unsigned nstubs;
-	uint8_t *exits[MAX_STUBS * 2 + 4];	/* jumps to the epilogue */
+	uint8_t *exits[MAX_STUBS * 3 + 8];	/* jumps to the epilogue */
 	unsigned nexits;
 	int8_t host[XREG_SINK + 1];	/* guest register -> host register, or -1 */
 	uint8_t cached[NCACHE];		/* the guest registers in host registers */
@@ -188,9 +196,20 @@ static void leave(struct emitter *e, uint32_t code)
 	leave_dirty(e, code, e->dirty);
 }
 
-static void set_pc_and_leave(struct emitter *e, unsigned reg, uint32_t code)
+static void retire(struct emitter *e, unsigned n)
+{
+	if (n)
+		x86_alu_mem_imm(&e->buf, true, ALU_ADD, REG_H, INSTRET_OFF, (int32_t)n);
+}
+
+/*
+ * Leave the trace for the pc in reg with n instructions retired: the C side
+ * dispatches from h->pc (and uses the chaining slot for TAKEN / FALL).
+ */
+static void exit_to(struct emitter *e, unsigned reg, unsigned n, uint32_t code)
 {
 	x86_store(&e->buf, true, reg, REG_H, PC_OFF);
+	retire(e, n);
 	leave(e, code);
 }
 
@@ -415,7 +434,11 @@ static void emit_stub(struct emitter *e, const struct stub *st)
 	}
 	x86_patch(x86_jmp(&e->buf), st->resume);
 	x86_patch(fail, e->buf.p);
-	leave_dirty(e, JIT_EXC | st->index, 0);	/* written back before the call */
+	/* the faulting instruction's pc; the ones before it retired */
+	pc_plus(e, RAX, st->d->off);
+	x86_store(&e->buf, true, RAX, REG_H, PC_OFF);
+	retire(e, st->index);
+	leave_dirty(e, JIT_EXC, 0);	/* written back before the call */
 }
 
 /* ---- control flow ---- */
@@ -432,21 +455,62 @@ static enum x86_cc branch_not_taken(enum op op)
 	}
 }
 
-static void emit_branch(struct emitter *e, const struct dinsn *d)
+/* Exits at b's own final branch feed its chaining slots; others just dispatch. */
+static uint32_t slot_code(const struct emitter *e, unsigned j, uint32_t code)
+{
+	return j + 1 == e->b->ninsns ? code : JIT_JUMP;
+}
+
+/*
+ * A branch back to the trace's start: loop inside the generated code, with
+ * everything written back (the loop head assumes nothing dirty), unless an
+ * interrupt, a stop or the timer check is due.
+ */
+static void back_edge(struct emitter *e, unsigned j)
+{
+	uint8_t *due[2];
+
+	writeback(e, e->dirty);
+	retire(e, j + 1);
+	x86_alu_mem_imm(&e->buf, false, ALU_CMP, REG_H, EXIT_REQ_OFF, 0);
+	due[0] = x86_jcc(&e->buf, CC_NE);
+	x86_load(&e->buf, true, RAX, REG_H, INSTRET_OFF);
+	x86_alu_load(&e->buf, true, ALU_CMP, RAX, REG_H, CHECK_AT_OFF);
+	due[1] = x86_jcc(&e->buf, CC_AE);
+	x86_patch(x86_jmp(&e->buf), e->loop_head);
+	x86_patch(due[0], e->buf.p);
+	x86_patch(due[1], e->buf.p);
+	x86_store(&e->buf, true, REG_PC, REG_H, PC_OFF);
+	leave_dirty(e, slot_code(e, j, JIT_TAKEN), 0);
+}
+
+/* The taken side of a branch or jump at trace position j to block offset target. */
+static void emit_taken(struct emitter *e, unsigned j, int64_t target)
+{
+	if (target == 0) {
+		back_edge(e, j);
+		return;
+	}
+	pc_plus(e, RAX, target);
+	exit_to(e, RAX, j + 1, slot_code(e, j, JIT_TAKEN));
+}
+
+static void emit_branch(struct emitter *e, const struct dinsn *d, unsigned j, bool continues)
 {
 	uint8_t *not_taken;
 
 	ld_x(e, RAX, d->rs1);
 	alu_x(e, true, ALU_CMP, RAX, d->rs2);
 	not_taken = x86_jcc(&e->buf, branch_not_taken(d->op));
-	pc_plus(e, RAX, (int64_t)d->off + d->imm);
-	set_pc_and_leave(e, RAX, JIT_TAKEN);
+	emit_taken(e, j, (int64_t)d->off + d->imm);
 	x86_patch(not_taken, e->buf.p);
+	if (continues)
+		return;		/* the trace goes on with the next instruction */
 	pc_plus(e, RAX, (int64_t)d->off + d->len);
-	set_pc_and_leave(e, RAX, JIT_FALL);
+	exit_to(e, RAX, j + 1, slot_code(e, j, JIT_FALL));
 }
 
-static void emit_jump(struct emitter *e, const struct dinsn *d)
+static void emit_jump(struct emitter *e, const struct dinsn *d, unsigned j)
 {
 	if (d->op == OP_JALR) {
 		ld_x(e, RCX, d->rs1);
@@ -456,16 +520,18 @@ static void emit_jump(struct emitter *e, const struct dinsn *d)
 	}
 	pc_plus(e, RAX, (int64_t)d->off + d->len);
 	st_x(e, RAX, d->rd);
-	if (d->op == OP_JALR) {
-		set_pc_and_leave(e, RCX, JIT_JUMP);
-	} else {
-		pc_plus(e, RAX, (int64_t)d->off + d->imm);
-		set_pc_and_leave(e, RAX, JIT_TAKEN);
-	}
+	if (d->op == OP_JALR)
+		exit_to(e, RCX, j + 1, JIT_JUMP);
+	else
+		emit_taken(e, j, (int64_t)d->off + d->imm);
 }
 
-/* Emit d; false when the JIT does not cover it (the interpreter takes over). */
-static bool emit_insn(struct emitter *e, const struct dinsn *d, unsigned index)
+/*
+ * Emit d, the trace's j-th instruction (j instructions run before it); for a
+ * conditional branch, 'continues' says the trace goes on where it falls through.
+ * False when the JIT does not cover it.
+ */
+static bool emit_insn(struct emitter *e, const struct dinsn *d, unsigned j, bool continues)
 {
 	enum op op = (enum op)d->op;
 	enum x86_shift sh;
@@ -483,7 +549,7 @@ static bool emit_insn(struct emitter *e, const struct dinsn *d, unsigned index)
 		return true;
 	}
 	if (access_size(op, &sign, &store)) {
-		emit_mem(e, d, index);
+		emit_mem(e, d, j);
 		return true;
 	}
 	switch (op) {
@@ -510,15 +576,15 @@ static bool emit_insn(struct emitter *e, const struct dinsn *d, unsigned index)
 		emit_divide(e, d);
 		return true;
 	case OP_BEQ: case OP_BNE: case OP_BLT: case OP_BGE: case OP_BLTU: case OP_BGEU:
-		emit_branch(e, d);
+		emit_branch(e, d, j, continues);
 		return true;
 	case OP_JAL:
 	case OP_JALR:
-		emit_jump(e, d);
+		emit_jump(e, d, j);
 		return true;
-	case OP_END:
+	case OP_END:	/* not an instruction: j ran */
 		pc_plus(e, RAX, d->off);
-		set_pc_and_leave(e, RAX, JIT_FALL);
+		exit_to(e, RAX, j, j == e->b->ninsns ? JIT_FALL : JIT_JUMP);
 		return true;
 	default:
 		return false;
@@ -595,16 +661,16 @@ static bool covered(enum op op)
 }
 
 /*
- * Give the most used guest registers of the compiled part of b a host
+ * Give the most used guest registers of the compiled part of the trace a host
  * register each (decode() leaves fields an instruction does not use at 0).
  */
-static void plan_cache(struct emitter *e, const struct block *b)
+static void plan_cache(struct emitter *e)
 {
 	unsigned count[XREG_SINK] = { 0 }, i, k;
 
 	memset(e->host, -1, sizeof(e->host));
-	for (i = 0; i < b->ninsns && covered((enum op)b->ins[i].op); i++) {
-		const struct dinsn *d = &b->ins[i];
+	for (i = 0; i < e->ntrace && covered((enum op)e->trace[i].op); i++) {
+		const struct dinsn *d = &e->trace[i];
 
 		if (d->rd < XREG_SINK)
 			count[d->rd]++;
@@ -626,31 +692,99 @@ static void plan_cache(struct emitter *e, const struct block *b)
 	}
 }
 
+static bool is_cond_branch(enum op op)
+{
+	return op >= OP_BEQ && op <= OP_BGEU;
+}
+
+/*
+ * The path to compile: b's instructions, then, while the last one is a
+ * conditional branch, on where it falls through (decoded from the same page,
+ * which is a code page: a store to it drops b and this code with it). The
+ * entry after the last instruction is an OP_END at the next offset.
+ */
+static void build_trace(struct emitter *e)
+{
+	const struct block *b = e->b;
+	uintptr_t page_end = (b->host_pc & PAGE_MASK) + PAGE_SIZE;
+	unsigned n = b->ninsns;
+	uint32_t off;
+
+	memcpy(e->trace, b->ins, (n + 1) * sizeof(struct dinsn));
+	e->ntrace = n;
+	if (b->ins[n].op != OP_END || !is_cond_branch((enum op)b->ins[n - 1].op))
+		return;		/* the block did not end at a conditional branch */
+	off = b->ins[n].off;
+	while (e->ntrace < MAX_TRACE) {
+		uintptr_t p = b->host_pc + off;
+		struct dinsn *d = &e->trace[e->ntrace];
+		uint32_t raw;
+
+		if (p + 2 > page_end)
+			break;
+		raw = *(const uint16_t *)p;
+		if (insn_length((uint16_t)raw) == 4) {
+			if (p + 4 > page_end)
+				break;
+			raw |= (uint32_t)*(const uint16_t *)(p + 2) << 16;
+		}
+		decode(raw, d);
+		d->off = (uint16_t)off;
+		off += d->len;
+		e->ntrace++;
+		if (op_ends_block((enum op)d->op) && !is_cond_branch((enum op)d->op))
+			break;
+		if (off > UINT16_MAX - 4)
+			break;
+	}
+	memset(&e->trace[e->ntrace], 0, sizeof(e->trace[0]));
+	e->trace[e->ntrace].op = OP_END;
+	e->trace[e->ntrace].off = (uint16_t)off;
+}
+
+/* The trace's j-th instruction is not compiled: hand over from there. */
+static void emit_uncovered(struct emitter *e, unsigned j)
+{
+	if (j < e->b->ninsns) {
+		leave(e, j);	/* the interpreter goes on in the block */
+		return;
+	}
+	pc_plus(e, RAX, e->trace[j].off);
+	exit_to(e, RAX, j, JIT_JUMP);
+}
+
 jit_fn jit_compile(struct jit *j, const struct block *b)
 {
-	struct emitter e = { .b = b };
+	struct emitter e;	/* ~20 KiB on the vCPU thread's stack */
 	uint8_t *start;
 	unsigned i, n;
 
 	if (!j->code || jit_full(j))
 		return NULL;
+	if (!covered((enum op)b->ins[0].op)) {
+		j->refused++;
+		return NULL;
+	}
+	memset(&e, 0, offsetof(struct emitter, trace));
+	memset(&e.nstubs, 0, sizeof(e) - offsetof(struct emitter, nstubs));
+	e.b = b;
 	start = j->code + j->used;
 	e.buf = (struct x86_buf){ start, j->code + j->size, false };
-	plan_cache(&e, b);
+	build_trace(&e);
+	plan_cache(&e);
 	prologue(&e);
-	/* instructions 0..ninsns-1, then OP_END when the block falls through */
-	for (i = 0; i <= b->ninsns; i++) {
-		const struct dinsn *d = &b->ins[i];
+	e.loop_head = e.buf.p;
+	for (i = 0; i <= e.ntrace; i++) {
+		const struct dinsn *d = &e.trace[i];
+		bool continues = i + 1 < e.ntrace;
 
-		if (!covered((enum op)d->op) || !emit_insn(&e, d, i)) {
-			if (i == 0) {
-				j->refused++;
-				return NULL;
-			}
-			leave(&e, i);	/* the interpreter goes on from here */
+		if (!covered((enum op)d->op)) {
+			emit_uncovered(&e, i);
 			break;
 		}
-		if (op_ends_block((enum op)d->op) || d->op == OP_END)
+		emit_insn(&e, d, i, continues);
+		if (d->op == OP_END ||
+		    (op_ends_block((enum op)d->op) && !(is_cond_branch((enum op)d->op) && continues)))
 			break;
 	}
 	/* a slow path per memory access, after the hot code */

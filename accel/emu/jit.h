@@ -6,16 +6,20 @@
  * instruction, so every instruction keeps exactly one implementation of its
  * system-level behaviour (CSRs, AMOs, F/D, traps live in the interpreter).
  *
- * A compiled block is a function
+ * A compiled block runs a trace: the block, then on through its not-taken
+ * conditional branches within the page; a branch back to the block's start
+ * loops inside the generated code. It is a function
  *   uint32_t fn(struct hart *h, uint64_t block_vpc)
  * returning one of:
  *   k < JIT_EXC            continue interpreting at the block's k-th instruction
- *   JIT_EXC | k            the k-th instruction faulted (h->exc_cause/tval set)
- *   JIT_TAKEN / JIT_FALL   the block is done, h->pc set; the final branch was
- *                          taken / not taken (which chaining slot to use)
- *   JIT_JUMP               the block is done by an indirect jump, h->pc set
- * Guest registers stay in h->x; nothing is cached across instructions, so an
- * exit at any point leaves the architectural state exact.
+ *                          (nothing retired by the compiled code)
+ *   JIT_EXC                an instruction faulted: h->pc is its pc, those before
+ *                          it retired, h->exc_cause/exc_tval set
+ *   JIT_TAKEN / JIT_FALL   the trace left through the block's own final branch,
+ *                          taken / not taken: h->pc set, what ran retired
+ *   JIT_JUMP               any other way out: h->pc set, what ran retired
+ * Guest registers live in h->x between traces; within one the most used are
+ * kept in host registers and written back at every exit.
  */
 #ifndef ACCEL_EMU_JIT_H
 #define ACCEL_EMU_JIT_H
@@ -30,7 +34,6 @@ struct block;
 #define JIT_TAKEN	0x20000u
 #define JIT_FALL	0x30000u
 #define JIT_JUMP	0x40000u
-#define JIT_INDEX_MASK	0xffffu
 
 /* executions of a block before it is compiled */
 #define JIT_THRESHOLD	16

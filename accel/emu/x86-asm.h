@@ -152,6 +152,22 @@ static inline void x86_alu_load(struct x86_buf *b, bool w, enum x86_alu op, unsi
 	x86_mem(b, reg, base, disp);
 }
 
+/* op qword/dword [base + disp], simm32 */
+static inline void x86_alu_mem_imm(struct x86_buf *b, bool w, enum x86_alu op, unsigned base,
+				   int32_t disp, int32_t imm)
+{
+	x86_rex(b, w, 0, 0, base, false);
+	if (imm >= -128 && imm <= 127) {
+		x86_byte(b, 0x83);
+		x86_mem(b, op, base, disp);
+		x86_byte(b, (uint8_t)imm);
+	} else {
+		x86_byte(b, 0x81);
+		x86_mem(b, op, base, disp);
+		x86_u32(b, (uint32_t)imm);
+	}
+}
+
 /* op reg, reg2 */
 static inline void x86_alu_reg(struct x86_buf *b, bool w, enum x86_alu op, unsigned reg,
 			       unsigned reg2)

@@ -43,10 +43,12 @@ static unsigned below(struct rng *r, unsigned n)
 	return (unsigned)(next(r) % n);
 }
 
-/* a register to write: never t0, the data pointer */
+#define LOOP_REG	31	/* the loop counter of looping programs */
+
+/* a register to write: never t0, the data pointer, nor the loop counter */
 static unsigned any_rd(struct rng *r)
 {
-	unsigned rd = below(r, 32);
+	unsigned rd = below(r, 31);
 
 	return rd == BASE_REG ? 6 : rd;
 }
@@ -158,6 +160,23 @@ static unsigned random_program(struct fx *f, struct rng *r)
 	return n;
 }
 
+/*
+ * A loop: count x31 down to 0 around random straight-line work, the back
+ * edge to the program's first instruction (where a compiled trace loops
+ * inside its own code). The work holds no branches, so every iteration runs
+ * it all and the loop ends.
+ */
+static void random_loop(struct fx *f, struct rng *r)
+{
+	unsigned n = 1 + below(r, 40), i;
+
+	fx_put32(f, CODE_BASE, rv_addi(LOOP_REG, LOOP_REG, -1));
+	for (i = 1; i <= n; i++)
+		fx_put32(f, CODE_BASE + 4 * i, below(r, 3) ? random_alu(r) : random_mem(r));
+	fx_put32(f, CODE_BASE + 4 * (n + 1), rv_bne(LOOP_REG, ZERO, -(int32_t)(4 * (n + 1))));
+	fx_put32(f, CODE_BASE + 4 * (n + 2), RV_EBREAK);
+}
+
 struct snapshot {
 	uint64_t x[32], pc, instret, mcause, mtval;
 	uint8_t data[DATA_SIZE];
@@ -219,6 +238,30 @@ static void test_random_programs(void **state)
 		start_state(f, &r2);
 		run(f, 1, &jit);		/* compiled before it first runs */
 		compare(&interp, &jit, seed);
+	}
+}
+
+static void test_random_loops(void **state)
+{
+	struct fx *f = *state;
+	static struct snapshot interp, jit;
+	unsigned seed;
+
+	for (seed = 1; seed <= PROGRAMS / 2; seed++) {
+		struct rng r = { seed * 0xd1b54a32d192ed03ull }, r2;
+		uint64_t count;
+
+		random_loop(f, &r);
+		count = 1 + below(&r, 200);
+		r2 = r;
+		start_state(f, &r);
+		f->h->x[LOOP_REG] = count;
+		run(f, 0, &interp);
+		start_state(f, &r2);
+		f->h->x[LOOP_REG] = count;
+		run(f, 1, &jit);
+		compare(&interp, &jit, seed);
+		assert_int_equal(jit.x[LOOP_REG], 0);
 	}
 }
 
@@ -295,6 +338,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_random_programs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_loops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_mid_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_registers, setup, teardown),
 	};
