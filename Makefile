@@ -9,7 +9,8 @@ CFLAGS   := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -g -pthread -MMD -MP
 LIBS     := -lfdt -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRCS  := $(sort $(wildcard base/*.c hw/*.c net/*.c accel/emu/*.c machine/*.c vm/*.c block/*.c ctr/*.c))
+LIB_SRCS  := $(sort $(wildcard base/*.c hw/*.c net/*.c accel/emu/*.c accel/kvm/*.c machine/*.c vm/*.c \
+		block/*.c ctr/*.c))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(shell find tests -name '*-test.c' 2>/dev/null))
 
@@ -62,10 +63,12 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/%.o $(BUILD)/asan/libgasang.a
 unit: $(UNIT_BINS) $(UNIT_BINS_ASAN)
 
 # Bare-metal RISC-V test programs (tests/guests/riscv), built with the
-# riscv64-unknown-elf cross compiler.
+# riscv64-unknown-elf cross compiler; x86 test guests (tests/guests/x86) with
+# the host's gcc.
 guest-tests:
 	$(MAKE) -C tests/guests/riscv BUILD=$(abspath $(BUILD))/guest-tests/riscv
 	$(MAKE) -C tests/guests/riscv-sbi BUILD=$(abspath $(BUILD))/guest-tests/riscv-sbi
+	$(MAKE) -C tests/guests/x86 BUILD=$(abspath $(BUILD))/guest-tests/x86
 
 deps:
 	@tools/deps

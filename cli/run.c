@@ -14,16 +14,35 @@
 
 #define PAGE 4096ull
 
+/* the architecture this host runs natively (KVM), else the emulated one */
+#if defined(__x86_64__)
+#define DEFAULT_ARCH "x86_64"
+#else
+#define DEFAULT_ARCH "riscv64"
+#endif
+
 static const char run_help[] =
 	"usage: gasang run [options]\n"
-	"  --arch riscv64        guest architecture (default riscv64)\n"
-	"  --kernel FILE         kernel: Linux Image or ELF vmlinux, or with --bios none\n"
-	"                        a bare-metal ELF (HTIF tohost exit)\n"
+	"  --arch x86_64|riscv64 guest architecture (default " DEFAULT_ARCH "): x86_64 on KVM,\n"
+	"                        riscv64 emulated\n"
+	"  --kernel FILE         kernel: x86_64 bzImage or ELF vmlinux (PVH entry); riscv64\n"
+	"                        Linux Image or ELF vmlinux, or with --bios none a bare-metal\n"
+	"                        ELF (HTIF tohost exit)\n"
 	"  --initrd FILE         initial ramdisk\n"
 	"  --append STRING       kernel command line (default \"" VM_DEFAULT_APPEND "\")\n"
 	"  --mem SIZE            guest memory, e.g. 512M, 2G (default 512M)\n"
 	"  --cpus N              virtual CPUs (default 1)\n"
-	"  --bios none           no SBI: run the kernel ELF in machine mode\n"
+	"  --bios FILE           x86_64: firmware (e.g. /usr/share/seabios/bios.bin) started at\n"
+	"                        the reset vector instead of a direct kernel boot\n"
+	"  --bios none           riscv64: no SBI, run the kernel ELF in machine mode\n"
+	"  --cpu MODEL[,+FEAT|,-FEAT]...  x86_64 CPU features: host (default), x86-64-v1..v4,\n"
+	"                        then features to add or hide, e.g. -xsave,-cx16\n"
+	"  --mem-file PATH       x86_64: back guest RAM with a shared file (a directory, such\n"
+	"                        as a hugetlbfs mount: a new file in it)\n"
+	"  --hugepages           x86_64: guest RAM from the huge page pool\n"
+	"  --debugcon FILE       x86_64: what the guest writes to the debug port 0x402 (as\n"
+	"                        QEMU's isa-debugcon; SeaBIOS logs there) goes to FILE, '-'\n"
+	"                        for the console\n"
 	"  --disk PATH[,format=raw|qcow2][,readonly=on][,cache=writeback|none][,serial=S]\n"
 	"                        a virtio-blk disk (repeatable: vda, vdb, ...)\n"
 	"  --no-reboot           exit when the guest reboots\n"
@@ -43,6 +62,7 @@ static const char run_help[] =
 enum {
 	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
 	OPT_NO_REBOOT, OPT_CONTROL, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
+	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON,
 };
 
 static const struct option run_opts[] = {
@@ -60,6 +80,12 @@ static const struct option run_opts[] = {
 	{ "rng", required_argument, NULL, OPT_RNG },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "mem-file", required_argument, NULL, OPT_MEM_FILE },
+	{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
+	{ "debugcon", required_argument, NULL, OPT_DEBUGCON },
+	/* not in --help: gasang's test device, for the test guests (hw/testdev.h) */
+	{ "test-device", no_argument, NULL, OPT_TEST_DEVICE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -108,7 +134,7 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 {
 	int c, err = 0;
 
-	cfg->arch = "riscv64";
+	cfg->arch = DEFAULT_ARCH;
 	cfg->mem_size = VM_DEFAULT_MEM;
 	cfg->cpus = 1;
 	cfg->rng = true;
@@ -123,6 +149,11 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_MEM: err = parse_mem(optarg, &cfg->mem_size); break;
 		case OPT_CPUS: err = parse_cpus(optarg, &cfg->cpus); break;
 		case OPT_BIOS: cfg->bios = optarg; break;
+		case OPT_CPU: cfg->cpu = optarg; break;
+		case OPT_MEM_FILE: cfg->mem_file = optarg; break;
+		case OPT_HUGEPAGES: cfg->hugepages = true; break;
+		case OPT_TEST_DEVICE: cfg->test_device = true; break;
+		case OPT_DEBUGCON: cfg->debugcon = optarg; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
 		case OPT_CONTROL: cfg->control = optarg; break;
 		case OPT_DISK:

@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include "machine/riscv-virt.h"
+#include "machine/x86-pc.h"
 
 static const struct machine_ops *const machines[] = {
+	&x86_pc_ops,
 	&riscv_virt_ops,
 };
 
@@ -20,5 +22,5 @@ const struct machine_ops *machine_find(const char *arch)
 
 const char *machine_archs(void)
 {
-	return "riscv64";
+	return "x86_64, riscv64";
 }

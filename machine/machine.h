@@ -26,7 +26,7 @@ enum machine_stop {
 struct machine_result {
 	enum machine_stop why;
 	int exit_code;
-	char msg[200];
+	char msg[320];
 };
 
 struct machine_ops;

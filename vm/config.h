@@ -16,11 +16,15 @@ enum vm_console {
 };
 
 struct vm_config {
-	const char *arch;	/* "riscv64" */
+	const char *arch;	/* "riscv64", "x86_64" */
 	const char *kernel;
 	const char *initrd;	/* NULL: none */
 	const char *append;	/* NULL: VM_DEFAULT_APPEND */
-	const char *bios;	/* NULL: gasang's own SBI; "none": bare-metal M-mode ELF */
+	/*
+	 * riscv64: NULL for gasang's own SBI, "none" for a bare-metal M-mode ELF.
+	 * x86_64: NULL for a direct kernel boot, else a firmware image (SeaBIOS).
+	 */
+	const char *bios;
 	uint64_t mem_size;
 	unsigned cpus;
 	bool no_reboot;
@@ -31,6 +35,11 @@ struct vm_config {
 	const char *nets[VM_MAX_NICS];	/* --net SPEC, as given (net/net.h) */
 	unsigned nnets;
 	const char *control;	/* --control SOCKET, or NULL */
+	const char *cpu;	/* x86_64 --cpu MODEL,+FEATURE,-FEATURE; NULL: all KVM offers */
+	const char *mem_file;	/* --mem-file: back RAM with this file (or a file in this dir) */
+	bool hugepages;		/* --hugepages: RAM from the huge page pool */
+	bool test_device;	/* --test-device (hidden): hw/testdev.c for test guests */
+	const char *debugcon;	/* x86_64 --debugcon FILE: port 0x402's bytes ("-": the console) */
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

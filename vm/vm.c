@@ -274,9 +274,10 @@ static int check_config(const struct vm_config *cfg)
 	if (!machine_find(cfg->arch))
 		return error_set(-ENOTSUP, "--arch %s: not supported (supported: %s)", cfg->arch,
 				 machine_archs());
-	if (!cfg->kernel)
+	/* firmware (x86_64 --bios FILE) may boot without a kernel */
+	if (!cfg->kernel && (!cfg->bios || vm_config_bare_metal(cfg)))
 		return error_set(-EINVAL, "no kernel: give one with --kernel");
-	if (cfg->bios && !vm_config_bare_metal(cfg))
+	if (cfg->bios && !vm_config_bare_metal(cfg) && !strcmp(cfg->arch, "riscv64"))
 		return error_set(-ENOTSUP, "--bios %s: only 'none' is supported (gasang provides "
 				 "the SBI itself)", cfg->bios);
 	if (vm_config_bare_metal(cfg) && cfg->initrd)

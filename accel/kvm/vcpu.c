@@ -1,0 +1,645 @@
+/*
+ * vCPU threads: the KVM_RUN loop, exits handed to the port and MMIO buses,
+ * and the run control that stops, pauses and resumes all vCPUs together.
+ *
+ * Stopping a vCPU: the requester sets kvm->stopping (or ->paused), then the
+ * vCPU's run->immediate_exit, then signals its thread (KICK_SIGNAL, whose
+ * handler does nothing: it only makes a running KVM_RUN return EINTR). The
+ * thread clears immediate_exit before it looks at the flags, so a request
+ * made at any moment is seen before or by the next KVM_RUN.
+ */
+#include "accel/kvm/vcpu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "accel/kvm/cpuid.h"
+#include "base/compiler.h"
+#include "base/error.h"
+#include "hw/bus.h"
+
+#define KICK_SIGNAL	(SIGRTMIN)
+#define MAX_INSN_BYTES	15
+
+/* ---- creation ---- */
+
+int kvm_vcpu_create(struct kvm *k, unsigned id, const struct kvm_cpuid2 *cpuid)
+{
+	struct kvm_cpuid2 *c;
+	struct kvm_vcpu *v;
+	size_t csize;
+	int err;
+
+	if (id >= KVM_MAX_CPUS)
+		return error_set(-EINVAL, "vCPU %u: at most %u vCPUs", id, KVM_MAX_CPUS);
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return error_set(-ENOMEM, "out of memory");
+	v->kvm = k;
+	v->id = id;
+	v->run = MAP_FAILED;
+	v->fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (v->fd < 0) {
+		err = error_errno(-errno, "cannot create vCPU %u", id);
+		goto err_free;
+	}
+	v->run = mmap(NULL, (size_t)k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		err = error_errno(-errno, "cannot map vCPU %u's run area", id);
+		goto err_fd;
+	}
+	csize = sizeof(*cpuid) + cpuid->nent * sizeof(cpuid->entries[0]);
+	c = malloc(csize);
+	if (!c) {
+		err = error_set(-ENOMEM, "out of memory");
+		goto err_map;
+	}
+	memcpy(c, cpuid, csize);
+	cpuid_set_apic_id(c->entries, c->nent, id);
+	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0) {
+		err = error_errno(-errno, "cannot set vCPU %u's CPUID", id);
+		free(c);
+		goto err_map;
+	}
+	free(c);
+	err = kvm_vcpu_save_power_on(v);
+	if (err)
+		goto err_map;
+	k->vcpu[id] = v;
+	if (k->nvcpus <= id)
+		k->nvcpus = id + 1;
+	return 0;
+err_map:
+	munmap(v->run, (size_t)k->run_size);
+err_fd:
+	close(v->fd);
+err_free:
+	free(v->msrs0);
+	free(v);
+	return err;
+}
+
+void kvm_vcpu_destroy(struct kvm_vcpu *v)
+{
+	if (!v)
+		return;
+	if (v->run != MAP_FAILED)
+		munmap(v->run, (size_t)v->kvm->run_size);
+	close(v->fd);
+	free(v->msrs0);
+	free(v);
+}
+
+/* ---- exits ---- */
+
+static uint64_t all_ones(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+static void handle_io(struct kvm_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *p = (uint8_t *)run + run->io.data_offset;
+	unsigned size = run->io.size, i;
+
+	if (size != 1 && size != 2 && size != 4)
+		return;
+	for (i = 0; i < run->io.count; i++, p += size) {
+		uint64_t val = 0;
+
+		if (run->io.direction == KVM_EXIT_IO_OUT) {
+			memcpy(&val, p, size);
+			bus_write(v->kvm->pio, run->io.port, size, val);
+		} else {
+			if (!bus_read(v->kvm->pio, run->io.port, size, &val))
+				val = all_ones(size);
+			memcpy(p, &val, size);
+		}
+	}
+}
+
+static void handle_mmio(struct kvm_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint64_t addr = run->mmio.phys_addr, val = 0;
+	unsigned len = run->mmio.len;
+
+	if (len != 1 && len != 2 && len != 4 && len != 8) {
+		/* odd sizes (never from plain moves): byte by byte */
+		unsigned i;
+
+		for (i = 0; i < len && i < sizeof(run->mmio.data); i++) {
+			uint64_t b = 0;
+
+			if (run->mmio.is_write)
+				bus_write(v->kvm->mmio, addr + i, 1, run->mmio.data[i]);
+			else if (bus_read(v->kvm->mmio, addr + i, 1, &b))
+				run->mmio.data[i] = (uint8_t)b;
+			else
+				run->mmio.data[i] = 0xff;
+		}
+		return;
+	}
+	if (run->mmio.is_write) {
+		memcpy(&val, run->mmio.data, len);
+		bus_write(v->kvm->mmio, addr, len, val);
+	} else {
+		if (!bus_read(v->kvm->mmio, addr, len, &val))
+			val = all_ones(len);
+		memcpy(run->mmio.data, &val, len);
+	}
+}
+
+static const char *exit_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_UNKNOWN] = "UNKNOWN", [KVM_EXIT_EXCEPTION] = "EXCEPTION",
+		[KVM_EXIT_IO] = "IO", [KVM_EXIT_HYPERCALL] = "HYPERCALL", [KVM_EXIT_DEBUG] = "DEBUG",
+		[KVM_EXIT_HLT] = "HLT", [KVM_EXIT_MMIO] = "MMIO",
+		[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN", [KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+		[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY", [KVM_EXIT_INTR] = "INTR",
+		[KVM_EXIT_SET_TPR] = "SET_TPR", [KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
+		[KVM_EXIT_NMI] = "NMI", [KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+		[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT", [KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI",
+		[KVM_EXIT_HYPERV] = "HYPERV", [KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
+		[KVM_EXIT_X86_WRMSR] = "X86_WRMSR", [KVM_EXIT_X86_BUS_LOCK] = "X86_BUS_LOCK",
+		[KVM_EXIT_NOTIFY] = "NOTIFY",
+	};
+
+	if (reason < ARRAY_SIZE(names) && names[reason])
+		return names[reason];
+	return "?";
+}
+
+static const char *internal_error_name(uint32_t sub)
+{
+	switch (sub) {
+	case KVM_INTERNAL_ERROR_EMULATION: return "instruction emulation failed";
+	case KVM_INTERNAL_ERROR_SIMUL_EX: return "exception while delivering an exception";
+	case KVM_INTERNAL_ERROR_DELIVERY_EV: return "cannot deliver an event";
+	case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON: return "unexpected exit from the CPU";
+	default: return "internal error";
+	}
+}
+
+/* A name for the instruction at p, for the few that KVM's emulator is known to fail on. */
+static const char *insn_guess(const uint8_t *p, unsigned n)
+{
+	bool rex_w = false, lock = false;
+	unsigned i = 0;
+	uint8_t modrm;
+
+	for (; i < n; i++) {
+		uint8_t b = p[i];
+
+		if (b == 0xf0)
+			lock = true;
+		else if (b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0x2e ||
+			 b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65)
+			;
+		else if (b >= 0x40 && b <= 0x4f)
+			rex_w = b & 8;
+		else
+			break;
+	}
+	if (i >= n)
+		return NULL;
+	if (p[i] == 0xcc)
+		return "int3";
+	if (p[i] == 0xcd)
+		return "int";
+	if (p[i] != 0x0f || i + 2 >= n)
+		return NULL;
+	modrm = p[i + 2];
+	switch (p[i + 1]) {
+	case 0xc7:
+		if (((modrm >> 3) & 7) == 1)
+			return rex_w ? (lock ? "lock cmpxchg16b" : "cmpxchg16b") :
+				       (lock ? "lock cmpxchg8b" : "cmpxchg8b");
+		return NULL;
+	case 0xae:
+		if ((modrm >> 6) == 3)
+			return NULL;
+		switch ((modrm >> 3) & 7) {
+		case 0: return "fxsave";
+		case 1: return "fxrstor";
+		case 4: return "xsave";
+		case 5: return "xrstor";
+		case 6: return "xsaveopt";
+		default: return NULL;
+		}
+	case 0x01:
+		return modrm == 0xd1 ? "xsetbv" : modrm == 0xd0 ? "xgetbv" : NULL;
+	case 0x0b:
+		return "ud2";
+	default:
+		return NULL;
+	}
+}
+
+/* Host address of guest-physical [gpa, gpa + len) in one slot, or NULL. */
+static void *gpa_ptr(struct kvm *k, uint64_t gpa, uint64_t len, uint64_t *avail)
+{
+	unsigned i;
+
+	for (i = 0; i < KVM_MAX_SLOTS; i++) {
+		const struct kvm_slot *sl = &k->slot[i];
+		uint64_t off = gpa - sl->gpa;
+
+		if (!sl->used || off >= sl->size)
+			continue;
+		*avail = sl->size - off;
+		return *avail >= len ? (uint8_t *)sl->host + off : NULL;
+	}
+	return NULL;
+}
+
+#define PTE_P		1ull
+#define PTE_PS		0x80ull
+#define PTE_ADDR	0x000ffffffffff000ull
+#define X86_CR0_PG_BIT	(1ull << 31)
+#define X86_EFER_LMA_BIT (1ull << 10)
+
+/* Linear to physical by walking 4-level page tables (KVM_TRANSLATE's fallback). */
+static bool walk(struct kvm *k, const struct kvm_sregs *s, uint64_t lin, uint64_t *pa)
+{
+	uint64_t table = s->cr3 & PTE_ADDR, e = 0, avail;
+	int level;
+
+	if (!(s->cr0 & X86_CR0_PG_BIT)) {
+		*pa = lin;
+		return true;
+	}
+	if (!(s->efer & X86_EFER_LMA_BIT))
+		return false;
+	for (level = 3; level >= 0; level--) {
+		uint64_t *p = gpa_ptr(k, table + ((lin >> (12 + 9 * level)) & 511) * 8, 8, &avail);
+
+		if (!p)
+			return false;
+		e = *p;
+		if (!(e & PTE_P))
+			return false;
+		if (level && level < 3 && (e & PTE_PS)) {
+			uint64_t page = 1ull << (12 + 9 * level);
+
+			*pa = (e & PTE_ADDR & ~(page - 1)) | (lin & (page - 1));
+			return true;
+		}
+		table = e & PTE_ADDR;
+	}
+	*pa = table | (lin & 0xfff);
+	return true;
+}
+
+/* The bytes at the vCPU's rip, for a message; returns how many were found. */
+static unsigned fetch_insn(struct kvm_vcpu *v, uint64_t *rip, uint8_t *buf)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	struct kvm_translation t;
+	uint64_t pa, avail = 0;
+	unsigned n;
+	void *p;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return 0;
+	*rip = r.rip;
+	memset(&t, 0, sizeof(t));
+	t.linear_address = s.cs.base + r.rip;
+	if (ioctl(v->fd, KVM_TRANSLATE, &t) == 0 && t.valid)
+		pa = t.physical_address;
+	else if (!walk(v->kvm, &s, s.cs.base + r.rip, &pa))
+		return 0;
+	if (!gpa_ptr(v->kvm, pa, 1, &avail))
+		return 0;
+	n = avail < MAX_INSN_BYTES ? (unsigned)avail : MAX_INSN_BYTES;
+	p = gpa_ptr(v->kvm, pa, n, &avail);
+	memcpy(buf, p, n);
+	return n;
+}
+
+static void stop_on_internal_error(struct kvm_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct kvm *k = v->kvm;
+	uint8_t insn[MAX_INSN_BYTES];
+	char bytes[3 * MAX_INSN_BYTES + 1] = "";
+	uint64_t rip = 0;
+	unsigned n = 0, i;
+	const char *name;
+
+	/* the bytes in guest memory, or as many as KVM says it fetched */
+	n = fetch_insn(v, &rip, insn);
+	if (!n && run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	    (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+		n = run->emulation_failure.insn_size < MAX_INSN_BYTES ?
+		    run->emulation_failure.insn_size : MAX_INSN_BYTES;
+		memcpy(insn, run->emulation_failure.insn_bytes, n);
+	}
+	for (i = 0; i < n; i++)
+		snprintf(bytes + 3 * i, sizeof(bytes) - 3 * i, "%02x%s", insn[i], i + 1 < n ? " " : "");
+	name = insn_guess(insn, n);
+	kvm_request_stop(k, KVM_STOP_FATAL, 0,
+			 "KVM internal error on vCPU %u: %s (suberror %u) at rip 0x%llx%s%s%s%s%s%s",
+			 v->id, internal_error_name(run->internal.suberror), run->internal.suberror,
+			 (unsigned long long)rip, n ? ", code " : "", bytes, name ? " (" : "",
+			 name ? name : "", name ? ")" : "",
+			 k->host_virt ? "" :
+			 "; this host's KVM has no VMX/SVM and emulates guest instructions, "
+			 "which cannot run this guest");
+}
+
+static void handle_system_event(struct kvm_vcpu *v)
+{
+	struct kvm *k = v->kvm;
+
+	switch (v->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		kvm_request_stop(k, KVM_STOP_POWEROFF, 0, "system event: shutdown");
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		kvm_request_stop(k, KVM_STOP_RESET, 0, "system event: reset");
+		break;
+	case KVM_SYSTEM_EVENT_CRASH:
+		kvm_request_stop(k, KVM_STOP_FATAL, 0, "the guest crashed (KVM system event on vCPU %u)",
+				 v->id);
+		break;
+	default:
+		kvm_request_stop(k, KVM_STOP_FATAL, 0, "unexpected KVM system event %u on vCPU %u",
+				 v->run->system_event.type, v->id);
+		break;
+	}
+}
+
+static void handle_exit(struct kvm_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct kvm *k = v->kvm;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		v->stats.io++;
+		handle_io(v);
+		break;
+	case KVM_EXIT_MMIO:
+		v->stats.mmio++;
+		handle_mmio(v);
+		break;
+	case KVM_EXIT_INTR:
+		v->stats.intr++;
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		/* a triple fault: a PC resets */
+		kvm_request_stop(k, KVM_STOP_RESET, 0, "triple fault on vCPU %u", v->id);
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		handle_system_event(v);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		stop_on_internal_error(v);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		kvm_request_stop(k, KVM_STOP_FATAL, 0,
+				 "KVM could not enter the guest on vCPU %u (hardware entry failure "
+				 "reason 0x%llx)", v->id,
+				 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	default:
+		kvm_request_stop(k, KVM_STOP_FATAL, 0, "unexpected KVM exit %u (%s) on vCPU %u",
+				 run->exit_reason, exit_name(run->exit_reason), v->id);
+		break;
+	}
+}
+
+/* ---- the thread ---- */
+
+static bool flag(const bool *f)
+{
+	return __atomic_load_n(f, __ATOMIC_SEQ_CST);
+}
+
+static void park(struct kvm_vcpu *v)
+{
+	struct kvm *k = v->kvm;
+
+	pthread_mutex_lock(&k->lock);
+	k->parked++;
+	pthread_cond_broadcast(&k->cond);
+	while (k->paused && !k->stopping)
+		pthread_cond_wait(&k->cond, &k->lock);
+	k->parked--;
+	pthread_mutex_unlock(&k->lock);
+}
+
+void *kvm_vcpu_thread(void *opaque)
+{
+	struct kvm_vcpu *v = opaque;
+	struct kvm *k = v->kvm;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	for (;;) {
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		if (flag(&k->stopping))
+			break;
+		if (flag(&k->paused)) {
+			park(v);
+			continue;
+		}
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				v->stats.intr++;
+				continue;
+			}
+			kvm_request_stop(k, KVM_STOP_FATAL, 0, "KVM_RUN failed on vCPU %u: %s", v->id,
+					 strerror(errno));
+			break;
+		}
+		v->stats.exits++;
+		handle_exit(v);
+	}
+	return NULL;
+}
+
+/* ---- state dump (GASANG_KVM_DUMP=1: every vCPU's state when a run ends) ---- */
+
+void kvm_vcpu_dump(struct kvm_vcpu *v, FILE *f)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	struct kvm_mp_state mp = { 0 };
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return;
+	ioctl(v->fd, KVM_GET_MP_STATE, &mp);
+	fprintf(f, "vCPU %u: rip %016llx rsp %016llx rflags %08llx mp_state %u exits %llu\n"
+		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx rsi %016llx rdi %016llx\n"
+		"  cs %04x base %llx l %u db %u  cr0 %08llx cr3 %llx cr4 %llx efer %llx\n",
+		v->id, r.rip, r.rsp, r.rflags, mp.mp_state, (unsigned long long)v->stats.exits,
+		r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, s.cs.selector, s.cs.base, s.cs.l,
+		s.cs.db, s.cr0, s.cr3, s.cr4, s.efer);
+	{
+		struct kvm_lapic_state l;
+		uint32_t id, svr, tpr, isr[8], irr[8];
+		unsigned i;
+
+		if (ioctl(v->fd, KVM_GET_LAPIC, &l) < 0)
+			return;
+		memcpy(&id, &l.regs[0x20], 4);
+		memcpy(&tpr, &l.regs[0x80], 4);
+		memcpy(&svr, &l.regs[0xf0], 4);
+		for (i = 0; i < 8; i++) {
+			memcpy(&isr[i], &l.regs[0x100 + 16 * i], 4);
+			memcpy(&irr[i], &l.regs[0x200 + 16 * i], 4);
+		}
+		fprintf(f, "  lapic id %08x tpr %x svr %x apic_base %llx isr %08x%08x irr %08x%08x\n",
+			id, tpr, svr, s.apic_base, isr[2], isr[1], irr[2], irr[1]);
+	}
+}
+
+/* ---- run control ---- */
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+/* Make every started vCPU thread leave KVM_RUN (k->lock held). */
+static void kick_all(struct kvm *k)
+{
+	unsigned i;
+
+	for (i = 0; i < k->nvcpus; i++) {
+		struct kvm_vcpu *v = k->vcpu[i];
+
+		if (!v || !v->thread_started)
+			continue;
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (!pthread_equal(v->thread, pthread_self()))
+			pthread_kill(v->thread, KICK_SIGNAL);
+	}
+}
+
+void kvm_request_stop(struct kvm *k, enum kvm_stop_reason why, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&k->lock);
+	if (!k->stopping) {
+		k->stop.why = why;
+		k->stop.code = code;
+		va_start(ap, fmt);
+		vsnprintf(k->stop.msg, sizeof(k->stop.msg), fmt, ap);
+		va_end(ap);
+		__atomic_store_n(&k->stopping, true, __ATOMIC_SEQ_CST);
+	}
+	kick_all(k);
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+}
+
+int kvm_run_vcpus(struct kvm *k, struct kvm_stop *stop)
+{
+	struct sigaction sa;
+	unsigned i;
+	int err = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(KICK_SIGNAL, &sa, NULL);
+
+	pthread_mutex_lock(&k->lock);
+	for (i = 0; i < k->nvcpus; i++) {
+		struct kvm_vcpu *v = k->vcpu[i];
+
+		memset(&v->stats, 0, sizeof(v->stats));
+		if (pthread_create(&v->thread, NULL, kvm_vcpu_thread, v)) {
+			err = error_set(-EAGAIN, "cannot start the thread of vCPU %u", i);
+			if (!k->stopping) {
+				k->stop.why = KVM_STOP_FATAL;
+				snprintf(k->stop.msg, sizeof(k->stop.msg), "%s", error_msg());
+				__atomic_store_n(&k->stopping, true, __ATOMIC_SEQ_CST);
+			}
+			break;
+		}
+		v->thread_started = true;
+		k->running++;
+	}
+	while (!k->stopping)
+		pthread_cond_wait(&k->cond, &k->lock);
+	kick_all(k);
+	pthread_mutex_unlock(&k->lock);
+
+	memset(&k->stats, 0, sizeof(k->stats));
+	for (i = 0; i < k->nvcpus; i++) {
+		struct kvm_vcpu *v = k->vcpu[i];
+
+		if (!v->thread_started)
+			continue;
+		pthread_join(v->thread, NULL);
+		pthread_mutex_lock(&k->lock);
+		v->thread_started = false;
+		k->running--;
+		pthread_mutex_unlock(&k->lock);
+		k->stats.exits += v->stats.exits;
+		k->stats.io += v->stats.io;
+		k->stats.mmio += v->stats.mmio;
+		k->stats.intr += v->stats.intr;
+	}
+
+	if (getenv("GASANG_KVM_DUMP"))
+		for (i = 0; i < k->nvcpus; i++)
+			kvm_vcpu_dump(k->vcpu[i], stderr);
+
+	/* this run's stop is consumed; one requested from now on ends the next */
+	pthread_mutex_lock(&k->lock);
+	*stop = k->stop;
+	memset(&k->stop, 0, sizeof(k->stop));
+	__atomic_store_n(&k->stopping, false, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&k->lock);
+	return err;
+}
+
+void kvm_pause(struct kvm *k)
+{
+	pthread_mutex_lock(&k->lock);
+	if (k->paused) {
+		pthread_mutex_unlock(&k->lock);
+		return;
+	}
+	__atomic_store_n(&k->paused, true, __ATOMIC_SEQ_CST);
+	kick_all(k);
+	while (k->parked < k->running && !k->stopping)
+		pthread_cond_wait(&k->cond, &k->lock);
+	/* guest time stops with the vCPUs */
+	if (ioctl(k->vm_fd, KVM_GET_CLOCK, &k->paused_clock) < 0)
+		k->paused_clock.flags = ~0u;
+	pthread_mutex_unlock(&k->lock);
+}
+
+void kvm_resume(struct kvm *k)
+{
+	pthread_mutex_lock(&k->lock);
+	if (k->paused) {
+		if (k->paused_clock.flags != ~0u) {
+			struct kvm_clock_data c = { .clock = k->paused_clock.clock };
+
+			ioctl(k->vm_fd, KVM_SET_CLOCK, &c);
+		}
+		__atomic_store_n(&k->paused, false, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&k->cond);
+	}
+	pthread_mutex_unlock(&k->lock);
+}
