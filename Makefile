@@ -6,11 +6,12 @@ CC       ?= gcc
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Werror
 CFLAGS   := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -g -pthread -MMD -MP
-LIBS     := -lfdt -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lm -lpthread
+LIBS     := -lfdt -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lsqlite3 -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRCS  := $(sort $(wildcard base/*.c hw/*.c net/*.c accel/emu/*.c accel/kvm/*.c machine/*.c vm/*.c \
-		block/*.c ctr/*.c))
+		block/*.c ctr/*.c client/*.c) $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
+CLIENT_SRCS := $(sort $(wildcard client/*.c))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(shell find tests -name '*-test.c' 2>/dev/null))
 
@@ -26,7 +27,7 @@ CFLAGS_accel/emu/fpu.c := -frounding-math -ffp-contract=off -fno-math-errno
 .PHONY: all deps test unit guest-tests demo clean
 # keep test objects between runs
 .SECONDARY:
-all: $(BUILD)/gasang $(BUILD)/gasang-oci
+all: $(BUILD)/gasang $(BUILD)/gasang-oci $(BUILD)/gasangd $(BUILD)/libgasang-client.a
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -46,6 +47,15 @@ $(BUILD)/asan/libgasang.a: $(LIB_OBJS_ASAN)
 
 $(BUILD)/gasang: $(CLI_OBJS) $(BUILD)/libgasang.a
 	$(CC) $(CFLAGS) $(OPT) -o $@ $(CLI_OBJS) $(BUILD)/libgasang.a $(LIBS)
+
+# The VM manager (daemon/main.c over the library; docs/API.md).
+$(BUILD)/gasangd: $(BUILD)/obj/daemon/main.o $(BUILD)/libgasang.a
+	$(CC) $(CFLAGS) $(OPT) -o $@ $< $(BUILD)/libgasang.a $(LIBS)
+
+# The API's client library for other programs: link -lgasang-client -ljansson (client/gasang-client.h).
+$(BUILD)/libgasang-client.a: $(CLIENT_SRCS:%.c=$(BUILD)/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
 
 # The OCI runtime under its own name (what containerd is given as BinaryName).
 $(BUILD)/gasang-oci: $(BUILD)/gasang

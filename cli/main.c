@@ -13,6 +13,8 @@ static const struct {
 	{ "img", cmd_img, "create, inspect, check and convert disk images" },
 	{ "ctr", cmd_ctr, "run containers from a root file system directory" },
 	{ "oci", cmd_oci, "OCI container runtime, runc's command line (also gasang-oci)" },
+	{ "vm", cmd_vm, "VMs managed by gasangd: define, start, list, console, ..." },
+	{ "list", cmd_list, "list VMs (through gasangd) and containers" },
 };
 
 static void usage(FILE *f)

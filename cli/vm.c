@@ -1,0 +1,694 @@
+/*
+ * gasang vm: VMs managed by gasangd (the virsh role), through libgasang-client.
+ * Tables for people by default, --json for scripts, and exit statuses that
+ * follow the daemon's error codes (see vm_help).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "client/gasang-client.h"
+
+#define DETACH_KEY	0x1d	/* Ctrl-] */
+#define QUIET_AFTER_INPUT_MS 1000	/* input ended: detach once the output pauses this long */
+
+enum vm_exit {
+	VM_EXIT_OK = 0,
+	VM_EXIT_FAILED = 1,
+	VM_EXIT_BAD_USAGE = 2,
+	VM_EXIT_NO_DAEMON = 3,
+	VM_EXIT_NOT_FOUND = 4,
+	VM_EXIT_WRONG_STATE = 5,
+	VM_EXIT_EXISTS = 6,
+	VM_EXIT_TIMEOUT = 7,
+	VM_EXIT_DENIED = 8,
+	VM_EXIT_BUSY = 9,
+};
+
+static const char vm_help[] =
+	"usage: gasang vm [--connect SOCKET] [--json] COMMAND ...\n"
+	"  define FILE|-                   define a VM from a JSON definition (docs/API.md)\n"
+	"  undefine NAME                   forget a VM (not while it runs)\n"
+	"  list [--all | --inactive]       running VMs (--all: every one); --json: an array\n"
+	"  start NAME [--console]          start, and attach to its console\n"
+	"  shutdown NAME [--timeout S]     ask the guest to power off; wait up to S seconds\n"
+	"  destroy NAME                    stop it now (SIGTERM, then SIGKILL)\n"
+	"  reboot NAME [--reset]           power off and start again (--reset: no asking)\n"
+	"  pause NAME | resume NAME        stop and restart its CPUs and clock\n"
+	"  console NAME [--read-only]      its serial console; Ctrl-] detaches (input from\n"
+	"                                  a pipe: also a second of quiet after it ends)\n"
+	"  info NAME                       state, pid, vcpus, memory, CPU time, uptime, I/O\n"
+	"  dump NAME                       its definition as JSON\n"
+	"  autostart NAME on|off           start it when gasangd starts\n"
+	"  events [NAME] [--count N] [--timeout S]   follow events (--history: the log)\n"
+	"--connect SOCKET: gasangd's socket (default $GASANG_SOCKET, /run/gasang/gasangd.sock\n"
+	"as root, $XDG_RUNTIME_DIR/gasang/gasangd.sock otherwise).\n"
+	"Exit status: 0 done, 1 failed, 2 bad usage or definition, 3 gasangd not reachable,\n"
+	"4 no such VM, 5 wrong state, 6 already defined, 7 timed out, 8 not allowed, 9 busy.\n";
+
+struct vm_cli {
+	const char *connect;
+	bool json, all, inactive, console, reset, read_only, history;
+	long long timeout;	/* -1: none */
+	long long count;	/* events: stop after this many; 0: never */
+	struct gasang_client *c;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "gasang vm: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try 'gasang vm --help')\n");
+	return VM_EXIT_BAD_USAGE;
+}
+
+static int exit_of(int status)
+{
+	switch (status) {
+	case GASANG_OK: return VM_EXIT_OK;
+	case GASANG_E_BAD_REQUEST:
+	case GASANG_E_UNKNOWN_OP:
+	case GASANG_E_TOO_BIG:
+	case GASANG_E_INVALID: return VM_EXIT_BAD_USAGE;
+	case GASANG_E_NOT_FOUND: return VM_EXIT_NOT_FOUND;
+	case GASANG_E_WRONG_STATE: return VM_EXIT_WRONG_STATE;
+	case GASANG_E_EXISTS: return VM_EXIT_EXISTS;
+	case GASANG_E_TIMEOUT: return VM_EXIT_TIMEOUT;
+	case GASANG_E_DENIED: return VM_EXIT_DENIED;
+	case GASANG_E_BUSY: return VM_EXIT_BUSY;
+	default:
+		if (status == -ETIMEDOUT)
+			return VM_EXIT_TIMEOUT;
+		return status < 0 ? VM_EXIT_NO_DAEMON : VM_EXIT_FAILED;
+	}
+}
+
+/* Report a failed call once; its exit status. */
+static int failed(struct vm_cli *v, int status)
+{
+	fprintf(stderr, "gasang vm: %s\n", gasang_error_message(v->c));
+	return exit_of(status);
+}
+
+static int connect_daemon(struct vm_cli *v)
+{
+	char def[256];
+	const char *path = v->connect ? v->connect : gasang_default_socket(def, sizeof(def));
+	int err = gasang_connect(path, &v->c);
+
+	if (err) {
+		fprintf(stderr, "gasang vm: cannot reach gasangd at %s: %s\n", path, strerror(-err));
+		return VM_EXIT_NO_DAEMON;
+	}
+	return 0;
+}
+
+static void print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	if (s)
+		puts(s);
+	free(s);
+}
+
+/* 268435456 -> "256M" */
+static void human_size(char *buf, size_t n, json_int_t v)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+	double d = (double)v;
+
+	while (d >= 1024 && u < 3) {
+		d /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, n, "%lldB", (long long)v);
+	else if (d == (double)(long long)d)
+		snprintf(buf, n, "%lld%c", (long long)d, units[u]);
+	else
+		snprintf(buf, n, "%.1f%c", d, units[u]);
+}
+
+static const char *str_or(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}
+
+/* ---- commands ---- */
+
+static int cmd_define(struct vm_cli *v, int argc, char **argv)
+{
+	json_error_t jerr;
+	json_t *def, *res;
+	int st;
+
+	if (argc != 1)
+		return usage_error("define: a definition file (or - for standard input)%s", "");
+	if (!strcmp(argv[0], "-"))
+		def = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
+	else
+		def = json_load_file(argv[0], JSON_REJECT_DUPLICATES, &jerr);
+	if (!def) {
+		fprintf(stderr, "gasang vm: %s:%d:%d: %s\n", argv[0], jerr.line, jerr.column,
+			jerr.text);
+		return VM_EXIT_BAD_USAGE;
+	}
+	st = gasang_vm_define(v->c, def, &res);
+	json_decref(def);
+	if (st)
+		return failed(v, st);
+	if (v->json)
+		print_json(res);
+	else
+		printf("defined %s (uuid %s)\n", str_or(res, "name", "?"), str_or(res, "uuid", "?"));
+	json_decref(res);
+	return 0;
+}
+
+static int cmd_vm_list(struct vm_cli *v, int argc)
+{
+	const char *filter = v->all ? "all" : v->inactive ? "inactive" : "running";
+	json_t *args = json_pack("{s:s}", "filter", filter), *res, *vm;
+	size_t i;
+	int st;
+
+	if (argc)
+		return usage_error("list takes no arguments%s", "");
+	st = gasang_call(v->c, "list", args, &res);
+	json_decref(args);
+	if (st)
+		return failed(v, st);
+	if (v->json) {
+		print_json(json_object_get(res, "vms"));
+		json_decref(res);
+		return 0;
+	}
+	printf("%-24s %-9s %-12s %-8s %-5s %-7s %s\n", "NAME", "STATE", "REASON", "PID", "VCPUS",
+	       "MEMORY", "AUTOSTART");
+	json_array_foreach(json_object_get(res, "vms"), i, vm) {
+		char mem[32], pid[16] = "-";
+
+		human_size(mem, sizeof(mem), json_integer_value(json_object_get(vm, "memory")));
+		if (json_is_integer(json_object_get(vm, "pid")))
+			snprintf(pid, sizeof(pid), "%lld",
+				 (long long)json_integer_value(json_object_get(vm, "pid")));
+		printf("%-24s %-9s %-12s %-8s %-5lld %-7s %s\n", str_or(vm, "name", "?"),
+		       str_or(vm, "state", "?"), str_or(vm, "reason", "?"), pid,
+		       (long long)json_integer_value(json_object_get(vm, "vcpus")), mem,
+		       json_is_true(json_object_get(vm, "autostart")) ? "yes" : "no");
+	}
+	json_decref(res);
+	return 0;
+}
+
+/* An op on one VM whose answer is just done or not. */
+static int cmd_simple(struct vm_cli *v, const char *op, const char *done, json_t *args)
+{
+	json_t *res;
+	int st = gasang_call(v->c, op, args, &res);
+
+	if (st)
+		return failed(v, st);
+	if (v->json)
+		print_json(res);
+	else if (done)
+		printf("%s %s\n", str_or(args, "name", "?"), done);
+	json_decref(res);
+	return 0;
+}
+
+static int name_op(struct vm_cli *v, int argc, char **argv, const char *op, const char *done)
+{
+	json_t *args;
+	int ret;
+
+	if (argc != 1)
+		return usage_error("%s: one VM name", op);
+	args = json_pack("{s:s}", "name", argv[0]);
+	ret = cmd_simple(v, op, done, args);
+	json_decref(args);
+	return ret;
+}
+
+static int cmd_console(struct vm_cli *v, const char *name);
+
+static int cmd_start(struct vm_cli *v, int argc, char **argv)
+{
+	int ret = name_op(v, argc, argv, "start", "started");
+
+	if (ret || !v->console)
+		return ret;
+	return cmd_console(v, argv[0]);
+}
+
+static int cmd_shutdown(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args;
+	int ret;
+
+	if (argc != 1)
+		return usage_error("shutdown: one VM name%s", "");
+	args = json_pack("{s:s}", "name", argv[0]);
+	if (v->timeout >= 0)
+		json_object_set_new(args, "timeout", json_integer(v->timeout));
+	ret = cmd_simple(v, "shutdown", v->timeout > 0 ? "is shut off" : "is being shut down",
+			 args);
+	json_decref(args);
+	return ret;
+}
+
+static int cmd_reboot(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args;
+	int ret;
+
+	if (argc != 1)
+		return usage_error("reboot: one VM name%s", "");
+	args = json_pack("{s:s,s:s}", "name", argv[0], "mode", v->reset ? "reset" : "powerdown");
+	ret = cmd_simple(v, "reboot", v->reset ? "was reset" : "is rebooting", args);
+	json_decref(args);
+	return ret;
+}
+
+static int cmd_autostart(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args;
+	bool on;
+	int ret;
+
+	if (argc != 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off")))
+		return usage_error("autostart: NAME on|off%s", "");
+	on = !strcmp(argv[1], "on");
+	args = json_pack("{s:s,s:b}", "name", argv[0], "enabled", on);
+	ret = cmd_simple(v, "autostart", on ? "starts with gasangd" : "does not start with gasangd",
+			 args);
+	json_decref(args);
+	return ret;
+}
+
+static int cmd_dump(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *res;
+	int st;
+
+	if (argc != 1)
+		return usage_error("dump: one VM name%s", "");
+	st = gasang_vm_op(v->c, "get", argv[0], &res);
+	if (st)
+		return failed(v, st);
+	print_json(json_object_get(res, "definition"));
+	json_decref(res);
+	return 0;
+}
+
+static void print_duration(const char *label, json_t *ms)
+{
+	long long t;
+
+	if (!json_is_integer(ms)) {
+		printf("%-12s -\n", label);
+		return;
+	}
+	t = json_integer_value(ms);
+	if (t >= 3600000)
+		printf("%-12s %lldh %02lldm %02llds\n", label, t / 3600000, t / 60000 % 60, t / 1000 % 60);
+	else if (t >= 60000)
+		printf("%-12s %lldm %02llds\n", label, t / 60000, t / 1000 % 60);
+	else
+		printf("%-12s %lld.%03lld s\n", label, t / 1000, t % 1000);
+}
+
+static int cmd_info(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *res, *e;
+	char mem[32];
+	size_t i;
+	int st;
+
+	if (argc != 1)
+		return usage_error("info: one VM name%s", "");
+	st = gasang_vm_op(v->c, "info", argv[0], &res);
+	if (st)
+		return failed(v, st);
+	if (v->json) {
+		print_json(res);
+		json_decref(res);
+		return 0;
+	}
+	human_size(mem, sizeof(mem), json_integer_value(json_object_get(res, "memory")));
+	printf("%-12s %s\n", "Name:", str_or(res, "name", "?"));
+	printf("%-12s %s\n", "UUID:", str_or(res, "uuid", "?"));
+	printf("%-12s %s (%s)\n", "State:", str_or(res, "state", "?"), str_or(res, "reason", "?"));
+	if (json_is_integer(json_object_get(res, "pid")))
+		printf("%-12s %lld\n", "PID:", (long long)json_integer_value(json_object_get(res, "pid")));
+	else
+		printf("%-12s -\n", "PID:");
+	printf("%-12s %s\n", "Arch:", str_or(res, "arch", "?"));
+	printf("%-12s %lld\n", "vCPUs:", (long long)json_integer_value(json_object_get(res, "vcpus")));
+	printf("%-12s %s\n", "Memory:", mem);
+	print_duration("CPU time:", json_object_get(res, "cpu_time_ms"));
+	print_duration("Uptime:", json_object_get(res, "uptime_ms"));
+	printf("%-12s %s\n", "Autostart:", json_is_true(json_object_get(res, "autostart")) ? "yes" : "no");
+	if (json_is_integer(json_object_get(res, "exit_status")))
+		printf("%-12s %lld\n", "Exit status:",
+		       (long long)json_integer_value(json_object_get(res, "exit_status")));
+	if (json_object_get(res, "signal_name"))
+		printf("%-12s %s\n", "Signal:", str_or(res, "signal_name", "?"));
+	if (json_object_get(res, "detail"))
+		printf("%-12s %s\n", "Detail:", str_or(res, "detail", ""));
+	json_array_foreach(json_object_get(res, "disks"), i, e) {
+		printf("Disk vd%c:     %s", (char)('a' + i), str_or(e, "path", "?"));
+		if (json_object_get(e, "requests"))
+			printf("  requests %lld, read %lld B, written %lld B",
+			       (long long)json_integer_value(json_object_get(e, "requests")),
+			       (long long)json_integer_value(json_object_get(e, "bytes_read")),
+			       (long long)json_integer_value(json_object_get(e, "bytes_written")));
+		printf("\n");
+	}
+	json_array_foreach(json_object_get(res, "nics"), i, e) {
+		printf("NIC %zu:       %s", i, str_or(e, "mac", str_or(e, "type", "?")));
+		if (json_object_get(e, "rx_frames"))
+			printf("  rx %lld frames (%lld dropped), tx %lld frames (%lld dropped)",
+			       (long long)json_integer_value(json_object_get(e, "rx_frames")),
+			       (long long)json_integer_value(json_object_get(e, "rx_dropped")),
+			       (long long)json_integer_value(json_object_get(e, "tx_frames")),
+			       (long long)json_integer_value(json_object_get(e, "tx_dropped")));
+		printf("\n");
+	}
+	json_decref(res);
+	return 0;
+}
+
+/* ---- console ---- */
+
+static struct termios saved_tio;
+static bool tio_saved;
+
+static void tty_restore(void)
+{
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+	tio_saved = false;
+}
+
+static void tty_raw(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio))
+		return;
+	tio_saved = true;
+	atexit(tty_restore);
+	t = saved_tio;
+	cfmakeraw(&t);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+}
+
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+static int cmd_console(struct vm_cli *v, const char *name)
+{
+	json_t *args = json_pack("{s:s,s:b}", "name", name, "write", !v->read_only);
+	bool in_open = !v->read_only, input_ended = false;
+	char buf[16384];
+	int st, fd;
+	size_t n;
+
+	st = gasang_call(v->c, "console", args, NULL);
+	json_decref(args);
+	if (st)
+		return failed(v, st);
+	fd = gasang_fd(v->c);
+	if (isatty(STDIN_FILENO) && in_open) {
+		fprintf(stderr, "Connected to %s (Ctrl-] detaches)\r\n", name);
+		tty_raw();
+	}
+	while ((n = gasang_take_buffered(v->c, buf, sizeof(buf))))
+		write_all(STDOUT_FILENO, buf, n);
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+		ssize_t r;
+		int n = poll(p, 2, input_ended ? QUIET_AFTER_INPUT_MS : -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* its input ended and the console has been quiet since */
+		if (p[0].revents) {
+			r = read(fd, buf, sizeof(buf));
+			if (r <= 0)
+				break;	/* the VM stopped */
+			if (!write_all(STDOUT_FILENO, buf, (size_t)r))
+				break;
+		}
+		if (p[1].revents) {
+			char *detach;
+
+			r = read(STDIN_FILENO, buf, sizeof(buf));
+			if (r <= 0) {
+				/* input from a pipe or file ended: show what comes, until it is quiet */
+				in_open = false;
+				input_ended = true;
+				continue;
+			}
+			detach = memchr(buf, DETACH_KEY, (size_t)r);
+			if (detach)
+				r = detach - buf;
+			if (r > 0 && !write_all(fd, buf, (size_t)r))
+				break;
+			if (detach)
+				break;
+		}
+	}
+	tty_restore();
+	if (isatty(STDIN_FILENO) && !v->read_only)
+		fprintf(stderr, "\nDetached from %s\n", name);
+	return 0;
+}
+
+/* ---- events ---- */
+
+static void print_event(struct vm_cli *v, json_t *ev)
+{
+	char *s;
+
+	if (v->json) {
+		s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (s)
+			puts(s);
+		free(s);
+	} else {
+		printf("%s %-20s %-10s %s (%s)", str_or(ev, "time", "?"), str_or(ev, "name", "?"),
+		       str_or(ev, "type", "?"), str_or(ev, "state", "?"), str_or(ev, "reason", "?"));
+		if (json_object_get(ev, "signal_name"))
+			printf(" %s", str_or(ev, "signal_name", ""));
+		else if (json_is_integer(json_object_get(ev, "exit_status")))
+			printf(" exit status %lld",
+			       (long long)json_integer_value(json_object_get(ev, "exit_status")));
+		if (json_object_get(ev, "detail"))
+			printf(": %s", str_or(ev, "detail", ""));
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+static int cmd_events(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = json_object(), *res, *ev;
+	long long seen = 0;
+	struct timespec t0, t;
+	size_t i;
+	int st;
+
+	if (argc > 1)
+		return usage_error("events: at most one VM name%s", "");
+	if (argc)
+		json_object_set_new(args, "name", json_string(argv[0]));
+	if (v->history) {
+		if (v->count > 0)
+			json_object_set_new(args, "limit", json_integer(v->count > 1000 ? 1000 : v->count));
+		st = gasang_call(v->c, "events", args, &res);
+		json_decref(args);
+		if (st)
+			return failed(v, st);
+		json_array_foreach(json_object_get(res, "events"), i, ev)
+			print_event(v, ev);
+		json_decref(res);
+		return 0;
+	}
+	st = gasang_call(v->c, "subscribe", args, NULL);
+	json_decref(args);
+	if (st)
+		return failed(v, st);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (v->count <= 0 || seen < v->count) {
+		int wait = -1;
+
+		if (v->timeout >= 0) {
+			long long left;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			left = v->timeout * 1000 - ((t.tv_sec - t0.tv_sec) * 1000 +
+						     (t.tv_nsec - t0.tv_nsec) / 1000000);
+			if (left <= 0)
+				return VM_EXIT_TIMEOUT;
+			wait = (int)left;
+		}
+		st = gasang_next_event(v->c, wait, &ev);
+		if (st == -ETIMEDOUT)
+			return VM_EXIT_TIMEOUT;
+		if (st)
+			return failed(v, st);
+		print_event(v, ev);
+		json_decref(ev);
+		seen++;
+	}
+	return 0;
+}
+
+/* ---- entry ---- */
+
+static int parse_number(const char *opt, const char *s, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (errno || *end || end == s || *out < 0)
+		return usage_error("%s: expected a number", opt);
+	return 0;
+}
+
+int cmd_vm(int argc, char **argv)
+{
+	enum { O_CONNECT = 256, O_JSON, O_ALL, O_INACTIVE, O_CONSOLE, O_TIMEOUT, O_RESET,
+	       O_READ_ONLY, O_HISTORY, O_COUNT, O_HELP };
+	static const struct option opts[] = {
+		{ "connect", required_argument, NULL, O_CONNECT },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "all", no_argument, NULL, O_ALL },
+		{ "inactive", no_argument, NULL, O_INACTIVE },
+		{ "console", no_argument, NULL, O_CONSOLE },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "reset", no_argument, NULL, O_RESET },
+		{ "read-only", no_argument, NULL, O_READ_ONLY },
+		{ "history", no_argument, NULL, O_HISTORY },
+		{ "count", required_argument, NULL, O_COUNT },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vm_cli v = { .timeout = -1 };
+	const char *cmd;
+	int c, ret;
+
+	opterr = 0;
+	optind = 1;
+	/* options anywhere: before or after the command and its arguments */
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_CONNECT: v.connect = optarg; break;
+		case O_JSON: v.json = true; break;
+		case O_ALL: v.all = true; break;
+		case O_INACTIVE: v.inactive = true; break;
+		case O_CONSOLE: v.console = true; break;
+		case O_RESET: v.reset = true; break;
+		case O_READ_ONLY: v.read_only = true; break;
+		case O_HISTORY: v.history = true; break;
+		case O_TIMEOUT:
+			if ((ret = parse_number("--timeout", optarg, &v.timeout)))
+				return ret;
+			break;
+		case O_COUNT:
+			if ((ret = parse_number("--count", optarg, &v.count)))
+				return ret;
+			break;
+		case 'h':
+		case O_HELP: fputs(vm_help, stdout); return 0;
+		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		fputs(vm_help, stderr);
+		return VM_EXIT_BAD_USAGE;
+	}
+	cmd = argv[optind++];
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(cmd, "help")) {
+		fputs(vm_help, stdout);
+		return 0;
+	}
+	{
+		static const char *const known[] = { "define", "undefine", "list", "start", "shutdown",
+			"destroy", "reboot", "pause", "resume", "console", "info", "dump", "autostart",
+			"events", NULL };
+		size_t i;
+
+		for (i = 0; known[i] && strcmp(known[i], cmd); i++)
+			;
+		if (!known[i])
+			return usage_error("unknown command '%s'", cmd);
+	}
+	if ((ret = connect_daemon(&v)))
+		return ret;
+	if (!strcmp(cmd, "define"))
+		ret = cmd_define(&v, argc, argv);
+	else if (!strcmp(cmd, "undefine"))
+		ret = name_op(&v, argc, argv, "undefine", "undefined");
+	else if (!strcmp(cmd, "list"))
+		ret = cmd_vm_list(&v, argc);
+	else if (!strcmp(cmd, "start"))
+		ret = cmd_start(&v, argc, argv);
+	else if (!strcmp(cmd, "shutdown"))
+		ret = cmd_shutdown(&v, argc, argv);
+	else if (!strcmp(cmd, "destroy"))
+		ret = name_op(&v, argc, argv, "destroy", "destroyed");
+	else if (!strcmp(cmd, "reboot"))
+		ret = cmd_reboot(&v, argc, argv);
+	else if (!strcmp(cmd, "pause"))
+		ret = name_op(&v, argc, argv, "pause", "paused");
+	else if (!strcmp(cmd, "resume"))
+		ret = name_op(&v, argc, argv, "resume", "resumed");
+	else if (!strcmp(cmd, "console"))
+		ret = argc == 1 ? cmd_console(&v, argv[0]) : usage_error("console: one VM name%s", "");
+	else if (!strcmp(cmd, "info"))
+		ret = cmd_info(&v, argc, argv);
+	else if (!strcmp(cmd, "dump"))
+		ret = cmd_dump(&v, argc, argv);
+	else if (!strcmp(cmd, "autostart"))
+		ret = cmd_autostart(&v, argc, argv);
+	else
+		ret = cmd_events(&v, argc, argv);
+	gasang_disconnect(v.c);
+	return ret;
+}

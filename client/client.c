@@ -1,0 +1,419 @@
+/*
+ * libgasang-client: blocking, one request at a time, the daemon's framing
+ * (newline-delimited JSON). Self-contained: libc and jansson only.
+ */
+#include "client/gasang-client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READ_CHUNK	(64u << 10)
+#define MAX_QUEUED_EVENTS 4096
+
+struct event_node {
+	struct event_node *next;
+	json_t *event;
+};
+
+struct gasang_client {
+	int fd;
+	int timeout_ms;
+	unsigned long long next_id;
+	char *in;
+	size_t in_len, in_cap;
+	bool eof;
+	struct event_node *events, **events_tail;
+	size_t nevents;
+	char code[32];
+	char message[512];
+};
+
+static const char *const codes[] = {
+	[GASANG_E_BAD_REQUEST] = "bad-request",
+	[GASANG_E_UNKNOWN_OP] = "unknown-op",
+	[GASANG_E_TOO_BIG] = "too-big",
+	[GASANG_E_DENIED] = "denied",
+	[GASANG_E_NOT_FOUND] = "not-found",
+	[GASANG_E_EXISTS] = "exists",
+	[GASANG_E_INVALID] = "invalid",
+	[GASANG_E_WRONG_STATE] = "wrong-state",
+	[GASANG_E_BUSY] = "busy",
+	[GASANG_E_TIMEOUT] = "timeout",
+	[GASANG_E_FAILED] = "failed",
+};
+
+int gasang_status_of(const char *code)
+{
+	int i;
+
+	for (i = 1; code && i < GASANG_E_OTHER; i++)
+		if (!strcmp(codes[i], code))
+			return i;
+	return GASANG_E_OTHER;
+}
+
+static int set_error(struct gasang_client *c, int err, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int set_error(struct gasang_client *c, int err, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(c->code, sizeof(c->code), "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(c->message, sizeof(c->message), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *gasang_default_socket(char *buf, size_t len)
+{
+	const char *env = getenv("GASANG_SOCKET"), *xdg;
+
+	if (env && *env)
+		snprintf(buf, len, "%s", env);
+	else if (geteuid() == 0 || !(xdg = getenv("XDG_RUNTIME_DIR")) || !*xdg)
+		snprintf(buf, len, "/run/gasang/gasangd.sock");
+	else
+		snprintf(buf, len, "%s/gasang/gasangd.sock", xdg);
+	return buf;
+}
+
+int gasang_connect(const char *path, struct gasang_client **out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char def[sizeof(sa.sun_path) + 64];
+	struct gasang_client *c;
+	int err;
+
+	if (!path)
+		path = gasang_default_socket(def, sizeof(def));
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->timeout_ms = -1;
+	c->next_id = 1;
+	c->events_tail = &c->events;
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = -errno;
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+void gasang_disconnect(struct gasang_client *c)
+{
+	if (!c)
+		return;
+	close(c->fd);
+	while (c->events) {
+		struct event_node *n = c->events;
+
+		c->events = n->next;
+		json_decref(n->event);
+		free(n);
+	}
+	free(c->in);
+	free(c);
+}
+
+void gasang_set_timeout(struct gasang_client *c, int ms)
+{
+	c->timeout_ms = ms;
+}
+
+const char *gasang_error_code(const struct gasang_client *c)
+{
+	return c->code;
+}
+
+const char *gasang_error_message(const struct gasang_client *c)
+{
+	return c->message;
+}
+
+int gasang_fd(const struct gasang_client *c)
+{
+	return c->fd;
+}
+
+size_t gasang_take_buffered(struct gasang_client *c, void *buf, size_t len)
+{
+	size_t n = c->in_len < len ? c->in_len : len;
+
+	memcpy(buf, c->in, n);
+	memmove(c->in, c->in + n, c->in_len - n);
+	c->in_len -= n;
+	return n;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write all of buf (the socket is blocking). */
+static int send_all(struct gasang_client *c, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = send(c->fd, buf, len, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return set_error(c, -errno, "connection", "cannot send to gasangd: %s",
+					 strerror(errno));
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Read more bytes, waiting until the deadline (-1: none). 0, -ETIMEDOUT,
+ * -ECONNRESET at end-of-file, -EMSGSIZE when a line grows past the limit.
+ */
+static int fill(struct gasang_client *c, long long deadline)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	ssize_t r;
+
+	if (c->eof)
+		return set_error(c, -ECONNRESET, "connection", "gasangd closed the connection");
+	if (c->in_len > GASANG_MAX_REPLY)
+		return set_error(c, -EMSGSIZE, "connection", "a message from gasangd is too long");
+	for (;;) {
+		int wait = deadline < 0 ? -1 : (int)(deadline > now_ms() ? deadline - now_ms() : 0);
+		int n = poll(&p, 1, wait);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return set_error(c, -errno, "connection", "poll: %s", strerror(errno));
+		if (n == 0)
+			return set_error(c, -ETIMEDOUT, "timeout", "no answer from gasangd in time");
+		break;
+	}
+	if (c->in_cap - c->in_len < READ_CHUNK) {
+		size_t cap = c->in_cap ? c->in_cap * 2 : READ_CHUNK * 2;
+		char *q = realloc(c->in, cap);
+
+		if (!q)
+			return set_error(c, -ENOMEM, "connection", "out of memory");
+		c->in = q;
+		c->in_cap = cap;
+	}
+	do {
+		r = recv(c->fd, c->in + c->in_len, READ_CHUNK, 0);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return set_error(c, -errno, "connection", "cannot read from gasangd: %s",
+				 strerror(errno));
+	if (r == 0) {
+		c->eof = true;
+		return set_error(c, -ECONNRESET, "connection", "gasangd closed the connection");
+	}
+	c->in_len += (size_t)r;
+	return 0;
+}
+
+/* The next complete line as JSON (*msg), or a negative errno. */
+static int next_message(struct gasang_client *c, long long deadline, json_t **msg)
+{
+	for (;;) {
+		char *nl = c->in ? memchr(c->in, '\n', c->in_len) : NULL;
+
+		if (nl) {
+			size_t n = (size_t)(nl - c->in);
+			json_error_t jerr;
+
+			*msg = json_loadb(c->in, n, 0, &jerr);
+			memmove(c->in, nl + 1, c->in_len - n - 1);
+			c->in_len -= n + 1;
+			if (!*msg || !json_is_object(*msg)) {
+				json_decref(*msg);
+				return set_error(c, -EPROTO, "connection",
+						 "gasangd sent something that is not a JSON object");
+			}
+			return 0;
+		}
+		int err = fill(c, deadline);
+
+		if (err)
+			return err;
+	}
+}
+
+static void queue_event(struct gasang_client *c, json_t *event)
+{
+	struct event_node *n;
+
+	if (c->nevents >= MAX_QUEUED_EVENTS || !(n = calloc(1, sizeof(*n)))) {
+		json_decref(event);
+		return;		/* nobody reads them: the oldest kept, the rest dropped */
+	}
+	n->event = event;
+	*c->events_tail = n;
+	c->events_tail = &n->next;
+	c->nevents++;
+}
+
+static long long deadline_of(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+}
+
+int gasang_call(struct gasang_client *c, const char *op, json_t *args, json_t **result)
+{
+	unsigned long long id = c->next_id++;
+	long long deadline = deadline_of(c->timeout_ms);
+	json_t *req, *msg;
+	char *line;
+	int err;
+
+	if (result)
+		*result = NULL;
+	c->code[0] = c->message[0] = '\0';
+	if (c->eof)
+		return set_error(c, -ECONNRESET, "connection", "gasangd closed the connection");
+	req = args ? json_deep_copy(args) : json_object();
+	if (!req || !json_is_object(req)) {
+		json_decref(req);
+		return set_error(c, -EINVAL, "bad-request", "arguments must be a JSON object");
+	}
+	json_object_set_new(req, "id", json_integer((json_int_t)id));
+	json_object_set_new(req, "op", json_string(op));
+	line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (!line)
+		return set_error(c, -ENOMEM, "connection", "out of memory");
+	if (strlen(line) >= GASANG_MAX_MESSAGE) {
+		free(line);
+		return set_error(c, -EMSGSIZE, "too-big", "the request is longer than %u bytes",
+				 GASANG_MAX_MESSAGE);
+	}
+	err = send_all(c, line, strlen(line));
+	free(line);
+	if (!err)
+		err = send_all(c, "\n", 1);
+	while (!err && !(err = next_message(c, deadline, &msg))) {
+		json_t *mid = json_object_get(msg, "id"), *e;
+
+		if (json_object_get(msg, "event") && !json_object_get(msg, "ok")) {
+			queue_event(c, json_incref(json_object_get(msg, "event")));
+			json_decref(msg);
+			continue;
+		}
+		/* an answer to an earlier call that timed out, or to none (too-big) */
+		if (!json_is_integer(mid) || (unsigned long long)json_integer_value(mid) != id) {
+			e = json_object_get(msg, "error");
+			if (json_is_null(mid) && e) {
+				const char *code = json_string_value(json_object_get(e, "code"));
+				int st = gasang_status_of(code);
+
+				set_error(c, st, code ? code : "failed", "%s",
+					  json_string_value(json_object_get(e, "message")) ?: "");
+				json_decref(msg);
+				return st;
+			}
+			json_decref(msg);
+			continue;
+		}
+		if (json_is_true(json_object_get(msg, "ok"))) {
+			if (result) {
+				*result = json_incref(json_object_get(msg, "result"));
+				if (!*result)
+					*result = json_object();
+			}
+			json_decref(msg);
+			return GASANG_OK;
+		}
+		e = json_object_get(msg, "error");
+		{
+			const char *code = json_string_value(json_object_get(e, "code"));
+			const char *text = json_string_value(json_object_get(e, "message"));
+			int st = gasang_status_of(code);
+
+			set_error(c, st, code ? code : "failed", "%s", text ? text : "failed");
+			json_decref(msg);
+			return st;
+		}
+	}
+	return err;
+}
+
+int gasang_vm_op(struct gasang_client *c, const char *op, const char *name, json_t **result)
+{
+	json_t *args = json_pack("{s:s}", "name", name);
+	int err;
+
+	if (!args)
+		return set_error(c, -EINVAL, "bad-request", "a VM name is a string");
+	err = gasang_call(c, op, args, result);
+	json_decref(args);
+	return err;
+}
+
+int gasang_vm_define(struct gasang_client *c, json_t *definition, json_t **result)
+{
+	json_t *args = json_pack("{s:O}", "definition", definition);
+	int err;
+
+	if (!args)
+		return set_error(c, -EINVAL, "bad-request", "no definition");
+	err = gasang_call(c, "define", args, result);
+	json_decref(args);
+	return err;
+}
+
+int gasang_next_event(struct gasang_client *c, int timeout_ms, json_t **event)
+{
+	long long deadline = deadline_of(timeout_ms);
+	json_t *msg;
+	int err;
+
+	*event = NULL;
+	for (;;) {
+		if (c->events) {
+			struct event_node *n = c->events;
+
+			c->events = n->next;
+			if (!c->events)
+				c->events_tail = &c->events;
+			c->nevents--;
+			*event = n->event;
+			free(n);
+			return 0;
+		}
+		if (timeout_ms == 0 && !(c->in && memchr(c->in, '\n', c->in_len))) {
+			struct pollfd p = { .fd = c->fd, .events = POLLIN };
+
+			if (poll(&p, 1, 0) <= 0)
+				return -ETIMEDOUT;
+		}
+		err = next_message(c, deadline, &msg);
+		if (err)
+			return err;
+		if (json_object_get(msg, "event"))
+			queue_event(c, json_incref(json_object_get(msg, "event")));
+		json_decref(msg);
+	}
+}

@@ -1,0 +1,458 @@
+#include "daemon/api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "daemon/console.h"
+#include "daemon/daemon.h"
+#include "daemon/definition.h"
+#include "daemon/domain.h"
+#include "daemon/events.h"
+#include "daemon/log.h"
+#include "daemon/request.h"
+#include "daemon/server.h"
+#include "daemon/store.h"
+
+#define EVENTS_LIMIT_MAX 1000
+
+struct call {
+	struct conn *c;
+	struct daemon *d;
+	struct request rq;
+	struct domain *dom;	/* for ops on one VM */
+	char msg[512];
+};
+
+/* ---- replies ---- */
+
+static void reply_now_ok(struct call *k, json_t *result)
+{
+	struct reply_to *r = reply_to_new(k->c, k->rq.id);
+
+	if (r)
+		reply_ok(r, result);
+	else
+		json_decref(result);
+}
+
+static void reply_now_error(struct call *k, const char *code, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
+
+static void reply_now_error(struct call *k, const char *code, const char *fmt, ...)
+{
+	struct reply_to *r = reply_to_new(k->c, k->rq.id);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (r)
+		reply_error(r, code, "%s", msg);
+}
+
+static struct reply_to *later(struct call *k)
+{
+	return reply_to_new(k->c, k->rq.id);
+}
+
+/* ---- ops ---- */
+
+static void op_version(struct call *k)
+{
+	reply_now_ok(k, json_pack("{s:s,s:s,s:i,s:b,s:i}", "name", "gasangd", "version",
+				  GASANGD_VERSION, "api", API_VERSION, "readonly", k->c->readonly,
+				  "pid", (int)getpid()));
+}
+
+static void op_define(struct call *k)
+{
+	struct daemon *d = k->d;
+	json_t *doc = json_object_get(k->rq.msg, "definition"), *norm;
+	struct store_domain sd = { 0 };
+	struct domain *dom;
+	bool autostart = false;
+	char *text, *line = NULL;
+	int err;
+
+	if (!doc) {
+		reply_now_error(k, E_BAD_REQUEST, "op 'define' needs \"definition\"");
+		return;
+	}
+	if (def_normalize(doc, &norm, &autostart)) {
+		reply_now_error(k, E_INVALID, "%s", error_msg());
+		return;
+	}
+	dom = daemon_find(d, json_string_value(json_object_get(norm, "name")));
+	if (dom || daemon_find_uuid(d, json_string_value(json_object_get(norm, "uuid")))) {
+		reply_now_error(k, E_EXISTS, "%s '%s' is already defined",
+				dom ? "a VM named" : "a VM with uuid",
+				json_string_value(json_object_get(norm, dom ? "name" : "uuid")));
+		json_decref(norm);
+		return;
+	}
+	dom = domain_new(d, norm, autostart);
+	text = json_dumps(norm, JSON_COMPACT);
+	if (!dom || !text) {
+		reply_now_error(k, E_FAILED, "out of memory or a path too long for the run directory");
+		free(text);
+		if (dom)
+			domain_free(dom);
+		else
+			json_decref(norm);
+		return;
+	}
+	sd.name = dom->name;
+	sd.uuid = dom->uuid;
+	sd.definition = text;
+	sd.autostart = autostart;
+	err = store_begin(d->store);
+	if (!err) {
+		err = store_domain_add(d->store, &sd);
+		if (!err)
+			line = events_log(d, dom, "defined", NULL);
+		if (!err)
+			err = store_commit(d->store);
+		else
+			store_rollback(d->store);
+	}
+	free(text);
+	if (!err && daemon_add(d, dom))
+		err = error_set(-ENOMEM, "out of memory (%s is stored, and known after a restart)",
+				dom->name);
+	if (err) {
+		reply_now_error(k, err == -EEXIST ? E_EXISTS : E_FAILED, "%s", error_msg());
+		domain_free(dom);
+		free(line);
+		return;
+	}
+	if (line)
+		server_broadcast(d, dom->name, line);
+	free(line);
+	log_info("%s: defined (uuid %s)", dom->name, dom->uuid);
+	reply_now_ok(k, json_pack("{s:s,s:s}", "name", dom->name, "uuid", dom->uuid));
+}
+
+static void op_undefine(struct call *k)
+{
+	struct daemon *d = k->d;
+	struct domain *dom = k->dom;
+	char *line = NULL;
+	int err;
+
+	if (dom_active(dom)) {
+		reply_now_error(k, E_WRONG_STATE, "%s is %s: destroy or shut it down first",
+				dom->name, dom_state_name(dom->state));
+		return;
+	}
+	err = store_begin(d->store);
+	if (!err) {
+		err = store_domain_remove(d->store, dom->name);
+		if (!err)
+			line = events_log(d, dom, "undefined", NULL);
+		if (!err)
+			err = store_commit(d->store);
+		else
+			store_rollback(d->store);
+	}
+	if (err) {
+		reply_now_error(k, E_FAILED, "%s", error_msg());
+		free(line);
+		return;
+	}
+	if (line)
+		server_broadcast(d, dom->name, line);
+	free(line);
+	log_info("%s: undefined", dom->name);
+	unlink(dom->log_path);
+	daemon_remove(d, dom);
+	domain_free(dom);
+	reply_now_ok(k, NULL);
+}
+
+static void op_get(struct call *k)
+{
+	reply_now_ok(k, json_pack("{s:o,s:s,s:s}", "definition", domain_definition(k->dom),
+				  "state", dom_state_name(k->dom->state), "reason", k->dom->reason));
+}
+
+static void op_list(struct call *k)
+{
+	const char *filter = "all";
+	struct reply_to *r;
+	char *text = NULL;
+	size_t i, len = 0, n = 0;
+	FILE *out;
+
+	if (request_string(&k->rq, "filter", false, &filter, k->msg, sizeof(k->msg))) {
+		reply_now_error(k, E_BAD_REQUEST, "%s", k->msg);
+		return;
+	}
+	if (!filter)
+		filter = "all";
+	if (strcmp(filter, "all") && strcmp(filter, "running") && strcmp(filter, "inactive")) {
+		reply_now_error(k, E_BAD_REQUEST, "\"filter\" is \"all\", \"running\" or \"inactive\"");
+		return;
+	}
+	/* built as text from each VM's cached summary: list stays cheap with many VMs */
+	out = open_memstream(&text, &len);
+	if (!out) {
+		reply_now_error(k, E_FAILED, "out of memory");
+		return;
+	}
+	fputs("{\"vms\":[", out);
+	for (i = 0; i < k->d->ndoms; i++) {
+		struct domain *dom = k->d->doms[i];
+		bool active = dom_active(dom);
+		const char *sum;
+
+		if ((!strcmp(filter, "running") && !active) || (!strcmp(filter, "inactive") && active))
+			continue;
+		sum = domain_summary_text(dom);
+		if (!sum)
+			continue;
+		fprintf(out, "%s%s", n++ ? "," : "", sum);
+	}
+	fputs("]}", out);
+	if (fclose(out) || !text) {
+		free(text);
+		reply_now_error(k, E_FAILED, "out of memory");
+		return;
+	}
+	r = later(k);
+	if (r)
+		reply_ok_text(r, text, len);
+	free(text);
+}
+
+static void op_start(struct call *k)
+{
+	struct reply_to *r = later(k);
+
+	if (r)
+		domain_start(k->dom, r);
+}
+
+static void op_shutdown(struct call *k)
+{
+	long long timeout = 0;
+	struct reply_to *r;
+
+	if (request_int(&k->rq, "timeout", 0, 86400, &timeout, k->msg, sizeof(k->msg))) {
+		reply_now_error(k, E_BAD_REQUEST, "%s", k->msg);
+		return;
+	}
+	r = later(k);
+	if (r)
+		domain_shutdown(k->dom, r, timeout);
+}
+
+static void op_destroy(struct call *k)
+{
+	struct reply_to *r = later(k);
+
+	if (r)
+		domain_destroy(k->dom, r);
+}
+
+static void op_reboot(struct call *k)
+{
+	const char *mode = NULL;
+	struct reply_to *r;
+
+	if (request_string(&k->rq, "mode", false, &mode, k->msg, sizeof(k->msg)) ||
+	    (mode && strcmp(mode, "powerdown") && strcmp(mode, "reset"))) {
+		reply_now_error(k, E_BAD_REQUEST, "\"mode\" is \"powerdown\" or \"reset\"");
+		return;
+	}
+	r = later(k);
+	if (r)
+		domain_reboot(k->dom, r, mode && !strcmp(mode, "reset"));
+}
+
+static void op_pause(struct call *k)
+{
+	struct reply_to *r = later(k);
+
+	if (r)
+		domain_pause(k->dom, r);
+}
+
+static void op_resume(struct call *k)
+{
+	struct reply_to *r = later(k);
+
+	if (r)
+		domain_resume(k->dom, r);
+}
+
+static void op_info(struct call *k)
+{
+	struct reply_to *r = later(k);
+
+	if (r)
+		domain_info(k->dom, r);
+}
+
+static void op_autostart(struct call *k)
+{
+	bool on = false;
+	int err;
+
+	if (!json_object_get(k->rq.msg, "enabled") ||
+	    request_bool(&k->rq, "enabled", &on, k->msg, sizeof(k->msg))) {
+		reply_now_error(k, E_BAD_REQUEST, "op 'autostart' needs \"enabled\": true or false");
+		return;
+	}
+	err = store_domain_set_autostart(k->d->store, k->dom->name, on);
+	if (err) {
+		reply_now_error(k, E_FAILED, "%s", error_msg());
+		return;
+	}
+	k->dom->autostart = on;
+	reply_now_ok(k, json_pack("{s:b}", "autostart", on));
+}
+
+static void op_console(struct call *k)
+{
+	bool write = true;
+
+	if (request_bool(&k->rq, "write", &write, k->msg, sizeof(k->msg))) {
+		reply_now_error(k, E_BAD_REQUEST, "%s", k->msg);
+		return;
+	}
+	console_attach(k->c, k->dom, k->rq.id, write);
+}
+
+struct events_acc {
+	json_t *list;
+};
+
+static int add_event(void *opaque, const struct store_event *e)
+{
+	struct events_acc *a = opaque;
+
+	json_array_append_new(a->list, events_to_json(e));
+	return 0;
+}
+
+static void op_events(struct call *k)
+{
+	long long since = 0, limit = 100;
+	const char *name = NULL;
+	struct events_acc a;
+
+	if (request_int(&k->rq, "since", 0, INT64_MAX, &since, k->msg, sizeof(k->msg)) ||
+	    request_int(&k->rq, "limit", 1, EVENTS_LIMIT_MAX, &limit, k->msg, sizeof(k->msg)) ||
+	    request_string(&k->rq, "name", false, &name, k->msg, sizeof(k->msg))) {
+		reply_now_error(k, E_BAD_REQUEST, "%s", k->msg);
+		return;
+	}
+	a.list = json_array();
+	if (store_event_foreach(k->d->store, since, (int)limit, name, add_event, &a)) {
+		json_decref(a.list);
+		reply_now_error(k, E_FAILED, "%s", error_msg());
+		return;
+	}
+	reply_now_ok(k, json_pack("{s:o}", "events", a.list));
+}
+
+static void op_subscribe(struct call *k)
+{
+	const char *name = NULL;
+
+	if (request_string(&k->rq, "name", false, &name, k->msg, sizeof(k->msg))) {
+		reply_now_error(k, E_BAD_REQUEST, "%s", k->msg);
+		return;
+	}
+	free(k->c->sub_name);
+	k->c->sub_name = name ? strdup(name) : NULL;
+	k->c->subscribed = true;
+	reply_now_ok(k, NULL);
+}
+
+/* ---- dispatch ---- */
+
+enum op_flags {
+	OP_READONLY = 1,	/* served on the read-only socket too */
+	OP_NAME = 2,		/* about one VM: "name" required, and must exist */
+};
+
+static const char *const no_args[] = { NULL };
+static const char *const name_only[] = { "name", NULL };
+
+static const struct op {
+	const char *name;
+	unsigned flags;
+	const char *const *args;
+	void (*fn)(struct call *k);
+} ops[] = {
+	{ "version", OP_READONLY, no_args, op_version },
+	{ "list", OP_READONLY, (const char *const[]){ "filter", NULL }, op_list },
+	{ "get", OP_READONLY | OP_NAME, name_only, op_get },
+	{ "info", OP_READONLY | OP_NAME, name_only, op_info },
+	{ "events", OP_READONLY, (const char *const[]){ "since", "limit", "name", NULL }, op_events },
+	{ "subscribe", OP_READONLY, name_only, op_subscribe },
+	{ "define", 0, (const char *const[]){ "definition", NULL }, op_define },
+	{ "undefine", OP_NAME, name_only, op_undefine },
+	{ "start", OP_NAME, name_only, op_start },
+	{ "shutdown", OP_NAME, (const char *const[]){ "name", "timeout", NULL }, op_shutdown },
+	{ "destroy", OP_NAME, name_only, op_destroy },
+	{ "reboot", OP_NAME, (const char *const[]){ "name", "mode", NULL }, op_reboot },
+	{ "pause", OP_NAME, name_only, op_pause },
+	{ "resume", OP_NAME, name_only, op_resume },
+	{ "autostart", OP_NAME, (const char *const[]){ "name", "enabled", NULL }, op_autostart },
+	{ "console", OP_NAME, (const char *const[]){ "name", "write", NULL }, op_console },
+};
+
+void api_handle(struct conn *c, const char *line, size_t len)
+{
+	struct call k = { .c = c, .d = c->d };
+	const struct op *op = NULL;
+	const char *code, *name;
+	size_t i;
+
+	if (request_parse(line, len, &k.rq, &code, k.msg, sizeof(k.msg))) {
+		reply_now_error(&k, code, "%s", k.msg);
+		goto out;
+	}
+	if (c->denied) {
+		reply_now_error(&k, E_DENIED, "uid %u may not use this socket (root, uid %u or "
+				"the gasang group only)", (unsigned)c->cred.uid, (unsigned)geteuid());
+		goto out;
+	}
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strcmp(ops[i].name, k.rq.op))
+			op = &ops[i];
+	if (!op) {
+		reply_now_error(&k, E_UNKNOWN_OP, "unknown op '%.64s'", k.rq.op);
+		goto out;
+	}
+	if (c->readonly && !(op->flags & OP_READONLY)) {
+		reply_now_error(&k, E_DENIED, "op '%s' is not served on the read-only socket",
+				op->name);
+		goto out;
+	}
+	if (request_check_args(&k.rq, op->args, k.msg, sizeof(k.msg))) {
+		reply_now_error(&k, E_BAD_REQUEST, "%s", k.msg);
+		goto out;
+	}
+	if (op->flags & OP_NAME) {
+		if (request_string(&k.rq, "name", true, &name, k.msg, sizeof(k.msg))) {
+			reply_now_error(&k, E_BAD_REQUEST, "%s", k.msg);
+			goto out;
+		}
+		k.dom = daemon_find(k.d, name);
+		if (!k.dom) {
+			reply_now_error(&k, E_NOT_FOUND, "no VM named '%.64s'", name);
+			goto out;
+		}
+	}
+	op->fn(&k);
+out:
+	request_free(&k.rq);
+}

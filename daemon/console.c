@@ -1,0 +1,247 @@
+#include "daemon/console.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/domain.h"
+#include "daemon/monitor.h"
+#include "daemon/request.h"
+#include "daemon/server.h"
+#include "vm/control.h"
+
+#define TO_CLIENT_HIGH	(256u << 10)	/* stop reading the VM while this much waits for the client */
+#define TO_VM_HIGH	(64u << 10)	/* stop reading the client while this much waits for the VM */
+
+struct console_relay {
+	struct conn *c;			/* referenced */
+	struct stream vm;		/* the VM's control socket, in console mode once established */
+	json_t *id;
+	bool established;
+	bool write;
+	struct loop_deferred free_d;
+};
+
+static void relay_free(void *opaque)
+{
+	struct console_relay *rl = opaque;
+
+	json_decref(rl->id);
+	free(rl);
+}
+
+/* Undo the relay (both sides are the caller's to finish). */
+static void relay_end(struct console_relay *rl)
+{
+	struct conn *c = rl->c;
+
+	stream_close(&rl->vm);
+	if (c->relay == rl)
+		c->relay = NULL;
+	rl->c = NULL;
+	loop_defer(&c->d->loop, &rl->free_d, relay_free, rl);
+	conn_unref(c);
+}
+
+static void to_client(struct console_relay *rl)
+{
+	struct conn *c = rl->c;
+
+	if (!rl->vm.in_len)
+		return;
+	conn_write(c, rl->vm.in, rl->vm.in_len);
+	if (c->closed || !rl->c)
+		return;
+	stream_consume(&rl->vm, rl->vm.in_len);
+	if (stream_queued(&c->s) > TO_CLIENT_HIGH)
+		stream_set_reading(&rl->vm, false);
+}
+
+void console_client_input(struct conn *c)
+{
+	struct console_relay *rl = c->relay;
+
+	if (!rl || !rl->established)
+		return;
+	if (rl->write && c->s.in_len && stream_write(&rl->vm, c->s.in, c->s.in_len)) {
+		/* the VM's side is gone or full beyond reason */
+		relay_end(rl);
+		conn_close_after_flush(c);
+		return;
+	}
+	stream_consume(&c->s, c->s.in_len);
+	if (stream_queued(&rl->vm) > TO_VM_HIGH)
+		stream_set_reading(&c->s, false);
+}
+
+void console_client_eof(struct conn *c)
+{
+	if (c->relay)
+		relay_end(c->relay);
+	conn_close_after_flush(c);
+}
+
+void console_client_drained(struct conn *c)
+{
+	if (c->relay && stream_is_open(&c->relay->vm))
+		stream_set_reading(&c->relay->vm, true);
+}
+
+void console_client_gone(struct conn *c)
+{
+	struct console_relay *rl = c->relay;
+
+	if (!rl)
+		return;
+	if (!rl->established)
+		c->pending--;
+	relay_end(rl);
+}
+
+/* The VM's first line: the answer to {"op": "console"}. */
+static void handle_answer(struct console_relay *rl, size_t n)
+{
+	struct conn *c = rl->c;
+	json_t *msg = json_loadb(rl->vm.in, n, 0, NULL), *e;
+
+	stream_consume(&rl->vm, n + 1);
+	c->pending--;
+	if (json_is_true(json_object_get(msg, "ok"))) {
+		char *line = reply_ok_line(rl->id, NULL);
+
+		rl->established = true;
+		c->mode = CONN_CONSOLE;
+		if (line)
+			conn_write(c, line, strlen(line));
+		free(line);
+		json_decref(msg);
+		if (c->closed || !rl->c)
+			return;
+		to_client(rl);		/* the scrollback, if it came along */
+		if (!c->relay)
+			return;
+		console_client_input(c);	/* keystrokes sent before the answer */
+		if (c->relay && c->rd_eof)
+			console_client_eof(c);
+		return;
+	}
+	e = json_object_get(msg, "error");
+	{
+		const char *code = json_string_value(json_object_get(e, "code"));
+		const char *text = json_string_value(json_object_get(e, "message"));
+		char *line = reply_error_line(rl->id, code ? code : E_FAILED,
+					      text ? text : "the VM refused its console");
+
+		if (line)
+			conn_write(c, line, strlen(line));
+		free(line);
+	}
+	json_decref(msg);
+	relay_end(rl);
+	conn_resume_requests(c);
+}
+
+static void vm_input(struct stream *s)
+{
+	struct console_relay *rl = s->opaque;
+	char *nl;
+
+	if (rl->established) {
+		to_client(rl);
+		return;
+	}
+	nl = memchr(s->in, '\n', s->in_len);
+	if (nl)
+		handle_answer(rl, (size_t)(nl - s->in));
+	else if (s->in_len > CONTROL_MAX_MESSAGE)
+		stream_consume(s, s->in_len);
+}
+
+/* The VM's side ended (the VM stopped): the client gets what is left, then end-of-file. */
+static void vm_gone(struct stream *s)
+{
+	struct console_relay *rl = s->opaque;
+	struct conn *c = rl->c;
+
+	if (!c)
+		return;
+	if (!rl->established) {
+		char *line = reply_error_line(rl->id, E_FAILED, "the VM went away");
+
+		c->pending--;
+		if (line)
+			conn_write(c, line, strlen(line));
+		free(line);
+		relay_end(rl);
+		conn_resume_requests(c);
+		return;
+	}
+	if (stream_is_open(s))
+		to_client(rl);
+	relay_end(rl);
+	conn_close_after_flush(c);
+}
+
+static void vm_drained(struct stream *s)
+{
+	struct console_relay *rl = s->opaque;
+
+	if (rl->c && !rl->c->closed)
+		stream_set_reading(&rl->c->s, true);
+}
+
+static const struct stream_ops vm_ops = {
+	.input = vm_input,
+	.eof = vm_gone,
+	.failed = vm_gone,
+	.drained = vm_drained,
+};
+
+void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
+{
+	struct console_relay *rl;
+	char req[64];
+	int fd, n;
+
+	if (!dom->mon || dom->job != JOB_NONE) {
+		struct reply_to *r = reply_to_new(c, id);
+
+		if (r)
+			reply_error(r, E_WRONG_STATE, "%s is %s", dom->name,
+				    dom_active(dom) ? "starting" : "not running");
+		return;
+	}
+	fd = monitor_socket(dom->sock_path);
+	rl = fd >= 0 ? calloc(1, sizeof(*rl)) : NULL;
+	if (!rl) {
+		struct reply_to *r = reply_to_new(c, id);
+
+		if (r)
+			reply_error(r, E_FAILED, "cannot reach %s's control socket: %s", dom->name,
+				    strerror(fd < 0 ? -fd : ENOMEM));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (stream_open(&rl->vm, &c->d->loop, fd, CONTROL_MAX_MESSAGE + 1, TO_VM_HIGH * 4,
+			&vm_ops, rl)) {
+		struct reply_to *r = reply_to_new(c, id);
+
+		free(rl);
+		if (r)
+			reply_error(r, E_FAILED, "out of descriptors");
+		return;
+	}
+	conn_ref(c);
+	rl->c = c;
+	rl->id = json_incref(id);
+	rl->write = write;
+	c->relay = rl;
+	c->mode = CONN_CONSOLE_WAIT;
+	c->pending++;
+	n = snprintf(req, sizeof(req), "{\"op\":\"console\",\"write\":%s}\n",
+		     write ? "true" : "false");
+	stream_write(&rl->vm, req, (size_t)n);
+}

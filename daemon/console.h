@@ -1,0 +1,26 @@
+/*
+ * A client's console through the daemon: the client's connection is joined
+ * to a new connection to the VM's control socket ({"op": "console"}): the
+ * VM's scrollback and output flow to the client, the client's keystrokes to
+ * the guest (one writer at a time: the VM says "busy" to a second one). The
+ * detach key (Ctrl-]) is the client's business: it closes its connection.
+ */
+#ifndef DAEMON_CONSOLE_H
+#define DAEMON_CONSOLE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct conn;
+struct domain;
+
+/* Start attaching c to dom's console; the reply comes when the VM answers. */
+void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write);
+
+/* From the client's connection (server.c), in console mode: */
+void console_client_input(struct conn *c);
+void console_client_eof(struct conn *c);
+void console_client_drained(struct conn *c);
+void console_client_gone(struct conn *c);
+
+#endif

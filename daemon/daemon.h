@@ -1,0 +1,71 @@
+/*
+ * gasangd: one daemon that keeps VM definitions, runs each VM as its own
+ * process, and serves a JSON API over a unix socket (docs/API.md).
+ *
+ *   main.c        command line, start-up (store, re-adoption, autostart), signals
+ *   server.c      the sockets, peer credentials, client connections and framing
+ *   request.c     one request line: parsing, argument checks, reply lines
+ *   api.c         which op does what, who may ask it
+ *   domain.c      a VM's life: states and reasons, start, stop, pause, info, re-adoption
+ *   supervisor.c  the VM process, its supervisor (shim), pids checked by start time, cgroups
+ *   monitor.c     the daemon's connection to a VM's control socket
+ *   console.c     a client's console relayed to the VM's control socket
+ *   events.c      events: logged in the store, and the lines subscribers get
+ *   definition.c  definitions: validation, defaults, the VM's command line
+ *   store.c       SQLite (WAL): definitions, last known state, events
+ *   loop.c, stream.c, log.c   the event loop, buffered sockets, logging
+ *
+ * Everything runs on one thread; nothing in it waits for a client or a VM.
+ */
+#ifndef DAEMON_DAEMON_H
+#define DAEMON_DAEMON_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "daemon/loop.h"
+#include "daemon/supervisor.h"
+
+#define GASANGD_VERSION	"0.1"
+#define API_VERSION	1
+
+struct store;
+struct domain;
+struct conn;
+struct listener;
+
+struct daemon_config {
+	char socket_path[PATH_MAX];
+	char ro_socket_path[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char gasang[PATH_MAX];		/* the program VMs run as (`gasang run`) */
+	bool foreground;
+	bool debug;
+};
+
+struct daemon {
+	struct daemon_config cfg;
+	struct loop loop;
+	struct store *store;
+	struct sup_cgroups cgroups;
+	char boot_id[40];
+	char vm_dir[PATH_MAX];		/* control sockets and exit-status files */
+	char log_dir[PATH_MAX];		/* each VM's stderr */
+	struct domain **doms;		/* sorted by name */
+	size_t ndoms, cap;
+	struct conn *conns;		/* every client connection */
+	size_t nconns;
+	struct listener *rw, *ro;
+	int sigfd;			/* SIGTERM, SIGINT, SIGHUP */
+	bool has_group;			/* the `gasang` group exists */
+	gid_t group;
+};
+
+struct domain *daemon_find(struct daemon *d, const char *name);
+struct domain *daemon_find_uuid(struct daemon *d, const char *uuid);
+int daemon_add(struct daemon *d, struct domain *dom);
+void daemon_remove(struct daemon *d, struct domain *dom);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * VM definitions: the JSON documents of `define` (docs/API.md), validated
+ * with messages that name the field, every default filled in, and turned
+ * into the command line of the VM's own process (`gasang run ... --control`).
+ *
+ * The smallest definition:
+ *   {"name": "vm1", "arch": "riscv64", "memory": "256M",
+ *    "kernel": "/path/vmlinux", "initrd": "/path/initrd.gz", "append": "console=ttyS0"}
+ */
+#ifndef DAEMON_DEFINITION_H
+#define DAEMON_DEFINITION_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#define DEF_NAME_MAX	64
+#define DEF_UUID_LEN	36
+#define DEF_APPEND_MAX	4096
+#define DEF_MEMORY_DEFAULT	(512ull << 20)
+#define DEF_MEMORY_MIN	(1ull << 20)
+#define DEF_MEMORY_MAX	(1ull << 40)
+#define DEF_VCPUS_MAX	512
+#define DEF_SERIAL_MAX	20
+
+/* [A-Za-z0-9][A-Za-z0-9._-]*, at most DEF_NAME_MAX bytes */
+bool def_name_valid(const char *name);
+/* A uuid in its canonical 8-4-4-4-12 form, any case: out gets it in lower case. */
+int def_uuid_parse(const char *in, char out[DEF_UUID_LEN + 1]);
+/* A new random (version 4) uuid. */
+void def_uuid_generate(char out[DEF_UUID_LEN + 1]);
+
+/*
+ * Check a definition and return it with every default filled in (a new
+ * object; memory in bytes, a uuid made if none was given, "autostart" left
+ * out: *autostart gets it). -EINVAL with a message naming the field.
+ */
+int def_normalize(const json_t *doc, json_t **out, bool *autostart);
+
+/* argv of the VM process (NULL-terminated; free with def_argv_free). */
+int def_argv(const json_t *def, const char *gasang, const char *control, char ***argv);
+void def_argv_free(char **argv);
+
+#endif

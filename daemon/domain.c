@@ -1,0 +1,1039 @@
+#include "daemon/domain.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "daemon/daemon.h"
+#include "daemon/events.h"
+#include "daemon/log.h"
+#include "daemon/monitor.h"
+#include "daemon/request.h"
+#include "daemon/server.h"
+#include "daemon/store.h"
+
+#define ADOPT_TIMEOUT_MS 10000
+#define POLL_FIRST_MS	5
+#define POLL_MAX_MS	100
+
+enum waiter_kind {
+	W_START,	/* answered when the VM runs (or did not start) */
+	W_STOP,		/* answered when its process is gone */
+};
+
+struct waiter {
+	struct waiter *next;
+	struct domain *dom;
+	enum waiter_kind kind;
+	struct reply_to *r;
+	struct loop_timer timer;	/* shutdown's --timeout */
+	long long timeout_s;
+};
+
+static const char *const state_names[] = {
+	[DOM_SHUTOFF] = "shutoff",
+	[DOM_RUNNING] = "running",
+	[DOM_PAUSED] = "paused",
+	[DOM_CRASHED] = "crashed",
+};
+
+const char *dom_state_name(enum dom_state s)
+{
+	return state_names[s];
+}
+
+static int parse_state(const char *s, enum dom_state *out)
+{
+	unsigned i;
+
+	for (i = 0; s && i < sizeof(state_names) / sizeof(state_names[0]); i++) {
+		if (!strcmp(s, state_names[i])) {
+			*out = (enum dom_state)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_state(struct domain *dom, enum dom_state st, const char *reason)
+{
+	dom->state = st;
+	snprintf(dom->reason, sizeof(dom->reason), "%s", reason);
+}
+
+/* Fields an event or info adds about how the last process ended. */
+static json_t *end_fields(const struct domain *dom)
+{
+	json_t *o = json_object();
+
+	if (dom->exit_status >= 0)
+		json_object_set_new(o, "exit_status", json_integer(dom->exit_status));
+	if (dom->signal > 0) {
+		const char *abbrev = sigabbrev_np(dom->signal);
+		char name[32];
+
+		snprintf(name, sizeof(name), "SIG%s", abbrev ? abbrev : "?");
+		json_object_set_new(o, "signal", json_integer(dom->signal));
+		json_object_set_new(o, "signal_name", json_string(name));
+	}
+	if (dom->detail[0])
+		json_object_set_new(o, "detail", json_string(dom->detail));
+	return o;
+}
+
+/*
+ * Persist the state (and the process it runs as) and log the event in one
+ * transaction; the event goes to subscribers once it is committed.
+ */
+static void record(struct domain *dom, const char *event, json_t *extra)
+{
+	struct daemon *d = dom->d;
+	struct store_runtime rt = {
+		.state = dom_state_name(dom->state),
+		.reason = dom->reason,
+		.exit_status = dom->exit_status,
+		.signal = dom->signal,
+		.detail = dom->detail[0] ? dom->detail : NULL,
+		.shim_pid = dom->shim.pid,
+		.shim_start = dom->shim.start,
+		.vm_pid = dom->vm.pid,
+		.vm_start = dom->vm.start,
+		.boot_id = d->boot_id,
+		.started_ms = dom->started_ms,
+	};
+	char *line = NULL;
+	int err;
+
+	err = store_begin(d->store);
+	if (!err) {
+		err = store_domain_set_runtime(d->store, dom->name, &rt);
+		if (!err && event)
+			line = events_log(d, dom, event, extra ? extra : end_fields(dom));
+		extra = NULL;
+		if (err)
+			store_rollback(d->store);
+		else
+			err = store_commit(d->store);
+	}
+	json_decref(extra);
+	if (err)
+		log_err("%s: cannot record its state: %s", dom->name, error_msg());
+	if (line)
+		server_broadcast(d, dom->name, line);
+	free(line);
+	if (event)
+		log_info("%s: %s (%s, %s)", dom->name, event, dom_state_name(dom->state), dom->reason);
+}
+
+/* ---- waiters: replies owed until the VM runs or stops ---- */
+
+static void waiter_free(struct domain *dom, struct waiter *w)
+{
+	struct waiter **p;
+
+	for (p = &dom->waiters; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
+	loop_timer_stop(&dom->d->loop, &w->timer);
+	free(w);
+}
+
+static void waiter_timeout(void *opaque)
+{
+	struct waiter *w = opaque;
+	struct domain *dom = w->dom;
+
+	reply_error(w->r, E_TIMEOUT, "%s did not stop within %lld s (it is still %s)", dom->name,
+		    w->timeout_s, dom_state_name(dom->state));
+	waiter_free(dom, w);
+}
+
+static void add_waiter(struct domain *dom, enum waiter_kind kind, struct reply_to *r,
+		       long long timeout_s)
+{
+	struct waiter *w;
+
+	if (!r)
+		return;	/* nobody to tell */
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		reply_error(r, E_FAILED, "out of memory");
+		return;
+	}
+	w->dom = dom;
+	w->kind = kind;
+	w->r = r;
+	w->timeout_s = timeout_s;
+	w->next = dom->waiters;
+	dom->waiters = w;
+	if (timeout_s > 0)
+		loop_timer_start(&dom->d->loop, &w->timer, (uint64_t)timeout_s * 1000,
+				 waiter_timeout, w);
+}
+
+static json_t *start_result(const struct domain *dom)
+{
+	return json_pack("{s:s,s:s,s:s,s:i}", "name", dom->name, "state",
+			 dom_state_name(dom->state), "reason", dom->reason, "pid", (int)dom->vm.pid);
+}
+
+/* Answer every waiter of a kind: ok (with the VM's state) or an error. */
+static void answer(struct domain *dom, enum waiter_kind kind, const char *code, const char *msg)
+{
+	struct waiter *w = dom->waiters, *next;
+
+	for (; w; w = next) {
+		next = w->next;
+		if (w->kind != kind)
+			continue;
+		if (code)
+			reply_error(w->r, code, "%s", msg);
+		else if (kind == W_START)
+			reply_ok(w->r, start_result(dom));
+		else
+			reply_ok(w->r, json_pack("{s:s,s:s,s:s}", "name", dom->name, "state",
+						 dom_state_name(dom->state), "reason", dom->reason));
+		waiter_free(dom, w);
+	}
+}
+
+/* ---- the process ---- */
+
+/* The last line the VM wrote to its log (its error message, when it failed). */
+static void last_log_line(struct domain *dom)
+{
+	char buf[2048], *end, *start;
+	ssize_t n;
+	off_t size;
+	int fd = open(dom->log_path, O_RDONLY | O_CLOEXEC);
+
+	dom->detail[0] = '\0';
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	if (size > (off_t)sizeof(buf) - 1)
+		lseek(fd, size - (off_t)sizeof(buf) + 1, SEEK_SET);
+	else
+		lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	end = buf + n;
+	while (end > buf && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(buf, '\n');
+	start = start ? start + 1 : buf;
+	snprintf(dom->detail, sizeof(dom->detail), "%.255s", start);
+}
+
+static void on_pidfd(void *opaque, uint32_t events);
+static void poll_control(void *opaque);
+
+static void watch_pidfd(struct domain *dom, int fd)
+{
+	dom->pidfd = fd;
+	if (loop_watch(&dom->d->loop, &dom->pidfd_w, fd, EPOLLIN, on_pidfd, dom))
+		log_err("%s: %s", dom->name, error_msg());
+}
+
+static void unwatch_pidfd(struct domain *dom)
+{
+	if (dom->pidfd < 0)
+		return;
+	loop_unwatch(&dom->d->loop, &dom->pidfd_w);
+	close(dom->pidfd);
+	dom->pidfd = -1;
+}
+
+static void start_polling(struct domain *dom, uint64_t timeout_ms)
+{
+	dom->start_deadline_ms = loop_now_ms() + timeout_ms;
+	dom->poll_ms = POLL_FIRST_MS;
+	loop_timer_start(&dom->d->loop, &dom->timer, POLL_FIRST_MS, poll_control, dom);
+}
+
+/* The VM's process: its supervisor first, the VM through it. */
+static int spawn(struct domain *dom)
+{
+	struct daemon *d = dom->d;
+	struct sup_spawn sp = { 0 };
+	char **argv;
+	int err, fd;
+
+	err = def_argv(dom->def, d->cfg.gasang, dom->sock_path, &argv);
+	if (err)
+		return err;
+	unlink(dom->sock_path);
+	if (d->cgroups.usable && sup_cgroup_create(&d->cgroups, dom->uuid, &dom->cg))
+		log_debug("%s: no cgroup: %s", dom->name, error_msg());
+	sp.argv = argv;
+	sp.log_path = dom->log_path;
+	sp.status_path = dom->status_path;
+	sp.cg = dom->cg.n ? &dom->cg : NULL;
+	err = sup_spawn(&sp, &dom->shim, &dom->vm);
+	def_argv_free(argv);
+	if (err) {
+		sup_cgroup_remove(&dom->cg);
+		return err;
+	}
+	dom->shim_child = true;
+	dom->watching_vm = false;
+	fd = sup_pidfd(&dom->shim);
+	if (fd < 0) {
+		sup_signal(&dom->vm, SIGKILL);
+		waitpid(dom->shim.pid, NULL, 0);
+		sup_cgroup_remove(&dom->cg);
+		memset(&dom->shim, 0, sizeof(dom->shim));
+		memset(&dom->vm, 0, sizeof(dom->vm));
+		return error_set(fd, "cannot watch the VM's process");
+	}
+	watch_pidfd(dom, fd);
+	dom->started_ms = wall_ms();
+	dom->job = JOB_STARTING;
+	start_polling(dom, DOM_START_TIMEOUT_MS);
+	log_info("%s: started process %d (supervisor %d)", dom->name, (int)dom->vm.pid,
+		 (int)dom->shim.pid);
+	return 0;
+}
+
+/* The process ended: what it means, recorded; replies owed, given. */
+static void process_ended(struct domain *dom, bool known, int wstatus)
+{
+	bool was_starting = dom->job == JOB_STARTING, destroyed = dom->destroying;
+	const char *event = "stopped";
+	char msg[400], why[sizeof(dom->detail)];
+
+	/* what the daemon found wrong while it started, if it killed it */
+	snprintf(why, sizeof(why), "%s", was_starting ? dom->detail : "");
+
+	monitor_close(dom->mon);
+	dom->mon = NULL;
+	loop_timer_stop(&dom->d->loop, &dom->timer);
+	unwatch_pidfd(dom);
+	sup_cgroup_remove(&dom->cg);
+	unlink(dom->sock_path);
+	unlink(dom->status_path);
+	memset(&dom->shim, 0, sizeof(dom->shim));
+	memset(&dom->vm, 0, sizeof(dom->vm));
+	dom->shim_child = dom->watching_vm = dom->adopting = false;
+	dom->job = JOB_NONE;
+	dom->started_ms = 0;
+	dom->exit_status = known && WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+	dom->signal = known && WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
+	dom->detail[0] = '\0';
+
+	if (dom->rebooting && !destroyed && (dom->reboot_reset || dom->exit_status == 0)) {
+		/* the guest went down for a reboot: up again, in a new process */
+		dom->reboot_reset = false;
+		if (spawn(dom) == 0) {
+			log_info("%s: restarting for a reboot", dom->name);
+			record(dom, NULL, NULL);
+			return;
+		}
+		snprintf(dom->detail, sizeof(dom->detail), "%.255s", error_msg());
+		set_state(dom, DOM_SHUTOFF, "failed");
+	} else if (destroyed) {
+		set_state(dom, DOM_SHUTOFF, "destroyed");
+	} else if (was_starting) {
+		if (why[0])
+			memcpy(dom->detail, why, sizeof(why));
+		else
+			last_log_line(dom);
+		set_state(dom, DOM_SHUTOFF, "failed");
+	} else if (!known) {
+		set_state(dom, DOM_CRASHED, "unknown");
+	} else if (WIFSIGNALED(wstatus)) {
+		set_state(dom, DOM_CRASHED, "killed");
+	} else if (dom->exit_status == 0) {
+		set_state(dom, DOM_SHUTOFF, "shutdown");
+	} else if (dom->exit_status > 128 && dom->exit_status - 128 < NSIG) {
+		/* `gasang run` stopped cleanly on a signal someone else sent */
+		dom->signal = dom->exit_status - 128;
+		set_state(dom, DOM_CRASHED, "killed");
+	} else {
+		last_log_line(dom);
+		set_state(dom, DOM_CRASHED, dom->exit_status == 1 ? "panicked" : "failed");
+	}
+	if (dom->state == DOM_CRASHED)
+		event = "crashed";
+	dom->destroying = dom->rebooting = dom->reboot_reset = false;
+	record(dom, event, NULL);
+
+	if (destroyed)
+		snprintf(msg, sizeof(msg), "%s was destroyed while it started", dom->name);
+	else
+		snprintf(msg, sizeof(msg), "%s did not start: %s", dom->name,
+			 dom->detail[0] ? dom->detail : "its process ended");
+	answer(dom, W_START, E_FAILED, msg);
+	answer(dom, W_STOP, NULL, NULL);
+}
+
+static void on_pidfd(void *opaque, uint32_t events)
+{
+	struct domain *dom = opaque;
+	int wstatus = 0, fd;
+
+	(void)events;
+	unwatch_pidfd(dom);
+	if (dom->watching_vm) {
+		process_ended(dom, false, 0);
+		return;
+	}
+	if (dom->shim_child)
+		waitpid(dom->shim.pid, NULL, 0);
+	if (sup_status_read(dom->status_path, &wstatus) == 0) {
+		process_ended(dom, true, wstatus);
+		return;
+	}
+	/* the supervisor went before the VM: watch the VM itself */
+	fd = sup_pidfd(&dom->vm);
+	if (fd >= 0 && sup_alive(&dom->vm)) {
+		log_warn("%s: its supervisor process is gone; watching the VM (pid %d) itself",
+			 dom->name, (int)dom->vm.pid);
+		dom->watching_vm = true;
+		memset(&dom->shim, 0, sizeof(dom->shim));
+		watch_pidfd(dom, fd);
+		record(dom, NULL, NULL);
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	process_ended(dom, false, 0);
+}
+
+/* ---- the control socket ---- */
+
+static void on_monitor_closed(void *opaque)
+{
+	struct domain *dom = opaque;
+
+	/* the VM is ending; its process's end tells how */
+	monitor_close(dom->mon);
+	dom->mon = NULL;
+}
+
+static void on_first_status(void *opaque, int err, json_t *result, const char *code,
+			    const char *message)
+{
+	struct domain *dom = opaque;
+	const char *st = json_string_value(json_object_get(result, "state"));
+
+	(void)code;
+	if (err) {
+		/* -ECONNRESET: the process is ending, and its end will tell */
+		if (err != -ECONNRESET && dom->job == JOB_STARTING) {
+			snprintf(dom->detail, sizeof(dom->detail),
+				 "the VM did not answer on its control socket (%.100s)",
+				 err > 0 && message ? message : strerror(err > 0 ? EPROTO : -err));
+			sup_signal(&dom->vm, SIGKILL);
+		} else if (err != -ECONNRESET) {
+			log_warn("%s: status: %s", dom->name,
+				 err > 0 && message ? message : strerror(err > 0 ? EPROTO : -err));
+			dom->adopting = false;
+		}
+		return;
+	}
+	if (dom->job == JOB_STARTING) {
+		const char *event = dom->rebooting ? "rebooted" : "started";
+
+		dom->job = JOB_NONE;
+		dom->rebooting = false;
+		dom->exit_status = -1;
+		dom->signal = 0;
+		dom->detail[0] = '\0';
+		if (st && !strcmp(st, "paused"))
+			set_state(dom, DOM_PAUSED, "user");
+		else
+			set_state(dom, DOM_RUNNING, "booted");
+		record(dom, event, json_object());
+		answer(dom, W_START, NULL, NULL);
+	} else if (dom->adopting) {
+		dom->adopting = false;
+		if (st && !strcmp(st, "paused") && dom->state != DOM_PAUSED)
+			set_state(dom, DOM_PAUSED, "user");
+		else if (st && !strcmp(st, "running") && dom->state != DOM_RUNNING)
+			set_state(dom, DOM_RUNNING, "unpaused");
+		record(dom, NULL, NULL);
+		log_info("%s: re-adopted (pid %d, %s)", dom->name, (int)dom->vm.pid,
+			 dom_state_name(dom->state));
+	}
+}
+
+static void poll_control(void *opaque)
+{
+	struct domain *dom = opaque;
+	struct monitor *m;
+	int err;
+
+	if (dom->mon || (dom->job != JOB_STARTING && !dom->adopting) || dom->destroying)
+		return;
+	err = monitor_connect(&dom->d->loop, dom->sock_path, &m);
+	if (!err) {
+		dom->mon = m;
+		monitor_on_close(m, on_monitor_closed, dom);
+		monitor_call(m, "status", NULL, on_first_status, dom);
+		return;
+	}
+	if (loop_now_ms() >= dom->start_deadline_ms) {
+		if (dom->job == JOB_STARTING) {
+			snprintf(dom->detail, sizeof(dom->detail),
+				 "the VM did not open its control socket in time");
+			sup_signal(&dom->vm, SIGKILL);
+		} else {
+			log_warn("%s: cannot reach its control socket %s: %s", dom->name,
+				 dom->sock_path, strerror(-err));
+			dom->adopting = false;
+		}
+		return;
+	}
+	dom->poll_ms = dom->poll_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : dom->poll_ms * 2;
+	loop_timer_start(&dom->d->loop, &dom->timer, dom->poll_ms, poll_control, dom);
+}
+
+/* ---- objects ---- */
+
+struct domain *domain_new(struct daemon *d, json_t *def, bool autostart)
+{
+	struct domain *dom = calloc(1, sizeof(*dom));
+	const char *name = json_string_value(json_object_get(def, "name"));
+	const char *uuid = json_string_value(json_object_get(def, "uuid"));
+
+	if (!dom || !name || !uuid) {
+		free(dom);
+		return NULL;
+	}
+	dom->d = d;
+	dom->def = def;
+	dom->autostart = autostart;
+	snprintf(dom->name, sizeof(dom->name), "%s", name);
+	snprintf(dom->uuid, sizeof(dom->uuid), "%s", uuid);
+	set_state(dom, DOM_SHUTOFF, "unknown");
+	dom->exit_status = -1;
+	dom->pidfd = -1;
+	dom->pidfd_w.fd = -1;
+	/* main.c made sure the directories leave room for these names */
+	if (snprintf(dom->sock_path, sizeof(dom->sock_path), "%s/%s.sock", d->vm_dir,
+		     dom->uuid) >= (int)sizeof(dom->sock_path) ||
+	    snprintf(dom->status_path, sizeof(dom->status_path), "%s/%s.status", d->vm_dir,
+		     dom->uuid) >= (int)sizeof(dom->status_path) ||
+	    snprintf(dom->log_path, sizeof(dom->log_path), "%s/%s.log", d->log_dir,
+		     dom->name) >= (int)sizeof(dom->log_path)) {
+		free(dom);
+		return NULL;
+	}
+	return dom;
+}
+
+struct domain *domain_load(struct daemon *d, const struct store_domain *sd)
+{
+	json_t *def = json_loads(sd->definition, 0, NULL), *norm = NULL;
+	struct domain *dom;
+	enum dom_state st = DOM_SHUTOFF;
+	bool autostart;
+
+	/* stored definitions went through def_normalize: it must still accept them */
+	if (!def || def_normalize(def, &norm, &autostart)) {
+		log_err("%s: its stored definition is not valid any more: %s", sd->name,
+			def ? error_msg() : "not JSON");
+		json_decref(def);
+		return NULL;
+	}
+	json_decref(def);
+	dom = domain_new(d, norm, sd->autostart);
+	if (!dom) {
+		json_decref(norm);
+		return NULL;
+	}
+	parse_state(sd->rt.state, &st);
+	set_state(dom, st, sd->rt.reason ? sd->rt.reason : "unknown");
+	dom->exit_status = sd->rt.exit_status;
+	dom->signal = sd->rt.signal;
+	snprintf(dom->detail, sizeof(dom->detail), "%s", sd->rt.detail ? sd->rt.detail : "");
+	if (st == DOM_RUNNING || st == DOM_PAUSED) {
+		/* its cgroup, to remove when it ends */
+		if (d->cgroups.usable)
+			sup_cgroup_find(&d->cgroups, dom->uuid, &dom->cg);
+		dom->shim = (struct sup_proc){ sd->rt.shim_pid, sd->rt.shim_start };
+		dom->vm = (struct sup_proc){ sd->rt.vm_pid, sd->rt.vm_start };
+		dom->started_ms = sd->rt.started_ms;
+		if (!sd->rt.boot_id || strcmp(sd->rt.boot_id, d->boot_id)) {
+			/* the host restarted since: those pids mean nothing */
+			memset(&dom->shim, 0, sizeof(dom->shim));
+			memset(&dom->vm, 0, sizeof(dom->vm));
+		}
+		if (!strcmp(dom->reason, "starting-up"))
+			dom->job = JOB_STARTING;
+	}
+	return dom;
+}
+
+void domain_adopt(struct domain *dom)
+{
+	bool shim_alive, vm_alive;
+	int fd = -1;
+
+	if (dom->state != DOM_RUNNING && dom->state != DOM_PAUSED)
+		return;
+	shim_alive = sup_alive(&dom->shim);
+	vm_alive = sup_alive(&dom->vm);
+	if (shim_alive)
+		fd = sup_pidfd(&dom->shim);
+	if (fd < 0 && vm_alive) {
+		fd = sup_pidfd(&dom->vm);
+		dom->watching_vm = fd >= 0;
+		memset(&dom->shim, 0, sizeof(dom->shim));
+	}
+	if (fd < 0) {
+		int wstatus;
+		bool known = !shim_alive && dom->vm.pid &&
+			     sup_status_read(dom->status_path, &wstatus) == 0;
+
+		/* it ended while no daemon watched */
+		process_ended(dom, known, known ? wstatus : 0);
+		return;
+	}
+	dom->shim_child = false;
+	watch_pidfd(dom, fd);
+	if (vm_alive) {
+		dom->adopting = dom->job != JOB_STARTING;
+		start_polling(dom, dom->job == JOB_STARTING ? DOM_START_TIMEOUT_MS : ADOPT_TIMEOUT_MS);
+	}
+}
+
+void domain_release(struct domain *dom)
+{
+	struct waiter *w;
+
+	monitor_close(dom->mon);
+	dom->mon = NULL;
+	loop_timer_stop(&dom->d->loop, &dom->timer);
+	unwatch_pidfd(dom);
+	while ((w = dom->waiters)) {
+		reply_error(w->r, E_FAILED, "gasangd is stopping");
+		waiter_free(dom, w);
+	}
+	/* the cgroup stays with the running VM; the next daemon finds it by uuid */
+	ctr_cgroup_free(&dom->cg);
+	memset(&dom->cg, 0, sizeof(dom->cg));
+}
+
+void domain_free(struct domain *dom)
+{
+	if (!dom)
+		return;
+	domain_release(dom);
+	json_decref(dom->def);
+	free(dom->sum.text);
+	free(dom);
+}
+
+static json_t *pid_or_null(const struct domain *dom)
+{
+	return dom_active(dom) && dom->vm.pid ? json_integer(dom->vm.pid) : json_null();
+}
+
+json_t *domain_summary(const struct domain *dom)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:O,s:O,s:O}", "name", dom->name, "uuid",
+			 dom->uuid, "state", dom_state_name(dom->state), "reason", dom->reason,
+			 "pid", pid_or_null(dom), "autostart", dom->autostart,
+			 "arch", json_object_get(dom->def, "arch"),
+			 "vcpus", json_object_get(dom->def, "vcpus"),
+			 "memory", json_object_get(dom->def, "memory"));
+}
+
+const char *domain_summary_text(struct domain *dom)
+{
+	pid_t pid = dom_active(dom) ? dom->vm.pid : 0;
+	json_t *j;
+
+	if (dom->sum.text && dom->sum.state == dom->state && dom->sum.pid == pid &&
+	    dom->sum.autostart == dom->autostart && !strcmp(dom->sum.reason, dom->reason))
+		return dom->sum.text;
+	free(dom->sum.text);
+	j = domain_summary(dom);
+	dom->sum.text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	dom->sum.state = dom->state;
+	dom->sum.pid = pid;
+	dom->sum.autostart = dom->autostart;
+	memcpy(dom->sum.reason, dom->reason, sizeof(dom->reason));
+	return dom->sum.text;
+}
+
+json_t *domain_definition(const struct domain *dom)
+{
+	json_t *def = json_deep_copy(dom->def);
+
+	if (def)
+		json_object_set_new(def, "autostart", json_boolean(dom->autostart));
+	return def;
+}
+
+/* ---- operations ---- */
+
+static bool refuse_busy(struct domain *dom, struct reply_to *r)
+{
+	if (dom->job == JOB_STARTING) {
+		reply_error(r, E_WRONG_STATE, "%s is starting", dom->name);
+		return true;
+	}
+	if (dom->destroying || dom->reboot_reset) {
+		reply_error(r, E_WRONG_STATE, "%s is %s", dom->name,
+			    dom->destroying ? "being destroyed" : "being reset");
+		return true;
+	}
+	return false;
+}
+
+static bool refuse_inactive(struct domain *dom, struct reply_to *r)
+{
+	if (!dom_active(dom)) {
+		reply_error(r, E_WRONG_STATE, "%s is not running (it is %s)", dom->name,
+			    dom_state_name(dom->state));
+		return true;
+	}
+	return false;
+}
+
+static bool refuse_no_monitor(struct domain *dom, struct reply_to *r)
+{
+	if (!dom->mon) {
+		reply_error(r, E_FAILED, "no connection to %s's control socket", dom->name);
+		return true;
+	}
+	return false;
+}
+
+void domain_start(struct domain *dom, struct reply_to *r)
+{
+	if (dom_active(dom)) {
+		reply_error(r, E_WRONG_STATE, "%s is already %s", dom->name,
+			    dom->job == JOB_STARTING ? "starting" : dom_state_name(dom->state));
+		return;
+	}
+	if (spawn(dom)) {
+		reply_error(r, E_FAILED, "cannot start %s: %s", dom->name, error_msg());
+		return;
+	}
+	dom->exit_status = -1;
+	dom->signal = 0;
+	dom->detail[0] = '\0';
+	set_state(dom, DOM_PAUSED, "starting-up");
+	record(dom, NULL, NULL);
+	add_waiter(dom, W_START, r, 0);
+}
+
+struct op_ctx {
+	struct domain *dom;
+	struct reply_to *r;
+	long long timeout_s;
+	bool reboot;
+	json_t *info;
+};
+
+static struct op_ctx *ctx_new(struct domain *dom, struct reply_to *r)
+{
+	struct op_ctx *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		reply_error(r, E_FAILED, "out of memory");
+	else
+		*x = (struct op_ctx){ .dom = dom, .r = r };
+	return x;
+}
+
+static void vm_error(struct reply_to *r, struct domain *dom, const char *op, int err,
+		     const char *message)
+{
+	if (err > 0)
+		reply_error(r, E_FAILED, "%s: %s", dom->name, message ? message : op);
+	else if (err == -ETIMEDOUT)
+		reply_error(r, E_TIMEOUT, "%s did not answer %s within %d s", dom->name, op,
+			    MONITOR_TIMEOUT_MS / 1000);
+	else
+		reply_error(r, E_FAILED, "%s: %s: %s", dom->name, op,
+			    err == -ECONNRESET ? "the VM went away" : strerror(-err));
+}
+
+static void on_powerdown(void *opaque, int err, json_t *result, const char *code,
+			 const char *message)
+{
+	struct op_ctx *x = opaque;
+	struct domain *dom = x->dom;
+
+	(void)result;
+	(void)code;
+	if (err && !(err == -ECONNRESET && !dom_active(dom))) {
+		vm_error(x->r, dom, "powerdown", err, message);
+	} else if (x->reboot) {
+		if (dom_active(dom))
+			dom->rebooting = true;
+		reply_ok(x->r, NULL);
+	} else if (x->timeout_s > 0 && dom_active(dom)) {
+		add_waiter(dom, W_STOP, x->r, x->timeout_s);
+	} else {
+		reply_ok(x->r, x->timeout_s > 0 ?
+			 json_pack("{s:s,s:s}", "state", dom_state_name(dom->state), "reason",
+				   dom->reason) : NULL);
+	}
+	free(x);
+}
+
+void domain_shutdown(struct domain *dom, struct reply_to *r, long long timeout_s)
+{
+	struct op_ctx *x;
+
+	if (refuse_inactive(dom, r) || refuse_busy(dom, r) || refuse_no_monitor(dom, r))
+		return;
+	x = ctx_new(dom, r);
+	if (!x)
+		return;
+	x->timeout_s = timeout_s;
+	dom->rebooting = false;	/* off, not a reboot any more */
+	monitor_call(dom->mon, "powerdown", NULL, on_powerdown, x);
+}
+
+static void kill_now(void *opaque)
+{
+	struct domain *dom = opaque;
+
+	log_warn("%s: still there %d ms after SIGTERM: SIGKILL", dom->name, DOM_KILL_GRACE_MS);
+	sup_signal(&dom->vm, SIGKILL);
+}
+
+static void terminate(struct domain *dom)
+{
+	/* `gasang run` stops cleanly on SIGTERM (a tap it made is removed); SIGKILL if not */
+	sup_signal(&dom->vm, SIGTERM);
+	loop_timer_start(&dom->d->loop, &dom->timer, DOM_KILL_GRACE_MS, kill_now, dom);
+}
+
+void domain_destroy(struct domain *dom, struct reply_to *r)
+{
+	if (refuse_inactive(dom, r))
+		return;
+	add_waiter(dom, W_STOP, r, 0);
+	if (dom->destroying)
+		return;
+	dom->destroying = true;
+	terminate(dom);
+}
+
+void domain_reboot(struct domain *dom, struct reply_to *r, bool reset)
+{
+	struct op_ctx *x;
+
+	if (refuse_inactive(dom, r) || refuse_busy(dom, r))
+		return;
+	if (reset) {
+		dom->rebooting = dom->reboot_reset = true;
+		add_waiter(dom, W_START, r, 0);
+		terminate(dom);
+		return;
+	}
+	if (refuse_no_monitor(dom, r))
+		return;
+	x = ctx_new(dom, r);
+	if (!x)
+		return;
+	x->reboot = true;
+	monitor_call(dom->mon, "powerdown", NULL, on_powerdown, x);
+}
+
+static void on_pause_resume(void *opaque, int err, json_t *result, const char *code,
+			    const char *message)
+{
+	struct op_ctx *x = opaque;
+	struct domain *dom = x->dom;
+	bool pause = x->timeout_s;	/* 1: pause, 0: resume */
+
+	(void)result;
+	(void)code;
+	if (err) {
+		vm_error(x->r, dom, pause ? "pause" : "resume", err, message);
+	} else if (dom->job == JOB_NONE && dom_active(dom)) {
+		if (pause && dom->state != DOM_PAUSED) {
+			set_state(dom, DOM_PAUSED, "user");
+			record(dom, "paused", json_object());
+		} else if (!pause && dom->state != DOM_RUNNING) {
+			set_state(dom, DOM_RUNNING, "unpaused");
+			record(dom, "resumed", json_object());
+		}
+		reply_ok(x->r, json_pack("{s:s,s:s}", "state", dom_state_name(dom->state),
+					 "reason", dom->reason));
+	} else {
+		reply_error(x->r, E_WRONG_STATE, "%s is %s", dom->name, dom_state_name(dom->state));
+	}
+	free(x);
+}
+
+static void pause_or_resume(struct domain *dom, struct reply_to *r, bool pause)
+{
+	struct op_ctx *x;
+
+	if (refuse_inactive(dom, r) || refuse_busy(dom, r))
+		return;
+	if (dom->state == (pause ? DOM_PAUSED : DOM_RUNNING)) {
+		reply_error(r, E_WRONG_STATE, "%s is already %s", dom->name,
+			    dom_state_name(dom->state));
+		return;
+	}
+	if (refuse_no_monitor(dom, r))
+		return;
+	x = ctx_new(dom, r);
+	if (!x)
+		return;
+	x->timeout_s = pause;
+	monitor_call(dom->mon, pause ? "pause" : "resume", NULL, on_pause_resume, x);
+}
+
+void domain_pause(struct domain *dom, struct reply_to *r)
+{
+	pause_or_resume(dom, r, true);
+}
+
+void domain_resume(struct domain *dom, struct reply_to *r)
+{
+	pause_or_resume(dom, r, false);
+}
+
+/* ---- info ---- */
+
+/* Host CPU time of a process from /proc, in ms (when its control socket cannot say). */
+static long long proc_cpu_ms(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!p || !(p = strrchr(buf, ')')))
+		return -1;
+	for (field = 2; field < 14 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu %llu", &ut, &st) != 2 || hz <= 0)
+		return -1;
+	return (long long)((ut + st) * 1000 / (unsigned long long)hz);
+}
+
+/* json_object_update with a new reference to drop */
+static void merge_new(json_t *into, json_t *from)
+{
+	json_object_update(into, from);
+	json_decref(from);
+}
+
+static json_t *info_base(const struct domain *dom)
+{
+	json_t *o = domain_summary(dom), *disks = json_array(), *nics = json_array(), *e;
+	size_t i;
+
+	merge_new(o, end_fields(dom));
+	json_object_set_new(o, "cpu_time_ms", json_null());
+	json_object_set_new(o, "uptime_ms", json_null());
+	if (dom_active(dom) && dom->vm.pid) {
+		long long cpu = proc_cpu_ms(dom->vm.pid);
+
+		if (cpu >= 0)
+			json_object_set_new(o, "cpu_time_ms", json_integer(cpu));
+		if (dom->started_ms)
+			json_object_set_new(o, "uptime_ms",
+					    json_integer(wall_ms() - dom->started_ms));
+	}
+	/* without a process: what the definition has, no counters */
+	json_array_foreach(json_object_get(dom->def, "disks"), i, e)
+		json_array_append_new(disks, json_pack("{s:O}", "path", json_object_get(e, "path")));
+	json_array_foreach(json_object_get(dom->def, "nics"), i, e)
+		json_array_append_new(nics, json_pack("{s:O,s:O?}", "type", json_object_get(e, "type"),
+						      "mac", json_object_get(e, "mac")));
+	json_object_set_new(o, "disks", disks);
+	json_object_set_new(o, "nics", nics);
+	return o;
+}
+
+static void on_info_stats(void *opaque, int err, json_t *result, const char *code,
+			  const char *message)
+{
+	struct op_ctx *x = opaque;
+
+	(void)code;
+	(void)message;
+	if (!err) {
+		json_object_set(x->info, "disks", json_object_get(result, "disks"));
+		json_object_set(x->info, "nics", json_object_get(result, "nics"));
+	}
+	reply_ok(x->r, x->info);
+	free(x);
+}
+
+static void on_info_status(void *opaque, int err, json_t *result, const char *code,
+			   const char *message)
+{
+	struct op_ctx *x = opaque;
+	struct domain *dom = x->dom;
+
+	(void)code;
+	(void)message;
+	if (err) {
+		reply_ok(x->r, x->info);
+		free(x);
+		return;
+	}
+	json_object_set(x->info, "cpu_time_ms", json_object_get(result, "cpu_time_ms"));
+	json_object_set(x->info, "uptime_ms", json_object_get(result, "uptime_ms"));
+	if (dom->mon)
+		monitor_call(dom->mon, "stats", NULL, on_info_stats, x);
+	else
+		on_info_stats(x, -ECONNRESET, NULL, NULL, NULL);
+}
+
+void domain_info(struct domain *dom, struct reply_to *r)
+{
+	struct op_ctx *x;
+	json_t *info = info_base(dom);
+
+	if (!info) {
+		reply_error(r, E_FAILED, "out of memory");
+		return;
+	}
+	if (!dom->mon || dom->job != JOB_NONE) {
+		reply_ok(r, info);
+		return;
+	}
+	x = ctx_new(dom, r);
+	if (!x) {
+		json_decref(info);
+		return;
+	}
+	x->info = info;
+	monitor_call(dom->mon, "status", NULL, on_info_status, x);
+}

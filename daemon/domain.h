@@ -1,0 +1,128 @@
+/*
+ * One defined VM and its life, with states and reasons as libvirt models them:
+ *
+ *   state     reasons
+ *   running   booted, unpaused
+ *   paused    user, starting-up (while its process starts)
+ *   shutoff   unknown (never started), shutdown (the guest powered off),
+ *             destroyed, failed (it did not start)
+ *   crashed   killed (by a signal nobody here sent: "signal"), panicked (the
+ *             guest stopped in a way only it suffers from: exit status 1),
+ *             failed (any other exit status: "exit_status"), unknown (it
+ *             ended while no one could learn how)
+ *
+ * Operations reply through a reply_to when they are done: start once the VM
+ * answers on its control socket, destroy once its process is gone, shutdown
+ * with a timeout once it stopped (or "timeout").
+ */
+#ifndef DAEMON_DOMAIN_H
+#define DAEMON_DOMAIN_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include "ctr/cgroup.h"
+#include "daemon/definition.h"
+#include "daemon/loop.h"
+#include "daemon/supervisor.h"
+
+#define DOM_START_TIMEOUT_MS	30000	/* until the VM's control socket answers */
+#define DOM_KILL_GRACE_MS	3000	/* destroy: SIGTERM, then SIGKILL after this */
+
+struct daemon;
+struct monitor;
+struct reply_to;
+struct store_domain;
+
+enum dom_state {
+	DOM_SHUTOFF,
+	DOM_RUNNING,
+	DOM_PAUSED,
+	DOM_CRASHED,
+};
+
+enum dom_job {
+	JOB_NONE,
+	JOB_STARTING,		/* the process runs, its control socket has not answered yet */
+};
+
+struct waiter;
+
+struct domain {
+	struct daemon *d;
+	char name[DEF_NAME_MAX + 1];
+	char uuid[DEF_UUID_LEN + 1];
+	json_t *def;			/* normalized (definition.h), without autostart */
+	bool autostart;
+
+	enum dom_state state;
+	char reason[24];
+	int exit_status;		/* of the last process; -1: none */
+	int signal;			/* that killed it; 0: none */
+	char detail[256];		/* what its log said last, after a failure */
+
+	/* the process, while there is one (active) */
+	enum dom_job job;
+	bool destroying, adopting;
+	bool rebooting;			/* start again once the process ends */
+	bool reboot_reset;		/* ... however it ends (reboot --reset) */
+	struct sup_proc shim, vm;
+	bool shim_child;		/* ours to reap */
+	bool watching_vm;		/* the shim is gone: watching the VM itself */
+	int pidfd;			/* of what we watch; -1: none */
+	struct loop_watch pidfd_w;
+	int64_t started_ms;		/* wall clock */
+	uint64_t start_deadline_ms;
+	unsigned poll_ms;
+	struct monitor *mon;
+	struct loop_timer timer;	/* start polling; destroy's SIGKILL */
+	struct ctr_cgroup cg;
+	struct waiter *waiters;
+
+	struct {			/* domain_summary_text's last answer */
+		char *text;
+		enum dom_state state;
+		char reason[24];
+		pid_t pid;
+		bool autostart;
+	} sum;
+
+	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char status_path[PATH_MAX];
+	char log_path[PATH_MAX];
+};
+
+const char *dom_state_name(enum dom_state s);
+static inline bool dom_active(const struct domain *dom)
+{
+	return dom->state == DOM_RUNNING || dom->state == DOM_PAUSED || dom->job != JOB_NONE;
+}
+
+/* A new domain from a normalized definition (not yet in the daemon or the store). */
+struct domain *domain_new(struct daemon *d, json_t *def, bool autostart);
+/* From the store at start-up: re-adopt a VM process that still runs. */
+struct domain *domain_load(struct daemon *d, const struct store_domain *sd);
+void domain_adopt(struct domain *dom);
+void domain_free(struct domain *dom);
+
+/* Summary for list; the definition (with autostart) for get. */
+json_t *domain_summary(const struct domain *dom);
+/* The same as compact JSON text, kept until the VM changes (list with many VMs). */
+const char *domain_summary_text(struct domain *dom);
+json_t *domain_definition(const struct domain *dom);
+
+void domain_start(struct domain *dom, struct reply_to *r);
+void domain_shutdown(struct domain *dom, struct reply_to *r, long long timeout_s);
+void domain_destroy(struct domain *dom, struct reply_to *r);
+void domain_reboot(struct domain *dom, struct reply_to *r, bool reset);
+void domain_pause(struct domain *dom, struct reply_to *r);
+void domain_resume(struct domain *dom, struct reply_to *r);
+void domain_info(struct domain *dom, struct reply_to *r);
+
+/* The daemon is going away: let go of the processes (they keep running). */
+void domain_release(struct domain *dom);
+
+#endif

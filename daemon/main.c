@@ -1,0 +1,447 @@
+/*
+ * gasangd [--socket PATH] [--ro-socket PATH] [--state-dir DIR] [--run-dir DIR]
+ *         [--gasang PATH] [--foreground] [--debug]
+ *
+ * Start-up: take the state directory's lock, open the store, load the
+ * definitions, re-adopt VMs that still run, listen, start what is marked
+ * autostart. SIGTERM/SIGINT stop the daemon; VMs keep running and the next
+ * daemon re-adopts them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "daemon/daemon.h"
+#include "daemon/domain.h"
+#include "daemon/log.h"
+#include "daemon/server.h"
+#include "daemon/store.h"
+
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+	"usage: gasangd [options]\n"
+	"  --socket PATH      the API socket (default /run/gasang/gasangd.sock as root,\n"
+	"                     $XDG_RUNTIME_DIR/gasang/gasangd.sock otherwise)\n"
+	"  --ro-socket PATH   the read-only API socket (default: the socket's name with -ro)\n"
+	"  --state-dir DIR    definitions, state and logs (default /var/lib/gasang as root,\n"
+	"                     $XDG_DATA_HOME/gasang otherwise)\n"
+	"  --run-dir DIR      VMs' control sockets (default: vm/ beside the socket)\n"
+	"  --gasang PATH      the program VMs run as (default: gasang beside gasangd)\n"
+	"  --foreground       stay in the foreground and log to stderr (default: become\n"
+	"                     a daemon once ready, and log to syslog)\n"
+	"  --debug            log more\n";
+
+/* ---- the VM table, sorted by name ---- */
+
+static size_t find_pos(struct daemon *d, const char *name, bool *found)
+{
+	size_t lo = 0, hi = d->ndoms;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(d->doms[mid]->name, name);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct domain *daemon_find(struct daemon *d, const char *name)
+{
+	bool found;
+	size_t i = find_pos(d, name, &found);
+
+	return found ? d->doms[i] : NULL;
+}
+
+struct domain *daemon_find_uuid(struct daemon *d, const char *uuid)
+{
+	size_t i;
+
+	for (i = 0; uuid && i < d->ndoms; i++)
+		if (!strcmp(d->doms[i]->uuid, uuid))
+			return d->doms[i];
+	return NULL;
+}
+
+int daemon_add(struct daemon *d, struct domain *dom)
+{
+	bool found;
+	size_t i = find_pos(d, dom->name, &found);
+
+	if (found)
+		return -EEXIST;
+	if (d->ndoms == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct domain **p = realloc(d->doms, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		d->doms = p;
+		d->cap = cap;
+	}
+	memmove(&d->doms[i + 1], &d->doms[i], (d->ndoms - i) * sizeof(*d->doms));
+	d->doms[i] = dom;
+	d->ndoms++;
+	return 0;
+}
+
+void daemon_remove(struct daemon *d, struct domain *dom)
+{
+	bool found;
+	size_t i = find_pos(d, dom->name, &found);
+
+	if (!found || d->doms[i] != dom)
+		return;
+	memmove(&d->doms[i], &d->doms[i + 1], (d->ndoms - i - 1) * sizeof(*d->doms));
+	d->ndoms--;
+}
+
+/* ---- configuration ---- */
+
+static int set_path(char *dst, const char *fmt, const char *a, const char *b)
+{
+	if (snprintf(dst, PATH_MAX, fmt, a, b) >= PATH_MAX)
+		return error_set(-ENAMETOOLONG, "path too long: %s...", a);
+	return 0;
+}
+
+static int default_paths(struct daemon_config *cfg, bool sock_given, bool state_given)
+{
+	const char *xdg;
+	int err = 0;
+
+	if (geteuid() == 0) {
+		if (!sock_given)
+			snprintf(cfg->socket_path, PATH_MAX, "/run/gasang/gasangd.sock");
+		if (!state_given)
+			snprintf(cfg->state_dir, PATH_MAX, "/var/lib/gasang");
+		return 0;
+	}
+	if (!sock_given) {
+		xdg = getenv("XDG_RUNTIME_DIR");
+		if (!xdg || xdg[0] != '/')
+			return error_set(-EINVAL, "XDG_RUNTIME_DIR is not set: give --socket");
+		err = set_path(cfg->socket_path, "%s/gasang/gasangd.sock%s", xdg, "");
+	}
+	if (!err && !state_given) {
+		xdg = getenv("XDG_DATA_HOME");
+		if (xdg && xdg[0] == '/')
+			err = set_path(cfg->state_dir, "%s/gasang%s", xdg, "");
+		else if (getenv("HOME"))
+			err = set_path(cfg->state_dir, "%s/.local/share/gasang%s", getenv("HOME"), "");
+		else
+			err = error_set(-EINVAL, "neither XDG_DATA_HOME nor HOME is set: give --state-dir");
+	}
+	return err;
+}
+
+/* gasang next to gasangd */
+static int default_gasang(char *out)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return error_errno(-errno, "cannot find gasangd's own path: give --gasang");
+	self[n] = '\0';
+	return set_path(out, "%s/gasang%s", dirname(self), "");
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return error_errno(-errno, "cannot create %s", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return error_errno(-errno, "cannot create %s", buf);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *run_dir)
+{
+	enum { O_SOCKET = 256, O_RO, O_STATE, O_RUN, O_GASANG, O_FG, O_DEBUG, O_HELP };
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, O_SOCKET },
+		{ "ro-socket", required_argument, NULL, O_RO },
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "run-dir", required_argument, NULL, O_RUN },
+		{ "gasang", required_argument, NULL, O_GASANG },
+		{ "foreground", no_argument, NULL, O_FG },
+		{ "debug", no_argument, NULL, O_DEBUG },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool sock = false, state = false;
+	int c, err = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case O_SOCKET: err = set_path(cfg->socket_path, "%s%s", optarg, ""); sock = true; break;
+		case O_RO: err = set_path(cfg->ro_socket_path, "%s%s", optarg, ""); break;
+		case O_STATE: err = set_path(cfg->state_dir, "%s%s", optarg, ""); state = true; break;
+		case O_RUN: err = set_path(run_dir, "%s%s", optarg, ""); break;
+		case O_GASANG: err = set_path(cfg->gasang, "%s%s", optarg, ""); break;
+		case O_FG: cfg->foreground = true; break;
+		case O_DEBUG: cfg->debug = true; break;
+		case O_HELP: fputs(usage_text, stdout); exit(0);
+		case ':': return error_set(-EINVAL, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return error_set(-EINVAL, "unknown option '%s' (try gasangd --help)",
+					 argv[optind - 1]);
+		}
+		if (err)
+			return err;
+	}
+	if (optind < argc)
+		return error_set(-EINVAL, "unexpected argument '%s'", argv[optind]);
+	err = default_paths(cfg, sock, state);
+	if (!err && !cfg->ro_socket_path[0]) {
+		size_t n = strlen(cfg->socket_path);
+
+		if (n > 5 && !strcmp(cfg->socket_path + n - 5, ".sock"))
+			snprintf(cfg->ro_socket_path, PATH_MAX, "%.*s-ro.sock", (int)(n - 5),
+				 cfg->socket_path);
+		else
+			err = set_path(cfg->ro_socket_path, "%s-ro%s", cfg->socket_path, "");
+	}
+	if (!err && !cfg->gasang[0])
+		err = default_gasang(cfg->gasang);
+	if (!err && access(cfg->gasang, X_OK))
+		err = error_errno(-errno, "cannot run %s (give --gasang)", cfg->gasang);
+	if (!err && !run_dir[0]) {
+		char dir[PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "%s", cfg->socket_path);
+		err = set_path(run_dir, "%s/vm%s", dirname(dir), "");
+	}
+	return err;
+}
+
+/* ---- start-up ---- */
+
+static int lock_state_dir(struct daemon *d)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (set_path(path, "%s/gasangd.lock%s", d->cfg.state_dir, ""))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return error_errno(-errno, "cannot open %s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return error_set(-EBUSY, "another gasangd uses %s", d->cfg.state_dir);
+	}
+	return fd;	/* held until exit */
+}
+
+static int load_one(void *opaque, const struct store_domain *sd)
+{
+	struct daemon *d = opaque;
+	struct domain *dom = domain_load(d, sd);
+
+	if (dom && daemon_add(d, dom)) {
+		domain_free(dom);
+		return error_set(-ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static void on_signal(void *opaque, uint32_t events)
+{
+	struct daemon *d = opaque;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		log_info("signal %u: stopping (VMs keep running)", si.ssi_signo);
+		loop_quit(&d->loop);
+	}
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Become a daemon: the parent waits until the child is ready (or says why not). */
+static int daemonize(int *ready_fd)
+{
+	int p[2], nul;
+	pid_t pid;
+	char buf[600];
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC))
+		return error_errno(-errno, "pipe");
+	pid = fork();
+	if (pid < 0)
+		return error_errno(-errno, "fork");
+	if (pid > 0) {
+		close(p[1]);
+		n = read(p[0], buf, sizeof(buf) - 1);
+		if (n == 1 && buf[0] == '\n')
+			exit(0);
+		buf[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "gasangd: %s\n", n > 0 ? buf : "failed to start");
+		exit(1);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/"))
+		(void)0;
+	nul = open("/dev/null", O_RDWR);
+	if (nul >= 0) {
+		dup2(nul, STDIN_FILENO);
+		dup2(nul, STDOUT_FILENO);
+		dup2(nul, STDERR_FILENO);
+		if (nul > STDERR_FILENO)
+			close(nul);
+	}
+	*ready_fd = p[1];
+	return 0;
+}
+
+static void say_ready(int fd, const char *error)
+{
+	if (fd < 0)
+		return;
+	if (write(fd, error ? error : "\n", error ? strlen(error) : 1) < 0)
+		(void)0;
+	close(fd);
+}
+
+static int setup(struct daemon *d, const char *run_dir)
+{
+	char db[PATH_MAX];
+	size_t i;
+	int err;
+
+	if (snprintf(d->vm_dir, sizeof(d->vm_dir), "%s", run_dir) >= (int)sizeof(d->vm_dir) ||
+	    strlen(d->vm_dir) + 1 + DEF_UUID_LEN + sizeof(".sock") > sizeof(((struct domain *)0)->sock_path))
+		return error_set(-ENAMETOOLONG, "run directory '%s' is too long for sockets in it",
+				 run_dir);
+	if ((err = set_path(d->log_dir, "%s/logs%s", d->cfg.state_dir, "")) ||
+	    (err = mkdir_p(d->cfg.state_dir, 0700)) || (err = mkdir_p(d->log_dir, 0700)) ||
+	    (err = mkdir_p(d->vm_dir, 0700)))
+		return err;
+	err = lock_state_dir(d);
+	if (err < 0)
+		return err;
+	if ((err = set_path(db, "%s/" STORE_FILE "%s", d->cfg.state_dir, "")) ||
+	    (err = store_open(&d->store, db)))
+		return err;
+	sup_boot_id(d->boot_id);
+	sup_cgroups_init(&d->cgroups);
+	err = store_domain_foreach(d->store, load_one, d);
+	if (err)
+		return err;
+	log_info("gasangd %s: %zu VMs defined; state in %s", GASANGD_VERSION, d->ndoms,
+		 d->cfg.state_dir);
+	for (i = 0; i < d->ndoms; i++)
+		domain_adopt(d->doms[i]);
+	err = server_start(d);
+	if (err)
+		return err;
+	log_info("listening on %s (read-only: %s)", d->cfg.socket_path, d->cfg.ro_socket_path);
+	for (i = 0; i < d->ndoms; i++) {
+		struct domain *dom = d->doms[i];
+
+		if (dom->autostart && !dom_active(dom)) {
+			log_info("%s: autostart", dom->name);
+			domain_start(dom, NULL);
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	char run_dir[PATH_MAX] = "";
+	struct loop_watch sig_w;
+	sigset_t sigs;
+	int ready = -1, err;
+	size_t i;
+
+	if (parse_args(argc, argv, &d.cfg, run_dir)) {
+		fprintf(stderr, "gasangd: %s\n", error_msg());
+		return EXIT_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	umask(022);
+	if (!d.cfg.foreground && daemonize(&ready)) {
+		fprintf(stderr, "gasangd: %s\n", error_msg());
+		return 1;
+	}
+	log_init(!d.cfg.foreground, d.cfg.debug);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	d.sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	err = loop_init(&d.loop);
+	if (!err && d.sigfd < 0)
+		err = error_errno(-errno, "signalfd");
+	if (!err)
+		err = loop_watch(&d.loop, &sig_w, d.sigfd, EPOLLIN, on_signal, &d);
+	if (!err)
+		err = setup(&d, run_dir);
+	if (err) {
+		log_err("%s", error_msg());
+		say_ready(ready, error_msg());
+		return 1;
+	}
+	say_ready(ready, NULL);
+	loop_run(&d.loop);
+
+	server_stop(&d);
+	for (i = 0; i < d.ndoms; i++)
+		domain_free(d.doms[i]);
+	free(d.doms);
+	loop_destroy(&d.loop);
+	store_close(d.store);
+	sup_cgroups_free(&d.cgroups);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,253 @@
+#include "daemon/monitor.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "vm/control.h"
+
+struct mon_req {
+	struct mon_req *next;
+	unsigned long long id;
+	uint64_t deadline_ms;
+	monitor_cb cb;
+	void *opaque;
+};
+
+struct monitor {
+	struct loop *loop;
+	struct stream s;
+	struct mon_req *head, **tail;
+	unsigned long long next_id;
+	struct loop_timer timer;
+	void (*on_close)(void *opaque);
+	void *close_opaque;
+	bool closed;
+	struct loop_deferred free_d;
+};
+
+int monitor_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* a unix socket connects at once, or not: no EINPROGRESS to wait for */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void fail_all(struct monitor *m, int err)
+{
+	while (m->head) {
+		struct mon_req *r = m->head;
+
+		m->head = r->next;
+		if (!m->head)
+			m->tail = &m->head;
+		r->cb(r->opaque, err, NULL, NULL, NULL);
+		free(r);
+	}
+}
+
+static void arm_timer(struct monitor *m);
+
+static void on_timeout(void *opaque)
+{
+	struct monitor *m = opaque;
+	uint64_t now = loop_now_ms();
+
+	/* a VM that stopped answering: what is overdue fails, the rest waits */
+	while (m->head && m->head->deadline_ms <= now) {
+		struct mon_req *r = m->head;
+
+		m->head = r->next;
+		if (!m->head)
+			m->tail = &m->head;
+		r->cb(r->opaque, -ETIMEDOUT, NULL, NULL, NULL);
+		free(r);
+	}
+	arm_timer(m);
+}
+
+static void arm_timer(struct monitor *m)
+{
+	uint64_t now = loop_now_ms();
+
+	if (!m->head || m->closed) {
+		loop_timer_stop(m->loop, &m->timer);
+		return;
+	}
+	loop_timer_start(m->loop, &m->timer,
+			 m->head->deadline_ms > now ? m->head->deadline_ms - now : 0, on_timeout, m);
+}
+
+static void handle_reply(struct monitor *m, const char *line, size_t len)
+{
+	json_t *msg = json_loadb(line, len, 0, NULL), *id;
+	struct mon_req *r, **p;
+
+	if (!msg)
+		return;
+	id = json_object_get(msg, "id");
+	/* replies come in order; one whose request timed out finds no match */
+	for (p = &m->head; (r = *p); p = &r->next)
+		if (json_is_integer(id) && (unsigned long long)json_integer_value(id) == r->id)
+			break;
+	if (r) {
+		*p = r->next;
+		if (m->tail == &r->next)
+			m->tail = p;
+		if (json_is_true(json_object_get(msg, "ok"))) {
+			r->cb(r->opaque, 0, json_object_get(msg, "result"), NULL, NULL);
+		} else {
+			json_t *e = json_object_get(msg, "error");
+
+			r->cb(r->opaque, 1, NULL, json_string_value(json_object_get(e, "code")),
+			      json_string_value(json_object_get(e, "message")));
+		}
+		free(r);
+		arm_timer(m);
+	}
+	json_decref(msg);
+}
+
+static void mon_input(struct stream *s)
+{
+	struct monitor *m = s->opaque;
+	char *nl;
+
+	while (!m->closed && (nl = memchr(s->in, '\n', s->in_len))) {
+		size_t n = (size_t)(nl - s->in);
+
+		handle_reply(m, s->in, n);
+		if (m->closed)
+			return;
+		stream_consume(s, n + 1);
+	}
+	if (s->in_len > CONTROL_MAX_MESSAGE)
+		stream_consume(s, s->in_len);	/* not a control socket */
+}
+
+static void mon_gone(struct monitor *m)
+{
+	if (m->closed)
+		return;
+	stream_close(&m->s);
+	fail_all(m, -ECONNRESET);
+	loop_timer_stop(m->loop, &m->timer);
+	if (m->on_close) {
+		void (*fn)(void *) = m->on_close;
+
+		m->on_close = NULL;
+		fn(m->close_opaque);
+	}
+}
+
+static void mon_eof(struct stream *s)
+{
+	mon_gone(s->opaque);
+}
+
+static void mon_failed(struct stream *s)
+{
+	mon_gone(s->opaque);
+}
+
+static const struct stream_ops mon_ops = {
+	.input = mon_input,
+	.eof = mon_eof,
+	.failed = mon_failed,
+};
+
+int monitor_connect(struct loop *l, const char *path, struct monitor **out)
+{
+	struct monitor *m;
+	int fd = monitor_socket(path), err;
+
+	if (fd < 0)
+		return fd;
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		close(fd);
+		return -ENOMEM;
+	}
+	m->loop = l;
+	m->tail = &m->head;
+	m->next_id = 1;
+	err = stream_open(&m->s, l, fd, CONTROL_MAX_MESSAGE + 1, 1u << 20, &mon_ops, m);
+	if (err) {
+		free(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+void monitor_on_close(struct monitor *m, void (*fn)(void *opaque), void *opaque)
+{
+	m->on_close = fn;
+	m->close_opaque = opaque;
+}
+
+void monitor_call(struct monitor *m, const char *op, json_t *args, monitor_cb cb, void *opaque)
+{
+	struct mon_req *r = calloc(1, sizeof(*r));
+	json_t *req = args ? args : json_object();
+	char *line = NULL;
+	int err = -ENOMEM;
+
+	if (r && req) {
+		r->id = m->next_id++;
+		json_object_set_new(req, "id", json_integer((json_int_t)r->id));
+		json_object_set_new(req, "op", json_string(op));
+		line = json_dumps(req, JSON_COMPACT);
+	}
+	json_decref(req);
+	if (m->closed || !stream_is_open(&m->s))
+		err = -ECONNRESET;
+	else if (line && !(err = stream_write(&m->s, line, strlen(line))))
+		err = stream_write(&m->s, "\n", 1);
+	free(line);
+	if (err) {
+		free(r);
+		cb(opaque, err, NULL, NULL, NULL);
+		return;
+	}
+	r->cb = cb;
+	r->opaque = opaque;
+	r->deadline_ms = loop_now_ms() + MONITOR_TIMEOUT_MS;
+	*m->tail = r;
+	m->tail = &r->next;
+	if (!m->timer.armed)
+		arm_timer(m);
+}
+
+static void mon_free(void *opaque)
+{
+	free(opaque);
+}
+
+void monitor_close(struct monitor *m)
+{
+	if (!m)
+		return;
+	m->on_close = NULL;
+	mon_gone(m);
+	m->closed = true;
+	loop_defer(m->loop, &m->free_d, mon_free, m);
+}

@@ -1,0 +1,408 @@
+#include "daemon/store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+
+#define SCHEMA_VERSION 1
+
+enum stmt_id {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_DOM_ADD, ST_DOM_REMOVE, ST_DOM_AUTOSTART, ST_DOM_RUNTIME, ST_DOM_ALL, ST_DOM_COUNT,
+	ST_EV_ADD, ST_EV_TRIM, ST_EV_SINCE, ST_EV_SINCE_NAME,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_DOM_ADD] = "INSERT INTO domains (name, uuid, definition, autostart) VALUES (?1, ?2, ?3, ?4)",
+	[ST_DOM_REMOVE] = "DELETE FROM domains WHERE name = ?1",
+	[ST_DOM_AUTOSTART] = "UPDATE domains SET autostart = ?2 WHERE name = ?1",
+	[ST_DOM_RUNTIME] =
+		"UPDATE domains SET state = ?2, reason = ?3, exit_status = ?4, signal = ?5, "
+		"detail = ?6, shim_pid = ?7, shim_start = ?8, vm_pid = ?9, vm_start = ?10, "
+		"boot_id = ?11, started_ms = ?12 WHERE name = ?1",
+	[ST_DOM_ALL] =
+		"SELECT name, uuid, definition, autostart, state, reason, exit_status, signal, "
+		"detail, shim_pid, shim_start, vm_pid, vm_start, boot_id, started_ms "
+		"FROM domains ORDER BY name",
+	[ST_DOM_COUNT] = "SELECT count(*) FROM domains",
+	[ST_EV_ADD] =
+		"INSERT INTO events (time_ms, name, uuid, type, state, reason, detail) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_EV_TRIM] = "DELETE FROM events WHERE seq <= ?1",
+	[ST_EV_SINCE] =
+		"SELECT seq, time_ms, name, uuid, type, state, reason, detail FROM events "
+		"WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	[ST_EV_SINCE_NAME] =
+		"SELECT seq, time_ms, name, uuid, type, state, reason, detail FROM events "
+		"WHERE seq > ?1 AND name = ?3 ORDER BY seq LIMIT ?2",
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS domains ("
+	"  name TEXT PRIMARY KEY,"
+	"  uuid TEXT NOT NULL UNIQUE,"
+	"  definition TEXT NOT NULL,"
+	"  autostart INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'shutoff',"
+	"  reason TEXT NOT NULL DEFAULT 'unknown',"
+	"  exit_status INTEGER NOT NULL DEFAULT -1,"
+	"  signal INTEGER NOT NULL DEFAULT 0,"
+	"  detail TEXT,"
+	"  shim_pid INTEGER NOT NULL DEFAULT 0,"
+	"  shim_start INTEGER NOT NULL DEFAULT 0,"
+	"  vm_pid INTEGER NOT NULL DEFAULT 0,"
+	"  vm_start INTEGER NOT NULL DEFAULT 0,"
+	"  boot_id TEXT,"
+	"  started_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS events ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  time_ms INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  uuid TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  detail TEXT);"
+	"CREATE INDEX IF NOT EXISTS events_by_name ON events (name, seq);";
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	char path[4096];
+};
+
+static int db_error(struct store *s, int rc, const char *what)
+{
+	int err = -EIO;
+
+	if (rc == SQLITE_CONSTRAINT)
+		err = -EEXIST;
+	else if (rc == SQLITE_FULL)
+		err = -ENOSPC;
+	else if (rc == SQLITE_NOMEM)
+		err = -ENOMEM;
+	else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		err = -EBUSY;
+	else if (rc == SQLITE_READONLY || rc == SQLITE_PERM || rc == SQLITE_AUTH)
+		err = -EACCES;
+	return error_set(err, "store %s: %s: %s", s->path, what,
+			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+}
+
+static int exec_sql(struct store *s, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		int err = error_set(rc == SQLITE_BUSY ? -EBUSY : -EIO, "store %s: %s: %s", s->path,
+				    what, msg ? msg : sqlite3_errstr(rc));
+
+		sqlite3_free(msg);
+		return err;
+	}
+	return 0;
+}
+
+/* Run a prepared statement that returns no rows; reset it. */
+static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st), err = 0;
+
+	if (rc != SQLITE_DONE)
+		err = db_error(s, rc & 0xff, what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return err;
+}
+
+static int check_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int rc, version = 0;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema'", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "reading the schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = atoi((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (version == 0)
+		return exec_sql(s, "INSERT INTO meta (key, value) VALUES ('schema', '1')",
+				"writing the schema version");
+	if (version != SCHEMA_VERSION)
+		return error_set(-EPROTO, "store %s: schema version %d, this gasangd knows %d",
+				 s->path, version, SCHEMA_VERSION);
+	return 0;
+}
+
+int store_open(struct store **out, const char *path)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int rc, err, i;
+
+	if (!s)
+		return error_set(-ENOMEM, "out of memory");
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err = db_error(s, rc, "cannot open");
+		goto err_close;
+	}
+	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_busy_timeout(s->db, 5000);
+	/* WAL: readers never block, a crash mid-write rolls back; FULL: committed means on disk */
+	err = exec_sql(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+		       "PRAGMA foreign_keys = ON;", "setting WAL mode");
+	if (!err)
+		err = exec_sql(s, "BEGIN IMMEDIATE", "creating the schema");
+	if (!err) {
+		err = exec_sql(s, schema, "creating the schema");
+		if (!err)
+			err = check_version(s);
+		if (!err)
+			err = exec_sql(s, "COMMIT", "creating the schema");
+		else
+			exec_sql(s, "ROLLBACK", "rollback");
+	}
+	if (err)
+		goto err_close;
+	for (i = 0; i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			err = db_error(s, rc, "preparing a statement");
+			goto err_close;
+		}
+	}
+	*out = s;
+	return 0;
+err_close:
+	store_close(s);
+	return err;
+}
+
+void store_close(struct store *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int store_begin(struct store *s)
+{
+	return step_done(s, s->st[ST_BEGIN], "begin");
+}
+
+int store_commit(struct store *s)
+{
+	return step_done(s, s->st[ST_COMMIT], "commit");
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		step_done(s, s->st[ST_ROLLBACK], "rollback");
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int store_domain_add(struct store *s, const struct store_domain *d)
+{
+	sqlite3_stmt *st = s->st[ST_DOM_ADD];
+	int err;
+
+	bind_text(st, 1, d->name);
+	bind_text(st, 2, d->uuid);
+	bind_text(st, 3, d->definition);
+	sqlite3_bind_int(st, 4, d->autostart);
+	err = step_done(s, st, "adding a definition");
+	if (err == -EEXIST)
+		return error_set(-EEXIST, "a VM named '%s' or with uuid %s is already defined",
+				 d->name, d->uuid);
+	if (!err && d->rt.state)
+		err = store_domain_set_runtime(s, d->name, &d->rt);
+	return err;
+}
+
+/* -ENOENT when the statement just run changed no row. */
+static int changed(struct store *s, const char *name)
+{
+	if (sqlite3_changes(s->db) == 0)
+		return error_set(-ENOENT, "no VM named '%s' in the store", name);
+	return 0;
+}
+
+int store_domain_remove(struct store *s, const char *name)
+{
+	sqlite3_stmt *st = s->st[ST_DOM_REMOVE];
+	int err;
+
+	bind_text(st, 1, name);
+	err = step_done(s, st, "removing a definition");
+	return err ? err : changed(s, name);
+}
+
+int store_domain_set_autostart(struct store *s, const char *name, bool on)
+{
+	sqlite3_stmt *st = s->st[ST_DOM_AUTOSTART];
+	int err;
+
+	bind_text(st, 1, name);
+	sqlite3_bind_int(st, 2, on);
+	err = step_done(s, st, "setting autostart");
+	return err ? err : changed(s, name);
+}
+
+int store_domain_set_runtime(struct store *s, const char *name, const struct store_runtime *rt)
+{
+	sqlite3_stmt *st = s->st[ST_DOM_RUNTIME];
+	int err;
+
+	bind_text(st, 1, name);
+	bind_text(st, 2, rt->state ? rt->state : "shutoff");
+	bind_text(st, 3, rt->reason ? rt->reason : "unknown");
+	sqlite3_bind_int(st, 4, rt->exit_status);
+	sqlite3_bind_int(st, 5, rt->signal);
+	bind_text(st, 6, rt->detail);
+	sqlite3_bind_int64(st, 7, rt->shim_pid);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)rt->shim_start);
+	sqlite3_bind_int64(st, 9, rt->vm_pid);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)rt->vm_start);
+	bind_text(st, 11, rt->boot_id);
+	sqlite3_bind_int64(st, 12, rt->started_ms);
+	err = step_done(s, st, "recording a VM's state");
+	return err ? err : changed(s, name);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int store_domain_foreach(struct store *s, int (*fn)(void *opaque, const struct store_domain *d),
+			 void *opaque)
+{
+	sqlite3_stmt *st = s->st[ST_DOM_ALL];
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_domain d = {
+			.name = col_text(st, 0),
+			.uuid = col_text(st, 1),
+			.definition = col_text(st, 2),
+			.autostart = sqlite3_column_int(st, 3),
+			.rt = {
+				.state = col_text(st, 4),
+				.reason = col_text(st, 5),
+				.exit_status = sqlite3_column_int(st, 6),
+				.signal = sqlite3_column_int(st, 7),
+				.detail = col_text(st, 8),
+				.shim_pid = (pid_t)sqlite3_column_int64(st, 9),
+				.shim_start = (unsigned long long)sqlite3_column_int64(st, 10),
+				.vm_pid = (pid_t)sqlite3_column_int64(st, 11),
+				.vm_start = (unsigned long long)sqlite3_column_int64(st, 12),
+				.boot_id = col_text(st, 13),
+				.started_ms = sqlite3_column_int64(st, 14),
+			},
+		};
+
+		ret = fn(opaque, &d);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_error(s, rc, "reading the definitions");
+	sqlite3_reset(st);
+	return ret;
+}
+
+int store_domain_count(struct store *s, int64_t *n)
+{
+	sqlite3_stmt *st = s->st[ST_DOM_COUNT];
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_error(s, rc, "counting the definitions");
+}
+
+int store_event_add(struct store *s, struct store_event *e)
+{
+	sqlite3_stmt *st = s->st[ST_EV_ADD];
+	int err;
+
+	sqlite3_bind_int64(st, 1, e->time_ms);
+	bind_text(st, 2, e->name);
+	bind_text(st, 3, e->uuid);
+	bind_text(st, 4, e->type);
+	bind_text(st, 5, e->state);
+	bind_text(st, 6, e->reason);
+	bind_text(st, 7, e->detail);
+	err = step_done(s, st, "logging an event");
+	if (err)
+		return err;
+	e->seq = sqlite3_last_insert_rowid(s->db);
+	if (e->seq > STORE_EVENTS_KEPT && e->seq % 100 == 0) {
+		/* trim now and then, not on every event */
+		st = s->st[ST_EV_TRIM];
+		sqlite3_bind_int64(st, 1, e->seq - STORE_EVENTS_KEPT);
+		err = step_done(s, st, "trimming the event log");
+	}
+	return err;
+}
+
+int store_event_foreach(struct store *s, int64_t since, int limit, const char *name,
+			int (*fn)(void *opaque, const struct store_event *e), void *opaque)
+{
+	sqlite3_stmt *st = s->st[name ? ST_EV_SINCE_NAME : ST_EV_SINCE];
+	int rc, ret = 0;
+
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int(st, 2, limit);
+	if (name)
+		bind_text(st, 3, name);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_event e = {
+			.seq = sqlite3_column_int64(st, 0),
+			.time_ms = sqlite3_column_int64(st, 1),
+			.name = col_text(st, 2),
+			.uuid = col_text(st, 3),
+			.type = col_text(st, 4),
+			.state = col_text(st, 5),
+			.reason = col_text(st, 6),
+			.detail = col_text(st, 7),
+		};
+
+		ret = fn(opaque, &e);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_error(s, rc, "reading the event log");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
