@@ -94,10 +94,13 @@ rc=$?
 
 if command -v script >/dev/null; then
 	check
-	out=$(script -qec "timeout 60 ${C[*]} run --rm -t ${G_OPTS[*]} --rootfs $ROOTFS $TAG-tty /bin/sh -c 'tty; echo tty-ok'" \
+	# timeout --foreground: ctr must stay in the terminal's foreground process
+	# group, or its raw-mode and stdin calls on the tty stop it (SIGTTOU/SIGTTIN)
+	t0=$(date +%s)
+	out=$(script -qec "timeout --foreground 60 ${C[*]} run --rm -t ${G_OPTS[*]} --rootfs $ROOTFS $TAG-tty /bin/sh -c 'tty; echo tty-ok; sleep 1'; echo rc=\$?" \
 		/dev/null </dev/null 2>&1 | tr -d '\r\0' | sed 's/\^@//g')
 	grep -q '^/dev/pts/0$' <<<"$out" && grep -q '^tty-ok$' <<<"$out" ||
-		fail "ctr run -t: no pty inside" "$out"
+		fail "ctr run -t: no pty inside (after $(($(date +%s) - t0)) s)" "$out"
 fi
 
 id=$TAG-task
