@@ -314,6 +314,9 @@ int gasang_call(struct gasang_client *c, const char *op, json_t *args, json_t **
 	free(line);
 	if (!err)
 		err = send_all(c, "\n", 1);
+	/* a daemon that refuses a connection (busy) says why and closes: read that */
+	if (err == -EPIPE || err == -ECONNRESET)
+		err = 0;
 	while (!err && !(err = next_message(c, deadline, &msg))) {
 		json_t *mid = json_object_get(msg, "id"), *e;
 

@@ -155,8 +155,12 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && ! getent group gasang 
 		bg_pids+=("$!")
 	done
 	sleep 2
-	r=$(printf '{"op":"list"}\n' | as_nobody socat -t 5 - "UNIX-CONNECT:$RO_SOCK")
+	# refused at once: read only, since a write would race the daemon's close
+	r=$(as_nobody socat -t 5 -u "UNIX-CONNECT:$RO_SOCK" -)
 	expect_code "a user's 65th connection" busy "$r"
+	as_nobody "$GASANG" vm --connect "$RO_SOCK" list >/dev/null 2>&1
+	rc=$?
+	[ $rc = 9 ] || fail "gasang vm on a user's 65th connection exited $rc, not 9 (busy)"
 	case $(api '{"op":"list"}' "$RO_SOCK") in *'"ok":true'*) ;; *) fail "root was refused beside nobody's connections" ;; esac
 fi
 echo "$NAME: ok: garbage, half and 100 MiB messages, a non-reader served no more; $n polite requests served (slowest $worst ms); access checked"
