@@ -9,7 +9,7 @@
 #include "base/error.h"
 #include "base/size.h"
 #include "cli/cli.h"
-#include "machine/riscv-virt.h"
+#include "machine/machine.h"
 #include "vm/vm.h"
 
 #define PAGE 4096ull
@@ -96,11 +96,22 @@ static int parse_mem(const char *s, uint64_t *out)
 
 	if (err)
 		return err;
-	if (v < VIRT_MIN_RAM || v > VIRT_MAX_RAM)
-		return error_set(-EINVAL, "--mem %s: must be between %llu MiB and %llu GiB", s,
-				 VIRT_MIN_RAM >> 20, VIRT_MAX_RAM >> 30);
+	if (v > UINT64_MAX - PAGE)
+		return error_set(-EINVAL, "--mem %s: too large", s);
 	*out = (v + PAGE - 1) & ~(PAGE - 1);
 	return 0;
+}
+
+/* The machine of --arch decides how much RAM it takes (after every flag is read). */
+static int check_mem(const struct vm_config *cfg, const char *flag)
+{
+	const struct machine_ops *m = machine_find(cfg->arch);
+
+	if (!m || (cfg->mem_size >= m->min_ram && cfg->mem_size <= m->max_ram))
+		return 0;
+	return error_set(-EINVAL, "--mem %s: the %s machine takes %llu MiB to %llu GiB",
+			 flag ? flag : "(default)", cfg->arch,
+			 (unsigned long long)(m->min_ram >> 20), (unsigned long long)(m->max_ram >> 30));
 }
 
 static int parse_cpus(const char *s, unsigned *out)
@@ -132,6 +143,7 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 
 static int parse(int argc, char **argv, struct vm_config *cfg)
 {
+	const char *mem_flag = NULL;
 	int c, err = 0;
 
 	cfg->arch = DEFAULT_ARCH;
@@ -146,7 +158,10 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_KERNEL: cfg->kernel = optarg; break;
 		case OPT_INITRD: cfg->initrd = optarg; break;
 		case OPT_APPEND: cfg->append = optarg; break;
-		case OPT_MEM: err = parse_mem(optarg, &cfg->mem_size); break;
+		case OPT_MEM:
+			mem_flag = optarg;
+			err = parse_mem(optarg, &cfg->mem_size);
+			break;
 		case OPT_CPUS: err = parse_cpus(optarg, &cfg->cpus); break;
 		case OPT_BIOS: cfg->bios = optarg; break;
 		case OPT_CPU: cfg->cpu = optarg; break;
@@ -196,7 +211,7 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 	}
 	if (optind < argc)
 		return error_set(-EINVAL, "unexpected argument '%s'", argv[optind]);
-	return 0;
+	return check_mem(cfg, mem_flag);
 }
 
 int cmd_run(int argc, char **argv)

@@ -368,6 +368,19 @@ static int check_list(const json_t *v, const char *field, size_t max,
 	return 0;
 }
 
+/* What the architecture's machine takes (gasang run would refuse the rest at start). */
+static int check_memory(const char *arch, uint64_t memory)
+{
+	const struct machine_ops *m = machine_find(arch);
+	char range[64];
+
+	if (!m || (memory >= m->min_ram && memory <= m->max_ram))
+		return 0;
+	snprintf(range, sizeof(range), "%llu MiB to %llu GiB",
+		 (unsigned long long)(m->min_ram >> 20), (unsigned long long)(m->max_ram >> 30));
+	return bad("memory", "this architecture's machine takes %s", range);
+}
+
 static int check_arch(const char *arch, const char *accel_in, const char **accel)
 {
 	size_t i;
@@ -452,6 +465,8 @@ int def_normalize(const json_t *doc, json_t **out, bool *autostart)
 	if ((err = check_arch(arch, accel_in, &accel)))
 		return err;
 	if ((err = get_memory(FIELD("memory"), &memory)) || (err = get_vcpus(FIELD("vcpus"), &vcpus)))
+		return err;
+	if ((err = check_memory(arch, memory)))
 		return err;
 	if ((err = get_path(FIELD("kernel"), "kernel", false, &kernel)) ||
 	    (err = get_path(FIELD("initrd"), "initrd", false, &initrd)) ||

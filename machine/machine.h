@@ -38,6 +38,7 @@ struct machine {
 
 struct machine_ops {
 	const char *arch;
+	uint64_t min_ram, max_ram;	/* the guest RAM it takes, in bytes */
 	/*
 	 * Build the machine (RAM, CPUs, its own devices). Its serial console's
 	 * output (and rx_ready) goes to 'serial', which outlives the machine.

@@ -527,6 +527,8 @@ static void virt_destroy(struct machine *m)
 
 const struct machine_ops riscv_virt_ops = {
 	.arch = "riscv64",
+	.min_ram = VIRT_MIN_RAM,
+	.max_ram = VIRT_MAX_RAM,
 	.create = virt_create,
 	.guest_mem = virt_guest_mem,
 	.add_virtio = virt_add_virtio,

@@ -136,9 +136,6 @@ static int setup_memory(struct x86_pc *pc)
 	uint64_t high = cfg->mem_size - low;
 	int err;
 
-	if (cfg->mem_size < X86_MIN_RAM || cfg->mem_size > X86_MAX_RAM)
-		return error_set(-EINVAL, "--mem: the x86_64 machine takes %llu MiB to %llu GiB",
-				 X86_MIN_RAM >> 20, X86_MAX_RAM >> 30);
 	pc->layout.low_ram = low;
 	pc->layout.high_ram = high;
 	err = guest_mem_init_backed(&pc->mem, 0, low, X86_HIGH_RAM_BASE, high, &backing);
@@ -555,6 +552,8 @@ static void pc_destroy(struct machine *m)
 
 const struct machine_ops x86_pc_ops = {
 	.arch = "x86_64",
+	.min_ram = X86_MIN_RAM,
+	.max_ram = X86_MAX_RAM,
 	.create = pc_create,
 	.guest_mem = pc_guest_mem,
 	.add_virtio = pc_add_virtio,

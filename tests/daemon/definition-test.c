@@ -111,8 +111,13 @@ static void test_defaults_and_full(void **state)
 	assert_int_equal(json_integer_value(json_object_get(d, "memory")), 64 << 20);
 	json_decref(d);
 	/* rounded up to a page */
-	d = good("{\"name\": \"a\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"memory\": 2000000}", NULL);
-	assert_int_equal(json_integer_value(json_object_get(d, "memory")), 2002944);
+	d = good("{\"name\": \"a\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"memory\": 20000000}", NULL);
+	assert_int_equal(json_integer_value(json_object_get(d, "memory")), 20000768);
+	json_decref(d);
+	/* each architecture's machine has its own range */
+	d = good("{\"name\": \"a\", \"arch\": \"x86_64\", \"firmware\": \"/b\", \"memory\": \"300G\"}",
+		 NULL);
+	assert_int_equal(json_integer_value(json_object_get(d, "memory")), 300ll << 30);
 	json_decref(d);
 	/* a firmware instead of a kernel */
 	d = good("{\"name\": \"fw\", \"arch\": \"riscv64\", \"firmware\": \"/guest.elf\"}", NULL);
@@ -163,6 +168,12 @@ static void test_refused(void **state)
 	bad("{\"name\": \"a\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"memory\": 1000}", "memory");
 	bad("{\"name\": \"a\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"memory\": true}", "memory");
 	bad("{\"name\": \"a\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"memory\": \"2T\"}", "memory");
+	bad("{\"name\": \"a\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"memory\": \"8M\"}",
+	    "memory: this architecture's machine takes 16 MiB to 256 GiB");
+	bad("{\"name\": \"a\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"memory\": \"300G\"}",
+	    "memory: this architecture's machine takes 16 MiB to 256 GiB");
+	bad("{\"name\": \"a\", \"arch\": \"x86_64\", \"firmware\": \"/b\", \"memory\": \"8M\"}",
+	    "memory: this architecture's machine takes 16 MiB to 1024 GiB");
 	bad("{\"name\": \"a\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"vcpus\": 0}", "vcpus");
 	bad("{\"name\": \"a\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"vcpus\": 513}", "vcpus");
 	bad("{\"name\": \"a\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"vcpus\": \"2\"}", "vcpus");
