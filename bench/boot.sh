@@ -11,14 +11,7 @@ set -eu
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-runs=5
-while getopts n: opt; do
-	case $opt in
-	n) runs=$OPTARG ;;
-	*) bench_die "usage: bench/boot.sh [-n RUNS]" ;;
-	esac
-done
-case $runs in '' | *[!0-9]* | 0) bench_die "RUNS must be a positive number" ;; esac
+bench_runs 5 "$@"
 timeout_s=${BOOT_TIMEOUT:-300}
 
 OPENSBI=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin

@@ -15,14 +15,7 @@ set -eu
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-runs=100
-while getopts n: opt; do
-	case $opt in
-	n) runs=$OPTARG ;;
-	*) bench_die "usage: bench/ctr.sh [-n RUNS]" ;;
-	esac
-done
-case $runs in '' | *[!0-9]* | 0) bench_die "RUNS must be a positive number" ;; esac
+bench_runs 100 "$@"
 [ "$(id -u)" = 0 ] || bench_die "needs root (namespaces, cgroups, mounts)"
 GOCI=$BENCH_BUILD/gasang-oci
 [ -e "$GOCI" ] || bench_die "$GOCI is missing: run make"

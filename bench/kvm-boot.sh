@@ -21,14 +21,7 @@ set -eu
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-runs=10
-while getopts n: opt; do
-	case $opt in
-	n) runs=$OPTARG ;;
-	*) bench_die "usage: bench/kvm-boot.sh [-n RUNS]" ;;
-	esac
-done
-case $runs in '' | *[!0-9]* | 0) bench_die "RUNS must be a positive number" ;; esac
+bench_runs 10 "$@"
 QEMU_X86=${QEMU_X86:-qemu-system-x86_64}
 command -v "$QEMU_X86" >/dev/null || bench_die "$QEMU_X86 not found; run 'make deps'"
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || bench_die "no usable /dev/kvm"

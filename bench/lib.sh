@@ -18,6 +18,21 @@ bench_die() {
 	exit 1
 }
 
+# bench_runs DEFAULT "$@": the script's only option, -n RUNS, into $runs
+# (a positive number; DEFAULT without -n).
+bench_runs() {
+	local opt OPTIND=1
+	runs=$1
+	shift
+	while getopts n: opt; do
+		case $opt in
+		n) runs=$OPTARG ;;
+		*) bench_die "usage: bench/$(basename "$0") [-n RUNS]" ;;
+		esac
+	done
+	case $runs in '' | *[!0-9]* | 0) bench_die "RUNS must be a positive number" ;; esac
+}
+
 # bench_run LOG TIMEOUT CMD...: run CMD once, stdin /dev/null, output in LOG.
 # Sets RUN_RC (124: timed out), RUN_WALL (seconds), RUN_RSS (KiB, "" if unknown).
 bench_run() {

@@ -13,14 +13,7 @@ set -eu
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-runs=5
-while getopts n: opt; do
-	case $opt in
-	n) runs=$OPTARG ;;
-	*) bench_die "usage: bench/mips.sh [-n RUNS]" ;;
-	esac
-done
-case $runs in '' | *[!0-9]* | 0) bench_die "RUNS must be a positive number" ;; esac
+bench_runs 5 "$@"
 iters=${LOOP_ITERS:-100000000}
 case $iters in '' | *[!0-9]* | 0) bench_die "LOOP_ITERS must be a positive number" ;; esac
 timeout_s=${MIPS_TIMEOUT:-900}
