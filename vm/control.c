@@ -187,6 +187,8 @@ static int run_op(struct control *c, const char *op, json_t *result)
 		return o->resume(o->opaque);
 	if (!strcmp(op, "powerdown"))
 		return o->powerdown(o->opaque);
+	if (!strcmp(op, "reset"))
+		return o->reset(o->opaque);
 	if (!strcmp(op, "quit")) {
 		o->quit(o->opaque);
 		return 0;

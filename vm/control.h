@@ -3,7 +3,7 @@
  * speaking newline-delimited JSON, used by gasangd and usable without it.
  *
  *   request  {"id": ANY, "op": "status" | "stats" | "pause" | "resume" |
- *             "powerdown" | "quit" | "console", ...}
+ *             "powerdown" | "reset" | "quit" | "console", ...}
  *   reply    {"id": ANY, "ok": true, "result": {...}}
  *            {"id": ANY, "ok": false, "error": {"code": "...", "message": "..."}}
  *
@@ -11,7 +11,9 @@
  * the guest's serial console as a raw byte stream: first the last 64 KiB of
  * output (scrollback), then what the guest prints; with "write", bytes sent go
  * to the guest (one writer at a time; "busy" otherwise). Error codes are
- * stable: bad-request, unknown-op, busy, too-big, failed.
+ * stable: bad-request, unknown-op, busy, too-big, failed. "reset" resets the
+ * machine in place, as the guest's own reboot does (QEMU's system_reset): the
+ * same process boots again; with --no-reboot it ends the VM instead.
  *
  * Threading: the socket is served by a thread of its own (an event loop);
  * control_console_output() and control_rx_ready() may be called from any
@@ -34,6 +36,7 @@ struct control_ops {
 	int (*pause)(void *opaque);
 	int (*resume)(void *opaque);
 	int (*powerdown)(void *opaque);
+	int (*reset)(void *opaque);
 	void (*quit)(void *opaque);
 	/* console input for the guest: the bytes taken */
 	size_t (*console_input)(void *opaque, const uint8_t *buf, size_t len);

@@ -80,6 +80,7 @@ struct vm {
 	struct virtio_input power;	/* the power key, on boards without ACPI */
 	bool has_rng, has_vcon, has_power;
 	bool paused;
+	bool reset_requested;		/* a control "reset" stopped the machine */
 	uint64_t started_ns;
 	struct virtio_blk *disks[VM_MAX_DISKS];
 	struct virtio_net *nets[VM_MAX_NICS];
@@ -98,6 +99,7 @@ static void console_quit(void *opaque)
 {
 	struct vm *vm = opaque;
 
+	__atomic_store_n(&vm->reset_requested, false, __ATOMIC_RELEASE);
 	vm->m->ops->request_stop(vm->m);
 }
 
@@ -262,10 +264,23 @@ static int ctl_powerdown(void *opaque)
 	return 0;
 }
 
+/* The machine stops as it does for a quit; run_loop() boots it again. */
+static int ctl_reset(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (vm->paused)
+		return error_set(-EBUSY, "the VM is paused: resume it first");
+	__atomic_store_n(&vm->reset_requested, true, __ATOMIC_RELEASE);
+	vm->m->ops->request_stop(vm->m);
+	return 0;
+}
+
 static void ctl_quit(void *opaque)
 {
 	struct vm *vm = opaque;
 
+	__atomic_store_n(&vm->reset_requested, false, __ATOMIC_RELEASE);
 	vm->m->ops->request_stop(vm->m);
 }
 
@@ -292,6 +307,9 @@ static int run_loop(struct vm *vm)
 
 	for (;;) {
 		vm->m->ops->run(vm->m, &res);
+		if (res.why == MACHINE_STOPPED && !vm->w.signo &&
+		    __atomic_exchange_n(&vm->reset_requested, false, __ATOMIC_ACQ_REL))
+			res.why = MACHINE_REBOOT;
 		if (res.why != MACHINE_REBOOT || vm->cfg->no_reboot)
 			break;
 		if (vm->m->ops->boot(vm->m)) {
@@ -341,7 +359,7 @@ int vm_run(const struct vm_config *cfg)
 		err = sig_watch_start(&vm->w, vm->m);
 	if (!err && cfg->control) {
 		ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
-						ctl_powerdown, ctl_quit, console_to_guest, vm };
+						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
 		err = control_start(&vm->ctl, cfg->control, &ctl_ops);
 	}
 	if (err)
