@@ -309,6 +309,32 @@ int block_create(const char *path, const char *format, uint64_t size,
 	return drv->create(path, size, opts ? opts : &defaults);
 }
 
+static int unsupported(struct block_dev *bd, const char *what)
+{
+	return error_set(-ENOTSUP, "%s: %s images do not support %s", bd->filename,
+			 bd->drv->name, what);
+}
+
+int block_resize(struct block_dev *bd, uint64_t size)
+{
+	int err;
+
+	if (bd->read_only)
+		return error_set(-EROFS, "%s: image is read-only", bd->filename);
+	if (!bd->drv->resize)
+		return unsupported(bd, "resizing");
+	if (size > (uint64_t)INT64_MAX)
+		return error_set(-EFBIG, "%s: size %llu is too large (at most %lld bytes)",
+				 bd->filename, (unsigned long long)size, (long long)INT64_MAX);
+	/* what qemu-img resize takes: no one else may write or resize meanwhile */
+	err = host_file_lock(&bd->file, HOST_FILE_PERM_CONSISTENT_READ | HOST_FILE_PERM_WRITE |
+			     HOST_FILE_PERM_RESIZE,
+			     HOST_FILE_PERM_CONSISTENT_READ | HOST_FILE_PERM_WRITE_UNCHANGED);
+	if (err || size == bd->size)
+		return err;
+	return bd->drv->resize(bd, size);
+}
+
 void block_get_info(struct block_dev *bd, struct block_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -317,12 +343,6 @@ void block_get_info(struct block_dev *bd, struct block_info *info)
 	info->backing_path = bd->backing_path;
 	if (bd->drv->info)
 		bd->drv->info(bd, info);
-}
-
-static int unsupported(struct block_dev *bd, const char *what)
-{
-	return error_set(-ENOTSUP, "%s: %s images do not support %s", bd->filename,
-			 bd->drv->name, what);
 }
 
 int block_check(struct block_dev *bd, struct block_check *res, unsigned repair,

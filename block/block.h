@@ -130,6 +130,8 @@ struct block_driver {
 	/* Write one whole cluster compressed (qcow2). */
 	int (*pwrite_compressed)(struct block_dev *bd, uint64_t off, const void *buf, size_t len);
 	int (*create)(const char *path, uint64_t size, const struct block_create_opts *o);
+	/* Change bd->size to size (<= INT64_MAX, != bd->size); bd is writable and locked. */
+	int (*resize)(struct block_dev *bd, uint64_t size);
 	void (*info)(struct block_dev *bd, struct block_info *info);
 	int (*check)(struct block_dev *bd, struct block_check *res, unsigned repair,
 		     block_check_report_fn report, void *opaque);
@@ -185,6 +187,18 @@ int block_pwrite_compressed(struct block_dev *bd, uint64_t off, const void *buf,
 /* Create an image file (replacing an existing one) of size bytes. */
 int block_create(const char *path, const char *format, uint64_t size,
 		 const struct block_create_opts *opts);
+
+/*
+ * Change the virtual size of a writable image (not part of a backing chain's
+ * lower levels). A grown disk reads zeros past its old end, even where a
+ * backing file is longer. A shrunk raw image loses its data past the new
+ * end; qcow2 shrinks only when no cluster past the new end holds data
+ * (-ENOTSUP otherwise), and takes sizes in multiples of 512 bytes. Whether a
+ * shrink is wanted is the caller's decision (gasang img resize asks for
+ * --shrink). Refused (-EBUSY) while another process holds QEMU's image locks
+ * for writing.
+ */
+int block_resize(struct block_dev *bd, uint64_t size);
 
 void block_get_info(struct block_dev *bd, struct block_info *info);
 /* Check consistency (qcow2); repair: 0 or BLOCK_CHECK_REPAIR_*. report may be NULL. */

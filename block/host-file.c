@@ -292,6 +292,85 @@ int host_file_truncate(struct host_file *f, uint64_t len)
 	return 0;
 }
 
+static const char *const perm_names[] = {
+	"consistent read", "write", "write unchanged", "resize",
+};
+
+static int lock_byte(struct host_file *f, short type, off_t off)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
+
+	return fcntl(f->fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+}
+
+/* Whether another open file description holds a lock on byte off. */
+static int byte_locked(struct host_file *f, off_t off, bool *locked)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
+
+	if (fcntl(f->fd, F_OFD_GETLK, &fl) < 0)
+		return -errno;
+	*locked = fl.l_type != F_UNLCK;
+	return 0;
+}
+
+static void unlock_all(struct host_file *f, unsigned n)
+{
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET,
+			    .l_start = HOST_FILE_LOCK_PERM_BASE,
+			    .l_len = HOST_FILE_LOCK_SHARED_BASE + n - HOST_FILE_LOCK_PERM_BASE };
+
+	fcntl(f->fd, F_OFD_SETLK, &fl);
+}
+
+static bool no_lock_support(int err)
+{
+	return err == -EINVAL || err == -ENOLCK || err == -EOPNOTSUPP || err == -ENOSYS;
+}
+
+int host_file_lock(struct host_file *f, unsigned perm, unsigned shared)
+{
+	unsigned i, n = sizeof(perm_names) / sizeof(perm_names[0]);
+	bool locked = false;
+	int err = 0;
+
+	/* our bytes first, then the others': two processes racing cannot both miss the other */
+	for (i = 0; i < n && !err; i++) {
+		if (perm & (1u << i))
+			err = lock_byte(f, F_RDLCK, HOST_FILE_LOCK_PERM_BASE + i);
+		if (!err && !(shared & (1u << i)))
+			err = lock_byte(f, F_RDLCK, HOST_FILE_LOCK_SHARED_BASE + i);
+	}
+	for (i = 0; i < n && !err; i++) {
+		if (perm & (1u << i)) {
+			err = byte_locked(f, HOST_FILE_LOCK_SHARED_BASE + i, &locked);
+			if (!err && locked) {
+				err = error_set(-EBUSY, "%s: the image is in use by another process "
+						"(it does not share the \"%s\" permission)", f->name,
+						perm_names[i]);
+				break;
+			}
+		}
+		if (!err && !(shared & (1u << i))) {
+			err = byte_locked(f, HOST_FILE_LOCK_PERM_BASE + i, &locked);
+			if (!err && locked)
+				err = error_set(-EBUSY, "%s: the image is in use by another process "
+						"(it holds the \"%s\" permission)", f->name,
+						perm_names[i]);
+		}
+	}
+	if (!err)
+		return 0;
+	unlock_all(f, n);
+	if (no_lock_support(err))
+		return 0;
+	if (err == -EAGAIN || err == -EACCES)
+		return error_set(-EBUSY, "%s: the image is locked by another process", f->name);
+	if (err == -EBUSY)
+		return err;
+	return error_errno(err, "%s: lock", f->name);
+}
+
 int host_file_punch(struct host_file *f, uint64_t off, uint64_t len)
 {
 	if (fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,

@@ -53,6 +53,27 @@ int host_file_punch(struct host_file *f, uint64_t off, uint64_t len);
 /* Make [off, off+len) read as zeros, by the cheapest way the file system offers. */
 int host_file_zero(struct host_file *f, uint64_t off, uint64_t len);
 
+/*
+ * QEMU's image locking (block/file-posix.c): OFD locks on byte 100 + i for
+ * each permission i a process holds, and on byte 200 + i for each one it
+ * lets no one else hold. A running QEMU holds its disks' write permission
+ * and shares it with no one.
+ */
+#define HOST_FILE_LOCK_PERM_BASE	100
+#define HOST_FILE_LOCK_SHARED_BASE	200
+#define HOST_FILE_PERM_CONSISTENT_READ	(1u << 0)
+#define HOST_FILE_PERM_WRITE		(1u << 1)
+#define HOST_FILE_PERM_WRITE_UNCHANGED	(1u << 2)
+#define HOST_FILE_PERM_RESIZE		(1u << 3)
+
+/*
+ * Take the permissions perm, sharing only shared, as QEMU does: -EBUSY (with
+ * a message) when another process holds one we do not share or does not
+ * share one we take. Kept until the file is closed. A file system without
+ * OFD locks takes no locks and refuses nothing (as QEMU).
+ */
+int host_file_lock(struct host_file *f, unsigned perm, unsigned shared);
+
 /* A zeroed buffer aligned for O_DIRECT; free() it. NULL on failure. */
 void *host_buf_alloc(size_t len);
 

@@ -770,3 +770,43 @@ int qcow2_update_tree_refcounts(struct qcow2 *q, const uint64_t *l1, uint32_t l1
 	}
 	return 0;
 }
+
+int qcow2_data_end(struct qcow2 *q, uint64_t from, uint64_t to, uint64_t *end)
+{
+	unsigned shift = q->cluster_bits + q->l2_bits;
+	uint64_t first = from >> shift, last, l1i;
+	int err;
+
+	*end = from;
+	if (from >= to || first >= q->l1_size)
+		return 0;
+	last = (to - 1) >> shift;
+	if (last >= q->l1_size)
+		last = q->l1_size - 1;
+	/* from the top down: the first cluster found is the last one */
+	for (l1i = last + 1; l1i-- > first;) {
+		uint64_t j0 = 0, j1 = q->l2_entries - 1, j;
+		uint64_t *l2;
+
+		err = l2_load(q, l1i, &l2);
+		if (err)
+			return err;
+		if (!l2)
+			continue;
+		if (l1i == first)
+			j0 = (from >> q->cluster_bits) & (q->l2_entries - 1);
+		if (l1i == (to - 1) >> shift)
+			j1 = ((to - 1) >> q->cluster_bits) & (q->l2_entries - 1);
+		for (j = j1 + 1; j-- > j0;) {
+			enum qcow2_cluster_type t = qcow2_entry_type(q, l2e(l2, j));
+			uint64_t e;
+
+			if (t != QCOW2_CLUSTER_NORMAL && t != QCOW2_CLUSTER_COMPRESSED)
+				continue;
+			e = ((l1i << q->l2_bits) + j + 1) << q->cluster_bits;
+			*end = e < to ? e : to;
+			return 0;
+		}
+	}
+	return 0;
+}

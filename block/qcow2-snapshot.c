@@ -95,8 +95,10 @@ int qcow2_read_snapshots(struct qcow2 *q)
 		sn->disk_size = q->bd->size;
 		if (extra >= 8)
 			sn->vm_state_size = get_be64(sn->extra);
-		if (extra >= 16)
+		if (extra >= SN_EXTRA_V3) {
 			sn->disk_size = get_be64(sn->extra + 8);
+			sn->disk_size_recorded = true;
+		}
 		if ((uint64_t)sn->l1_size * 8 > QCOW2_MAX_L1_BYTES)
 			return error_set(-EFBIG, "%s: snapshot '%s' has an L1 table of %u entries, "
 					 "too large", q->name, sn->name, sn->l1_size);
@@ -322,6 +324,7 @@ int qcow2_snapshot_create(struct block_dev *bd, const char *name)
 	sn->date_sec = (uint32_t)ts.tv_sec;
 	sn->date_nsec = (uint32_t)ts.tv_nsec;
 	sn->disk_size = bd->size;
+	sn->disk_size_recorded = true;
 	sn->extra_size = SN_EXTRA_V3;
 	sn->extra = calloc(1, SN_EXTRA_V3);
 	if (!sn->id || !sn->name || !sn->extra) {

@@ -787,6 +787,7 @@ const struct block_driver block_qcow2 = {
 	.status = qcow2_status,
 	.pwrite_compressed = qcow2_pwrite_compressed,
 	.create = qcow2_create,
+	.resize = qcow2_resize,
 	.info = qcow2_info,
 	.check = qcow2_check,
 	.snapshot_list = qcow2_snapshot_list,

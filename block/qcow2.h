@@ -12,6 +12,7 @@
  *                     rebuilding the refcount structure
  *   qcow2-check.c     consistency check and repair
  *   qcow2-snapshot.c  internal snapshots
+ *   qcow2-resize.c    virtual size changes (L1 table growth, the new area zeroed)
  *   qcow2-compress.c  zlib / zstd cluster (de)compression
  *
  * Crash consistency (what qcow2_flush_all() orders): data is written before
@@ -121,6 +122,7 @@ struct qcow2_snapshot {
 	uint64_t vm_clock_nsec;
 	uint64_t vm_state_size;
 	uint64_t disk_size;
+	bool disk_size_recorded;	/* in the extra data; else the header's size is meant */
 	uint32_t extra_size;	/* extra data as found (kept when rewriting the table) */
 	uint8_t *extra;
 };
@@ -267,6 +269,9 @@ int qcow2_pwrite_compressed(struct block_dev *bd, uint64_t off, const void *buf,
 int qcow2_fix_copied(struct qcow2 *q, uint64_t *fixed);
 int qcow2_update_tree_refcounts(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size,
 				int delta);
+/* The end of the last cluster of [from, to) (from cluster aligned) that holds data, capped
+ * at to; from when there is none. Only the active L1 table's entries are looked at. */
+int qcow2_data_end(struct qcow2 *q, uint64_t from, uint64_t to, uint64_t *end);
 
 /* qcow2-compress.c */
 int qcow2_decompress(struct qcow2 *q, const void *src, size_t slen, void *dst, size_t dlen);
@@ -281,6 +286,9 @@ int qcow2_snapshot_list(struct block_dev *bd, struct block_snapshot **list, unsi
 int qcow2_snapshot_create(struct block_dev *bd, const char *name);
 int qcow2_snapshot_apply(struct block_dev *bd, const char *name);
 int qcow2_snapshot_delete(struct block_dev *bd, const char *name);
+
+/* qcow2-resize.c */
+int qcow2_resize(struct block_dev *bd, uint64_t size);
 
 /* qcow2-check.c */
 int qcow2_check(struct block_dev *bd, struct block_check *res, unsigned repair,

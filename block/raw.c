@@ -93,6 +93,24 @@ static int raw_status(struct block_dev *bd, uint64_t off, uint64_t len, uint64_t
 	return BLOCK_STATUS_DATA;
 }
 
+/* Sparse both ways: growing leaves a hole (zeros), shrinking drops the tail. */
+static int raw_resize(struct block_dev *bd, uint64_t size)
+{
+	struct stat st;
+	int err;
+
+	if (fstat(bd->file.fd, &st) < 0)
+		return error_errno(-errno, "%s", bd->filename);
+	if (!S_ISREG(st.st_mode))
+		return error_set(-ENOTSUP, "%s: not a regular file; only image files can be resized",
+				 bd->filename);
+	err = host_file_truncate(&bd->file, size);
+	if (err)
+		return err;
+	bd->size = size;
+	return 0;
+}
+
 static int raw_create(const char *path, uint64_t size, const struct block_create_opts *o)
 {
 	int fd;
@@ -128,4 +146,5 @@ const struct block_driver block_raw = {
 	.write_zeroes = raw_write_zeroes,
 	.status = raw_status,
 	.create = raw_create,
+	.resize = raw_resize,
 };

@@ -3,8 +3,10 @@
  * compatible and the other way round).
  *
  * Exit status: 0 success; 1 an error with the images (missing file, not an
- * image, I/O error), as qemu-img; 2 bad usage (unknown option, missing
- * argument, malformed size or -o option), as the rest of gasang.
+ * image, I/O error, a size the format refuses), as qemu-img; 2 bad usage
+ * (unknown option, missing argument, malformed size or -o option; resize:
+ * a new size that is not positive, or smaller without --shrink), as the
+ * rest of gasang.
  * `check` follows qemu-img exactly instead: 0 clean, 1 the check could not
  * be completed (including bad usage), 2 corruptions, 3 leaked clusters only,
  * 63 checks not supported by the format.
@@ -41,10 +43,14 @@ static const char img_help[] =
 	"  check [-f FMT] [-r leaks|all] FILE\n"
 	"  convert [-f FMT] [-O FMT] [-o OPTS] [-c] [-p] SRC DST\n"
 	"  snapshot [-l | -c NAME | -a NAME | -d NAME] FILE\n"
+	"  resize [-q] [--shrink] [-f FMT] FILE [+|-]SIZE\n"
 	"qcow2 -o options: cluster_size=SIZE, compression_type=zlib|zstd, compat=1.1|0.10,\n"
 	"  refcount_bits=N, lazy_refcounts=on|off, backing_file=F, backing_fmt=FMT\n"
 	"SIZE: bytes, or with a K, M, G, T suffix. Exit status: 0 ok, 1 image error,\n"
-	"2 bad usage; check: 0 clean, 1 error, 2 corruptions, 3 leaks only.\n";
+	"2 bad usage; check: 0 clean, 1 error, 2 corruptions, 3 leaks only.\n"
+	"resize: +SIZE/-SIZE relative to the current size; a smaller size needs --shrink\n"
+	"  (raw: the data past it is lost; qcow2: refused if data lies past it);\n"
+	"  qcow2 sizes are multiples of 512.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -712,6 +718,83 @@ static int img_snapshot(int argc, char **argv)
 	return 0;
 }
 
+/* ---- resize ---- */
+
+static int img_resize(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "shrink", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct block_open_opts bo = { 0 };
+	struct block_dev *bd;
+	const char *arg;
+	uint64_t n, size;
+	bool shrink = false, quiet = false;
+	int c, rc = 0, sign = 0;
+
+	if (argc < 2 || !strcmp(argv[argc - 1], "-h") || !strcmp(argv[argc - 1], "--help")) {
+		if (argc < 2)
+			return usage_error("resize: expected FILE and SIZE");
+		fputs(img_help, stdout);
+		return 0;
+	}
+	/* the size is the last argument, taken before the options: "-1G" is not one (as qemu-img) */
+	arg = argv[--argc];
+	optind = 1;
+	while ((c = next_opt(argc, argv, ":f:qh", longopts, &rc)) != -1) {
+		switch (c) {
+		case 's': shrink = true; break;
+		case 'f': bo.format = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': fputs(img_help, stdout); return 0;
+		default: return rc;
+		}
+	}
+	if (!fmt_ok(bo.format, &rc))
+		return rc;
+	if (optind != argc - 1)
+		return usage_error("resize: expected FILE and SIZE");
+	if (*arg == '+' || *arg == '-')
+		sign = *arg++ == '+' ? 1 : -1;
+	if (size_parse(arg, 0, &n))
+		return usage_error("resize: %s", error_msg());
+	if (block_open(&bd, argv[optind], &bo))
+		return fail();
+	if (sign > 0 && n > (uint64_t)INT64_MAX - bd->size)
+		size = (uint64_t)INT64_MAX + 1;		/* refused below as too large */
+	else
+		size = sign > 0 ? bd->size + n : sign < 0 ? bd->size - n : n;
+	if ((sign < 0 && n >= bd->size) || !size) {
+		fprintf(stderr, "gasang img: resize: the new size must be positive (%s is %" PRIu64
+			" bytes)\n", bd->filename, bd->size);
+		block_close(bd);
+		return CLI_EXIT_USAGE;
+	}
+	if (size > (uint64_t)INT64_MAX) {
+		fprintf(stderr, "gasang img: resize: the new size is too large (at most %" PRId64
+			" bytes)\n", INT64_MAX);
+		block_close(bd);
+		return CLI_EXIT_USAGE;
+	}
+	if (size < bd->size && !shrink) {
+		fprintf(stderr, "gasang img: resize: %" PRIu64 " bytes is smaller than %s (%" PRIu64
+			" bytes); use --shrink to shrink it\n", size, bd->filename, bd->size);
+		block_close(bd);
+		return CLI_EXIT_USAGE;
+	}
+	if (block_resize(bd, size) || block_flush(bd)) {
+		rc = fail();
+		block_close(bd);
+		return rc;
+	}
+	block_close(bd);
+	if (!quiet)
+		printf("Image resized.\n");
+	return 0;
+}
+
 int cmd_img(int argc, char **argv)
 {
 	static const struct {
@@ -719,13 +802,14 @@ int cmd_img(int argc, char **argv)
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
 		{ "create", img_create }, { "info", img_info }, { "check", img_check },
-		{ "convert", img_convert }, { "snapshot", img_snapshot },
+		{ "convert", img_convert }, { "snapshot", img_snapshot }, { "resize", img_resize },
 	};
 	unsigned i;
 
 	opterr = 0;
 	if (argc < 2)
-		return usage_error("missing command: create, info, check, convert or snapshot");
+		return usage_error("missing command: create, info, check, convert, snapshot or "
+				   "resize");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(img_help, stdout);
 		return 0;

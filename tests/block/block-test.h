@@ -185,4 +185,38 @@ static inline int qemu_img_check(const char *path)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
 }
 
+/* The bytes at off read back as want. */
+static inline void expect_read(struct block_dev *bd, uint64_t off, const uint8_t *want, size_t len)
+{
+	uint8_t *got = malloc(len);
+	size_t i;
+
+	assert_non_null(got);
+	must(block_pread(bd, off, got, len));
+	for (i = 0; i < len; i++)
+		if (got[i] != want[i])
+			fail_msg("%s: byte at %llu is 0x%02x, expected 0x%02x", bd->filename,
+				 (unsigned long long)(off + i), got[i], want[i]);
+	free(got);
+}
+
+/*
+ * After a kill: no corruption in our check, and qemu-img check (where it is
+ * installed) finds the image clean or leaking only (status 0 or 3). Closes bd.
+ */
+static inline void check_after_kill(struct block_dev *bd, const char *img, int round)
+{
+	struct block_check r;
+	int st;
+
+	must(block_check(bd, &r, 0, NULL, NULL));
+	if (r.corruptions)
+		fail_msg("round %d: %llu corruptions after the kill", round,
+			 (unsigned long long)r.corruptions);
+	block_close(bd);
+	st = qemu_img_check(img);
+	if (st != -1 && st != 0 && st != 3)
+		fail_msg("round %d: qemu-img check exit status %d", round, st);
+}
+
 #endif

@@ -202,14 +202,7 @@ static void crash_run(const struct crash_case *cc, int rounds)
 				fail_msg("round %d (seed %llu, last flush after op %u): byte %llu is "
 					 "0x%02x, flushed 0x%02x", round, (unsigned long long)c.seed,
 					 last, (unsigned long long)j, got[j], data[j]);
-		must(block_check(bd, &r, 0, NULL, NULL));
-		if (r.corruptions)
-			fail_msg("round %d: %llu corruptions after the kill", round,
-				 (unsigned long long)r.corruptions);
-		block_close(bd);
-		st = qemu_img_check(img);
-		if (st != -1 && st != 0 && st != 3)
-			fail_msg("round %d: qemu-img check exit status %d", round, st);
+		check_after_kill(bd, img, round);
 
 		/* still a usable image: write on, repair the leaks, check clean */
 		open_ok(&bd, img, NULL);

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: the qcow2 open path and everything an opened image lets
  * a reader and a writer reach (tables, refcounts, snapshots, compressed
- * clusters, check, repair of a dirty image). Build: `make fuzz`.
+ * clusters, resizing, check, repair of a dirty image). Build: `make fuzz`.
  * Input: the bytes of an image file (kept in a memfd).
  */
 #include <stdint.h>
@@ -41,6 +41,10 @@ static void exercise(struct block_dev *bd, bool write)
 		block_snapshot_create(bd, "fuzz");
 		block_pwrite(bd, 0, buf, 512);
 		block_flush(bd);
+		/* shrinks walk the tables past the new end, growth the L1 table */
+		block_resize(bd, bd->size / 2 & ~511ull);
+		block_resize(bd, (bd->size & ~511ull) + 3 * 65536);
+		block_pread(bd, bd->size - 4096, buf, 4096);
 	}
 	if (!block_snapshot_list(bd, &sn, &n))
 		block_snapshots_free(sn, n);

@@ -49,19 +49,6 @@ static void create(const char *path, uint64_t size, uint64_t cs, const char *bac
 		fail_msg("create %s: %s", path, error_msg());
 }
 
-static void expect_read(struct block_dev *bd, uint64_t off, const uint8_t *want, size_t len)
-{
-	uint8_t *got = malloc(len);
-	size_t i;
-
-	assert_non_null(got);
-	must(block_pread(bd, off, got, len));
-	for (i = 0; i < len; i++)
-		if (got[i] != want[i])
-			fail_msg("%s: byte at %llu is 0x%02x, expected 0x%02x", bd->filename,
-				 (unsigned long long)(off + i), got[i], want[i]);
-	free(got);
-}
 
 /* ---- round trips against a model ---- */
 

@@ -1,8 +1,9 @@
 /*
  * Raw images and the block layer's front (block.c, host-file.c, iov.c):
  * round trips with scattered iovecs, range and read-only checks, discard and
- * write-zeroes, holes in block_status, probing, and cache=none (O_DIRECT)
- * with misaligned offsets, lengths and buffers going through bounce buffers.
+ * write-zeroes, holes in block_status, resizing, probing, and cache=none
+ * (O_DIRECT) with misaligned offsets, lengths and buffers going through
+ * bounce buffers.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include "tests/block/block-test.h"
 
 #define MiB (1ull << 20)
+#define GiB (1ull << 30)
 
 static void test_round_trip_iovecs(void **state)
 {
@@ -104,6 +106,61 @@ static void test_discard_zeroes_status(void **state)
 	free(z);
 }
 
+/* Growing leaves a hole; shrinking drops the tail; any byte size will do. */
+static void test_resize(void **state)
+{
+	const char *img = tpath(0, "resize.raw");
+	uint8_t *buf = malloc(MiB), *z = calloc(1, MiB);
+	struct block_dev *bd;
+	struct stat st;
+	uint64_t pnum, blocks;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_non_null(z);
+	must(block_create(img, "raw", MiB, NULL));
+	open_ok(&bd, img, NULL);
+	fill_pattern(buf, MiB, 0, 3);
+	must(block_pwrite(bd, 0, buf, MiB));
+	must(block_flush(bd));
+	assert_int_equal(stat(img, &st), 0);
+	blocks = (uint64_t)st.st_blocks;
+	must(block_resize(bd, 10 * GiB + 1));
+	assert_int_equal(bd->size, 10 * GiB + 1);
+	assert_int_equal(stat(img, &st), 0);
+	assert_int_equal(st.st_size, 10 * GiB + 1);
+	assert_int_equal((uint64_t)st.st_blocks, blocks);	/* sparse */
+	assert_int_equal(block_status(bd, MiB, 10 * GiB + 1 - MiB, &pnum), BLOCK_STATUS_ZERO);
+	assert_int_equal(pnum, 10 * GiB + 1 - MiB);
+	must(block_pread(bd, 10 * GiB + 1 - MiB, z, MiB));
+	assert_true(buf_is_zero(z, MiB));
+	must(block_pwrite(bd, 10 * GiB, buf, 1));
+	/* shrink: the tail is gone, and reads zeros when the file grows again */
+	must(block_resize(bd, 1000));
+	assert_int_equal(block_pread(bd, 1000, z, 1), -EINVAL);
+	must(block_resize(bd, MiB));
+	must(block_pread(bd, 0, z, MiB));
+	assert_memory_equal(z, buf, 1000);
+	assert_true(buf_is_zero(z + 1000, MiB - 1000));
+	must(block_resize(bd, MiB));	/* the same size */
+	assert_int_equal(block_resize(bd, (uint64_t)INT64_MAX + 1), -EFBIG);
+	assert_int_equal(bd->size, MiB);
+	block_close(bd);
+	assert_int_equal(stat(img, &st), 0);
+	assert_int_equal(st.st_size, MiB);
+
+	/* read-only, and files that are not regular */
+	open_ok(&bd, img, &(struct block_open_opts){ .read_only = true });
+	assert_int_equal(block_resize(bd, 2 * MiB), -EROFS);
+	block_close(bd);
+	open_ok(&bd, "/dev/null", &(struct block_open_opts){ .format = "raw" });
+	assert_int_equal(block_resize(bd, MiB), -ENOTSUP);
+	assert_non_null(strstr(error_msg(), "not a regular file"));
+	block_close(bd);
+	free(buf);
+	free(z);
+}
+
 static void test_probe(void **state)
 {
 	struct block_dev *bd;
@@ -172,11 +229,19 @@ static void direct_case(const char *fmt)
 		must(block_pread(bd, off, got + shift, len));
 		assert_memory_equal(got + shift, model + off, len);
 	}
+	/* a resize through O_DIRECT (qcow2: header and L1 writes are not block aligned) */
+	must(block_resize(bd, 2 * GiB));
+	must(block_pread(bd, 2 * GiB - MiB, got, MiB));
+	assert_true(buf_is_zero(got, MiB));
+	must(block_pwrite(bd, 2 * GiB - 4096, mem, 4096));
 	must(block_flush(bd));
 	block_close(bd);
 	open_ok(&bd, img, &(struct block_open_opts){ .format = fmt });
+	assert_int_equal(bd->size, 2 * GiB);
 	must(block_pread(bd, 0, got, 2 * MiB));
 	assert_memory_equal(got, model, 2 * MiB);
+	must(block_pread(bd, 2 * GiB - 4096, got, 4096));
+	assert_memory_equal(got, mem, 4096);
 	if (!strcmp(fmt, "qcow2"))
 		check_clean(bd);
 	block_close(bd);
@@ -237,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_iovecs),
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_discard_zeroes_status),
+		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_cache_none_raw),
 		cmocka_unit_test(test_cache_none_qcow2),

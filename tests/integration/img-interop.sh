@@ -13,39 +13,14 @@
 # Environment: GASANG, GASANG_BUILD, GASANG_TOP (set by tests/run).
 set -u
 
-TOP=${GASANG_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${GASANG_BUILD:-$TOP/build}
-GASANG=${GASANG:-$BUILD/gasang}
 NAME=img-interop
-
-skip() {
-	echo "$NAME: skipped: $*"
-	exit 77
-}
-[ -x "$GASANG" ] || skip "gasang is not built ($GASANG)"
-command -v qemu-img >/dev/null || skip "qemu-img is not installed (Debian package qemu-utils)"
+# shellcheck source=tests/integration/lib/img.bash
+. "$(dirname "$0")/lib/img.bash"
 command -v qemu-io >/dev/null || skip "qemu-io is not installed (Debian package qemu-utils)"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-
-failures=0
-cases=0
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-pass() {
-	echo "ok: $*"
-}
-# run CMD...: quietly, output kept in $work/out for the failure message
-run() {
-	"$@" >"$work/out" 2>&1
-}
-last_out() {
-	sed 's/^/    | /' "$work/out" | tail -n 15
-}
 
 # the guest data: random, compressible and zero regions, not cluster aligned
 qemu-img create -q -f raw pattern.raw 24M
