@@ -696,6 +696,7 @@ static int qcow2_create(const char *path, uint64_t size, const struct block_crea
 	if (size > (uint64_t)INT64_MAX)
 		return error_set(-EFBIG, "%s: size %llu is too large", path,
 				 (unsigned long long)size);
+	size = (size + 511) & ~511ull;	/* whole sectors, as qemu-img creates */
 	if (o->backing_file) {
 		if (strlen(o->backing_file) > QCOW2_MAX_BACKING_NAME || !o->backing_file[0])
 			return error_set(-EINVAL, "%s: backing file name must be 1 to %u bytes",

@@ -351,21 +351,22 @@ static void compressed_case(const char *ctype)
 
 	must(block_create(img, "qcow2", 8 * 65536 + 1000, &o));
 	open_ok(&bd, img, NULL);
+	assert_int_equal(bd->size, 8 * 65536 + 1024);	/* whole sectors, as qemu-img */
 	for (i = 0; i < 8 * 65536; i++)
 		want[i] = (uint8_t)((i / 100) % 7);	/* compresses well */
 	for (i = 0; i < 8; i++)
 		assert_int_equal(block_pwrite_compressed(bd, (uint64_t)i * 65536,
 							 want + i * 65536, 65536), 0);
 	/* the last, partial cluster */
-	memset(buf, 0x44, 1000);
-	must(block_pwrite_compressed(bd, 8 * 65536, buf, 1000));
+	memset(buf, 0x44, 1024);
+	must(block_pwrite_compressed(bd, 8 * 65536, buf, 1024));
 	assert_int_equal(block_pwrite_compressed(bd, 100, buf, 65536), -EINVAL);
 	must(block_flush(bd));
 	must(block_check(bd, &r, 0, NULL, NULL));
 	assert_int_equal(r.corruptions + r.leaks, 0);
 	assert_int_equal(r.compressed_clusters, 9);
 	expect_read(bd, 0, want, 8 * 65536);
-	expect_read(bd, 8 * 65536, buf, 1000);
+	expect_read(bd, 8 * 65536, buf, 1024);
 	block_close(bd);
 	open_ok(&bd, img, NULL);
 	expect_read(bd, 0, want, 8 * 65536);
