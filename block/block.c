@@ -335,6 +335,22 @@ int block_resize(struct block_dev *bd, uint64_t size)
 	return bd->drv->resize(bd, size);
 }
 
+int block_lock_for_guest(struct block_dev *bd)
+{
+	const unsigned read = HOST_FILE_PERM_CONSISTENT_READ;
+	const unsigned all_but_write = read | HOST_FILE_PERM_WRITE_UNCHANGED | HOST_FILE_PERM_RESIZE;
+	int err;
+
+	if (bd->read_only)
+		err = host_file_lock(&bd->file, read, all_but_write);
+	else
+		err = host_file_lock(&bd->file, read | HOST_FILE_PERM_WRITE,
+				     read | HOST_FILE_PERM_WRITE_UNCHANGED);
+	for (bd = bd->backing; bd && !err; bd = bd->backing)
+		err = host_file_lock(&bd->file, read, all_but_write);
+	return err;
+}
+
 void block_get_info(struct block_dev *bd, struct block_info *info)
 {
 	memset(info, 0, sizeof(*info));

@@ -199,6 +199,13 @@ int block_create(const char *path, const char *format, uint64_t size,
  * for writing.
  */
 int block_resize(struct block_dev *bd, uint64_t size);
+/*
+ * Lock the image for a guest, with QEMU's image locks: a writable image is
+ * written by no one else (others may read it), a read-only one and every
+ * backing file are written by no one (and may be shared). -EBUSY with a
+ * message when another process (gasang or QEMU) holds what this needs.
+ */
+int block_lock_for_guest(struct block_dev *bd);
 
 void block_get_info(struct block_dev *bd, struct block_info *info);
 /* Check consistency (qcow2); repair: 0 or BLOCK_CHECK_REPAIR_*. report may be NULL. */

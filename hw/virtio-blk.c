@@ -321,6 +321,9 @@ int virtio_blk_create(struct virtio_blk **out, struct guest_mem *mem, const char
 	err = block_open(&b->bd, spec.path, &opts);
 	if (err)
 		goto err_free;
+	err = block_lock_for_guest(b->bd);
+	if (err)
+		goto err_close;
 	b->read_only = spec.read_only;
 	if (spec.serial[0])
 		memcpy(b->serial, spec.serial, strlen(spec.serial));
