@@ -8,27 +8,12 @@
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 set -u
 NAME=control-reset
-TOP=${GASANG_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${GASANG_BUILD:-$TOP/build}
-GASANG=${GASANG:-$BUILD/gasang}
-FW=$BUILD/guest-tests/x86/powerbtn.bin
-
-skip() {
-	echo "$NAME: skipped: $*"
-	exit 77
-}
-fail() {
-	echo "FAIL $NAME: $*"
-	[ -f "$work/console" ] && sed 's/^/    | /' "$work/console" | tail -n 8
-	exit 1
-}
-[ "$(uname -m)" = x86_64 ] || skip "not an x86_64 host"
-[ -x "$GASANG" ] || skip "gasang is not built ($GASANG)"
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is missing or not accessible: KVM tests cannot run here"
-[ -f "$FW" ] || skip "the powerbtn test guest is not built ($FW: make guest-tests)"
+# shellcheck source=tests/integration/lib/powerbtn.bash
+. "$(dirname "$0")/lib/powerbtn.bash"
 command -v socat >/dev/null || skip "socat is not installed"
 
 work=$(mktemp -d)
+SHOW="$work/console"
 vm=
 cleanup() {
 	[ -n "$vm" ] && pkill -KILL -P "$vm" 2>/dev/null
@@ -36,13 +21,12 @@ cleanup() {
 }
 trap cleanup EXIT
 sock=$work/ctl.sock
-WAITING='powerbtn: waiting for the power button'
 
 req() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$sock" | head -n 1; }
 # waiting N: the console shows the guest's waiting line N times
 waiting() {
 	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ "$(grep -c "$WAITING" "$work/console")" -ge "$1" ] && return 0
 		kill -0 "$vm" 2>/dev/null || fail "gasang ended while waiting for boot $1"
 		sleep 0.1

@@ -10,27 +10,12 @@
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 set -u
 NAME=disk-lock
-TOP=${GASANG_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-BUILD=${GASANG_BUILD:-$TOP/build}
-GASANG=${GASANG:-$BUILD/gasang}
-FW=$BUILD/guest-tests/x86/powerbtn.bin
-
-skip() {
-	echo "$NAME: skipped: $*"
-	exit 77
-}
-fail() {
-	echo "FAIL $NAME: $*"
-	[ -f "$work/out" ] && sed 's/^/    | /' "$work/out" | tail -n 5
-	exit 1
-}
-[ "$(uname -m)" = x86_64 ] || skip "not an x86_64 host"
-[ -x "$GASANG" ] || skip "gasang is not built ($GASANG)"
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is missing or not accessible: KVM tests cannot run here"
-[ -f "$FW" ] || skip "the powerbtn test guest is not built ($FW: make guest-tests)"
+# shellcheck source=tests/integration/lib/powerbtn.bash
+. "$(dirname "$0")/lib/powerbtn.bash"
 command -v qemu-img >/dev/null || skip "qemu-img is not installed (Debian package qemu-utils)"
 
 work=$(mktemp -d)
+SHOW="$work/out"
 pids=()
 cleanup() {
 	local p
@@ -39,7 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work" || exit 1
-WAITING='powerbtn: waiting for the power button'
 
 "$GASANG" img create -q -f raw base.raw 4M || fail "create base.raw"
 "$GASANG" img create -q -f qcow2 -b base.raw -F raw top.qcow2 || fail "create top.qcow2"
