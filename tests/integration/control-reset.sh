@@ -25,7 +25,6 @@ sock=$work/ctl.sock
 req() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$sock" | head -n 1; }
 # waiting N: the console shows the guest's waiting line N times
 waiting() {
-	local i
 	for _ in $(seq 100); do
 		[ "$(grep -c "$WAITING" "$work/console")" -ge "$1" ] && return 0
 		kill -0 "$vm" 2>/dev/null || fail "gasang ended while waiting for boot $1"
