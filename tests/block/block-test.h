@@ -140,6 +140,35 @@ static inline void fill_pattern(uint8_t *buf, size_t len, uint64_t off, uint8_t 
 		fail_msg("%s = %d: %s", #x, r_, error_msg());				\
 } while (0)
 
+/* qcow2 header field offsets, from the spec */
+#define H_VERSION	4
+#define H_BACKING_OFF	8
+#define H_BACKING_LEN	16
+#define H_CLUSTER_BITS	20
+#define H_SIZE		24
+#define H_CRYPT		32
+#define H_L1_SIZE	36
+#define H_L1_OFF	40
+#define H_RT_OFF	48
+#define H_RT_CLUSTERS	56
+#define H_NB_SN		60
+#define H_SN_OFF	64
+#define H_INCOMPAT	72
+#define H_COMPAT	80
+#define H_REFCOUNT_ORDER 96
+#define H_HEADER_LEN	100
+#define H_COMPRESSION	104
+
+/* A qcow2 image with cluster size cs (and a backing file, if given). */
+static inline void create(const char *path, uint64_t size, uint64_t cs, const char *backing,
+			  const char *bfmt)
+{
+	struct block_create_opts o = { .cluster_size = cs, .backing_file = backing,
+				       .backing_format = bfmt };
+
+	must(block_create(path, "qcow2", size, &o));
+}
+
 /* open must fail with err and a message that contains what */
 #define assert_open_fails(path, opts, err, what) do {					\
 	struct block_dev *bd_ = NULL;							\

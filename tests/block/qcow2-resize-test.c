@@ -24,23 +24,6 @@
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
 
-/* header field offsets, from the spec */
-#define H_SIZE		24
-#define H_L1_SIZE	36
-#define H_L1_OFF	40
-#define H_RT_OFF	48
-#define H_INCOMPAT	72
-
-static void create(const char *path, uint64_t size, uint64_t cs, const char *backing,
-		   const char *bfmt)
-{
-	struct block_create_opts o = { .cluster_size = cs, .backing_file = backing,
-				       .backing_format = bfmt };
-
-	must(block_create(path, "qcow2", size, &o));
-}
-
-
 static void expect_zeros(struct block_dev *bd, uint64_t off, uint64_t len)
 {
 	uint8_t *z = calloc(1, MiB);

@@ -19,37 +19,6 @@
 
 #define MiB (1ull << 20)
 
-/* header field offsets, from the spec */
-#define H_VERSION	4
-#define H_BACKING_OFF	8
-#define H_BACKING_LEN	16
-#define H_CLUSTER_BITS	20
-#define H_SIZE		24
-#define H_CRYPT		32
-#define H_L1_SIZE	36
-#define H_L1_OFF	40
-#define H_RT_OFF	48
-#define H_RT_CLUSTERS	56
-#define H_NB_SN		60
-#define H_SN_OFF	64
-#define H_INCOMPAT	72
-#define H_COMPAT	80
-#define H_REFCOUNT_ORDER 96
-#define H_HEADER_LEN	100
-#define H_COMPRESSION	104
-
-static void create(const char *path, uint64_t size, uint64_t cs, const char *backing,
-		   const char *bfmt)
-{
-	struct block_create_opts o = { .cluster_size = cs, .backing_file = backing,
-				       .backing_format = bfmt };
-	int err = block_create(path, "qcow2", size, &o);
-
-	if (err)
-		fail_msg("create %s: %s", path, error_msg());
-}
-
-
 /* ---- round trips against a model ---- */
 
 struct model_case {
