@@ -9,11 +9,29 @@ CFLAGS   := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -g -pthread -MMD -MP
 LIBS     := -lfdt -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lsqlite3 -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRCS  := $(sort $(wildcard base/*.c hw/*.c net/*.c accel/emu/*.c accel/kvm/*.c machine/*.c vm/*.c \
-		block/*.c ctr/*.c client/*.c) $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
+# The emulator's JIT emits code for the host it runs on: accel/emu/jit-$(HOST_ARCH).c
+# where there is one; elsewhere every block is interpreted (accel/emu/jit.h).
+HOST_ARCH ?= $(shell uname -m)
+JIT_SRCS  := $(wildcard accel/emu/jit-$(HOST_ARCH).c)
+ifneq ($(JIT_SRCS),)
+CFLAGS    += -DEMU_JIT
+endif
+
+# The x86 PC runs on KVM, which runs guests of the host's own architecture.
+ifeq ($(HOST_ARCH),x86_64)
+KVM_SRCS  := $(wildcard accel/kvm/*.c machine/x86-*.c)
+CFLAGS    += -DMACHINE_X86_PC
+endif
+
+LIB_SRCS  := $(sort $(filter-out accel/emu/jit-%.c machine/x86-%.c,$(wildcard base/*.c hw/*.c \
+		hw/*/*.c net/*.c accel/emu/*.c machine/*.c vm/*.c block/*.c ctr/*.c client/*.c)) \
+		$(JIT_SRCS) $(KVM_SRCS) $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
 CLIENT_SRCS := $(sort $(wildcard client/*.c))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(shell find tests -name '*-test.c' 2>/dev/null))
+ifneq ($(HOST_ARCH),x86_64)
+UNIT_SRCS := $(filter-out tests/accel/kvm/% tests/machine/x86-%,$(UNIT_SRCS))
+endif
 
 LIB_OBJS      := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS      := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -78,7 +96,9 @@ unit: $(UNIT_BINS) $(UNIT_BINS_ASAN)
 guest-tests:
 	$(MAKE) -C tests/guests/riscv BUILD=$(abspath $(BUILD))/guest-tests/riscv
 	$(MAKE) -C tests/guests/riscv-sbi BUILD=$(abspath $(BUILD))/guest-tests/riscv-sbi
+ifeq ($(HOST_ARCH),x86_64)
 	$(MAKE) -C tests/guests/x86 BUILD=$(abspath $(BUILD))/guest-tests/x86
+endif
 
 deps:
 	@tools/deps

@@ -14,17 +14,10 @@
 
 #define PAGE 4096ull
 
-/* the architecture this host runs natively (KVM), else the emulated one */
-#if defined(__x86_64__)
-#define DEFAULT_ARCH "x86_64"
-#else
-#define DEFAULT_ARCH "riscv64"
-#endif
-
 static const char run_help[] =
 	"usage: gasang run [options]\n"
-	"  --arch x86_64|riscv64 guest architecture (default " DEFAULT_ARCH "): x86_64 on KVM,\n"
-	"                        riscv64 emulated\n"
+	"  --arch x86_64|riscv64 guest architecture: x86_64 on KVM (the default on an x86_64\n"
+	"                        host), riscv64 emulated\n"
 	"  --kernel FILE         kernel: x86_64 bzImage or ELF vmlinux (PVH entry); riscv64\n"
 	"                        Linux Image or ELF vmlinux, or with --bios none a bare-metal\n"
 	"                        ELF (HTIF tohost exit)\n"
@@ -84,7 +77,7 @@ static const struct option run_opts[] = {
 	{ "mem-file", required_argument, NULL, OPT_MEM_FILE },
 	{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
 	{ "debugcon", required_argument, NULL, OPT_DEBUGCON },
-	/* not in --help: gasang's test device, for the test guests (hw/testdev.h) */
+	/* not in --help: gasang's test device, for the test guests (hw/pc/testdev.h) */
 	{ "test-device", no_argument, NULL, OPT_TEST_DEVICE },
 	{ NULL, 0, NULL, 0 },
 };
@@ -106,12 +99,13 @@ static int parse_mem(const char *s, uint64_t *out)
 static int check_mem(const struct vm_config *cfg, const char *flag)
 {
 	const struct machine_ops *m = machine_find(cfg->arch);
+	char range[64];
 
 	if (!m || (cfg->mem_size >= m->min_ram && cfg->mem_size <= m->max_ram))
 		return 0;
-	return error_set(-EINVAL, "--mem %s: the %s machine takes %llu MiB to %llu GiB",
-			 flag ? flag : "(default)", cfg->arch,
-			 (unsigned long long)(m->min_ram >> 20), (unsigned long long)(m->max_ram >> 30));
+	machine_ram_range(m, range, sizeof(range));
+	return error_set(-EINVAL, "--mem %s: the %s machine takes %s", flag ? flag : "(default)",
+			 cfg->arch, range);
 }
 
 static int parse_cpus(const char *s, unsigned *out)
@@ -146,7 +140,7 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 	const char *mem_flag = NULL;
 	int c, err = 0;
 
-	cfg->arch = DEFAULT_ARCH;
+	cfg->arch = machine_default()->arch;
 	cfg->mem_size = VM_DEFAULT_MEM;
 	cfg->cpus = 1;
 	cfg->rng = true;

@@ -12,17 +12,9 @@
 #include "base/error.h"
 #include "base/size.h"
 #include "machine/machine.h"
-#include "vm/config.h"
+#include "machine/config.h"
 
 #define IFNAME_MAX	15	/* IFNAMSIZ - 1 */
-
-/* Which accelerator runs which architecture (the first is the default). */
-static const struct {
-	const char *arch, *accel;
-} accels[] = {
-	{ "riscv64", "emu" },
-	{ "x86_64", "kvm" },
-};
 
 static const char *const top_keys[] = {
 	"name", "uuid", "arch", "accel", "memory", "vcpus", "kernel", "initrd", "append",
@@ -369,40 +361,34 @@ static int check_list(const json_t *v, const char *field, size_t max,
 }
 
 /* What the architecture's machine takes (gasang run would refuse the rest at start). */
-static int check_memory(const char *arch, uint64_t memory)
+static int check_machine(const struct machine_ops *m, uint64_t memory, json_int_t vcpus)
 {
-	const struct machine_ops *m = machine_find(arch);
 	char range[64];
 
-	if (!m || (memory >= m->min_ram && memory <= m->max_ram))
-		return 0;
-	snprintf(range, sizeof(range), "%llu MiB to %llu GiB",
-		 (unsigned long long)(m->min_ram >> 20), (unsigned long long)(m->max_ram >> 30));
-	return bad("memory", "this architecture's machine takes %s", range);
+	if (memory < m->min_ram || memory > m->max_ram) {
+		machine_ram_range(m, range, sizeof(range));
+		return bad("memory", "this architecture's machine takes %s", range);
+	}
+	if (vcpus > m->max_cpus) {
+		snprintf(range, sizeof(range), "1 to %u", m->max_cpus);
+		return bad("vcpus", "this architecture's machine takes %s", range);
+	}
+	return 0;
 }
 
-static int check_arch(const char *arch, const char *accel_in, const char **accel)
+static int check_arch(const char *arch, const char *accel, const struct machine_ops **m)
 {
-	size_t i;
+	char archs[64], why[160];
 
-	if (!machine_find(arch)) {
-		char why[160];
-
-		snprintf(why, sizeof(why), "'%.32s' is not supported (supported: %s)", arch,
-			 machine_archs());
+	*m = machine_find(arch);
+	if (!*m) {
+		machine_archs(archs, sizeof(archs));
+		snprintf(why, sizeof(why), "'%.32s' is not supported (supported: %s)", arch, archs);
 		return bad("arch", "%s", why);
 	}
-	for (i = 0; i < sizeof(accels) / sizeof(accels[0]); i++) {
-		if (strcmp(accels[i].arch, arch))
-			continue;
-		if (!accel_in || !strcmp(accel_in, accels[i].accel)) {
-			*accel = accels[i].accel;
-			return 0;
-		}
-	}
-	if (!accel_in)
-		return bad("arch", "no accelerator runs '%.32s'", arch);
-	return bad("accel", "'%.32s' does not run this architecture", accel_in);
+	if (accel && strcmp(accel, (*m)->accel))
+		return bad("accel", "'%.32s' does not run this architecture", accel);
+	return 0;
 }
 
 /* Absent means absent: no "key": null in a normalized definition. */
@@ -427,9 +413,10 @@ int def_normalize(const json_t *doc, json_t **out, bool *autostart)
 {
 	static const char *const consoles[] = { "serial", "virtio", NULL };
 	static const char *const on_reboots[] = { "restart", "destroy", NULL };
-	const char *name, *uuid_in, *arch, *accel_in, *accel = NULL, *kernel, *initrd, *append;
+	const char *name, *uuid_in, *arch, *accel, *kernel, *initrd, *append;
 	const char *firmware, *console = "serial", *on_reboot = "restart";
 	char uuid[DEF_UUID_LEN + 1];
+	const struct machine_ops *m;
 	uint64_t memory = DEF_MEMORY_DEFAULT;
 	json_int_t vcpus = 1;
 	json_t *disks = NULL, *nics = NULL;
@@ -460,13 +447,14 @@ int def_normalize(const json_t *doc, json_t **out, bool *autostart)
 		return err;
 	if (!arch)
 		return bad("arch", "required (\"riscv64\")%s", "");
-	if ((err = get_string(FIELD("accel"), "accel", 32, &accel_in)))
+	if ((err = get_string(FIELD("accel"), "accel", 32, &accel)))
 		return err;
-	if ((err = check_arch(arch, accel_in, &accel)))
+	if ((err = check_arch(arch, accel, &m)))
 		return err;
+	accel = m->accel;
 	if ((err = get_memory(FIELD("memory"), &memory)) || (err = get_vcpus(FIELD("vcpus"), &vcpus)))
 		return err;
-	if ((err = check_memory(arch, memory)))
+	if ((err = check_machine(m, memory, vcpus)))
 		return err;
 	if ((err = get_path(FIELD("kernel"), "kernel", false, &kernel)) ||
 	    (err = get_path(FIELD("initrd"), "initrd", false, &initrd)) ||
@@ -607,6 +595,7 @@ static char *nic_spec(const json_t *n)
 
 int def_argv(const json_t *def, const char *gasang, const char *control, char ***argv)
 {
+	const struct machine_ops *m = machine_find(str(def, "arch"));
 	struct argv_buf a = { 0 };
 	size_t i;
 	json_t *e;
@@ -617,7 +606,7 @@ int def_argv(const json_t *def, const char *gasang, const char *control, char **
 	arg_addf(&a, "--mem=%lluK",
 		 (unsigned long long)json_integer_value(json_object_get(def, "memory")) >> 10);
 	arg_addf(&a, "--cpus=%lld", (long long)json_integer_value(json_object_get(def, "vcpus")));
-	if (str(def, "firmware") && !strcmp(str(def, "arch"), "riscv64")) {
+	if (str(def, "firmware") && m && m->firmware == MACHINE_FW_BARE_METAL) {
 		/* a bare-metal M-mode program instead of gasang's SBI and a kernel */
 		arg_add(&a, "--bios=none");
 		arg_addf(&a, "--kernel=%s", str(def, "firmware"));

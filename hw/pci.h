@@ -5,7 +5,7 @@
  * legacy INTx pin. Accelerator-agnostic: BARs become windows on the
  * machine's MMIO and port buses (hw/bus.h), messages leave through
  * struct msi_ops (hw/msi.h), INTx through a router the board provides (the
- * PC's PIIX3 in hw/pci-host.c).
+ * PC's PIIX3 in hw/pc/pci-host.c).
  *
  * The guest is hostile: any configuration write, BAR placement (overlapping,
  * outside the host bridge's windows, mid-sizing), MSI-X table access or

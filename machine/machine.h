@@ -29,6 +29,14 @@ struct machine_result {
 	char msg[320];
 };
 
+/* What a board runs before (or instead of) a kernel. */
+enum machine_firmware {
+	/* --bios FILE: firmware started at the reset vector (SeaBIOS); without it, a direct kernel boot */
+	MACHINE_FW_IMAGE,
+	/* gasang's own SBI; --bios none runs the --kernel ELF bare, in machine mode */
+	MACHINE_FW_BARE_METAL,
+};
+
 struct machine_ops;
 
 /* The first member of every board's own struct. */
@@ -38,7 +46,10 @@ struct machine {
 
 struct machine_ops {
 	const char *arch;
+	const char *accel;		/* what runs its CPUs: "emu" (gasang's software CPU), "kvm" */
 	uint64_t min_ram, max_ram;	/* the guest RAM it takes, in bytes */
+	unsigned max_cpus;
+	enum machine_firmware firmware;
 	/*
 	 * Build the machine (RAM, CPUs, its own devices). Its serial console's
 	 * output (and rx_ready) goes to 'serial', which outlives the machine.
@@ -69,7 +80,18 @@ struct machine_ops {
 
 /* The machine for an architecture name ("riscv64"), or NULL. */
 const struct machine_ops *machine_find(const char *arch);
-/* "riscv64, ..." for messages */
-const char *machine_archs(void);
+/* The machine `gasang run` runs without --arch: the host's own on KVM where this build has it. */
+const struct machine_ops *machine_default(void);
+/* "x86_64, riscv64": the architectures this build runs, for messages. */
+void machine_archs(char *buf, size_t size);
+/* "16 MiB to 256 GiB": the guest RAM m takes, for messages. */
+void machine_ram_range(const struct machine_ops *m, char *buf, size_t size);
+
+/*
+ * Whether a machine takes cfg as its board would (architecture, CPUs,
+ * firmware, kernel): 0, or an error recorded with the flag to blame. RAM is
+ * the caller's to check against min_ram/max_ram (it knows how it was given).
+ */
+int machine_check_config(const struct vm_config *cfg);
 
 #endif

@@ -279,9 +279,9 @@ int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg,
 	m->cfg = cfg;
 	if (serial)
 		m->serial = *serial;
-	if (cfg->cpus > VIRT_MAX_CPUS)
-		return error_set(-EINVAL, "--cpus %u: the riscv64 machine runs %u hart for now",
-				 cfg->cpus, VIRT_MAX_CPUS);
+	err = machine_check_config(cfg);
+	if (err)
+		return err;
 	vclock_init(&m->clock);
 	err = guest_mem_init(&m->mem, VIRT_RAM_BASE, cfg->mem_size);
 	if (err)
@@ -527,8 +527,11 @@ static void virt_destroy(struct machine *m)
 
 const struct machine_ops riscv_virt_ops = {
 	.arch = "riscv64",
+	.accel = "emu",
 	.min_ram = VIRT_MIN_RAM,
 	.max_ram = VIRT_MAX_RAM,
+	.max_cpus = VIRT_MAX_CPUS,
+	.firmware = MACHINE_FW_BARE_METAL,
 	.create = virt_create,
 	.guest_mem = virt_guest_mem,
 	.add_virtio = virt_add_virtio,

@@ -11,16 +11,16 @@
 #include <stdint.h>
 
 #include "accel/emu/hart.h"
-#include "hw/aclint.h"
+#include "hw/riscv/aclint.h"
 #include "hw/bus.h"
 #include "hw/guest-mem.h"
-#include "hw/htif.h"
-#include "hw/plic.h"
+#include "hw/riscv/htif.h"
+#include "hw/riscv/plic.h"
 #include "hw/uart16550.h"
 #include "hw/vclock.h"
-#include "hw/virtio-mmio.h"
+#include "hw/virtio/virtio-mmio.h"
 #include "machine/machine.h"
-#include "vm/config.h"
+#include "machine/config.h"
 
 #define VIRT_CLINT_BASE		0x02000000ull
 #define VIRT_PLIC_BASE		0x0c000000ull

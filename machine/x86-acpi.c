@@ -428,7 +428,7 @@ static void build_dsdt_aml(struct aml *a, const struct acpi_config *cfg)
 	aml_close(a);
 	aml_close(a);
 
-	/* Name (_S5, Package () { SLP_TYPa, SLP_TYPb, 0, 0 }): hw/acpi-pm.c's S5 */
+	/* Name (_S5, Package () { SLP_TYPa, SLP_TYPb, 0, 0 }): hw/pc/acpi-pm.c's S5 */
 	aml_byte(a, AML_NAME);
 	aml_nameseg(a, "_S5_");
 	aml_open(a, &package, 1);

@@ -1,6 +1,6 @@
 /*
  * The PC's ACPI tables (ACPI 6.5): RSDP, RSDT and XSDT, FADT (the fixed
- * hardware of hw/acpi-pm.c, the reset register, the 8042 and legacy
+ * hardware of hw/pc/acpi-pm.c, the reset register, the 8042 and legacy
  * devices), FACS, MADT (a LAPIC per CPU, the IOAPIC, ISA IRQ 0 on GSI 2 and
  * the SCI level-triggered) and a DSDT of hand-assembled AML: the PCI root
  * bridge with its windows, and \_S5 so that an OS can power off. The power
@@ -40,7 +40,7 @@
 
 struct acpi_config {
 	unsigned ncpus;
-	uint16_t pm_port;		/* hw/acpi-pm.c's window */
+	uint16_t pm_port;		/* hw/pc/acpi-pm.c's window */
 	unsigned sci_irq;
 	uint16_t reset_port;		/* FADT RESET_REG (system I/O) */
 	uint8_t reset_value;

@@ -19,8 +19,8 @@
 #include <sys/mman.h>
 
 #include "base/error.h"
-#include "hw/virtio.h"
-#include "vm/config.h"
+#include "hw/virtio/virtio.h"
+#include "machine/config.h"
 
 #define PAGE			4096ull
 #define FOUR_GIB		(4ull << 30)

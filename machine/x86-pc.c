@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "accel/kvm/cpuid.h"
+#include "accel/kvm/x86-cpuid.h"
 #include "accel/kvm/vcpu.h"
 #include "base/error.h"
-#include "vm/config.h"
+#include "machine/config.h"
 
 #define MIB (1ull << 20)
 
@@ -157,9 +157,6 @@ static int setup_cpus(struct x86_pc *pc)
 	unsigned i;
 	int err;
 
-	if (cfg->cpus < 1 || cfg->cpus > KVM_MAX_CPUS)
-		return error_set(-EINVAL, "--cpus %u: the x86_64 machine takes 1 to %u", cfg->cpus,
-				 KVM_MAX_CPUS);
 	err = kvm_cpuid_build(pc->kvm.sys_fd, cfg->cpu, cfg->cpus, &pc->kvm.cpuid);
 	if (err)
 		return err;
@@ -328,15 +325,9 @@ static int pc_create(const struct vm_config *cfg, const struct uart_backend *ser
 	pc->serial = *serial;
 	pc->kvm.sys_fd = pc->kvm.vm_fd = -1;
 	pc->debugcon_fd = -1;
-	if (vm_config_bare_metal(cfg)) {
-		err = error_set(-EINVAL, "--bios none: the x86_64 machine boots a kernel directly "
-				"without --bios, or firmware with --bios FILE");
+	err = machine_check_config(cfg);
+	if (err)
 		goto err_free;
-	}
-	if (!cfg->kernel && !cfg->bios) {
-		err = error_set(-EINVAL, "no kernel: give one with --kernel (or firmware with --bios)");
-		goto err_free;
-	}
 	err = kvm_open(&pc->kvm);
 	if (err)
 		goto err_free;
@@ -552,8 +543,11 @@ static void pc_destroy(struct machine *m)
 
 const struct machine_ops x86_pc_ops = {
 	.arch = "x86_64",
+	.accel = "kvm",
 	.min_ram = X86_MIN_RAM,
 	.max_ram = X86_MAX_RAM,
+	.max_cpus = KVM_MAX_CPUS,
+	.firmware = MACHINE_FW_IMAGE,
 	.create = pc_create,
 	.guest_mem = pc_guest_mem,
 	.add_virtio = pc_add_virtio,

@@ -59,7 +59,7 @@ struct net_hostfwd {
 	uint16_t guest_port;
 };
 
-/* One --net SPEC, parsed. */
+/* What a backend is asked for (vm/net-spec.h parses it from --net SPEC). */
 struct net_opts {
 	enum net_kind kind;
 	bool has_mac;
@@ -72,13 +72,6 @@ struct net_opts {
 	char bridge[IF_NAMESIZE];	/* "" when not given */
 	bool vnet_hdr;			/* default on */
 };
-
-/*
- * Parse what follows `--net`: "" or "user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]..."
- * or "tap,ifname=NAME|bridge=BR[,ifname=NAME][,vnet_hdr=on|off]", either with
- * ",mac=52:54:00:xx:xx:xx". Errors: -EINVAL and one message naming the spec.
- */
-int net_opts_parse(const char *spec, struct net_opts *o);
 
 struct net_backend;
 
@@ -93,6 +86,8 @@ struct net_backend_ops {
 	void (*rx_ready)(struct net_backend *be);
 	/* Which offloaded frames the NIC accepts (NET_OFFLOAD_*); vnet-header backends. */
 	void (*set_offload)(struct net_backend *be, unsigned flags);
+	/* Start working on be->loop (set by net_backend_attach); NULL: nothing to do. */
+	int (*attach)(struct net_backend *be);
 	void (*destroy)(struct net_backend *be);
 };
 
@@ -109,11 +104,16 @@ struct net_backend {
 };
 
 /*
- * Make the backend o asks for on loop (not running yet); frames for the NIC
- * go to receive(opaque, ...). Errors: negative errno, one message.
+ * Open the backend o asks for (the host side: a tap, user mode's settings).
+ * Errors: negative errno, one message.
  */
-int net_backend_create(struct net_backend **out, const struct net_opts *o, struct ev_loop *loop,
-		       net_receive_cb receive, void *opaque);
+int net_backend_open(struct net_backend **out, const struct net_opts *o);
+/*
+ * Its NIC takes it: from now on it lives on loop (not running yet), and
+ * frames for the NIC go to receive(opaque, ...).
+ */
+int net_backend_attach(struct net_backend *be, struct ev_loop *loop, net_receive_cb receive,
+		       void *opaque);
 void net_backend_destroy(struct net_backend *be);
 
 static inline void net_backend_send(struct net_backend *be, const struct iovec *iov, unsigned n)
@@ -134,7 +134,7 @@ static inline void net_backend_set_offload(struct net_backend *be, unsigned flag
 }
 
 /* The backends (net/slirp.c, net/tap.c). */
-int net_slirp_create(struct net_backend **out, const struct net_opts *o, struct ev_loop *loop);
-int net_tap_create(struct net_backend **out, const struct net_opts *o, struct ev_loop *loop);
+int net_slirp_open(struct net_backend **out, const struct net_opts *o);
+int net_tap_open(struct net_backend **out, const struct net_opts *o);
 
 #endif

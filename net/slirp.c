@@ -49,8 +49,9 @@ struct slirp_frame {
 
 struct slirp_be {
 	struct net_backend be;
-	struct ev_loop *loop;
 	Slirp *slirp;
+	struct net_hostfwd fwd[NET_MAX_HOSTFWD];	/* set up by attach */
+	unsigned nfwd;
 	/* the poll slots of the current round (between prepare and dispatch) */
 	struct pollfd *pfd;
 	int npfd, maxpfd;
@@ -270,7 +271,7 @@ static void *slirp_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaq
 static void timer_disarm(struct slirp_timer *t)
 {
 	if (t->handle >= 0)
-		ev_loop_cancel_timer(t->s->loop, t->handle);
+		ev_loop_cancel_timer(t->s->be.loop, t->handle);
 	t->handle = -1;
 }
 
@@ -293,7 +294,7 @@ static void slirp_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 	if (!t)
 		return;
 	timer_disarm(t);
-	t->handle = ev_loop_add_timer(t->s->loop, expire_ms < 0 ? 0 : (uint64_t)expire_ms * NS_PER_MS,
+	t->handle = ev_loop_add_timer(t->s->be.loop, expire_ms < 0 ? 0 : (uint64_t)expire_ms * NS_PER_MS,
 				      timer_fire, t);
 	if (t->handle < 0)
 		fprintf(stderr, "gasang: %s: out of loop timers\n", t->s->be.desc);
@@ -310,7 +311,7 @@ static void slirp_notify(void *opaque)
 {
 	struct slirp_be *s = opaque;
 
-	ev_loop_wake(s->loop);
+	ev_loop_wake(s->be.loop);
 }
 
 static const SlirpCb slirp_cb = {
@@ -342,13 +343,6 @@ static void slirp_destroy(struct net_backend *be)
 	free(s);
 }
 
-static const struct net_backend_ops slirp_ops = {
-	.name = "user",
-	.send = slirp_send,
-	.rx_ready = slirp_rx_ready,
-	.destroy = slirp_destroy,
-};
-
 static int add_hostfwd(struct slirp_be *s, const struct net_hostfwd *f)
 {
 	char host[INET_ADDRSTRLEN], guest[INET_ADDRSTRLEN];
@@ -364,21 +358,15 @@ static int add_hostfwd(struct slirp_be *s, const struct net_hostfwd *f)
 			   f->udp ? "udp" : "tcp", host, f->host_port, guest, f->guest_port);
 }
 
-int net_slirp_create(struct net_backend **out, const struct net_opts *o, struct ev_loop *loop)
+/* libslirp starts on the loop's thread's behalf: its timers and sockets are the loop's. */
+static int slirp_attach(struct net_backend *be)
 {
 	SlirpConfig cfg = { .version = SLIRP_CFG_VERSION };
 	const struct ev_hook hook = { hook_prepare, hook_dispatch, NULL };
+	struct slirp_be *s = to_slirp(be);
 	struct ev_hook h = hook;
-	struct slirp_be *s;
 	unsigned i;
 	int err;
-
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return error_set(-ENOMEM, "--net user: out of memory");
-	s->be.ops = &slirp_ops;
-	s->loop = loop;
-	snprintf(s->be.desc, sizeof(s->be.desc), "net user");
 
 	cfg.in_enabled = true;
 	inet_pton(AF_INET, SLIRP_NET, &cfg.vnetwork);
@@ -392,22 +380,36 @@ int net_slirp_create(struct net_backend **out, const struct net_opts *o, struct 
 	inet_pton(AF_INET6, SLIRP_HOST6, &cfg.vhost6);
 	inet_pton(AF_INET6, SLIRP_DNS6, &cfg.vnameserver6);
 	s->slirp = slirp_new(&cfg, &slirp_cb, s);
-	if (!s->slirp) {
-		free(s);
+	if (!s->slirp)
 		return error_set(-ENOMEM, "--net user: libslirp could not start");
-	}
-	for (i = 0; i < o->nfwd; i++) {
-		err = add_hostfwd(s, &o->fwd[i]);
+	for (i = 0; i < s->nfwd; i++) {
+		err = add_hostfwd(s, &s->fwd[i]);
 		if (err)
-			goto err;
+			return err;
 	}
 	h.opaque = s;
-	err = ev_loop_add_hook(loop, &h);
-	if (err)
-		goto err;
+	return ev_loop_add_hook(be->loop, &h);
+}
+
+static const struct net_backend_ops slirp_ops = {
+	.name = "user",
+	.send = slirp_send,
+	.rx_ready = slirp_rx_ready,
+	.attach = slirp_attach,
+	.destroy = slirp_destroy,
+};
+
+int net_slirp_open(struct net_backend **out, const struct net_opts *o)
+{
+	struct slirp_be *s;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return error_set(-ENOMEM, "--net user: out of memory");
+	s->be.ops = &slirp_ops;
+	snprintf(s->be.desc, sizeof(s->be.desc), "net user");
+	memcpy(s->fwd, o->fwd, o->nfwd * sizeof(o->fwd[0]));
+	s->nfwd = o->nfwd;
 	*out = &s->be;
 	return 0;
-err:
-	slirp_destroy(&s->be);
-	return err;
 }

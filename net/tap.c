@@ -42,7 +42,6 @@
 
 struct tap_be {
 	struct net_backend be;
-	struct ev_loop *loop;
 	int fd;
 	unsigned ifindex;
 	bool created;		/* gasang made the interface: it goes with fd */
@@ -111,7 +110,7 @@ out:
 static void watch(struct tap_be *t, bool on)
 {
 	if (t->watching != on)
-		ev_loop_set_events(t->loop, t->fd, on ? POLLIN : 0);
+		ev_loop_set_events(t->be.loop, t->fd, on ? POLLIN : 0);
 	t->watching = on;
 }
 
@@ -133,7 +132,7 @@ static void tap_readable(void *opaque, int fd, short revents)
 	if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
 		/* the interface was deleted under us */
 		fprintf(stderr, "gasang: %s: the tap is gone; its traffic stops\n", t->be.desc);
-		ev_loop_remove_fd(t->loop, fd);
+		ev_loop_remove_fd(t->be.loop, fd);
 		t->watching = false;
 		t->gone = true;
 		return;
@@ -213,19 +212,12 @@ static void tap_destroy(struct net_backend *be)
 	if (t->enslaved && !t->created && link_change(t->ifindex, -1, 0) < 0)
 		fprintf(stderr, "gasang: %s: cannot take it off its bridge\n", be->desc);
 	if (t->fd >= 0) {
-		ev_loop_remove_fd(t->loop, t->fd);
+		if (t->be.loop)		/* attached */
+			ev_loop_remove_fd(t->be.loop, t->fd);
 		close(t->fd);	/* a tap gasang created disappears here */
 	}
 	free(t);
 }
-
-static const struct net_backend_ops tap_ops = {
-	.name = "tap",
-	.send = tap_send,
-	.rx_ready = tap_rx_ready,
-	.set_offload = tap_set_offload,
-	.destroy = tap_destroy,
-};
 
 static int open_tap(struct tap_be *t, const struct net_opts *o)
 {
@@ -289,7 +281,25 @@ static int join_bridge(struct tap_be *t, const char *bridge)
 	return 0;
 }
 
-int net_tap_create(struct net_backend **out, const struct net_opts *o, struct ev_loop *loop)
+static int tap_attach(struct net_backend *be)
+{
+	struct tap_be *t = to_tap(be);
+	int err = ev_loop_add_fd(be->loop, t->fd, POLLIN, tap_readable, t);
+
+	t->watching = !err;
+	return err;
+}
+
+static const struct net_backend_ops tap_ops = {
+	.name = "tap",
+	.send = tap_send,
+	.rx_ready = tap_rx_ready,
+	.set_offload = tap_set_offload,
+	.attach = tap_attach,
+	.destroy = tap_destroy,
+};
+
+int net_tap_open(struct net_backend **out, const struct net_opts *o)
 {
 	struct tap_be *t;
 	int err;
@@ -298,7 +308,6 @@ int net_tap_create(struct net_backend **out, const struct net_opts *o, struct ev
 	if (!t)
 		return error_set(-ENOMEM, "--net tap: out of memory");
 	t->be.ops = &tap_ops;
-	t->loop = loop;
 	t->fd = -1;
 	snprintf(t->be.desc, sizeof(t->be.desc), "tap");
 	err = open_tap(t, o);
@@ -309,13 +318,10 @@ int net_tap_create(struct net_backend **out, const struct net_opts *o, struct ev
 		if (err)
 			error_errno(err, "--net tap: cannot bring %s up", t->be.ifname);
 	}
-	if (!err)
-		err = ev_loop_add_fd(loop, t->fd, POLLIN, tap_readable, t);
 	if (err) {
 		tap_destroy(&t->be);
 		return err;
 	}
-	t->watching = true;
 	*out = &t->be;
 	return 0;
 }

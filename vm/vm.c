@@ -14,14 +14,16 @@
 #include "block/block.h"
 #include "hw/guest-mem.h"
 #include "hw/uart16550.h"
-#include "hw/virtio-blk.h"
-#include "hw/virtio-console.h"
-#include "hw/virtio-input.h"
-#include "hw/virtio-net.h"
-#include "hw/virtio-rng.h"
+#include "hw/virtio/virtio-blk.h"
+#include "hw/virtio/virtio-console.h"
+#include "hw/virtio/virtio-input.h"
+#include "hw/virtio/virtio-net.h"
+#include "hw/virtio/virtio-rng.h"
 #include "machine/machine.h"
 #include "vm/console.h"
 #include "vm/control.h"
+#include "vm/disk-spec.h"
+#include "vm/net-spec.h"
 
 /* Signals that end the VM; they are taken by one thread with sigwait(). */
 struct sig_watch {
@@ -120,6 +122,44 @@ static void guest_rx_ready(void *opaque)
 	control_rx_ready(vm->ctl);
 }
 
+/* --disk SPEC: the image opened here, handed to its device. */
+static int disk_create(struct virtio_blk **out, struct guest_mem *mem, const char *s,
+		       unsigned index)
+{
+	char serial[VIRTIO_BLK_ID_BYTES + 1];
+	struct disk_spec spec;
+	struct block_dev *bd;
+	int err;
+
+	err = disk_spec_parse(s, &spec);
+	if (!err)
+		err = disk_spec_open(&spec, index, &bd, serial);
+	if (!err)
+		err = virtio_blk_create(out, mem, bd, serial);
+	return err;
+}
+
+/* --net SPEC: the backend opened here, handed to its NIC, whose thread starts. */
+static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char *s,
+		      unsigned index)
+{
+	uint8_t mac[NET_MAC_LEN];
+	struct net_backend *be;
+	struct net_opts o;
+	int err;
+
+	err = net_spec_parse(s ? s : "", &o);
+	if (!err)
+		err = net_backend_open(&be, &o);
+	if (err)
+		return err;
+	net_spec_mac(&o, be, index, mac);
+	err = virtio_net_create(out, mem, be, mac, index);
+	if (!err)
+		err = virtio_net_start(*out);
+	return err;
+}
+
 /*
  * The virtio devices the command line asks for, in the order the guest will
  * find them: the console, disks (vda, vdb, ...), entropy, NICs.
@@ -139,7 +179,7 @@ static int devices_create(struct vm *vm)
 		err = attach(vm->m, &vm->vcon.vd);
 	}
 	for (i = 0; !err && i < cfg->ndisks; i++) {
-		err = virtio_blk_create(&vm->disks[i], mem, cfg->disks[i], i);
+		err = disk_create(&vm->disks[i], mem, cfg->disks[i], i);
 		if (!err)
 			err = attach(vm->m, &vm->disks[i]->vd);
 	}
@@ -149,7 +189,7 @@ static int devices_create(struct vm *vm)
 		err = attach(vm->m, &vm->rng.vd);
 	}
 	for (i = 0; !err && i < cfg->nnets; i++) {
-		err = virtio_net_create(&vm->nets[i], mem, cfg->nets[i], i);
+		err = nic_create(&vm->nets[i], mem, cfg->nets[i], i);
 		if (!err)
 			err = attach(vm->m, &vm->nets[i]->vd);
 	}
@@ -284,22 +324,6 @@ static void ctl_quit(void *opaque)
 	vm->m->ops->request_stop(vm->m);
 }
 
-static int check_config(const struct vm_config *cfg)
-{
-	if (!machine_find(cfg->arch))
-		return error_set(-ENOTSUP, "--arch %s: not supported (supported: %s)", cfg->arch,
-				 machine_archs());
-	/* firmware (x86_64 --bios FILE) may boot without a kernel */
-	if (!cfg->kernel && (!cfg->bios || vm_config_bare_metal(cfg)))
-		return error_set(-EINVAL, "no kernel: give one with --kernel");
-	if (cfg->bios && !vm_config_bare_metal(cfg) && !strcmp(cfg->arch, "riscv64"))
-		return error_set(-ENOTSUP, "--bios %s: only 'none' is supported (gasang provides "
-				 "the SBI itself)", cfg->bios);
-	if (vm_config_bare_metal(cfg) && cfg->initrd)
-		return error_set(-EINVAL, "--initrd makes no sense with --bios none");
-	return 0;
-}
-
 /* Run until the guest powers off or stops for good; returns an exit status. */
 static int run_loop(struct vm *vm)
 {
@@ -338,7 +362,7 @@ int vm_run(const struct vm_config *cfg)
 	struct vm *vm;
 	int err, status = VM_EXIT_USAGE;
 
-	err = check_config(cfg);
+	err = machine_check_config(cfg);
 	if (err)
 		return VM_EXIT_USAGE;
 	vm = calloc(1, sizeof(*vm));

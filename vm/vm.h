@@ -2,7 +2,7 @@
 #ifndef VM_VM_H
 #define VM_VM_H
 
-#include "vm/config.h"
+#include "machine/config.h"
 
 /* Exit statuses of `gasang run` */
 #define VM_EXIT_OK	0	/* guest powered off, or the user quit */

@@ -1,5 +1,6 @@
 /*
- * The JIT: hot blocks of decoded instructions become x86-64 code. It covers
+ * The JIT: hot blocks of decoded instructions become host code (x86-64 today:
+ * jit-x86_64.c; on other hosts there is none and every block is interpreted). It covers
  * the straight-line integer work (ALU, M, loads and stores with the TLB
  * fast path inline, branches and jumps); at the first instruction it does not
  * cover, its code hands the block back to the interpreter at that
@@ -24,6 +25,7 @@
 #ifndef ACCEL_EMU_JIT_H
 #define ACCEL_EMU_JIT_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +48,7 @@ struct jit {
 	uint64_t compiled, refused;
 };
 
+#ifdef EMU_JIT	/* the Makefile found accel/emu/jit-<host arch>.c */
 int jit_init(struct jit *j);
 void jit_destroy(struct jit *j);
 /* Forget all code (with the translation cache's flush). */
@@ -56,5 +59,36 @@ void jit_reset(struct jit *j);
  */
 jit_fn jit_compile(struct jit *j, const struct block *b);
 int jit_full(const struct jit *j);
+#else
+/* No JIT for this host: jit_init fails, so the translation cache never compiles. */
+static inline int jit_init(struct jit *j)
+{
+	(void)j;
+	return -ENOTSUP;
+}
+
+static inline void jit_destroy(struct jit *j)
+{
+	(void)j;
+}
+
+static inline void jit_reset(struct jit *j)
+{
+	(void)j;
+}
+
+static inline jit_fn jit_compile(struct jit *j, const struct block *b)
+{
+	(void)j;
+	(void)b;
+	return NULL;
+}
+
+static inline int jit_full(const struct jit *j)
+{
+	(void)j;
+	return 0;
+}
+#endif
 
 #endif

@@ -212,3 +212,20 @@ int kvm_reset_irqchip(struct kvm *k)
 		return error_errno(-errno, "KVM_SET_PIT2");
 	return 0;
 }
+
+/* Host address of guest-physical [gpa, gpa + len) in one slot, or NULL. */
+void *kvm_gpa_ptr(struct kvm *k, uint64_t gpa, uint64_t len, uint64_t *avail)
+{
+	unsigned i;
+
+	for (i = 0; i < KVM_MAX_SLOTS; i++) {
+		const struct kvm_slot *sl = &k->slot[i];
+		uint64_t off = gpa - sl->gpa;
+
+		if (!sl->used || off >= sl->size)
+			continue;
+		*avail = sl->size - off;
+		return *avail >= len ? (uint8_t *)sl->host + off : NULL;
+	}
+	return NULL;
+}

@@ -117,6 +117,11 @@ void kvm_close(struct kvm *k);
 
 /* Map [gpa, gpa + size) of the guest to host memory (page aligned). */
 int kvm_add_memory(struct kvm *k, uint64_t gpa, uint64_t size, void *host, bool readonly);
+/*
+ * Host address of guest-physical [gpa, gpa + len) within one slot, or NULL;
+ * *avail: the bytes from gpa to the end of its slot.
+ */
+void *kvm_gpa_ptr(struct kvm *k, uint64_t gpa, uint64_t len, uint64_t *avail);
 
 /* The irqchip and PIT back to their power-on state (no vCPU runs). */
 int kvm_reset_irqchip(struct kvm *k);

@@ -20,13 +20,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "accel/kvm/cpuid.h"
+#include "accel/kvm/x86-cpuid.h"
+#include "accel/kvm/x86-insn.h"
 #include "base/compiler.h"
 #include "base/error.h"
 #include "hw/bus.h"
 
 #define KICK_SIGNAL	(SIGRTMIN)
-#define MAX_INSN_BYTES	15
 
 /* ---- creation ---- */
 
@@ -190,164 +190,27 @@ static const char *internal_error_name(uint32_t sub)
 	}
 }
 
-/* A name for the instruction at p, for the few that KVM's emulator is known to fail on. */
-static const char *insn_guess(const uint8_t *p, unsigned n)
-{
-	bool rex_w = false, lock = false;
-	unsigned i = 0;
-	uint8_t modrm;
-
-	for (; i < n; i++) {
-		uint8_t b = p[i];
-
-		if (b == 0xf0)
-			lock = true;
-		else if (b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0x2e ||
-			 b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65)
-			;
-		else if (b >= 0x40 && b <= 0x4f)
-			rex_w = b & 8;
-		else
-			break;
-	}
-	if (i >= n)
-		return NULL;
-	if (p[i] == 0xcc)
-		return "int3";
-	if (p[i] == 0xcd)
-		return "int";
-	if (p[i] != 0x0f || i + 2 >= n)
-		return NULL;
-	modrm = p[i + 2];
-	switch (p[i + 1]) {
-	case 0xc7:
-		if (((modrm >> 3) & 7) == 1)
-			return rex_w ? (lock ? "lock cmpxchg16b" : "cmpxchg16b") :
-				       (lock ? "lock cmpxchg8b" : "cmpxchg8b");
-		return NULL;
-	case 0xae:
-		if ((modrm >> 6) == 3)
-			return NULL;
-		switch ((modrm >> 3) & 7) {
-		case 0: return "fxsave";
-		case 1: return "fxrstor";
-		case 4: return "xsave";
-		case 5: return "xrstor";
-		case 6: return "xsaveopt";
-		default: return NULL;
-		}
-	case 0x01:
-		return modrm == 0xd1 ? "xsetbv" : modrm == 0xd0 ? "xgetbv" : NULL;
-	case 0x0b:
-		return "ud2";
-	default:
-		return NULL;
-	}
-}
-
-/* Host address of guest-physical [gpa, gpa + len) in one slot, or NULL. */
-static void *gpa_ptr(struct kvm *k, uint64_t gpa, uint64_t len, uint64_t *avail)
-{
-	unsigned i;
-
-	for (i = 0; i < KVM_MAX_SLOTS; i++) {
-		const struct kvm_slot *sl = &k->slot[i];
-		uint64_t off = gpa - sl->gpa;
-
-		if (!sl->used || off >= sl->size)
-			continue;
-		*avail = sl->size - off;
-		return *avail >= len ? (uint8_t *)sl->host + off : NULL;
-	}
-	return NULL;
-}
-
-#define PTE_P		1ull
-#define PTE_PS		0x80ull
-#define PTE_ADDR	0x000ffffffffff000ull
-#define X86_CR0_PG_BIT	(1ull << 31)
-#define X86_EFER_LMA_BIT (1ull << 10)
-
-/* Linear to physical by walking 4-level page tables (KVM_TRANSLATE's fallback). */
-static bool walk(struct kvm *k, const struct kvm_sregs *s, uint64_t lin, uint64_t *pa)
-{
-	uint64_t table = s->cr3 & PTE_ADDR, e = 0, avail;
-	int level;
-
-	if (!(s->cr0 & X86_CR0_PG_BIT)) {
-		*pa = lin;
-		return true;
-	}
-	if (!(s->efer & X86_EFER_LMA_BIT))
-		return false;
-	for (level = 3; level >= 0; level--) {
-		uint64_t *p = gpa_ptr(k, table + ((lin >> (12 + 9 * level)) & 511) * 8, 8, &avail);
-
-		if (!p)
-			return false;
-		e = *p;
-		if (!(e & PTE_P))
-			return false;
-		if (level && level < 3 && (e & PTE_PS)) {
-			uint64_t page = 1ull << (12 + 9 * level);
-
-			*pa = (e & PTE_ADDR & ~(page - 1)) | (lin & (page - 1));
-			return true;
-		}
-		table = e & PTE_ADDR;
-	}
-	*pa = table | (lin & 0xfff);
-	return true;
-}
-
-/* The bytes at the vCPU's rip, for a message; returns how many were found. */
-static unsigned fetch_insn(struct kvm_vcpu *v, uint64_t *rip, uint8_t *buf)
-{
-	struct kvm_regs r;
-	struct kvm_sregs s;
-	struct kvm_translation t;
-	uint64_t pa, avail = 0;
-	unsigned n;
-	void *p;
-
-	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-		return 0;
-	*rip = r.rip;
-	memset(&t, 0, sizeof(t));
-	t.linear_address = s.cs.base + r.rip;
-	if (ioctl(v->fd, KVM_TRANSLATE, &t) == 0 && t.valid)
-		pa = t.physical_address;
-	else if (!walk(v->kvm, &s, s.cs.base + r.rip, &pa))
-		return 0;
-	if (!gpa_ptr(v->kvm, pa, 1, &avail))
-		return 0;
-	n = avail < MAX_INSN_BYTES ? (unsigned)avail : MAX_INSN_BYTES;
-	p = gpa_ptr(v->kvm, pa, n, &avail);
-	memcpy(buf, p, n);
-	return n;
-}
-
 static void stop_on_internal_error(struct kvm_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	struct kvm *k = v->kvm;
-	uint8_t insn[MAX_INSN_BYTES];
-	char bytes[3 * MAX_INSN_BYTES + 1] = "";
+	uint8_t insn[X86_MAX_INSN_BYTES];
+	char bytes[3 * X86_MAX_INSN_BYTES + 1] = "";
 	uint64_t rip = 0;
 	unsigned n = 0, i;
 	const char *name;
 
 	/* the bytes in guest memory, or as many as KVM says it fetched */
-	n = fetch_insn(v, &rip, insn);
+	n = x86_fetch_insn(v, &rip, insn);
 	if (!n && run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
 	    (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
-		n = run->emulation_failure.insn_size < MAX_INSN_BYTES ?
-		    run->emulation_failure.insn_size : MAX_INSN_BYTES;
+		n = run->emulation_failure.insn_size < X86_MAX_INSN_BYTES ?
+		    run->emulation_failure.insn_size : X86_MAX_INSN_BYTES;
 		memcpy(insn, run->emulation_failure.insn_bytes, n);
 	}
 	for (i = 0; i < n; i++)
 		snprintf(bytes + 3 * i, sizeof(bytes) - 3 * i, "%02x%s", insn[i], i + 1 < n ? " " : "");
-	name = insn_guess(insn, n);
+	name = x86_insn_name(insn, n);
 	kvm_request_stop(k, KVM_STOP_FATAL, 0,
 			 "KVM internal error on vCPU %u: %s (suberror %u) at rip 0x%llx%s%s%s%s%s%s",
 			 v->id, internal_error_name(run->internal.suberror), run->internal.suberror,

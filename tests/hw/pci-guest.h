@@ -20,7 +20,7 @@
 
 #include "hw/bus.h"
 #include "hw/msi.h"
-#include "hw/pci-host.h"
+#include "hw/pc/pci-host.h"
 #include "hw/pci.h"
 
 /* the windows a PC board would give the host bridge */

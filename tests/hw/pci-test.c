@@ -1,5 +1,5 @@
 /*
- * The PCI bus (hw/pci.c) and the PC host bridge pair (hw/pci-host.c), driven
+ * The PCI bus (hw/pci.c) and the PC host bridge pair (hw/pc/pci-host.c), driven
  * by a fake guest (tests/hw/pci-guest.h) through configuration mechanism #1,
  * ECAM and the BAR windows on the memory and port buses, as firmware and
  * Linux use them: enumerate, size and place BARs, walk capabilities, enable
@@ -19,10 +19,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hw/pci-host.h"
+#include "hw/pc/pci-host.h"
 #include "hw/pci.h"
 #include "tests/hw/pci-guest.h"
-#include "tests/hw/virtio-driver.h"	/* vdrv_rand() */
+#include "tests/hw/virtio/virtio-driver.h"	/* vdrv_rand() */
 
 #define TD_VENDOR	0x1234
 #define TD_DEVICE	0x11e7

@@ -20,7 +20,9 @@
 #include "base/event-loop.h"
 #include "base/iov.h"
 #include "net/checksum.h"
+#include "base/error.h"
 #include "net/net.h"
+#include "vm/net-spec.h"
 
 #define MAX_FRAMES 16
 #define ETH_P_IP 0x0800
@@ -70,8 +72,9 @@ static struct fx *fx_new(const char *spec)
 
 	assert_non_null(f);
 	assert_int_equal(ev_loop_init(&f->loop, "slirp-test"), 0);
-	assert_int_equal(net_opts_parse(spec, &o), 0);
-	assert_int_equal(net_backend_create(&f->be, &o, &f->loop, rx_cb, &f->rx), 0);
+	assert_int_equal(net_spec_parse(spec, &o), 0);
+	assert_int_equal(net_backend_open(&f->be, &o), 0);
+	assert_int_equal(net_backend_attach(f->be, &f->loop, rx_cb, &f->rx), 0);
 	assert_int_equal(f->be->vnet_hdr_len, 0);
 	return f;
 }
@@ -322,9 +325,12 @@ static void test_hostfwd_port_taken(void **state)
 	assert_int_equal(listen(s, 1), 0);
 	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
 	snprintf(spec, sizeof(spec), "user,hostfwd=tcp:127.0.0.1:%u-:80", ntohs(a.sin_port));
-	assert_int_equal(net_opts_parse(spec, &o), 0);
+	assert_int_equal(net_spec_parse(spec, &o), 0);
 	assert_int_equal(ev_loop_init(&loop, "t"), 0);
-	assert_true(net_backend_create(&be, &o, &loop, rx_cb, NULL) < 0);
+	assert_int_equal(net_backend_open(&be, &o), 0);
+	assert_true(net_backend_attach(be, &loop, rx_cb, NULL) < 0);
+	assert_non_null(strstr(error_msg(), "cannot listen on the host"));
+	net_backend_destroy(be);
 	ev_loop_destroy(&loop);
 	close(s);
 }

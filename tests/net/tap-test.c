@@ -32,6 +32,7 @@
 #include "base/error.h"
 #include "base/event-loop.h"
 #include "net/net.h"
+#include "vm/net-spec.h"
 
 #define ETH_P_TEST 0x88b5	/* IEEE "local experimental" */
 #define HDR NET_VNET_HDR_LEN
@@ -82,9 +83,16 @@ static bool rx_cb(void *opaque, const struct iovec *iov, unsigned n)
 static int create(struct ev_loop *loop, const char *spec, struct net_backend **be, struct rx *rx)
 {
 	struct net_opts o;
+	int err;
 
-	assert_int_equal(net_opts_parse(spec, &o), 0);
-	return net_backend_create(be, &o, loop, rx_cb, rx);
+	assert_int_equal(net_spec_parse(spec, &o), 0);
+	err = net_backend_open(be, &o);
+	if (err)
+		return err;
+	err = net_backend_attach(*be, loop, rx_cb, rx);
+	if (err)
+		net_backend_destroy(*be);
+	return err;
 }
 
 static bool is_up(const char *name)

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "accel/kvm/cpuid.h"
+#include "accel/kvm/x86-cpuid.h"
 #include "accel/kvm/kvm.h"
 #include "accel/kvm/vcpu.h"
 #include "hw/bus.h"

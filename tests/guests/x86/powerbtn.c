@@ -9,7 +9,7 @@
  */
 #include "runtime.h"
 
-/* gasang's PM1a blocks (hw/acpi-pm.h, at ACPI_PM_PORT as the FADT says) */
+/* gasang's PM1a blocks (hw/pc/acpi-pm.h, at ACPI_PM_PORT as the FADT says) */
 #define PM1A_STS	(ACPI_PM_BASE + 0)
 #define PM1A_EN		(ACPI_PM_BASE + 2)
 #define PM1A_CNT	(ACPI_PM_BASE + 4)

@@ -20,7 +20,7 @@
 #define LAPIC_BASE		0xfee00000u
 #define IOAPIC_BASE		0xfec00000u
 
-/* gasang's test device (hw/testdev.h) */
+/* gasang's test device (hw/pc/testdev.h) */
 #define TESTDEV_PORT		0xb000
 #define TESTDEV_MMIO		0xfef00000u
 #define TESTDEV_ID		0x00
