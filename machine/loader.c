@@ -30,6 +30,15 @@ struct riscv_image_header {
 	uint32_t res3;
 };
 
+/* PE/COFF (the EFI stub's header): offsets we read to find the file's expected end */
+#define PE_OFFSET_FIELD		0x3c	/* in the MZ header: where "PE\0\0" is */
+#define PE_NSECTIONS		6	/* from "PE\0\0": NumberOfSections (2) */
+#define PE_OPT_SIZE		20	/* SizeOfOptionalHeader (2) */
+#define PE_SECTIONS_FIELD	24	/* the optional header, then the section table */
+#define PE_SECTION_SIZE		40
+#define PE_SEC_RAW_SIZE		16	/* SizeOfRawData (4) */
+#define PE_SEC_RAW_PTR		20	/* PointerToRawData (4) */
+
 int file_map(const char *path, const char *what, struct file_buf *f)
 {
 	struct stat st;
@@ -37,7 +46,8 @@ int file_map(const char *path, const char *what, struct file_buf *f)
 	int fd;
 
 	memset(f, 0, sizeof(*f));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below) */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return error_errno(-errno, "cannot open %s '%s'", what, path);
 	if (fstat(fd, &st) < 0) {
@@ -99,13 +109,47 @@ static bool is_riscv_image(const struct file_buf *f)
 	return f->size >= sizeof(*h) && !memcmp(h->magic2, RISCV_IMAGE_MAGIC2, 4);
 }
 
+/*
+ * An Image with an EFI stub (Debian's) starts with a PE/COFF header whose
+ * sections' raw data ends where the file should: a shorter file was cut off.
+ * The Image header cannot tell (its image_size counts .bss, which the file
+ * does not hold). 0 when the file is whole or has no PE header.
+ */
+static uint64_t pe_raw_end(const struct file_buf *f)
+{
+	uint32_t pe, raw_size, raw_ptr;
+	uint16_t nsec, opt_size;
+	uint64_t end = 0, sec;
+	unsigned i;
+
+	if (f->size < PE_OFFSET_FIELD + 4 || memcmp(f->data, "MZ", 2))
+		return 0;
+	memcpy(&pe, f->data + PE_OFFSET_FIELD, 4);
+	if ((uint64_t)pe + PE_SECTIONS_FIELD > f->size || memcmp(f->data + pe, "PE\0\0", 4))
+		return 0;
+	memcpy(&nsec, f->data + pe + PE_NSECTIONS, 2);
+	memcpy(&opt_size, f->data + pe + PE_OPT_SIZE, 2);
+	sec = (uint64_t)pe + PE_SECTIONS_FIELD + opt_size;
+	for (i = 0; i < nsec && sec + PE_SECTION_SIZE <= f->size; i++, sec += PE_SECTION_SIZE) {
+		memcpy(&raw_size, f->data + sec + PE_SEC_RAW_SIZE, 4);
+		memcpy(&raw_ptr, f->data + sec + PE_SEC_RAW_PTR, 4);
+		if ((uint64_t)raw_ptr + raw_size > end)
+			end = (uint64_t)raw_ptr + raw_size;
+	}
+	return end > f->size ? end : 0;
+}
+
 static int load_image(struct guest_mem *mem, const struct file_buf *f, const char *path,
 		      struct loaded_image *img)
 {
 	struct riscv_image_header h;
-	uint64_t size;
+	uint64_t size, want;
 	int err;
 
+	want = pe_raw_end(f);
+	if (want)
+		return error_set(-EINVAL, "'%s' is cut short: %zu bytes, where its header describes "
+				 "%llu", path, f->size, (unsigned long long)want);
 	memcpy(&h, f->data, sizeof(h));
 	size = h.image_size ? h.image_size : f->size;
 	if (size < f->size)

@@ -9,6 +9,8 @@
 #   kernel is a directory        --kernel DIR
 #   empty kernel                 a 0-byte file
 #   garbage kernel               1 MiB of random bytes
+#   kernel or initrd is a FIFO   (opening one must not wait for a writer)
+#   Image cut short              Debian's kernel less its last 4 KiB
 #   bad memory size              --mem 12Q, --mem 0
 #   too little memory            --mem 16M with Debian's kernel (~31 MiB image)
 #   unknown flag                 --frobnicate
@@ -121,6 +123,19 @@ check empty-kernel empty-kernel \
 head -c $((1024 * 1024)) /dev/urandom >"$work/garbage-kernel"
 check garbage-kernel garbage-kernel \
 	"${RUN[@]}" --mem 512M --kernel "$work/garbage-kernel"
+
+mkfifo "$work/fifo-kernel"
+check kernel-is-fifo fifo-kernel \
+	"${RUN[@]}" --mem 512M --kernel "$work/fifo-kernel"
+check initrd-is-fifo fifo-kernel \
+	"${RUN[@]}" --mem 512M --kernel "$kernel" --initrd "$work/fifo-kernel"
+
+if [ "$kernel" = "$guest/vmlinux" ]; then
+	# Debian's Image cut short: its EFI stub's header says how long it is
+	head -c $(($(stat -c %s "$kernel") - 4096)) "$kernel" >"$work/cut-kernel"
+	check kernel-cut-short cut-kernel \
+		"${RUN[@]}" --mem 512M --kernel "$work/cut-kernel"
+fi
 
 check mem-12Q 12Q "${RUN[@]}" --mem 12Q --kernel "$kernel"
 check mem-0 "" "${RUN[@]}" --mem 0 --kernel "$kernel"

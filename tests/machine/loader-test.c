@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -893,6 +894,38 @@ static void test_image_not_for_bare_metal(void **state)
 	file_free(&f);
 }
 
+/*
+ * An Image with an EFI stub (PE/COFF header, as Debian's) that is shorter than
+ * its sections' raw data was cut off: refused, not booted as garbage.
+ */
+static void test_image_cut_short(void **state)
+{
+	struct file f = build_image(0x3000, KERNEL_OFFSET, 0x8000);
+	uint32_t pe = 0x40, raw_size = 0x2000, raw_ptr = 0x1000;
+	uint16_t nsec = 1, opt = 0;
+	struct loaded_image img;
+
+	(void)state;
+	memcpy(f.data, "MZ", 2);
+	memcpy(f.data + 0x3c, &pe, 4);			/* the header's res3 */
+	memset(f.data + pe, 0, 24 + 40);
+	memcpy(f.data + pe, "PE\0\0", 4);
+	memcpy(f.data + pe + 6, &nsec, 2);
+	memcpy(f.data + pe + 20, &opt, 2);
+	memcpy(f.data + pe + 24 + 16, &raw_size, 4);
+	memcpy(f.data + pe + 24 + 20, &raw_ptr, 4);
+	assert_int_equal(load(&f, false, &img), 0);	/* whole: .data ends at 0x3000 */
+	assert_int_equal(img.hi, KERNEL_PA + 0x8000);
+	f.size = 0x2800;
+	expect_refused(&f, false, -EINVAL);
+	assert_non_null(strstr(error_msg(), "cut short"));
+	/* no sections: nothing to compare with */
+	nsec = 0;
+	memcpy(f.data + pe + 6, &nsec, 2);
+	assert_int_equal(load(&f, false, &img), 0);
+	file_free(&f);
+}
+
 /* ---- files: load_kernel and load_initrd ---- */
 
 static char *temp_file(const void *data, size_t len)
@@ -927,6 +960,7 @@ static void test_load_kernel_file(void **state)
 	struct file f = vmlinux_elf();
 	char *path = temp_file(f.data, f.size);
 	struct loaded_image img;
+	uint64_t lo, hi;
 
 	(void)state;
 	assert_int_equal(load_kernel(&mem, path, false, KERNEL_OFFSET, &img), 0);
@@ -938,6 +972,12 @@ static void test_load_kernel_file(void **state)
 	path = temp_file("", 0);
 	assert_int_equal(load_kernel(&mem, path, false, KERNEL_OFFSET, &img), -EINVAL);
 	assert_non_null(strstr(error_msg(), "empty"));
+	/* a FIFO is refused at once: opening it must not wait for a writer */
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(load_kernel(&mem, path, false, KERNEL_OFFSET, &img), -EINVAL);
+	assert_non_null(strstr(error_msg(), "not a regular file"));
+	assert_int_equal(load_initrd(&mem, path, RAM_BASE, RAM_BASE + RAM_SIZE, &lo, &hi), -EINVAL);
 	remove_temp(path);
 	file_free(&f);
 }
@@ -1116,6 +1156,7 @@ int main(void)
 		T(test_image_text_offset),
 		T(test_image_magic2_identifies),
 		T(test_image_not_for_bare_metal),
+		T(test_image_cut_short),
 		T(test_load_kernel_file),
 		T(test_initrd_placement),
 		T(test_initrd_unaligned_window),
