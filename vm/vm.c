@@ -134,9 +134,13 @@ static int disk_create(struct virtio_blk **out, struct guest_mem *mem, const cha
 	err = disk_spec_parse(s, &spec);
 	if (!err)
 		err = disk_spec_open(&spec, index, &bd, serial);
-	if (!err)
-		err = virtio_blk_create(out, mem, bd, serial);
-	return err;
+	if (err)
+		return err;
+	/* what a probe found could change if the guest writes another format's header */
+	if (!spec.format[0])
+		fprintf(stderr, "gasang: warning: --disk %s: no format given, probed as %s "
+			"(add format=%s)\n", spec.path, bd->drv->name, bd->drv->name);
+	return virtio_blk_create(out, mem, bd, serial);
 }
 
 /* --net SPEC: the backend opened here, handed to its NIC, whose thread starts. */
