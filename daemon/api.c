@@ -13,6 +13,7 @@
 #include "daemon/domain.h"
 #include "daemon/events.h"
 #include "daemon/log.h"
+#include "daemon/registry.h"
 #include "daemon/request.h"
 #include "daemon/server.h"
 #include "daemon/store.h"
@@ -87,8 +88,8 @@ static void op_define(struct call *k)
 		reply_now_error(k, E_INVALID, "%s", error_msg());
 		return;
 	}
-	dom = daemon_find(d, json_string_value(json_object_get(norm, "name")));
-	if (dom || daemon_find_uuid(d, json_string_value(json_object_get(norm, "uuid")))) {
+	dom = registry_find(&d->vms, json_string_value(json_object_get(norm, "name")));
+	if (dom || registry_find_uuid(&d->vms, json_string_value(json_object_get(norm, "uuid")))) {
 		reply_now_error(k, E_EXISTS, "%s '%s' is already defined",
 				dom ? "a VM named" : "a VM with uuid",
 				json_string_value(json_object_get(norm, dom ? "name" : "uuid")));
@@ -121,7 +122,7 @@ static void op_define(struct call *k)
 			store_rollback(d->store);
 	}
 	free(text);
-	if (!err && daemon_add(d, dom))
+	if (!err && registry_add(&d->vms, dom))
 		err = error_set(-ENOMEM, "out of memory (%s is stored, and known after a restart)",
 				dom->name);
 	if (err) {
@@ -169,7 +170,7 @@ static void op_undefine(struct call *k)
 	free(line);
 	log_info("%s: undefined", dom->name);
 	unlink(dom->log_path);
-	daemon_remove(d, dom);
+	registry_remove(&d->vms, dom);
 	domain_free(dom);
 	reply_now_ok(k, NULL);
 }
@@ -205,8 +206,8 @@ static void op_list(struct call *k)
 		return;
 	}
 	fputs("{\"vms\":[", out);
-	for (i = 0; i < k->d->ndoms; i++) {
-		struct domain *dom = k->d->doms[i];
+	for (i = 0; i < k->d->vms.n; i++) {
+		struct domain *dom = k->d->vms.doms[i];
 		bool active = dom_active(dom);
 		const char *sum;
 
@@ -446,7 +447,7 @@ void api_handle(struct conn *c, const char *line, size_t len)
 			reply_now_error(&k, E_BAD_REQUEST, "%s", k.msg);
 			goto out;
 		}
-		k.dom = daemon_find(k.d, name);
+		k.dom = registry_find(&k.d->vms, name);
 		if (!k.dom) {
 			reply_now_error(&k, E_NOT_FOUND, "no VM named '%.64s'", name);
 			goto out;

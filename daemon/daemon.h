@@ -7,6 +7,7 @@
  *   request.c     one request line: parsing, argument checks, reply lines
  *   api.c         which op does what, who may ask it
  *   domain.c      a VM's life: states and reasons, start, stop, pause, info, re-adoption
+ *   registry.c    the defined VMs, by name and by uuid
  *   supervisor.c  the VM process, its supervisor (shim), pids checked by start time, cgroups
  *   monitor.c     the daemon's connection to a VM's control socket
  *   console.c     a client's console relayed to the VM's control socket
@@ -26,6 +27,7 @@
 #include <sys/types.h>
 
 #include "daemon/loop.h"
+#include "daemon/registry.h"
 #include "daemon/supervisor.h"
 
 #define GASANGD_VERSION	"0.1"
@@ -53,8 +55,7 @@ struct daemon {
 	char boot_id[40];
 	char vm_dir[PATH_MAX];		/* control sockets and exit-status files */
 	char log_dir[PATH_MAX];		/* each VM's stderr */
-	struct domain **doms;		/* sorted by name */
-	size_t ndoms, cap;
+	struct registry vms;		/* the defined VMs */
 	struct conn *conns;		/* every client connection */
 	size_t nconns;
 	struct listener *rw, *ro;
@@ -62,10 +63,5 @@ struct daemon {
 	bool has_group;			/* the `gasang` group exists */
 	gid_t group;
 };
-
-struct domain *daemon_find(struct daemon *d, const char *name);
-struct domain *daemon_find_uuid(struct daemon *d, const char *uuid);
-int daemon_add(struct daemon *d, struct domain *dom);
-void daemon_remove(struct daemon *d, struct domain *dom);
 
 #endif
