@@ -75,6 +75,7 @@ static void op_define(struct call *k)
 	struct daemon *d = k->d;
 	json_t *doc = json_object_get(k->rq.msg, "definition"), *norm;
 	struct store_domain sd = { 0 };
+	struct event_vm about;
 	struct domain *dom;
 	bool autostart = false;
 	char *text, *line = NULL;
@@ -107,6 +108,7 @@ static void op_define(struct call *k)
 			json_decref(norm);
 		return;
 	}
+	about = domain_event_vm(dom);
 	sd.name = dom->name;
 	sd.uuid = dom->uuid;
 	sd.definition = text;
@@ -115,7 +117,7 @@ static void op_define(struct call *k)
 	if (!err) {
 		err = store_domain_add(d->store, &sd);
 		if (!err)
-			line = events_log(d, dom, "defined", NULL);
+			line = events_log(&d->events, &about, "defined", NULL);
 		if (!err)
 			err = store_commit(d->store);
 		else
@@ -131,9 +133,7 @@ static void op_define(struct call *k)
 		free(line);
 		return;
 	}
-	if (line)
-		server_broadcast(d, dom->name, line);
-	free(line);
+	events_send(&d->events, dom->name, line);
 	log_info("%s: defined (uuid %s)", dom->name, dom->uuid);
 	reply_now_ok(k, json_pack("{s:s,s:s}", "name", dom->name, "uuid", dom->uuid));
 }
@@ -142,6 +142,7 @@ static void op_undefine(struct call *k)
 {
 	struct daemon *d = k->d;
 	struct domain *dom = k->dom;
+	struct event_vm about = domain_event_vm(dom);
 	char *line = NULL;
 	int err;
 
@@ -154,7 +155,7 @@ static void op_undefine(struct call *k)
 	if (!err) {
 		err = store_domain_remove(d->store, dom->name);
 		if (!err)
-			line = events_log(d, dom, "undefined", NULL);
+			line = events_log(&d->events, &about, "undefined", NULL);
 		if (!err)
 			err = store_commit(d->store);
 		else
@@ -165,9 +166,7 @@ static void op_undefine(struct call *k)
 		free(line);
 		return;
 	}
-	if (line)
-		server_broadcast(d, dom->name, line);
-	free(line);
+	events_send(&d->events, dom->name, line);
 	log_info("%s: undefined", dom->name);
 	unlink(dom->log_path);
 	registry_remove(&d->vms, dom);

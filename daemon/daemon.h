@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "daemon/events.h"
 #include "daemon/loop.h"
 #include "daemon/registry.h"
 #include "daemon/supervisor.h"
@@ -51,6 +52,7 @@ struct daemon {
 	struct daemon_config cfg;
 	struct loop loop;
 	struct store *store;
+	struct events events;		/* logged in the store, sent to subscribers */
 	struct sup_cgroups cgroups;
 	char boot_id[40];
 	char vm_dir[PATH_MAX];		/* control sockets and exit-status files */

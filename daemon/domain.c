@@ -97,6 +97,12 @@ static json_t *end_fields(const struct domain *dom)
 	return o;
 }
 
+struct event_vm domain_event_vm(const struct domain *dom)
+{
+	return (struct event_vm){ .name = dom->name, .uuid = dom->uuid,
+				  .state = dom_state_name(dom->state), .reason = dom->reason };
+}
+
 /*
  * Persist the state (and the process it runs as) and log the event in one
  * transaction; the event goes to subscribers once it is committed.
@@ -117,6 +123,7 @@ static void record(struct domain *dom, const char *event, json_t *extra)
 		.boot_id = d->boot_id,
 		.started_ms = dom->started_ms,
 	};
+	struct event_vm about = domain_event_vm(dom);
 	char *line = NULL;
 	int err;
 
@@ -124,7 +131,7 @@ static void record(struct domain *dom, const char *event, json_t *extra)
 	if (!err) {
 		err = store_domain_set_runtime(d->store, dom->name, &rt);
 		if (!err && event)
-			line = events_log(d, dom, event, extra ? extra : end_fields(dom));
+			line = events_log(&d->events, &about, event, extra ? extra : end_fields(dom));
 		extra = NULL;
 		if (err)
 			store_rollback(d->store);
@@ -134,9 +141,7 @@ static void record(struct domain *dom, const char *event, json_t *extra)
 	json_decref(extra);
 	if (err)
 		log_err("%s: cannot record its state: %s", dom->name, error_msg());
-	if (line)
-		server_broadcast(d, dom->name, line);
-	free(line);
+	events_send(&d->events, dom->name, line);
 	if (event)
 		log_info("%s: %s (%s, %s)", dom->name, event, dom_state_name(dom->state), dom->reason);
 }

@@ -26,6 +26,7 @@
 
 #include "ctr/cgroup.h"
 #include "daemon/definition.h"
+#include "daemon/events.h"
 #include "daemon/loop.h"
 #include "daemon/supervisor.h"
 
@@ -107,6 +108,9 @@ struct domain *domain_new(struct daemon *d, json_t *def, bool autostart);
 struct domain *domain_load(struct daemon *d, const struct store_domain *sd);
 void domain_adopt(struct domain *dom);
 void domain_free(struct domain *dom);
+
+/* dom as its events name it: name, uuid, and its state and reason now. */
+struct event_vm domain_event_vm(const struct domain *dom);
 
 /* Summary for list; the definition (with autostart) for get. */
 json_t *domain_summary(const struct domain *dom);

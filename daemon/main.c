@@ -298,6 +298,7 @@ static int setup(struct daemon *d, const char *run_dir)
 	if ((err = set_path(db, "%s/" STORE_FILE "%s", d->cfg.state_dir, "")) ||
 	    (err = store_open(&d->store, db)))
 		return err;
+	events_init(&d->events, &d->loop, d->store);
 	sup_boot_id(d->boot_id);
 	sup_cgroups_init(&d->cgroups);
 	err = store_domain_foreach(d->store, load_one, d);
@@ -366,6 +367,7 @@ int main(int argc, char **argv)
 	server_stop(&d);
 	registry_destroy(&d.vms);
 	loop_destroy(&d.loop);
+	events_destroy(&d.events);
 	store_close(d.store);
 	sup_cgroups_free(&d.cgroups);
 	log_info("stopped");

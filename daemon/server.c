@@ -197,8 +197,10 @@ void reply_error(struct reply_to *r, const char *code, const char *fmt, ...)
 	reply_done(r);
 }
 
-void server_broadcast(struct daemon *d, const char *vm_name, const char *line)
+/* The events' hook: each line to every subscriber that wants events of this VM. */
+static void broadcast(void *opaque, const char *vm_name, const char *line)
 {
+	struct daemon *d = opaque;
 	struct conn *c, *next;
 
 	for (c = d->conns; c; c = next) {
@@ -574,11 +576,14 @@ int server_start(struct daemon *d)
 			d->rw = NULL;
 		}
 	}
+	if (!err)
+		events_set_hook(&d->events, broadcast, d);
 	return err;
 }
 
 void server_stop(struct daemon *d)
 {
+	events_set_hook(&d->events, NULL, NULL);
 	listener_close(d, d->rw);
 	listener_close(d, d->ro);
 	d->rw = d->ro = NULL;

@@ -71,6 +71,7 @@ struct reply_to {
 	json_t *id;
 };
 
+/* Listen, and take the events for subscribers (events_set_hook). */
 int server_start(struct daemon *d);
 void server_stop(struct daemon *d);
 
@@ -80,9 +81,6 @@ void reply_ok(struct reply_to *r, json_t *result);
 void reply_error(struct reply_to *r, const char *code, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Answer with a result that is JSON text already (an object). */
 void reply_ok_text(struct reply_to *r, const char *result, size_t len);
-
-/* Send an event line to every subscriber that wants events of this VM. */
-void server_broadcast(struct daemon *d, const char *vm_name, const char *line);
 
 void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);
