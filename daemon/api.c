@@ -61,6 +61,32 @@ static struct reply_to *later(struct call *k)
 	return reply_to_new(k->c, k->rq.id);
 }
 
+static const char *const dom_err_codes[] = {
+	[DOM_ERR_WRONG_STATE] = E_WRONG_STATE,
+	[DOM_ERR_TIMEOUT] = E_TIMEOUT,
+	[DOM_ERR_FAILED] = E_FAILED,
+};
+
+/* A domain operation is done: its answer to the client. */
+static void reply_done(void *opaque, enum dom_err err, json_t *result, const char *msg)
+{
+	struct reply_to *r = opaque;
+
+	if (err == DOM_OK)
+		reply_ok(r, result);
+	else
+		reply_error(r, dom_err_codes[err], "%s", msg);
+}
+
+/* The completion that answers this request (false: out of memory, nothing to do). */
+static bool answer_later(struct call *k, struct dom_done *done)
+{
+	struct reply_to *r = later(k);
+
+	*done = (struct dom_done){ .fn = reply_done, .opaque = r };
+	return r;
+}
+
 /* ---- ops ---- */
 
 static void op_version(struct call *k)
@@ -231,71 +257,69 @@ static void op_list(struct call *k)
 
 static void op_start(struct call *k)
 {
-	struct reply_to *r = later(k);
+	struct dom_done done;
 
-	if (r)
-		domain_start(k->dom, r);
+	if (answer_later(k, &done))
+		domain_start(k->dom, done);
 }
 
 static void op_shutdown(struct call *k)
 {
 	long long timeout = 0;
-	struct reply_to *r;
+	struct dom_done done;
 
 	if (request_int(&k->rq, "timeout", 0, 86400, &timeout, k->msg, sizeof(k->msg))) {
 		reply_now_error(k, E_BAD_REQUEST, "%s", k->msg);
 		return;
 	}
-	r = later(k);
-	if (r)
-		domain_shutdown(k->dom, r, timeout);
+	if (answer_later(k, &done))
+		domain_shutdown(k->dom, done, timeout);
 }
 
 static void op_destroy(struct call *k)
 {
-	struct reply_to *r = later(k);
+	struct dom_done done;
 
-	if (r)
-		domain_destroy(k->dom, r);
+	if (answer_later(k, &done))
+		domain_destroy(k->dom, done);
 }
 
 static void op_reboot(struct call *k)
 {
 	const char *mode = NULL;
-	struct reply_to *r;
+	struct dom_done done;
 
 	if (request_string(&k->rq, "mode", false, &mode, k->msg, sizeof(k->msg)) ||
 	    (mode && strcmp(mode, "powerdown") && strcmp(mode, "reset"))) {
 		reply_now_error(k, E_BAD_REQUEST, "\"mode\" is \"powerdown\" or \"reset\"");
 		return;
 	}
-	r = later(k);
-	if (r)
-		domain_reboot(k->dom, r, mode && !strcmp(mode, "reset"));
+	if (answer_later(k, &done))
+		domain_reboot(k->dom, done, mode && !strcmp(mode, "reset"));
 }
 
 static void op_pause(struct call *k)
 {
-	struct reply_to *r = later(k);
+	struct dom_done done;
 
-	if (r)
-		domain_pause(k->dom, r);
+	if (answer_later(k, &done))
+		domain_pause(k->dom, done);
 }
 
 static void op_resume(struct call *k)
 {
-	struct reply_to *r = later(k);
+	struct dom_done done;
 
-	if (r)
-		domain_resume(k->dom, r);
+	if (answer_later(k, &done))
+		domain_resume(k->dom, done);
 }
 
 static void op_info(struct call *k)
 {
-	struct reply_to *r = later(k);
+	struct dom_done done;
 
-	if (r)
-		domain_info(k->dom, r);
+	if (answer_later(k, &done))
+		domain_info(k->dom, done);
 }
 
 static void op_autostart(struct call *k)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/compiler.h"
 #include "base/error.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/log.h"
 #include "daemon/monitor.h"
-#include "daemon/request.h"
-#include "daemon/server.h"
 #include "daemon/store.h"
 
 #define ADOPT_TIMEOUT_MS 10000
@@ -33,7 +33,7 @@ struct waiter {
 	struct waiter *next;
 	struct domain *dom;
 	enum waiter_kind kind;
-	struct reply_to *r;
+	struct dom_done done;
 	struct loop_timer timer;	/* shutdown's --timeout */
 	long long timeout_s;
 };
@@ -146,7 +146,32 @@ static void record(struct domain *dom, const char *event, json_t *extra)
 		log_info("%s: %s (%s, %s)", dom->name, event, dom_state_name(dom->state), dom->reason);
 }
 
-/* ---- waiters: replies owed until the VM runs or stops ---- */
+/* ---- completions ---- */
+
+static void done_ok(struct dom_done done, json_t *result)
+{
+	if (done.fn)
+		done.fn(done.opaque, DOM_OK, result, NULL);
+	else
+		json_decref(result);
+}
+
+static void PRINTF_LIKE(3, 4) done_error(struct dom_done done, enum dom_err err,
+					 const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (done.fn)
+		done.fn(done.opaque, err, NULL, msg);
+	else
+		log_warn("%s", msg);	/* nobody asked (autostart): the log hears it */
+}
+
+/* ---- waiters: completions owed until the VM runs or stops ---- */
 
 static void waiter_free(struct domain *dom, struct waiter *w)
 {
@@ -167,26 +192,26 @@ static void waiter_timeout(void *opaque)
 	struct waiter *w = opaque;
 	struct domain *dom = w->dom;
 
-	reply_error(w->r, E_TIMEOUT, "%s did not stop within %lld s (it is still %s)", dom->name,
-		    w->timeout_s, dom_state_name(dom->state));
+	done_error(w->done, DOM_ERR_TIMEOUT, "%s did not stop within %lld s (it is still %s)",
+		   dom->name, w->timeout_s, dom_state_name(dom->state));
 	waiter_free(dom, w);
 }
 
-static void add_waiter(struct domain *dom, enum waiter_kind kind, struct reply_to *r,
+static void add_waiter(struct domain *dom, enum waiter_kind kind, struct dom_done done,
 		       long long timeout_s)
 {
 	struct waiter *w;
 
-	if (!r)
+	if (!done.fn)
 		return;	/* nobody to tell */
 	w = calloc(1, sizeof(*w));
 	if (!w) {
-		reply_error(r, E_FAILED, "out of memory");
+		done_error(done, DOM_ERR_FAILED, "out of memory");
 		return;
 	}
 	w->dom = dom;
 	w->kind = kind;
-	w->r = r;
+	w->done = done;
 	w->timeout_s = timeout_s;
 	w->next = dom->waiters;
 	dom->waiters = w;
@@ -202,7 +227,7 @@ static json_t *start_result(const struct domain *dom)
 }
 
 /* Answer every waiter of a kind: ok (with the VM's state) or an error. */
-static void answer(struct domain *dom, enum waiter_kind kind, const char *code, const char *msg)
+static void answer(struct domain *dom, enum waiter_kind kind, enum dom_err err, const char *msg)
 {
 	struct waiter *w = dom->waiters, *next;
 
@@ -210,13 +235,13 @@ static void answer(struct domain *dom, enum waiter_kind kind, const char *code, 
 		next = w->next;
 		if (w->kind != kind)
 			continue;
-		if (code)
-			reply_error(w->r, code, "%s", msg);
+		if (err)
+			done_error(w->done, err, "%s", msg);
 		else if (kind == W_START)
-			reply_ok(w->r, start_result(dom));
+			done_ok(w->done, start_result(dom));
 		else
-			reply_ok(w->r, json_pack("{s:s,s:s,s:s}", "name", dom->name, "state",
-						 dom_state_name(dom->state), "reason", dom->reason));
+			done_ok(w->done, json_pack("{s:s,s:s,s:s}", "name", dom->name, "state",
+						   dom_state_name(dom->state), "reason", dom->reason));
 		waiter_free(dom, w);
 	}
 }
@@ -390,8 +415,8 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 	else
 		snprintf(msg, sizeof(msg), "%s did not start: %s", dom->name,
 			 dom->detail[0] ? dom->detail : "its process ended");
-	answer(dom, W_START, E_FAILED, msg);
-	answer(dom, W_STOP, NULL, NULL);
+	answer(dom, W_START, DOM_ERR_FAILED, msg);
+	answer(dom, W_STOP, DOM_OK, NULL);
 }
 
 static void on_pidfd(void *opaque, uint32_t events)
@@ -472,7 +497,7 @@ static void on_first_status(void *opaque, int err, json_t *result, const char *c
 		else
 			set_state(dom, DOM_RUNNING, "booted");
 		record(dom, event, json_object());
-		answer(dom, W_START, NULL, NULL);
+		answer(dom, W_START, DOM_OK, NULL);
 	} else if (dom->adopting) {
 		dom->adopting = false;
 		if (st && !strcmp(st, "paused") && dom->state != DOM_PAUSED)
@@ -635,7 +660,7 @@ void domain_release(struct domain *dom)
 	loop_timer_stop(&dom->d->loop, &dom->timer);
 	unwatch_pidfd(dom);
 	while ((w = dom->waiters)) {
-		reply_error(w->r, E_FAILED, "gasangd is stopping");
+		done_error(w->done, DOM_ERR_FAILED, "gasangd is stopping");
 		waiter_free(dom, w);
 	}
 	/* the cgroup stays with the running VM; the next daemon finds it by uuid */
@@ -698,48 +723,48 @@ json_t *domain_definition(const struct domain *dom)
 
 /* ---- operations ---- */
 
-static bool refuse_busy(struct domain *dom, struct reply_to *r)
+static bool refuse_busy(struct domain *dom, struct dom_done done)
 {
 	if (dom->job == JOB_STARTING) {
-		reply_error(r, E_WRONG_STATE, "%s is starting", dom->name);
+		done_error(done, DOM_ERR_WRONG_STATE, "%s is starting", dom->name);
 		return true;
 	}
 	if (dom->destroying || dom->reboot_reset) {
-		reply_error(r, E_WRONG_STATE, "%s is %s", dom->name,
-			    dom->destroying ? "being destroyed" : "being reset");
+		done_error(done, DOM_ERR_WRONG_STATE, "%s is %s", dom->name,
+			   dom->destroying ? "being destroyed" : "being reset");
 		return true;
 	}
 	return false;
 }
 
-static bool refuse_inactive(struct domain *dom, struct reply_to *r)
+static bool refuse_inactive(struct domain *dom, struct dom_done done)
 {
 	if (!dom_active(dom)) {
-		reply_error(r, E_WRONG_STATE, "%s is not running (it is %s)", dom->name,
-			    dom_state_name(dom->state));
+		done_error(done, DOM_ERR_WRONG_STATE, "%s is not running (it is %s)", dom->name,
+			   dom_state_name(dom->state));
 		return true;
 	}
 	return false;
 }
 
-static bool refuse_no_monitor(struct domain *dom, struct reply_to *r)
+static bool refuse_no_monitor(struct domain *dom, struct dom_done done)
 {
 	if (!dom->mon) {
-		reply_error(r, E_FAILED, "no connection to %s's control socket", dom->name);
+		done_error(done, DOM_ERR_FAILED, "no connection to %s's control socket", dom->name);
 		return true;
 	}
 	return false;
 }
 
-void domain_start(struct domain *dom, struct reply_to *r)
+void domain_start(struct domain *dom, struct dom_done done)
 {
 	if (dom_active(dom)) {
-		reply_error(r, E_WRONG_STATE, "%s is already %s", dom->name,
-			    dom->job == JOB_STARTING ? "starting" : dom_state_name(dom->state));
+		done_error(done, DOM_ERR_WRONG_STATE, "%s is already %s", dom->name,
+			   dom->job == JOB_STARTING ? "starting" : dom_state_name(dom->state));
 		return;
 	}
 	if (spawn(dom)) {
-		reply_error(r, E_FAILED, "cannot start %s: %s", dom->name, error_msg());
+		done_error(done, DOM_ERR_FAILED, "cannot start %s: %s", dom->name, error_msg());
 		return;
 	}
 	dom->exit_status = -1;
@@ -747,39 +772,39 @@ void domain_start(struct domain *dom, struct reply_to *r)
 	dom->detail[0] = '\0';
 	set_state(dom, DOM_PAUSED, "starting-up");
 	record(dom, NULL, NULL);
-	add_waiter(dom, W_START, r, 0);
+	add_waiter(dom, W_START, done, 0);
 }
 
 struct op_ctx {
 	struct domain *dom;
-	struct reply_to *r;
+	struct dom_done done;
 	long long timeout_s;
 	bool reboot;
 	json_t *info;
 };
 
-static struct op_ctx *ctx_new(struct domain *dom, struct reply_to *r)
+static struct op_ctx *ctx_new(struct domain *dom, struct dom_done done)
 {
 	struct op_ctx *x = calloc(1, sizeof(*x));
 
 	if (!x)
-		reply_error(r, E_FAILED, "out of memory");
+		done_error(done, DOM_ERR_FAILED, "out of memory");
 	else
-		*x = (struct op_ctx){ .dom = dom, .r = r };
+		*x = (struct op_ctx){ .dom = dom, .done = done };
 	return x;
 }
 
-static void vm_error(struct reply_to *r, struct domain *dom, const char *op, int err,
+static void vm_error(struct dom_done done, struct domain *dom, const char *op, int err,
 		     const char *message)
 {
 	if (err > 0)
-		reply_error(r, E_FAILED, "%s: %s", dom->name, message ? message : op);
+		done_error(done, DOM_ERR_FAILED, "%s: %s", dom->name, message ? message : op);
 	else if (err == -ETIMEDOUT)
-		reply_error(r, E_TIMEOUT, "%s did not answer %s within %d s", dom->name, op,
-			    MONITOR_TIMEOUT_MS / 1000);
+		done_error(done, DOM_ERR_TIMEOUT, "%s did not answer %s within %d s", dom->name, op,
+			   MONITOR_TIMEOUT_MS / 1000);
 	else
-		reply_error(r, E_FAILED, "%s: %s: %s", dom->name, op,
-			    err == -ECONNRESET ? "the VM went away" : strerror(-err));
+		done_error(done, DOM_ERR_FAILED, "%s: %s: %s", dom->name, op,
+			   err == -ECONNRESET ? "the VM went away" : strerror(-err));
 }
 
 static void on_powerdown(void *opaque, int err, json_t *result, const char *code,
@@ -791,28 +816,28 @@ static void on_powerdown(void *opaque, int err, json_t *result, const char *code
 	(void)result;
 	(void)code;
 	if (err && !(err == -ECONNRESET && !dom_active(dom))) {
-		vm_error(x->r, dom, "powerdown", err, message);
+		vm_error(x->done, dom, "powerdown", err, message);
 	} else if (x->reboot) {
 		if (dom_active(dom))
 			dom->rebooting = true;
-		reply_ok(x->r, NULL);
+		done_ok(x->done, NULL);
 	} else if (x->timeout_s > 0 && dom_active(dom)) {
-		add_waiter(dom, W_STOP, x->r, x->timeout_s);
+		add_waiter(dom, W_STOP, x->done, x->timeout_s);
 	} else {
-		reply_ok(x->r, x->timeout_s > 0 ?
-			 json_pack("{s:s,s:s}", "state", dom_state_name(dom->state), "reason",
-				   dom->reason) : NULL);
+		done_ok(x->done, x->timeout_s > 0 ?
+			json_pack("{s:s,s:s}", "state", dom_state_name(dom->state), "reason",
+				  dom->reason) : NULL);
 	}
 	free(x);
 }
 
-void domain_shutdown(struct domain *dom, struct reply_to *r, long long timeout_s)
+void domain_shutdown(struct domain *dom, struct dom_done done, long long timeout_s)
 {
 	struct op_ctx *x;
 
-	if (refuse_inactive(dom, r) || refuse_busy(dom, r) || refuse_no_monitor(dom, r))
+	if (refuse_inactive(dom, done) || refuse_busy(dom, done) || refuse_no_monitor(dom, done))
 		return;
-	x = ctx_new(dom, r);
+	x = ctx_new(dom, done);
 	if (!x)
 		return;
 	x->timeout_s = timeout_s;
@@ -835,32 +860,32 @@ static void terminate(struct domain *dom)
 	loop_timer_start(&dom->d->loop, &dom->timer, DOM_KILL_GRACE_MS, kill_now, dom);
 }
 
-void domain_destroy(struct domain *dom, struct reply_to *r)
+void domain_destroy(struct domain *dom, struct dom_done done)
 {
-	if (refuse_inactive(dom, r))
+	if (refuse_inactive(dom, done))
 		return;
-	add_waiter(dom, W_STOP, r, 0);
+	add_waiter(dom, W_STOP, done, 0);
 	if (dom->destroying)
 		return;
 	dom->destroying = true;
 	terminate(dom);
 }
 
-void domain_reboot(struct domain *dom, struct reply_to *r, bool reset)
+void domain_reboot(struct domain *dom, struct dom_done done, bool reset)
 {
 	struct op_ctx *x;
 
-	if (refuse_inactive(dom, r) || refuse_busy(dom, r))
+	if (refuse_inactive(dom, done) || refuse_busy(dom, done))
 		return;
 	if (reset) {
 		dom->rebooting = dom->reboot_reset = true;
-		add_waiter(dom, W_START, r, 0);
+		add_waiter(dom, W_START, done, 0);
 		terminate(dom);
 		return;
 	}
-	if (refuse_no_monitor(dom, r))
+	if (refuse_no_monitor(dom, done))
 		return;
-	x = ctx_new(dom, r);
+	x = ctx_new(dom, done);
 	if (!x)
 		return;
 	x->reboot = true;
@@ -877,7 +902,7 @@ static void on_pause_resume(void *opaque, int err, json_t *result, const char *c
 	(void)result;
 	(void)code;
 	if (err) {
-		vm_error(x->r, dom, pause ? "pause" : "resume", err, message);
+		vm_error(x->done, dom, pause ? "pause" : "resume", err, message);
 	} else if (dom->job == JOB_NONE && dom_active(dom)) {
 		if (pause && dom->state != DOM_PAUSED) {
 			set_state(dom, DOM_PAUSED, "user");
@@ -886,42 +911,43 @@ static void on_pause_resume(void *opaque, int err, json_t *result, const char *c
 			set_state(dom, DOM_RUNNING, "unpaused");
 			record(dom, "resumed", json_object());
 		}
-		reply_ok(x->r, json_pack("{s:s,s:s}", "state", dom_state_name(dom->state),
-					 "reason", dom->reason));
+		done_ok(x->done, json_pack("{s:s,s:s}", "state", dom_state_name(dom->state),
+					   "reason", dom->reason));
 	} else {
-		reply_error(x->r, E_WRONG_STATE, "%s is %s", dom->name, dom_state_name(dom->state));
+		done_error(x->done, DOM_ERR_WRONG_STATE, "%s is %s", dom->name,
+			   dom_state_name(dom->state));
 	}
 	free(x);
 }
 
-static void pause_or_resume(struct domain *dom, struct reply_to *r, bool pause)
+static void pause_or_resume(struct domain *dom, struct dom_done done, bool pause)
 {
 	struct op_ctx *x;
 
-	if (refuse_inactive(dom, r) || refuse_busy(dom, r))
+	if (refuse_inactive(dom, done) || refuse_busy(dom, done))
 		return;
 	if (dom->state == (pause ? DOM_PAUSED : DOM_RUNNING)) {
-		reply_error(r, E_WRONG_STATE, "%s is already %s", dom->name,
-			    dom_state_name(dom->state));
+		done_error(done, DOM_ERR_WRONG_STATE, "%s is already %s", dom->name,
+			   dom_state_name(dom->state));
 		return;
 	}
-	if (refuse_no_monitor(dom, r))
+	if (refuse_no_monitor(dom, done))
 		return;
-	x = ctx_new(dom, r);
+	x = ctx_new(dom, done);
 	if (!x)
 		return;
 	x->timeout_s = pause;
 	monitor_call(dom->mon, pause ? "pause" : "resume", NULL, on_pause_resume, x);
 }
 
-void domain_pause(struct domain *dom, struct reply_to *r)
+void domain_pause(struct domain *dom, struct dom_done done)
 {
-	pause_or_resume(dom, r, true);
+	pause_or_resume(dom, done, true);
 }
 
-void domain_resume(struct domain *dom, struct reply_to *r)
+void domain_resume(struct domain *dom, struct dom_done done)
 {
-	pause_or_resume(dom, r, false);
+	pause_or_resume(dom, done, false);
 }
 
 /* ---- info ---- */
@@ -996,7 +1022,7 @@ static void on_info_stats(void *opaque, int err, json_t *result, const char *cod
 		json_object_set(x->info, "disks", json_object_get(result, "disks"));
 		json_object_set(x->info, "nics", json_object_get(result, "nics"));
 	}
-	reply_ok(x->r, x->info);
+	done_ok(x->done, x->info);
 	free(x);
 }
 
@@ -1009,7 +1035,7 @@ static void on_info_status(void *opaque, int err, json_t *result, const char *co
 	(void)code;
 	(void)message;
 	if (err) {
-		reply_ok(x->r, x->info);
+		done_ok(x->done, x->info);
 		free(x);
 		return;
 	}
@@ -1021,20 +1047,20 @@ static void on_info_status(void *opaque, int err, json_t *result, const char *co
 		on_info_stats(x, -ECONNRESET, NULL, NULL, NULL);
 }
 
-void domain_info(struct domain *dom, struct reply_to *r)
+void domain_info(struct domain *dom, struct dom_done done)
 {
 	struct op_ctx *x;
 	json_t *info = info_base(dom);
 
 	if (!info) {
-		reply_error(r, E_FAILED, "out of memory");
+		done_error(done, DOM_ERR_FAILED, "out of memory");
 		return;
 	}
 	if (!dom->mon || dom->job != JOB_NONE) {
-		reply_ok(r, info);
+		done_ok(done, info);
 		return;
 	}
-	x = ctx_new(dom, r);
+	x = ctx_new(dom, done);
 	if (!x) {
 		json_decref(info);
 		return;

@@ -11,9 +11,10 @@
  *             failed (any other exit status: "exit_status"), unknown (it
  *             ended while no one could learn how)
  *
- * Operations reply through a reply_to when they are done: start once the VM
- * answers on its control socket, destroy once its process is gone, shutdown
- * with a timeout once it stopped (or "timeout").
+ * Operations say when they are done through a struct dom_done, once: start
+ * once the VM answers on its control socket, destroy once its process is
+ * gone, shutdown with a timeout once it stopped (or DOM_ERR_TIMEOUT). The
+ * model knows no client: api.c turns completions into replies.
  */
 #ifndef DAEMON_DOMAIN_H
 #define DAEMON_DOMAIN_H
@@ -35,7 +36,6 @@
 
 struct daemon;
 struct monitor;
-struct reply_to;
 struct store_domain;
 
 enum dom_state {
@@ -48,6 +48,24 @@ enum dom_state {
 enum dom_job {
 	JOB_NONE,
 	JOB_STARTING,		/* the process runs, its control socket has not answered yet */
+};
+
+/* How an operation failed (api.c names them for clients: docs/API.md's codes). */
+enum dom_err {
+	DOM_OK,
+	DOM_ERR_WRONG_STATE,	/* not possible in the VM's state */
+	DOM_ERR_TIMEOUT,	/* the VM did not do it in time */
+	DOM_ERR_FAILED,		/* it went wrong: the message says what */
+};
+
+/*
+ * An operation is done: DOM_OK with result (an object, fn's to free; NULL:
+ * nothing to say), or an error and a message saying what. fn NULL: nobody
+ * asked (autostart), and errors are logged.
+ */
+struct dom_done {
+	void (*fn)(void *opaque, enum dom_err err, json_t *result, const char *msg);
+	void *opaque;
 };
 
 struct waiter;
@@ -118,13 +136,13 @@ json_t *domain_summary(const struct domain *dom);
 const char *domain_summary_text(struct domain *dom);
 json_t *domain_definition(const struct domain *dom);
 
-void domain_start(struct domain *dom, struct reply_to *r);
-void domain_shutdown(struct domain *dom, struct reply_to *r, long long timeout_s);
-void domain_destroy(struct domain *dom, struct reply_to *r);
-void domain_reboot(struct domain *dom, struct reply_to *r, bool reset);
-void domain_pause(struct domain *dom, struct reply_to *r);
-void domain_resume(struct domain *dom, struct reply_to *r);
-void domain_info(struct domain *dom, struct reply_to *r);
+void domain_start(struct domain *dom, struct dom_done done);
+void domain_shutdown(struct domain *dom, struct dom_done done, long long timeout_s);
+void domain_destroy(struct domain *dom, struct dom_done done);
+void domain_reboot(struct domain *dom, struct dom_done done, bool reset);
+void domain_pause(struct domain *dom, struct dom_done done);
+void domain_resume(struct domain *dom, struct dom_done done);
+void domain_info(struct domain *dom, struct dom_done done);
 
 /* The daemon is going away: let go of the processes (they keep running). */
 void domain_release(struct domain *dom);

@@ -317,7 +317,7 @@ static int setup(struct daemon *d, const char *run_dir)
 
 		if (dom->autostart && !dom_active(dom)) {
 			log_info("%s: autostart", dom->name);
-			domain_start(dom, NULL);
+			domain_start(dom, (struct dom_done){ 0 });
 		}
 	}
 	return 0;
