@@ -123,7 +123,7 @@ static void op_define(struct call *k)
 		json_decref(norm);
 		return;
 	}
-	dom = domain_new(d, norm, autostart);
+	dom = domain_new(&d->env, norm, autostart);
 	text = json_dumps(norm, JSON_COMPACT);
 	if (!dom || !text) {
 		reply_now_error(k, E_FAILED, "out of memory or a path too long for the run directory");

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "daemon/domain.h"
 #include "daemon/events.h"
 #include "daemon/loop.h"
 #include "daemon/registry.h"
@@ -35,7 +36,6 @@
 #define API_VERSION	1
 
 struct store;
-struct domain;
 struct conn;
 struct listener;
 
@@ -53,6 +53,7 @@ struct daemon {
 	struct loop loop;
 	struct store *store;
 	struct events events;		/* logged in the store, sent to subscribers */
+	struct dom_env env;		/* what the domains share */
 	struct sup_cgroups cgroups;
 	char boot_id[40];
 	char vm_dir[PATH_MAX];		/* control sockets and exit-status files */

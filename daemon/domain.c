@@ -14,7 +14,6 @@
 
 #include "base/compiler.h"
 #include "base/error.h"
-#include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/log.h"
 #include "daemon/monitor.h"
@@ -71,6 +70,11 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static const struct dom_process_ops *proc(const struct domain *dom)
+{
+	return dom->env->proc;
+}
+
 static void set_state(struct domain *dom, enum dom_state st, const char *reason)
 {
 	dom->state = st;
@@ -109,7 +113,7 @@ struct event_vm domain_event_vm(const struct domain *dom)
  */
 static void record(struct domain *dom, const char *event, json_t *extra)
 {
-	struct daemon *d = dom->d;
+	const struct dom_env *env = dom->env;
 	struct store_runtime rt = {
 		.state = dom_state_name(dom->state),
 		.reason = dom->reason,
@@ -120,28 +124,28 @@ static void record(struct domain *dom, const char *event, json_t *extra)
 		.shim_start = dom->shim.start,
 		.vm_pid = dom->vm.pid,
 		.vm_start = dom->vm.start,
-		.boot_id = d->boot_id,
+		.boot_id = env->boot_id,
 		.started_ms = dom->started_ms,
 	};
 	struct event_vm about = domain_event_vm(dom);
 	char *line = NULL;
 	int err;
 
-	err = store_begin(d->store);
+	err = store_begin(env->store);
 	if (!err) {
-		err = store_domain_set_runtime(d->store, dom->name, &rt);
+		err = store_domain_set_runtime(env->store, dom->name, &rt);
 		if (!err && event)
-			line = events_log(&d->events, &about, event, extra ? extra : end_fields(dom));
+			line = events_log(env->events, &about, event, extra ? extra : end_fields(dom));
 		extra = NULL;
 		if (err)
-			store_rollback(d->store);
+			store_rollback(env->store);
 		else
-			err = store_commit(d->store);
+			err = store_commit(env->store);
 	}
 	json_decref(extra);
 	if (err)
 		log_err("%s: cannot record its state: %s", dom->name, error_msg());
-	events_send(&d->events, dom->name, line);
+	events_send(env->events, dom->name, line);
 	if (event)
 		log_info("%s: %s (%s, %s)", dom->name, event, dom_state_name(dom->state), dom->reason);
 }
@@ -183,7 +187,7 @@ static void waiter_free(struct domain *dom, struct waiter *w)
 			break;
 		}
 	}
-	loop_timer_stop(&dom->d->loop, &w->timer);
+	loop_timer_stop(dom->env->loop, &w->timer);
 	free(w);
 }
 
@@ -216,7 +220,7 @@ static void add_waiter(struct domain *dom, enum waiter_kind kind, struct dom_don
 	w->next = dom->waiters;
 	dom->waiters = w;
 	if (timeout_s > 0)
-		loop_timer_start(&dom->d->loop, &w->timer, (uint64_t)timeout_s * 1000,
+		loop_timer_start(dom->env->loop, &w->timer, (uint64_t)timeout_s * 1000,
 				 waiter_timeout, w);
 }
 
@@ -283,7 +287,7 @@ static void poll_control(void *opaque);
 static void watch_pidfd(struct domain *dom, int fd)
 {
 	dom->pidfd = fd;
-	if (loop_watch(&dom->d->loop, &dom->pidfd_w, fd, EPOLLIN, on_pidfd, dom))
+	if (loop_watch(dom->env->loop, &dom->pidfd_w, fd, EPOLLIN, on_pidfd, dom))
 		log_err("%s: %s", dom->name, error_msg());
 }
 
@@ -291,7 +295,7 @@ static void unwatch_pidfd(struct domain *dom)
 {
 	if (dom->pidfd < 0)
 		return;
-	loop_unwatch(&dom->d->loop, &dom->pidfd_w);
+	loop_unwatch(dom->env->loop, &dom->pidfd_w);
 	close(dom->pidfd);
 	dom->pidfd = -1;
 }
@@ -300,28 +304,29 @@ static void start_polling(struct domain *dom, uint64_t timeout_ms)
 {
 	dom->start_deadline_ms = loop_now_ms() + timeout_ms;
 	dom->poll_ms = POLL_FIRST_MS;
-	loop_timer_start(&dom->d->loop, &dom->timer, POLL_FIRST_MS, poll_control, dom);
+	loop_timer_start(dom->env->loop, &dom->timer, POLL_FIRST_MS, poll_control, dom);
 }
 
 /* The VM's process: its supervisor first, the VM through it. */
 static int spawn(struct domain *dom)
 {
-	struct daemon *d = dom->d;
+	const struct dom_env *env = dom->env;
 	struct sup_spawn sp = { 0 };
 	char **argv;
 	int err, fd;
 
-	err = def_argv(dom->def, d->cfg.gasang, dom->sock_path, &argv);
+	err = def_argv(dom->def, env->gasang, dom->sock_path, &argv);
 	if (err)
 		return err;
 	unlink(dom->sock_path);
-	if (d->cgroups.usable && sup_cgroup_create(&d->cgroups, dom->uuid, &dom->cg))
+	if (env->cgroups && env->cgroups->usable &&
+	    sup_cgroup_create(env->cgroups, dom->uuid, &dom->cg))
 		log_debug("%s: no cgroup: %s", dom->name, error_msg());
 	sp.argv = argv;
 	sp.log_path = dom->log_path;
 	sp.status_path = dom->status_path;
 	sp.cg = dom->cg.n ? &dom->cg : NULL;
-	err = sup_spawn(&sp, &dom->shim, &dom->vm);
+	err = proc(dom)->spawn(&sp, &dom->shim, &dom->vm);
 	def_argv_free(argv);
 	if (err) {
 		sup_cgroup_remove(&dom->cg);
@@ -329,10 +334,10 @@ static int spawn(struct domain *dom)
 	}
 	dom->shim_child = true;
 	dom->watching_vm = false;
-	fd = sup_pidfd(&dom->shim);
+	fd = proc(dom)->pidfd(&dom->shim);
 	if (fd < 0) {
-		sup_signal(&dom->vm, SIGKILL);
-		waitpid(dom->shim.pid, NULL, 0);
+		proc(dom)->signal(&dom->vm, SIGKILL);
+		proc(dom)->reap(&dom->shim);
 		sup_cgroup_remove(&dom->cg);
 		memset(&dom->shim, 0, sizeof(dom->shim));
 		memset(&dom->vm, 0, sizeof(dom->vm));
@@ -357,9 +362,9 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 	/* what the daemon found wrong while it started, if it killed it */
 	snprintf(why, sizeof(why), "%s", was_starting ? dom->detail : "");
 
-	monitor_close(dom->mon);
+	proc(dom)->monitor_close(dom->mon);
 	dom->mon = NULL;
-	loop_timer_stop(&dom->d->loop, &dom->timer);
+	loop_timer_stop(dom->env->loop, &dom->timer);
 	unwatch_pidfd(dom);
 	sup_cgroup_remove(&dom->cg);
 	unlink(dom->sock_path);
@@ -431,14 +436,14 @@ static void on_pidfd(void *opaque, uint32_t events)
 		return;
 	}
 	if (dom->shim_child)
-		waitpid(dom->shim.pid, NULL, 0);
-	if (sup_status_read(dom->status_path, &wstatus) == 0) {
+		proc(dom)->reap(&dom->shim);
+	if (proc(dom)->status_read(dom->status_path, &wstatus) == 0) {
 		process_ended(dom, true, wstatus);
 		return;
 	}
 	/* the supervisor went before the VM: watch the VM itself */
-	fd = sup_pidfd(&dom->vm);
-	if (fd >= 0 && sup_alive(&dom->vm)) {
+	fd = proc(dom)->pidfd(&dom->vm);
+	if (fd >= 0 && proc(dom)->alive(&dom->vm)) {
 		log_warn("%s: its supervisor process is gone; watching the VM (pid %d) itself",
 			 dom->name, (int)dom->vm.pid);
 		dom->watching_vm = true;
@@ -459,7 +464,7 @@ static void on_monitor_closed(void *opaque)
 	struct domain *dom = opaque;
 
 	/* the VM is ending; its process's end tells how */
-	monitor_close(dom->mon);
+	proc(dom)->monitor_close(dom->mon);
 	dom->mon = NULL;
 }
 
@@ -476,7 +481,7 @@ static void on_first_status(void *opaque, int err, json_t *result, const char *c
 			snprintf(dom->detail, sizeof(dom->detail),
 				 "the VM did not answer on its control socket (%.100s)",
 				 err > 0 && message ? message : strerror(err > 0 ? EPROTO : -err));
-			sup_signal(&dom->vm, SIGKILL);
+			proc(dom)->signal(&dom->vm, SIGKILL);
 		} else if (err != -ECONNRESET) {
 			log_warn("%s: status: %s", dom->name,
 				 err > 0 && message ? message : strerror(err > 0 ? EPROTO : -err));
@@ -518,18 +523,18 @@ static void poll_control(void *opaque)
 
 	if (dom->mon || (dom->job != JOB_STARTING && !dom->adopting) || dom->destroying)
 		return;
-	err = monitor_connect(&dom->d->loop, dom->sock_path, &m);
+	err = proc(dom)->monitor_connect(dom->env->loop, dom->sock_path, &m);
 	if (!err) {
 		dom->mon = m;
-		monitor_on_close(m, on_monitor_closed, dom);
-		monitor_call(m, "status", NULL, on_first_status, dom);
+		proc(dom)->monitor_on_close(m, on_monitor_closed, dom);
+		proc(dom)->monitor_call(m, "status", NULL, on_first_status, dom);
 		return;
 	}
 	if (loop_now_ms() >= dom->start_deadline_ms) {
 		if (dom->job == JOB_STARTING) {
 			snprintf(dom->detail, sizeof(dom->detail),
 				 "the VM did not open its control socket in time");
-			sup_signal(&dom->vm, SIGKILL);
+			proc(dom)->signal(&dom->vm, SIGKILL);
 		} else {
 			log_warn("%s: cannot reach its control socket %s: %s", dom->name,
 				 dom->sock_path, strerror(-err));
@@ -538,12 +543,12 @@ static void poll_control(void *opaque)
 		return;
 	}
 	dom->poll_ms = dom->poll_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : dom->poll_ms * 2;
-	loop_timer_start(&dom->d->loop, &dom->timer, dom->poll_ms, poll_control, dom);
+	loop_timer_start(dom->env->loop, &dom->timer, dom->poll_ms, poll_control, dom);
 }
 
 /* ---- objects ---- */
 
-struct domain *domain_new(struct daemon *d, json_t *def, bool autostart)
+struct domain *domain_new(const struct dom_env *env, json_t *def, bool autostart)
 {
 	struct domain *dom = calloc(1, sizeof(*dom));
 	const char *name = json_string_value(json_object_get(def, "name"));
@@ -553,7 +558,7 @@ struct domain *domain_new(struct daemon *d, json_t *def, bool autostart)
 		free(dom);
 		return NULL;
 	}
-	dom->d = d;
+	dom->env = env;
 	dom->def = def;
 	dom->autostart = autostart;
 	snprintf(dom->name, sizeof(dom->name), "%s", name);
@@ -563,11 +568,11 @@ struct domain *domain_new(struct daemon *d, json_t *def, bool autostart)
 	dom->pidfd = -1;
 	dom->pidfd_w.fd = -1;
 	/* main.c made sure the directories leave room for these names */
-	if (snprintf(dom->sock_path, sizeof(dom->sock_path), "%s/%s.sock", d->vm_dir,
+	if (snprintf(dom->sock_path, sizeof(dom->sock_path), "%s/%s.sock", env->vm_dir,
 		     dom->uuid) >= (int)sizeof(dom->sock_path) ||
-	    snprintf(dom->status_path, sizeof(dom->status_path), "%s/%s.status", d->vm_dir,
+	    snprintf(dom->status_path, sizeof(dom->status_path), "%s/%s.status", env->vm_dir,
 		     dom->uuid) >= (int)sizeof(dom->status_path) ||
-	    snprintf(dom->log_path, sizeof(dom->log_path), "%s/%s.log", d->log_dir,
+	    snprintf(dom->log_path, sizeof(dom->log_path), "%s/%s.log", env->log_dir,
 		     dom->name) >= (int)sizeof(dom->log_path)) {
 		free(dom);
 		return NULL;
@@ -575,7 +580,7 @@ struct domain *domain_new(struct daemon *d, json_t *def, bool autostart)
 	return dom;
 }
 
-struct domain *domain_load(struct daemon *d, const struct store_domain *sd)
+struct domain *domain_load(const struct dom_env *env, const struct store_domain *sd)
 {
 	json_t *def = json_loads(sd->definition, 0, NULL), *norm = NULL;
 	struct domain *dom;
@@ -590,7 +595,7 @@ struct domain *domain_load(struct daemon *d, const struct store_domain *sd)
 		return NULL;
 	}
 	json_decref(def);
-	dom = domain_new(d, norm, sd->autostart);
+	dom = domain_new(env, norm, sd->autostart);
 	if (!dom) {
 		json_decref(norm);
 		return NULL;
@@ -602,12 +607,12 @@ struct domain *domain_load(struct daemon *d, const struct store_domain *sd)
 	snprintf(dom->detail, sizeof(dom->detail), "%s", sd->rt.detail ? sd->rt.detail : "");
 	if (st == DOM_RUNNING || st == DOM_PAUSED) {
 		/* its cgroup, to remove when it ends */
-		if (d->cgroups.usable)
-			sup_cgroup_find(&d->cgroups, dom->uuid, &dom->cg);
+		if (env->cgroups && env->cgroups->usable)
+			sup_cgroup_find(env->cgroups, dom->uuid, &dom->cg);
 		dom->shim = (struct sup_proc){ sd->rt.shim_pid, sd->rt.shim_start };
 		dom->vm = (struct sup_proc){ sd->rt.vm_pid, sd->rt.vm_start };
 		dom->started_ms = sd->rt.started_ms;
-		if (!sd->rt.boot_id || strcmp(sd->rt.boot_id, d->boot_id)) {
+		if (!sd->rt.boot_id || strcmp(sd->rt.boot_id, env->boot_id)) {
 			/* the host restarted since: those pids mean nothing */
 			memset(&dom->shim, 0, sizeof(dom->shim));
 			memset(&dom->vm, 0, sizeof(dom->vm));
@@ -625,19 +630,19 @@ void domain_adopt(struct domain *dom)
 
 	if (dom->state != DOM_RUNNING && dom->state != DOM_PAUSED)
 		return;
-	shim_alive = sup_alive(&dom->shim);
-	vm_alive = sup_alive(&dom->vm);
+	shim_alive = proc(dom)->alive(&dom->shim);
+	vm_alive = proc(dom)->alive(&dom->vm);
 	if (shim_alive)
-		fd = sup_pidfd(&dom->shim);
+		fd = proc(dom)->pidfd(&dom->shim);
 	if (fd < 0 && vm_alive) {
-		fd = sup_pidfd(&dom->vm);
+		fd = proc(dom)->pidfd(&dom->vm);
 		dom->watching_vm = fd >= 0;
 		memset(&dom->shim, 0, sizeof(dom->shim));
 	}
 	if (fd < 0) {
 		int wstatus;
 		bool known = !shim_alive && dom->vm.pid &&
-			     sup_status_read(dom->status_path, &wstatus) == 0;
+			     proc(dom)->status_read(dom->status_path, &wstatus) == 0;
 
 		/* it ended while no daemon watched */
 		process_ended(dom, known, known ? wstatus : 0);
@@ -655,9 +660,9 @@ void domain_release(struct domain *dom)
 {
 	struct waiter *w;
 
-	monitor_close(dom->mon);
+	proc(dom)->monitor_close(dom->mon);
 	dom->mon = NULL;
-	loop_timer_stop(&dom->d->loop, &dom->timer);
+	loop_timer_stop(dom->env->loop, &dom->timer);
 	unwatch_pidfd(dom);
 	while ((w = dom->waiters)) {
 		done_error(w->done, DOM_ERR_FAILED, "gasangd is stopping");
@@ -842,7 +847,7 @@ void domain_shutdown(struct domain *dom, struct dom_done done, long long timeout
 		return;
 	x->timeout_s = timeout_s;
 	dom->rebooting = false;	/* off, not a reboot any more */
-	monitor_call(dom->mon, "powerdown", NULL, on_powerdown, x);
+	proc(dom)->monitor_call(dom->mon, "powerdown", NULL, on_powerdown, x);
 }
 
 static void kill_now(void *opaque)
@@ -850,14 +855,14 @@ static void kill_now(void *opaque)
 	struct domain *dom = opaque;
 
 	log_warn("%s: still there %d ms after SIGTERM: SIGKILL", dom->name, DOM_KILL_GRACE_MS);
-	sup_signal(&dom->vm, SIGKILL);
+	proc(dom)->signal(&dom->vm, SIGKILL);
 }
 
 static void terminate(struct domain *dom)
 {
 	/* `gasang run` stops cleanly on SIGTERM (a tap it made is removed); SIGKILL if not */
-	sup_signal(&dom->vm, SIGTERM);
-	loop_timer_start(&dom->d->loop, &dom->timer, DOM_KILL_GRACE_MS, kill_now, dom);
+	proc(dom)->signal(&dom->vm, SIGTERM);
+	loop_timer_start(dom->env->loop, &dom->timer, DOM_KILL_GRACE_MS, kill_now, dom);
 }
 
 void domain_destroy(struct domain *dom, struct dom_done done)
@@ -889,7 +894,7 @@ void domain_reboot(struct domain *dom, struct dom_done done, bool reset)
 	if (!x)
 		return;
 	x->reboot = true;
-	monitor_call(dom->mon, "powerdown", NULL, on_powerdown, x);
+	proc(dom)->monitor_call(dom->mon, "powerdown", NULL, on_powerdown, x);
 }
 
 static void on_pause_resume(void *opaque, int err, json_t *result, const char *code,
@@ -937,7 +942,7 @@ static void pause_or_resume(struct domain *dom, struct dom_done done, bool pause
 	if (!x)
 		return;
 	x->timeout_s = pause;
-	monitor_call(dom->mon, pause ? "pause" : "resume", NULL, on_pause_resume, x);
+	proc(dom)->monitor_call(dom->mon, pause ? "pause" : "resume", NULL, on_pause_resume, x);
 }
 
 void domain_pause(struct domain *dom, struct dom_done done)
@@ -1042,7 +1047,7 @@ static void on_info_status(void *opaque, int err, json_t *result, const char *co
 	json_object_set(x->info, "cpu_time_ms", json_object_get(result, "cpu_time_ms"));
 	json_object_set(x->info, "uptime_ms", json_object_get(result, "uptime_ms"));
 	if (dom->mon)
-		monitor_call(dom->mon, "stats", NULL, on_info_stats, x);
+		proc(dom)->monitor_call(dom->mon, "stats", NULL, on_info_stats, x);
 	else
 		on_info_stats(x, -ECONNRESET, NULL, NULL, NULL);
 }
@@ -1066,5 +1071,25 @@ void domain_info(struct domain *dom, struct dom_done done)
 		return;
 	}
 	x->info = info;
-	monitor_call(dom->mon, "status", NULL, on_info_status, x);
+	proc(dom)->monitor_call(dom->mon, "status", NULL, on_info_status, x);
 }
+
+/* ---- gasangd's VM processes ---- */
+
+static void reap_child(const struct sup_proc *shim)
+{
+	waitpid(shim->pid, NULL, 0);
+}
+
+const struct dom_process_ops dom_process_supervised = {
+	.spawn = sup_spawn,
+	.alive = sup_alive,
+	.pidfd = sup_pidfd,
+	.signal = sup_signal,
+	.status_read = sup_status_read,
+	.reap = reap_child,
+	.monitor_connect = monitor_connect,
+	.monitor_on_close = monitor_on_close,
+	.monitor_call = monitor_call,
+	.monitor_close = monitor_close,
+};

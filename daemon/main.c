@@ -198,7 +198,7 @@ static int lock_state_dir(struct daemon *d)
 static int load_one(void *opaque, const struct store_domain *sd)
 {
 	struct daemon *d = opaque;
-	struct domain *dom = domain_load(d, sd);
+	struct domain *dom = domain_load(&d->env, sd);
 	int err;
 
 	if (!dom)
@@ -301,6 +301,17 @@ static int setup(struct daemon *d, const char *run_dir)
 	events_init(&d->events, &d->loop, d->store);
 	sup_boot_id(d->boot_id);
 	sup_cgroups_init(&d->cgroups);
+	d->env = (struct dom_env){
+		.loop = &d->loop,
+		.store = d->store,
+		.events = &d->events,
+		.proc = &dom_process_supervised,
+		.cgroups = &d->cgroups,
+		.gasang = d->cfg.gasang,
+		.vm_dir = d->vm_dir,
+		.log_dir = d->log_dir,
+		.boot_id = d->boot_id,
+	};
 	err = store_domain_foreach(d->store, load_one, d);
 	if (err)
 		return err;
