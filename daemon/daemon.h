@@ -61,6 +61,8 @@ struct daemon {
 	struct registry vms;		/* the defined VMs */
 	struct conn *conns;		/* every client connection */
 	size_t nconns;
+	/* each request line: api_handle, given to server_start */
+	void (*on_request)(struct conn *c, const char *line, size_t len);
 	struct listener *rw, *ro;
 	int sigfd;			/* SIGTERM, SIGINT, SIGHUP */
 	bool has_group;			/* the `gasang` group exists */

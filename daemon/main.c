@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "daemon/api.h"
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
 #include "daemon/log.h"
@@ -319,7 +320,7 @@ static int setup(struct daemon *d, const char *run_dir)
 		 d->cfg.state_dir);
 	for (i = 0; i < d->vms.n; i++)
 		domain_adopt(d->vms.doms[i]);
-	err = server_start(d);
+	err = server_start(d, api_handle);
 	if (err)
 		return err;
 	log_info("listening on %s (read-only: %s)", d->cfg.socket_path, d->cfg.ro_socket_path);
