@@ -134,9 +134,10 @@ static void record(struct domain *dom, const char *event, json_t *extra)
 	err = store_begin(env->store);
 	if (!err) {
 		err = store_domain_set_runtime(env->store, dom->name, &rt);
-		if (!err && event)
+		if (!err && event) {
 			line = events_log(env->events, &about, event, extra ? extra : end_fields(dom));
-		extra = NULL;
+			extra = NULL;
+		}
 		if (err)
 			store_rollback(env->store);
 		else

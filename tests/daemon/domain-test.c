@@ -11,8 +11,8 @@
  * (power-off, panic, other exit statuses, signals), reboot (power key, reset),
  * info, re-adoption by a restarted daemon (running, ended meanwhile, host
  * rebooted, supervisor gone, still starting), races between a stop request
- * and the process ending, and events that reach subscribers only after the
- * change and the replies owed for it.
+ * and the process ending, a change the store refuses, and events that reach
+ * subscribers only after the change and the replies owed for it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1201,6 +1201,24 @@ static void test_socket_closes_before_exit(void **state)
 	expect_state(DOM_CRASHED, "killed");
 }
 
+/* ---- the store refuses a change ---- */
+
+static void test_store_refuses(void **state)
+{
+	struct done_rec *pause = new_done();
+
+	(void)state;
+	start_running();
+	/* its row is gone: the change is logged as not recorded, and still made */
+	assert_int_equal(store_domain_remove(fx->store, "vm1"), 0);
+	domain_pause(fx->dom, done_to(pause));
+	vm_answers("pause", NULL);
+	expect_done(pause, DOM_OK, NULL);
+	expect_state(DOM_PAUSED, "user");
+	settle();
+	assert_int_equal(fx->nheard, 1);	/* no event for what the store does not have */
+}
+
 /* ---- events come after the change ---- */
 
 /* A subscriber that acts on what it hears: the model must be whole by then. */
@@ -1262,6 +1280,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exit_then_destroy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_before_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_closes_before_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_after_the_change, setup, teardown),
 	};
 
