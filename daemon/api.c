@@ -13,6 +13,7 @@
 #include "daemon/domain.h"
 #include "daemon/events.h"
 #include "daemon/log.h"
+#include "daemon/registry.h"
 #include "daemon/request.h"
 #include "daemon/server.h"
 #include "daemon/store.h"
@@ -60,6 +61,32 @@ static struct reply_to *later(struct call *k)
 	return reply_to_new(k->c, k->rq.id);
 }
 
+static const char *const dom_err_codes[] = {
+	[DOM_ERR_WRONG_STATE] = E_WRONG_STATE,
+	[DOM_ERR_TIMEOUT] = E_TIMEOUT,
+	[DOM_ERR_FAILED] = E_FAILED,
+};
+
+/* A domain operation is done: its answer to the client. */
+static void reply_done(void *opaque, enum dom_err err, json_t *result, const char *msg)
+{
+	struct reply_to *r = opaque;
+
+	if (err == DOM_OK)
+		reply_ok(r, result);
+	else
+		reply_error(r, dom_err_codes[err], "%s", msg);
+}
+
+/* The completion that answers this request (false: out of memory, nothing to do). */
+static bool answer_later(struct call *k, struct dom_done *done)
+{
+	struct reply_to *r = later(k);
+
+	*done = (struct dom_done){ .fn = reply_done, .opaque = r };
+	return r;
+}
+
 /* ---- ops ---- */
 
 static void op_version(struct call *k)
@@ -74,6 +101,7 @@ static void op_define(struct call *k)
 	struct daemon *d = k->d;
 	json_t *doc = json_object_get(k->rq.msg, "definition"), *norm;
 	struct store_domain sd = { 0 };
+	struct event_vm about;
 	struct domain *dom;
 	bool autostart = false;
 	char *text, *line = NULL;
@@ -87,15 +115,15 @@ static void op_define(struct call *k)
 		reply_now_error(k, E_INVALID, "%s", error_msg());
 		return;
 	}
-	dom = daemon_find(d, json_string_value(json_object_get(norm, "name")));
-	if (dom || daemon_find_uuid(d, json_string_value(json_object_get(norm, "uuid")))) {
+	dom = registry_find(&d->vms, json_string_value(json_object_get(norm, "name")));
+	if (dom || registry_find_uuid(&d->vms, json_string_value(json_object_get(norm, "uuid")))) {
 		reply_now_error(k, E_EXISTS, "%s '%s' is already defined",
 				dom ? "a VM named" : "a VM with uuid",
 				json_string_value(json_object_get(norm, dom ? "name" : "uuid")));
 		json_decref(norm);
 		return;
 	}
-	dom = domain_new(d, norm, autostart);
+	dom = domain_new(&d->env, norm, autostart);
 	text = json_dumps(norm, JSON_COMPACT);
 	if (!dom || !text) {
 		reply_now_error(k, E_FAILED, "out of memory or a path too long for the run directory");
@@ -106,6 +134,7 @@ static void op_define(struct call *k)
 			json_decref(norm);
 		return;
 	}
+	about = domain_event_vm(dom);
 	sd.name = dom->name;
 	sd.uuid = dom->uuid;
 	sd.definition = text;
@@ -114,14 +143,14 @@ static void op_define(struct call *k)
 	if (!err) {
 		err = store_domain_add(d->store, &sd);
 		if (!err)
-			line = events_log(d, dom, "defined", NULL);
+			line = events_log(&d->events, &about, "defined", NULL);
 		if (!err)
 			err = store_commit(d->store);
 		else
 			store_rollback(d->store);
 	}
 	free(text);
-	if (!err && daemon_add(d, dom))
+	if (!err && registry_add(&d->vms, dom))
 		err = error_set(-ENOMEM, "out of memory (%s is stored, and known after a restart)",
 				dom->name);
 	if (err) {
@@ -130,9 +159,7 @@ static void op_define(struct call *k)
 		free(line);
 		return;
 	}
-	if (line)
-		server_broadcast(d, dom->name, line);
-	free(line);
+	events_send(&d->events, dom->name, line);
 	log_info("%s: defined (uuid %s)", dom->name, dom->uuid);
 	reply_now_ok(k, json_pack("{s:s,s:s}", "name", dom->name, "uuid", dom->uuid));
 }
@@ -141,6 +168,7 @@ static void op_undefine(struct call *k)
 {
 	struct daemon *d = k->d;
 	struct domain *dom = k->dom;
+	struct event_vm about = domain_event_vm(dom);
 	char *line = NULL;
 	int err;
 
@@ -153,7 +181,7 @@ static void op_undefine(struct call *k)
 	if (!err) {
 		err = store_domain_remove(d->store, dom->name);
 		if (!err)
-			line = events_log(d, dom, "undefined", NULL);
+			line = events_log(&d->events, &about, "undefined", NULL);
 		if (!err)
 			err = store_commit(d->store);
 		else
@@ -164,12 +192,10 @@ static void op_undefine(struct call *k)
 		free(line);
 		return;
 	}
-	if (line)
-		server_broadcast(d, dom->name, line);
-	free(line);
+	events_send(&d->events, dom->name, line);
 	log_info("%s: undefined", dom->name);
 	unlink(dom->log_path);
-	daemon_remove(d, dom);
+	registry_remove(&d->vms, dom);
 	domain_free(dom);
 	reply_now_ok(k, NULL);
 }
@@ -205,8 +231,8 @@ static void op_list(struct call *k)
 		return;
 	}
 	fputs("{\"vms\":[", out);
-	for (i = 0; i < k->d->ndoms; i++) {
-		struct domain *dom = k->d->doms[i];
+	for (i = 0; i < k->d->vms.n; i++) {
+		struct domain *dom = k->d->vms.doms[i];
 		bool active = dom_active(dom);
 		const char *sum;
 
@@ -231,71 +257,69 @@ static void op_list(struct call *k)
 
 static void op_start(struct call *k)
 {
-	struct reply_to *r = later(k);
+	struct dom_done done;
 
-	if (r)
-		domain_start(k->dom, r);
+	if (answer_later(k, &done))
+		domain_start(k->dom, done);
 }
 
 static void op_shutdown(struct call *k)
 {
 	long long timeout = 0;
-	struct reply_to *r;
+	struct dom_done done;
 
 	if (request_int(&k->rq, "timeout", 0, 86400, &timeout, k->msg, sizeof(k->msg))) {
 		reply_now_error(k, E_BAD_REQUEST, "%s", k->msg);
 		return;
 	}
-	r = later(k);
-	if (r)
-		domain_shutdown(k->dom, r, timeout);
+	if (answer_later(k, &done))
+		domain_shutdown(k->dom, done, timeout);
 }
 
 static void op_destroy(struct call *k)
 {
-	struct reply_to *r = later(k);
+	struct dom_done done;
 
-	if (r)
-		domain_destroy(k->dom, r);
+	if (answer_later(k, &done))
+		domain_destroy(k->dom, done);
 }
 
 static void op_reboot(struct call *k)
 {
 	const char *mode = NULL;
-	struct reply_to *r;
+	struct dom_done done;
 
 	if (request_string(&k->rq, "mode", false, &mode, k->msg, sizeof(k->msg)) ||
 	    (mode && strcmp(mode, "powerdown") && strcmp(mode, "reset"))) {
 		reply_now_error(k, E_BAD_REQUEST, "\"mode\" is \"powerdown\" or \"reset\"");
 		return;
 	}
-	r = later(k);
-	if (r)
-		domain_reboot(k->dom, r, mode && !strcmp(mode, "reset"));
+	if (answer_later(k, &done))
+		domain_reboot(k->dom, done, mode && !strcmp(mode, "reset"));
 }
 
 static void op_pause(struct call *k)
 {
-	struct reply_to *r = later(k);
+	struct dom_done done;
 
-	if (r)
-		domain_pause(k->dom, r);
+	if (answer_later(k, &done))
+		domain_pause(k->dom, done);
 }
 
 static void op_resume(struct call *k)
 {
-	struct reply_to *r = later(k);
+	struct dom_done done;
 
-	if (r)
-		domain_resume(k->dom, r);
+	if (answer_later(k, &done))
+		domain_resume(k->dom, done);
 }
 
 static void op_info(struct call *k)
 {
-	struct reply_to *r = later(k);
+	struct dom_done done;
 
-	if (r)
-		domain_info(k->dom, r);
+	if (answer_later(k, &done))
+		domain_info(k->dom, done);
 }
 
 static void op_autostart(struct call *k)
@@ -446,7 +470,7 @@ void api_handle(struct conn *c, const char *line, size_t len)
 			reply_now_error(&k, E_BAD_REQUEST, "%s", k.msg);
 			goto out;
 		}
-		k.dom = daemon_find(k.d, name);
+		k.dom = registry_find(&k.d->vms, name);
 		if (!k.dom) {
 			reply_now_error(&k, E_NOT_FOUND, "no VM named '%.64s'", name);
 			goto out;

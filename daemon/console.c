@@ -59,7 +59,7 @@ static void to_client(struct console_relay *rl)
 		stream_set_reading(&rl->vm, false);
 }
 
-void console_client_input(struct conn *c)
+static void client_input(struct conn *c)
 {
 	struct console_relay *rl = c->relay;
 
@@ -76,20 +76,20 @@ void console_client_input(struct conn *c)
 		stream_set_reading(&c->s, false);
 }
 
-void console_client_eof(struct conn *c)
+static void client_eof(struct conn *c)
 {
 	if (c->relay)
 		relay_end(c->relay);
 	conn_close_after_flush(c);
 }
 
-void console_client_drained(struct conn *c)
+static void client_drained(struct conn *c)
 {
 	if (c->relay && stream_is_open(&c->relay->vm))
 		stream_set_reading(&c->relay->vm, true);
 }
 
-void console_client_gone(struct conn *c)
+static void client_gone(struct conn *c)
 {
 	struct console_relay *rl = c->relay;
 
@@ -122,9 +122,9 @@ static void handle_answer(struct console_relay *rl, size_t n)
 		to_client(rl);		/* the scrollback, if it came along */
 		if (!c->relay)
 			return;
-		console_client_input(c);	/* keystrokes sent before the answer */
+		client_input(c);	/* keystrokes sent before the answer */
 		if (c->relay && c->rd_eof)
-			console_client_eof(c);
+			client_eof(c);
 		return;
 	}
 	e = json_object_get(msg, "error");
@@ -192,6 +192,13 @@ static void vm_drained(struct stream *s)
 		stream_set_reading(&rl->c->s, true);
 }
 
+static const struct conn_relay_ops client_ops = {
+	.input = client_input,
+	.eof = client_eof,
+	.drained = client_drained,
+	.gone = client_gone,
+};
+
 static const struct stream_ops vm_ops = {
 	.input = vm_input,
 	.eof = vm_gone,
@@ -239,6 +246,7 @@ void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
 	rl->id = json_incref(id);
 	rl->write = write;
 	c->relay = rl;
+	c->relay_ops = &client_ops;
 	c->mode = CONN_CONSOLE_WAIT;
 	c->pending++;
 	n = snprintf(req, sizeof(req), "{\"op\":\"console\",\"write\":%s}\n",

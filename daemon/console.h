@@ -14,13 +14,10 @@
 struct conn;
 struct domain;
 
-/* Start attaching c to dom's console; the reply comes when the VM answers. */
+/*
+ * Start attaching c to dom's console; the reply comes when the VM answers.
+ * The connection tells the relay what its client does (struct conn_relay_ops).
+ */
 void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write);
-
-/* From the client's connection (server.c), in console mode: */
-void console_client_input(struct conn *c);
-void console_client_eof(struct conn *c);
-void console_client_drained(struct conn *c);
-void console_client_gone(struct conn *c);
 
 #endif

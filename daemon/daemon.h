@@ -2,20 +2,30 @@
  * gasangd: one daemon that keeps VM definitions, runs each VM as its own
  * process, and serves a JSON API over a unix socket (docs/API.md).
  *
- *   main.c        command line, start-up (store, re-adoption, autostart), signals
- *   server.c      the sockets, peer credentials, client connections and framing
+ * From the top down; each file calls only files below it:
+ *
+ *   main.c        command line, start-up (store, re-adoption, autostart), signals;
+ *                 wires the layers together
+ *   api.c         which op does what, who may ask it; domain completions -> replies
+ *   console.c     a client's console relayed to the VM's control socket
+ *   server.c      the sockets, peer credentials, client connections and framing;
+ *                 requests go to a handler, events come through the hook it installs
  *   request.c     one request line: parsing, argument checks, reply lines
- *   api.c         which op does what, who may ask it
- *   domain.c      a VM's life: states and reasons, start, stop, pause, info, re-adoption
+ *
+ * and the model, which knows no client:
+ *
+ *   registry.c    the defined VMs, by name and by uuid
+ *   domain.c      a VM's life: states and reasons, start, stop, pause, info, re-adoption;
+ *                 operations end in a struct dom_done
+ *   events.c      events: logged in the store, lines to a hook after the change
  *   supervisor.c  the VM process, its supervisor (shim), pids checked by start time, cgroups
  *   monitor.c     the daemon's connection to a VM's control socket
- *   console.c     a client's console relayed to the VM's control socket
- *   events.c      events: logged in the store, and the lines subscribers get
  *   definition.c  definitions: validation, defaults, the VM's command line
  *   store.c       SQLite (WAL): definitions, last known state, events
  *   loop.c, stream.c, log.c   the event loop, buffered sockets, logging
  *
  * Everything runs on one thread; nothing in it waits for a client or a VM.
+ * struct daemon is the top's: the model sees only a struct dom_env.
  */
 #ifndef DAEMON_DAEMON_H
 #define DAEMON_DAEMON_H
@@ -25,14 +35,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "daemon/domain.h"
+#include "daemon/events.h"
 #include "daemon/loop.h"
+#include "daemon/registry.h"
 #include "daemon/supervisor.h"
 
 #define GASANGD_VERSION	"0.1"
 #define API_VERSION	1
 
 struct store;
-struct domain;
 struct conn;
 struct listener;
 
@@ -49,23 +61,21 @@ struct daemon {
 	struct daemon_config cfg;
 	struct loop loop;
 	struct store *store;
+	struct events events;		/* logged in the store, sent to subscribers */
+	struct dom_env env;		/* what the domains share */
 	struct sup_cgroups cgroups;
 	char boot_id[40];
 	char vm_dir[PATH_MAX];		/* control sockets and exit-status files */
 	char log_dir[PATH_MAX];		/* each VM's stderr */
-	struct domain **doms;		/* sorted by name */
-	size_t ndoms, cap;
+	struct registry vms;		/* the defined VMs */
 	struct conn *conns;		/* every client connection */
 	size_t nconns;
+	/* each request line: api_handle, given to server_start */
+	void (*on_request)(struct conn *c, const char *line, size_t len);
 	struct listener *rw, *ro;
 	int sigfd;			/* SIGTERM, SIGINT, SIGHUP */
 	bool has_group;			/* the `gasang` group exists */
 	gid_t group;
 };
-
-struct domain *daemon_find(struct daemon *d, const char *name);
-struct domain *daemon_find_uuid(struct daemon *d, const char *uuid);
-int daemon_add(struct daemon *d, struct domain *dom);
-void daemon_remove(struct daemon *d, struct domain *dom);
 
 #endif

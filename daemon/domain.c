@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/compiler.h"
 #include "base/error.h"
-#include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/log.h"
 #include "daemon/monitor.h"
-#include "daemon/request.h"
-#include "daemon/server.h"
 #include "daemon/store.h"
 
 #define ADOPT_TIMEOUT_MS 10000
@@ -33,7 +32,7 @@ struct waiter {
 	struct waiter *next;
 	struct domain *dom;
 	enum waiter_kind kind;
-	struct reply_to *r;
+	struct dom_done done;
 	struct loop_timer timer;	/* shutdown's --timeout */
 	long long timeout_s;
 };
@@ -71,6 +70,11 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static const struct dom_process_ops *proc(const struct domain *dom)
+{
+	return dom->env->proc;
+}
+
 static void set_state(struct domain *dom, enum dom_state st, const char *reason)
 {
 	dom->state = st;
@@ -97,13 +101,19 @@ static json_t *end_fields(const struct domain *dom)
 	return o;
 }
 
+struct event_vm domain_event_vm(const struct domain *dom)
+{
+	return (struct event_vm){ .name = dom->name, .uuid = dom->uuid,
+				  .state = dom_state_name(dom->state), .reason = dom->reason };
+}
+
 /*
  * Persist the state (and the process it runs as) and log the event in one
  * transaction; the event goes to subscribers once it is committed.
  */
 static void record(struct domain *dom, const char *event, json_t *extra)
 {
-	struct daemon *d = dom->d;
+	const struct dom_env *env = dom->env;
 	struct store_runtime rt = {
 		.state = dom_state_name(dom->state),
 		.reason = dom->reason,
@@ -114,34 +124,59 @@ static void record(struct domain *dom, const char *event, json_t *extra)
 		.shim_start = dom->shim.start,
 		.vm_pid = dom->vm.pid,
 		.vm_start = dom->vm.start,
-		.boot_id = d->boot_id,
+		.boot_id = env->boot_id,
 		.started_ms = dom->started_ms,
 	};
+	struct event_vm about = domain_event_vm(dom);
 	char *line = NULL;
 	int err;
 
-	err = store_begin(d->store);
+	err = store_begin(env->store);
 	if (!err) {
-		err = store_domain_set_runtime(d->store, dom->name, &rt);
-		if (!err && event)
-			line = events_log(d, dom, event, extra ? extra : end_fields(dom));
-		extra = NULL;
+		err = store_domain_set_runtime(env->store, dom->name, &rt);
+		if (!err && event) {
+			line = events_log(env->events, &about, event, extra ? extra : end_fields(dom));
+			extra = NULL;
+		}
 		if (err)
-			store_rollback(d->store);
+			store_rollback(env->store);
 		else
-			err = store_commit(d->store);
+			err = store_commit(env->store);
 	}
 	json_decref(extra);
 	if (err)
 		log_err("%s: cannot record its state: %s", dom->name, error_msg());
-	if (line)
-		server_broadcast(d, dom->name, line);
-	free(line);
+	events_send(env->events, dom->name, line);
 	if (event)
 		log_info("%s: %s (%s, %s)", dom->name, event, dom_state_name(dom->state), dom->reason);
 }
 
-/* ---- waiters: replies owed until the VM runs or stops ---- */
+/* ---- completions ---- */
+
+static void done_ok(struct dom_done done, json_t *result)
+{
+	if (done.fn)
+		done.fn(done.opaque, DOM_OK, result, NULL);
+	else
+		json_decref(result);
+}
+
+static void PRINTF_LIKE(3, 4) done_error(struct dom_done done, enum dom_err err,
+					 const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (done.fn)
+		done.fn(done.opaque, err, NULL, msg);
+	else
+		log_warn("%s", msg);	/* nobody asked (autostart): the log hears it */
+}
+
+/* ---- waiters: completions owed until the VM runs or stops ---- */
 
 static void waiter_free(struct domain *dom, struct waiter *w)
 {
@@ -153,7 +188,7 @@ static void waiter_free(struct domain *dom, struct waiter *w)
 			break;
 		}
 	}
-	loop_timer_stop(&dom->d->loop, &w->timer);
+	loop_timer_stop(dom->env->loop, &w->timer);
 	free(w);
 }
 
@@ -162,31 +197,31 @@ static void waiter_timeout(void *opaque)
 	struct waiter *w = opaque;
 	struct domain *dom = w->dom;
 
-	reply_error(w->r, E_TIMEOUT, "%s did not stop within %lld s (it is still %s)", dom->name,
-		    w->timeout_s, dom_state_name(dom->state));
+	done_error(w->done, DOM_ERR_TIMEOUT, "%s did not stop within %lld s (it is still %s)",
+		   dom->name, w->timeout_s, dom_state_name(dom->state));
 	waiter_free(dom, w);
 }
 
-static void add_waiter(struct domain *dom, enum waiter_kind kind, struct reply_to *r,
+static void add_waiter(struct domain *dom, enum waiter_kind kind, struct dom_done done,
 		       long long timeout_s)
 {
 	struct waiter *w;
 
-	if (!r)
+	if (!done.fn)
 		return;	/* nobody to tell */
 	w = calloc(1, sizeof(*w));
 	if (!w) {
-		reply_error(r, E_FAILED, "out of memory");
+		done_error(done, DOM_ERR_FAILED, "out of memory");
 		return;
 	}
 	w->dom = dom;
 	w->kind = kind;
-	w->r = r;
+	w->done = done;
 	w->timeout_s = timeout_s;
 	w->next = dom->waiters;
 	dom->waiters = w;
 	if (timeout_s > 0)
-		loop_timer_start(&dom->d->loop, &w->timer, (uint64_t)timeout_s * 1000,
+		loop_timer_start(dom->env->loop, &w->timer, (uint64_t)timeout_s * 1000,
 				 waiter_timeout, w);
 }
 
@@ -197,7 +232,7 @@ static json_t *start_result(const struct domain *dom)
 }
 
 /* Answer every waiter of a kind: ok (with the VM's state) or an error. */
-static void answer(struct domain *dom, enum waiter_kind kind, const char *code, const char *msg)
+static void answer(struct domain *dom, enum waiter_kind kind, enum dom_err err, const char *msg)
 {
 	struct waiter *w = dom->waiters, *next;
 
@@ -205,13 +240,13 @@ static void answer(struct domain *dom, enum waiter_kind kind, const char *code, 
 		next = w->next;
 		if (w->kind != kind)
 			continue;
-		if (code)
-			reply_error(w->r, code, "%s", msg);
+		if (err)
+			done_error(w->done, err, "%s", msg);
 		else if (kind == W_START)
-			reply_ok(w->r, start_result(dom));
+			done_ok(w->done, start_result(dom));
 		else
-			reply_ok(w->r, json_pack("{s:s,s:s,s:s}", "name", dom->name, "state",
-						 dom_state_name(dom->state), "reason", dom->reason));
+			done_ok(w->done, json_pack("{s:s,s:s,s:s}", "name", dom->name, "state",
+						   dom_state_name(dom->state), "reason", dom->reason));
 		waiter_free(dom, w);
 	}
 }
@@ -253,7 +288,7 @@ static void poll_control(void *opaque);
 static void watch_pidfd(struct domain *dom, int fd)
 {
 	dom->pidfd = fd;
-	if (loop_watch(&dom->d->loop, &dom->pidfd_w, fd, EPOLLIN, on_pidfd, dom))
+	if (loop_watch(dom->env->loop, &dom->pidfd_w, fd, EPOLLIN, on_pidfd, dom))
 		log_err("%s: %s", dom->name, error_msg());
 }
 
@@ -261,7 +296,7 @@ static void unwatch_pidfd(struct domain *dom)
 {
 	if (dom->pidfd < 0)
 		return;
-	loop_unwatch(&dom->d->loop, &dom->pidfd_w);
+	loop_unwatch(dom->env->loop, &dom->pidfd_w);
 	close(dom->pidfd);
 	dom->pidfd = -1;
 }
@@ -270,28 +305,29 @@ static void start_polling(struct domain *dom, uint64_t timeout_ms)
 {
 	dom->start_deadline_ms = loop_now_ms() + timeout_ms;
 	dom->poll_ms = POLL_FIRST_MS;
-	loop_timer_start(&dom->d->loop, &dom->timer, POLL_FIRST_MS, poll_control, dom);
+	loop_timer_start(dom->env->loop, &dom->timer, POLL_FIRST_MS, poll_control, dom);
 }
 
 /* The VM's process: its supervisor first, the VM through it. */
 static int spawn(struct domain *dom)
 {
-	struct daemon *d = dom->d;
+	const struct dom_env *env = dom->env;
 	struct sup_spawn sp = { 0 };
 	char **argv;
 	int err, fd;
 
-	err = def_argv(dom->def, d->cfg.gasang, dom->sock_path, &argv);
+	err = def_argv(dom->def, env->gasang, dom->sock_path, &argv);
 	if (err)
 		return err;
 	unlink(dom->sock_path);
-	if (d->cgroups.usable && sup_cgroup_create(&d->cgroups, dom->uuid, &dom->cg))
+	if (env->cgroups && env->cgroups->usable &&
+	    sup_cgroup_create(env->cgroups, dom->uuid, &dom->cg))
 		log_debug("%s: no cgroup: %s", dom->name, error_msg());
 	sp.argv = argv;
 	sp.log_path = dom->log_path;
 	sp.status_path = dom->status_path;
 	sp.cg = dom->cg.n ? &dom->cg : NULL;
-	err = sup_spawn(&sp, &dom->shim, &dom->vm);
+	err = proc(dom)->spawn(&sp, &dom->shim, &dom->vm);
 	def_argv_free(argv);
 	if (err) {
 		sup_cgroup_remove(&dom->cg);
@@ -299,10 +335,10 @@ static int spawn(struct domain *dom)
 	}
 	dom->shim_child = true;
 	dom->watching_vm = false;
-	fd = sup_pidfd(&dom->shim);
+	fd = proc(dom)->pidfd(&dom->shim);
 	if (fd < 0) {
-		sup_signal(&dom->vm, SIGKILL);
-		waitpid(dom->shim.pid, NULL, 0);
+		proc(dom)->signal(&dom->vm, SIGKILL);
+		proc(dom)->reap(&dom->shim);
 		sup_cgroup_remove(&dom->cg);
 		memset(&dom->shim, 0, sizeof(dom->shim));
 		memset(&dom->vm, 0, sizeof(dom->vm));
@@ -327,9 +363,9 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 	/* what the daemon found wrong while it started, if it killed it */
 	snprintf(why, sizeof(why), "%s", was_starting ? dom->detail : "");
 
-	monitor_close(dom->mon);
+	proc(dom)->monitor_close(dom->mon);
 	dom->mon = NULL;
-	loop_timer_stop(&dom->d->loop, &dom->timer);
+	loop_timer_stop(dom->env->loop, &dom->timer);
 	unwatch_pidfd(dom);
 	sup_cgroup_remove(&dom->cg);
 	unlink(dom->sock_path);
@@ -385,8 +421,8 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 	else
 		snprintf(msg, sizeof(msg), "%s did not start: %s", dom->name,
 			 dom->detail[0] ? dom->detail : "its process ended");
-	answer(dom, W_START, E_FAILED, msg);
-	answer(dom, W_STOP, NULL, NULL);
+	answer(dom, W_START, DOM_ERR_FAILED, msg);
+	answer(dom, W_STOP, DOM_OK, NULL);
 }
 
 static void on_pidfd(void *opaque, uint32_t events)
@@ -401,14 +437,14 @@ static void on_pidfd(void *opaque, uint32_t events)
 		return;
 	}
 	if (dom->shim_child)
-		waitpid(dom->shim.pid, NULL, 0);
-	if (sup_status_read(dom->status_path, &wstatus) == 0) {
+		proc(dom)->reap(&dom->shim);
+	if (proc(dom)->status_read(dom->status_path, &wstatus) == 0) {
 		process_ended(dom, true, wstatus);
 		return;
 	}
 	/* the supervisor went before the VM: watch the VM itself */
-	fd = sup_pidfd(&dom->vm);
-	if (fd >= 0 && sup_alive(&dom->vm)) {
+	fd = proc(dom)->pidfd(&dom->vm);
+	if (fd >= 0 && proc(dom)->alive(&dom->vm)) {
 		log_warn("%s: its supervisor process is gone; watching the VM (pid %d) itself",
 			 dom->name, (int)dom->vm.pid);
 		dom->watching_vm = true;
@@ -429,7 +465,7 @@ static void on_monitor_closed(void *opaque)
 	struct domain *dom = opaque;
 
 	/* the VM is ending; its process's end tells how */
-	monitor_close(dom->mon);
+	proc(dom)->monitor_close(dom->mon);
 	dom->mon = NULL;
 }
 
@@ -446,7 +482,7 @@ static void on_first_status(void *opaque, int err, json_t *result, const char *c
 			snprintf(dom->detail, sizeof(dom->detail),
 				 "the VM did not answer on its control socket (%.100s)",
 				 err > 0 && message ? message : strerror(err > 0 ? EPROTO : -err));
-			sup_signal(&dom->vm, SIGKILL);
+			proc(dom)->signal(&dom->vm, SIGKILL);
 		} else if (err != -ECONNRESET) {
 			log_warn("%s: status: %s", dom->name,
 				 err > 0 && message ? message : strerror(err > 0 ? EPROTO : -err));
@@ -467,7 +503,7 @@ static void on_first_status(void *opaque, int err, json_t *result, const char *c
 		else
 			set_state(dom, DOM_RUNNING, "booted");
 		record(dom, event, json_object());
-		answer(dom, W_START, NULL, NULL);
+		answer(dom, W_START, DOM_OK, NULL);
 	} else if (dom->adopting) {
 		dom->adopting = false;
 		if (st && !strcmp(st, "paused") && dom->state != DOM_PAUSED)
@@ -488,18 +524,18 @@ static void poll_control(void *opaque)
 
 	if (dom->mon || (dom->job != JOB_STARTING && !dom->adopting) || dom->destroying)
 		return;
-	err = monitor_connect(&dom->d->loop, dom->sock_path, &m);
+	err = proc(dom)->monitor_connect(dom->env->loop, dom->sock_path, &m);
 	if (!err) {
 		dom->mon = m;
-		monitor_on_close(m, on_monitor_closed, dom);
-		monitor_call(m, "status", NULL, on_first_status, dom);
+		proc(dom)->monitor_on_close(m, on_monitor_closed, dom);
+		proc(dom)->monitor_call(m, "status", NULL, on_first_status, dom);
 		return;
 	}
 	if (loop_now_ms() >= dom->start_deadline_ms) {
 		if (dom->job == JOB_STARTING) {
 			snprintf(dom->detail, sizeof(dom->detail),
 				 "the VM did not open its control socket in time");
-			sup_signal(&dom->vm, SIGKILL);
+			proc(dom)->signal(&dom->vm, SIGKILL);
 		} else {
 			log_warn("%s: cannot reach its control socket %s: %s", dom->name,
 				 dom->sock_path, strerror(-err));
@@ -508,12 +544,12 @@ static void poll_control(void *opaque)
 		return;
 	}
 	dom->poll_ms = dom->poll_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : dom->poll_ms * 2;
-	loop_timer_start(&dom->d->loop, &dom->timer, dom->poll_ms, poll_control, dom);
+	loop_timer_start(dom->env->loop, &dom->timer, dom->poll_ms, poll_control, dom);
 }
 
 /* ---- objects ---- */
 
-struct domain *domain_new(struct daemon *d, json_t *def, bool autostart)
+struct domain *domain_new(const struct dom_env *env, json_t *def, bool autostart)
 {
 	struct domain *dom = calloc(1, sizeof(*dom));
 	const char *name = json_string_value(json_object_get(def, "name"));
@@ -523,7 +559,7 @@ struct domain *domain_new(struct daemon *d, json_t *def, bool autostart)
 		free(dom);
 		return NULL;
 	}
-	dom->d = d;
+	dom->env = env;
 	dom->def = def;
 	dom->autostart = autostart;
 	snprintf(dom->name, sizeof(dom->name), "%s", name);
@@ -533,11 +569,11 @@ struct domain *domain_new(struct daemon *d, json_t *def, bool autostart)
 	dom->pidfd = -1;
 	dom->pidfd_w.fd = -1;
 	/* main.c made sure the directories leave room for these names */
-	if (snprintf(dom->sock_path, sizeof(dom->sock_path), "%s/%s.sock", d->vm_dir,
+	if (snprintf(dom->sock_path, sizeof(dom->sock_path), "%s/%s.sock", env->vm_dir,
 		     dom->uuid) >= (int)sizeof(dom->sock_path) ||
-	    snprintf(dom->status_path, sizeof(dom->status_path), "%s/%s.status", d->vm_dir,
+	    snprintf(dom->status_path, sizeof(dom->status_path), "%s/%s.status", env->vm_dir,
 		     dom->uuid) >= (int)sizeof(dom->status_path) ||
-	    snprintf(dom->log_path, sizeof(dom->log_path), "%s/%s.log", d->log_dir,
+	    snprintf(dom->log_path, sizeof(dom->log_path), "%s/%s.log", env->log_dir,
 		     dom->name) >= (int)sizeof(dom->log_path)) {
 		free(dom);
 		return NULL;
@@ -545,7 +581,7 @@ struct domain *domain_new(struct daemon *d, json_t *def, bool autostart)
 	return dom;
 }
 
-struct domain *domain_load(struct daemon *d, const struct store_domain *sd)
+struct domain *domain_load(const struct dom_env *env, const struct store_domain *sd)
 {
 	json_t *def = json_loads(sd->definition, 0, NULL), *norm = NULL;
 	struct domain *dom;
@@ -560,7 +596,7 @@ struct domain *domain_load(struct daemon *d, const struct store_domain *sd)
 		return NULL;
 	}
 	json_decref(def);
-	dom = domain_new(d, norm, sd->autostart);
+	dom = domain_new(env, norm, sd->autostart);
 	if (!dom) {
 		json_decref(norm);
 		return NULL;
@@ -572,12 +608,12 @@ struct domain *domain_load(struct daemon *d, const struct store_domain *sd)
 	snprintf(dom->detail, sizeof(dom->detail), "%s", sd->rt.detail ? sd->rt.detail : "");
 	if (st == DOM_RUNNING || st == DOM_PAUSED) {
 		/* its cgroup, to remove when it ends */
-		if (d->cgroups.usable)
-			sup_cgroup_find(&d->cgroups, dom->uuid, &dom->cg);
+		if (env->cgroups && env->cgroups->usable)
+			sup_cgroup_find(env->cgroups, dom->uuid, &dom->cg);
 		dom->shim = (struct sup_proc){ sd->rt.shim_pid, sd->rt.shim_start };
 		dom->vm = (struct sup_proc){ sd->rt.vm_pid, sd->rt.vm_start };
 		dom->started_ms = sd->rt.started_ms;
-		if (!sd->rt.boot_id || strcmp(sd->rt.boot_id, d->boot_id)) {
+		if (!sd->rt.boot_id || strcmp(sd->rt.boot_id, env->boot_id)) {
 			/* the host restarted since: those pids mean nothing */
 			memset(&dom->shim, 0, sizeof(dom->shim));
 			memset(&dom->vm, 0, sizeof(dom->vm));
@@ -595,19 +631,19 @@ void domain_adopt(struct domain *dom)
 
 	if (dom->state != DOM_RUNNING && dom->state != DOM_PAUSED)
 		return;
-	shim_alive = sup_alive(&dom->shim);
-	vm_alive = sup_alive(&dom->vm);
+	shim_alive = proc(dom)->alive(&dom->shim);
+	vm_alive = proc(dom)->alive(&dom->vm);
 	if (shim_alive)
-		fd = sup_pidfd(&dom->shim);
+		fd = proc(dom)->pidfd(&dom->shim);
 	if (fd < 0 && vm_alive) {
-		fd = sup_pidfd(&dom->vm);
+		fd = proc(dom)->pidfd(&dom->vm);
 		dom->watching_vm = fd >= 0;
 		memset(&dom->shim, 0, sizeof(dom->shim));
 	}
 	if (fd < 0) {
 		int wstatus;
 		bool known = !shim_alive && dom->vm.pid &&
-			     sup_status_read(dom->status_path, &wstatus) == 0;
+			     proc(dom)->status_read(dom->status_path, &wstatus) == 0;
 
 		/* it ended while no daemon watched */
 		process_ended(dom, known, known ? wstatus : 0);
@@ -625,12 +661,12 @@ void domain_release(struct domain *dom)
 {
 	struct waiter *w;
 
-	monitor_close(dom->mon);
+	proc(dom)->monitor_close(dom->mon);
 	dom->mon = NULL;
-	loop_timer_stop(&dom->d->loop, &dom->timer);
+	loop_timer_stop(dom->env->loop, &dom->timer);
 	unwatch_pidfd(dom);
 	while ((w = dom->waiters)) {
-		reply_error(w->r, E_FAILED, "gasangd is stopping");
+		done_error(w->done, DOM_ERR_FAILED, "gasangd is stopping");
 		waiter_free(dom, w);
 	}
 	/* the cgroup stays with the running VM; the next daemon finds it by uuid */
@@ -693,48 +729,48 @@ json_t *domain_definition(const struct domain *dom)
 
 /* ---- operations ---- */
 
-static bool refuse_busy(struct domain *dom, struct reply_to *r)
+static bool refuse_busy(struct domain *dom, struct dom_done done)
 {
 	if (dom->job == JOB_STARTING) {
-		reply_error(r, E_WRONG_STATE, "%s is starting", dom->name);
+		done_error(done, DOM_ERR_WRONG_STATE, "%s is starting", dom->name);
 		return true;
 	}
 	if (dom->destroying || dom->reboot_reset) {
-		reply_error(r, E_WRONG_STATE, "%s is %s", dom->name,
-			    dom->destroying ? "being destroyed" : "being reset");
+		done_error(done, DOM_ERR_WRONG_STATE, "%s is %s", dom->name,
+			   dom->destroying ? "being destroyed" : "being reset");
 		return true;
 	}
 	return false;
 }
 
-static bool refuse_inactive(struct domain *dom, struct reply_to *r)
+static bool refuse_inactive(struct domain *dom, struct dom_done done)
 {
 	if (!dom_active(dom)) {
-		reply_error(r, E_WRONG_STATE, "%s is not running (it is %s)", dom->name,
-			    dom_state_name(dom->state));
+		done_error(done, DOM_ERR_WRONG_STATE, "%s is not running (it is %s)", dom->name,
+			   dom_state_name(dom->state));
 		return true;
 	}
 	return false;
 }
 
-static bool refuse_no_monitor(struct domain *dom, struct reply_to *r)
+static bool refuse_no_monitor(struct domain *dom, struct dom_done done)
 {
 	if (!dom->mon) {
-		reply_error(r, E_FAILED, "no connection to %s's control socket", dom->name);
+		done_error(done, DOM_ERR_FAILED, "no connection to %s's control socket", dom->name);
 		return true;
 	}
 	return false;
 }
 
-void domain_start(struct domain *dom, struct reply_to *r)
+void domain_start(struct domain *dom, struct dom_done done)
 {
 	if (dom_active(dom)) {
-		reply_error(r, E_WRONG_STATE, "%s is already %s", dom->name,
-			    dom->job == JOB_STARTING ? "starting" : dom_state_name(dom->state));
+		done_error(done, DOM_ERR_WRONG_STATE, "%s is already %s", dom->name,
+			   dom->job == JOB_STARTING ? "starting" : dom_state_name(dom->state));
 		return;
 	}
 	if (spawn(dom)) {
-		reply_error(r, E_FAILED, "cannot start %s: %s", dom->name, error_msg());
+		done_error(done, DOM_ERR_FAILED, "cannot start %s: %s", dom->name, error_msg());
 		return;
 	}
 	dom->exit_status = -1;
@@ -742,39 +778,39 @@ void domain_start(struct domain *dom, struct reply_to *r)
 	dom->detail[0] = '\0';
 	set_state(dom, DOM_PAUSED, "starting-up");
 	record(dom, NULL, NULL);
-	add_waiter(dom, W_START, r, 0);
+	add_waiter(dom, W_START, done, 0);
 }
 
 struct op_ctx {
 	struct domain *dom;
-	struct reply_to *r;
+	struct dom_done done;
 	long long timeout_s;
 	bool reboot;
 	json_t *info;
 };
 
-static struct op_ctx *ctx_new(struct domain *dom, struct reply_to *r)
+static struct op_ctx *ctx_new(struct domain *dom, struct dom_done done)
 {
 	struct op_ctx *x = calloc(1, sizeof(*x));
 
 	if (!x)
-		reply_error(r, E_FAILED, "out of memory");
+		done_error(done, DOM_ERR_FAILED, "out of memory");
 	else
-		*x = (struct op_ctx){ .dom = dom, .r = r };
+		*x = (struct op_ctx){ .dom = dom, .done = done };
 	return x;
 }
 
-static void vm_error(struct reply_to *r, struct domain *dom, const char *op, int err,
+static void vm_error(struct dom_done done, struct domain *dom, const char *op, int err,
 		     const char *message)
 {
 	if (err > 0)
-		reply_error(r, E_FAILED, "%s: %s", dom->name, message ? message : op);
+		done_error(done, DOM_ERR_FAILED, "%s: %s", dom->name, message ? message : op);
 	else if (err == -ETIMEDOUT)
-		reply_error(r, E_TIMEOUT, "%s did not answer %s within %d s", dom->name, op,
-			    MONITOR_TIMEOUT_MS / 1000);
+		done_error(done, DOM_ERR_TIMEOUT, "%s did not answer %s within %d s", dom->name, op,
+			   MONITOR_TIMEOUT_MS / 1000);
 	else
-		reply_error(r, E_FAILED, "%s: %s: %s", dom->name, op,
-			    err == -ECONNRESET ? "the VM went away" : strerror(-err));
+		done_error(done, DOM_ERR_FAILED, "%s: %s: %s", dom->name, op,
+			   err == -ECONNRESET ? "the VM went away" : strerror(-err));
 }
 
 static void on_powerdown(void *opaque, int err, json_t *result, const char *code,
@@ -786,33 +822,33 @@ static void on_powerdown(void *opaque, int err, json_t *result, const char *code
 	(void)result;
 	(void)code;
 	if (err && !(err == -ECONNRESET && !dom_active(dom))) {
-		vm_error(x->r, dom, "powerdown", err, message);
+		vm_error(x->done, dom, "powerdown", err, message);
 	} else if (x->reboot) {
 		if (dom_active(dom))
 			dom->rebooting = true;
-		reply_ok(x->r, NULL);
+		done_ok(x->done, NULL);
 	} else if (x->timeout_s > 0 && dom_active(dom)) {
-		add_waiter(dom, W_STOP, x->r, x->timeout_s);
+		add_waiter(dom, W_STOP, x->done, x->timeout_s);
 	} else {
-		reply_ok(x->r, x->timeout_s > 0 ?
-			 json_pack("{s:s,s:s}", "state", dom_state_name(dom->state), "reason",
-				   dom->reason) : NULL);
+		done_ok(x->done, x->timeout_s > 0 ?
+			json_pack("{s:s,s:s}", "state", dom_state_name(dom->state), "reason",
+				  dom->reason) : NULL);
 	}
 	free(x);
 }
 
-void domain_shutdown(struct domain *dom, struct reply_to *r, long long timeout_s)
+void domain_shutdown(struct domain *dom, struct dom_done done, long long timeout_s)
 {
 	struct op_ctx *x;
 
-	if (refuse_inactive(dom, r) || refuse_busy(dom, r) || refuse_no_monitor(dom, r))
+	if (refuse_inactive(dom, done) || refuse_busy(dom, done) || refuse_no_monitor(dom, done))
 		return;
-	x = ctx_new(dom, r);
+	x = ctx_new(dom, done);
 	if (!x)
 		return;
 	x->timeout_s = timeout_s;
 	dom->rebooting = false;	/* off, not a reboot any more */
-	monitor_call(dom->mon, "powerdown", NULL, on_powerdown, x);
+	proc(dom)->monitor_call(dom->mon, "powerdown", NULL, on_powerdown, x);
 }
 
 static void kill_now(void *opaque)
@@ -820,46 +856,46 @@ static void kill_now(void *opaque)
 	struct domain *dom = opaque;
 
 	log_warn("%s: still there %d ms after SIGTERM: SIGKILL", dom->name, DOM_KILL_GRACE_MS);
-	sup_signal(&dom->vm, SIGKILL);
+	proc(dom)->signal(&dom->vm, SIGKILL);
 }
 
 static void terminate(struct domain *dom)
 {
 	/* `gasang run` stops cleanly on SIGTERM (a tap it made is removed); SIGKILL if not */
-	sup_signal(&dom->vm, SIGTERM);
-	loop_timer_start(&dom->d->loop, &dom->timer, DOM_KILL_GRACE_MS, kill_now, dom);
+	proc(dom)->signal(&dom->vm, SIGTERM);
+	loop_timer_start(dom->env->loop, &dom->timer, DOM_KILL_GRACE_MS, kill_now, dom);
 }
 
-void domain_destroy(struct domain *dom, struct reply_to *r)
+void domain_destroy(struct domain *dom, struct dom_done done)
 {
-	if (refuse_inactive(dom, r))
+	if (refuse_inactive(dom, done))
 		return;
-	add_waiter(dom, W_STOP, r, 0);
+	add_waiter(dom, W_STOP, done, 0);
 	if (dom->destroying)
 		return;
 	dom->destroying = true;
 	terminate(dom);
 }
 
-void domain_reboot(struct domain *dom, struct reply_to *r, bool reset)
+void domain_reboot(struct domain *dom, struct dom_done done, bool reset)
 {
 	struct op_ctx *x;
 
-	if (refuse_inactive(dom, r) || refuse_busy(dom, r))
+	if (refuse_inactive(dom, done) || refuse_busy(dom, done))
 		return;
 	if (reset) {
 		dom->rebooting = dom->reboot_reset = true;
-		add_waiter(dom, W_START, r, 0);
+		add_waiter(dom, W_START, done, 0);
 		terminate(dom);
 		return;
 	}
-	if (refuse_no_monitor(dom, r))
+	if (refuse_no_monitor(dom, done))
 		return;
-	x = ctx_new(dom, r);
+	x = ctx_new(dom, done);
 	if (!x)
 		return;
 	x->reboot = true;
-	monitor_call(dom->mon, "powerdown", NULL, on_powerdown, x);
+	proc(dom)->monitor_call(dom->mon, "powerdown", NULL, on_powerdown, x);
 }
 
 static void on_pause_resume(void *opaque, int err, json_t *result, const char *code,
@@ -872,7 +908,7 @@ static void on_pause_resume(void *opaque, int err, json_t *result, const char *c
 	(void)result;
 	(void)code;
 	if (err) {
-		vm_error(x->r, dom, pause ? "pause" : "resume", err, message);
+		vm_error(x->done, dom, pause ? "pause" : "resume", err, message);
 	} else if (dom->job == JOB_NONE && dom_active(dom)) {
 		if (pause && dom->state != DOM_PAUSED) {
 			set_state(dom, DOM_PAUSED, "user");
@@ -881,42 +917,43 @@ static void on_pause_resume(void *opaque, int err, json_t *result, const char *c
 			set_state(dom, DOM_RUNNING, "unpaused");
 			record(dom, "resumed", json_object());
 		}
-		reply_ok(x->r, json_pack("{s:s,s:s}", "state", dom_state_name(dom->state),
-					 "reason", dom->reason));
+		done_ok(x->done, json_pack("{s:s,s:s}", "state", dom_state_name(dom->state),
+					   "reason", dom->reason));
 	} else {
-		reply_error(x->r, E_WRONG_STATE, "%s is %s", dom->name, dom_state_name(dom->state));
+		done_error(x->done, DOM_ERR_WRONG_STATE, "%s is %s", dom->name,
+			   dom_state_name(dom->state));
 	}
 	free(x);
 }
 
-static void pause_or_resume(struct domain *dom, struct reply_to *r, bool pause)
+static void pause_or_resume(struct domain *dom, struct dom_done done, bool pause)
 {
 	struct op_ctx *x;
 
-	if (refuse_inactive(dom, r) || refuse_busy(dom, r))
+	if (refuse_inactive(dom, done) || refuse_busy(dom, done))
 		return;
 	if (dom->state == (pause ? DOM_PAUSED : DOM_RUNNING)) {
-		reply_error(r, E_WRONG_STATE, "%s is already %s", dom->name,
-			    dom_state_name(dom->state));
+		done_error(done, DOM_ERR_WRONG_STATE, "%s is already %s", dom->name,
+			   dom_state_name(dom->state));
 		return;
 	}
-	if (refuse_no_monitor(dom, r))
+	if (refuse_no_monitor(dom, done))
 		return;
-	x = ctx_new(dom, r);
+	x = ctx_new(dom, done);
 	if (!x)
 		return;
 	x->timeout_s = pause;
-	monitor_call(dom->mon, pause ? "pause" : "resume", NULL, on_pause_resume, x);
+	proc(dom)->monitor_call(dom->mon, pause ? "pause" : "resume", NULL, on_pause_resume, x);
 }
 
-void domain_pause(struct domain *dom, struct reply_to *r)
+void domain_pause(struct domain *dom, struct dom_done done)
 {
-	pause_or_resume(dom, r, true);
+	pause_or_resume(dom, done, true);
 }
 
-void domain_resume(struct domain *dom, struct reply_to *r)
+void domain_resume(struct domain *dom, struct dom_done done)
 {
-	pause_or_resume(dom, r, false);
+	pause_or_resume(dom, done, false);
 }
 
 /* ---- info ---- */
@@ -991,7 +1028,7 @@ static void on_info_stats(void *opaque, int err, json_t *result, const char *cod
 		json_object_set(x->info, "disks", json_object_get(result, "disks"));
 		json_object_set(x->info, "nics", json_object_get(result, "nics"));
 	}
-	reply_ok(x->r, x->info);
+	done_ok(x->done, x->info);
 	free(x);
 }
 
@@ -1004,36 +1041,56 @@ static void on_info_status(void *opaque, int err, json_t *result, const char *co
 	(void)code;
 	(void)message;
 	if (err) {
-		reply_ok(x->r, x->info);
+		done_ok(x->done, x->info);
 		free(x);
 		return;
 	}
 	json_object_set(x->info, "cpu_time_ms", json_object_get(result, "cpu_time_ms"));
 	json_object_set(x->info, "uptime_ms", json_object_get(result, "uptime_ms"));
 	if (dom->mon)
-		monitor_call(dom->mon, "stats", NULL, on_info_stats, x);
+		proc(dom)->monitor_call(dom->mon, "stats", NULL, on_info_stats, x);
 	else
 		on_info_stats(x, -ECONNRESET, NULL, NULL, NULL);
 }
 
-void domain_info(struct domain *dom, struct reply_to *r)
+void domain_info(struct domain *dom, struct dom_done done)
 {
 	struct op_ctx *x;
 	json_t *info = info_base(dom);
 
 	if (!info) {
-		reply_error(r, E_FAILED, "out of memory");
+		done_error(done, DOM_ERR_FAILED, "out of memory");
 		return;
 	}
 	if (!dom->mon || dom->job != JOB_NONE) {
-		reply_ok(r, info);
+		done_ok(done, info);
 		return;
 	}
-	x = ctx_new(dom, r);
+	x = ctx_new(dom, done);
 	if (!x) {
 		json_decref(info);
 		return;
 	}
 	x->info = info;
-	monitor_call(dom->mon, "status", NULL, on_info_status, x);
+	proc(dom)->monitor_call(dom->mon, "status", NULL, on_info_status, x);
 }
+
+/* ---- gasangd's VM processes ---- */
+
+static void reap_child(const struct sup_proc *shim)
+{
+	waitpid(shim->pid, NULL, 0);
+}
+
+const struct dom_process_ops dom_process_supervised = {
+	.spawn = sup_spawn,
+	.alive = sup_alive,
+	.pidfd = sup_pidfd,
+	.signal = sup_signal,
+	.status_read = sup_status_read,
+	.reap = reap_child,
+	.monitor_connect = monitor_connect,
+	.monitor_on_close = monitor_on_close,
+	.monitor_call = monitor_call,
+	.monitor_close = monitor_close,
+};

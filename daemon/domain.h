@@ -11,9 +11,14 @@
  *             failed (any other exit status: "exit_status"), unknown (it
  *             ended while no one could learn how)
  *
- * Operations reply through a reply_to when they are done: start once the VM
- * answers on its control socket, destroy once its process is gone, shutdown
- * with a timeout once it stopped (or "timeout").
+ * Operations say when they are done through a struct dom_done, once: start
+ * once the VM answers on its control socket, destroy once its process is
+ * gone, shutdown with a timeout once it stopped (or DOM_ERR_TIMEOUT). The
+ * model knows no client: api.c turns completions into replies.
+ *
+ * What the domains share (loop, store, events, where files go) is a struct
+ * dom_env; their VM processes and control sockets are reached through
+ * struct dom_process_ops, so the model runs without either in unit tests.
  */
 #ifndef DAEMON_DOMAIN_H
 #define DAEMON_DOMAIN_H
@@ -26,16 +31,51 @@
 
 #include "ctr/cgroup.h"
 #include "daemon/definition.h"
+#include "daemon/events.h"
 #include "daemon/loop.h"
+#include "daemon/monitor.h"
 #include "daemon/supervisor.h"
 
 #define DOM_START_TIMEOUT_MS	30000	/* until the VM's control socket answers */
 #define DOM_KILL_GRACE_MS	3000	/* destroy: SIGTERM, then SIGKILL after this */
 
-struct daemon;
-struct monitor;
-struct reply_to;
+struct store;
 struct store_domain;
+
+/*
+ * A domain's VM process and its control socket. gasangd's are
+ * dom_process_supervised (supervisor.c and monitor.c); unit tests fake them.
+ */
+struct dom_process_ops {
+	/* the process: supervisor.h says what each does */
+	int (*spawn)(const struct sup_spawn *sp, struct sup_proc *shim, struct sup_proc *vm);
+	bool (*alive)(const struct sup_proc *p);
+	int (*pidfd)(const struct sup_proc *p);
+	int (*signal)(const struct sup_proc *p, int sig);
+	int (*status_read)(const char *path, int *wstatus);
+	void (*reap)(const struct sup_proc *shim);	/* our child, which has ended */
+	/* its control socket: monitor.h says what each does */
+	int (*monitor_connect)(struct loop *l, const char *path, struct monitor **out);
+	void (*monitor_on_close)(struct monitor *m, void (*fn)(void *opaque), void *opaque);
+	void (*monitor_call)(struct monitor *m, const char *op, json_t *args, monitor_cb cb,
+			     void *opaque);
+	void (*monitor_close)(struct monitor *m);
+};
+
+extern const struct dom_process_ops dom_process_supervised;
+
+/* What the domains of a daemon share (it outlives them). */
+struct dom_env {
+	struct loop *loop;
+	struct store *store;
+	struct events *events;
+	const struct dom_process_ops *proc;
+	struct sup_cgroups *cgroups;	/* NULL: VMs get no cgroup */
+	const char *gasang;		/* the program VMs run as (`gasang run`) */
+	const char *vm_dir;		/* control sockets and exit-status files */
+	const char *log_dir;		/* each VM's stderr */
+	const char *boot_id;		/* this boot of the host (sup_boot_id) */
+};
 
 enum dom_state {
 	DOM_SHUTOFF,
@@ -49,10 +89,28 @@ enum dom_job {
 	JOB_STARTING,		/* the process runs, its control socket has not answered yet */
 };
 
+/* How an operation failed (api.c names them for clients: docs/API.md's codes). */
+enum dom_err {
+	DOM_OK,
+	DOM_ERR_WRONG_STATE,	/* not possible in the VM's state */
+	DOM_ERR_TIMEOUT,	/* the VM did not do it in time */
+	DOM_ERR_FAILED,		/* it went wrong: the message says what */
+};
+
+/*
+ * An operation is done: DOM_OK with result (an object, fn's to free; NULL:
+ * nothing to say), or an error and a message saying what. fn NULL: nobody
+ * asked (autostart), and errors are logged.
+ */
+struct dom_done {
+	void (*fn)(void *opaque, enum dom_err err, json_t *result, const char *msg);
+	void *opaque;
+};
+
 struct waiter;
 
 struct domain {
-	struct daemon *d;
+	const struct dom_env *env;
 	char name[DEF_NAME_MAX + 1];
 	char uuid[DEF_UUID_LEN + 1];
 	json_t *def;			/* normalized (definition.h), without autostart */
@@ -101,12 +159,15 @@ static inline bool dom_active(const struct domain *dom)
 	return dom->state == DOM_RUNNING || dom->state == DOM_PAUSED || dom->job != JOB_NONE;
 }
 
-/* A new domain from a normalized definition (not yet in the daemon or the store). */
-struct domain *domain_new(struct daemon *d, json_t *def, bool autostart);
-/* From the store at start-up: re-adopt a VM process that still runs. */
-struct domain *domain_load(struct daemon *d, const struct store_domain *sd);
+/* A new domain from a normalized definition (not yet in the registry or the store). */
+struct domain *domain_new(const struct dom_env *env, json_t *def, bool autostart);
+/* From the store at start-up; domain_adopt then re-adopts a VM process that still runs. */
+struct domain *domain_load(const struct dom_env *env, const struct store_domain *sd);
 void domain_adopt(struct domain *dom);
 void domain_free(struct domain *dom);
+
+/* dom as its events name it: name, uuid, and its state and reason now. */
+struct event_vm domain_event_vm(const struct domain *dom);
 
 /* Summary for list; the definition (with autostart) for get. */
 json_t *domain_summary(const struct domain *dom);
@@ -114,13 +175,13 @@ json_t *domain_summary(const struct domain *dom);
 const char *domain_summary_text(struct domain *dom);
 json_t *domain_definition(const struct domain *dom);
 
-void domain_start(struct domain *dom, struct reply_to *r);
-void domain_shutdown(struct domain *dom, struct reply_to *r, long long timeout_s);
-void domain_destroy(struct domain *dom, struct reply_to *r);
-void domain_reboot(struct domain *dom, struct reply_to *r, bool reset);
-void domain_pause(struct domain *dom, struct reply_to *r);
-void domain_resume(struct domain *dom, struct reply_to *r);
-void domain_info(struct domain *dom, struct reply_to *r);
+void domain_start(struct domain *dom, struct dom_done done);
+void domain_shutdown(struct domain *dom, struct dom_done done, long long timeout_s);
+void domain_destroy(struct domain *dom, struct dom_done done);
+void domain_reboot(struct domain *dom, struct dom_done done, bool reset);
+void domain_pause(struct domain *dom, struct dom_done done);
+void domain_resume(struct domain *dom, struct dom_done done);
+void domain_info(struct domain *dom, struct dom_done done);
 
 /* The daemon is going away: let go of the processes (they keep running). */
 void domain_release(struct domain *dom);

@@ -6,10 +6,13 @@
 #include <time.h>
 
 #include "base/error.h"
-#include "daemon/daemon.h"
-#include "daemon/domain.h"
 #include "daemon/log.h"
-#include "daemon/server.h"
+
+struct event_line {
+	struct event_line *next;
+	char *line;
+	char vm_name[];
+};
 
 static int64_t wall_ms(void)
 {
@@ -17,6 +20,74 @@ static int64_t wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void events_init(struct events *ev, struct loop *l, struct store *s)
+{
+	*ev = (struct events){ .loop = l, .store = s };
+	ev->queue_tail = &ev->queue;
+}
+
+static struct event_line *take_first(struct events *ev)
+{
+	struct event_line *e = ev->queue;
+
+	if (e) {
+		ev->queue = e->next;
+		if (!ev->queue)
+			ev->queue_tail = &ev->queue;
+	}
+	return e;
+}
+
+void events_destroy(struct events *ev)
+{
+	struct event_line *e;
+
+	while ((e = take_first(ev))) {
+		free(e->line);
+		free(e);
+	}
+}
+
+void events_set_hook(struct events *ev, events_hook_fn fn, void *opaque)
+{
+	ev->hook = fn;
+	ev->hook_opaque = opaque;
+}
+
+static void deliver(void *opaque)
+{
+	struct events *ev = opaque;
+	struct event_line *e;
+
+	/* lines the hook's work sends meanwhile go out in this same round */
+	while ((e = take_first(ev))) {
+		if (ev->hook)
+			ev->hook(ev->hook_opaque, e->vm_name, e->line);
+		free(e->line);
+		free(e);
+	}
+}
+
+void events_send(struct events *ev, const char *vm_name, char *line)
+{
+	size_t name_len = strlen(vm_name);
+	struct event_line *e;
+
+	if (!line)
+		return;
+	e = calloc(1, sizeof(*e) + name_len + 1);
+	if (!e) {
+		log_err("%s: out of memory: an event is not sent", vm_name);
+		free(line);
+		return;
+	}
+	memcpy(e->vm_name, vm_name, name_len + 1);
+	e->line = line;
+	*ev->queue_tail = e;
+	ev->queue_tail = &e->next;
+	loop_defer(ev->loop, &ev->deliver, deliver, ev);
 }
 
 json_t *events_to_json(const struct store_event *e)
@@ -40,27 +111,26 @@ json_t *events_to_json(const struct store_event *e)
 	return ev;
 }
 
-/* Log the event (inside the caller's transaction, if any); the line to broadcast. */
-char *events_log(struct daemon *d, struct domain *dom, const char *type, json_t *extra)
+char *events_log(struct events *ev, const struct event_vm *vm, const char *type, json_t *extra)
 {
 	struct store_event e = {
 		.time_ms = wall_ms(),
-		.name = dom->name,
-		.uuid = dom->uuid,
+		.name = vm->name,
+		.uuid = vm->uuid,
 		.type = type,
-		.state = dom_state_name(dom->state),
-		.reason = dom->reason,
+		.state = vm->state,
+		.reason = vm->reason,
 	};
 	char *detail = NULL, *line = NULL;
-	json_t *ev, *wrap;
+	json_t *obj, *wrap;
 
 	if (extra && json_object_size(extra))
 		detail = json_dumps(extra, JSON_COMPACT);
 	e.detail = detail;
-	if (store_event_add(d->store, &e))
+	if (store_event_add(ev->store, &e))
 		log_err("%s", error_msg());	/* the event still goes out */
-	ev = events_to_json(&e);
-	wrap = ev ? json_pack("{s:o}", "event", ev) : NULL;
+	obj = events_to_json(&e);
+	wrap = obj ? json_pack("{s:o}", "event", obj) : NULL;
 	if (wrap) {
 		char *s = json_dumps(wrap, JSON_COMPACT);
 

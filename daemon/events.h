@@ -2,23 +2,58 @@
  * Events: each change of a VM's life (defined, undefined, started, stopped,
  * paused, resumed, crashed, rebooted) is logged in the store and sent to every
  * subscribed client as {"event": {...}} (docs/API.md).
+ *
+ * The model logs an event inside the transaction that records the change and
+ * sends its line once that committed. Who gets the lines is a hook the
+ * server installs; lines reach it after the current round of the loop, in
+ * the order they were sent, never in the middle of a change: a subscriber
+ * cut off for not reading is closed while no VM is half-way between states,
+ * and after the replies owed for the change were given.
  */
 #ifndef DAEMON_EVENTS_H
 #define DAEMON_EVENTS_H
 
 #include <jansson.h>
 
+#include "daemon/loop.h"
 #include "daemon/store.h"
 
-struct daemon;
-struct domain;
+/* An event line ({"event": {...}} and a newline) for whoever wants vm_name's. */
+typedef void (*events_hook_fn)(void *opaque, const char *vm_name, const char *line);
+
+struct event_line;
+
+struct events {
+	struct loop *loop;
+	struct store *store;
+	events_hook_fn hook;		/* NULL: lines are dropped */
+	void *hook_opaque;
+	struct event_line *queue, **queue_tail;
+	struct loop_deferred deliver;
+};
+
+/* What an event is about: a VM, with its state and reason after the change. */
+struct event_vm {
+	const char *name;
+	const char *uuid;
+	const char *state;
+	const char *reason;
+};
+
+void events_init(struct events *ev, struct loop *l, struct store *s);
+/* Drop lines not delivered yet (once the loop is destroyed: nothing is deferred then). */
+void events_destroy(struct events *ev);
+void events_set_hook(struct events *ev, events_hook_fn fn, void *opaque);
 
 /*
- * Log an event of dom in its current state, inside the transaction that
- * records the change; extra: an object of more fields (stolen; NULL: none).
- * Returns the line to broadcast (server_broadcast) once that committed.
+ * Log an event inside the caller's transaction; extra: an object of more
+ * fields (stolen; NULL: none). Returns the line to send (events_send) once
+ * that committed, or NULL.
  */
-char *events_log(struct daemon *d, struct domain *dom, const char *type, json_t *extra);
+char *events_log(struct events *ev, const struct event_vm *vm, const char *type, json_t *extra);
+/* Queue line (stolen; NULL: nothing) for the hook, after this round. */
+void events_send(struct events *ev, const char *vm_name, char *line);
+
 /* The JSON of a logged event. */
 json_t *events_to_json(const struct store_event *e);
 

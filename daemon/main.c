@@ -24,9 +24,11 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "daemon/api.h"
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
 #include "daemon/log.h"
+#include "daemon/registry.h"
 #include "daemon/server.h"
 #include "daemon/store.h"
 
@@ -44,80 +46,6 @@ static const char usage_text[] =
 	"  --foreground       stay in the foreground and log to stderr (default: become\n"
 	"                     a daemon once ready, and log to syslog)\n"
 	"  --debug            log more\n";
-
-/* ---- the VM table, sorted by name ---- */
-
-static size_t find_pos(struct daemon *d, const char *name, bool *found)
-{
-	size_t lo = 0, hi = d->ndoms;
-
-	*found = false;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(d->doms[mid]->name, name);
-
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-struct domain *daemon_find(struct daemon *d, const char *name)
-{
-	bool found;
-	size_t i = find_pos(d, name, &found);
-
-	return found ? d->doms[i] : NULL;
-}
-
-struct domain *daemon_find_uuid(struct daemon *d, const char *uuid)
-{
-	size_t i;
-
-	for (i = 0; uuid && i < d->ndoms; i++)
-		if (!strcmp(d->doms[i]->uuid, uuid))
-			return d->doms[i];
-	return NULL;
-}
-
-int daemon_add(struct daemon *d, struct domain *dom)
-{
-	bool found;
-	size_t i = find_pos(d, dom->name, &found);
-
-	if (found)
-		return -EEXIST;
-	if (d->ndoms == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 64;
-		struct domain **p = realloc(d->doms, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		d->doms = p;
-		d->cap = cap;
-	}
-	memmove(&d->doms[i + 1], &d->doms[i], (d->ndoms - i) * sizeof(*d->doms));
-	d->doms[i] = dom;
-	d->ndoms++;
-	return 0;
-}
-
-void daemon_remove(struct daemon *d, struct domain *dom)
-{
-	bool found;
-	size_t i = find_pos(d, dom->name, &found);
-
-	if (!found || d->doms[i] != dom)
-		return;
-	memmove(&d->doms[i], &d->doms[i + 1], (d->ndoms - i - 1) * sizeof(*d->doms));
-	d->ndoms--;
-}
 
 /* ---- configuration ---- */
 
@@ -271,13 +199,15 @@ static int lock_state_dir(struct daemon *d)
 static int load_one(void *opaque, const struct store_domain *sd)
 {
 	struct daemon *d = opaque;
-	struct domain *dom = domain_load(d, sd);
+	struct domain *dom = domain_load(&d->env, sd);
+	int err;
 
-	if (dom && daemon_add(d, dom)) {
+	if (!dom)
+		return 0;
+	err = registry_add(&d->vms, dom);
+	if (err)
 		domain_free(dom);
-		return error_set(-ENOMEM, "out of memory");
-	}
-	return 0;
+	return err;
 }
 
 static void on_signal(void *opaque, uint32_t events)
@@ -369,25 +299,37 @@ static int setup(struct daemon *d, const char *run_dir)
 	if ((err = set_path(db, "%s/" STORE_FILE "%s", d->cfg.state_dir, "")) ||
 	    (err = store_open(&d->store, db)))
 		return err;
+	events_init(&d->events, &d->loop, d->store);
 	sup_boot_id(d->boot_id);
 	sup_cgroups_init(&d->cgroups);
+	d->env = (struct dom_env){
+		.loop = &d->loop,
+		.store = d->store,
+		.events = &d->events,
+		.proc = &dom_process_supervised,
+		.cgroups = &d->cgroups,
+		.gasang = d->cfg.gasang,
+		.vm_dir = d->vm_dir,
+		.log_dir = d->log_dir,
+		.boot_id = d->boot_id,
+	};
 	err = store_domain_foreach(d->store, load_one, d);
 	if (err)
 		return err;
-	log_info("gasangd %s: %zu VMs defined; state in %s", GASANGD_VERSION, d->ndoms,
+	log_info("gasangd %s: %zu VMs defined; state in %s", GASANGD_VERSION, d->vms.n,
 		 d->cfg.state_dir);
-	for (i = 0; i < d->ndoms; i++)
-		domain_adopt(d->doms[i]);
-	err = server_start(d);
+	for (i = 0; i < d->vms.n; i++)
+		domain_adopt(d->vms.doms[i]);
+	err = server_start(d, api_handle);
 	if (err)
 		return err;
 	log_info("listening on %s (read-only: %s)", d->cfg.socket_path, d->cfg.ro_socket_path);
-	for (i = 0; i < d->ndoms; i++) {
-		struct domain *dom = d->doms[i];
+	for (i = 0; i < d->vms.n; i++) {
+		struct domain *dom = d->vms.doms[i];
 
 		if (dom->autostart && !dom_active(dom)) {
 			log_info("%s: autostart", dom->name);
-			domain_start(dom, NULL);
+			domain_start(dom, (struct dom_done){ 0 });
 		}
 	}
 	return 0;
@@ -400,7 +342,6 @@ int main(int argc, char **argv)
 	struct loop_watch sig_w;
 	sigset_t sigs;
 	int ready = -1, err;
-	size_t i;
 
 	if (parse_args(argc, argv, &d.cfg, run_dir)) {
 		fprintf(stderr, "gasangd: %s\n", error_msg());
@@ -436,10 +377,9 @@ int main(int argc, char **argv)
 	loop_run(&d.loop);
 
 	server_stop(&d);
-	for (i = 0; i < d.ndoms; i++)
-		domain_free(d.doms[i]);
-	free(d.doms);
+	registry_destroy(&d.vms);
 	loop_destroy(&d.loop);
+	events_destroy(&d.events);
 	store_close(d.store);
 	sup_cgroups_free(&d.cgroups);
 	log_info("stopped");

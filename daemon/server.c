@@ -14,8 +14,6 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "daemon/api.h"
-#include "daemon/console.h"
 #include "daemon/log.h"
 #include "daemon/request.h"
 
@@ -61,7 +59,7 @@ void conn_close(struct conn *c)
 	c->closed = true;
 	loop_timer_stop(&d->loop, &c->turn);
 	if (c->relay)
-		console_client_gone(c);
+		c->relay_ops->gone(c);
 	stream_close(&c->s);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -197,8 +195,10 @@ void reply_error(struct reply_to *r, const char *code, const char *fmt, ...)
 	reply_done(r);
 }
 
-void server_broadcast(struct daemon *d, const char *vm_name, const char *line)
+/* The events' hook: each line to every subscriber that wants events of this VM. */
+static void broadcast(void *opaque, const char *vm_name, const char *line)
 {
+	struct daemon *d = opaque;
 	struct conn *c, *next;
 
 	for (c = d->conns; c; c = next) {
@@ -269,7 +269,7 @@ static void process_lines(struct conn *c)
 			return;
 		}
 		if (!blank(s->in, n))
-			api_handle(c, s->in, n);
+			c->d->on_request(c, s->in, n);
 		if (c->closed)
 			return;
 		stream_consume(s, n + 1);
@@ -305,7 +305,7 @@ static void conn_input(struct stream *s)
 	case CONN_CONSOLE_WAIT:
 		break;	/* console input, kept until the VM answers */
 	case CONN_CONSOLE:
-		console_client_input(c);
+		c->relay_ops->input(c);
 		break;
 	case CONN_DISCARD:
 		c->discarded += s->in_len;
@@ -328,7 +328,7 @@ static void conn_eof(struct stream *s)
 	case CONN_CONSOLE_WAIT:
 		break;	/* decided when the VM answers */
 	case CONN_CONSOLE:
-		console_client_eof(c);
+		c->relay_ops->eof(c);
 		break;
 	case CONN_DISCARD:
 		conn_close_after_flush(c);
@@ -350,7 +350,7 @@ static void conn_drained(struct stream *s)
 		return;
 	}
 	if (c->mode == CONN_CONSOLE)
-		console_client_drained(c);
+		c->relay_ops->drained(c);
 	if (c->mode == CONN_JSON && !c->s.reading) {
 		stream_set_reading(&c->s, true);
 		loop_timer_start(&c->d->loop, &c->turn, 0, next_turn, c);
@@ -557,11 +557,12 @@ static void listener_close(struct daemon *d, struct listener *ls)
 	free(ls);
 }
 
-int server_start(struct daemon *d)
+int server_start(struct daemon *d, server_request_fn on_request)
 {
 	struct group *g = getgrnam("gasang");
 	int err;
 
+	d->on_request = on_request;
 	if (g) {
 		d->has_group = true;
 		d->group = g->gr_gid;
@@ -574,11 +575,14 @@ int server_start(struct daemon *d)
 			d->rw = NULL;
 		}
 	}
+	if (!err)
+		events_set_hook(&d->events, broadcast, d);
 	return err;
 }
 
 void server_stop(struct daemon *d)
 {
+	events_set_hook(&d->events, NULL, NULL);
 	listener_close(d, d->rw);
 	listener_close(d, d->ro);
 	d->rw = d->ro = NULL;

@@ -41,7 +41,19 @@ enum conn_mode {
 	CONN_DISCARD,		/* sent too-big: dropping the rest */
 };
 
+struct conn;
 struct console_relay;
+
+/* One request line from a client (len bytes, no newline): api.c's api_handle. */
+typedef void (*server_request_fn)(struct conn *c, const char *line, size_t len);
+
+/* Told what the client of a connection in console mode does (console.c). */
+struct conn_relay_ops {
+	void (*input)(struct conn *c);		/* it sent bytes */
+	void (*eof)(struct conn *c);		/* it sends no more */
+	void (*drained)(struct conn *c);	/* it read everything queued for it */
+	void (*gone)(struct conn *c);		/* the connection closes */
+};
 
 struct conn {
 	struct daemon *d;
@@ -61,6 +73,7 @@ struct conn {
 	size_t max_message;		/* longer is too-big */
 	size_t discarded;
 	struct console_relay *relay;
+	const struct conn_relay_ops *relay_ops;	/* set with relay */
 	struct loop_timer turn;		/* more requests, after the other clients' */
 	struct loop_deferred free_d;
 };
@@ -71,7 +84,8 @@ struct reply_to {
 	json_t *id;
 };
 
-int server_start(struct daemon *d);
+/* Listen; requests go to on_request, events to subscribers (events_set_hook). */
+int server_start(struct daemon *d, server_request_fn on_request);
 void server_stop(struct daemon *d);
 
 struct reply_to *reply_to_new(struct conn *c, json_t *id);
@@ -80,9 +94,6 @@ void reply_ok(struct reply_to *r, json_t *result);
 void reply_error(struct reply_to *r, const char *code, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Answer with a result that is JSON text already (an object). */
 void reply_ok_text(struct reply_to *r, const char *result, size_t len);
-
-/* Send an event line to every subscriber that wants events of this VM. */
-void server_broadcast(struct daemon *d, const char *vm_name, const char *line);
 
 void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);
