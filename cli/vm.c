@@ -21,17 +21,21 @@
 #define DETACH_KEY	0x1d	/* Ctrl-] */
 #define QUIET_AFTER_INPUT_MS 1000	/* input ended: detach once the output pauses this long */
 
-enum vm_exit {
-	VM_EXIT_OK = 0,
-	VM_EXIT_FAILED = 1,
-	VM_EXIT_BAD_USAGE = 2,
-	VM_EXIT_NO_DAEMON = 3,
-	VM_EXIT_NOT_FOUND = 4,
-	VM_EXIT_WRONG_STATE = 5,
-	VM_EXIT_EXISTS = 6,
-	VM_EXIT_TIMEOUT = 7,
-	VM_EXIT_DENIED = 8,
-	VM_EXIT_BUSY = 9,
+/*
+ * `gasang vm`'s exit statuses, one per class of the daemon's answers (not a
+ * VM's own exit status: that is vm/exit-status.h).
+ */
+enum vm_cli_exit {
+	VM_CLI_EXIT_OK = 0,
+	VM_CLI_EXIT_FAILED = 1,
+	/* 2: CLI_EXIT_USAGE, bad usage or definition */
+	VM_CLI_EXIT_NO_DAEMON = 3,
+	VM_CLI_EXIT_NOT_FOUND = 4,
+	VM_CLI_EXIT_WRONG_STATE = 5,
+	VM_CLI_EXIT_EXISTS = 6,
+	VM_CLI_EXIT_TIMEOUT = 7,
+	VM_CLI_EXIT_DENIED = 8,
+	VM_CLI_EXIT_BUSY = 9,
 };
 
 static const char vm_help[] =
@@ -68,27 +72,27 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, "gasang vm: ");
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, " (try 'gasang vm --help')\n");
-	return VM_EXIT_BAD_USAGE;
+	return CLI_EXIT_USAGE;
 }
 
 static int exit_of(int status)
 {
 	switch (status) {
-	case GASANG_OK: return VM_EXIT_OK;
+	case GASANG_OK: return VM_CLI_EXIT_OK;
 	case GASANG_E_BAD_REQUEST:
 	case GASANG_E_UNKNOWN_OP:
 	case GASANG_E_TOO_BIG:
-	case GASANG_E_INVALID: return VM_EXIT_BAD_USAGE;
-	case GASANG_E_NOT_FOUND: return VM_EXIT_NOT_FOUND;
-	case GASANG_E_WRONG_STATE: return VM_EXIT_WRONG_STATE;
-	case GASANG_E_EXISTS: return VM_EXIT_EXISTS;
-	case GASANG_E_TIMEOUT: return VM_EXIT_TIMEOUT;
-	case GASANG_E_DENIED: return VM_EXIT_DENIED;
-	case GASANG_E_BUSY: return VM_EXIT_BUSY;
+	case GASANG_E_INVALID: return CLI_EXIT_USAGE;
+	case GASANG_E_NOT_FOUND: return VM_CLI_EXIT_NOT_FOUND;
+	case GASANG_E_WRONG_STATE: return VM_CLI_EXIT_WRONG_STATE;
+	case GASANG_E_EXISTS: return VM_CLI_EXIT_EXISTS;
+	case GASANG_E_TIMEOUT: return VM_CLI_EXIT_TIMEOUT;
+	case GASANG_E_DENIED: return VM_CLI_EXIT_DENIED;
+	case GASANG_E_BUSY: return VM_CLI_EXIT_BUSY;
 	default:
 		if (status == -ETIMEDOUT)
-			return VM_EXIT_TIMEOUT;
-		return status < 0 ? VM_EXIT_NO_DAEMON : VM_EXIT_FAILED;
+			return VM_CLI_EXIT_TIMEOUT;
+		return status < 0 ? VM_CLI_EXIT_NO_DAEMON : VM_CLI_EXIT_FAILED;
 	}
 }
 
@@ -107,7 +111,7 @@ static int connect_daemon(struct vm_cli *v)
 
 	if (err) {
 		fprintf(stderr, "gasang vm: cannot reach gasangd at %s: %s\n", path, strerror(-err));
-		return VM_EXIT_NO_DAEMON;
+		return VM_CLI_EXIT_NO_DAEMON;
 	}
 	return 0;
 }
@@ -164,7 +168,7 @@ static int cmd_define(struct vm_cli *v, int argc, char **argv)
 	if (!def) {
 		fprintf(stderr, "gasang vm: %s:%d:%d: %s\n", argv[0], jerr.line, jerr.column,
 			jerr.text);
-		return VM_EXIT_BAD_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	st = gasang_vm_define(v->c, def, &res);
 	json_decref(def);
@@ -560,12 +564,12 @@ static int cmd_events(struct vm_cli *v, int argc, char **argv)
 			left = v->timeout * 1000 - ((t.tv_sec - t0.tv_sec) * 1000 +
 						     (t.tv_nsec - t0.tv_nsec) / 1000000);
 			if (left <= 0)
-				return VM_EXIT_TIMEOUT;
+				return VM_CLI_EXIT_TIMEOUT;
 			wait = (int)left;
 		}
 		st = gasang_next_event(v->c, wait, &ev);
 		if (st == -ETIMEDOUT)
-			return VM_EXIT_TIMEOUT;
+			return VM_CLI_EXIT_TIMEOUT;
 		if (st)
 			return failed(v, st);
 		print_event(v, ev);
@@ -639,7 +643,7 @@ int cmd_vm(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		fputs(vm_help, stderr);
-		return VM_EXIT_BAD_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	cmd = argv[optind++];
 	argc -= optind;
