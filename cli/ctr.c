@@ -37,6 +37,7 @@
 #define CTR_BUNDLES	CTR_HOME "/bundles"
 #define CTR_IPAM	CTR_HOME "/ipam"
 #define EXIT_RUNTIME	125	/* as docker: the container never ran */
+#define EXIT_FAILED	1	/* kill, rm: the runtime refused or failed */
 
 extern char **environ;
 
@@ -68,20 +69,9 @@ static const char ctr_help[] =
 
 struct ctr_cli {
 	struct ctr_log log;
+	struct cli_report report;	/* through log */
 	struct ctr_runtime rt;
 };
-
-static int fail(struct ctr_cli *g, int status)
-{
-	ctr_log_error(&g->log, "%s", *error_msg() ? error_msg() : "failed");
-	return status;
-}
-
-static int usage(struct ctr_cli *g, const char *fmt, const char *arg)
-{
-	error_set(-EINVAL, fmt, arg);
-	return fail(g, CLI_EXIT_USAGE);
-}
 
 static int mkdirs(void)
 {
@@ -193,24 +183,26 @@ static int parse_volume(struct ctr_cli *g, const char *spec, struct ctr_volume *
 	char copy[PATH_MAX * 2], *c1, *c2;
 
 	if (strlen(spec) >= sizeof(copy))
-		return usage(g, "-v %s: too long", spec);
+		return cli_usage_error(&g->report, "-v %s: too long", spec);
 	strcpy(copy, spec);
 	c1 = strchr(copy, ':');
 	if (!c1)
-		return usage(g, "-v %s: expected HOST:CONTAINER[:ro]", spec);
+		return cli_usage_error(&g->report, "-v %s: expected HOST:CONTAINER[:ro]", spec);
 	*c1++ = '\0';
 	c2 = strchr(c1, ':');
 	if (c2) {
 		*c2++ = '\0';
 		if (strcmp(c2, "ro") && strcmp(c2, "rw"))
-			return usage(g, "-v %s: the option after the second ':' is ro or rw", spec);
+			return cli_usage_error(&g->report,
+					       "-v %s: the option after the second ':' is ro or rw", spec);
 		v->readonly = !strcmp(c2, "ro");
 	}
 	if (c1[0] != '/')
-		return usage(g, "-v %s: the container path must be absolute", spec);
+		return cli_usage_error(&g->report, "-v %s: the container path must be absolute",
+				       spec);
 	if (!realpath(copy, hostbuf)) {
 		error_errno(-errno, "-v %s: %s", spec, copy);
-		return fail(g, CLI_EXIT_USAGE);
+		return cli_fail(&g->report, CLI_EXIT_USAGE, 0);
 	}
 	v->host = hostbuf;
 	v->ctr = strdup(c1);
@@ -270,8 +262,9 @@ static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv, char **full_arg
 		switch (c) {
 		case R_NAME:
 			if (!valid_name(optarg))
-				return usage(g, "--name %s: letters, digits and _.+- (not first), "
-					     "64 at most", optarg);
+				return cli_usage_error(&g->report,
+						       "--name %s: letters, digits and _.+- (not first), "
+						       "64 at most", optarg);
 			snprintf(name, sizeof(name), "%s", optarg);
 			break;
 		case R_RM:
@@ -293,7 +286,8 @@ static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv, char **full_arg
 			uint64_t v;
 
 			if (size_parse(optarg, 0, &v) || v < (4u << 20) || v > INT64_MAX)
-				return usage(g, "--memory %s: a size of at least 4m, like 64m", optarg);
+				return cli_usage_error(&g->report,
+						       "--memory %s: a size of at least 4m, like 64m", optarg);
 			so.memory = (int64_t)v;
 			break;
 		}
@@ -302,7 +296,8 @@ static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv, char **full_arg
 			double v = strtod(optarg, &end);
 
 			if (*end || end == optarg || v < 0.01 || v > 1024)
-				return usage(g, "--cpus %s: a number of CPUs like 0.5", optarg);
+				return cli_usage_error(&g->report,
+						       "--cpus %s: a number of CPUs like 0.5", optarg);
 			so.cpu_quota = (int64_t)(v * 100000);
 			break;
 		}
@@ -311,30 +306,34 @@ static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv, char **full_arg
 			long v = strtol(optarg, &end, 10);
 
 			if (*end || end == optarg || v < 1)
-				return usage(g, "--pids %s: a positive number", optarg);
+				return cli_usage_error(&g->report, "--pids %s: a positive number",
+						       optarg);
 			so.pids = v;
 			break;
 		}
 		case R_NET:
 			if (strcmp(optarg, "none") && strcmp(optarg, "host") && strcmp(optarg, "bridge"))
-				return usage(g, "--net %s: none, host or bridge", optarg);
+				return cli_usage_error(&g->report, "--net %s: none, host or bridge",
+						       optarg);
 			net = optarg;
 			break;
 		case 'v':
 			if (nvol == sizeof(vols) / sizeof(vols[0]))
-				return usage(g, "-v %s: too many volumes", optarg);
+				return cli_usage_error(&g->report, "-v %s: too many volumes",
+						       optarg);
 			if ((err = parse_volume(g, optarg, &vols[nvol], hosts[nvol])))
 				return err;
 			nvol++;
 			break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=' || nenv == 64)
-				return usage(g, "-e %s: NAME=VALUE", optarg);
+				return cli_usage_error(&g->report, "-e %s: NAME=VALUE", optarg);
 			env[nenv++] = optarg;
 			break;
 		case 'w':
 			if (optarg[0] != '/')
-				return usage(g, "-w %s: an absolute path", optarg);
+				return cli_usage_error(&g->report, "-w %s: an absolute path",
+						       optarg);
 			so.cwd = optarg;
 			break;
 		case 'u': {
@@ -344,7 +343,8 @@ static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv, char **full_arg
 			if (*end == ':')
 				gid = strtoul(end + 1, &end, 10);
 			if (*end || uid > 65535 * 65536ul || gid > 65535 * 65536ul)
-				return usage(g, "-u %s: UID[:GID] as numbers", optarg);
+				return cli_usage_error(&g->report, "-u %s: UID[:GID] as numbers",
+						       optarg);
 			so.uid = (uint32_t)uid;
 			so.gid = (uint32_t)gid;
 			break;
@@ -356,36 +356,38 @@ static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv, char **full_arg
 			fputs(ctr_help, stdout);
 			return 0;
 		default:
-			return usage(g, "run: unknown or incomplete option '%s' (try --help)",
-				     argv[optind - 1]);
+			return cli_usage_error(&g->report,
+					       "run: unknown or incomplete option '%s' (try --help)",
+				       argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return usage(g, "run: a root file system directory is required%s", "");
+		return cli_usage_error(&g->report, "run: a root file system directory is required");
 	if (detach && rm)
-		return usage(g, "run: --rm and --detach together are not supported%s", "");
+		return cli_usage_error(&g->report,
+				       "run: --rm and --detach together are not supported");
 	if (detach && so.terminal)
-		return usage(g, "run: --detach with --tty is not supported%s", "");
+		return cli_usage_error(&g->report, "run: --detach with --tty is not supported");
 	if (geteuid() != 0)
-		return usage(g, "ctr run needs root%s", "");
+		return cli_usage_error(&g->report, "ctr run needs root");
 	if (!realpath(argv[optind], rootfs)) {
 		error_errno(-errno, "root file system %s", argv[optind]);
-		return fail(g, CLI_EXIT_USAGE);
+		return cli_fail(&g->report, CLI_EXIT_USAGE, 0);
 	}
 	optind++;
 	if ((err = ctr_selfexe_ensure_sealed(full_argv, environ)))
-		return fail(g, EXIT_RUNTIME);
+		return cli_fail(&g->report, EXIT_RUNTIME, 0);
 	if (!name[0])
 		random_name(name, sizeof(name));
 	if ((err = mkdirs()))
-		return fail(g, EXIT_RUNTIME);
+		return cli_fail(&g->report, EXIT_RUNTIME, 0);
 	bundle_path(path, sizeof(path), name, NULL);
 	if (mkdir(path, 0700) < 0) {
 		if (errno == EEXIST)
 			error_set(-EEXIST, "the name %s is in use (gasang ctr rm %s)", name, name);
 		else
 			error_errno(-errno, "cannot create %s", path);
-		return fail(g, EXIT_RUNTIME);
+		return cli_fail(&g->report, EXIT_RUNTIME, 0);
 	}
 
 	so.rootfs = rootfs;
@@ -407,7 +409,7 @@ static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv, char **full_arg
 		free((char *)vols[i].ctr);
 	if (!text) {
 		remove_bundle(name);
-		return fail(g, EXIT_RUNTIME);
+		return cli_fail(&g->report, EXIT_RUNTIME, 0);
 	}
 	write_small(name, "config.json", text);
 	free(text);
@@ -448,7 +450,7 @@ static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv, char **full_arg
 			ctr_log_error(&g->log, "%s", error_msg());
 		}
 		remove_bundle(name);
-		return fail(g, EXIT_RUNTIME);
+		return cli_fail(&g->report, EXIT_RUNTIME, 0);
 	}
 	if (detach) {
 		printf("%s\n", name);
@@ -509,11 +511,11 @@ static int ctr_kill_cmd(struct ctr_cli *g, int argc, char **argv)
 	int sig = SIGTERM, err;
 
 	if (argc < 2 || argc > 3)
-		return usage(g, "kill: NAME [SIGNAL]%s", "");
+		return cli_usage_error(&g->report, "kill: NAME [SIGNAL]");
 	if (argc == 3 && (sig = ctr_signal_parse(argv[2])) < 0)
-		return usage(g, "kill: '%s' is not a signal", argv[2]);
+		return cli_usage_error(&g->report, "kill: '%s' is not a signal", argv[2]);
 	err = ctr_kill(&g->rt, argv[1], sig, true);
-	return err ? fail(g, 1) : 0;
+	return err ? cli_fail(&g->report, EXIT_FAILED, 0) : 0;
 }
 
 static int ctr_rm_cmd(struct ctr_cli *g, int argc, char **argv)
@@ -523,28 +525,29 @@ static int ctr_rm_cmd(struct ctr_cli *g, int argc, char **argv)
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
-			return usage(g, "rm: unknown option '%s'", argv[i]);
+			return cli_usage_error(&g->report, "rm: unknown option '%s'", argv[i]);
 		force = true;
 	}
 	if (i == argc)
-		return usage(g, "rm: a container name is required%s", "");
+		return cli_usage_error(&g->report, "rm: a container name is required");
 	for (; i < argc; i++) {
 		char path[PATH_MAX];
 		struct stat st;
 
 		if (!valid_name(argv[i])) {
-			ret = usage(g, "rm: '%s' is not a container name", argv[i]);
+			ret = cli_usage_error(&g->report, "rm: '%s' is not a container name",
+					      argv[i]);
 			continue;
 		}
 		bundle_path(path, sizeof(path), argv[i], NULL);
 		if (stat(path, &st) < 0) {
 			error_set(-ENOENT, "no container named %s", argv[i]);
-			ret = fail(g, 1);
+			ret = cli_fail(&g->report, EXIT_FAILED, 0);
 			continue;
 		}
 		if (ctr_delete(&g->rt, argv[i], force) && errno != ENOENT &&
 		    !strstr(error_msg(), "does not exist")) {
-			ret = fail(g, 1);
+			ret = cli_fail(&g->report, EXIT_FAILED, 0);
 			continue;
 		}
 		net_detach_saved(argv[i]);
@@ -556,18 +559,18 @@ static int ctr_rm_cmd(struct ctr_cli *g, int argc, char **argv)
 int cmd_ctr(int argc, char **argv)
 {
 	struct ctr_cli g;
-	char **full = calloc((size_t)argc + 2, sizeof(*full));
+	char **full = cli_full_argv(argc, argv);
 	int ret;
 
 	memset(&g, 0, sizeof(g));
 	g.log.fd = -1;
 	g.log.prog = "gasang ctr";
+	g.report.prog = g.log.prog;
+	g.report.log = &g.log;
 	g.rt.root = CTR_OCI_ROOT;
 	g.rt.log = &g.log;
 	if (!full)
 		return EXIT_RUNTIME;
-	full[0] = "gasang";
-	memcpy(full + 1, argv, (size_t)argc * sizeof(*argv));
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(ctr_help, argc < 2 ? stderr : stdout);
 		ret = argc < 2 ? CLI_EXIT_USAGE : 0;
@@ -580,7 +583,8 @@ int cmd_ctr(int argc, char **argv)
 	} else if (!strcmp(argv[1], "rm")) {
 		ret = ctr_rm_cmd(&g, argc - 1, argv + 1);
 	} else {
-		ret = usage(&g, "ctr: unknown command '%s' (try 'gasang ctr --help')", argv[1]);
+		ret = cli_usage_error(&g.report,
+				      "ctr: unknown command '%s' (try 'gasang ctr --help')", argv[1]);
 	}
 	free(full);
 	return ret;

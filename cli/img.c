@@ -52,23 +52,11 @@ static const char img_help[] =
 	"  (raw: the data past it is lost; qcow2: refused if data lies past it);\n"
 	"  qcow2 sizes are multiples of 512.\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "gasang img: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (try 'gasang img --help')\n");
-	return CLI_EXIT_USAGE;
-}
+static const struct cli_report img_cli = { .prog = "gasang img", .help = "gasang img --help" };
 
 static int fail(void)
 {
-	fprintf(stderr, "gasang img: %s\n", error_msg());
-	return IMG_EXIT_ERROR;
+	return cli_fail(&img_cli, IMG_EXIT_ERROR, 0);
 }
 
 /* getopt_long with our conventions: returns '?' after printing a usage line. */
@@ -78,8 +66,9 @@ static int next_opt(int argc, char **argv, const char *shortopts, const struct o
 	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
 
 	if (c == '?' || c == ':') {
-		*usage_rc = c == ':' ? usage_error("option '%s' needs a value", argv[optind - 1])
-				     : usage_error("unknown option '%s'", argv[optind - 1]);
+		*usage_rc = cli_usage_error(&img_cli, c == ':' ? "option '%s' needs a value"
+								: "unknown option '%s'",
+					    argv[optind - 1]);
 		return '?';
 	}
 	return c;
@@ -110,11 +99,12 @@ static int parse_create_opts(char *s, struct block_create_opts *o)
 		uint64_t n;
 
 		if (!v)
-			return usage_error("-o %s: expected key=value", kv);
+			return cli_usage_error(&img_cli, "-o %s: expected key=value", kv);
 		*v++ = '\0';
 		if (!strcmp(kv, "cluster_size")) {
 			if (size_parse(v, 0, &n))
-				return usage_error("-o cluster_size=%s: %s", v, error_msg());
+				return cli_usage_error(&img_cli, "-o cluster_size=%s: %s", v,
+						       error_msg());
 			o->cluster_size = n;
 		} else if (!strcmp(kv, "compression_type")) {
 			o->compression = v;
@@ -124,26 +114,30 @@ static int parse_create_opts(char *s, struct block_create_opts *o)
 			else if (!strcmp(v, "0.10") || !strcmp(v, "v2"))
 				o->version = 2;
 			else
-				return usage_error("-o compat=%s: expected 1.1 or 0.10", v);
+				return cli_usage_error(&img_cli,
+						       "-o compat=%s: expected 1.1 or 0.10", v);
 		} else if (!strcmp(kv, "refcount_bits")) {
 			char *end;
 			unsigned long b = strtoul(v, &end, 10);
 
 			if (*end || !b || b > 64)
-				return usage_error("-o refcount_bits=%s: expected 1 to 64", v);
+				return cli_usage_error(&img_cli,
+						       "-o refcount_bits=%s: expected 1 to 64", v);
 			o->refcount_bits = (unsigned)b;
 		} else if (!strcmp(kv, "lazy_refcounts")) {
 			if (!parse_bool(v, &o->lazy_refcounts))
-				return usage_error("-o lazy_refcounts=%s: expected on or off", v);
+				return cli_usage_error(&img_cli,
+						       "-o lazy_refcounts=%s: expected on or off", v);
 		} else if (!strcmp(kv, "backing_file")) {
 			o->backing_file = v;
 		} else if (!strcmp(kv, "backing_fmt")) {
 			o->backing_format = v;
 		} else if (!strcmp(kv, "preallocation")) {
 			if (strcmp(v, "off"))
-				return usage_error("-o preallocation=%s: only 'off' is supported", v);
+				return cli_usage_error(&img_cli,
+						       "-o preallocation=%s: only 'off' is supported", v);
 		} else {
-			return usage_error("-o %s: unknown option", kv);
+			return cli_usage_error(&img_cli, "-o %s: unknown option", kv);
 		}
 	}
 	return 0;
@@ -153,7 +147,7 @@ static int parse_create_opts(char *s, struct block_create_opts *o)
 static bool fmt_ok(const char *f, int *rc)
 {
 	if (f && !block_driver_find(f)) {
-		*rc = usage_error("unknown image format '%s' (raw, qcow2)", f);
+		*rc = cli_usage_error(&img_cli, "unknown image format '%s' (raw, qcow2)", f);
 		return false;
 	}
 	return true;
@@ -190,11 +184,11 @@ static int img_create(int argc, char **argv)
 	if (!fmt_ok(fmt, &rc))
 		return rc;
 	if (optind >= argc)
-		return usage_error("create: missing FILE");
+		return cli_usage_error(&img_cli, "create: missing FILE");
 	path = argv[optind++];
 	if (optind < argc) {
 		if (size_parse(argv[optind], 0, &size))
-			return usage_error("create: %s", error_msg());
+			return cli_usage_error(&img_cli, "create: %s", error_msg());
 		optind++;
 	} else if (o.backing_file) {
 		/* the size of the backing file, as qemu-img does */
@@ -214,10 +208,10 @@ static int img_create(int argc, char **argv)
 			o.backing_format = b->drv == &block_raw ? "raw" : "qcow2";
 		block_close(b);
 	} else {
-		return usage_error("create: missing SIZE");
+		return cli_usage_error(&img_cli, "create: missing SIZE");
 	}
 	if (optind < argc)
-		return usage_error("create: unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(&img_cli, "create: unexpected argument '%s'", argv[optind]);
 	if (block_create(path, fmt, size, &o))
 		return fail();
 	if (!quiet)
@@ -309,7 +303,8 @@ static int img_info(int argc, char **argv)
 			if (!strcmp(optarg, "json"))
 				json = true;
 			else if (strcmp(optarg, "human"))
-				return usage_error("--output=%s: expected human or json", optarg);
+				return cli_usage_error(&img_cli,
+						       "--output=%s: expected human or json", optarg);
 			break;
 		case 'h': fputs(img_help, stdout); return 0;
 		default: return rc;
@@ -318,7 +313,7 @@ static int img_info(int argc, char **argv)
 	if (!fmt_ok(bo.format, &rc))
 		return rc;
 	if (optind != argc - 1)
-		return usage_error("info: expected one FILE");
+		return cli_usage_error(&img_cli, "info: expected one FILE");
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
 	block_get_info(bd, &info);
@@ -452,21 +447,27 @@ static int img_check(int argc, char **argv)
 		switch (c) {
 		case 'f': bo.format = optarg; break;
 		case 'r':
-			if (!strcmp(optarg, "leaks"))
+			if (!strcmp(optarg, "leaks")) {
 				repair = BLOCK_CHECK_REPAIR_LEAKS;
-			else if (!strcmp(optarg, "all"))
+			} else if (!strcmp(optarg, "all")) {
 				repair = BLOCK_CHECK_REPAIR_ALL;
-			else
-				return usage_error("-r %s: expected leaks or all", optarg) ? 1 : 1;
+			} else {
+				cli_usage_error(&img_cli, "-r %s: expected leaks or all", optarg);
+				return IMG_EXIT_ERROR;
+			}
 			break;
 		case 'h': fputs(img_help, stdout); return 0;
 		default: return IMG_EXIT_ERROR;	/* qemu-img: usage errors are 1 here */
 		}
 	}
-	if (bo.format && !block_driver_find(bo.format))
-		return usage_error("unknown image format '%s'", bo.format) ? 1 : 1;
-	if (optind != argc - 1)
-		return usage_error("check: expected one FILE") ? 1 : 1;
+	if (bo.format && !block_driver_find(bo.format)) {
+		cli_usage_error(&img_cli, "unknown image format '%s'", bo.format);
+		return IMG_EXIT_ERROR;
+	}
+	if (optind != argc - 1) {
+		cli_usage_error(&img_cli, "check: expected one FILE");
+		return IMG_EXIT_ERROR;
+	}
 	bo.read_only = !repair;
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
@@ -583,9 +584,9 @@ static int img_convert(int argc, char **argv)
 	if (!fmt_ok(so.format, &rc) || !fmt_ok(ofmt, &rc))
 		return rc;
 	if (optind != argc - 2)
-		return usage_error("convert: expected SRC and DST");
+		return cli_usage_error(&img_cli, "convert: expected SRC and DST");
 	if (compress && strcmp(ofmt, "qcow2"))
-		return usage_error("convert: -c needs -O qcow2");
+		return cli_usage_error(&img_cli, "convert: -c needs -O qcow2");
 	if (block_open(&src, argv[optind], &so))
 		return fail();
 	if (block_create(argv[optind + 1], ofmt, src->size, &o))
@@ -676,7 +677,8 @@ static int img_snapshot(int argc, char **argv)
 		switch (c) {
 		case 'l': case 'c': case 'a': case 'd':
 			if (op)
-				return usage_error("snapshot: give one of -l, -c, -a, -d");
+				return cli_usage_error(&img_cli,
+						       "snapshot: give one of -l, -c, -a, -d");
 			op = c;
 			name = optarg;
 			break;
@@ -688,9 +690,10 @@ static int img_snapshot(int argc, char **argv)
 	if (!fmt_ok(bo.format, &rc))
 		return rc;
 	if (!op)
-		return usage_error("snapshot: give one of -l, -c NAME, -a NAME, -d NAME");
+		return cli_usage_error(&img_cli,
+				       "snapshot: give one of -l, -c NAME, -a NAME, -d NAME");
 	if (optind != argc - 1)
-		return usage_error("snapshot: expected one FILE");
+		return cli_usage_error(&img_cli, "snapshot: expected one FILE");
 	bo.read_only = op == 'l';
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
@@ -736,7 +739,7 @@ static int img_resize(int argc, char **argv)
 
 	if (argc < 2 || !strcmp(argv[argc - 1], "-h") || !strcmp(argv[argc - 1], "--help")) {
 		if (argc < 2)
-			return usage_error("resize: expected FILE and SIZE");
+			return cli_usage_error(&img_cli, "resize: expected FILE and SIZE");
 		fputs(img_help, stdout);
 		return 0;
 	}
@@ -755,11 +758,11 @@ static int img_resize(int argc, char **argv)
 	if (!fmt_ok(bo.format, &rc))
 		return rc;
 	if (optind != argc - 1)
-		return usage_error("resize: expected FILE and SIZE");
+		return cli_usage_error(&img_cli, "resize: expected FILE and SIZE");
 	if (*arg == '+' || *arg == '-')
 		sign = *arg++ == '+' ? 1 : -1;
 	if (size_parse(arg, 0, &n))
-		return usage_error("resize: %s", error_msg());
+		return cli_usage_error(&img_cli, "resize: %s", error_msg());
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
 	if (sign > 0 && n > (uint64_t)INT64_MAX - bd->size)
@@ -808,8 +811,9 @@ int cmd_img(int argc, char **argv)
 
 	opterr = 0;
 	if (argc < 2)
-		return usage_error("missing command: create, info, check, convert, snapshot or "
-				   "resize");
+		return cli_usage_error(&img_cli,
+				       "missing command: create, info, check, convert, snapshot or "
+				       "resize");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(img_help, stdout);
 		return 0;
@@ -817,5 +821,5 @@ int cmd_img(int argc, char **argv)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	return usage_error("unknown command '%s'", argv[1]);
+	return cli_usage_error(&img_cli, "unknown command '%s'", argv[1]);
 }

@@ -67,13 +67,7 @@ struct vm_cli {
 	struct gasang_client *c;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "gasang vm: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (try 'gasang vm --help')\n");
-	return CLI_EXIT_USAGE;
-}
+static const struct cli_report vm_report = { .prog = "gasang vm", .help = "gasang vm --help" };
 
 static int exit_of(int status)
 {
@@ -116,15 +110,6 @@ static int connect_daemon(struct vm_cli *v)
 	return 0;
 }
 
-static void print_json(json_t *j)
-{
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	if (s)
-		puts(s);
-	free(s);
-}
-
 /* 268435456 -> "256M" */
 static void human_size(char *buf, size_t n, json_int_t v)
 {
@@ -160,7 +145,8 @@ static int cmd_define(struct vm_cli *v, int argc, char **argv)
 	int st;
 
 	if (argc != 1)
-		return usage_error("define: a definition file (or - for standard input)%s", "");
+		return cli_usage_error(&vm_report,
+				       "define: a definition file (or - for standard input)");
 	if (!strcmp(argv[0], "-"))
 		def = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
 	else
@@ -175,7 +161,7 @@ static int cmd_define(struct vm_cli *v, int argc, char **argv)
 	if (st)
 		return failed(v, st);
 	if (v->json)
-		print_json(res);
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	else
 		printf("defined %s (uuid %s)\n", str_or(res, "name", "?"), str_or(res, "uuid", "?"));
 	json_decref(res);
@@ -190,13 +176,13 @@ static int cmd_vm_list(struct vm_cli *v, int argc)
 	int st;
 
 	if (argc)
-		return usage_error("list takes no arguments%s", "");
+		return cli_usage_error(&vm_report, "list takes no arguments");
 	st = gasang_call(v->c, "list", args, &res);
 	json_decref(args);
 	if (st)
 		return failed(v, st);
 	if (v->json) {
-		print_json(json_object_get(res, "vms"));
+		cli_print_json(json_object_get(res, "vms"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(res);
 		return 0;
 	}
@@ -227,7 +213,7 @@ static int cmd_simple(struct vm_cli *v, const char *op, const char *done, json_t
 	if (st)
 		return failed(v, st);
 	if (v->json)
-		print_json(res);
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	else if (done)
 		printf("%s %s\n", str_or(args, "name", "?"), done);
 	json_decref(res);
@@ -240,7 +226,7 @@ static int name_op(struct vm_cli *v, int argc, char **argv, const char *op, cons
 	int ret;
 
 	if (argc != 1)
-		return usage_error("%s: one VM name", op);
+		return cli_usage_error(&vm_report, "%s: one VM name", op);
 	args = json_pack("{s:s}", "name", argv[0]);
 	ret = cmd_simple(v, op, done, args);
 	json_decref(args);
@@ -264,7 +250,7 @@ static int cmd_shutdown(struct vm_cli *v, int argc, char **argv)
 	int ret;
 
 	if (argc != 1)
-		return usage_error("shutdown: one VM name%s", "");
+		return cli_usage_error(&vm_report, "shutdown: one VM name");
 	args = json_pack("{s:s}", "name", argv[0]);
 	if (v->timeout >= 0)
 		json_object_set_new(args, "timeout", json_integer(v->timeout));
@@ -280,7 +266,7 @@ static int cmd_reboot(struct vm_cli *v, int argc, char **argv)
 	int ret;
 
 	if (argc != 1)
-		return usage_error("reboot: one VM name%s", "");
+		return cli_usage_error(&vm_report, "reboot: one VM name");
 	args = json_pack("{s:s,s:s}", "name", argv[0], "mode", v->reset ? "reset" : "powerdown");
 	ret = cmd_simple(v, "reboot", v->reset ? "was reset" : "is rebooting", args);
 	json_decref(args);
@@ -294,7 +280,7 @@ static int cmd_autostart(struct vm_cli *v, int argc, char **argv)
 	int ret;
 
 	if (argc != 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off")))
-		return usage_error("autostart: NAME on|off%s", "");
+		return cli_usage_error(&vm_report, "autostart: NAME on|off");
 	on = !strcmp(argv[1], "on");
 	args = json_pack("{s:s,s:b}", "name", argv[0], "enabled", on);
 	ret = cmd_simple(v, "autostart", on ? "starts with gasangd" : "does not start with gasangd",
@@ -309,11 +295,11 @@ static int cmd_dump(struct vm_cli *v, int argc, char **argv)
 	int st;
 
 	if (argc != 1)
-		return usage_error("dump: one VM name%s", "");
+		return cli_usage_error(&vm_report, "dump: one VM name");
 	st = gasang_vm_op(v->c, "get", argv[0], &res);
 	if (st)
 		return failed(v, st);
-	print_json(json_object_get(res, "definition"));
+	cli_print_json(json_object_get(res, "definition"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(res);
 	return 0;
 }
@@ -343,12 +329,12 @@ static int cmd_info(struct vm_cli *v, int argc, char **argv)
 	int st;
 
 	if (argc != 1)
-		return usage_error("info: one VM name%s", "");
+		return cli_usage_error(&vm_report, "info: one VM name");
 	st = gasang_vm_op(v->c, "info", argv[0], &res);
 	if (st)
 		return failed(v, st);
 	if (v->json) {
-		print_json(res);
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(res);
 		return 0;
 	}
@@ -503,13 +489,8 @@ static int cmd_console(struct vm_cli *v, const char *name)
 
 static void print_event(struct vm_cli *v, json_t *ev)
 {
-	char *s;
-
 	if (v->json) {
-		s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (s)
-			puts(s);
-		free(s);
+		cli_print_json(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	} else {
 		printf("%s %-20s %-10s %s (%s)", str_or(ev, "time", "?"), str_or(ev, "name", "?"),
 		       str_or(ev, "type", "?"), str_or(ev, "state", "?"), str_or(ev, "reason", "?"));
@@ -534,7 +515,7 @@ static int cmd_events(struct vm_cli *v, int argc, char **argv)
 	int st;
 
 	if (argc > 1)
-		return usage_error("events: at most one VM name%s", "");
+		return cli_usage_error(&vm_report, "events: at most one VM name");
 	if (argc)
 		json_object_set_new(args, "name", json_string(argv[0]));
 	if (v->history) {
@@ -588,7 +569,7 @@ static int parse_number(const char *opt, const char *s, long long *out)
 	errno = 0;
 	*out = strtoll(s, &end, 10);
 	if (errno || *end || end == s || *out < 0)
-		return usage_error("%s: expected a number", opt);
+		return cli_usage_error(&vm_report, "%s: expected a number", opt);
 	return 0;
 }
 
@@ -637,8 +618,11 @@ int cmd_vm(int argc, char **argv)
 			break;
 		case 'h':
 		case O_HELP: fputs(vm_help, stdout); return 0;
-		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		case ':':
+			return cli_usage_error(&vm_report, "option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return cli_usage_error(&vm_report, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc) {
@@ -661,7 +645,7 @@ int cmd_vm(int argc, char **argv)
 		for (i = 0; known[i] && strcmp(known[i], cmd); i++)
 			;
 		if (!known[i])
-			return usage_error("unknown command '%s'", cmd);
+			return cli_usage_error(&vm_report, "unknown command '%s'", cmd);
 	}
 	if ((ret = connect_daemon(&v)))
 		return ret;
@@ -684,7 +668,8 @@ int cmd_vm(int argc, char **argv)
 	else if (!strcmp(cmd, "resume"))
 		ret = name_op(&v, argc, argv, "resume", "resumed");
 	else if (!strcmp(cmd, "console"))
-		ret = argc == 1 ? cmd_console(&v, argv[0]) : usage_error("console: one VM name%s", "");
+		ret = argc == 1 ? cmd_console(&v, argv[0])
+				: cli_usage_error(&vm_report, "console: one VM name");
 	else if (!strcmp(cmd, "info"))
 		ret = cmd_info(&v, argc, argv);
 	else if (!strcmp(cmd, "dump"))
