@@ -71,6 +71,18 @@ void ctr_config_free(struct ctr_config *c)
 	free(c);
 }
 
+int ctr_strv_push(struct ctr_strv *v, const char *s)
+{
+	const char **nv = realloc(v->v, (v->n + 2) * sizeof(*v->v));
+
+	if (!nv)
+		return error_set(-ENOMEM, "out of memory");
+	nv[v->n++] = s;
+	nv[v->n] = NULL;
+	v->v = nv;
+	return 0;
+}
+
 /* ---- messages ---- */
 
 static int bad(struct parser *p, const char *where, const char *fmt, ...) PRINTF_LIKE(3, 4);

@@ -36,6 +36,9 @@ struct ctr_strv {
 	size_t n;
 };
 
+/* Append s (not copied) to a malloc'd vector, kept NULL-terminated; free(v->v) when done. */
+int ctr_strv_push(struct ctr_strv *v, const char *s);
+
 struct ctr_namespace {
 	bool enabled;
 	const char *path;	/* join this one; NULL: create a new one */
