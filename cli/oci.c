@@ -18,6 +18,7 @@
 #include "base/size.h"
 #include "cli/cli.h"
 #include "ctr/container.h"
+#include "ctr/exec-process.h"
 #include "ctr/log.h"
 #include "ctr/selfexe.h"
 #include "ctr/spec.h"
@@ -619,22 +620,23 @@ static int oci_update(struct oci *g, int argc, char **argv)
 
 /* ---- exec ---- */
 
-static int add_str(const char ***v, size_t *n, const char *s)
+/* The process to run: --process FILE whole, or the container's own with the flags applied. */
+static int exec_process(struct oci *g, const char *id, const char *procfile,
+			const struct ctr_exec_flags *f, struct ctr_config **cfg)
 {
-	const char **nv = realloc(*v, (*n + 2) * sizeof(**v));
+	int err;
 
-	if (!nv)
-		return -ENOMEM;
-	nv[(*n)++] = s;
-	nv[*n] = NULL;
-	*v = nv;
-	return 0;
+	if (procfile)
+		err = ctr_process_load(procfile, cfg);
+	else if (!(err = ctr_exec_config_load(&g->rt, id, cfg)) &&
+		 (err = ctr_exec_apply(*cfg, f)) == -EINVAL)
+		return cli_usage_error(&g->report, "exec: %s", error_msg());	/* --user, --cap */
+	return err ? fail(g, err) : 0;
 }
 
 static int oci_exec(struct oci *g, int argc, char **argv)
 {
-	enum { E_PROC = 300, E_CONSOLE, E_PIDFILE, E_CWD, E_ENV, E_USER, E_GIDS, E_CAP, E_NNP,
-	       E_PRESERVE, E_DETACH, E_TTY, E_IGNORED };
+	enum { E_CONSOLE = 300, E_PIDFILE, E_CWD, E_NNP, E_PRESERVE, E_IGNORED };
 	static const struct option longs[] = {
 		{ "process", required_argument, NULL, 'p' },
 		{ "console-socket", required_argument, NULL, E_CONSOLE },
@@ -654,172 +656,60 @@ static int oci_exec(struct oci *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctr_exec_opts o = { 0 };
-	struct ctr_config *pc = NULL, *cc = NULL;
-	struct ctr_process proc;
-	const char *procfile = NULL, *cwd = NULL, *user = NULL, **env = NULL, **gids = NULL,
-		   **caps = NULL;
-	size_t nenv = 0, ngids = 0, ncaps = 0, i, k;
-	bool tty = false, nnp = false;
-	uint32_t *gidv = NULL;
-	const char **envv = NULL;
-	int c, err, status = 0;
+	struct ctr_exec_flags f = { 0 };
+	struct ctr_config *cfg = NULL;
+	const char *procfile = NULL;
+	int c, err = 0, status = 0;
 
 	optind = 0;
-	while ((c = next_opt(argc, argv, "+:p:e:u:g:c:dt", longs)) != -1) {
+	while (!err && (c = next_opt(argc, argv, "+:p:e:u:g:c:dt", longs)) != -1) {
 		switch (c) {
-		case 'p':
-			procfile = optarg;
-			break;
-		case E_CONSOLE:
-			o.console_socket = optarg;
-			break;
-		case E_PIDFILE:
-			o.pid_file = optarg;
-			break;
-		case E_CWD:
-			cwd = optarg;
-			break;
+		case 'p': procfile = optarg; break;
+		case E_CONSOLE: o.console_socket = optarg; break;
+		case E_PIDFILE: o.pid_file = optarg; break;
+		case E_CWD: f.cwd = optarg; break;
 		case 'e':
 			if (!strchr(optarg, '='))
-				return cli_usage_error(&g->report,
-						       "exec: --env %s: expected NAME=VALUE", optarg);
-			add_str(&env, &nenv, optarg);
+				err = cli_usage_error(&g->report, "exec: --env %s: expected NAME=VALUE",
+						      optarg);
+			else if (ctr_strv_push(&f.env, optarg))
+				err = fail(g, -ENOMEM);
 			break;
-		case 'u':
-			user = optarg;
-			break;
-		case 'g':
-			add_str(&gids, &ngids, optarg);
-			break;
-		case 'c':
-			add_str(&caps, &ncaps, optarg);
-			break;
-		case E_NNP:
-			nnp = true;
-			break;
-		case E_PRESERVE:
-			o.preserve_fds = atoi(optarg);
-			break;
-		case 'd':
-			o.detach = true;
-			break;
-		case 't':
-			tty = true;
-			break;
-		case E_IGNORED:
-			break;
+		case 'u': f.user = optarg; break;
+		case 'g': err = ctr_strv_push(&f.gids, optarg) ? fail(g, -ENOMEM) : 0; break;
+		case 'c': err = ctr_strv_push(&f.caps, optarg) ? fail(g, -ENOMEM) : 0; break;
+		case E_NNP: f.no_new_privs = true; break;
+		case E_PRESERVE: o.preserve_fds = atoi(optarg); break;
+		case 'd': o.detach = true; break;
+		case 't': f.tty = true; break;
+		case E_IGNORED: break;
 		default:
-			free(env);
-			free(gids);
-			free(caps);
-			return other_option(g, c, argv);
+			err = other_option(g, c, argv);
+			goto out;
 		}
 	}
-	err = one_id(g, argv[0], argc, argv, &o.id);
+	if (!err)
+		err = one_id(g, argv[0], argc, argv, &o.id);
 	if (!err && !procfile && optind >= argc)
-		err = cli_usage_error(&g->report,
-				      "exec: a command (or --process FILE) is required");
+		err = cli_usage_error(&g->report, "exec: a command (or --process FILE) is required");
 	if (!err && geteuid() != 0) {
 		error_set(-EPERM, "exec needs root");
 		err = fail(g, -EPERM);
 	}
-	if (!err && (err = seal(g)))
+	if (err || (err = seal(g)))
 		goto out;
-	if (err)
+	f.args.v = (const char **)argv + optind;
+	f.args.n = (size_t)(argc - optind);
+	if ((err = exec_process(g, o.id, procfile, &f, &cfg)))
 		goto out;
-	if (procfile) {
-		if ((err = ctr_process_load(procfile, &pc))) {
-			err = fail(g, err);
-			goto out;
-		}
-		proc = *pc->process;
-	} else {
-		/* the container's process, with what the flags change */
-		char path[PATH_MAX];
-		int sz = snprintf(path, sizeof(path), "%s/%s/%s", g->rt.root, o.id, CTR_CONFIG_FILE);
-
-		if ((err = ctr_id_check(o.id)) || sz >= (int)sizeof(path) ||
-		    (err = ctr_config_load(path, &cc))) {
-			if (!err || err == -ENOENT)
-				err = error_set(-ENOENT, "container '%s' does not exist", o.id);
-			err = fail(g, err);
-			goto out;
-		}
-		proc = *cc->process;
-		proc.args.v = (const char **)argv + optind;
-		proc.args.n = (size_t)(argc - optind);
-		proc.terminal = tty;
-		proc.console_height = proc.console_width = 0;
-		if (cwd)
-			proc.cwd = cwd;
-		if (nnp)
-			proc.no_new_privileges = true;
-		envv = calloc(proc.env.n + nenv + 1, sizeof(*envv));
-		if (!envv) {
-			err = fail(g, error_set(-ENOMEM, "out of memory"));
-			goto out;
-		}
-		memcpy(envv, proc.env.v, proc.env.n * sizeof(*envv));
-		for (i = 0; i < nenv; i++) {
-			size_t kl = (size_t)(strchr(env[i], '=') - env[i]) + 1;
-
-			for (k = 0; k < proc.env.n; k++)
-				if (!strncmp(envv[k], env[i], kl))
-					break;
-			if (k == proc.env.n)
-				proc.env.n++;
-			envv[k] = env[i];
-		}
-		proc.env.v = envv;
-		if (user) {
-			unsigned long uid, gid;
-			char *end;
-
-			uid = strtoul(user, &end, 10);
-			gid = *end == ':' ? strtoul(end + 1, &end, 10) : proc.user.gid;
-			if (*end || uid > UINT32_MAX - 1 || gid > UINT32_MAX - 1) {
-				err = cli_usage_error(&g->report,
-						      "exec: --user %s: expected UID[:GID] (numbers)", user);
-				goto out;
-			}
-			proc.user.uid = (uint32_t)uid;
-			proc.user.gid = (uint32_t)gid;
-		}
-		if (ngids) {
-			gidv = calloc(ngids, sizeof(*gidv));
-			if (!gidv) {
-				err = fail(g, error_set(-ENOMEM, "out of memory"));
-				goto out;
-			}
-			for (i = 0; i < ngids; i++)
-				gidv[i] = (uint32_t)strtoul(gids[i], NULL, 10);
-			proc.user.additional_gids = gidv;
-			proc.user.n_additional_gids = ngids;
-		}
-		for (i = 0; i < ncaps; i++) {
-			int cap = ctr_cap_from_name(caps[i]);
-
-			if (cap < 0) {
-				err = cli_usage_error(&g->report,
-						      "exec: --cap %s: unknown capability", caps[i]);
-				goto out;
-			}
-			proc.caps.bounding |= 1ull << cap;
-			proc.caps.effective |= 1ull << cap;
-			proc.caps.permitted |= 1ull << cap;
-		}
-	}
-	o.proc = &proc;
+	o.proc = cfg->process;
 	err = ctr_exec(&g->rt, &o, &status);
 	err = err ? fail(g, err) : status;
 out:
-	free(env);
-	free(gids);
-	free(caps);
-	free(gidv);
-	free(envv);
-	ctr_config_free(pc);
-	ctr_config_free(cc);
+	free(f.env.v);
+	free(f.gids.v);
+	free(f.caps.v);
+	ctr_config_free(cfg);
 	return err;
 }
 

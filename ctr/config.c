@@ -43,7 +43,7 @@ struct parser {
 
 /* ---- storage ---- */
 
-static void *cfg_alloc(struct parser *p, size_t n, size_t size)
+void *ctr_config_alloc(struct ctr_config *c, size_t n, size_t size)
 {
 	struct ctr_chunk *ch;
 
@@ -52,9 +52,14 @@ static void *cfg_alloc(struct parser *p, size_t n, size_t size)
 	ch = calloc(1, sizeof(*ch) + n * size);
 	if (!ch)
 		return NULL;
-	ch->next = p->c->chunks;
-	p->c->chunks = ch;
+	ch->next = c->chunks;
+	c->chunks = ch;
 	return ch->data;
+}
+
+static void *cfg_alloc(struct parser *p, size_t n, size_t size)
+{
+	return ctr_config_alloc(p->c, n, size);
 }
 
 void ctr_config_free(struct ctr_config *c)

@@ -297,6 +297,8 @@ int ctr_process_parse(const char *text, size_t len, const char *what, struct ctr
  */
 int ctr_resources_parse(const char *text, size_t len, const char *what, struct ctr_config **out);
 void ctr_config_free(struct ctr_config *c);
+/* Zeroed storage for n items of size bytes that lives as long as c; NULL when out of memory. */
+void *ctr_config_alloc(struct ctr_config *c, size_t n, size_t size);
 
 /* Names, for messages and the default spec. */
 const char *ctr_ns_name(enum ctr_ns ns);
