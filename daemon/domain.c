@@ -671,7 +671,7 @@ void domain_release(struct domain *dom)
 		waiter_free(dom, w);
 	}
 	/* the cgroup stays with the running VM; the next daemon finds it by uuid */
-	ctr_cgroup_free(&dom->cg);
+	cgroup_free(&dom->cg);
 	memset(&dom->cg, 0, sizeof(dom->cg));
 }
 
