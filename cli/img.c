@@ -24,7 +24,7 @@
 #include "base/error.h"
 #include "base/size.h"
 #include "block/block.h"
-#include "base/iov.h"
+#include "block/convert.h"
 #include "cli/cli.h"
 
 #define IMG_EXIT_ERROR		1
@@ -32,9 +32,6 @@
 #define CHECK_EXIT_LEAKS	3
 #define CHECK_EXIT_UNSUPPORTED	63
 
-#define CONVERT_CHUNK		(2u << 20)
-#define CONVERT_STATUS_SPAN	(1ull << 30)
-#define RAW_SPARSE_GRAIN	4096
 
 static const char img_help[] =
 	"usage: gasang img <command> [options]\n"
@@ -514,55 +511,23 @@ static int img_check(int argc, char **argv)
 
 /* ---- convert ---- */
 
-static void progress(bool on, uint64_t done, uint64_t total)
+/* -p: how far the copy has come, on one line rewritten in place */
+static void progress(void *arg, uint64_t done, uint64_t total)
 {
-	if (on)
-		printf("    (%.2f/100%%)\r", total ? done * 100.0 / total : 100.0);
-	if (on)
-		fflush(stdout);
-}
-
-/* Write the parts of buf that are not zero (grain-sized pieces); the target reads zeros. */
-static int write_sparse(struct block_dev *dst, uint64_t off, const uint8_t *buf, size_t len,
-			size_t grain)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = grain - (off + i) % grain, j;
-
-		if (n > len - i)
-			n = len - i;
-		if (buf_is_zero(buf + i, n)) {
-			i += n;
-			continue;
-		}
-		/* extend over following non-zero grains */
-		for (j = i + n; j < len;) {
-			size_t m = len - j < grain ? len - j : grain;
-
-			if (buf_is_zero(buf + j, m))
-				break;
-			j += m;
-		}
-		if (block_pwrite(dst, off + i, buf + i, j - i))
-			return -1;
-		i = j;
-	}
-	return 0;
+	(void)arg;
+	printf("    (%.2f/100%%)\r", total ? done * 100.0 / total : 100.0);
+	fflush(stdout);
 }
 
 static int img_convert(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct block_open_opts so = { .read_only = true }, dopts = { 0 };
+	struct block_convert_opts co = { 0 };
 	struct block_create_opts o = { 0 };
 	const char *ofmt = "raw";
 	struct block_dev *src = NULL, *dst = NULL;
-	struct block_info di;
-	bool compress = false, prog = false;
-	uint64_t pos = 0, grain, chunk;
-	uint8_t *buf = NULL;
+	bool prog = false;
 	int c, rc = 0;
 
 	optind = 1;
@@ -575,7 +540,7 @@ static int img_convert(int argc, char **argv)
 			if (rc)
 				return rc;
 			break;
-		case 'c': compress = true; break;
+		case 'c': co.compress = true; break;
 		case 'p': prog = true; break;
 		case 'h': fputs(img_help, stdout); return 0;
 		default: return rc;
@@ -585,76 +550,20 @@ static int img_convert(int argc, char **argv)
 		return rc;
 	if (optind != argc - 2)
 		return cli_usage_error(&img_cli, "convert: expected SRC and DST");
-	if (compress && strcmp(ofmt, "qcow2"))
+	if (co.compress && strcmp(ofmt, "qcow2"))
 		return cli_usage_error(&img_cli, "convert: -c needs -O qcow2");
+	co.progress = prog ? progress : NULL;
+	dopts.format = ofmt;
 	if (block_open(&src, argv[optind], &so))
 		return fail();
-	if (block_create(argv[optind + 1], ofmt, src->size, &o))
-		goto err;
-	dopts.format = ofmt;
-	if (block_open(&dst, argv[optind + 1], &dopts))
-		goto err;
-	block_get_info(dst, &di);
-	grain = di.cluster_size ? di.cluster_size : RAW_SPARSE_GRAIN;
-	chunk = CONVERT_CHUNK < grain ? grain : CONVERT_CHUNK / grain * grain;
-	buf = host_buf_alloc(chunk);
-	if (!buf) {
-		error_set(-ENOMEM, "out of memory");
-		goto err;
-	}
-	progress(prog, 0, src->size);
-	while (pos < src->size) {
-		uint64_t span = src->size - pos, pnum, n;
-		int st;
-
-		if (span > CONVERT_STATUS_SPAN)
-			span = CONVERT_STATUS_SPAN;
-		st = block_status(src, pos, span, &pnum);
-		if (st < 0)
-			goto err;
-		if (st == BLOCK_STATUS_ZERO && !compress) {
-			pos += pnum;	/* the new image reads zeros there already */
-			progress(prog, pos, src->size);
-			continue;
-		}
-		/* whole chunks aligned to the target's clusters */
-		n = chunk - pos % chunk;
-		if (!compress && n > pnum)
-			n = pnum;
-		if (n > src->size - pos)
-			n = src->size - pos;
-		if (block_pread(src, pos, buf, n))
-			goto err;
-		if (compress) {
-			uint64_t i;
-
-			for (i = 0; i < n; i += grain) {
-				size_t m = n - i < grain ? (size_t)(n - i) : (size_t)grain;
-
-				if (buf_is_zero(buf + i, m))
-					continue;
-				if (block_pwrite_compressed(dst, pos + i, buf + i, m))
-					goto err;
-			}
-		} else if (write_sparse(dst, pos, buf, n, grain)) {
-			goto err;
-		}
-		pos += n;
-		progress(prog, pos, src->size);
-	}
-	if (block_flush(dst))
-		goto err;
-	if (prog)
+	if (block_create(argv[optind + 1], ofmt, src->size, &o) ||
+	    block_open(&dst, argv[optind + 1], &dopts) || block_convert(src, dst, &co)) {
+		if (prog)
+			printf("\n");
+		rc = fail();
+	} else if (prog) {
 		printf("    (100.00/100%%)\n");
-	free(buf);
-	block_close(dst);
-	block_close(src);
-	return 0;
-err:
-	if (prog)
-		printf("\n");
-	rc = fail();
-	free(buf);
+	}
 	block_close(dst);
 	block_close(src);
 	return rc;
