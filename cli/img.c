@@ -49,11 +49,11 @@ static const char img_help[] =
 	"  (raw: the data past it is lost; qcow2: refused if data lies past it);\n"
 	"  qcow2 sizes are multiples of 512.\n";
 
-static const struct cli_report img_cli = { .prog = "gasang img", .help = "gasang img --help" };
+static const struct cli_report img_report = { .prog = "gasang img", .help = "gasang img --help" };
 
 static int fail(void)
 {
-	return cli_fail(&img_cli, IMG_EXIT_ERROR, 0);
+	return cli_fail(&img_report, IMG_EXIT_ERROR, 0);
 }
 
 /* getopt_long with our conventions: returns '?' after printing a usage line. */
@@ -63,7 +63,7 @@ static int next_opt(int argc, char **argv, const char *shortopts, const struct o
 	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
 
 	if (c == '?' || c == ':') {
-		*usage_rc = cli_usage_error(&img_cli, c == ':' ? "option '%s' needs a value"
+		*usage_rc = cli_usage_error(&img_report, c == ':' ? "option '%s' needs a value"
 								: "unknown option '%s'",
 					    argv[optind - 1]);
 		return '?';
@@ -96,11 +96,11 @@ static int parse_create_opts(char *s, struct block_create_opts *o)
 		uint64_t n;
 
 		if (!v)
-			return cli_usage_error(&img_cli, "-o %s: expected key=value", kv);
+			return cli_usage_error(&img_report, "-o %s: expected key=value", kv);
 		*v++ = '\0';
 		if (!strcmp(kv, "cluster_size")) {
 			if (size_parse(v, 0, &n))
-				return cli_usage_error(&img_cli, "-o cluster_size=%s: %s", v,
+				return cli_usage_error(&img_report, "-o cluster_size=%s: %s", v,
 						       error_msg());
 			o->cluster_size = n;
 		} else if (!strcmp(kv, "compression_type")) {
@@ -111,19 +111,19 @@ static int parse_create_opts(char *s, struct block_create_opts *o)
 			else if (!strcmp(v, "0.10") || !strcmp(v, "v2"))
 				o->version = 2;
 			else
-				return cli_usage_error(&img_cli,
+				return cli_usage_error(&img_report,
 						       "-o compat=%s: expected 1.1 or 0.10", v);
 		} else if (!strcmp(kv, "refcount_bits")) {
 			char *end;
 			unsigned long b = strtoul(v, &end, 10);
 
 			if (*end || !b || b > 64)
-				return cli_usage_error(&img_cli,
+				return cli_usage_error(&img_report,
 						       "-o refcount_bits=%s: expected 1 to 64", v);
 			o->refcount_bits = (unsigned)b;
 		} else if (!strcmp(kv, "lazy_refcounts")) {
 			if (!parse_bool(v, &o->lazy_refcounts))
-				return cli_usage_error(&img_cli,
+				return cli_usage_error(&img_report,
 						       "-o lazy_refcounts=%s: expected on or off", v);
 		} else if (!strcmp(kv, "backing_file")) {
 			o->backing_file = v;
@@ -131,10 +131,10 @@ static int parse_create_opts(char *s, struct block_create_opts *o)
 			o->backing_format = v;
 		} else if (!strcmp(kv, "preallocation")) {
 			if (strcmp(v, "off"))
-				return cli_usage_error(&img_cli,
+				return cli_usage_error(&img_report,
 						       "-o preallocation=%s: only 'off' is supported", v);
 		} else {
-			return cli_usage_error(&img_cli, "-o %s: unknown option", kv);
+			return cli_usage_error(&img_report, "-o %s: unknown option", kv);
 		}
 	}
 	return 0;
@@ -144,7 +144,7 @@ static int parse_create_opts(char *s, struct block_create_opts *o)
 static bool fmt_ok(const char *f, int *rc)
 {
 	if (f && !block_driver_find(f)) {
-		*rc = cli_usage_error(&img_cli, "unknown image format '%s' (raw, qcow2)", f);
+		*rc = cli_usage_error(&img_report, "unknown image format '%s' (raw, qcow2)", f);
 		return false;
 	}
 	return true;
@@ -181,11 +181,11 @@ static int img_create(int argc, char **argv)
 	if (!fmt_ok(fmt, &rc))
 		return rc;
 	if (optind >= argc)
-		return cli_usage_error(&img_cli, "create: missing FILE");
+		return cli_usage_error(&img_report, "create: missing FILE");
 	path = argv[optind++];
 	if (optind < argc) {
 		if (size_parse(argv[optind], 0, &size))
-			return cli_usage_error(&img_cli, "create: %s", error_msg());
+			return cli_usage_error(&img_report, "create: %s", error_msg());
 		optind++;
 	} else if (o.backing_file) {
 		/* the size of the backing file, as qemu-img does */
@@ -205,10 +205,10 @@ static int img_create(int argc, char **argv)
 			o.backing_format = b->drv == &block_raw ? "raw" : "qcow2";
 		block_close(b);
 	} else {
-		return cli_usage_error(&img_cli, "create: missing SIZE");
+		return cli_usage_error(&img_report, "create: missing SIZE");
 	}
 	if (optind < argc)
-		return cli_usage_error(&img_cli, "create: unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(&img_report, "create: unexpected argument '%s'", argv[optind]);
 	if (block_create(path, fmt, size, &o))
 		return fail();
 	if (!quiet)
@@ -300,7 +300,7 @@ static int img_info(int argc, char **argv)
 			if (!strcmp(optarg, "json"))
 				json = true;
 			else if (strcmp(optarg, "human"))
-				return cli_usage_error(&img_cli,
+				return cli_usage_error(&img_report,
 						       "--output=%s: expected human or json", optarg);
 			break;
 		case 'h': fputs(img_help, stdout); return 0;
@@ -310,7 +310,7 @@ static int img_info(int argc, char **argv)
 	if (!fmt_ok(bo.format, &rc))
 		return rc;
 	if (optind != argc - 1)
-		return cli_usage_error(&img_cli, "info: expected one FILE");
+		return cli_usage_error(&img_report, "info: expected one FILE");
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
 	block_get_info(bd, &info);
@@ -449,7 +449,7 @@ static int img_check(int argc, char **argv)
 			} else if (!strcmp(optarg, "all")) {
 				repair = BLOCK_CHECK_REPAIR_ALL;
 			} else {
-				cli_usage_error(&img_cli, "-r %s: expected leaks or all", optarg);
+				cli_usage_error(&img_report, "-r %s: expected leaks or all", optarg);
 				return IMG_EXIT_ERROR;
 			}
 			break;
@@ -458,11 +458,11 @@ static int img_check(int argc, char **argv)
 		}
 	}
 	if (bo.format && !block_driver_find(bo.format)) {
-		cli_usage_error(&img_cli, "unknown image format '%s'", bo.format);
+		cli_usage_error(&img_report, "unknown image format '%s'", bo.format);
 		return IMG_EXIT_ERROR;
 	}
 	if (optind != argc - 1) {
-		cli_usage_error(&img_cli, "check: expected one FILE");
+		cli_usage_error(&img_report, "check: expected one FILE");
 		return IMG_EXIT_ERROR;
 	}
 	bo.read_only = !repair;
@@ -549,9 +549,9 @@ static int img_convert(int argc, char **argv)
 	if (!fmt_ok(so.format, &rc) || !fmt_ok(ofmt, &rc))
 		return rc;
 	if (optind != argc - 2)
-		return cli_usage_error(&img_cli, "convert: expected SRC and DST");
+		return cli_usage_error(&img_report, "convert: expected SRC and DST");
 	if (co.compress && strcmp(ofmt, "qcow2"))
-		return cli_usage_error(&img_cli, "convert: -c needs -O qcow2");
+		return cli_usage_error(&img_report, "convert: -c needs -O qcow2");
 	co.progress = prog ? progress : NULL;
 	dopts.format = ofmt;
 	if (block_open(&src, argv[optind], &so))
@@ -586,7 +586,7 @@ static int img_snapshot(int argc, char **argv)
 		switch (c) {
 		case 'l': case 'c': case 'a': case 'd':
 			if (op)
-				return cli_usage_error(&img_cli,
+				return cli_usage_error(&img_report,
 						       "snapshot: give one of -l, -c, -a, -d");
 			op = c;
 			name = optarg;
@@ -599,10 +599,10 @@ static int img_snapshot(int argc, char **argv)
 	if (!fmt_ok(bo.format, &rc))
 		return rc;
 	if (!op)
-		return cli_usage_error(&img_cli,
+		return cli_usage_error(&img_report,
 				       "snapshot: give one of -l, -c NAME, -a NAME, -d NAME");
 	if (optind != argc - 1)
-		return cli_usage_error(&img_cli, "snapshot: expected one FILE");
+		return cli_usage_error(&img_report, "snapshot: expected one FILE");
 	bo.read_only = op == 'l';
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
@@ -648,7 +648,7 @@ static int img_resize(int argc, char **argv)
 
 	if (argc < 2 || !strcmp(argv[argc - 1], "-h") || !strcmp(argv[argc - 1], "--help")) {
 		if (argc < 2)
-			return cli_usage_error(&img_cli, "resize: expected FILE and SIZE");
+			return cli_usage_error(&img_report, "resize: expected FILE and SIZE");
 		fputs(img_help, stdout);
 		return 0;
 	}
@@ -667,11 +667,11 @@ static int img_resize(int argc, char **argv)
 	if (!fmt_ok(bo.format, &rc))
 		return rc;
 	if (optind != argc - 1)
-		return cli_usage_error(&img_cli, "resize: expected FILE and SIZE");
+		return cli_usage_error(&img_report, "resize: expected FILE and SIZE");
 	if (*arg == '+' || *arg == '-')
 		sign = *arg++ == '+' ? 1 : -1;
 	if (size_parse(arg, 0, &n))
-		return cli_usage_error(&img_cli, "resize: %s", error_msg());
+		return cli_usage_error(&img_report, "resize: %s", error_msg());
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
 	if (sign > 0 && n > (uint64_t)INT64_MAX - bd->size)
@@ -720,7 +720,7 @@ int cmd_img(int argc, char **argv)
 
 	opterr = 0;
 	if (argc < 2)
-		return cli_usage_error(&img_cli,
+		return cli_usage_error(&img_report,
 				       "missing command: create, info, check, convert, snapshot or "
 				       "resize");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -730,5 +730,5 @@ int cmd_img(int argc, char **argv)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	return cli_usage_error(&img_cli, "unknown command '%s'", argv[1]);
+	return cli_usage_error(&img_report, "unknown command '%s'", argv[1]);
 }

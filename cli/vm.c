@@ -384,27 +384,17 @@ static int cmd_info(struct vm_cli *v, int argc, char **argv)
 
 /* ---- console ---- */
 
-static struct termios saved_tio;
-static bool tio_saved;
-
-static void tty_restore(void)
-{
-	if (tio_saved)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
-	tio_saved = false;
-}
-
-static void tty_raw(void)
+/* The terminal raw for the console; false when it is not one (nothing to restore). */
+static bool tty_raw(struct termios *saved)
 {
 	struct termios t;
 
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio))
-		return;
-	tio_saved = true;
-	atexit(tty_restore);
-	t = saved_tio;
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved))
+		return false;
+	t = *saved;
 	cfmakeraw(&t);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+	return true;
 }
 
 static bool write_all(int fd, const char *buf, size_t len)
@@ -425,7 +415,8 @@ static bool write_all(int fd, const char *buf, size_t len)
 static int cmd_console(struct vm_cli *v, const char *name)
 {
 	json_t *args = json_pack("{s:s,s:b}", "name", name, "write", !v->read_only);
-	bool in_open = !v->read_only, input_ended = false;
+	bool in_open = !v->read_only, input_ended = false, raw = false;
+	struct termios saved;
 	char buf[16384];
 	int st, fd;
 	size_t n;
@@ -437,7 +428,7 @@ static int cmd_console(struct vm_cli *v, const char *name)
 	fd = gasang_fd(v->c);
 	if (isatty(STDIN_FILENO) && in_open) {
 		fprintf(stderr, "Connected to %s (Ctrl-] detaches)\r\n", name);
-		tty_raw();
+		raw = tty_raw(&saved);
 	}
 	while ((n = gasang_take_buffered(v->c, buf, sizeof(buf))))
 		write_all(STDOUT_FILENO, buf, n);
@@ -479,7 +470,8 @@ static int cmd_console(struct vm_cli *v, const char *name)
 				break;
 		}
 	}
-	tty_restore();
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 	if (isatty(STDIN_FILENO) && !v->read_only)
 		fprintf(stderr, "\nDetached from %s\n", name);
 	return 0;
