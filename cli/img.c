@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include "base/error.h"
+#include "base/escape.h"
 #include "base/size.h"
 #include "block/block.h"
 #include "block/convert.h"
@@ -44,7 +46,9 @@ static const char img_help[] =
 	"qcow2 -o options: cluster_size=SIZE, compression_type=zlib|zstd, compat=1.1|0.10,\n"
 	"  refcount_bits=N, lazy_refcounts=on|off, backing_file=F, backing_fmt=FMT\n"
 	"SIZE: bytes, or with a K, M, G, T suffix. Exit status: 0 ok, 1 image error,\n"
-	"2 bad usage; check: 0 clean, 1 error, 2 corruptions, 3 leaks only.\n"
+	"2 bad usage; check (as qemu-img): 0 clean (or repaired), 1 the check could not\n"
+	"  run, 2 corruptions remain, 3 only leaked clusters remain, 63 the format has no\n"
+	"  checks (raw).\n"
 	"resize: +SIZE/-SIZE relative to the current size; a smaller size needs --shrink\n"
 	"  (raw: the data past it is lost; qcow2: refused if data lies past it);\n"
 	"  qcow2 sizes are multiples of 512.\n";
@@ -233,20 +237,98 @@ static void human_size(uint64_t v, char *buf, size_t len)
 	snprintf(buf, len, "%0.3g %s", d, units[i]);
 }
 
-static void json_str(const char *s)
+static uint64_t disk_usage(const char *path)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	struct stat st;
 
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
+	return stat(path, &st) ? 0 : (uint64_t)st.st_blocks * 512;
+}
+
+/* Image metadata is the image's to choose: never print its control characters. */
+static void print_text(const char *label, const char *s)
+{
+	char *e = str_escape(s);
+
+	printf("%s%s", label, e ? e : "?");
+	free(e);
+}
+
+static void print_field(const char *label, const char *s)
+{
+	print_text(label, s);
+	putchar('\n');
+}
+
+/* A JSON string (jansson escapes control characters; text that is not UTF-8 is escaped here). */
+static json_t *json_text(const char *s)
+{
+	char *e;
+	json_t *j = json_string(s);
+
+	if (j)
+		return j;
+	e = str_escape(s);
+	j = json_string(e ? e : "?");
+	free(e);
+	return j;
+}
+
+static json_t *snapshots_json(const struct block_snapshot *sn, unsigned n)
+{
+	json_t *a = json_array();
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:i,s:I,s:o,s:i,s:i,s:I,s:o,s:I}",
+			"icount", 0, "vm-clock-nsec", (json_int_t)(sn[i].vm_clock_nsec % 1000000000),
+			"name", json_text(sn[i].name), "date-sec", (int)sn[i].date_sec,
+			"date-nsec", (int)sn[i].date_nsec,
+			"vm-clock-sec", (json_int_t)(sn[i].vm_clock_nsec / 1000000000),
+			"id", json_text(sn[i].id), "vm-state-size", (json_int_t)sn[i].vm_state_size));
+	return a;
+}
+
+/* qemu-img info --output=json's fields, in its order. */
+static int info_json(struct block_dev *bd, const struct block_info *info, const char *full,
+		     const struct block_snapshot *sn, unsigned nsn)
+{
+	json_t *o = json_object(), *data;
+	int err;
+
+	if (nsn)
+		json_object_set_new(o, "snapshots", snapshots_json(sn, nsn));
+	json_object_set_new(o, "virtual-size", json_integer((json_int_t)info->virtual_size));
+	json_object_set_new(o, "filename", json_text(bd->filename));
+	if (info->cluster_size)
+		json_object_set_new(o, "cluster-size", json_integer((json_int_t)info->cluster_size));
+	json_object_set_new(o, "format", json_string(info->format));
+	json_object_set_new(o, "actual-size", json_integer((json_int_t)disk_usage(bd->filename)));
+	if (info->version) {
+		data = json_object();
+		json_object_set_new(data, "compat",
+				    json_string(info->version >= 3 ? "1.1" : "0.10"));
+		if (info->version >= 3) {
+			json_object_set_new(data, "compression-type", json_string(info->compression));
+			json_object_set_new(data, "lazy-refcounts", json_boolean(info->lazy_refcounts));
+		}
+		json_object_set_new(data, "refcount-bits", json_integer(info->refcount_bits));
+		json_object_set_new(data, "corrupt", json_boolean(info->corrupt));
+		json_object_set_new(data, "extended-l2", json_false());
+		json_object_set_new(o, "format-specific",
+				    json_pack("{s:s,s:o}", "type", "qcow2", "data", data));
 	}
-	putchar('"');
+	if (info->backing_file) {
+		json_object_set_new(o, "full-backing-filename",
+				    json_text(full ? full : info->backing_file));
+		json_object_set_new(o, "backing-filename", json_text(info->backing_file));
+		if (info->backing_format)
+			json_object_set_new(o, "backing-filename-format",
+					    json_text(info->backing_format));
+	}
+	json_object_set_new(o, "dirty-flag", json_boolean(info->dirty));
+	err = cli_print_json(o, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return err ? IMG_EXIT_ERROR : 0;
 }
 
 static void snapshot_table(const struct block_snapshot *s, unsigned n)
@@ -265,15 +347,13 @@ static void snapshot_table(const struct block_snapshot *s, unsigned n)
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
 		snprintf(clock, sizeof(clock), "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%03" PRIu64,
 			 ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
-		printf("%-9s %-17s %7s %19s %12s\n", s[i].id, s[i].name, vm, date, clock);
+		char *id = str_escape(s[i].id), *name = str_escape(s[i].name);
+
+		printf("%-9s %-17s %7s %19s %12s\n", id ? id : "?", name ? name : "?", vm, date,
+		       clock);
+		free(id);
+		free(name);
 	}
-}
-
-static uint64_t disk_usage(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? 0 : (uint64_t)st.st_blocks * 512;
 }
 
 static int img_info(int argc, char **argv)
@@ -288,7 +368,7 @@ static int img_info(int argc, char **argv)
 	struct block_dev *bd;
 	struct block_info info;
 	char *full = NULL, a[32], b[32];
-	unsigned nsn = 0, i;
+	unsigned nsn = 0;
 	bool json = false;
 	int c, rc = 0;
 
@@ -321,74 +401,22 @@ static int img_info(int argc, char **argv)
 	if (info.backing_file)
 		full = block_backing_path(bd->filename, info.backing_file);
 	if (json) {
-		printf("{\n");
-		if (nsn) {
-			printf("    \"snapshots\": [\n");
-			for (i = 0; i < nsn; i++) {
-				printf("        {\n            \"icount\": 0,\n");
-				printf("            \"vm-clock-nsec\": %" PRIu64 ",\n",
-				       sn[i].vm_clock_nsec % 1000000000);
-				printf("            \"name\": ");
-				json_str(sn[i].name);
-				printf(",\n            \"date-sec\": %u,\n", sn[i].date_sec);
-				printf("            \"date-nsec\": %u,\n", sn[i].date_nsec);
-				printf("            \"vm-clock-sec\": %" PRIu64 ",\n",
-				       sn[i].vm_clock_nsec / 1000000000);
-				printf("            \"id\": ");
-				json_str(sn[i].id);
-				printf(",\n            \"vm-state-size\": %" PRIu64 "\n        }%s\n",
-				       sn[i].vm_state_size, i + 1 < nsn ? "," : "");
-			}
-			printf("    ],\n");
-		}
-		printf("    \"virtual-size\": %" PRIu64 ",\n", info.virtual_size);
-		printf("    \"filename\": ");
-		json_str(bd->filename);
-		printf(",\n");
-		if (info.cluster_size)
-			printf("    \"cluster-size\": %" PRIu64 ",\n", info.cluster_size);
-		printf("    \"format\": \"%s\",\n", info.format);
-		printf("    \"actual-size\": %" PRIu64 ",\n", disk_usage(bd->filename));
-		if (info.version) {
-			printf("    \"format-specific\": {\n        \"type\": \"qcow2\",\n"
-			       "        \"data\": {\n");
-			printf("            \"compat\": \"%s\",\n", info.version >= 3 ? "1.1" : "0.10");
-			if (info.version >= 3) {
-				printf("            \"compression-type\": \"%s\",\n", info.compression);
-				printf("            \"lazy-refcounts\": %s,\n",
-				       info.lazy_refcounts ? "true" : "false");
-			}
-			printf("            \"refcount-bits\": %u,\n", info.refcount_bits);
-			printf("            \"corrupt\": %s,\n", info.corrupt ? "true" : "false");
-			printf("            \"extended-l2\": false\n        }\n    },\n");
-		}
-		if (info.backing_file) {
-			printf("    \"full-backing-filename\": ");
-			json_str(full ? full : info.backing_file);
-			printf(",\n    \"backing-filename\": ");
-			json_str(info.backing_file);
-			printf(",\n");
-			if (info.backing_format) {
-				printf("    \"backing-filename-format\": ");
-				json_str(info.backing_format);
-				printf(",\n");
-			}
-		}
-		printf("    \"dirty-flag\": %s\n}\n", info.dirty ? "true" : "false");
+		rc = info_json(bd, &info, full, sn, nsn);
 	} else {
 		human_size(info.virtual_size, a, sizeof(a));
 		human_size(disk_usage(bd->filename), b, sizeof(b));
-		printf("image: %s\nfile format: %s\nvirtual size: %s (%" PRIu64 " bytes)\n"
-		       "disk size: %s\n", bd->filename, info.format, a, info.virtual_size, b);
+		print_field("image: ", bd->filename);
+		printf("file format: %s\nvirtual size: %s (%" PRIu64 " bytes)\ndisk size: %s\n",
+		       info.format, a, info.virtual_size, b);
 		if (info.cluster_size)
 			printf("cluster_size: %" PRIu64 "\n", info.cluster_size);
 		if (info.backing_file) {
-			printf("backing file: %s", info.backing_file);
+			print_text("backing file: ", info.backing_file);
 			if (full && strcmp(full, info.backing_file))
-				printf(" (actual path: %s)", full);
-			printf("\n");
+				print_text(" (actual path: ", full), putchar(')');
+			putchar('\n');
 			if (info.backing_format)
-				printf("backing file format: %s\n", info.backing_format);
+				print_field("backing file format: ", info.backing_format);
 		}
 		if (nsn) {
 			printf("Snapshot list:\n");
