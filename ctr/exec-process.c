@@ -33,14 +33,6 @@ int ctr_exec_config_load(const struct ctr_runtime *rt, const char *id, struct ct
 	return err;
 }
 
-/* a and b (NAME=VALUE, or a bare NAME) name the same variable */
-static bool same_name(const char *a, const char *b)
-{
-	size_t n = strcspn(a, "=");
-
-	return !strncmp(a, b, n) && (b[n] == '=' || b[n] == '\0');
-}
-
 int ctr_env_merge(struct ctr_config *c, const struct ctr_strv *base, const struct ctr_strv *add,
 		  struct ctr_strv *out)
 {
@@ -52,7 +44,7 @@ int ctr_env_merge(struct ctr_config *c, const struct ctr_strv *base, const struc
 	memcpy(v, base->v, base->n * sizeof(*v));
 	for (i = 0; i < add->n; i++) {
 		for (k = 0; k < n; k++)
-			if (same_name(add->v[i], v[k]))
+			if (ctr_env_same_name(add->v[i], v[k]))
 				break;
 		if (k == n)
 			n++;

@@ -33,6 +33,28 @@ static json_t *mount(const char *dst, const char *type, const char *src, const c
 	return o;
 }
 
+bool ctr_env_same_name(const char *a, const char *b)
+{
+	size_t n = strcspn(a, "=");
+
+	return !strncmp(a, b, n) && (b[n] == '=' || b[n] == '\0');
+}
+
+/* NAME=VALUE replaces what env says of NAME, as docker's -e does (PATH included). */
+static void env_set(json_t *env, const char *var)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(env, i, e) {
+		if (ctr_env_same_name(var, json_string_value(e))) {
+			json_array_set_new(env, i, json_string(var));
+			return;
+		}
+	}
+	json_array_append_new(env, json_string(var));
+}
+
 json_t *ctr_spec_build(const struct ctr_spec_opts *o)
 {
 	static const char *const runc_caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" };
@@ -59,7 +81,7 @@ json_t *ctr_spec_build(const struct ctr_spec_opts *o)
 	if (o->terminal)
 		json_array_append_new(env, json_string("TERM=xterm"));
 	for (i = 0; i < o->nenv; i++)
-		json_array_append_new(env, json_string(o->env[i]));
+		env_set(env, o->env[i]);
 	capo = json_pack("{sososo}", "bounding", strv(caps, ncaps), "effective", strv(caps, ncaps),
 			 "permitted", strv(caps, ncaps));
 	proc = json_pack("{sbs{sisi}sososssos[{sssIsI}]sb}", "terminal", o->terminal,

@@ -38,6 +38,9 @@ struct ctr_spec_opts {
 
 json_t *ctr_spec_build(const struct ctr_spec_opts *o);
 
+/* a and b (NAME=VALUE, or a bare NAME) name the same environment variable */
+bool ctr_env_same_name(const char *a, const char *b);
+
 /*
  * A volume as Docker writes it, HOST:CTR[:ro|rw]: HOST resolved (realpath)
  * now, CTR absolute. The strings are malloc'd (ctr_volume_free). -EINVAL

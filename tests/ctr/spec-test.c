@@ -86,6 +86,25 @@ static void test_ctr_run(void **state)
 	ctr_config_free(c);
 }
 
+/* -e NAME=VALUE replaces the default of NAME (docker's -e PATH=...), and a later -e an earlier one. */
+static void test_env_replaces(void **state)
+{
+	static const char *const env[] = { "PATH=/opt/bin", "TERM=dumb", "B=1", "B=2", "C=" };
+	struct ctr_spec_opts o = { .rootfs = "r", .env = env, .nenv = 5, .terminal = true };
+	struct ctr_config *c = roundtrip(&o);
+
+	(void)state;
+	assert_int_equal(c->process->env.n, 4);
+	assert_string_equal(c->process->env.v[0], "PATH=/opt/bin");
+	assert_string_equal(c->process->env.v[1], "TERM=dumb");
+	assert_string_equal(c->process->env.v[2], "B=2");
+	assert_string_equal(c->process->env.v[3], "C=");
+	assert_true(ctr_env_same_name("PATH=/x", "PATH"));
+	assert_false(ctr_env_same_name("PATH=/x", "PATHS=/y"));
+	assert_false(ctr_env_same_name("PAT=1", "PATH=1"));
+	ctr_config_free(c);
+}
+
 static void test_volume(void **state)
 {
 	struct ctr_volume v;
@@ -145,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_default),
 		cmocka_unit_test(test_ctr_run),
 		cmocka_unit_test(test_volume),
+		cmocka_unit_test(test_env_replaces),
 		cmocka_unit_test(test_user),
 	};
 
