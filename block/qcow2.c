@@ -126,10 +126,10 @@ static int qcow2_flush(struct block_dev *bd)
 
 /* ---- header ---- */
 
+/* Any qcow2 magic: a version we do not open is an error at open, never a raw disk. */
 static int qcow2_probe(const uint8_t *buf, size_t len)
 {
-	if (len >= 8 && get_be32(buf) == QCOW2_MAGIC &&
-	    (get_be32(buf + 4) == 2 || get_be32(buf + 4) == 3))
+	if (len >= 4 && get_be32(buf) == QCOW2_MAGIC)
 		return 100;
 	return 0;
 }

@@ -186,6 +186,132 @@ static void test_probe(void **state)
 	assert_open_fails(test_dir, NULL, -EISDIR, "directory");
 }
 
+/* A file of len bytes: head at offset off, zeros elsewhere. */
+static void write_sample(const char *path, uint64_t len, uint64_t off, const void *head,
+			 size_t head_len)
+{
+	must(block_create(path, "raw", len, NULL));
+	patch(path, off, head, head_len);
+}
+
+/*
+ * Formats gasang does not open are still recognised: probing refuses them
+ * instead of showing their metadata to a guest as a raw disk. So is every
+ * qcow2 magic, whatever version follows it.
+ */
+static void test_probe_unsupported_formats(void **state)
+{
+	static const struct {
+		const char *what;
+		uint64_t off;
+		const char *magic;
+		size_t len;
+		const char *msg;
+	} cases[] = {
+		{ "qcow version 1", 0, "QFI\xfb\0\0\0\x01", 8, "version 1" },
+		{ "qcow2 version 4", 0, "QFI\xfb\0\0\0\x04", 8, "version 4" },
+		{ "qcow2 version 0", 0, "QFI\xfb\0\0\0\0", 8, "version 0" },
+		{ "QED", 0, "QED\0", 4, "QED" },
+		{ "VMDK", 0, "KDMV\x01\0\0\0", 8, "VMDK" },
+		{ "VMDK 3", 0, "COWD", 4, "VMDK" },
+		{ "VMDK descriptor", 0, "# Disk DescriptorFile\n", 22, "VMDK" },
+		{ "VDI", 64, "\x7f\x10\xda\xbe", 4, "VDI" },
+		{ "VHDX", 0, "vhdxfile", 8, "VHDX" },
+		{ "VHD", 0, "conectix", 8, "VHD" },
+		{ "LUKS", 0, "LUKS\xba\xbe\0\x01", 8, "LUKS" },
+		{ "Parallels", 0, "WithoutFreeSpace", 16, "Parallels" },
+		{ "Parallels ext", 0, "WithouFreSpacExt", 16, "Parallels" },
+	};
+	const char *img = tpath(0, "foreign.img");
+	struct block_dev *bd;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct block_dev *b = NULL;
+		int r;
+
+		write_sample(img, MiB, cases[i].off, cases[i].magic, cases[i].len);
+		r = block_open(&b, img, NULL);
+		if (r >= 0 || !strstr(error_msg(), cases[i].msg) || !strstr(error_msg(), img))
+			fail_msg("%s: open gave %d '%s', wanted an error naming %s", cases[i].what,
+				 r, error_msg(), cases[i].msg);
+		assert_null(b);
+		/* the user may still say it is raw */
+		open_ok(&bd, img, &(struct block_open_opts){ .format = "raw" });
+		assert_false(block_was_probed(bd));
+		block_close(bd);
+	}
+}
+
+/*
+ * A disk probed as raw refuses guest writes that would make its first
+ * sector probe as another format (a guest writing a qcow2 header naming a
+ * host file as its backing file); other writes, and any write to a disk
+ * whose format was given, go through.
+ */
+static void test_probed_raw_keeps_probing_raw(void **state)
+{
+	static const struct {
+		const char *what;
+		uint64_t off;
+		const char *bytes;
+		size_t len;
+	} refused[] = {
+		{ "qcow2 header", 0, "QFI\xfb\0\0\0\x03", 8 },
+		{ "qcow2 magic alone", 0, "QFI\xfb", 4 },
+		{ "qcow2 magic completed", 3, "\xfb", 1 },
+		{ "VDI signature", 64, "\x7f\x10\xda\xbe", 4 },
+		{ "LUKS", 0, "LUKS\xba\xbe", 6 },
+	};
+	const char *img = tpath(0, "probed.raw");
+	uint8_t *sector = calloc(1, 4096), *got = malloc(4096);
+	struct iovec v[2];
+	struct block_dev *bd;
+	unsigned i;
+
+	(void)state;
+	assert_non_null(sector);
+	assert_non_null(got);
+	write_sample(img, MiB, 0, "QFI", 3);	/* three bytes of a magic: still raw */
+	open_ok(&bd, img, NULL);
+	assert_string_equal(bd->drv->name, "raw");
+	assert_true(block_was_probed(bd));
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		memset(sector, 0, 4096);
+		memcpy(sector, "QFI", 3);
+		memcpy(sector + refused[i].off, refused[i].bytes, refused[i].len);
+		if (block_pwrite(bd, refused[i].off, sector + refused[i].off, refused[i].len) !=
+		    -EPERM || !strstr(error_msg(), "probed"))
+			fail_msg("%s: write at %llu not refused: '%s'", refused[i].what,
+				 (unsigned long long)refused[i].off, error_msg());
+		/* the same bytes as part of a larger write, split across iovecs */
+		v[0].iov_base = sector;
+		v[0].iov_len = 1;
+		v[1].iov_base = sector + 1;
+		v[1].iov_len = 4095;
+		assert_int_equal(block_pwritev(bd, 0, v, 2), -EPERM);
+	}
+	/* nothing was written */
+	must(block_pread(bd, 0, got, 4096));
+	assert_memory_equal(got, "QFI\0", 4);
+	assert_true(buf_is_zero(got + 4, 4092));
+	/* ordinary data in the first sector, and anything past it, is fine */
+	fill_pattern(sector, 4096, 0, 1);
+	must(block_pwrite(bd, 0, sector, 4096));
+	must(block_pwrite(bd, 512, "QFI\xfb\0\0\0\x03", 8));
+	must(block_pwrite(bd, 0, "\0\0\0\0", 4));
+	must(block_write_zeroes(bd, 0, 4096, 0));
+	block_close(bd);
+	/* a disk whose format was given takes any first sector */
+	open_ok(&bd, img, &(struct block_open_opts){ .format = "raw" });
+	assert_false(block_was_probed(bd));
+	must(block_pwrite(bd, 0, "QFI\xfb\0\0\0\x03", 8));
+	block_close(bd);
+	free(sector);
+	free(got);
+}
+
 /* cache=none: every shape of request, through bounce buffers where needed. */
 static void direct_case(const char *fmt)
 {
@@ -304,6 +430,8 @@ int main(void)
 		cmocka_unit_test(test_discard_zeroes_status),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_probe_unsupported_formats),
+		cmocka_unit_test(test_probed_raw_keeps_probing_raw),
 		cmocka_unit_test(test_cache_none_raw),
 		cmocka_unit_test(test_cache_none_qcow2),
 		cmocka_unit_test(test_iov_helpers),
