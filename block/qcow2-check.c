@@ -16,8 +16,6 @@
 #include "base/error.h"
 #include "block/qcow2.h"
 
-#define QCOW2_L1E_RESERVED	0x7f000000000001ffull
-#define QCOW2_L2E_STD_RESERVED	0x3f000000000001feull
 /* 4 bytes of counts per host cluster: 1 GiB of them at most */
 #define QCOW2_CHECK_MAX_CLUSTERS (1ull << 28)
 
@@ -115,7 +113,7 @@ static int walk_l2(struct walk *w, uint64_t l1i, bool active)
 		case QCOW2_CLUSTER_NORMAL:
 		case QCOW2_CLUSTER_ZERO_ALLOC:
 			off = e & QCOW2_L2E_OFFSET_MASK;
-			if ((off & (q->cluster_size - 1)) || (e & QCOW2_L2E_STD_RESERVED)) {
+			if ((off & (q->cluster_size - 1)) || (e & QCOW2_L2E_RESERVED)) {
 				say(w, "ERROR offset=0x%llx: cluster is not properly aligned or has "
 				    "reserved bits set; L2 entry corrupted", (unsigned long long)off);
 				corruption(w);
@@ -179,7 +177,7 @@ static int walk_l1(struct walk *w, const uint64_t *l1, uint32_t size, bool activ
 static int walk_all(struct walk *w, bool refcount_structs)
 {
 	struct qcow2 *q = w->q;
-	uint64_t i, sn_bytes = 0;
+	uint64_t i;
 	int err;
 
 	inc(w, 0, q->cluster_size, "header");
@@ -189,24 +187,18 @@ static int walk_all(struct walk *w, bool refcount_structs)
 		return err;
 	for (i = 0; i < q->nb_snapshots; i++) {
 		struct qcow2_snapshot *sn = &q->snapshots[i];
-		uint64_t *l1 = host_buf_alloc((size_t)sn->l1_size * 8);
-		uint32_t k;
+		uint64_t *l1;
 
-		if (!l1)
-			return error_set(-ENOMEM, "out of memory");
 		inc(w, sn->l1_offset, (uint64_t)sn->l1_size * 8, "snapshot L1 table");
-		err = host_file_pread(q->file, sn->l1_offset, l1, (size_t)sn->l1_size * 8);
-		for (k = 0; k < sn->l1_size; k++)
-			l1[k] = be64toh(l1[k]);
+		err = qcow2_read_snapshot_l1(q, sn, &l1);
 		if (!err)
 			err = walk_l1(w, l1, sn->l1_size, false);
 		free(l1);
 		if (err)
 			return err;
-		sn_bytes += (40 + sn->extra_size + strlen(sn->id) + strlen(sn->name) + 7) & ~7ull;
 	}
 	if (q->nb_snapshots)
-		inc(w, q->snapshots_offset, sn_bytes, "snapshot table");
+		inc(w, q->snapshots_offset, qcow2_snapshot_table_size(q), "snapshot table");
 	if (!refcount_structs)
 		return 0;
 	inc(w, q->reftable_offset, (uint64_t)q->reftable_clusters << q->cluster_bits,
@@ -372,6 +364,7 @@ int qcow2_check(struct block_dev *bd, struct block_check *res, unsigned repair,
 		block_check_report_fn report, void *opaque)
 {
 	struct qcow2 *q = bd->opaque;
+	bool repair_all = (repair & BLOCK_CHECK_REPAIR_ALL) == BLOCK_CHECK_REPAIR_ALL;
 	struct block_check before;
 	int err;
 
@@ -383,22 +376,27 @@ int qcow2_check(struct block_dev *bd, struct block_check *res, unsigned repair,
 	err = check_once(q, res, report, opaque, false);
 	if (err || !repair)
 		return err;
-	if (!res->leaks && !res->corruptions && !(q->incompat & QCOW2_INCOMPAT_DIRTY))
+	if (!res->leaks && !res->corruptions &&
+	    !(q->incompat & (QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT)))
 		return 0;
-	if (res->corruptions && (repair & BLOCK_CHECK_REPAIR_ALL) != BLOCK_CHECK_REPAIR_ALL)
+	if (res->corruptions && !repair_all)
 		return 0;	/* leaks only were asked for; rebuilding would touch more */
 	before = *res;
 	q->corrupt = false;
-	err = rebuild(q, (repair & BLOCK_CHECK_REPAIR_ALL) == BLOCK_CHECK_REPAIR_ALL);
+	if (res->leaks || res->corruptions || (q->incompat & QCOW2_INCOMPAT_DIRTY))
+		err = rebuild(q, repair_all);
 	if (!err)
-		err = clear_incompat(q, QCOW2_INCOMPAT_DIRTY |
-				     ((repair & BLOCK_CHECK_REPAIR_ALL) == BLOCK_CHECK_REPAIR_ALL ?
-				      QCOW2_INCOMPAT_CORRUPT : 0));
+		err = check_once(q, res, report, opaque, true);
 	if (err)
 		return err;
-	err = check_once(q, res, report, opaque, true);
 	res->leaks_fixed = before.leaks > res->leaks ? before.leaks - res->leaks : 0;
 	res->corruptions_fixed = before.corruptions > res->corruptions ?
 				 before.corruptions - res->corruptions : 0;
-	return err;
+	/* as qemu-img: an image found consistent after the repair is no longer corrupt */
+	if (res->corruptions) {
+		q->corrupt = true;
+		return 0;
+	}
+	q->corrupt_told = false;
+	return clear_incompat(q, QCOW2_INCOMPAT_DIRTY | QCOW2_INCOMPAT_CORRUPT);
 }

@@ -88,7 +88,8 @@ static int grow_l1_in_place(struct qcow2 *q, uint32_t n)
 	if (!l1)
 		return error_set(-ENOMEM, "out of memory");
 	memcpy(l1, q->l1, (size_t)q->l1_size * 8);
-	err = qcow2_check_overlap(q, off, len, "the L1 table's new entries");
+	err = qcow2_check_overlap(q, off, len, QCOW2_META_BIT(QCOW2_META_L1),
+				  "the L1 table's new entries");
 	if (!err)
 		err = qcow2_host_pwrite(q, off, l1 + q->l1_size, len);
 	if (!err)
@@ -149,8 +150,9 @@ static int move_l1(struct qcow2 *q, uint32_t n)
 	l1 = NULL;
 	q->l1_offset = off;
 	q->l1_size = n;
+	err = qcow2_meta_add(q, off, bytes, QCOW2_META_L1);
 	/* the old table is unreferenced now that the header is durable */
-	if (old_size)
+	if (!err && old_size)
 		err = qcow2_free_now(q, old_off, (uint64_t)old_size * 8);
 	if (!err)
 		err = qcow2_flush_refblocks(q);

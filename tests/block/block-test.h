@@ -214,6 +214,44 @@ static inline int qemu_img_check(const char *path)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
 }
 
+/* What qemu-img check says of an image. */
+struct qemu_check {
+	bool opened;		/* qemu-img could open and check it (else the counts are 0) */
+	uint64_t corruptions, leaks, check_errors;
+};
+
+static inline uint64_t json_count(const char *json, const char *key)
+{
+	const char *p = strstr(json, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/* qemu-img check --output=json on a qcow2 image; false when qemu-img is not installed. */
+static inline bool qemu_img_check_counts(const char *path, struct qemu_check *out)
+{
+	char *cmd, json[4096];
+	size_t n;
+	FILE *f;
+
+	memset(out, 0, sizeof(*out));
+	if (system("command -v qemu-img >/dev/null 2>&1"))
+		return false;
+	assert_true(asprintf(&cmd, "qemu-img check -f qcow2 --output=json '%s' 2>/dev/null",
+			     path) > 0);
+	f = popen(cmd, "r");
+	free(cmd);
+	assert_non_null(f);
+	n = fread(json, 1, sizeof(json) - 1, f);
+	json[n] = '\0';
+	pclose(f);
+	out->opened = strstr(json, "\"format\"") != NULL;
+	out->corruptions = json_count(json, "\"corruptions\": ");
+	out->leaks = json_count(json, "\"leaks\": ");
+	out->check_errors = json_count(json, "\"check-errors\": ");
+	return true;
+}
+
 /* The bytes at off read back as want. */
 static inline void expect_read(struct block_dev *bd, uint64_t off, const uint8_t *want, size_t len)
 {
