@@ -186,8 +186,7 @@ static int append_l2_tables(struct qcow2 *q, const uint64_t *l1, uint32_t l1_siz
 	return 0;
 }
 
-/* Snapshots' L2 tables: only a writable image needs them (reading their L1 tables costs). */
-static int append_snapshot_tables(struct qcow2 *q)
+static int append_snapshot_tables(struct qcow2 *q, bool snapshot_l2)
 {
 	uint32_t s;
 	int err;
@@ -198,7 +197,9 @@ static int append_snapshot_tables(struct qcow2 *q)
 
 		err = append_range(q, sn->l1_offset, (uint64_t)sn->l1_size * 8,
 				   QCOW2_META_SNAPSHOT_L1);
-		if (err || q->bd->read_only || !sn->l1_size)
+		if (err)
+			return err;
+		if (!snapshot_l2 || !sn->l1_size)
 			continue;
 		err = qcow2_read_snapshot_l1(q, sn, &l1);
 		if (err)
@@ -212,7 +213,7 @@ static int append_snapshot_tables(struct qcow2 *q)
 			    QCOW2_META_SNAPSHOT_TABLE);
 }
 
-int qcow2_meta_reset(struct qcow2 *q)
+int qcow2_meta_reset(struct qcow2 *q, bool snapshot_l2)
 {
 	uint64_t i;
 	int err;
@@ -234,7 +235,7 @@ int qcow2_meta_reset(struct qcow2 *q)
 	if (!err)
 		err = append_l2_tables(q, q->l1, q->l1_size, QCOW2_META_L2);
 	if (!err && q->snapshots)
-		err = append_snapshot_tables(q);
+		err = append_snapshot_tables(q, snapshot_l2);
 	sort_unique(&q->meta);
 	return err;
 }

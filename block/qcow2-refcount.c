@@ -548,9 +548,10 @@ int qcow2_apply_pending_frees(struct qcow2 *q)
 /*
  * Replace the refcount structure with a new one built from expected[]
  * (counts for clusters [0, n), not counting the refcount structure itself),
- * placed after the end of the file. The old structure becomes free space.
+ * placed after the end of the file and after cluster end - 1, the last one
+ * anything references. The old structure becomes free space.
  */
-int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t n)
+int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t n, uint64_t end)
 {
 	uint64_t rbe = 1ull << q->rb_bits, cs = q->cluster_size;
 	uint64_t a = qcow2_clusters(q, q->file_size), nrb = 0, nt = 1, total, j, c;
@@ -559,6 +560,12 @@ int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t 
 
 	if (n > a)
 		a = n;
+	if (end > a)
+		a = end;
+	if ((a << q->cluster_bits) >> q->cluster_bits != a ||
+	    (a << q->cluster_bits) > QCOW2_L2E_OFFSET_MASK)
+		return error_set(-EFBIG, "%s: tables referenced up to cluster %llu leave no room "
+				 "for a refcount structure", q->name, (unsigned long long)a);
 	for (;;) {
 		uint64_t nrb2, nt2;
 
@@ -606,7 +613,7 @@ int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t 
 		return err;
 	}
 	qcow2_cache_drop_all(&q->rb_cache);
-	err = qcow2_meta_reset(q);
+	err = qcow2_meta_reset(q, true);
 	if (err)
 		return err;
 	q->free_hint = 0;

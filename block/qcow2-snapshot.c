@@ -501,7 +501,7 @@ static int snapshot_delete(struct block_dev *bd, const char *name)
  */
 static int relearn_tables(struct qcow2 *q, int err)
 {
-	int reset = qcow2_meta_reset(q);
+	int reset = qcow2_meta_reset(q, true);
 
 	return err ? err : reset;
 }

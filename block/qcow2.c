@@ -521,7 +521,7 @@ static int qcow2_open(struct block_dev *bd, const struct block_open_opts *opts)
 	if (!err)
 		err = qcow2_read_snapshots(q);
 	if (!err)
-		err = qcow2_meta_reset(q);
+		err = qcow2_meta_reset(q, !bd->read_only);
 	if (err)
 		goto fail;
 

@@ -261,8 +261,12 @@ void qcow2_cache_drop(struct qcow2_cache *c, uint64_t off);
 void qcow2_cache_drop_all(struct qcow2_cache *c);
 
 /* qcow2-meta.c */
-/* Learn where every table is, from the header and the tables themselves. */
-int qcow2_meta_reset(struct qcow2 *q);
+/*
+ * Learn where every table is, from the header and the tables themselves;
+ * the snapshots' L2 tables only with snapshot_l2 (it reads their L1 tables:
+ * what writes and checks need, not reads).
+ */
+int qcow2_meta_reset(struct qcow2 *q, bool snapshot_l2);
 int qcow2_meta_add(struct qcow2 *q, uint64_t off, uint64_t len, enum qcow2_meta_kind kind);
 /* The cluster was freed: it holds no table any more. */
 void qcow2_meta_remove_cluster(struct qcow2 *q, uint64_t cluster);
@@ -288,7 +292,8 @@ int qcow2_free_entry_later(struct qcow2 *q, uint64_t l2_entry);
 int qcow2_apply_pending_frees(struct qcow2 *q);
 bool qcow2_pending_flush_needed(const struct qcow2 *q);
 int qcow2_flush_refblocks(struct qcow2 *q);
-int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t nclusters);
+int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t nclusters,
+			    uint64_t end);
 int qcow2_load_reftable(struct qcow2 *q);
 
 /* qcow2-cluster.c */

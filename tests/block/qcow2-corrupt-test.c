@@ -359,6 +359,152 @@ static void test_check_clears_mark(void **state)
 		fail_msg("qemu-img check after the mark was cleared");
 }
 
+/* Tables and entries that name nothing valid (for repair: made safe, never worse). */
+struct fault {
+	const char *what;
+	uint64_t (*where)(const char *img, const struct layout *lo);	/* the 8 bytes patched */
+	uint64_t (*value)(const char *img, const struct layout *lo);
+};
+
+static uint64_t file_end(const char *img)
+{
+	struct stat st;
+
+	assert_int_equal(stat(img, &st), 0);
+	return (uint64_t)st.st_size;
+}
+
+static uint64_t at_victim(const char *img, const struct layout *lo)
+{
+	(void)img;
+	return lo->l2 + 8 * VICTIM_INDEX;
+}
+
+static uint64_t at_l1_entry_0(const char *img, const struct layout *lo)
+{
+	(void)img;
+	return lo->l1;
+}
+
+/* the case: a descriptor of 101 sectors from 1 KiB before the end of the file */
+static uint64_t f_comp_past_eof(const char *img, const struct layout *lo)
+{
+	(void)lo;
+	return COMPRESSED | (100ull << CSIZE_SHIFT) | (file_end(img) - 1024);
+}
+static uint64_t f_data_past_eof(const char *img, const struct layout *lo)
+{
+	(void)lo;
+	return (file_end(img) + 4 * CS) | COPIED;
+}
+static uint64_t f_data_unaligned(const char *img, const struct layout *lo)
+{
+	(void)lo;
+	return (file_end(img) - CS + 512) | COPIED;
+}
+static uint64_t f_data_reserved(const char *img, const struct layout *lo)
+{
+	(void)img;
+	return lo->l2 | COPIED | (1ull << 60);
+}
+static uint64_t f_l2_past_eof(const char *img, const struct layout *lo)
+{
+	(void)lo;
+	return (file_end(img) + 8 * CS) | COPIED;
+}
+static uint64_t f_l2_on_refblock(const char *img, const struct layout *lo)
+{
+	(void)img;
+	return lo->rb | COPIED;
+}
+static uint64_t f_l2_on_reftable(const char *img, const struct layout *lo)
+{
+	(void)img;
+	return lo->rt;
+}
+
+static const struct fault faults[] = {
+	{ "compressed cluster past the end of the file", at_victim, f_comp_past_eof },
+	{ "data cluster past the end of the file", at_victim, f_data_past_eof },
+	{ "data cluster not aligned", at_victim, f_data_unaligned },
+	{ "data cluster with reserved bits", at_victim, f_data_reserved },
+	{ "L2 table past the end of the file", at_l1_entry_0, f_l2_past_eof },
+	{ "L2 table on a refcount block", at_l1_entry_0, f_l2_on_refblock },
+	{ "L2 table on the refcount table", at_l1_entry_0, f_l2_on_reftable },
+};
+
+static void patch_fault(const char *img, const struct layout *lo, unsigned i)
+{
+	unsigned nv = sizeof(victims) / sizeof(victims[0]);
+
+	if (i < nv)
+		patch_be64(img, lo->l2 + 8 * VICTIM_INDEX, victims[i].entry(lo));
+	else
+		patch_be64(img, faults[i - nv].where(img, lo), faults[i - nv].value(img, lo));
+}
+
+static const char *fault_name(unsigned i)
+{
+	unsigned nv = sizeof(victims) / sizeof(victims[0]);
+
+	return i < nv ? victims[i].what : faults[i - nv].what;
+}
+
+/*
+ * check -r all never makes an image worse: after it, our check and
+ * qemu-img's find it clean, and the whole disk can be written and read back
+ * (no entry left pointing at a table, no new table placed where an entry
+ * points), clean again after.
+ */
+static void test_repair_makes_writes_safe(void **state)
+{
+	const char *good = tpath(0, "rep-good.qcow2"), *img = tpath(1, "rep.qcow2");
+	unsigned n = sizeof(victims) / sizeof(victims[0]) + sizeof(faults) / sizeof(faults[0]);
+	uint8_t *buf = malloc(SIZE);
+	struct block_check r;
+	struct layout lo;
+	struct block_dev *bd;
+	unsigned i;
+
+	(void)state;
+	assert_non_null(buf);
+	make_fixture(good, &lo);
+	for (i = 0; i < n; i++) {
+		struct qemu_check qc;
+
+		copy_file(good, img);
+		patch_fault(img, &lo, i);
+		open_ok(&bd, img, &(struct block_open_opts){ .no_repair = true });
+		must(block_check(bd, &r, 0, NULL, NULL));
+		if (!r.corruptions)
+			fail_msg("%s: our check finds no corruption", fault_name(i));
+		must(block_check(bd, &r, BLOCK_CHECK_REPAIR_ALL, NULL, NULL));
+		if (r.corruptions || r.leaks)
+			fail_msg("%s: %llu corruptions, %llu leaks after repair", fault_name(i),
+				 (unsigned long long)r.corruptions, (unsigned long long)r.leaks);
+		block_close(bd);
+		assert_false(peek_be64(img, H_INCOMPAT) & INCOMPAT_CORRUPT);
+		if (qemu_img_check_counts(img, &qc) && (!qc.opened || qc.corruptions || qc.leaks))
+			fail_msg("%s: qemu-img check after repair: %llu corruptions, %llu leaks",
+				 fault_name(i), (unsigned long long)qc.corruptions,
+				 (unsigned long long)qc.leaks);
+		open_ok(&bd, img, NULL);
+		fill_pattern(buf, SIZE, 0, (uint8_t)i);
+		if (block_pwrite(bd, 0, buf, SIZE))
+			fail_msg("%s: writing the repaired disk: %s", fault_name(i), error_msg());
+		block_close(bd);
+		open_ok(&bd, img, &(struct block_open_opts){ .read_only = true });
+		expect_read(bd, 0, buf, SIZE);
+		check_clean(bd);
+		block_close(bd);
+		if (qemu_img_check_counts(img, &qc) && (!qc.opened || qc.corruptions || qc.leaks))
+			fail_msg("%s: qemu-img check after writes: %llu corruptions, %llu leaks",
+				 fault_name(i), (unsigned long long)qc.corruptions,
+				 (unsigned long long)qc.leaks);
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_l2_tables_on_metadata),
 		cmocka_unit_test(test_snapshot_delete_frees_no_metadata),
 		cmocka_unit_test(test_check_clears_mark),
+		cmocka_unit_test(test_repair_makes_writes_safe),
 	};
 
 	return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
