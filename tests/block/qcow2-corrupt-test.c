@@ -19,25 +19,14 @@
 #define MiB (1ull << 20)
 #define CS 65536ull
 #define SIZE (8 * MiB)
-#define OFFSET_MASK 0x00fffffffffffe00ull
-#define COPIED (1ull << 63)
-#define COMPRESSED (1ull << 62)
-#define ZERO_FLAG 1ull
-#define CSIZE_SHIFT 54		/* 62 - (cluster_bits - 8) for 64 KiB clusters */
-#define INCOMPAT_CORRUPT 2ull
 #define VICTIM_INDEX 5		/* the L2 entry the cases corrupt: guest cluster 5 */
-
-/* Where the tables of the fixture image lie. */
-struct layout {
-	uint64_t l1, l2, rt, rb, sn_table, sn_l1, sn_l2;
-};
 
 /*
  * An image with data in guest clusters 0 and 1, a snapshot of them, then
  * cluster 0 written again: the active L2 table is the image's own, the
  * snapshot keeps the old one.
  */
-static void make_fixture(const char *img, struct layout *lo)
+static void make_fixture(const char *img, struct qcow2_layout *lo)
 {
 	uint8_t *buf = malloc(2 * CS);
 	struct block_dev *bd;
@@ -52,27 +41,8 @@ static void make_fixture(const char *img, struct layout *lo)
 	must(block_pwrite(bd, 0, buf, 4096));
 	block_close(bd);
 	free(buf);
-	lo->l1 = peek_be64(img, H_L1_OFF);
-	lo->l2 = peek_be64(img, lo->l1) & OFFSET_MASK;
-	lo->rt = peek_be64(img, H_RT_OFF);
-	lo->rb = peek_be64(img, lo->rt);
-	lo->sn_table = peek_be64(img, H_SN_OFF);
-	lo->sn_l1 = peek_be64(img, lo->sn_table);
-	lo->sn_l2 = peek_be64(img, lo->sn_l1) & OFFSET_MASK;
+	qcow2_layout_read(img, lo);
 	assert_int_not_equal(lo->l2, lo->sn_l2);
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	struct stat st;
-	uint8_t *buf;
-
-	assert_int_equal(stat(path, &st), 0);
-	*len = (size_t)st.st_size;
-	buf = malloc(*len ? *len : 1);
-	assert_non_null(buf);
-	peek(path, 0, buf, *len);
-	return buf;
 }
 
 /* The file is what it was, but for the incompatible feature bits of its header. */
@@ -80,7 +50,7 @@ static void expect_unchanged_but_incompat(const char *what, const char *img,
 					  const uint8_t *before, size_t before_len)
 {
 	size_t len, i;
-	uint8_t *now = slurp(img, &len);
+	uint8_t *now = file_bytes(img, &len);
 
 	if (len != before_len)
 		fail_msg("%s: the file changed size (%zu -> %zu)", what, before_len, len);
@@ -166,26 +136,29 @@ static int victim_op(struct block_dev *bd, enum victim_op op)
 
 struct victim {
 	const char *what;
-	uint64_t (*entry)(const struct layout *lo);
+	uint64_t (*entry)(const struct qcow2_layout *lo);
 };
 
-static uint64_t v_comp_header(const struct layout *lo) { (void)lo; return COMPRESSED | 0x200; }
-static uint64_t v_comp_reftable(const struct layout *lo)
+static uint64_t v_comp_header(const struct qcow2_layout *lo)
 {
-	return COMPRESSED | (1ull << CSIZE_SHIFT) | (lo->rt + 0x100);
+	return qcow2_compressed_entry(lo, 0x200, 1);
 }
-static uint64_t v_comp_into_l1(const struct layout *lo)
+static uint64_t v_comp_reftable(const struct qcow2_layout *lo)
 {
-	return COMPRESSED | (1ull << CSIZE_SHIFT) | (lo->l1 - 0x100);
+	return qcow2_compressed_entry(lo, lo->rt + 0x100, 2);
 }
-static uint64_t v_reftable(const struct layout *lo) { return lo->rt; }
-static uint64_t v_l1(const struct layout *lo) { return lo->l1 | COPIED; }
-static uint64_t v_refblock(const struct layout *lo) { return lo->rb | COPIED; }
-static uint64_t v_own_l2(const struct layout *lo) { return lo->l2 | COPIED; }
-static uint64_t v_sn_table(const struct layout *lo) { return lo->sn_table | COPIED; }
-static uint64_t v_sn_l1(const struct layout *lo) { return lo->sn_l1; }
-static uint64_t v_sn_l2(const struct layout *lo) { return lo->sn_l2 | COPIED; }
-static uint64_t v_zero_reftable(const struct layout *lo) { return lo->rt | ZERO_FLAG; }
+static uint64_t v_comp_into_l1(const struct qcow2_layout *lo)
+{
+	return qcow2_compressed_entry(lo, lo->l1 - 0x100, 2);
+}
+static uint64_t v_reftable(const struct qcow2_layout *lo) { return lo->rt; }
+static uint64_t v_l1(const struct qcow2_layout *lo) { return lo->l1 | QCOW2_COPIED; }
+static uint64_t v_refblock(const struct qcow2_layout *lo) { return lo->rb | QCOW2_COPIED; }
+static uint64_t v_own_l2(const struct qcow2_layout *lo) { return lo->l2 | QCOW2_COPIED; }
+static uint64_t v_sn_table(const struct qcow2_layout *lo) { return lo->sn_table | QCOW2_COPIED; }
+static uint64_t v_sn_l1(const struct qcow2_layout *lo) { return lo->sn_l1; }
+static uint64_t v_sn_l2(const struct qcow2_layout *lo) { return lo->sn_l2 | QCOW2_COPIED; }
+static uint64_t v_zero_reftable(const struct qcow2_layout *lo) { return lo->rt | QCOW2_ZERO; }
 
 static const struct victim victims[] = {
 	{ "compressed cluster in the header", v_comp_header },
@@ -202,9 +175,10 @@ static const struct victim victims[] = {
 };
 
 /* The host offset an entry names, as the log line should show it. */
-static void entry_offset_text(uint64_t e, char *buf, size_t len)
+static void entry_offset_text(const struct qcow2_layout *lo, uint64_t e, char *buf, size_t len)
 {
-	uint64_t off = e & COMPRESSED ? e & ((1ull << CSIZE_SHIFT) - 1) : e & OFFSET_MASK;
+	uint64_t coffset_mask = (1ull << (62 - (lo->cluster_bits - 8))) - 1;
+	uint64_t off = e & QCOW2_COMPRESSED ? e & coffset_mask : e & QCOW2_OFFSET_MASK;
 
 	snprintf(buf, len, "0x%llx", (unsigned long long)off);
 }
@@ -213,7 +187,7 @@ static void test_refuse_entries_on_metadata(void **state)
 {
 	const char *good = tpath(0, "meta-good.qcow2"), *img = tpath(1, "meta-victim.qcow2");
 	const char *log = tpath(2, "meta-stderr.txt");
-	struct layout lo;
+	struct qcow2_layout lo;
 	unsigned v, op;
 
 	(void)state;
@@ -232,7 +206,7 @@ static void test_refuse_entries_on_metadata(void **state)
 			snprintf(what, sizeof(what), "%s, %s", victims[v].what, op_names[op]);
 			copy_file(good, img);
 			patch_be64(img, lo.l2 + 8 * VICTIM_INDEX, e);
-			image = slurp(img, &len);
+			image = file_bytes(img, &len);
 			qemu_img_check_counts(img, &before);
 
 			saved = stderr_to(log);
@@ -247,13 +221,13 @@ static void test_refuse_entries_on_metadata(void **state)
 			block_close(bd);
 			stderr_back(saved);
 
-			entry_offset_text(e, off_text, sizeof(off_text));
+			entry_offset_text(&lo, e, off_text, sizeof(off_text));
 			if (lines_with(log, "meta-victim.qcow2", "corrupt") != 1 ||
 			    lines_with(log, "meta-victim.qcow2", off_text) != 1)
 				fail_msg("%s: wanted one line on stderr naming the image, %s and the "
 					 "corruption", what, off_text);
 			expect_unchanged_but_incompat(what, img, image, len);
-			if (!(peek_be64(img, H_INCOMPAT) & INCOMPAT_CORRUPT))
+			if (!(peek_be64(img, H_INCOMPAT) & QCOW2_CORRUPT_BIT))
 				fail_msg("%s: the image is not marked corrupt", what);
 			assert_open_fails(img, NULL, -EROFS, "corrupt");
 			open_ok(&bd, img, &(struct block_open_opts){ .read_only = true });
@@ -270,7 +244,7 @@ static void test_refuse_entries_on_metadata(void **state)
 static void test_refuse_l2_tables_on_metadata(void **state)
 {
 	const char *good = tpath(0, "l1-good.qcow2"), *img = tpath(1, "l1-victim.qcow2");
-	struct layout lo;
+	struct qcow2_layout lo;
 	unsigned i;
 
 	(void)state;
@@ -286,8 +260,8 @@ static void test_refuse_l2_tables_on_metadata(void **state)
 		int r;
 
 		copy_file(good, img);
-		patch_be64(img, lo.l1, targets[i] | COPIED);
-		image = slurp(img, &len);
+		patch_be64(img, lo.l1, targets[i] | QCOW2_COPIED);
+		image = file_bytes(img, &len);
 		qemu_img_check_counts(img, &before);
 		open_ok(&bd, img, NULL);
 		memset(buf, 0x77, sizeof(buf));
@@ -296,7 +270,7 @@ static void test_refuse_l2_tables_on_metadata(void **state)
 		if (r != -EIO)
 			fail_msg("L2 table on the %s: write gave %d '%s'", names[i], r, error_msg());
 		expect_unchanged_but_incompat(names[i], img, image, len);
-		assert_true(peek_be64(img, H_INCOMPAT) & INCOMPAT_CORRUPT);
+		assert_true(peek_be64(img, H_INCOMPAT) & QCOW2_CORRUPT_BIT);
 		expect_not_worse(names[i], &before, img);
 		free(image);
 	}
@@ -307,7 +281,7 @@ static void test_snapshot_delete_frees_no_metadata(void **state)
 {
 	const char *img = tpath(0, "sn-victim.qcow2");
 	struct qemu_check before;
-	struct layout lo;
+	struct qcow2_layout lo;
 	struct block_dev *bd;
 	uint8_t rt_before[CS], rt_after[CS];
 
@@ -323,7 +297,7 @@ static void test_snapshot_delete_frees_no_metadata(void **state)
 	block_close(bd);
 	peek(img, lo.rt, rt_after, CS);
 	assert_memory_equal(rt_before, rt_after, CS);
-	assert_true(peek_be64(img, H_INCOMPAT) & INCOMPAT_CORRUPT);
+	assert_true(peek_be64(img, H_INCOMPAT) & QCOW2_CORRUPT_BIT);
 	expect_not_worse("snapshot delete", &before, img);
 }
 
@@ -337,12 +311,12 @@ static void test_check_clears_mark(void **state)
 	const char *img = tpath(0, "marked.qcow2");
 	uint8_t buf[512] = { 9 };
 	struct block_check r;
-	struct layout lo;
+	struct qcow2_layout lo;
 	struct block_dev *bd;
 
 	(void)state;
 	make_fixture(img, &lo);
-	patch_be64(img, H_INCOMPAT, peek_be64(img, H_INCOMPAT) | INCOMPAT_CORRUPT);
+	patch_be64(img, H_INCOMPAT, peek_be64(img, H_INCOMPAT) | QCOW2_CORRUPT_BIT);
 	assert_open_fails(img, NULL, -EROFS, "corrupt");
 	open_ok(&bd, img, &(struct block_open_opts){ .no_repair = true });
 	assert_int_equal(block_pwrite(bd, 0, buf, sizeof(buf)), -EIO);
@@ -350,7 +324,7 @@ static void test_check_clears_mark(void **state)
 	assert_int_equal(r.corruptions + r.leaks, 0);
 	must(block_pwrite(bd, 0, buf, sizeof(buf)));
 	block_close(bd);
-	assert_false(peek_be64(img, H_INCOMPAT) & INCOMPAT_CORRUPT);
+	assert_false(peek_be64(img, H_INCOMPAT) & QCOW2_CORRUPT_BIT);
 	open_ok(&bd, img, NULL);
 	expect_read(bd, 0, buf, sizeof(buf));
 	check_clean(bd);
@@ -362,62 +336,53 @@ static void test_check_clears_mark(void **state)
 /* Tables and entries that name nothing valid (for repair: made safe, never worse). */
 struct fault {
 	const char *what;
-	uint64_t (*where)(const char *img, const struct layout *lo);	/* the 8 bytes patched */
-	uint64_t (*value)(const char *img, const struct layout *lo);
+	uint64_t (*where)(const char *img, const struct qcow2_layout *lo);	/* the 8 bytes patched */
+	uint64_t (*value)(const char *img, const struct qcow2_layout *lo);
 };
 
-static uint64_t file_end(const char *img)
-{
-	struct stat st;
-
-	assert_int_equal(stat(img, &st), 0);
-	return (uint64_t)st.st_size;
-}
-
-static uint64_t at_victim(const char *img, const struct layout *lo)
+static uint64_t at_victim(const char *img, const struct qcow2_layout *lo)
 {
 	(void)img;
 	return lo->l2 + 8 * VICTIM_INDEX;
 }
 
-static uint64_t at_l1_entry_0(const char *img, const struct layout *lo)
+static uint64_t at_l1_entry_0(const char *img, const struct qcow2_layout *lo)
 {
 	(void)img;
 	return lo->l1;
 }
 
 /* the case: a descriptor of 101 sectors from 1 KiB before the end of the file */
-static uint64_t f_comp_past_eof(const char *img, const struct layout *lo)
+static uint64_t f_comp_past_eof(const char *img, const struct qcow2_layout *lo)
+{
+	return qcow2_compressed_entry(lo, file_length(img) - 1024, 101);
+}
+static uint64_t f_data_past_eof(const char *img, const struct qcow2_layout *lo)
 {
 	(void)lo;
-	return COMPRESSED | (100ull << CSIZE_SHIFT) | (file_end(img) - 1024);
+	return (file_length(img) + 4 * CS) | QCOW2_COPIED;
 }
-static uint64_t f_data_past_eof(const char *img, const struct layout *lo)
+static uint64_t f_data_unaligned(const char *img, const struct qcow2_layout *lo)
 {
 	(void)lo;
-	return (file_end(img) + 4 * CS) | COPIED;
+	return (file_length(img) - CS + 512) | QCOW2_COPIED;
 }
-static uint64_t f_data_unaligned(const char *img, const struct layout *lo)
-{
-	(void)lo;
-	return (file_end(img) - CS + 512) | COPIED;
-}
-static uint64_t f_data_reserved(const char *img, const struct layout *lo)
+static uint64_t f_data_reserved(const char *img, const struct qcow2_layout *lo)
 {
 	(void)img;
-	return lo->l2 | COPIED | (1ull << 60);
+	return lo->l2 | QCOW2_COPIED | (1ull << 60);
 }
-static uint64_t f_l2_past_eof(const char *img, const struct layout *lo)
+static uint64_t f_l2_past_eof(const char *img, const struct qcow2_layout *lo)
 {
 	(void)lo;
-	return (file_end(img) + 8 * CS) | COPIED;
+	return (file_length(img) + 8 * CS) | QCOW2_COPIED;
 }
-static uint64_t f_l2_on_refblock(const char *img, const struct layout *lo)
+static uint64_t f_l2_on_refblock(const char *img, const struct qcow2_layout *lo)
 {
 	(void)img;
-	return lo->rb | COPIED;
+	return lo->rb | QCOW2_COPIED;
 }
-static uint64_t f_l2_on_reftable(const char *img, const struct layout *lo)
+static uint64_t f_l2_on_reftable(const char *img, const struct qcow2_layout *lo)
 {
 	(void)img;
 	return lo->rt;
@@ -433,7 +398,7 @@ static const struct fault faults[] = {
 	{ "L2 table on the refcount table", at_l1_entry_0, f_l2_on_reftable },
 };
 
-static void patch_fault(const char *img, const struct layout *lo, unsigned i)
+static void patch_fault(const char *img, const struct qcow2_layout *lo, unsigned i)
 {
 	unsigned nv = sizeof(victims) / sizeof(victims[0]);
 
@@ -462,7 +427,7 @@ static void test_repair_makes_writes_safe(void **state)
 	unsigned n = sizeof(victims) / sizeof(victims[0]) + sizeof(faults) / sizeof(faults[0]);
 	uint8_t *buf = malloc(SIZE);
 	struct block_check r;
-	struct layout lo;
+	struct qcow2_layout lo;
 	struct block_dev *bd;
 	unsigned i;
 
@@ -483,7 +448,7 @@ static void test_repair_makes_writes_safe(void **state)
 			fail_msg("%s: %llu corruptions, %llu leaks after repair", fault_name(i),
 				 (unsigned long long)r.corruptions, (unsigned long long)r.leaks);
 		block_close(bd);
-		assert_false(peek_be64(img, H_INCOMPAT) & INCOMPAT_CORRUPT);
+		assert_false(peek_be64(img, H_INCOMPAT) & QCOW2_CORRUPT_BIT);
 		if (qemu_img_check_counts(img, &qc) && (!qc.opened || qc.corruptions || qc.leaks))
 			fail_msg("%s: qemu-img check after repair: %llu corruptions, %llu leaks",
 				 fault_name(i), (unsigned long long)qc.corruptions,
