@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/byteorder.h"
 #include "base/error.h"
 #include "block/qcow2.h"
 
@@ -198,9 +199,11 @@ static const char *l1_entry_fault(struct walk *w, uint64_t e)
 		return "is not cluster aligned or has reserved bits set";
 	if (off > q->file_size || q->file_size - off < q->cluster_size)
 		return "lies past the end of the file";
+	/* shared tables are fine here: their refcounts say so, and writes copy them */
 	return overlap_fault(w, qcow2_meta_find(q, off, q->cluster_size,
 						QCOW2_META_BIT(QCOW2_META_L2) |
-						QCOW2_META_BIT(QCOW2_META_SNAPSHOT_L2)));
+						QCOW2_META_BIT(QCOW2_META_SNAPSHOT_L2) |
+						QCOW2_META_BIT(QCOW2_META_L2_SHARED)));
 }
 
 /* The L1 table l1 (size entries, at host offset l1_off); repair drops faulty entries. */
@@ -251,6 +254,12 @@ static int walk_all(struct walk *w, bool refcount_structs)
 
 	inc(w, 0, q->cluster_size, "header");
 	inc(w, q->l1_offset, (uint64_t)q->l1_size * 8, "L1 table");
+	if (overlap_fault(w, qcow2_meta_find(q, q->l1_offset, (uint64_t)q->l1_size * 8,
+					     QCOW2_META_BIT(QCOW2_META_L1)))) {
+		say(w, "ERROR the L1 table at 0x%llx %s", (unsigned long long)q->l1_offset,
+		    w->fault);
+		corruption(w);
+	}
 	err = walk_l1(w, q->l1, q->l1_size, q->l1_offset, true);
 	if (err)
 		return err;
@@ -258,6 +267,15 @@ static int walk_all(struct walk *w, bool refcount_structs)
 		struct qcow2_snapshot *sn = &q->snapshots[i];
 		uint64_t *l1;
 
+		if (qcow2_snapshot_incomplete(q, sn)) {
+			say(w, "ERROR snapshot table entry %llu is incomplete", (unsigned long long)i);
+			corruption(w);
+		}
+		if (overlap_fault(w, qcow2_snapshot_l1_overlap(q, sn))) {
+			say(w, "ERROR snapshot %llu: its L1 table at 0x%llx %s", (unsigned long long)i,
+			    (unsigned long long)sn->l1_offset, w->fault);
+			corruption(w);
+		}
 		inc(w, sn->l1_offset, (uint64_t)sn->l1_size * 8, "snapshot L1 table");
 		err = qcow2_read_snapshot_l1(q, sn, &l1);
 		if (!err)
@@ -393,20 +411,77 @@ static int clear_incompat(struct qcow2 *q, uint64_t bits)
 }
 
 /*
+ * The active L1 table shares clusters with another table (the snapshot
+ * table, say): repairing its entries in place would write over that table.
+ * It moves, as it is, past everything any table references; the fixing
+ * walk then works on the copy.
+ */
+static int move_shared_l1(struct qcow2 *q)
+{
+	uint64_t bytes = qcow2_align_up(q, (uint64_t)q->l1_size * 8), off, *be = NULL;
+	struct block_check scratch;
+	uint8_t hdr[12];
+	struct walk w;
+	uint32_t i;
+	int err;
+
+	if (qcow2_meta_find(q, q->l1_offset, (uint64_t)q->l1_size * 8,
+			    QCOW2_META_BIT(QCOW2_META_L1)) < 0)
+		return 0;
+	memset(&scratch, 0, sizeof(scratch));
+	err = walk_init(&w, q, &scratch);
+	if (err)
+		return err;
+	w.quiet = true;
+	err = walk_all(&w, true);
+	off = (w.end > w.n ? w.end : w.n) << q->cluster_bits;
+	walk_free(&w);
+	if (!err && !(be = host_buf_alloc(bytes)))
+		err = error_set(-ENOMEM, "out of memory");
+	if (err)
+		return err;
+	for (i = 0; i < q->l1_size; i++)
+		be[i] = htobe64(q->l1[i]);
+	err = qcow2_host_pwrite(q, off, be, bytes);
+	free(be);
+	if (!err)
+		err = qcow2_sync(q);
+	put_be32(hdr, q->l1_size);
+	put_be64(hdr + 4, off);
+	if (!err)
+		err = qcow2_write_header_field(q, QCOW2_HDR_L1_SIZE, hdr, sizeof(hdr));
+	if (!err)
+		err = qcow2_sync(q);
+	if (err)
+		return err;
+	q->l1_offset = off;
+	return qcow2_meta_reset(q, true);
+}
+
+/*
  * Fresh refcounts from the tables. With fix (check -r all), first the
- * entries that name no valid data are dropped, and the COPIED flags made to
- * match the new counts. The entries go before the refcounts are rebuilt,
- * and the new refcount structure after everything still referenced: no
- * entry is left naming a table, and none names where the new tables go.
+ * tables that share clusters with others are sorted out (snapshots whose L1
+ * table is another table dropped, incomplete ones completed, a shared
+ * active L1 table moved), and the entries that name no valid data dropped;
+ * afterwards the snapshot table is written again if it changed and the
+ * COPIED flags are made to match the new counts. The entries go before the
+ * refcounts are rebuilt, and the new refcount structure after everything
+ * still referenced: no entry is left naming a table, and none names where
+ * the new tables go.
  */
 static int rebuild(struct qcow2 *q, bool fix)
 {
 	struct block_check scratch;
+	uint64_t snapshots_fixed = 0;
 	struct walk w;
 	int err;
 
 	memset(&scratch, 0, sizeof(scratch));
 	err = qcow2_flush_all(q);
+	if (!err && fix)
+		err = qcow2_repair_snapshots(q, &snapshots_fixed);
+	if (!err && fix)
+		err = move_shared_l1(q);
 	if (!err)
 		err = walk_init(&w, q, &scratch);
 	if (err)
@@ -419,6 +494,8 @@ static int rebuild(struct qcow2 *q, bool fix)
 	if (!err)
 		err = qcow2_rebuild_refcounts(q, w.ref, w.n, w.end);
 	walk_free(&w);
+	if (!err && snapshots_fixed)
+		err = qcow2_rewrite_snapshot_table(q);
 	if (!err && fix)
 		err = qcow2_fix_copied(q, NULL);
 	if (!err)

@@ -35,7 +35,8 @@ void qcow2_compressed_range(const struct qcow2 *q, uint64_t e, uint64_t *off, ui
 }
 
 /* An L2 table read through may also be a snapshot's (shared, not written in place). */
-#define L2_READ_ALLOWED	(QCOW2_META_BIT(QCOW2_META_L2) | QCOW2_META_BIT(QCOW2_META_SNAPSHOT_L2))
+#define L2_READ_ALLOWED	(QCOW2_META_BIT(QCOW2_META_L2) | QCOW2_META_BIT(QCOW2_META_SNAPSHOT_L2) | \
+			 QCOW2_META_BIT(QCOW2_META_L2_SHARED))
 
 static inline uint64_t l2e(const uint64_t *l2, uint64_t i)
 {
@@ -75,10 +76,12 @@ int qcow2_check_entry_host(struct qcow2 *q, uint64_t e, uint64_t guest)
 	default:
 		return 0;
 	}
-	if (off >= q->file_size)
-		return qcow2_corrupt(q, "L2 entry of guest offset 0x%llx: host cluster at 0x%llx "
-				     "lies past the end of the file", (unsigned long long)guest,
-				     (unsigned long long)off);
+	/* in whole clusters: the file may end inside the last one (compressed data) */
+	if ((off + len - 1) >> q->cluster_bits >= qcow2_clusters(q, q->file_size))
+		return qcow2_corrupt(q, "L2 entry of guest offset 0x%llx: host range 0x%llx "
+				     "(%llu bytes) runs past the end of the file",
+				     (unsigned long long)guest, (unsigned long long)off,
+				     (unsigned long long)len);
 	kind = qcow2_meta_find(q, off, len, QCOW2_META_NONE);
 	if (kind >= 0)
 		return qcow2_corrupt(q, "L2 entry of guest offset 0x%llx: host range 0x%llx (%llu "
@@ -104,6 +107,32 @@ static int check_entries_host(struct qcow2 *q, const uint64_t *l2, uint64_t firs
 	return 0;
 }
 
+/*
+ * The L2 table at off (of L1 entry l1i) from the cache. A writable image's
+ * table is checked entry by entry when it is read from disk: an entry that
+ * names a table or lies past the end of the file makes the image corrupt
+ * before any write, wherever the write goes (its allocation could land in
+ * the range such an entry claims).
+ */
+static int l2_get(struct qcow2 *q, uint64_t l1i, uint64_t off, uint64_t **l2, unsigned *idx)
+{
+	unsigned i;
+	int err = qcow2_cache_get(q, &q->l2_cache, off, true, (void **)l2, &i);
+
+	if (err)
+		return err;
+	if (!q->bd->read_only && !q->l2_cache.e[i].checked) {
+		err = check_entries_host(q, *l2, 0, q->l2_entries,
+					 l1i << (q->cluster_bits + q->l2_bits));
+		if (err)
+			return err;
+		q->l2_cache.e[i].checked = true;
+	}
+	if (idx)
+		*idx = i;
+	return 0;
+}
+
 /* The L2 table of L1 entry l1i for reading; *l2 = NULL when there is none. */
 static int l2_load(struct qcow2 *q, uint64_t l1i, uint64_t **l2)
 {
@@ -116,7 +145,7 @@ static int l2_load(struct qcow2 *q, uint64_t l1i, uint64_t **l2)
 	err = qcow2_l2_offset_valid(q, off, L2_READ_ALLOWED);
 	if (err)
 		return err;
-	return qcow2_cache_get(q, &q->l2_cache, off, true, (void **)l2, NULL);
+	return l2_get(q, l1i, off, l2, NULL);
 }
 
 /* L1 entry l1i changed in memory: widen the range qcow2_write_l1() writes back. */
@@ -137,7 +166,7 @@ static void l1_mark_dirty(struct qcow2 *q, uint64_t l1i)
 /* The L2 table of L1 entry l1i, ours alone to modify: allocated or copied if needed. */
 static int l2_writable(struct qcow2 *q, uint64_t l1i, uint64_t **l2, unsigned *idx)
 {
-	uint64_t e = q->l1[l1i], old = e & QCOW2_L1E_OFFSET_MASK, off, got;
+	uint64_t e = q->l1[l1i], old = e & QCOW2_L1E_OFFSET_MASK, off, got, *t = NULL;
 	int err;
 
 	if (old && (e & QCOW2_OFLAG_COPIED)) {
@@ -145,24 +174,22 @@ static int l2_writable(struct qcow2 *q, uint64_t l1i, uint64_t **l2, unsigned *i
 		err = qcow2_l2_offset_valid(q, old, QCOW2_META_BIT(QCOW2_META_L2));
 		if (err)
 			return err;
-		return qcow2_cache_get(q, &q->l2_cache, old, true, (void **)l2, idx);
+		return l2_get(q, l1i, old, l2, idx);
 	}
-	if (old) {
+	/* the L1 entry changes below: its table must be the L1 table alone */
+	err = qcow2_check_overlap(q, q->l1_offset + l1i * 8, 8, QCOW2_META_BIT(QCOW2_META_L1),
+				  "L1 table entry");
+	if (!err && old)
 		err = qcow2_l2_offset_valid(q, old, L2_READ_ALLOWED);
-		if (err)
-			return err;
-	}
+	if (!err && old)	/* shared with a snapshot: copied below */
+		err = l2_get(q, l1i, old, &t, NULL);
+	if (err)
+		return err;
+	if (old)
+		memcpy(q->cow_tail, t, q->cluster_size);
 	err = qcow2_alloc_clusters(q, 1, &off, &got);
 	if (err)
 		return err;
-	if (old) {	/* shared with a snapshot: copy it */
-		uint64_t *t;
-
-		err = qcow2_cache_get(q, &q->l2_cache, old, true, (void **)&t, NULL);
-		if (err)
-			return err;
-		memcpy(q->cow_tail, t, q->cluster_size);
-	}
 	err = qcow2_cache_get(q, &q->l2_cache, off, false, (void **)l2, idx);
 	if (err)
 		return err;

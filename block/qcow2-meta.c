@@ -17,7 +17,7 @@
 #include "base/error.h"
 #include "block/qcow2.h"
 
-#define KIND_BITS	3
+#define KIND_BITS	4
 #define KIND_MASK	((1u << KIND_BITS) - 1)
 
 static const char *const kind_names[QCOW2_META_KINDS] = {
@@ -29,6 +29,7 @@ static const char *const kind_names[QCOW2_META_KINDS] = {
 	[QCOW2_META_SNAPSHOT_TABLE] = "the snapshot table",
 	[QCOW2_META_SNAPSHOT_L1] = "a snapshot's L1 table",
 	[QCOW2_META_SNAPSHOT_L2] = "a snapshot's L2 table",
+	[QCOW2_META_L2_SHARED] = "an L2 table of two L1 entries",
 };
 
 const char *qcow2_meta_name(enum qcow2_meta_kind kind)
@@ -108,6 +109,34 @@ static void sort_unique(struct qcow2_meta_set *m)
 		if (!n || m->v[i] != m->v[n - 1])
 			m->v[n++] = m->v[i];
 	m->n = n;
+}
+
+/*
+ * Sort, marking the active L2 tables found twice: named by two L1 entries
+ * (a corrupt image: each entry would have the table written in place for a
+ * different part of the disk), they get a pair of kind QCOW2_META_L2_SHARED.
+ */
+static int sort_marking_shared(struct qcow2_meta_set *m)
+{
+	size_t i, n = m->n, shared = 0;
+	int err;
+
+	qsort(m->v, m->n, sizeof(*m->v), cmp_key);
+	for (i = 1; i < n; i++)
+		if (m->v[i] == m->v[i - 1] && (m->v[i] & KIND_MASK) == QCOW2_META_L2 &&
+		    (i + 1 == n || m->v[i + 1] != m->v[i]))
+			shared++;
+	if (shared) {
+		err = reserve(m, shared);
+		if (err)
+			return err;
+		for (i = 1; i < n; i++)
+			if (m->v[i] == m->v[i - 1] && (m->v[i] & KIND_MASK) == QCOW2_META_L2 &&
+			    (i + 1 == n || m->v[i + 1] != m->v[i]))
+				m->v[m->n++] = key(m->v[i] >> KIND_BITS, QCOW2_META_L2_SHARED);
+	}
+	sort_unique(m);
+	return 0;
 }
 
 int qcow2_meta_add(struct qcow2 *q, uint64_t off, uint64_t len, enum qcow2_meta_kind kind)
@@ -236,7 +265,8 @@ int qcow2_meta_reset(struct qcow2 *q, bool snapshot_l2)
 		err = append_l2_tables(q, q->l1, q->l1_size, QCOW2_META_L2);
 	if (!err && q->snapshots)
 		err = append_snapshot_tables(q, snapshot_l2);
-	sort_unique(&q->meta);
+	if (!err)
+		err = sort_marking_shared(&q->meta);
 	return err;
 }
 

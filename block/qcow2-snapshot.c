@@ -520,3 +520,65 @@ int qcow2_snapshot_delete(struct block_dev *bd, const char *name)
 {
 	return relearn_tables(bd->opaque, snapshot_delete(bd, name));
 }
+
+bool qcow2_snapshot_incomplete(const struct qcow2 *q, const struct qcow2_snapshot *sn)
+{
+	return q->version >= 3 && sn->extra_size < SN_EXTRA_V3;
+}
+
+int qcow2_snapshot_l1_overlap(const struct qcow2 *q, const struct qcow2_snapshot *sn)
+{
+	return qcow2_meta_find(q, sn->l1_offset, (uint64_t)sn->l1_size * 8,
+			       QCOW2_META_BIT(QCOW2_META_SNAPSHOT_L1));
+}
+
+/* The extra data of a version 3 snapshot: VM state size and disk size, as qemu-img fills them. */
+static int complete(struct qcow2 *q, struct qcow2_snapshot *sn)
+{
+	uint8_t *extra = calloc(1, SN_EXTRA_V3);
+
+	if (!extra)
+		return error_set(-ENOMEM, "out of memory");
+	memcpy(extra, sn->extra, sn->extra_size);
+	if (sn->extra_size < 8)
+		put_be64(extra, sn->vm_state_size);
+	put_be64(extra + 8, q->bd->size);
+	free(sn->extra);
+	sn->extra = extra;
+	sn->extra_size = SN_EXTRA_V3;
+	sn->disk_size = q->bd->size;
+	sn->disk_size_recorded = true;
+	return 0;
+}
+
+int qcow2_repair_snapshots(struct qcow2 *q, uint64_t *fixed)
+{
+	uint32_t i, n = 0;
+	int err;
+
+	for (i = 0; i < q->nb_snapshots; i++) {
+		struct qcow2_snapshot *sn = &q->snapshots[i];
+
+		if (qcow2_snapshot_l1_overlap(q, sn) >= 0) {
+			free(sn->id);
+			free(sn->name);
+			free(sn->extra);
+			(*fixed)++;
+			continue;
+		}
+		if (qcow2_snapshot_incomplete(q, sn)) {
+			err = complete(q, sn);
+			if (err)
+				return err;
+			(*fixed)++;
+		}
+		q->snapshots[n++] = *sn;
+	}
+	q->nb_snapshots = n;
+	return *fixed ? qcow2_meta_reset(q, true) : 0;
+}
+
+int qcow2_rewrite_snapshot_table(struct qcow2 *q)
+{
+	return write_table(q, q->snapshots, q->nb_snapshots);
+}

@@ -106,6 +106,7 @@ struct qcow2_cache_entry {
 	uint64_t offset;	/* host offset of the table; 0: slot empty */
 	uint64_t lru;
 	bool dirty;
+	bool checked;		/* L2: its entries were checked since it was read */
 };
 
 struct qcow2_cache {
@@ -146,13 +147,14 @@ enum qcow2_meta_kind {
 	QCOW2_META_SNAPSHOT_TABLE,
 	QCOW2_META_SNAPSHOT_L1,
 	QCOW2_META_SNAPSHOT_L2,
+	QCOW2_META_L2_SHARED,		/* named by two active L1 entries: never written in place */
 	QCOW2_META_KINDS,
 };
 
 #define QCOW2_META_BIT(kind)	(1u << (kind))
 #define QCOW2_META_NONE		0u	/* no kind allowed: the range must be data */
 
-/* Sorted (host cluster << 3 | kind) pairs of every table we know of (overlap guard). */
+/* Sorted (host cluster << 4 | kind) pairs of every table we know of (overlap guard). */
 struct qcow2_meta_set {
 	uint64_t *v;
 	size_t n, cap;
@@ -335,6 +337,19 @@ int qcow2_read_snapshots(struct qcow2 *q);
 uint64_t qcow2_snapshot_table_size(const struct qcow2 *q);
 /* A snapshot's L1 table in host byte order (malloc'd, *l1 NULL when it is empty). */
 int qcow2_read_snapshot_l1(struct qcow2 *q, const struct qcow2_snapshot *sn, uint64_t **l1);
+/* A version 3 snapshot without the extra data v3 requires (VM state size, disk size). */
+bool qcow2_snapshot_incomplete(const struct qcow2 *q, const struct qcow2_snapshot *sn);
+/* The kind of table a snapshot's L1 table overlaps (other snapshots' L1 tables aside), or -1. */
+int qcow2_snapshot_l1_overlap(const struct qcow2 *q, const struct qcow2_snapshot *sn);
+/*
+ * Repair, in memory only: snapshots whose L1 table is another table are
+ * dropped (neither can be written around the other), incomplete ones
+ * completed; *fixed counts both. When it counts any, the snapshot table is
+ * to be written again with qcow2_rewrite_snapshot_table() once the
+ * refcounts are right (it allocates).
+ */
+int qcow2_repair_snapshots(struct qcow2 *q, uint64_t *fixed);
+int qcow2_rewrite_snapshot_table(struct qcow2 *q);
 void qcow2_free_snapshots(struct qcow2 *q);
 int qcow2_snapshot_list(struct block_dev *bd, struct block_snapshot **list, unsigned *n);
 int qcow2_snapshot_create(struct block_dev *bd, const char *name);
