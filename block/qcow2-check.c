@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/byteorder.h"
 #include "base/error.h"
 #include "block/qcow2.h"
 
@@ -420,7 +419,6 @@ static int move_shared_l1(struct qcow2 *q)
 {
 	uint64_t bytes = qcow2_align_up(q, (uint64_t)q->l1_size * 8), off, *be = NULL;
 	struct block_check scratch;
-	uint8_t hdr[12];
 	struct walk w;
 	uint32_t i;
 	int err;
@@ -446,12 +444,8 @@ static int move_shared_l1(struct qcow2 *q)
 	free(be);
 	if (!err)
 		err = qcow2_sync(q);
-	put_be32(hdr, q->l1_size);
-	put_be64(hdr + 4, off);
 	if (!err)
-		err = qcow2_write_header_field(q, QCOW2_HDR_L1_SIZE, hdr, sizeof(hdr));
-	if (!err)
-		err = qcow2_sync(q);
+		err = qcow2_point_header_at(q, QCOW2_HDR_L1_SIZE, q->l1_size, off);
 	if (err)
 		return err;
 	q->l1_offset = off;

@@ -115,7 +115,6 @@ static int move_l1(struct qcow2 *q, uint32_t n)
 	uint64_t bytes = qcow2_align_up(q, (uint64_t)n * 8), old_off = q->l1_offset, off = 0;
 	uint64_t *l1 = host_buf_alloc(bytes), *be = host_buf_alloc(bytes);
 	uint32_t old_size = q->l1_size, i;
-	uint8_t hdr[12];
 	int err;
 
 	if (!l1 || !be) {
@@ -138,11 +137,7 @@ static int move_l1(struct qcow2 *q, uint32_t n)
 		qcow2_free_now(q, off, bytes);
 		goto out;
 	}
-	put_be32(hdr, n);
-	put_be64(hdr + 4, off);
-	err = qcow2_write_header_field(q, QCOW2_HDR_L1_SIZE, hdr, sizeof(hdr));
-	if (!err)
-		err = qcow2_sync(q);
+	err = qcow2_point_header_at(q, QCOW2_HDR_L1_SIZE, n, off);
 	if (err)
 		goto out;	/* the header may point to either table: both stay allocated */
 	free(q->l1);

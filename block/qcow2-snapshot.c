@@ -191,7 +191,7 @@ static int write_table(struct qcow2 *q, struct qcow2_snapshot *s, uint32_t n)
 {
 	uint64_t size = table_size(s, n), pos = 0, off = 0, old_off = q->snapshots_offset;
 	uint64_t old_size = qcow2_snapshot_table_size(q);
-	uint8_t hdr[12], *buf = NULL;
+	uint8_t *buf = NULL;
 	uint32_t i;
 	int err;
 
@@ -232,11 +232,7 @@ static int write_table(struct qcow2 *q, struct qcow2_snapshot *s, uint32_t n)
 		if (err)
 			return err;
 	}
-	put_be32(hdr, n);
-	put_be64(hdr + 4, off);
-	err = qcow2_write_header_field(q, QCOW2_HDR_SNAPSHOTS, hdr, sizeof(hdr));
-	if (!err)
-		err = qcow2_sync(q);
+	err = qcow2_point_header_at(q, QCOW2_HDR_SNAPSHOTS, n, off);
 	if (err)
 		return err;
 	q->snapshots_offset = off;

@@ -76,6 +76,19 @@ int qcow2_write_header_field(struct qcow2 *q, unsigned off, const void *val, siz
 	return qcow2_host_pwrite(q, off, val, len);
 }
 
+int qcow2_point_header_at(struct qcow2 *q, unsigned field, uint32_t count, uint64_t offset)
+{
+	uint8_t hdr[12];
+	int err;
+
+	put_be32(hdr, count);
+	put_be64(hdr + 4, offset);
+	err = qcow2_write_header_field(q, field, hdr, sizeof(hdr));
+	if (!err)
+		err = qcow2_sync(q);
+	return err;
+}
+
 int qcow2_sync(struct qcow2 *q)
 {
 	int err = host_file_flush(q->file);

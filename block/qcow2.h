@@ -24,6 +24,12 @@
  * until the tables that dropped the reference are durable, so a freed cluster
  * is never reused while a table on disk still points to it. Killed at any
  * point, an image has at most leaked clusters.
+ *
+ * Overlaps (what a hostile image could make us do): before data or a table
+ * is written to a host cluster, and before a reference an L2 entry holds is
+ * dropped, the range is checked against the tables qcow2-meta.c knows of; a
+ * hit is a corruption (qcow2_corrupt(): -EIO, no more writes, the image
+ * marked corrupt), found before anything changed.
  */
 #ifndef BLOCK_QCOW2_H
 #define BLOCK_QCOW2_H
@@ -245,6 +251,11 @@ static inline uint64_t qcow2_clusters(const struct qcow2 *q, uint64_t bytes)
  */
 int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int qcow2_write_header_field(struct qcow2 *q, unsigned off, const void *val, size_t len);
+/*
+ * Point the header at a table, durably: field is QCOW2_HDR_L1_SIZE or
+ * QCOW2_HDR_SNAPSHOTS (a 4-byte count, then the 8-byte offset).
+ */
+int qcow2_point_header_at(struct qcow2 *q, unsigned field, uint32_t count, uint64_t offset);
 int qcow2_sync(struct qcow2 *q);
 int qcow2_flush_all(struct qcow2 *q);
 int qcow2_write_l1(struct qcow2 *q);

@@ -196,15 +196,18 @@ static void write_sample(const char *path, uint64_t len, uint64_t off, const voi
  * instead of showing their metadata to a guest as a raw disk. So is every
  * qcow2 magic, whatever version follows it.
  */
+/* Bytes at an offset of a file's first sector, and what a message about them names. */
+struct sector_bytes {
+	const char *what;
+	uint64_t off;
+	const char *bytes;
+	size_t len;
+	const char *msg;
+};
+
 static void test_probe_unsupported_formats(void **state)
 {
-	static const struct {
-		const char *what;
-		uint64_t off;
-		const char *magic;
-		size_t len;
-		const char *msg;
-	} cases[] = {
+	static const struct sector_bytes cases[] = {
 		{ "qcow version 1", 0, "QFI\xfb\0\0\0\x01", 8, "version 1" },
 		{ "qcow2 version 4", 0, "QFI\xfb\0\0\0\x04", 8, "version 4" },
 		{ "qcow2 version 0", 0, "QFI\xfb\0\0\0\0", 8, "version 0" },
@@ -228,7 +231,7 @@ static void test_probe_unsupported_formats(void **state)
 		struct block_dev *b = NULL;
 		int r;
 
-		write_sample(img, MiB, cases[i].off, cases[i].magic, cases[i].len);
+		write_sample(img, MiB, cases[i].off, cases[i].bytes, cases[i].len);
 		r = block_open(&b, img, NULL);
 		if (r >= 0 || !strstr(error_msg(), cases[i].msg) || !strstr(error_msg(), img))
 			fail_msg("%s: open gave %d '%s', wanted an error naming %s", cases[i].what,
@@ -249,17 +252,12 @@ static void test_probe_unsupported_formats(void **state)
  */
 static void test_probed_raw_keeps_probing_raw(void **state)
 {
-	static const struct {
-		const char *what;
-		uint64_t off;
-		const char *bytes;
-		size_t len;
-	} refused[] = {
-		{ "qcow2 header", 0, "QFI\xfb\0\0\0\x03", 8 },
-		{ "qcow2 magic alone", 0, "QFI\xfb", 4 },
-		{ "qcow2 magic completed", 3, "\xfb", 1 },
-		{ "VDI signature", 64, "\x7f\x10\xda\xbe", 4 },
-		{ "LUKS", 0, "LUKS\xba\xbe", 6 },
+	static const struct sector_bytes refused[] = {
+		{ "qcow2 header", 0, "QFI\xfb\0\0\0\x03", 8, "qcow2" },
+		{ "qcow2 magic alone", 0, "QFI\xfb", 4, "qcow2" },
+		{ "qcow2 magic completed", 3, "\xfb", 1, "qcow2" },
+		{ "VDI signature", 64, "\x7f\x10\xda\xbe", 4, "VDI" },
+		{ "LUKS", 0, "LUKS\xba\xbe", 6, "LUKS" },
 	};
 	const char *img = tpath(0, "probed.raw");
 	uint8_t *sector = calloc(1, 4096), *got = malloc(4096);
@@ -279,7 +277,7 @@ static void test_probed_raw_keeps_probing_raw(void **state)
 		memcpy(sector, "QFI", 3);
 		memcpy(sector + refused[i].off, refused[i].bytes, refused[i].len);
 		if (block_pwrite(bd, refused[i].off, sector + refused[i].off, refused[i].len) !=
-		    -EPERM || !strstr(error_msg(), "probed"))
+		    -EPERM || !strstr(error_msg(), "probed") || !strstr(error_msg(), refused[i].msg))
 			fail_msg("%s: write at %llu not refused: '%s'", refused[i].what,
 				 (unsigned long long)refused[i].off, error_msg());
 		/* the same bytes as part of a larger write, split across iovecs */
