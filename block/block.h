@@ -44,8 +44,10 @@ struct block_open_opts {
 	bool no_backing;	/* open the image alone, not its backing chain: for
 				 * metadata work (info, check, snapshots); a partial
 				 * write would copy zeros where backing data was */
-	bool no_repair;		/* qcow2: open a dirty image without rebuilding refcounts
-				 * (read-only opens never repair) */
+	bool no_repair;		/* qcow2: open for check: a dirty image's refcounts are not
+				 * rebuilt (read-only opens never repair), and an image
+				 * marked corrupt opens read-write, its writes refused
+				 * but check's repair */
 	size_t l2_cache_bytes;	/* qcow2 L2 table cache; 0 = default (1 MiB) */
 };
 
