@@ -93,6 +93,11 @@ static uint8_t do_rw(struct virtio_blk *b, const struct virtq_elem *e, uint32_t 
 		err = block_pwritev(b->bd, sector * VIRTIO_BLK_SECTOR, b->data, n);
 		if (!err)
 			b->bytes_written += len;
+		else if (err == -EPERM && !b->told_refusal) {
+			/* a policy refusal (a probed raw disk's first sector): the host hears it once */
+			fprintf(stderr, "gasang: virtio-blk: %s\n", error_msg());
+			b->told_refusal = true;
+		}
 	}
 	return err ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 }

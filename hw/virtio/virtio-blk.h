@@ -43,6 +43,7 @@ struct virtio_blk {
 	struct virtio_dev vd;
 	struct block_dev *bd;
 	bool read_only;
+	bool told_refusal;	/* a refused write was reported on stderr */
 	char serial[VIRTIO_BLK_ID_BYTES];
 	struct ev_loop loop;	/* the I/O thread */
 	int kick_fd;		/* eventfd: the driver kicked the queue */
