@@ -22,7 +22,7 @@
  *   monitor.c     the daemon's connection to a VM's control socket
  *   definition.c  definitions: validation, defaults, the VM's command line
  *   store.c       SQLite (WAL): definitions, last known state, events
- *   loop.c, stream.c, log.c   the event loop, buffered sockets, logging
+ *   log.c         logging (the event loop and buffered sockets: base/loop.c, stream.c)
  *
  * Everything runs on one thread; nothing in it waits for a client or a VM.
  * struct daemon is the top's: the model sees only a struct dom_env.
@@ -35,9 +35,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/loop.h"
 #include "daemon/domain.h"
 #include "daemon/events.h"
-#include "daemon/loop.h"
 #include "daemon/registry.h"
 #include "daemon/supervisor.h"
 

@@ -30,9 +30,9 @@
 #include <sys/un.h>
 
 #include "base/cgroup.h"
+#include "base/loop.h"
 #include "daemon/definition.h"
 #include "daemon/events.h"
-#include "daemon/loop.h"
 #include "daemon/monitor.h"
 #include "daemon/supervisor.h"
 

@@ -24,7 +24,7 @@
 
 #include "base/compiler.h"
 #include "daemon/daemon.h"
-#include "daemon/stream.h"
+#include "base/stream.h"
 
 #define MAX_CONNS	1024
 #define MAX_CONNS_USER	64		/* per user other than root: the read-only socket is open to all */

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "base/event-loop.h"
+#include "base/loop.h"
 
 #define MAX_CLIENTS	32
 #define CLIENT_OUT_MAX	(256u << 10)	/* a console reader further behind is cut off */
@@ -28,7 +28,10 @@ enum client_mode {
 };
 
 struct client {
+	struct control *c;
 	int fd;
+	struct loop_watch w;
+	struct loop_deferred free_d;
 	enum client_mode mode;
 	char *in;		/* JSON: a partial line; console: input not yet taken */
 	size_t in_len, in_cap;
@@ -44,7 +47,9 @@ struct control {
 	const struct control_ops *ops;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int listen_fd;
-	struct ev_loop loop;
+	struct loop_watch listen_w;
+	struct loop loop;
+	struct loop_deferred wake_d;
 	pthread_mutex_t lock;	/* clients' out buffers, the scrollback */
 	struct client *clients[MAX_CLIENTS];
 	uint8_t scroll[CONTROL_SCROLLBACK];
@@ -70,15 +75,15 @@ static int out_append(struct client *cl, const void *buf, size_t len)
 
 static void update_events(struct control *c, struct client *cl)
 {
-	short ev = 0;
+	uint32_t ev = 0;
 
 	pthread_mutex_lock(&c->lock);
 	if (cl->out_len)
-		ev |= POLLOUT;
+		ev |= EPOLLOUT;
 	pthread_mutex_unlock(&c->lock);
 	if (!cl->closing && !cl->rx_blocked)
-		ev |= POLLIN;
-	ev_loop_set_events(&c->loop, cl->fd, ev);
+		ev |= EPOLLIN;
+	loop_modify(&c->loop, &cl->w, ev);
 }
 
 static void reply(struct control *c, struct client *cl, json_t *msg)
@@ -120,11 +125,16 @@ static void reply_ok(struct control *c, struct client *cl, json_t *id, json_t *r
 
 /* ---- clients ---- */
 
+static void client_release(void *opaque)
+{
+	free(opaque);
+}
+
 static void client_free(struct control *c, struct client *cl)
 {
 	unsigned i;
 
-	ev_loop_remove_fd(&c->loop, cl->fd);
+	loop_unwatch(&c->loop, &cl->w);
 	close(cl->fd);
 	pthread_mutex_lock(&c->lock);
 	for (i = 0; i < MAX_CLIENTS; i++)
@@ -133,7 +143,8 @@ static void client_free(struct control *c, struct client *cl)
 	pthread_mutex_unlock(&c->lock);
 	free(cl->in);
 	free(cl->out);
-	free(cl);
+	/* events of this round may still point at its watch */
+	loop_defer(&c->loop, &cl->free_d, client_release, cl);
 }
 
 static bool has_writer(struct control *c)
@@ -334,20 +345,14 @@ static void client_write(struct control *c, struct client *cl)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static void on_client(void *opaque, int fd, short revents)
+static void on_client(void *opaque, uint32_t events)
 {
-	struct control *c = opaque;
-	struct client *cl = NULL;
-	unsigned i;
+	struct client *cl = opaque;
+	struct control *c = cl->c;
 
-	for (i = 0; i < MAX_CLIENTS; i++)
-		if (c->clients[i] && c->clients[i]->fd == fd)
-			cl = c->clients[i];
-	if (!cl)
-		return;
-	if (revents & (POLLIN | POLLHUP | POLLERR))
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		client_read(c, cl);
-	if (revents & POLLOUT)
+	if (events & EPOLLOUT)
 		client_write(c, cl);
 	if (cl->closing && !cl->out_len) {
 		client_free(c, cl);
@@ -356,15 +361,15 @@ static void on_client(void *opaque, int fd, short revents)
 	update_events(c, cl);
 }
 
-static void on_accept(void *opaque, int fd, short revents)
+static void on_accept(void *opaque, uint32_t events)
 {
 	struct control *c = opaque;
 	struct client *cl;
 	unsigned i;
 	int cfd;
 
-	(void)revents;
-	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	(void)events;
+	cfd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0)
 		return;
 	cl = calloc(1, sizeof(*cl));
@@ -372,11 +377,12 @@ static void on_accept(void *opaque, int fd, short revents)
 	for (i = 0; cl && i < MAX_CLIENTS && c->clients[i]; i++)
 		;
 	if (cl && i < MAX_CLIENTS) {
+		cl->c = c;
 		cl->fd = cfd;
 		c->clients[i] = cl;
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (!cl || i == MAX_CLIENTS || ev_loop_add_fd(&c->loop, cfd, POLLIN, on_client, c)) {
+	if (!cl || i == MAX_CLIENTS || loop_watch(&c->loop, &cl->w, cfd, EPOLLIN, on_client, cl)) {
 		if (cl && i < MAX_CLIENTS)
 			c->clients[i] = NULL;
 		free(cl);
@@ -423,13 +429,13 @@ void control_console_output(struct control *c, const uint8_t *buf, size_t len)
 			cl->closing = true;	/* fell too far behind */
 	}
 	pthread_mutex_unlock(&c->lock);
-	ev_loop_call(&c->loop, wake_writers, c);
+	loop_defer(&c->loop, &c->wake_d, wake_writers, c);
 }
 
 void control_rx_ready(struct control *c)
 {
 	if (c)
-		ev_loop_call(&c->loop, wake_writers, c);
+		loop_defer(&c->loop, &c->wake_d, wake_writers, c);
 }
 
 /* ---- life cycle ---- */
@@ -471,17 +477,17 @@ int control_start(struct control **out, const char *path, const struct control_o
 		err = c->listen_fd;
 		goto err_free;
 	}
-	err = ev_loop_init(&c->loop, "control");
+	err = loop_init(&c->loop);
 	if (!err)
-		err = ev_loop_add_fd(&c->loop, c->listen_fd, POLLIN, on_accept, c);
+		err = loop_watch(&c->loop, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
 	if (!err)
-		err = ev_loop_start(&c->loop);
+		err = loop_start(&c->loop);
 	if (err)
 		goto err_close;
 	*out = c;
 	return 0;
 err_close:
-	ev_loop_destroy(&c->loop);
+	loop_destroy(&c->loop);
 	close(c->listen_fd);
 	unlink(path);
 err_free:
@@ -496,11 +502,11 @@ void control_stop(struct control *c)
 
 	if (!c)
 		return;
-	ev_loop_stop(&c->loop);
+	loop_stop(&c->loop);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (c->clients[i])
 			client_free(c, c->clients[i]);
-	ev_loop_destroy(&c->loop);
+	loop_destroy(&c->loop);		/* frees the clients */
 	close(c->listen_fd);
 	unlink(c->path);
 	pthread_mutex_destroy(&c->lock);

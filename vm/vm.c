@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "base/event-loop.h"
+#include "base/loop.h"
 #include "block/block.h"
 #include "hw/guest-mem.h"
 #include "hw/uart16550.h"
@@ -158,7 +158,7 @@ static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char
 	if (err)
 		return err;
 	net_spec_mac(&o, be, index, mac);
-	err = virtio_net_create(out, mem, be, mac, index);
+	err = virtio_net_create(out, mem, be, mac);
 	if (!err)
 		err = virtio_net_start(*out);
 	return err;
@@ -236,7 +236,7 @@ static int ctl_status(void *opaque, json_t *r)
 	json_object_set_new(r, "vcpus", json_integer(vm->cfg->cpus));
 	json_object_set_new(r, "memory", json_integer((json_int_t)vm->cfg->mem_size));
 	json_object_set_new(r, "uptime_ms",
-			    json_integer((json_int_t)((ev_now_ns() - vm->started_ns) / 1000000)));
+			    json_integer((json_int_t)((loop_now_ns() - vm->started_ns) / 1000000)));
 	json_object_set_new(r, "cpu_time_ms",
 			    json_integer((json_int_t)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000));
 	return 0;
@@ -375,7 +375,7 @@ int vm_run(const struct vm_config *cfg)
 		return VM_EXIT_USAGE;
 	}
 	vm->cfg = cfg;
-	vm->started_ns = ev_now_ns();
+	vm->started_ns = loop_now_ns();
 	serial = (struct uart_backend){ guest_output, guest_rx_ready, vm };
 	err = machine_find(cfg->arch)->create(cfg, &serial, &vm->m);
 	if (err)

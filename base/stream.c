@@ -1,4 +1,4 @@
-#include "daemon/stream.h"
+#include "base/stream.h"
 
 #include <errno.h>
 #include <stdlib.h>

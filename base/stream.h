@@ -1,8 +1,8 @@
 /*
  * A non-blocking byte stream on the loop (a unix socket): what arrives is
  * gathered in an input buffer for the owner to consume, what the owner writes
- * is queued and sent as the peer takes it. Used for API clients, for the
- * connections to VMs' control sockets and for console relays.
+ * is queued and sent as the peer takes it. gasangd's API clients, its
+ * connections to VMs' control sockets and console relays are streams.
  *
  * Callbacks (any may be NULL):
  *   input(s)    bytes arrived (s->in, s->in_len); consume with stream_consume()
@@ -11,13 +11,13 @@
  *   drained(s)  everything queued has been written
  * The owner closes the stream (stream_close) and frees it through loop_defer.
  */
-#ifndef DAEMON_STREAM_H
-#define DAEMON_STREAM_H
+#ifndef BASE_STREAM_H
+#define BASE_STREAM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "daemon/loop.h"
+#include "base/loop.h"
 
 struct stream;
 
