@@ -10,7 +10,8 @@
  *   console.c     a client's console relayed to the VM's control socket
  *   server.c      the sockets, peer credentials, client connections and framing;
  *                 requests go to a handler, events come through the hook it installs
- *   request.c     one request line: parsing, argument checks, reply lines
+ *   request.h     the daemon's error codes (base/request.c: a request line parsed,
+ *                 its arguments checked, reply lines)
  *
  * and the model, which knows no client:
  *
