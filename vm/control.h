@@ -1,21 +1,24 @@
 /*
  * The per-VM control socket (`gasang run --control SOCKET`): a unix socket
- * speaking newline-delimited JSON, used by gasangd and usable without it.
+ * speaking JSON lines (base/jsonl.h, base/request.h), used by gasangd and
+ * usable without it. A line is at most CONTROL_MAX_MESSAGE bytes.
  *
- *   request  {"id": ANY, "op": "status" | "stats" | "pause" | "resume" |
+ *   request  {"id": ID, "op": "status" | "stats" | "pause" | "resume" |
  *             "powerdown" | "reset" | "quit" | "console", ...}
- *   reply    {"id": ANY, "ok": true, "result": {...}}
- *            {"id": ANY, "ok": false, "error": {"code": "...", "message": "..."}}
+ *   reply    {"id": ID, "ok": true, "result": {...}}
+ *            {"id": ID, "ok": false, "error": {"code": "...", "message": "..."}}
  *
  * "console" ({"op": "console", "write": true|false}) turns the connection into
  * the guest's serial console as a raw byte stream: first the last 64 KiB of
  * output (scrollback), then what the guest prints; with "write", bytes sent go
  * to the guest (one writer at a time; "busy" otherwise). Error codes are
- * stable: bad-request, unknown-op, busy, too-big, failed. "reset" resets the
+ * stable: bad-request, unknown-op, busy, too-big, failed. A line too big is
+ * answered too-big (id null) and ends the connection's requests: what else it
+ * sends is dropped, and end-of-file follows the answer. "reset" resets the
  * machine in place, as the guest's own reboot does (QEMU's system_reset): the
  * same process boots again; with --no-reboot it ends the VM instead.
  *
- * Threading: the socket is served by a thread of its own (an event loop);
+ * Threading: the socket is served by a thread of its own (base/loop.h);
  * control_console_output() and control_rx_ready() may be called from any
  * thread; the ops are called on the control thread.
  */

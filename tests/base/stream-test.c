@@ -2,7 +2,8 @@
  * base/stream.c on one end of a socketpair, the test at the other: input
  * gathered and consumed, reading paused at in_max, output queued past what
  * the socket takes and drained later, -ENOBUFS past out_max, end-of-file
- * both ways, and a broken connection.
+ * both ways, a broken connection, and discarded input (dropped until the
+ * limit, then the stream fails).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -202,12 +203,39 @@ static void test_broken(void **state)
 	fx_close(f);
 }
 
+static void test_discard(void **state)
+{
+	struct fx *f = fx_open(16, 1024);
+	char buf[4096];
+	int i;
+
+	(void)state;
+	memset(buf, 'z', sizeof(buf));
+	peer_send(f, buf, 10);
+	RUN_UNTIL(f, f->inputs == 1);
+	stream_discard_input(&f->s, 3 * sizeof(buf));
+	assert_int_equal(f->s.in_len, 0);
+	/* read and dropped, with no more input callbacks, past in_max too */
+	for (i = 0; i < 2; i++)
+		peer_send(f, buf, sizeof(buf));
+	RUN_UNTIL(f, f->s.discarded == 10 + 2 * sizeof(buf));
+	assert_int_equal(f->inputs, 1);
+	assert_int_equal(f->s.in_len, 0);
+	assert_int_equal(f->fails, 0);
+	/* past the limit the stream fails */
+	peer_send(f, buf, sizeof(buf));
+	RUN_UNTIL(f, f->fails == 1);
+	assert_false(stream_is_open(&f->s));
+	fx_close(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_output),
 		cmocka_unit_test(test_broken),
+		cmocka_unit_test(test_discard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
