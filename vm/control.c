@@ -1,6 +1,7 @@
 #include "vm/control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -45,7 +46,7 @@ struct client {
  */
 struct control {
 	const struct control_ops *ops;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* "": not ours to remove */
 	int listen_fd;
 	struct loop_watch listen_w;
 	struct loop loop;
@@ -455,7 +456,7 @@ void control_rx_ready(struct control *c)
 
 /* ---- life cycle ---- */
 
-static int listen_on(const char *path)
+int control_listen(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
@@ -477,21 +478,42 @@ static int listen_on(const char *path)
 	return fd;
 }
 
-int control_start(struct control **out, const char *path, const struct control_ops *ops)
+/* An inherited descriptor: a listening socket, non-blocking, not passed on. */
+static int check_listening(int fd)
 {
-	struct control *c = calloc(1, sizeof(*c));
-	int err;
+	int on = 0;
+	socklen_t len = sizeof(on);
 
-	if (!c)
-		return error_set(-ENOMEM, "out of memory");
-	c->ops = ops;
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	pthread_mutex_init(&c->lock, NULL);
-	c->listen_fd = listen_on(path);
-	if (c->listen_fd < 0) {
-		err = c->listen_fd;
-		goto err_free;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) && errno == EBADF)
+		return error_set(-EBADF, "control socket descriptor %d: not open", fd);
+	if (!on)
+		return error_set(-ENOTSOCK, "control socket descriptor %d: not a listening socket",
+				 fd);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC))
+		return error_errno(-errno, "control socket descriptor %d", fd);
+	return 0;
+}
+
+int control_start(struct control **out, int listen_fd, const char *path,
+		  const struct control_ops *ops)
+{
+	struct control *c;
+	int err = check_listening(listen_fd);
+
+	if (err) {
+		close(listen_fd);
+		return err;
 	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(listen_fd);
+		return error_set(-ENOMEM, "out of memory");
+	}
+	c->ops = ops;
+	snprintf(c->path, sizeof(c->path), "%s", path ? path : "");
+	pthread_mutex_init(&c->lock, NULL);
+	c->listen_fd = listen_fd;
 	err = loop_init(&c->loop);
 	if (!err)
 		err = loop_watch(&c->loop, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
@@ -504,8 +526,8 @@ int control_start(struct control **out, const char *path, const struct control_o
 err_close:
 	loop_destroy(&c->loop);
 	close(c->listen_fd);
-	unlink(path);
-err_free:
+	if (c->path[0])
+		unlink(c->path);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return err;
@@ -523,7 +545,8 @@ void control_stop(struct control *c)
 			client_close(c->clients[i]);
 	loop_destroy(&c->loop);		/* frees the clients */
 	close(c->listen_fd);
-	unlink(c->path);
+	if (c->path[0])
+		unlink(c->path);
 	free(c->pending);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

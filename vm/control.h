@@ -1,7 +1,9 @@
 /*
  * The per-VM control socket (`gasang run --control SOCKET`): a unix socket
  * speaking JSON lines (base/jsonl.h, base/request.h), used by gasangd and
- * usable without it. A line is at most CONTROL_MAX_MESSAGE bytes.
+ * usable without it. A line is at most CONTROL_MAX_MESSAGE bytes. gasangd
+ * makes the socket itself (control_listen) and hands it to the VM
+ * (`--control-fd N`), so it can connect before the VM serves it.
  *
  *   request  {"id": ID, "op": "status" | "stats" | "pause" | "resume" |
  *             "powerdown" | "reset" | "quit" | "console", ...}
@@ -48,8 +50,15 @@ struct control_ops {
 
 struct control;
 
-int control_start(struct control **out, const char *path, const struct control_ops *ops);
-/* Close every connection, remove the socket file, free. NULL is fine. */
+/* A control socket listening at path (a stale one replaced, mode 0600): its fd, or -errno. */
+int control_listen(const char *path);
+/*
+ * Serve the listening socket listen_fd (taken over: closed by control_stop, or
+ * now when this fails). path, if not NULL, is its file, removed by control_stop.
+ */
+int control_start(struct control **out, int listen_fd, const char *path,
+		  const struct control_ops *ops);
+/* Close every connection, the socket (and its file), free. NULL is fine. */
 void control_stop(struct control *c);
 /* The guest printed this on its console (any thread). */
 void control_console_output(struct control *c, const uint8_t *buf, size_t len);

@@ -328,6 +328,17 @@ static void ctl_quit(void *opaque)
 	vm->m->ops->request_stop(vm->m);
 }
 
+/* --control PATH: a socket of its own, removed at the end; --control-fd N: gasangd's. */
+static int control_open(struct vm *vm, const struct control_ops *ops)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int fd = cfg->control ? control_listen(cfg->control) : cfg->control_fd;
+
+	if (fd < 0)
+		return fd;
+	return control_start(&vm->ctl, fd, cfg->control, ops);
+}
+
 /* Run until the guest powers off or stops for good; returns an exit status. */
 static int run_loop(struct vm *vm)
 {
@@ -385,10 +396,10 @@ int vm_run(const struct vm_config *cfg)
 		err = vm->m->ops->boot(vm->m);
 	if (!err)
 		err = sig_watch_start(&vm->w, vm->m);
-	if (!err && cfg->control) {
+	if (!err && (cfg->control || cfg->control_fd >= 0)) {
 		ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
 						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
-		err = control_start(&vm->ctl, cfg->control, &ctl_ops);
+		err = control_open(vm, &ctl_ops);
 	}
 	if (err)
 		goto out_machine;

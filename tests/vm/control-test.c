@@ -4,10 +4,13 @@
  * that fails, an unknown op, bad JSON and blank lines; a line too big
  * (answered too-big, then the connection ends, others unharmed); console
  * attach (scrollback first, then live output, 64 KiB of it at most), console
- * input held while the guest takes none, one writer at a time ("busy"), and
- * a stop with clients still connected.
+ * input held while the guest takes none, one writer at a time ("busy"), a
+ * stop with clients still connected, and a socket handed over as gasangd
+ * hands it (a request sent before the VM serves it is answered; the file is
+ * not the VM's to remove; what is not a listening socket is refused).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -129,7 +132,7 @@ static int setup(void **state)
 	f->vm.take = SIZE_MAX;
 	f->ops = (struct control_ops){ fake_status, NULL, fake_pause, fake_resume, fake_powerdown,
 				       fake_reset, fake_quit, fake_console_input, &f->vm };
-	assert_int_equal(control_start(&f->c, f->path, &f->ops), 0);
+	assert_int_equal(control_start(&f->c, control_listen(f->path), f->path, &f->ops), 0);
 	*state = f;
 	return 0;
 }
@@ -416,7 +419,42 @@ static void test_stop_with_clients(void **state)
 	close(con);
 	close(half);
 	/* teardown stops the next one */
-	assert_int_equal(control_start(&f->c, f->path, &f->ops), 0);
+	assert_int_equal(control_start(&f->c, control_listen(f->path), f->path, &f->ops), 0);
+}
+
+/* gasangd's way: it makes the socket, connects and asks, then the VM serves it. */
+static void test_handed_socket(void **state)
+{
+	struct fx *f = *state;
+	char path[160], line[256];
+	struct control *c;
+	int lfd, fd, sv[2];
+
+	snprintf(path, sizeof(path), "%s/handed.sock", f->dir);
+	lfd = control_listen(path);
+	assert_true(lfd >= 0);
+	{
+		struct fx early = *f;
+
+		strcpy(early.path, path);
+		fd = connect_to(&early);	/* queued until the VM accepts */
+	}
+	send_str(fd, "{\"id\": 1, \"op\": \"status\"}\n");
+	assert_int_equal(control_start(&c, lfd, NULL, &f->ops), 0);
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_string_equal(line, "{\"id\":1,\"ok\":true,\"result\":{\"state\":\"running\"}}");
+	close(fd);
+	control_stop(c);
+	/* gasangd's file: it stays */
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
+
+	/* what is not a listening socket */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(control_start(&c, sv[0], NULL, &f->ops), -ENOTSOCK);
+	assert_int_equal(fcntl(sv[0], F_GETFD), -1);	/* closed all the same */
+	close(sv[1]);
+	assert_int_equal(control_start(&c, 1000, NULL, &f->ops), -EBADF);
 }
 
 int main(void)
@@ -429,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_console_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handed_socket, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
