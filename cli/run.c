@@ -41,6 +41,8 @@ static const char run_help[] =
 	"  --no-reboot           exit when the guest reboots\n"
 	"  --control SOCKET      serve the VM's control socket (JSON: status, pause, resume,\n"
 	"                        powerdown, quit, console; see docs/API.md)\n"
+	"  --control-fd N        serve it on the listening socket inherited as descriptor N\n"
+	"                        (how gasangd starts its VMs)\n"
 	"  --console serial|virtio  the terminal is ttyS0 (default) or virtio-console hvc0\n"
 	"  --rng on|off          virtio-rng entropy device (default on)\n"
 	"  --net SPEC            a virtio-net NIC, up to 4 (repeat the flag):\n"
@@ -55,7 +57,7 @@ static const char run_help[] =
 enum {
 	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
 	OPT_NO_REBOOT, OPT_CONTROL, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
-	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON,
+	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
 };
 
 static const struct option run_opts[] = {
@@ -68,6 +70,7 @@ static const struct option run_opts[] = {
 	{ "bios", required_argument, NULL, OPT_BIOS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "rng", required_argument, NULL, OPT_RNG },
@@ -108,16 +111,17 @@ static int check_mem(const struct vm_config *cfg, const char *flag)
 			 cfg->arch, range);
 }
 
-static int parse_cpus(const char *s, unsigned *out)
+static int parse_number(const char *opt, const char *s, long min, long max, long *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < 1 || v > 512)
-		return error_set(-EINVAL, "--cpus %s: expected a number from 1 to 512", s);
-	*out = (unsigned)v;
+	if (errno || *end || end == s || v < min || v > max)
+		return error_set(-EINVAL, "--%s %s: expected a number from %ld to %ld", opt, s,
+				 min, max);
+	*out = v;
 	return 0;
 }
 
@@ -140,11 +144,13 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 {
 	const char *mem_flag = NULL;
 	int c, err = 0;
+	long n = 0;
 
 	cfg->arch = machine_default()->arch;
 	cfg->mem_size = VM_DEFAULT_MEM;
 	cfg->cpus = 1;
 	cfg->rng = true;
+	cfg->control_fd = -1;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", run_opts, NULL)) != -1) {
@@ -157,7 +163,10 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 			mem_flag = optarg;
 			err = parse_mem(optarg, &cfg->mem_size);
 			break;
-		case OPT_CPUS: err = parse_cpus(optarg, &cfg->cpus); break;
+		case OPT_CPUS:
+			err = parse_number("cpus", optarg, 1, 512, &n);
+			cfg->cpus = (unsigned)n;
+			break;
 		case OPT_BIOS: cfg->bios = optarg; break;
 		case OPT_CPU: cfg->cpu = optarg; break;
 		case OPT_MEM_FILE: cfg->mem_file = optarg; break;
@@ -166,6 +175,11 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_DEBUGCON: cfg->debugcon = optarg; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
 		case OPT_CONTROL: cfg->control = optarg; break;
+		case OPT_CONTROL_FD:
+			/* 0 to 2 are the terminal's */
+			err = parse_number("control-fd", optarg, 3, INT_MAX, &n);
+			cfg->control_fd = (int)n;
+			break;
 		case OPT_DISK:
 			if (cfg->ndisks == VM_MAX_DISKS)
 				return error_set(-EINVAL, "--disk %s: at most %d disks", optarg,
@@ -208,6 +222,8 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 	}
 	if (optind < argc)
 		return error_set(-EINVAL, "unexpected argument '%s'", argv[optind]);
+	if (cfg->control && cfg->control_fd >= 0)
+		return error_set(-EINVAL, "--control and --control-fd: one control socket at most");
 	return check_mem(cfg, mem_flag);
 }
 

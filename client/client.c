@@ -1,6 +1,6 @@
 /*
  * libgasang-client: blocking, one request at a time, the daemon's framing
- * (newline-delimited JSON). Self-contained: libc and jansson only.
+ * (base/jsonl.h). Self-contained: libc, jansson and base/jsonl.c only.
  */
 #include "client/gasang-client.h"
 
@@ -13,6 +13,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "base/jsonl.h"
 
 #define READ_CHUNK	(64u << 10)
 #define MAX_QUEUED_EVENTS 4096
@@ -152,13 +154,18 @@ int gasang_fd(const struct gasang_client *c)
 	return c->fd;
 }
 
+static void consume(struct gasang_client *c, size_t n)
+{
+	memmove(c->in, c->in + n, c->in_len - n);
+	c->in_len -= n;
+}
+
 size_t gasang_take_buffered(struct gasang_client *c, void *buf, size_t len)
 {
 	size_t n = c->in_len < len ? c->in_len : len;
 
 	memcpy(buf, c->in, n);
-	memmove(c->in, c->in + n, c->in_len - n);
-	c->in_len -= n;
+	consume(c, n);
 	return n;
 }
 
@@ -189,7 +196,7 @@ static int send_all(struct gasang_client *c, const char *buf, size_t len)
 
 /*
  * Read more bytes, waiting until the deadline (-1: none). 0, -ETIMEDOUT,
- * -ECONNRESET at end-of-file, -EMSGSIZE when a line grows past the limit.
+ * -ECONNRESET at end-of-file.
  */
 static int fill(struct gasang_client *c, long long deadline)
 {
@@ -198,8 +205,6 @@ static int fill(struct gasang_client *c, long long deadline)
 
 	if (c->eof)
 		return set_error(c, -ECONNRESET, "connection", "gasangd closed the connection");
-	if (c->in_len > GASANG_MAX_REPLY)
-		return set_error(c, -EMSGSIZE, "connection", "a message from gasangd is too long");
 	for (;;) {
 		int wait = deadline < 0 ? -1 : (int)(deadline > now_ms() ? deadline - now_ms() : 0);
 		int n = poll(&p, 1, wait);
@@ -235,31 +240,40 @@ static int fill(struct gasang_client *c, long long deadline)
 	return 0;
 }
 
-/* The next complete line as JSON (*msg), or a negative errno. */
-static int next_message(struct gasang_client *c, long long deadline, json_t **msg)
+/* The next line from gasangd (*msg; -EMSGSIZE past the limit), or a negative errno. */
+static int next_message(struct gasang_client *c, long long deadline, struct jsonl_reply *msg)
 {
+	size_t n;
+	int err;
+
 	for (;;) {
-		char *nl = c->in ? memchr(c->in, '\n', c->in_len) : NULL;
-
-		if (nl) {
-			size_t n = (size_t)(nl - c->in);
-			json_error_t jerr;
-
-			*msg = json_loadb(c->in, n, 0, &jerr);
-			memmove(c->in, nl + 1, c->in_len - n - 1);
-			c->in_len -= n + 1;
-			if (!*msg || !json_is_object(*msg)) {
-				json_decref(*msg);
-				return set_error(c, -EPROTO, "connection",
+		switch (jsonl_cut(c->in, c->in_len, GASANG_MAX_REPLY, &n)) {
+		case JSONL_LINE:
+			err = jsonl_reply_parse(c->in, n, msg);
+			consume(c, n + 1);
+			if (err)
+				return set_error(c, err, "connection",
 						 "gasangd sent something that is not a JSON object");
-			}
 			return 0;
+		case JSONL_TOO_BIG:
+			return set_error(c, -EMSGSIZE, "connection",
+					 "a message from gasangd is too long");
+		case JSONL_PARTIAL:
+			err = fill(c, deadline);
+			if (err)
+				return err;
+			break;
 		}
-		int err = fill(c, deadline);
-
-		if (err)
-			return err;
 	}
+}
+
+/* The daemon's error answer: its enum gasang_status, with code and message kept. */
+static int reply_status(struct gasang_client *c, const struct jsonl_reply *rep, const char *text)
+{
+	int st = gasang_status_of(rep->code);
+
+	return set_error(c, st, rep->code ? rep->code : "failed", "%s",
+			 rep->message ? rep->message : text);
 }
 
 static void queue_event(struct gasang_client *c, json_t *event)
@@ -281,12 +295,41 @@ static long long deadline_of(int timeout_ms)
 	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 }
 
+/* The answer to request id: GASANG_OK with *result, the daemon's error, or a negative errno. */
+static int await_reply(struct gasang_client *c, unsigned long long id, long long deadline,
+		       json_t **result)
+{
+	struct jsonl_reply rep;
+	int err;
+
+	while (!(err = next_message(c, deadline, &rep))) {
+		if (rep.event) {
+			queue_event(c, json_incref(rep.event));
+		} else if (json_is_integer(rep.id) &&
+			   (unsigned long long)json_integer_value(rep.id) == id) {
+			if (rep.ok && result)
+				*result = rep.result ? json_incref(rep.result) : json_object();
+			err = rep.ok ? GASANG_OK : reply_status(c, &rep, "failed");
+			jsonl_reply_free(&rep);
+			return err;
+		} else if (json_is_null(rep.id) && rep.error) {
+			/* an answer to no request: the daemon refused the connection or the line */
+			err = reply_status(c, &rep, "");
+			jsonl_reply_free(&rep);
+			return err;
+		}
+		/* else an answer to an earlier call that timed out */
+		jsonl_reply_free(&rep);
+	}
+	return err;
+}
+
 int gasang_call(struct gasang_client *c, const char *op, json_t *args, json_t **result)
 {
 	unsigned long long id = c->next_id++;
 	long long deadline = deadline_of(c->timeout_ms);
-	json_t *req, *msg;
 	char *line;
+	size_t len;
 	int err;
 
 	if (result)
@@ -294,73 +337,23 @@ int gasang_call(struct gasang_client *c, const char *op, json_t *args, json_t **
 	c->code[0] = c->message[0] = '\0';
 	if (c->eof)
 		return set_error(c, -ECONNRESET, "connection", "gasangd closed the connection");
-	req = args ? json_deep_copy(args) : json_object();
-	if (!req || !json_is_object(req)) {
-		json_decref(req);
+	if (args && !json_is_object(args))
 		return set_error(c, -EINVAL, "bad-request", "arguments must be a JSON object");
-	}
-	json_object_set_new(req, "id", json_integer((json_int_t)id));
-	json_object_set_new(req, "op", json_string(op));
-	line = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
+	line = jsonl_request_line((json_int_t)id, op, args);
 	if (!line)
 		return set_error(c, -ENOMEM, "connection", "out of memory");
-	if (strlen(line) >= GASANG_MAX_MESSAGE) {
+	len = strlen(line);
+	if (len > GASANG_MAX_MESSAGE) {
 		free(line);
 		return set_error(c, -EMSGSIZE, "too-big", "the request is longer than %u bytes",
 				 GASANG_MAX_MESSAGE);
 	}
-	err = send_all(c, line, strlen(line));
+	err = send_all(c, line, len);
 	free(line);
-	if (!err)
-		err = send_all(c, "\n", 1);
 	/* a daemon that refuses a connection (busy) says why and closes: read that */
-	if (err == -EPIPE || err == -ECONNRESET)
-		err = 0;
-	while (!err && !(err = next_message(c, deadline, &msg))) {
-		json_t *mid = json_object_get(msg, "id"), *e;
-
-		if (json_object_get(msg, "event") && !json_object_get(msg, "ok")) {
-			queue_event(c, json_incref(json_object_get(msg, "event")));
-			json_decref(msg);
-			continue;
-		}
-		/* an answer to an earlier call that timed out, or to none (too-big) */
-		if (!json_is_integer(mid) || (unsigned long long)json_integer_value(mid) != id) {
-			e = json_object_get(msg, "error");
-			if (json_is_null(mid) && e) {
-				const char *code = json_string_value(json_object_get(e, "code"));
-				int st = gasang_status_of(code);
-
-				set_error(c, st, code ? code : "failed", "%s",
-					  json_string_value(json_object_get(e, "message")) ?: "");
-				json_decref(msg);
-				return st;
-			}
-			json_decref(msg);
-			continue;
-		}
-		if (json_is_true(json_object_get(msg, "ok"))) {
-			if (result) {
-				*result = json_incref(json_object_get(msg, "result"));
-				if (!*result)
-					*result = json_object();
-			}
-			json_decref(msg);
-			return GASANG_OK;
-		}
-		e = json_object_get(msg, "error");
-		{
-			const char *code = json_string_value(json_object_get(e, "code"));
-			const char *text = json_string_value(json_object_get(e, "message"));
-			int st = gasang_status_of(code);
-
-			set_error(c, st, code ? code : "failed", "%s", text ? text : "failed");
-			json_decref(msg);
-			return st;
-		}
-	}
-	return err;
+	if (err && err != -EPIPE && err != -ECONNRESET)
+		return err;
+	return await_reply(c, id, deadline, result);
 }
 
 int gasang_vm_op(struct gasang_client *c, const char *op, const char *name, json_t **result)
@@ -390,7 +383,8 @@ int gasang_vm_define(struct gasang_client *c, json_t *definition, json_t **resul
 int gasang_next_event(struct gasang_client *c, int timeout_ms, json_t **event)
 {
 	long long deadline = deadline_of(timeout_ms);
-	json_t *msg;
+	struct jsonl_reply msg;
+	size_t n;
 	int err;
 
 	*event = NULL;
@@ -406,7 +400,8 @@ int gasang_next_event(struct gasang_client *c, int timeout_ms, json_t **event)
 			free(n);
 			return 0;
 		}
-		if (timeout_ms == 0 && !(c->in && memchr(c->in, '\n', c->in_len))) {
+		if (timeout_ms == 0 &&
+		    jsonl_cut(c->in, c->in_len, GASANG_MAX_REPLY, &n) == JSONL_PARTIAL) {
 			struct pollfd p = { .fd = c->fd, .events = POLLIN };
 
 			if (poll(&p, 1, 0) <= 0)
@@ -415,8 +410,8 @@ int gasang_next_event(struct gasang_client *c, int timeout_ms, json_t **event)
 		err = next_message(c, deadline, &msg);
 		if (err)
 			return err;
-		if (json_object_get(msg, "event"))
-			queue_event(c, json_incref(json_object_get(msg, "event")));
-		json_decref(msg);
+		if (msg.event)
+			queue_event(c, json_incref(msg.event));
+		jsonl_reply_free(&msg);
 	}
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/jsonl.h"
 #include "daemon/domain.h"
 #include "daemon/monitor.h"
 #include "daemon/request.h"
@@ -104,19 +105,20 @@ static void client_gone(struct conn *c)
 static void handle_answer(struct console_relay *rl, size_t n)
 {
 	struct conn *c = rl->c;
-	json_t *msg = json_loadb(rl->vm.in, n, 0, NULL), *e;
+	struct jsonl_reply rep;
+	char *line;
 
+	jsonl_reply_parse(rl->vm.in, n, &rep);	/* not JSON: not ok */
 	stream_consume(&rl->vm, n + 1);
 	c->pending--;
-	if (json_is_true(json_object_get(msg, "ok"))) {
-		char *line = reply_ok_line(rl->id, NULL);
-
+	if (rep.ok) {
+		line = reply_ok_line(rl->id, NULL);
 		rl->established = true;
 		c->mode = CONN_CONSOLE;
 		if (line)
 			conn_write(c, line, strlen(line));
 		free(line);
-		json_decref(msg);
+		jsonl_reply_free(&rep);
 		if (c->closed || !rl->c)
 			return;
 		to_client(rl);		/* the scrollback, if it came along */
@@ -127,18 +129,12 @@ static void handle_answer(struct console_relay *rl, size_t n)
 			client_eof(c);
 		return;
 	}
-	e = json_object_get(msg, "error");
-	{
-		const char *code = json_string_value(json_object_get(e, "code"));
-		const char *text = json_string_value(json_object_get(e, "message"));
-		char *line = reply_error_line(rl->id, code ? code : E_FAILED,
-					      text ? text : "the VM refused its console");
-
-		if (line)
-			conn_write(c, line, strlen(line));
-		free(line);
-	}
-	json_decref(msg);
+	line = reply_error_line(rl->id, rep.code ? rep.code : E_FAILED,
+				rep.message ? rep.message : "the VM refused its console");
+	if (line)
+		conn_write(c, line, strlen(line));
+	free(line);
+	jsonl_reply_free(&rep);
 	relay_end(rl);
 	conn_resume_requests(c);
 }
@@ -146,17 +142,22 @@ static void handle_answer(struct console_relay *rl, size_t n)
 static void vm_input(struct stream *s)
 {
 	struct console_relay *rl = s->opaque;
-	char *nl;
+	size_t n;
 
 	if (rl->established) {
 		to_client(rl);
 		return;
 	}
-	nl = memchr(s->in, '\n', s->in_len);
-	if (nl)
-		handle_answer(rl, (size_t)(nl - s->in));
-	else if (s->in_len > CONTROL_MAX_MESSAGE)
-		stream_consume(s, s->in_len);
+	switch (jsonl_cut(s->in, s->in_len, CONTROL_MAX_MESSAGE, &n)) {
+	case JSONL_LINE:
+		handle_answer(rl, n);
+		break;
+	case JSONL_TOO_BIG:
+		stream_consume(s, s->in_len);	/* not a control socket */
+		break;
+	case JSONL_PARTIAL:
+		break;
+	}
 }
 
 /* The VM's side ended (the VM stopped): the client gets what is left, then end-of-file. */
@@ -209,8 +210,9 @@ static const struct stream_ops vm_ops = {
 void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
 {
 	struct console_relay *rl;
-	char req[64];
-	int fd, n;
+	json_t *args;
+	char *req;
+	int fd;
 
 	if (!dom->mon || dom->job != JOB_NONE) {
 		struct reply_to *r = reply_to_new(c, id);
@@ -249,7 +251,11 @@ void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
 	c->relay_ops = &client_ops;
 	c->mode = CONN_CONSOLE_WAIT;
 	c->pending++;
-	n = snprintf(req, sizeof(req), "{\"op\":\"console\",\"write\":%s}\n",
-		     write ? "true" : "false");
-	stream_write(&rl->vm, req, (size_t)n);
+	args = json_pack("{s:b}", "write", write);
+	req = args ? jsonl_request_line(1, "console", args) : NULL;
+	json_decref(args);
+	/* unsent, the VM's side fails: the client is answered then */
+	if (!req || stream_write(&rl->vm, req, strlen(req)))
+		stream_shutdown_write(&rl->vm);
+	free(req);
 }

@@ -10,7 +10,8 @@
  *   console.c     a client's console relayed to the VM's control socket
  *   server.c      the sockets, peer credentials, client connections and framing;
  *                 requests go to a handler, events come through the hook it installs
- *   request.c     one request line: parsing, argument checks, reply lines
+ *   request.h     the daemon's error codes (base/request.c: a request line parsed,
+ *                 its arguments checked, reply lines)
  *
  * and the model, which knows no client:
  *
@@ -22,7 +23,7 @@
  *   monitor.c     the daemon's connection to a VM's control socket
  *   definition.c  definitions: validation, defaults, the VM's command line
  *   store.c       SQLite (WAL): definitions, last known state, events
- *   loop.c, stream.c, log.c   the event loop, buffered sockets, logging
+ *   log.c         logging (the event loop and buffered sockets: base/loop.c, stream.c)
  *
  * Everything runs on one thread; nothing in it waits for a client or a VM.
  * struct daemon is the top's: the model sees only a struct dom_env.
@@ -35,9 +36,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/loop.h"
 #include "daemon/domain.h"
 #include "daemon/events.h"
-#include "daemon/loop.h"
 #include "daemon/registry.h"
 #include "daemon/supervisor.h"
 

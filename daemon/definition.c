@@ -593,7 +593,7 @@ static char *nic_spec(const json_t *n)
 	return s;
 }
 
-int def_argv(const json_t *def, const char *gasang, const char *control, char ***argv)
+int def_argv(const json_t *def, const char *gasang, int control_fd, char ***argv)
 {
 	const struct machine_ops *m = machine_find(str(def, "arch"));
 	struct argv_buf a = { 0 };
@@ -637,7 +637,7 @@ int def_argv(const json_t *def, const char *gasang, const char *control, char **
 	arg_addf(&a, "--rng=%s", json_is_false(json_object_get(def, "rng")) ? "off" : "on");
 	if (str(def, "on_reboot") && !strcmp(str(def, "on_reboot"), "destroy"))
 		arg_add(&a, "--no-reboot");
-	arg_addf(&a, "--control=%s", control);
+	arg_addf(&a, "--control-fd=%d", control_fd);
 	if (a.oom) {
 		def_argv_free(a.v);
 		return error_set(-ENOMEM, "out of memory");

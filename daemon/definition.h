@@ -1,7 +1,7 @@
 /*
  * VM definitions: the JSON documents of `define` (docs/API.md), validated
  * with messages that name the field, every default filled in, and turned
- * into the command line of the VM's own process (`gasang run ... --control`).
+ * into the command line of the VM's own process (`gasang run ... --control-fd`).
  *
  * The smallest definition:
  *   {"name": "vm1", "arch": "riscv64", "memory": "256M",
@@ -36,8 +36,11 @@ void def_uuid_generate(char out[DEF_UUID_LEN + 1]);
  */
 int def_normalize(const json_t *doc, json_t **out, bool *autostart);
 
-/* argv of the VM process (NULL-terminated; free with def_argv_free). */
-int def_argv(const json_t *def, const char *gasang, const char *control, char ***argv);
+/*
+ * argv of the VM process (NULL-terminated; free with def_argv_free): it finds
+ * its control socket, listening, at descriptor control_fd.
+ */
+int def_argv(const json_t *def, const char *gasang, int control_fd, char ***argv);
 void def_argv_free(char **argv);
 
 #endif

@@ -18,11 +18,8 @@
 #include "daemon/log.h"
 #include "daemon/monitor.h"
 #include "daemon/store.h"
+#include "vm/control.h"
 #include "vm/exit-status.h"
-
-#define ADOPT_TIMEOUT_MS 10000
-#define POLL_FIRST_MS	5
-#define POLL_MAX_MS	100
 
 enum waiter_kind {
 	W_START,	/* answered when the VM runs (or did not start) */
@@ -284,7 +281,9 @@ static void last_log_line(struct domain *dom)
 }
 
 static void on_pidfd(void *opaque, uint32_t events);
-static void poll_control(void *opaque);
+static void on_monitor_closed(void *opaque);
+static void on_first_status(void *opaque, int err, json_t *result, const char *code,
+			    const char *message);
 
 static void watch_pidfd(struct domain *dom, int fd)
 {
@@ -302,14 +301,46 @@ static void unwatch_pidfd(struct domain *dom)
 	dom->pidfd = -1;
 }
 
-static void start_polling(struct domain *dom, uint64_t timeout_ms)
+/*
+ * The VM's control socket, made and connected to before the VM exists (it
+ * serves it once it can): the listening descriptor for the VM, or -errno.
+ */
+static int control_prepare(struct domain *dom)
 {
-	dom->start_deadline_ms = loop_now_ms() + timeout_ms;
-	dom->poll_ms = POLL_FIRST_MS;
-	loop_timer_start(dom->env->loop, &dom->timer, POLL_FIRST_MS, poll_control, dom);
+	struct monitor *m;
+	int fd = proc(dom)->control_listen(dom->sock_path), err;
+
+	if (fd < 0)
+		return fd;
+	err = proc(dom)->monitor_connect(dom->env->loop, dom->sock_path, &m);
+	if (err) {
+		close(fd);
+		unlink(dom->sock_path);
+		return error_set(err, "cannot connect to its control socket %s: %s", dom->sock_path,
+				 strerror(-err));
+	}
+	dom->mon = m;
+	proc(dom)->monitor_on_close(m, on_monitor_closed, dom);
+	return fd;
 }
 
-/* The VM's process: its supervisor first, the VM through it. */
+static void control_drop(struct domain *dom)
+{
+	proc(dom)->monitor_close(dom->mon);
+	dom->mon = NULL;
+	unlink(dom->sock_path);
+}
+
+/* How is the VM? Its first answer completes a start (or an adoption). */
+static void ask_status(struct domain *dom)
+{
+	proc(dom)->monitor_call(dom->mon, "status", NULL, on_first_status, dom);
+}
+
+/*
+ * The VM's process: its supervisor first, the VM through it, handed its
+ * control socket; the caller asks for the status once the start is noted.
+ */
 static int spawn(struct domain *dom)
 {
 	const struct dom_env *env = dom->env;
@@ -317,10 +348,14 @@ static int spawn(struct domain *dom)
 	char **argv;
 	int err, fd;
 
-	err = def_argv(dom->def, env->gasang, dom->sock_path, &argv);
+	err = def_argv(dom->def, env->gasang, SUP_CONTROL_FD, &argv);
 	if (err)
 		return err;
-	unlink(dom->sock_path);
+	sp.control_fd = control_prepare(dom);
+	if (sp.control_fd < 0) {
+		def_argv_free(argv);
+		return sp.control_fd;
+	}
 	if (env->cgroups && env->cgroups->usable &&
 	    sup_cgroup_create(env->cgroups, dom->uuid, &dom->cg))
 		log_debug("%s: no cgroup: %s", dom->name, error_msg());
@@ -330,8 +365,11 @@ static int spawn(struct domain *dom)
 	sp.cg = dom->cg.n ? &dom->cg : NULL;
 	err = proc(dom)->spawn(&sp, &dom->shim, &dom->vm);
 	def_argv_free(argv);
+	/* the VM's alone from here: when it ends, the socket goes, resetting our connection */
+	close(sp.control_fd);
 	if (err) {
 		sup_cgroup_remove(&dom->cg);
+		control_drop(dom);
 		return err;
 	}
 	dom->shim_child = true;
@@ -341,6 +379,7 @@ static int spawn(struct domain *dom)
 		proc(dom)->signal(&dom->vm, SIGKILL);
 		proc(dom)->reap(&dom->shim);
 		sup_cgroup_remove(&dom->cg);
+		control_drop(dom);
 		memset(&dom->shim, 0, sizeof(dom->shim));
 		memset(&dom->vm, 0, sizeof(dom->vm));
 		return error_set(fd, "cannot watch the VM's process");
@@ -348,7 +387,7 @@ static int spawn(struct domain *dom)
 	watch_pidfd(dom, fd);
 	dom->started_ms = wall_ms();
 	dom->job = JOB_STARTING;
-	start_polling(dom, DOM_START_TIMEOUT_MS);
+	dom->start_deadline_ms = loop_now_ms() + DOM_START_TIMEOUT_MS;
 	log_info("%s: started process %d (supervisor %d)", dom->name, (int)dom->vm.pid,
 		 (int)dom->shim.pid);
 	return 0;
@@ -386,6 +425,7 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 		if (spawn(dom) == 0) {
 			log_info("%s: restarting for a reboot", dom->name);
 			record(dom, NULL, NULL);
+			ask_status(dom);
 			return;
 		}
 		snprintf(dom->detail, sizeof(dom->detail), "%.255s", error_msg());
@@ -477,6 +517,12 @@ static void on_first_status(void *opaque, int err, json_t *result, const char *c
 	const char *st = json_string_value(json_object_get(result, "state"));
 
 	(void)code;
+	if (err == -ETIMEDOUT && dom->job == JOB_STARTING && dom->mon &&
+	    loop_now_ms() < dom->start_deadline_ms) {
+		/* still setting up (its kernel loading, its disks opening): asked again */
+		proc(dom)->monitor_call(dom->mon, "status", NULL, on_first_status, dom);
+		return;
+	}
 	if (err) {
 		/* -ECONNRESET: the process is ending, and its end will tell */
 		if (err != -ECONNRESET && dom->job == JOB_STARTING) {
@@ -517,35 +563,30 @@ static void on_first_status(void *opaque, int err, json_t *result, const char *c
 	}
 }
 
-static void poll_control(void *opaque)
+/*
+ * A VM that an earlier daemon started: its control socket is there (the VM
+ * holds it since): connect, and ask how the VM is.
+ */
+static void connect_control(struct domain *dom)
 {
-	struct domain *dom = opaque;
 	struct monitor *m;
-	int err;
+	int err = proc(dom)->monitor_connect(dom->env->loop, dom->sock_path, &m);
 
-	if (dom->mon || (dom->job != JOB_STARTING && !dom->adopting) || dom->destroying)
-		return;
-	err = proc(dom)->monitor_connect(dom->env->loop, dom->sock_path, &m);
 	if (!err) {
 		dom->mon = m;
 		proc(dom)->monitor_on_close(m, on_monitor_closed, dom);
-		proc(dom)->monitor_call(m, "status", NULL, on_first_status, dom);
+		ask_status(dom);
 		return;
 	}
-	if (loop_now_ms() >= dom->start_deadline_ms) {
-		if (dom->job == JOB_STARTING) {
-			snprintf(dom->detail, sizeof(dom->detail),
-				 "the VM did not open its control socket in time");
-			proc(dom)->signal(&dom->vm, SIGKILL);
-		} else {
-			log_warn("%s: cannot reach its control socket %s: %s", dom->name,
-				 dom->sock_path, strerror(-err));
-			dom->adopting = false;
-		}
-		return;
+	if (dom->job == JOB_STARTING) {
+		snprintf(dom->detail, sizeof(dom->detail), "cannot reach its control socket: %s",
+			 strerror(-err));
+		proc(dom)->signal(&dom->vm, SIGKILL);
+	} else {
+		log_warn("%s: cannot reach its control socket %s: %s", dom->name, dom->sock_path,
+			 strerror(-err));
+		dom->adopting = false;
 	}
-	dom->poll_ms = dom->poll_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : dom->poll_ms * 2;
-	loop_timer_start(dom->env->loop, &dom->timer, dom->poll_ms, poll_control, dom);
 }
 
 /* ---- objects ---- */
@@ -654,7 +695,8 @@ void domain_adopt(struct domain *dom)
 	watch_pidfd(dom, fd);
 	if (vm_alive) {
 		dom->adopting = dom->job != JOB_STARTING;
-		start_polling(dom, dom->job == JOB_STARTING ? DOM_START_TIMEOUT_MS : ADOPT_TIMEOUT_MS);
+		dom->start_deadline_ms = loop_now_ms() + DOM_START_TIMEOUT_MS;
+		connect_control(dom);
 	}
 }
 
@@ -780,6 +822,7 @@ void domain_start(struct domain *dom, struct dom_done done)
 	set_state(dom, DOM_PAUSED, "starting-up");
 	record(dom, NULL, NULL);
 	add_waiter(dom, W_START, done, 0);
+	ask_status(dom);
 }
 
 struct op_ctx {
@@ -1090,6 +1133,7 @@ const struct dom_process_ops dom_process_supervised = {
 	.signal = sup_signal,
 	.status_read = sup_status_read,
 	.reap = reap_child,
+	.control_listen = control_listen,
 	.monitor_connect = monitor_connect,
 	.monitor_on_close = monitor_on_close,
 	.monitor_call = monitor_call,

@@ -30,9 +30,9 @@
 #include <sys/un.h>
 
 #include "base/cgroup.h"
+#include "base/loop.h"
 #include "daemon/definition.h"
 #include "daemon/events.h"
-#include "daemon/loop.h"
 #include "daemon/monitor.h"
 #include "daemon/supervisor.h"
 
@@ -54,7 +54,9 @@ struct dom_process_ops {
 	int (*signal)(const struct sup_proc *p, int sig);
 	int (*status_read)(const char *path, int *wstatus);
 	void (*reap)(const struct sup_proc *shim);	/* our child, which has ended */
-	/* its control socket: monitor.h says what each does */
+	/* its control socket, made here and handed to the VM (vm/control.h) */
+	int (*control_listen)(const char *path);
+	/* the daemon's connection to it: monitor.h says what each does */
 	int (*monitor_connect)(struct loop *l, const char *path, struct monitor **out);
 	void (*monitor_on_close)(struct monitor *m, void (*fn)(void *opaque), void *opaque);
 	void (*monitor_call)(struct monitor *m, const char *op, json_t *args, monitor_cb cb,
@@ -133,10 +135,9 @@ struct domain {
 	int pidfd;			/* of what we watch; -1: none */
 	struct loop_watch pidfd_w;
 	int64_t started_ms;		/* wall clock */
-	uint64_t start_deadline_ms;
-	unsigned poll_ms;
+	uint64_t start_deadline_ms;	/* a start's first status, timed out, is asked again till then */
 	struct monitor *mon;
-	struct loop_timer timer;	/* start polling; destroy's SIGKILL */
+	struct loop_timer timer;	/* destroy's SIGKILL */
 	struct cgroup cg;
 	struct waiter *waiters;
 

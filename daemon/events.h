@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "daemon/loop.h"
+#include "base/loop.h"
 #include "daemon/store.h"
 
 /* An event line ({"event": {...}} and a newline) for whoever wants vm_name's. */

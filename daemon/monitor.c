@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/jsonl.h"
 #include "vm/control.h"
 
 struct mon_req {
@@ -98,49 +99,50 @@ static void arm_timer(struct monitor *m)
 
 static void handle_reply(struct monitor *m, const char *line, size_t len)
 {
-	json_t *msg = json_loadb(line, len, 0, NULL), *id;
+	struct jsonl_reply rep;
 	struct mon_req *r, **p;
 
-	if (!msg)
+	if (jsonl_reply_parse(line, len, &rep))
 		return;
-	id = json_object_get(msg, "id");
 	/* replies come in order; one whose request timed out finds no match */
 	for (p = &m->head; (r = *p); p = &r->next)
-		if (json_is_integer(id) && (unsigned long long)json_integer_value(id) == r->id)
+		if (json_is_integer(rep.id) &&
+		    (unsigned long long)json_integer_value(rep.id) == r->id)
 			break;
 	if (r) {
 		*p = r->next;
 		if (m->tail == &r->next)
 			m->tail = p;
-		if (json_is_true(json_object_get(msg, "ok"))) {
-			r->cb(r->opaque, 0, json_object_get(msg, "result"), NULL, NULL);
-		} else {
-			json_t *e = json_object_get(msg, "error");
-
-			r->cb(r->opaque, 1, NULL, json_string_value(json_object_get(e, "code")),
-			      json_string_value(json_object_get(e, "message")));
-		}
+		if (rep.ok)
+			r->cb(r->opaque, 0, rep.result, NULL, NULL);
+		else
+			r->cb(r->opaque, 1, NULL, rep.code, rep.message);
 		free(r);
 		arm_timer(m);
 	}
-	json_decref(msg);
+	jsonl_reply_free(&rep);
 }
 
 static void mon_input(struct stream *s)
 {
 	struct monitor *m = s->opaque;
-	char *nl;
+	size_t n;
 
-	while (!m->closed && (nl = memchr(s->in, '\n', s->in_len))) {
-		size_t n = (size_t)(nl - s->in);
-
-		handle_reply(m, s->in, n);
-		if (m->closed)
+	while (!m->closed) {
+		switch (jsonl_cut(s->in, s->in_len, CONTROL_MAX_MESSAGE, &n)) {
+		case JSONL_PARTIAL:
 			return;
-		stream_consume(s, n + 1);
+		case JSONL_TOO_BIG:
+			stream_consume(s, s->in_len);	/* not a control socket */
+			return;
+		case JSONL_LINE:
+			handle_reply(m, s->in, n);
+			if (m->closed)
+				return;
+			stream_consume(s, n + 1);
+			break;
+		}
 	}
-	if (s->in_len > CONTROL_MAX_MESSAGE)
-		stream_consume(s, s->in_len);	/* not a control socket */
 }
 
 static void mon_gone(struct monitor *m)
@@ -207,21 +209,18 @@ void monitor_on_close(struct monitor *m, void (*fn)(void *opaque), void *opaque)
 void monitor_call(struct monitor *m, const char *op, json_t *args, monitor_cb cb, void *opaque)
 {
 	struct mon_req *r = calloc(1, sizeof(*r));
-	json_t *req = args ? args : json_object();
 	char *line = NULL;
 	int err = -ENOMEM;
 
-	if (r && req) {
+	if (r) {
 		r->id = m->next_id++;
-		json_object_set_new(req, "id", json_integer((json_int_t)r->id));
-		json_object_set_new(req, "op", json_string(op));
-		line = json_dumps(req, JSON_COMPACT);
+		line = jsonl_request_line((json_int_t)r->id, op, args);
 	}
-	json_decref(req);
+	json_decref(args);
 	if (m->closed || !stream_is_open(&m->s))
 		err = -ECONNRESET;
-	else if (line && !(err = stream_write(&m->s, line, strlen(line))))
-		err = stream_write(&m->s, "\n", 1);
+	else if (line)
+		err = stream_write(&m->s, line, strlen(line));
 	free(line);
 	if (err) {
 		free(r);

@@ -9,8 +9,8 @@
 
 #include <jansson.h>
 
-#include "daemon/loop.h"
-#include "daemon/stream.h"
+#include "base/loop.h"
+#include "base/stream.h"
 
 #define MONITOR_TIMEOUT_MS 10000
 

@@ -1,6 +1,5 @@
 #include "daemon/server.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/jsonl.h"
 #include "daemon/log.h"
 #include "daemon/request.h"
 
@@ -109,13 +109,21 @@ static void write_line(struct conn *c, char *line)
 	free(line);
 }
 
+/* A whole line waits (or one too big): the connection has a turn to come. */
+static bool has_line(const struct conn *c)
+{
+	size_t n;
+
+	return jsonl_cut(c->s.in, c->s.in_len, c->max_message, &n) != JSONL_PARTIAL;
+}
+
 /* Done with requests and replies: end the connection. */
 static void maybe_finish(struct conn *c)
 {
 	if (c->closed || !c->rd_eof || c->pending || c->mode != CONN_JSON || c->subscribed)
 		return;
 	/* requests it sent before its end-of-file still have their turn */
-	if (c->turn.armed || (c->s.in_len && memchr(c->s.in, '\n', c->s.in_len)))
+	if (c->turn.armed || has_line(c))
 		return;
 	conn_close_after_flush(c);
 }
@@ -210,15 +218,6 @@ static void broadcast(void *opaque, const char *vm_name, const char *line)
 
 /* ---- requests ---- */
 
-static bool blank(const char *s, size_t n)
-{
-	while (n && isspace((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	return n == 0;
-}
-
 static void too_big(struct conn *c)
 {
 	char msg[96];
@@ -230,8 +229,7 @@ static void too_big(struct conn *c)
 		return;
 	/* drop the rest, and say no more: the answer is complete */
 	c->mode = CONN_DISCARD;
-	c->discarded = c->s.in_len;
-	stream_consume(&c->s, c->s.in_len);
+	stream_discard_input(&c->s, DISCARD_MAX);
 	stream_shutdown_write(&c->s);
 }
 
@@ -249,11 +247,17 @@ static void process_lines(struct conn *c)
 {
 	struct stream *s = &c->s;
 	unsigned done = 0;
-	char *nl;
+	size_t n;
 
-	while (c->mode == CONN_JSON && !c->closed && (nl = memchr(s->in, '\n', s->in_len))) {
-		size_t n = (size_t)(nl - s->in);
+	while (c->mode == CONN_JSON && !c->closed) {
+		enum jsonl_cut cut = jsonl_cut(s->in, s->in_len, c->max_message, &n);
 
+		if (cut == JSONL_PARTIAL)
+			return;
+		if (cut == JSONL_TOO_BIG) {
+			too_big(c);
+			return;
+		}
 		if (stream_queued(s) > CONN_OUT_PAUSE) {
 			/* it does not read its answers: no more until it does (drained) */
 			stream_set_reading(s, false);
@@ -263,19 +267,12 @@ static void process_lines(struct conn *c)
 			loop_timer_start(&c->d->loop, &c->turn, 0, next_turn, c);
 			return;
 		}
-
-		if (n > c->max_message) {
-			too_big(c);
-			return;
-		}
-		if (!blank(s->in, n))
+		if (!jsonl_blank(s->in, n))
 			c->d->on_request(c, s->in, n);
 		if (c->closed)
 			return;
 		stream_consume(s, n + 1);
 	}
-	if (c->mode == CONN_JSON && !c->closed && s->in_len > c->max_message)
-		too_big(c);
 }
 
 void conn_resume_requests(struct conn *c)
@@ -284,8 +281,8 @@ void conn_resume_requests(struct conn *c)
 	if (c->closed)
 		return;
 	process_lines(c);
-	if (!c->closed && c->rd_eof && c->mode == CONN_JSON && c->s.in_len &&
-	    !memchr(c->s.in, '\n', c->s.in_len) && !blank(c->s.in, c->s.in_len)) {
+	if (!c->closed && c->rd_eof && c->mode == CONN_JSON && !has_line(c) &&
+	    !jsonl_blank(c->s.in, c->s.in_len)) {
 		write_line(c, reply_error_line(NULL, E_BAD_REQUEST,
 					       "the connection ended in the middle of a message"));
 		if (!c->closed)
@@ -308,11 +305,7 @@ static void conn_input(struct stream *s)
 		c->relay_ops->input(c);
 		break;
 	case CONN_DISCARD:
-		c->discarded += s->in_len;
-		stream_consume(s, s->in_len);
-		if (c->discarded > DISCARD_MAX)
-			conn_close(c);
-		break;
+		break;	/* the stream drops it, and fails past DISCARD_MAX */
 	}
 }
 
@@ -421,11 +414,12 @@ static void on_accept(void *opaque, uint32_t events)
 		for (c = d->conns; c && user_conns < MAX_CONNS_USER; c = c->next)
 			user_conns += c->cred.uid == cred.uid;
 	if (d->nconns >= MAX_CONNS || user_conns >= MAX_CONNS_USER) {
-		static const char busy[] = "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"busy\","
-					   "\"message\":\"too many connections\"}}\n";
+		char *busy = reply_error_line(NULL, E_BUSY, "too many connections");
 
-		if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		/* a best effort: it is told why, if its socket takes the line now */
+		if (busy && send(fd, busy, strlen(busy), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			(void)0;
+		free(busy);
 		close(fd);
 		return;
 	}

@@ -24,7 +24,7 @@
 
 #include "base/compiler.h"
 #include "daemon/daemon.h"
-#include "daemon/stream.h"
+#include "base/stream.h"
 
 #define MAX_CONNS	1024
 #define MAX_CONNS_USER	64		/* per user other than root: the read-only socket is open to all */
@@ -71,7 +71,6 @@ struct conn {
 	char *sub_name;			/* events of this VM only; NULL: all */
 	struct ucred cred;
 	size_t max_message;		/* longer is too-big */
-	size_t discarded;
 	struct console_relay *relay;
 	const struct conn_relay_ops *relay_ops;	/* set with relay */
 	struct loop_timer turn;		/* more requests, after the other clients' */

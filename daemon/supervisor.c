@@ -13,7 +13,7 @@
 #include "base/error.h"
 #include "ctr/state.h"
 
-#define SHIM_PIPE_FD 3
+#define SHIM_PIPE_FD 3	/* the shim's: the VM's pid goes back through it */
 
 static int pidfd_open_(pid_t pid)
 {
@@ -25,8 +25,12 @@ static int pidfd_send_signal_(int fd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
 }
 
-/* Everything a child must not inherit from the daemon: signal state, descriptors. */
-static void child_reset(int keep_fd)
+/*
+ * Everything the shim must not inherit from the daemon: signal state, and
+ * descriptors but the pipe (as SHIM_PIPE_FD) and the VM's control socket (as
+ * SUP_CONTROL_FD), which dup2 leaves open across exec.
+ */
+static void child_reset(int pipe_fd, int control_fd)
 {
 	sigset_t none;
 	int sig;
@@ -35,11 +39,14 @@ static void child_reset(int keep_fd)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
-	if (keep_fd >= 0 && keep_fd != SHIM_PIPE_FD) {
-		dup2(keep_fd, SHIM_PIPE_FD);
-		keep_fd = SHIM_PIPE_FD;
-	}
-	syscall(SYS_close_range, keep_fd >= 0 ? SHIM_PIPE_FD + 1 : SHIM_PIPE_FD, ~0u, 0);
+	/* out of the way first: either may sit where the other goes */
+	pipe_fd = fcntl(pipe_fd, F_DUPFD_CLOEXEC, SUP_CONTROL_FD + 1);
+	if (control_fd >= 0)
+		control_fd = fcntl(control_fd, F_DUPFD_CLOEXEC, SUP_CONTROL_FD + 1);
+	dup2(pipe_fd, SHIM_PIPE_FD);
+	if (control_fd >= 0)
+		dup2(control_fd, SUP_CONTROL_FD);
+	syscall(SYS_close_range, control_fd >= 0 ? SUP_CONTROL_FD + 1 : SUP_CONTROL_FD, ~0u, 0);
 }
 
 static void redirect(int fd, const char *path, int flags)
@@ -85,13 +92,13 @@ static void write_status(const char *path, int wstatus)
 }
 
 /* The shim: start the VM, say its pid, wait for it, write how it ended. */
-static void __attribute__((noreturn)) shim(const struct sup_spawn *sp)
+static void __attribute__((noreturn)) shim(const struct sup_spawn *sp, int pipe_fd)
 {
 	int wstatus;
 	pid_t vm;
 
 	setsid();
-	child_reset(SHIM_PIPE_FD);
+	child_reset(pipe_fd, sp->control_fd);
 	redirect(STDIN_FILENO, "/dev/null", O_RDONLY);
 	redirect(STDOUT_FILENO, "/dev/null", O_WRONLY);
 	redirect(STDERR_FILENO, "/dev/null", O_WRONLY);
@@ -101,6 +108,8 @@ static void __attribute__((noreturn)) shim(const struct sup_spawn *sp)
 	vm = fork();
 	if (vm == 0)
 		vm_child(sp);
+	/* the VM's alone: when it ends, its control socket does */
+	close(SUP_CONTROL_FD);
 	if (write(SHIM_PIPE_FD, &vm, sizeof(vm)) != sizeof(vm) || vm < 0)
 		_exit(1);
 	close(SHIM_PIPE_FD);
@@ -143,9 +152,7 @@ int sup_spawn(const struct sup_spawn *sp, struct sup_proc *shim_out, struct sup_
 	}
 	if (pid == 0) {
 		close(p[0]);
-		/* the pipe's write end becomes fd 3, clearing its close-on-exec */
-		dup2(p[1], SHIM_PIPE_FD);
-		shim(sp);
+		shim(sp, p[1]);
 	}
 	close(p[1]);
 	/* the shim forks once and answers: a short, bounded wait */

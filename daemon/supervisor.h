@@ -1,6 +1,6 @@
 /*
- * VM processes: each VM is `gasang run ... --control SOCKET` in a process
- * group of its own, watched by a small supervisor process (the "shim", a
+ * VM processes: each VM is `gasang run ... --control-fd SUP_CONTROL_FD` in a
+ * process group of its own, watched by a small supervisor process (the "shim", a
  * fork of the daemon in a session of its own) that waits for it and writes
  * its wait status to a file. The daemon's children are the shims; a VM
  * outlives a daemon that is killed or restarted, and its exit status is
@@ -23,8 +23,12 @@ struct sup_proc {
 	unsigned long long start;	/* its start time */
 };
 
+/* The descriptor the VM finds its control socket at (sup_spawn.control_fd). */
+#define SUP_CONTROL_FD	4
+
 struct sup_spawn {
 	char **argv;			/* the VM's command line */
+	int control_fd;			/* the VM's as SUP_CONTROL_FD; -1: none */
 	const char *log_path;		/* the VM's stderr (truncated) */
 	const char *status_path;	/* the shim writes the VM's wait status here */
 	const struct cgroup *cg;	/* NULL: none */

@@ -35,6 +35,7 @@ struct vm_config {
 	const char *nets[VM_MAX_NICS];	/* --net SPEC, as given (net/net.h) */
 	unsigned nnets;
 	const char *control;	/* --control SOCKET, or NULL */
+	int control_fd;		/* --control-fd N: a listening socket handed over; -1: none */
 	const char *cpu;	/* x86_64 --cpu MODEL,+FEATURE,-FEATURE; NULL: all KVM offers */
 	const char *mem_file;	/* --mem-file: back RAM with this file (or a file in this dir) */
 	bool hugepages;		/* --hugepages: RAM from the huge page pool */

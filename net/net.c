@@ -13,7 +13,7 @@ int net_backend_open(struct net_backend **out, const struct net_opts *o)
 	return error_set(-EINVAL, "unknown network backend");
 }
 
-int net_backend_attach(struct net_backend *be, struct ev_loop *loop, net_receive_cb receive,
+int net_backend_attach(struct net_backend *be, struct loop *loop, net_receive_cb receive,
 		       void *opaque)
 {
 	be->loop = loop;

@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-struct ev_loop;
+struct loop;
 
 #define NET_MAC_LEN		6
 #define NET_MAX_HOSTFWD		16
@@ -93,7 +93,7 @@ struct net_backend_ops {
 
 struct net_backend {
 	const struct net_backend_ops *ops;
-	struct ev_loop *loop;
+	struct loop *loop;
 	net_receive_cb receive;
 	void *opaque;
 	unsigned vnet_hdr_len;		/* 0 or NET_VNET_HDR_LEN */
@@ -112,7 +112,7 @@ int net_backend_open(struct net_backend **out, const struct net_opts *o);
  * Its NIC takes it: from now on it lives on loop (not running yet), and
  * frames for the NIC go to receive(opaque, ...).
  */
-int net_backend_attach(struct net_backend *be, struct ev_loop *loop, net_receive_cb receive,
+int net_backend_attach(struct net_backend *be, struct loop *loop, net_receive_cb receive,
 		       void *opaque);
 void net_backend_destroy(struct net_backend *be);
 

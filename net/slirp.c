@@ -6,7 +6,7 @@
  * listen on the host and connect into the guest.
  *
  * libslirp is not thread-safe: every call into it is made on the NIC's event
- * loop thread. Its sockets join each poll through a poll hook, its timers are
+ * loop thread. Its sockets join each wait through a poll hook, its timers are
  * loop timers, and the guest's frames arrive from the NIC on the same thread.
  */
 #include <arpa/inet.h>
@@ -19,7 +19,7 @@
 #include <slirp/libslirp.h>
 
 #include "base/error.h"
-#include "base/event-loop.h"
+#include "base/loop.h"
 #include "base/iov.h"
 #include "net/net.h"
 
@@ -34,7 +34,6 @@
 #define SLIRP_DNS6	"fec0::3"
 /* Frames for the guest held while it has no receive buffers; past that, dropped. */
 #define SLIRP_BACKLOG	256
-#define NS_PER_MS	1000000ll
 
 #if SLIRP_CONFIG_VERSION_MAX >= 4
 #define SLIRP_CFG_VERSION 4
@@ -52,10 +51,8 @@ struct slirp_be {
 	Slirp *slirp;
 	struct net_hostfwd fwd[NET_MAX_HOSTFWD];	/* set up by attach */
 	unsigned nfwd;
-	/* the poll slots of the current round (between prepare and dispatch) */
-	struct pollfd *pfd;
-	int npfd, maxpfd;
-	bool warned_fds;
+	struct loop_hook hook;
+	struct loop_pollfds *pollfds;	/* the current round's, from prepare to dispatch */
 	/* frames the NIC refused, oldest first */
 	struct slirp_frame backlog[SLIRP_BACKLOG];
 	unsigned head, count;
@@ -67,7 +64,7 @@ struct slirp_timer {
 	SlirpTimerId id;
 	SlirpTimerCb cb;	/* the timer_new() flavour; NULL for timer_new_opaque() */
 	void *cb_opaque;
-	int handle;		/* loop timer, -1 when not armed */
+	struct loop_timer lt;
 };
 
 static struct slirp_be *to_slirp(struct net_backend *be)
@@ -167,52 +164,37 @@ static int from_poll(short ev)
 	       ((ev & POLLHUP) ? SLIRP_POLL_HUP : 0);
 }
 
+/* libslirp skips a socket whose index is -1 (out of memory): it waits a round */
 static int add_poll(int fd, int events, void *opaque)
 {
 	struct slirp_be *s = opaque;
 
-	if (s->npfd == s->maxpfd) {
-		/* not polled this round: that socket waits (libslirp skips index -1) */
-		if (!s->warned_fds) {
-			s->warned_fds = true;
-			fprintf(stderr, "gasang: %s: more than %d open sockets; some wait\n",
-				s->be.desc, s->maxpfd);
-		}
-		return -1;
-	}
-	s->pfd[s->npfd] = (struct pollfd){ .fd = fd, .events = to_poll(events) };
-	return s->npfd++;
+	return loop_pollfds_add(s->pollfds, fd, to_poll(events));
 }
 
 static int get_revents(int idx, void *opaque)
 {
 	struct slirp_be *s = opaque;
 
-	if (idx < 0 || idx >= s->npfd)
-		return 0;
-	return from_poll(s->pfd[idx].revents);
+	return from_poll(loop_pollfds_revents(s->pollfds, idx));
 }
 
-static int hook_prepare(void *opaque, struct pollfd *fds, int max, int *timeout_ms)
+static void hook_prepare(void *opaque, struct loop_pollfds *p, int *timeout_ms)
 {
 	struct slirp_be *s = opaque;
 	uint32_t t = UINT32_MAX;
 
-	s->pfd = fds;
-	s->npfd = 0;
-	s->maxpfd = max;
+	s->pollfds = p;
 	slirp_pollfds_fill(s->slirp, &t, add_poll, s);
 	if (t != UINT32_MAX)
 		*timeout_ms = t > INT_MAX ? INT_MAX : (int)t;
-	return s->npfd;
 }
 
-static void hook_dispatch(void *opaque, struct pollfd *fds, int n)
+static void hook_dispatch(void *opaque, struct loop_pollfds *p)
 {
 	struct slirp_be *s = opaque;
 
-	s->pfd = fds;
-	s->npfd = n;
+	s->pollfds = p;
 	slirp_pollfds_poll(s->slirp, 0, get_revents, s);
 }
 
@@ -228,14 +210,13 @@ static void slirp_guest_error(const char *msg, void *opaque)
 static int64_t slirp_clock_ns(void *opaque)
 {
 	(void)opaque;
-	return (int64_t)ev_now_ns();
+	return (int64_t)loop_now_ns();
 }
 
 static void timer_fire(void *opaque)
 {
 	struct slirp_timer *t = opaque;
 
-	t->handle = -1;
 	if (t->cb)
 		t->cb(t->cb_opaque);
 	else
@@ -253,7 +234,6 @@ static struct slirp_timer *timer_alloc(struct slirp_be *s, SlirpTimerCb cb, Slir
 		t->cb = cb;
 		t->id = id;
 		t->cb_opaque = cb_opaque;
-		t->handle = -1;
 	}
 	return t;
 }
@@ -268,13 +248,6 @@ static void *slirp_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaq
 	return timer_alloc(opaque, NULL, id, cb_opaque);
 }
 
-static void timer_disarm(struct slirp_timer *t)
-{
-	if (t->handle >= 0)
-		ev_loop_cancel_timer(t->s->be.loop, t->handle);
-	t->handle = -1;
-}
-
 static void slirp_timer_free(void *timer, void *opaque)
 {
 	struct slirp_timer *t = timer;
@@ -282,7 +255,7 @@ static void slirp_timer_free(void *timer, void *opaque)
 	(void)opaque;
 	if (!t)
 		return;
-	timer_disarm(t);
+	loop_timer_stop(t->s->be.loop, &t->lt);
 	free(t);
 }
 
@@ -293,11 +266,9 @@ static void slirp_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 	(void)opaque;
 	if (!t)
 		return;
-	timer_disarm(t);
-	t->handle = ev_loop_add_timer(t->s->be.loop, expire_ms < 0 ? 0 : (uint64_t)expire_ms * NS_PER_MS,
-				      timer_fire, t);
-	if (t->handle < 0)
-		fprintf(stderr, "gasang: %s: out of loop timers\n", t->s->be.desc);
+	/* expire_ms is on the clock slirp_clock_ns() gives, the loop's */
+	loop_timer_start_at(t->s->be.loop, &t->lt, expire_ms < 0 ? 0 : (uint64_t)expire_ms,
+			    timer_fire, t);
 }
 
 /* Sockets are polled through slirp_pollfds_fill() each round. */
@@ -311,7 +282,7 @@ static void slirp_notify(void *opaque)
 {
 	struct slirp_be *s = opaque;
 
-	ev_loop_wake(s->be.loop);
+	loop_wake(s->be.loop);
 }
 
 static const SlirpCb slirp_cb = {
@@ -333,6 +304,8 @@ static void slirp_destroy(struct net_backend *be)
 {
 	struct slirp_be *s = to_slirp(be);
 
+	if (be->loop)
+		loop_remove_hook(be->loop, &s->hook);
 	if (s->slirp)
 		slirp_cleanup(s->slirp);
 	while (s->count) {
@@ -362,9 +335,7 @@ static int add_hostfwd(struct slirp_be *s, const struct net_hostfwd *f)
 static int slirp_attach(struct net_backend *be)
 {
 	SlirpConfig cfg = { .version = SLIRP_CFG_VERSION };
-	const struct ev_hook hook = { hook_prepare, hook_dispatch, NULL };
 	struct slirp_be *s = to_slirp(be);
-	struct ev_hook h = hook;
 	unsigned i;
 	int err;
 
@@ -387,8 +358,10 @@ static int slirp_attach(struct net_backend *be)
 		if (err)
 			return err;
 	}
-	h.opaque = s;
-	return ev_loop_add_hook(be->loop, &h);
+	s->hook = (struct loop_hook){ .prepare = hook_prepare, .dispatch = hook_dispatch,
+				      .opaque = s };
+	loop_add_hook(be->loop, &s->hook);
+	return 0;
 }
 
 static const struct net_backend_ops slirp_ops = {

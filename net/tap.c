@@ -33,7 +33,7 @@
 #include <libmnl/libmnl.h>
 
 #include "base/error.h"
-#include "base/event-loop.h"
+#include "base/loop.h"
 #include "net/net.h"
 
 #define TUN_PATH	"/dev/net/tun"
@@ -46,8 +46,7 @@ struct tap_be {
 	unsigned ifindex;
 	bool created;		/* gasang made the interface: it goes with fd */
 	bool enslaved;		/* gasang set its master: undo unless created */
-	bool watching;
-	bool gone;		/* the fd reported an error: no longer watched */
+	struct loop_watch w;	/* unwatched once the fd reported an error */
 	bool held;		/* buf holds a frame the NIC refused */
 	size_t held_len;
 	uint8_t buf[NET_VNET_HDR_LEN + NET_MAX_FRAME];
@@ -109,9 +108,7 @@ out:
 
 static void watch(struct tap_be *t, bool on)
 {
-	if (t->watching != on)
-		ev_loop_set_events(t->be.loop, t->fd, on ? POLLIN : 0);
-	t->watching = on;
+	loop_modify(t->be.loop, &t->w, on ? EPOLLIN : 0);
 }
 
 static bool deliver(struct tap_be *t, size_t len)
@@ -124,21 +121,19 @@ static bool deliver(struct tap_be *t, size_t len)
 	return true;
 }
 
-static void tap_readable(void *opaque, int fd, short revents)
+static void tap_readable(void *opaque, uint32_t events)
 {
 	struct tap_be *t = opaque;
 	unsigned i;
 
-	if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
+	if (events & (EPOLLERR | EPOLLHUP)) {
 		/* the interface was deleted under us */
 		fprintf(stderr, "gasang: %s: the tap is gone; its traffic stops\n", t->be.desc);
-		ev_loop_remove_fd(t->be.loop, fd);
-		t->watching = false;
-		t->gone = true;
+		loop_unwatch(t->be.loop, &t->w);
 		return;
 	}
 	for (i = 0; i < TAP_RX_BUDGET && !t->held; i++) {
-		ssize_t n = read(fd, t->buf, sizeof(t->buf));
+		ssize_t n = read(t->fd, t->buf, sizeof(t->buf));
 
 		if (n < 0)
 			return;	/* EAGAIN: drained */
@@ -164,8 +159,7 @@ static void tap_rx_ready(struct net_backend *be)
 			return;
 		t->held = false;
 	}
-	if (!t->gone)
-		watch(t, true);
+	watch(t, true);	/* unless gone */
 }
 
 /* ---- frames from the guest ---- */
@@ -213,7 +207,7 @@ static void tap_destroy(struct net_backend *be)
 		fprintf(stderr, "gasang: %s: cannot take it off its bridge\n", be->desc);
 	if (t->fd >= 0) {
 		if (t->be.loop)		/* attached */
-			ev_loop_remove_fd(t->be.loop, t->fd);
+			loop_unwatch(t->be.loop, &t->w);
 		close(t->fd);	/* a tap gasang created disappears here */
 	}
 	free(t);
@@ -284,10 +278,8 @@ static int join_bridge(struct tap_be *t, const char *bridge)
 static int tap_attach(struct net_backend *be)
 {
 	struct tap_be *t = to_tap(be);
-	int err = ev_loop_add_fd(be->loop, t->fd, POLLIN, tap_readable, t);
 
-	t->watching = !err;
-	return err;
+	return loop_watch(be->loop, &t->w, t->fd, EPOLLIN, tap_readable, t);
 }
 
 static const struct net_backend_ops tap_ops = {
@@ -309,6 +301,7 @@ int net_tap_open(struct net_backend **out, const struct net_opts *o)
 		return error_set(-ENOMEM, "--net tap: out of memory");
 	t->be.ops = &tap_ops;
 	t->fd = -1;
+	t->w.fd = -1;
 	snprintf(t->be.desc, sizeof(t->be.desc), "tap");
 	err = open_tap(t, o);
 	if (!err && o->bridge[0])

@@ -2,8 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +14,13 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "base/event-loop.h"
+#include "base/jsonl.h"
+#include "base/loop.h"
+#include "base/request.h"
+#include "base/stream.h"
 
 #define MAX_CLIENTS	32
 #define CLIENT_OUT_MAX	(256u << 10)	/* a console reader further behind is cut off */
-#define READ_CHUNK	4096
 #define DISCARD_MAX	(16u << 20)	/* what a too-big sender may still push */
 
 enum client_mode {
@@ -28,79 +30,89 @@ enum client_mode {
 };
 
 struct client {
-	int fd;
+	struct control *c;
+	struct stream s;
 	enum client_mode mode;
-	char *in;		/* JSON: a partial line; console: input not yet taken */
-	size_t in_len, in_cap;
-	uint8_t *out;		/* under control.lock */
-	size_t out_len;
-	bool closing;		/* close once out is written */
-	bool discarding;	/* sent too-big: read and drop the rest, then close */
-	size_t discarded;
-	bool rx_blocked;	/* console writer: the guest took nothing */
+	uint64_t console_at;	/* console: the next output byte it gets (control.printed) */
+	bool closed;
+	bool close_when_drained;
+	struct loop_deferred free_d;
 };
 
+/*
+ * Clients live on the control thread. The guest's output comes from other
+ * threads: it goes into the scrollback and, while consoles are attached, into
+ * pending, which the control thread hands out (flush_output).
+ */
 struct control {
 	const struct control_ops *ops;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* "": not ours to remove */
 	int listen_fd;
-	struct ev_loop loop;
-	pthread_mutex_t lock;	/* clients' out buffers, the scrollback */
+	struct loop_watch listen_w;
+	struct loop loop;
 	struct client *clients[MAX_CLIENTS];
+	struct loop_deferred output_d, rx_ready_d;
+
+	pthread_mutex_t lock;	/* what follows */
 	uint8_t scroll[CONTROL_SCROLLBACK];
 	size_t scroll_head, scroll_len;
+	uint64_t printed;	/* bytes the guest printed so far */
+	unsigned consoles;	/* clients in a console mode */
+	uint8_t *pending;	/* the last pending_len bytes printed, not yet handed out */
+	size_t pending_len, pending_cap;
 };
 
-/* ---- output ---- */
+/* ---- clients ---- */
 
-static int out_append(struct client *cl, const void *buf, size_t len)
+static void client_free(void *opaque)
 {
-	uint8_t *p;
-
-	if (cl->out_len + len > CLIENT_OUT_MAX)
-		return -ENOBUFS;
-	p = realloc(cl->out, cl->out_len + len);
-	if (!p)
-		return -ENOMEM;
-	memcpy(p + cl->out_len, buf, len);
-	cl->out = p;
-	cl->out_len += len;
-	return 0;
+	free(opaque);
 }
 
-static void update_events(struct control *c, struct client *cl)
+static void client_close(struct client *cl)
 {
-	short ev = 0;
+	struct control *c = cl->c;
+	unsigned i;
 
-	pthread_mutex_lock(&c->lock);
-	if (cl->out_len)
-		ev |= POLLOUT;
-	pthread_mutex_unlock(&c->lock);
-	if (!cl->closing && !cl->rx_blocked)
-		ev |= POLLIN;
-	ev_loop_set_events(&c->loop, cl->fd, ev);
-}
-
-static void reply(struct control *c, struct client *cl, json_t *msg)
-{
-	char *s = json_dumps(msg, JSON_COMPACT);
-
-	json_decref(msg);
-	if (!s)
+	if (cl->closed)
 		return;
-	pthread_mutex_lock(&c->lock);
-	if (out_append(cl, s, strlen(s)) || out_append(cl, "\n", 1))
-		cl->closing = true;
-	pthread_mutex_unlock(&c->lock);
-	free(s);
-	update_events(c, cl);
+	cl->closed = true;
+	stream_close(&cl->s);	/* a failed stream is closed already */
+	for (i = 0; i < MAX_CLIENTS; i++)
+		if (c->clients[i] == cl)
+			c->clients[i] = NULL;
+	if (cl->mode != CLIENT_JSON) {
+		pthread_mutex_lock(&c->lock);
+		c->consoles--;
+		pthread_mutex_unlock(&c->lock);
+	}
+	/* its stream's events of this round may still come */
+	loop_defer(&c->loop, &cl->free_d, client_free, cl);
 }
 
-static void reply_error(struct control *c, struct client *cl, json_t *id, const char *code,
-			const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The end of what it sends: what it is owed is written first. */
+static void client_close_after_flush(struct client *cl)
+{
+	if (!stream_queued(&cl->s)) {
+		client_close(cl);
+		return;
+	}
+	cl->close_when_drained = true;
+	stream_shutdown_write(&cl->s);
+}
 
-static void reply_error(struct control *c, struct client *cl, json_t *id, const char *code,
-			const char *fmt, ...)
+static void send_line(struct client *cl, char *line)
+{
+	/* out of memory, or a client that reads none of its answers: gone */
+	if (!line || stream_write(&cl->s, line, strlen(line)))
+		client_close(cl);
+	free(line);
+}
+
+static void reply_error(struct client *cl, json_t *id, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void reply_error(struct client *cl, json_t *id, const char *code, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -108,35 +120,12 @@ static void reply_error(struct control *c, struct client *cl, json_t *id, const 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	reply(c, cl, json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", id, "ok", 0, "error",
-			       "code", code, "message", msg));
+	send_line(cl, reply_error_line(id, code, msg));
 }
 
-static void reply_ok(struct control *c, struct client *cl, json_t *id, json_t *result)
-{
-	reply(c, cl, json_pack("{s:O?,s:b,s:o}", "id", id, "ok", 1, "result",
-			       result ? result : json_object()));
-}
+/* ---- the console ---- */
 
-/* ---- clients ---- */
-
-static void client_free(struct control *c, struct client *cl)
-{
-	unsigned i;
-
-	ev_loop_remove_fd(&c->loop, cl->fd);
-	close(cl->fd);
-	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < MAX_CLIENTS; i++)
-		if (c->clients[i] == cl)
-			c->clients[i] = NULL;
-	pthread_mutex_unlock(&c->lock);
-	free(cl->in);
-	free(cl->out);
-	free(cl);
-}
-
-static bool has_writer(struct control *c)
+static bool has_writer(const struct control *c)
 {
 	unsigned i;
 
@@ -146,32 +135,101 @@ static bool has_writer(struct control *c)
 	return false;
 }
 
-static void attach_console(struct control *c, struct client *cl, json_t *id, json_t *req)
+/* The scrollback, oldest byte first, into buf (CONTROL_SCROLLBACK bytes); its length. */
+static size_t scrollback_copy(const struct control *c, uint8_t *buf)
 {
-	bool write = json_is_true(json_object_get(req, "write"));
-	size_t first;
+	size_t first = (c->scroll_head + CONTROL_SCROLLBACK - c->scroll_len) % CONTROL_SCROLLBACK;
+	size_t part = c->scroll_len < CONTROL_SCROLLBACK - first ? c->scroll_len :
+		      CONTROL_SCROLLBACK - first;
+
+	memcpy(buf, c->scroll + first, part);
+	memcpy(buf + part, c->scroll, c->scroll_len - part);
+	return c->scroll_len;
+}
+
+static void attach_console(struct client *cl, json_t *id, bool write)
+{
+	struct control *c = cl->c;
+	uint8_t *scroll;
+	size_t len;
 
 	if (write && has_writer(c)) {
-		reply_error(c, cl, id, "busy", "another client writes to the console");
+		reply_error(cl, id, E_BUSY, "another client writes to the console");
 		return;
 	}
-	reply_ok(c, cl, id, NULL);
-	pthread_mutex_lock(&c->lock);
-	cl->mode = write ? CLIENT_CONSOLE_RW : CLIENT_CONSOLE_RO;
-	/* the scrollback, oldest byte first */
-	first = (c->scroll_head + CONTROL_SCROLLBACK - c->scroll_len) % CONTROL_SCROLLBACK;
-	if (first + c->scroll_len <= CONTROL_SCROLLBACK) {
-		out_append(cl, c->scroll + first, c->scroll_len);
-	} else {
-		out_append(cl, c->scroll + first, CONTROL_SCROLLBACK - first);
-		out_append(cl, c->scroll, c->scroll_len - (CONTROL_SCROLLBACK - first));
+	scroll = malloc(CONTROL_SCROLLBACK);
+	if (!scroll) {
+		reply_error(cl, id, E_FAILED, "console: out of memory");
+		return;
 	}
+	send_line(cl, reply_ok_line(id, NULL));
+	if (!stream_is_open(&cl->s)) {
+		free(scroll);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	len = scrollback_copy(c, scroll);
+	/* what is printed from here on comes through pending */
+	cl->console_at = c->printed;
+	cl->mode = write ? CLIENT_CONSOLE_RW : CLIENT_CONSOLE_RO;
+	c->consoles++;
 	pthread_mutex_unlock(&c->lock);
-	free(cl->in);
-	cl->in = NULL;
-	cl->in_len = cl->in_cap = 0;
-	update_events(c, cl);
+	if (stream_write(&cl->s, scroll, len))
+		client_close(cl);
+	free(scroll);
 }
+
+/* On the control thread: what the guest printed, to each console. */
+static void flush_output(void *opaque)
+{
+	struct control *c = opaque;
+	uint64_t start, end;
+	uint8_t *buf;
+	unsigned i;
+
+	pthread_mutex_lock(&c->lock);
+	buf = c->pending;
+	end = c->printed;
+	start = end - c->pending_len;
+	c->pending = NULL;
+	c->pending_len = c->pending_cap = 0;
+	pthread_mutex_unlock(&c->lock);
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		struct client *cl = c->clients[i];
+
+		if (!cl || cl->mode == CLIENT_JSON || cl->console_at >= end)
+			continue;
+		/* bytes it should have had were dropped from pending: it fell behind */
+		if (cl->console_at < start ||
+		    stream_write(&cl->s, buf + (cl->console_at - start), end - cl->console_at))
+			client_close(cl);
+		cl->console_at = end;
+	}
+	free(buf);
+}
+
+/* Give the guest what it takes; the rest waits for control_rx_ready(). */
+static void console_feed(struct client *cl)
+{
+	const struct control_ops *o = cl->c->ops;
+	struct stream *s = &cl->s;
+	size_t n = s->in_len ? o->console_input(o->opaque, (uint8_t *)s->in, s->in_len) : 0;
+
+	stream_consume(s, n);
+	stream_set_reading(s, s->in_len == 0);
+}
+
+static void feed_writer(void *opaque)
+{
+	struct control *c = opaque;
+	unsigned i;
+
+	for (i = 0; i < MAX_CLIENTS; i++)
+		if (c->clients[i] && c->clients[i]->mode == CLIENT_CONSOLE_RW)
+			console_feed(c->clients[i]);
+}
+
+/* ---- requests ---- */
 
 static int run_op(struct control *c, const char *op, json_t *result)
 {
@@ -196,245 +254,209 @@ static int run_op(struct control *c, const char *op, json_t *result)
 	return 1;	/* not an operation */
 }
 
-static void handle_request(struct control *c, struct client *cl, const char *line)
+static void handle_request(struct client *cl, const char *line, size_t len)
 {
-	json_error_t jerr;
-	json_t *req = json_loads(line, 0, &jerr), *id, *result;
-	const char *op;
+	struct request rq;
+	const char *code;
+	char msg[256];
+	json_t *result;
 	int err;
 
-	if (!req || !json_is_object(req)) {
-		reply_error(c, cl, NULL, "bad-request", "not a JSON object: %s",
-			    req ? "another JSON value" : jerr.text);
-		json_decref(req);
+	if (request_parse(line, len, &rq, &code, msg, sizeof(msg))) {
+		reply_error(cl, rq.id, code, "%s", msg);
+		request_free(&rq);
 		return;
 	}
-	id = json_object_get(req, "id");
-	op = json_string_value(json_object_get(req, "op"));
-	if (!op) {
-		reply_error(c, cl, id, "bad-request", "no \"op\" string");
-	} else if (!strcmp(op, "console")) {
-		attach_console(c, cl, id, req);
-	} else {
-		result = json_object();
-		err = run_op(c, op, result);
-		if (err == 1)
-			reply_error(c, cl, id, "unknown-op", "unknown op '%s'", op);
-		else if (err < 0)
-			reply_error(c, cl, id, "failed", "%s: %s", op,
-				    error_msg()[0] ? error_msg() : strerror(-err));
-		else
-			reply_ok(c, cl, id, json_incref(result));
-		json_decref(result);
+	if (!strcmp(rq.op, "console")) {
+		attach_console(cl, rq.id, json_is_true(json_object_get(rq.msg, "write")));
+		request_free(&rq);
+		return;
 	}
-	json_decref(req);
+	result = json_object();
+	error_clear();	/* an op that fails without a message gets strerror's */
+	err = result ? run_op(cl->c, rq.op, result) : -ENOMEM;
+	if (err == 1)
+		reply_error(cl, rq.id, E_UNKNOWN_OP, "unknown op '%s'", rq.op);
+	else if (err < 0)
+		reply_error(cl, rq.id, E_FAILED, "%s: %s", rq.op,
+			    error_msg()[0] ? error_msg() : strerror(-err));
+	else
+		send_line(cl, reply_ok_line(rq.id, json_incref(result)));
+	json_decref(result);
+	request_free(&rq);
 }
 
-static int in_reserve(struct client *cl, size_t more)
+static void too_big(struct client *cl)
 {
-	char *p;
-	size_t cap = cl->in_cap ? cl->in_cap : READ_CHUNK;
-
-	while (cap < cl->in_len + more + 1)
-		cap *= 2;
-	if (cap == cl->in_cap)
-		return 0;
-	p = realloc(cl->in, cap);
-	if (!p)
-		return -ENOMEM;
-	cl->in = p;
-	cl->in_cap = cap;
-	return 0;
+	reply_error(cl, NULL, E_TOO_BIG, "message longer than %u bytes", CONTROL_MAX_MESSAGE);
+	if (!stream_is_open(&cl->s))
+		return;
+	/* the answer is complete; what else it sends is dropped */
+	stream_discard_input(&cl->s, DISCARD_MAX);
+	stream_shutdown_write(&cl->s);
 }
 
-/* JSON clients: run every complete line in the buffer. */
-static void json_lines(struct control *c, struct client *cl)
+static void client_input(struct stream *s);
+
+/* JSON clients: every whole line in the buffer is a request. */
+static void json_input(struct client *cl)
 {
-	char *nl;
+	struct stream *s = &cl->s;
+	size_t n;
 
-	while (cl->mode == CLIENT_JSON && (nl = memchr(cl->in, '\n', cl->in_len))) {
-		size_t n = (size_t)(nl - cl->in) + 1;
-
-		*nl = '\0';
-		if (n > 1)
-			handle_request(c, cl, cl->in);
-		if (!cl->in)	/* became a console */
+	while (cl->mode == CLIENT_JSON && stream_is_open(s)) {
+		switch (jsonl_cut(s->in, s->in_len, CONTROL_MAX_MESSAGE, &n)) {
+		case JSONL_PARTIAL:
 			return;
-		memmove(cl->in, cl->in + n, cl->in_len - n);
-		cl->in_len -= n;
+		case JSONL_TOO_BIG:
+			too_big(cl);
+			return;
+		case JSONL_LINE:
+			if (!jsonl_blank(s->in, n))
+				handle_request(cl, s->in, n);
+			if (stream_is_open(s))
+				stream_consume(s, n + 1);
+			break;
+		}
 	}
-	if (cl->mode == CLIENT_JSON && cl->in_len > CONTROL_MAX_MESSAGE) {
-		reply_error(c, cl, NULL, "too-big", "message longer than %u bytes",
-			    CONTROL_MAX_MESSAGE);
-		/*
-		 * Keep reading (and dropping) while the answer goes out: closing
-		 * with unread data would reset the connection before the client
-		 * reads why.
-		 */
-		cl->discarding = true;
-		cl->in_len = 0;
-	}
+	/* a console now: what came after its request is console input */
+	if (stream_is_open(s) && s->in_len)
+		client_input(s);
 }
 
-/* Console writer: give the guest what it takes, keep the rest. */
-static void console_feed(struct control *c, struct client *cl)
+static void client_input(struct stream *s)
 {
-	size_t n = c->ops->console_input(c->ops->opaque, (uint8_t *)cl->in, cl->in_len);
+	struct client *cl = s->opaque;
 
-	memmove(cl->in, cl->in + n, cl->in_len - n);
-	cl->in_len -= n;
-	cl->rx_blocked = cl->in_len > 0;
-}
-
-static void client_read(struct control *c, struct client *cl)
-{
-	ssize_t r;
-
-	if (in_reserve(cl, READ_CHUNK)) {
-		cl->closing = true;
-		return;
-	}
-	r = read(cl->fd, cl->in + cl->in_len, READ_CHUNK);
-	if (r < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (r <= 0) {
-		/* end of the requests: answers still owed are written first */
-		cl->closing = true;
-		return;
-	}
-	if (cl->discarding) {
-		cl->discarded += (size_t)r;
-		if (cl->discarded > DISCARD_MAX)
-			cl->closing = true;
-		return;
-	}
-	cl->in_len += (size_t)r;
 	switch (cl->mode) {
-	case CLIENT_JSON: json_lines(c, cl); break;
-	case CLIENT_CONSOLE_RW: console_feed(c, cl); break;
-	case CLIENT_CONSOLE_RO: cl->in_len = 0; break;	/* reading only */
+	case CLIENT_JSON: json_input(cl); break;
+	case CLIENT_CONSOLE_RW: console_feed(cl); break;
+	case CLIENT_CONSOLE_RO: stream_consume(s, s->in_len); break;	/* reading only */
 	}
 }
 
-static void client_write(struct control *c, struct client *cl)
+static void client_eof(struct stream *s)
 {
-	ssize_t w;
-
-	pthread_mutex_lock(&c->lock);
-	w = cl->out_len ? write(cl->fd, cl->out, cl->out_len) : 0;
-	if (w > 0) {
-		memmove(cl->out, cl->out + w, cl->out_len - (size_t)w);
-		cl->out_len -= (size_t)w;
-		if (!cl->out_len && cl->discarding)
-			shutdown(cl->fd, SHUT_WR);	/* the answer is complete */
-	} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-		cl->closing = true;
-		cl->out_len = 0;
-	}
-	pthread_mutex_unlock(&c->lock);
+	client_close_after_flush(s->opaque);
 }
 
-static void on_client(void *opaque, int fd, short revents)
+static void client_failed(struct stream *s)
 {
-	struct control *c = opaque;
-	struct client *cl = NULL;
-	unsigned i;
-
-	for (i = 0; i < MAX_CLIENTS; i++)
-		if (c->clients[i] && c->clients[i]->fd == fd)
-			cl = c->clients[i];
-	if (!cl)
-		return;
-	if (revents & (POLLIN | POLLHUP | POLLERR))
-		client_read(c, cl);
-	if (revents & POLLOUT)
-		client_write(c, cl);
-	if (cl->closing && !cl->out_len) {
-		client_free(c, cl);
-		return;
-	}
-	update_events(c, cl);
+	client_close(s->opaque);
 }
 
-static void on_accept(void *opaque, int fd, short revents)
+static void client_drained(struct stream *s)
+{
+	struct client *cl = s->opaque;
+
+	if (cl->close_when_drained)
+		client_close(cl);
+}
+
+static const struct stream_ops client_ops = {
+	.input = client_input,
+	.eof = client_eof,
+	.failed = client_failed,
+	.drained = client_drained,
+};
+
+static void on_accept(void *opaque, uint32_t events)
 {
 	struct control *c = opaque;
 	struct client *cl;
 	unsigned i;
-	int cfd;
+	int fd;
 
-	(void)revents;
-	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (cfd < 0)
+	(void)events;
+	fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
 		return;
-	cl = calloc(1, sizeof(*cl));
-	pthread_mutex_lock(&c->lock);
-	for (i = 0; cl && i < MAX_CLIENTS && c->clients[i]; i++)
+	for (i = 0; i < MAX_CLIENTS && c->clients[i]; i++)
 		;
-	if (cl && i < MAX_CLIENTS) {
-		cl->fd = cfd;
-		c->clients[i] = cl;
+	cl = i < MAX_CLIENTS ? calloc(1, sizeof(*cl)) : NULL;
+	if (!cl) {
+		close(fd);
+		return;
 	}
-	pthread_mutex_unlock(&c->lock);
-	if (!cl || i == MAX_CLIENTS || ev_loop_add_fd(&c->loop, cfd, POLLIN, on_client, c)) {
-		if (cl && i < MAX_CLIENTS)
-			c->clients[i] = NULL;
+	cl->c = c;
+	if (stream_open(&cl->s, &c->loop, fd, CONTROL_MAX_MESSAGE + 1, CLIENT_OUT_MAX, &client_ops,
+			cl)) {
 		free(cl);
-		close(cfd);
+		return;
 	}
+	c->clients[i] = cl;
 }
 
 /* ---- from other threads ---- */
 
-static void wake_writers(void *opaque)
+static void pending_append(struct control *c, const uint8_t *buf, size_t len)
 {
-	struct control *c = opaque;
-	unsigned i;
+	size_t cap = c->pending_cap ? c->pending_cap : 4096;
+	uint8_t *p;
 
-	for (i = 0; i < MAX_CLIENTS; i++) {
-		struct client *cl = c->clients[i];
-
-		if (!cl)
-			continue;
-		if (cl->mode == CLIENT_CONSOLE_RW && cl->rx_blocked)
-			console_feed(c, cl);
-		update_events(c, cl);
+	if (c->pending_len + len > CLIENT_OUT_MAX) {
+		/* the control thread does not keep up: the consoles lose this, and go */
+		c->pending_len = 0;
+		return;
 	}
+	while (cap < c->pending_len + len)
+		cap *= 2;
+	if (cap != c->pending_cap) {
+		p = realloc(c->pending, cap);
+		if (!p) {
+			c->pending_len = 0;
+			return;
+		}
+		c->pending = p;
+		c->pending_cap = cap;
+	}
+	memcpy(c->pending + c->pending_len, buf, len);
+	c->pending_len += len;
+}
+
+static void scrollback_append(struct control *c, const uint8_t *buf, size_t len)
+{
+	size_t part;
+
+	if (len > CONTROL_SCROLLBACK) {
+		buf += len - CONTROL_SCROLLBACK;
+		len = CONTROL_SCROLLBACK;
+	}
+	part = CONTROL_SCROLLBACK - c->scroll_head < len ? CONTROL_SCROLLBACK - c->scroll_head :
+	       len;
+	memcpy(c->scroll + c->scroll_head, buf, part);
+	memcpy(c->scroll, buf + part, len - part);
+	c->scroll_head = (c->scroll_head + len) % CONTROL_SCROLLBACK;
+	c->scroll_len = c->scroll_len + len > CONTROL_SCROLLBACK ? CONTROL_SCROLLBACK :
+			c->scroll_len + len;
 }
 
 void control_console_output(struct control *c, const uint8_t *buf, size_t len)
 {
-	size_t i;
-	unsigned k;
+	bool consoles;
 
-	if (!c)
+	if (!c || !len)
 		return;
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < len; i++) {
-		c->scroll[c->scroll_head] = buf[i];
-		c->scroll_head = (c->scroll_head + 1) % CONTROL_SCROLLBACK;
-	}
-	c->scroll_len = c->scroll_len + len > CONTROL_SCROLLBACK ? CONTROL_SCROLLBACK :
-		       c->scroll_len + len;
-	for (k = 0; k < MAX_CLIENTS; k++) {
-		struct client *cl = c->clients[k];
-
-		if (cl && cl->mode != CLIENT_JSON && out_append(cl, buf, len))
-			cl->closing = true;	/* fell too far behind */
-	}
+	scrollback_append(c, buf, len);
+	c->printed += len;
+	consoles = c->consoles > 0;
+	if (consoles)
+		pending_append(c, buf, len);
 	pthread_mutex_unlock(&c->lock);
-	ev_loop_call(&c->loop, wake_writers, c);
+	if (consoles)
+		loop_defer(&c->loop, &c->output_d, flush_output, c);
 }
 
 void control_rx_ready(struct control *c)
 {
 	if (c)
-		ev_loop_call(&c->loop, wake_writers, c);
+		loop_defer(&c->loop, &c->rx_ready_d, feed_writer, c);
 }
 
 /* ---- life cycle ---- */
 
-static int listen_on(const char *path)
+int control_listen(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
@@ -456,35 +478,56 @@ static int listen_on(const char *path)
 	return fd;
 }
 
-int control_start(struct control **out, const char *path, const struct control_ops *ops)
+/* An inherited descriptor: a listening socket, non-blocking, not passed on. */
+static int check_listening(int fd)
 {
-	struct control *c = calloc(1, sizeof(*c));
-	int err;
+	int on = 0;
+	socklen_t len = sizeof(on);
 
-	if (!c)
-		return error_set(-ENOMEM, "out of memory");
-	c->ops = ops;
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	pthread_mutex_init(&c->lock, NULL);
-	c->listen_fd = listen_on(path);
-	if (c->listen_fd < 0) {
-		err = c->listen_fd;
-		goto err_free;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) && errno == EBADF)
+		return error_set(-EBADF, "control socket descriptor %d: not open", fd);
+	if (!on)
+		return error_set(-ENOTSOCK, "control socket descriptor %d: not a listening socket",
+				 fd);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC))
+		return error_errno(-errno, "control socket descriptor %d", fd);
+	return 0;
+}
+
+int control_start(struct control **out, int listen_fd, const char *path,
+		  const struct control_ops *ops)
+{
+	struct control *c;
+	int err = check_listening(listen_fd);
+
+	if (err) {
+		close(listen_fd);
+		return err;
 	}
-	err = ev_loop_init(&c->loop, "control");
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(listen_fd);
+		return error_set(-ENOMEM, "out of memory");
+	}
+	c->ops = ops;
+	snprintf(c->path, sizeof(c->path), "%s", path ? path : "");
+	pthread_mutex_init(&c->lock, NULL);
+	c->listen_fd = listen_fd;
+	err = loop_init(&c->loop);
 	if (!err)
-		err = ev_loop_add_fd(&c->loop, c->listen_fd, POLLIN, on_accept, c);
+		err = loop_watch(&c->loop, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
 	if (!err)
-		err = ev_loop_start(&c->loop);
+		err = loop_start(&c->loop);
 	if (err)
 		goto err_close;
 	*out = c;
 	return 0;
 err_close:
-	ev_loop_destroy(&c->loop);
+	loop_destroy(&c->loop);
 	close(c->listen_fd);
-	unlink(path);
-err_free:
+	if (c->path[0])
+		unlink(c->path);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return err;
@@ -496,13 +539,15 @@ void control_stop(struct control *c)
 
 	if (!c)
 		return;
-	ev_loop_stop(&c->loop);
+	loop_stop(&c->loop);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (c->clients[i])
-			client_free(c, c->clients[i]);
-	ev_loop_destroy(&c->loop);
+			client_close(c->clients[i]);
+	loop_destroy(&c->loop);		/* frees the clients */
 	close(c->listen_fd);
-	unlink(c->path);
+	if (c->path[0])
+		unlink(c->path);
+	free(c->pending);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

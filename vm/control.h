@@ -1,21 +1,26 @@
 /*
  * The per-VM control socket (`gasang run --control SOCKET`): a unix socket
- * speaking newline-delimited JSON, used by gasangd and usable without it.
+ * speaking JSON lines (base/jsonl.h, base/request.h), used by gasangd and
+ * usable without it. A line is at most CONTROL_MAX_MESSAGE bytes. gasangd
+ * makes the socket itself (control_listen) and hands it to the VM
+ * (`--control-fd N`), so it can connect before the VM serves it.
  *
- *   request  {"id": ANY, "op": "status" | "stats" | "pause" | "resume" |
+ *   request  {"id": ID, "op": "status" | "stats" | "pause" | "resume" |
  *             "powerdown" | "reset" | "quit" | "console", ...}
- *   reply    {"id": ANY, "ok": true, "result": {...}}
- *            {"id": ANY, "ok": false, "error": {"code": "...", "message": "..."}}
+ *   reply    {"id": ID, "ok": true, "result": {...}}
+ *            {"id": ID, "ok": false, "error": {"code": "...", "message": "..."}}
  *
  * "console" ({"op": "console", "write": true|false}) turns the connection into
  * the guest's serial console as a raw byte stream: first the last 64 KiB of
  * output (scrollback), then what the guest prints; with "write", bytes sent go
  * to the guest (one writer at a time; "busy" otherwise). Error codes are
- * stable: bad-request, unknown-op, busy, too-big, failed. "reset" resets the
+ * stable: bad-request, unknown-op, busy, too-big, failed. A line too big is
+ * answered too-big (id null) and ends the connection's requests: what else it
+ * sends is dropped, and end-of-file follows the answer. "reset" resets the
  * machine in place, as the guest's own reboot does (QEMU's system_reset): the
  * same process boots again; with --no-reboot it ends the VM instead.
  *
- * Threading: the socket is served by a thread of its own (an event loop);
+ * Threading: the socket is served by a thread of its own (base/loop.h);
  * control_console_output() and control_rx_ready() may be called from any
  * thread; the ops are called on the control thread.
  */
@@ -45,8 +50,15 @@ struct control_ops {
 
 struct control;
 
-int control_start(struct control **out, const char *path, const struct control_ops *ops);
-/* Close every connection, remove the socket file, free. NULL is fine. */
+/* A control socket listening at path (a stale one replaced, mode 0600): its fd, or -errno. */
+int control_listen(const char *path);
+/*
+ * Serve the listening socket listen_fd (taken over: closed by control_stop, or
+ * now when this fails). path, if not NULL, is its file, removed by control_stop.
+ */
+int control_start(struct control **out, int listen_fd, const char *path,
+		  const struct control_ops *ops);
+/* Close every connection, the socket (and its file), free. NULL is fine. */
 void control_stop(struct control *c);
 /* The guest printed this on its console (any thread). */
 void control_console_output(struct control *c, const uint8_t *buf, size_t len);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "base/event-loop.h"
+#include "base/loop.h"
 #include "block/block.h"
 #include "hw/guest-mem.h"
 #include "hw/uart16550.h"
@@ -158,7 +158,7 @@ static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char
 	if (err)
 		return err;
 	net_spec_mac(&o, be, index, mac);
-	err = virtio_net_create(out, mem, be, mac, index);
+	err = virtio_net_create(out, mem, be, mac);
 	if (!err)
 		err = virtio_net_start(*out);
 	return err;
@@ -236,7 +236,7 @@ static int ctl_status(void *opaque, json_t *r)
 	json_object_set_new(r, "vcpus", json_integer(vm->cfg->cpus));
 	json_object_set_new(r, "memory", json_integer((json_int_t)vm->cfg->mem_size));
 	json_object_set_new(r, "uptime_ms",
-			    json_integer((json_int_t)((ev_now_ns() - vm->started_ns) / 1000000)));
+			    json_integer((json_int_t)((loop_now_ns() - vm->started_ns) / 1000000)));
 	json_object_set_new(r, "cpu_time_ms",
 			    json_integer((json_int_t)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000));
 	return 0;
@@ -328,6 +328,17 @@ static void ctl_quit(void *opaque)
 	vm->m->ops->request_stop(vm->m);
 }
 
+/* --control PATH: a socket of its own, removed at the end; --control-fd N: gasangd's. */
+static int control_open(struct vm *vm, const struct control_ops *ops)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int fd = cfg->control ? control_listen(cfg->control) : cfg->control_fd;
+
+	if (fd < 0)
+		return fd;
+	return control_start(&vm->ctl, fd, cfg->control, ops);
+}
+
 /* Run until the guest powers off or stops for good; returns an exit status. */
 static int run_loop(struct vm *vm)
 {
@@ -375,7 +386,7 @@ int vm_run(const struct vm_config *cfg)
 		return VM_EXIT_USAGE;
 	}
 	vm->cfg = cfg;
-	vm->started_ns = ev_now_ns();
+	vm->started_ns = loop_now_ns();
 	serial = (struct uart_backend){ guest_output, guest_rx_ready, vm };
 	err = machine_find(cfg->arch)->create(cfg, &serial, &vm->m);
 	if (err)
@@ -385,10 +396,10 @@ int vm_run(const struct vm_config *cfg)
 		err = vm->m->ops->boot(vm->m);
 	if (!err)
 		err = sig_watch_start(&vm->w, vm->m);
-	if (!err && cfg->control) {
+	if (!err && (cfg->control || cfg->control_fd >= 0)) {
 		ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
 						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
-		err = control_start(&vm->ctl, cfg->control, &ctl_ops);
+		err = control_open(vm, &ctl_ops);
 	}
 	if (err)
 		goto out_machine;

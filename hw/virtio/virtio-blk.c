@@ -182,13 +182,13 @@ static void process(struct virtio_blk *b)
 	virtq_notify(&b->vd, q);
 }
 
-static void on_kick(void *opaque, int fd, short revents)
+static void on_kick(void *opaque, uint32_t events)
 {
 	struct virtio_blk *b = opaque;
 	uint64_t v;
 
-	(void)revents;
-	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	(void)events;
+	if (read(b->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
 	process(b);
 }
@@ -213,14 +213,14 @@ static int blk_activate(struct virtio_dev *vd)
 {
 	struct virtio_blk *b = (struct virtio_blk *)vd;
 
-	return ev_loop_start(&b->loop);
+	return loop_start(&b->loop);
 }
 
 static void blk_reset(struct virtio_dev *vd)
 {
 	struct virtio_blk *b = (struct virtio_blk *)vd;
 
-	ev_loop_stop(&b->loop);
+	loop_stop(&b->loop);
 	/* what the guest wrote before the reset reaches the image */
 	if (!b->read_only)
 		block_flush(b->bd);
@@ -257,11 +257,11 @@ int virtio_blk_create(struct virtio_blk **out, struct guest_mem *mem, struct blo
 		err = error_errno(-errno, "cannot create an eventfd");
 		goto err_close;
 	}
-	err = ev_loop_init(&b->loop, "virtio-blk");
+	err = loop_init(&b->loop);
 	if (!err)
-		err = ev_loop_add_fd(&b->loop, b->kick_fd, POLLIN, on_kick, b);
+		err = loop_watch(&b->loop, &b->kick_w, b->kick_fd, EPOLLIN, on_kick, b);
 	if (err)
-		goto err_fd;
+		goto err_loop;
 	features = VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
 		   VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
 	if (b->read_only)
@@ -271,7 +271,8 @@ int virtio_blk_create(struct virtio_blk **out, struct guest_mem *mem, struct blo
 	virtio_dev_init(&b->vd, &blk_ops, mem, features, 1, VIRTIO_BLK_QUEUE_SIZE);
 	*out = b;
 	return 0;
-err_fd:
+err_loop:
+	loop_destroy(&b->loop);
 	close(b->kick_fd);
 err_close:
 	block_close(b->bd);
@@ -283,7 +284,7 @@ void virtio_blk_destroy(struct virtio_blk *b)
 {
 	if (!b)
 		return;
-	ev_loop_destroy(&b->loop);
+	loop_destroy(&b->loop);
 	close(b->kick_fd);
 	block_close(b->bd);
 	free(b);

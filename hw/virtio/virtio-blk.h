@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "base/event-loop.h"
+#include "base/loop.h"
 #include "hw/virtio/virtio.h"
 
 struct block_dev;
@@ -45,8 +45,9 @@ struct virtio_blk {
 	bool read_only;
 	bool told_refusal;	/* a refused write was reported on stderr */
 	char serial[VIRTIO_BLK_ID_BYTES];
-	struct ev_loop loop;	/* the I/O thread */
+	struct loop loop;	/* the I/O thread */
 	int kick_fd;		/* eventfd: the driver kicked the queue */
+	struct loop_watch kick_w;
 	struct iovec iov[VIRTIO_BLK_SEG_MAX + 2];
 	uint64_t gpa[VIRTIO_BLK_SEG_MAX + 2];
 	struct iovec data[VIRTIO_BLK_SEG_MAX + 2];

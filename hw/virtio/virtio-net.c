@@ -2,8 +2,6 @@
 
 #include <endian.h>
 #include <errno.h>
-#include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -23,42 +21,6 @@ _Static_assert(sizeof(struct virtio_net_hdr_v1) == NET_VNET_HDR_LEN, "virtio_net
 static bool has(const struct virtio_net *n, unsigned bit)
 {
 	return virtio_has_feature(&n->vd, bit);
-}
-
-/* ---- running things on the I/O thread ---- */
-
-struct loop_call {
-	struct virtio_net *n;
-	void (*fn)(struct virtio_net *n);
-	bool done;
-};
-
-static void loop_call_run(void *opaque)
-{
-	struct loop_call *c = opaque;
-
-	c->fn(c->n);
-	pthread_mutex_lock(&c->n->call_lock);
-	c->done = true;
-	pthread_cond_broadcast(&c->n->call_cond);
-	pthread_mutex_unlock(&c->n->call_lock);
-}
-
-/* Run fn on the I/O thread and wait for it (directly when there is none). */
-static void run_on_loop(struct virtio_net *n, void (*fn)(struct virtio_net *n))
-{
-	struct loop_call c = { n, fn, false };
-
-	if (!n->loop.running || pthread_equal(pthread_self(), n->loop.thread)) {
-		fn(n);
-		return;
-	}
-	while (ev_loop_call(&n->loop, loop_call_run, &c) == -EAGAIN)
-		sched_yield();
-	pthread_mutex_lock(&n->call_lock);
-	while (!c.done)
-		pthread_cond_wait(&n->call_cond, &n->call_lock);
-	pthread_mutex_unlock(&n->call_lock);
 }
 
 static void kick(struct virtio_net *n, unsigned q)
@@ -329,39 +291,30 @@ drop:
 	return true;
 }
 
-/* Before each poll: one interrupt for the frames received in the last round. */
-static int rx_flush_prepare(void *opaque, struct pollfd *fds, int max, int *timeout_ms)
+/* Before each wait: one interrupt for the frames received in the last round. */
+static void rx_flush(void *opaque, struct loop_pollfds *p, int *timeout_ms)
 {
 	struct virtio_net *n = opaque;
 
-	(void)fds;
-	(void)max;
+	(void)p;
 	(void)timeout_ms;
 	if (n->rx_notify && n->running) {
 		n->rx_notify = false;
 		virtq_notify(&n->vd, &n->vd.vq[VIRTIO_NET_RXQ]);
 	}
-	return 0;
-}
-
-static void rx_flush_dispatch(void *opaque, struct pollfd *fds, int n)
-{
-	(void)opaque;
-	(void)fds;
-	(void)n;
 }
 
 /* ---- the I/O thread's side of kicks, DRIVER_OK and reset ---- */
 
-static void kicked(void *opaque, int fd, short revents)
+static void kicked(void *opaque, uint32_t events)
 {
 	struct virtio_net *n = opaque;
 	unsigned k;
 	uint64_t v;
-	ssize_t r = read(fd, &v, sizeof(v));
+	ssize_t r = read(n->kick_fd, &v, sizeof(v));
 
 	(void)r;
-	(void)revents;
+	(void)events;
 	k = __atomic_exchange_n(&n->kicks, 0, __ATOMIC_SEQ_CST);
 	if (!n->running)
 		return;
@@ -374,8 +327,9 @@ static void kicked(void *opaque, int fd, short revents)
 	}
 }
 
-static void start_on_loop(struct virtio_net *n)
+static void start_on_loop(void *opaque)
 {
+	struct virtio_net *n = opaque;
 	unsigned off = 0;
 
 	if (has(n, VIRTIO_NET_F_GUEST_CSUM)) {
@@ -393,8 +347,10 @@ static void start_on_loop(struct virtio_net *n)
 	net_backend_rx_ready(n->be);
 }
 
-static void stop_on_loop(struct virtio_net *n)
+static void stop_on_loop(void *opaque)
 {
+	struct virtio_net *n = opaque;
+
 	n->running = false;
 	n->rx_refused = false;
 	n->rx_notify = false;
@@ -411,13 +367,13 @@ static void net_notify(struct virtio_dev *vd, unsigned q)
 
 static int net_activate(struct virtio_dev *vd)
 {
-	run_on_loop((struct virtio_net *)vd, start_on_loop);
+	loop_call_wait(&((struct virtio_net *)vd)->loop, start_on_loop, vd);
 	return 0;
 }
 
 static void net_reset(struct virtio_dev *vd)
 {
-	run_on_loop((struct virtio_net *)vd, stop_on_loop);
+	loop_call_wait(&((struct virtio_net *)vd)->loop, stop_on_loop, vd);
 }
 
 static void net_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint32_t len)
@@ -458,34 +414,29 @@ static uint64_t features_for(const struct net_backend *be)
 	return f;
 }
 
-/* 52:54:00 and 3 bytes of FNV-1a over the tap's name: stable and distinct per tap */
-static struct virtio_net *net_alloc(struct guest_mem *mem, unsigned index)
+static struct virtio_net *net_alloc(struct guest_mem *mem)
 {
-	const struct ev_hook flush = { rx_flush_prepare, rx_flush_dispatch, NULL };
-	struct ev_hook h = flush;
 	struct virtio_net *n = calloc(1, sizeof(*n));
 
 	if (!n) {
 		error_set(-ENOMEM, "virtio-net: out of memory");
 		return NULL;
 	}
-	snprintf(n->name, sizeof(n->name), "net%u", index);
 	n->kick_fd = -1;
 	n->tx_elem = (struct virtq_elem){ .iov = n->tx_iov, .gpa = n->tx_gpa,
 					  .cap = VIRTIO_NET_MAX_SEGS };
-	pthread_mutex_init(&n->call_lock, NULL);
-	pthread_cond_init(&n->call_cond, NULL);
 	virtio_dev_init(&n->vd, &net_ops, mem, 0, 2, VIRTIO_NET_QUEUE_SIZE);
-	if (ev_loop_init(&n->loop, n->name))
+	if (loop_init(&n->loop))
 		goto err;
 	n->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (n->kick_fd < 0) {
 		error_errno(-errno, "virtio-net: cannot create an eventfd");
 		goto err;
 	}
-	h.opaque = n;
-	if (ev_loop_add_fd(&n->loop, n->kick_fd, POLLIN, kicked, n) || ev_loop_add_hook(&n->loop, &h))
+	if (loop_watch(&n->loop, &n->kick_w, n->kick_fd, EPOLLIN, kicked, n))
 		goto err;
+	n->rx_flush = (struct loop_hook){ .prepare = rx_flush, .opaque = n };
+	loop_add_hook(&n->loop, &n->rx_flush);
 	return n;
 err:
 	virtio_net_destroy(n);
@@ -493,9 +444,9 @@ err:
 }
 
 int virtio_net_create(struct virtio_net **out, struct guest_mem *mem, struct net_backend *be,
-		      const uint8_t mac[NET_MAC_LEN], unsigned index)
+		      const uint8_t mac[NET_MAC_LEN])
 {
-	struct virtio_net *n = net_alloc(mem, index);
+	struct virtio_net *n = net_alloc(mem);
 	int err;
 
 	if (!n) {
@@ -516,24 +467,22 @@ int virtio_net_create(struct virtio_net **out, struct guest_mem *mem, struct net
 
 int virtio_net_start(struct virtio_net *n)
 {
-	return ev_loop_start(&n->loop);
+	return loop_start(&n->loop);
 }
 
 void virtio_net_poll(struct virtio_net *n, int timeout_ms)
 {
-	ev_loop_run_once(&n->loop, timeout_ms);
+	loop_run_once(&n->loop, timeout_ms);
 }
 
 void virtio_net_destroy(struct virtio_net *n)
 {
 	if (!n)
 		return;
-	ev_loop_stop(&n->loop);
+	loop_stop(&n->loop);
 	net_backend_destroy(n->be);
-	ev_loop_destroy(&n->loop);
+	loop_destroy(&n->loop);
 	if (n->kick_fd >= 0)
 		close(n->kick_fd);
-	pthread_cond_destroy(&n->call_cond);
-	pthread_mutex_destroy(&n->call_lock);
 	free(n);
 }

@@ -31,11 +31,10 @@
 #ifndef HW_VIRTIO_VIRTIO_NET_H
 #define HW_VIRTIO_VIRTIO_NET_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "base/event-loop.h"
+#include "base/loop.h"
 #include "hw/virtio/virtio.h"
 #include "net/net.h"
 
@@ -91,14 +90,13 @@ struct virtio_net_hdr_v1 {
 
 struct virtio_net {
 	struct virtio_dev vd;
-	char name[16];			/* "net0": the I/O thread's loop */
 	uint8_t mac[NET_MAC_LEN];
-	struct ev_loop loop;
+	struct loop loop;
 	struct net_backend *be;
 	int kick_fd;			/* eventfd: the vCPU kicked a queue */
+	struct loop_watch kick_w;
 	unsigned kicks;			/* atomic: bit per kicked queue */
-	pthread_mutex_t call_lock;	/* DRIVER_OK / reset handed to the I/O thread */
-	pthread_cond_t call_cond;
+	struct loop_hook rx_flush;	/* one interrupt per round of received frames */
 
 	/* the I/O thread's */
 	bool running;			/* DRIVER_OK and not reset */
@@ -119,12 +117,11 @@ struct virtio_net {
 };
 
 /*
- * A NIC around an opened backend (net_backend_open), the index-th of its VM,
- * with this MAC. The NIC takes be over: it goes with the NIC, or now when
+ * A NIC around an opened backend (net_backend_open), with this MAC. The NIC takes be over: it goes with the NIC, or now when
  * this fails. Errors: negative errno and one message.
  */
 int virtio_net_create(struct virtio_net **out, struct guest_mem *mem, struct net_backend *be,
-		      const uint8_t mac[NET_MAC_LEN], unsigned index);
+		      const uint8_t mac[NET_MAC_LEN]);
 /* Its I/O thread runs from here until virtio_net_destroy(). */
 int virtio_net_start(struct virtio_net *n);
 void virtio_net_destroy(struct virtio_net *n);

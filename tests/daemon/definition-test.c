@@ -265,13 +265,13 @@ static void test_argv(void **state)
 		"--disk=/e,cache=writeback",
 		"--net=user,hostfwd=tcp::2222-:22,hostfwd=udp::53-:53,mac=52:54:00:00:00:01",
 		"--net=tap,ifname=t1,bridge=br0", "--console=serial", "--rng=off", "--no-reboot",
-		"--control=/run/x.sock", NULL,
+		"--control-fd=4", NULL,
 	};
 	char **argv;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(def_argv(d, "/bin/gasang", "/run/x.sock", &argv), 0);
+	assert_int_equal(def_argv(d, "/bin/gasang", 4, &argv), 0);
 	for (i = 0; want[i]; i++) {
 		assert_non_null(argv[i]);
 		assert_string_equal(argv[i], want[i]);
@@ -282,7 +282,7 @@ static void test_argv(void **state)
 
 	d = good("{\"name\": \"fw\", \"arch\": \"riscv64\", \"firmware\": \"/g.elf\", \"memory\": \"16M\"}",
 		 NULL);
-	assert_int_equal(def_argv(d, "g", "/c", &argv), 0);
+	assert_int_equal(def_argv(d, "g", 4, &argv), 0);
 	assert_string_equal(argv[3], "--mem=16384K");
 	assert_string_equal(argv[5], "--bios=none");
 	assert_string_equal(argv[6], "--kernel=/g.elf");
@@ -294,7 +294,7 @@ static void test_argv(void **state)
 	d = json_loads("{\"name\": \"pc\", \"arch\": \"x86_64\", \"firmware\": \"/bios.bin\"}", 0, NULL);
 	if (def_normalize(d, &norm, NULL) == 0) {
 		assert_string_equal(json_string_value(json_object_get(norm, "accel")), "kvm");
-		assert_int_equal(def_argv(norm, "g", "/c", &argv), 0);
+		assert_int_equal(def_argv(norm, "g", 4, &argv), 0);
 		assert_string_equal(argv[5], "--bios=/bios.bin");
 		assert_string_equal(argv[6], "--console=serial");
 		def_argv_free(argv);

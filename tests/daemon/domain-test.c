@@ -5,8 +5,9 @@
  * the control socket's calls wait until the test answers them), the loop,
  * the store and the events are the real ones.
  *
- * Covered: start (the control socket polled until it answers), a start that
- * fails (no process, the process ends, the VM does not answer), pause and
+ * Covered: start (the control socket made and connected to before the VM,
+ * asked again while the VM is slow to serve it), a start that fails (no
+ * socket, no process, the process ends, the VM does not answer), pause and
  * resume, shutdown (with and without a timeout), destroy, the ways a VM ends
  * (power-off, panic, other exit statuses, signals), reboot (power key, reset),
  * info, re-adoption by a restarted daemon (running, ended meanwhile, host
@@ -92,6 +93,8 @@ struct fixture {
 	struct fake_proc *shim, *vm;	/* of the last spawn */
 	int spawns;
 	int spawn_err;			/* the next spawn fails with this */
+	int listen_err;			/* making the next control socket fails with this */
+	int listens;
 	bool listening;			/* the VM's control socket takes connections */
 	int connects;
 	struct monitor mons[MAX_MONITORS];
@@ -144,16 +147,33 @@ static void proc_ends(struct fake_proc *p)
 		close(p->watchers[--p->nwatchers]);
 }
 
+/* The control socket gasangd makes for the VM: a descriptor the spawn hands on. */
+static int fake_control_listen(const char *path)
+{
+	int fds[2];
+
+	assert_string_equal(path, fx->dom->sock_path);
+	if (fx->listen_err)
+		return error_set(fx->listen_err, "fake: cannot make the control socket");
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	close(fds[1]);
+	fx->listens++;
+	return fds[0];
+}
+
 static int fake_spawn(const struct sup_spawn *sp, struct sup_proc *shim, struct sup_proc *vm)
 {
-	char control[sizeof(fx->dom->sock_path) + 16];
+	char control[32];
 	bool has_control = false;
 	int i, fd;
 
+	/* the control socket is made before, and handed on as the command line says */
+	assert_true(sp->control_fd >= 0);
+	assert_true(fcntl(sp->control_fd, F_GETFD) >= 0);
 	if (fx->spawn_err)
 		return error_set(fx->spawn_err, "fake: cannot start the supervisor");
 	assert_string_equal(sp->argv[0], fx->env.gasang);
-	snprintf(control, sizeof(control), "--control=%s", fx->dom->sock_path);
+	snprintf(control, sizeof(control), "--control-fd=%d", SUP_CONTROL_FD);
 	for (i = 0; sp->argv[i]; i++)
 		has_control |= !strcmp(sp->argv[i], control);
 	assert_true(has_control);
@@ -316,6 +336,7 @@ static const struct dom_process_ops fake_ops = {
 	.signal = fake_signal,
 	.status_read = fake_status_read,
 	.reap = fake_reap,
+	.control_listen = fake_control_listen,
 	.monitor_connect = fake_monitor_connect,
 	.monitor_on_close = fake_monitor_on_close,
 	.monitor_call = fake_monitor_call,
@@ -655,19 +676,24 @@ static void test_start(void **state)
 	assert_int_equal(fx->spawns, 1);
 }
 
-static void test_start_polls_the_control_socket(void **state)
+static void test_start_connects_at_once(void **state)
 {
 	struct done_rec *d = new_done(), *busy = new_done();
 
 	(void)state;
-	fx->listening = false;
 	domain_start(fx->dom, done_to(d));
-	run_until(fx->connects >= 4);
+	/* the socket was made for it: no waiting for the VM to make one */
+	assert_int_equal(fx->listens, 1);
+	assert_int_equal(fx->connects, 1);
+	assert_int_equal(calls_waiting(), 1);
 	/* starting: other operations wait for it */
 	domain_pause(fx->dom, done_to(busy));
 	expect_done(busy, DOM_ERR_WRONG_STATE, "vm1 is starting");
-	fx->listening = true;
-	run_until(calls_waiting() == 1);
+	/* a VM slow to serve its socket is asked again until its start deadline */
+	vm_refuses("status", -ETIMEDOUT, NULL);
+	assert_int_equal(calls_waiting(), 1);
+	assert_int_equal(fx->vm->nsignals, 0);
+	assert_int_equal(d->calls, 0);
 	/* a VM may come up paused */
 	vm_answers("status", json_pack("{s:s}", "state", "paused"));
 	expect_done(d, DOM_OK, NULL);
@@ -678,10 +704,20 @@ static void test_start_polls_the_control_socket(void **state)
 
 static void test_start_fails(void **state)
 {
-	struct done_rec *no_process = new_done(), *ends = new_done(), *mute = new_done();
+	struct done_rec *no_socket = new_done(), *no_process = new_done(), *ends = new_done();
+	struct done_rec *mute = new_done(), *unreachable = new_done();
+	int spawns;
 	json_t *e;
 
 	(void)state;
+	/* no control socket: no process, nothing changes */
+	fx->listen_err = -ENAMETOOLONG;
+	domain_start(fx->dom, done_to(no_socket));
+	expect_done(no_socket, DOM_ERR_FAILED, "cannot start vm1: fake: cannot make the control");
+	assert_int_equal(fx->spawns, 0);
+	expect_state(DOM_SHUTOFF, "unknown");
+	fx->listen_err = 0;
+
 	/* no process at all: nothing changes */
 	fx->spawn_err = -EAGAIN;
 	domain_start(fx->dom, done_to(no_process));
@@ -709,9 +745,10 @@ static void test_start_fails(void **state)
 	assert_int_equal(num(e, "exit_status"), 1);
 	assert_string_equal(stored().reason, "failed");
 
-	/* the VM does not answer sensibly: killed, and that is why */
+	/* the VM does not answer by its start deadline: killed, and that is why */
 	domain_start(fx->dom, done_to(mute));
 	run_until(calls_waiting() == 1);
+	fx->dom->start_deadline_ms = loop_now_ms();
 	vm_refuses("status", -ETIMEDOUT, NULL);
 	assert_int_equal(fx->vm->nsignals, 1);
 	assert_int_equal(fx->vm->signals[0], SIGKILL);
@@ -723,6 +760,14 @@ static void test_start_fails(void **state)
 	settle();
 	expect_event(1, "stopped", "shutoff", "failed");
 	assert_int_equal(fx->nheard, 2);
+
+	/* its socket cannot be connected to: no process */
+	fx->listening = false;
+	spawns = fx->spawns;
+	domain_start(fx->dom, done_to(unreachable));
+	expect_done(unreachable, DOM_ERR_FAILED, "cannot start vm1: cannot connect to its control");
+	assert_int_equal(fx->spawns, spawns);
+	assert_false(dom_active(fx->dom));
 }
 
 /* ---- running ---- */
@@ -1105,8 +1150,7 @@ static void test_destroy_while_starting(void **state)
 	struct done_rec *start = new_done(), *destroy = new_done();
 
 	(void)state;
-	fx->listening = false;
-	domain_start(fx->dom, done_to(start));
+	domain_start(fx->dom, done_to(start));	/* its status not answered yet */
 	domain_destroy(fx->dom, done_to(destroy));
 	assert_int_equal(fx->vm->signals[0], SIGTERM);
 	vm_ends(W_EXITCODE(128 + SIGTERM, 0));
@@ -1259,7 +1303,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_start, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_start_polls_the_control_socket, setup,
+		cmocka_unit_test_setup_teardown(test_start_connects_at_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_start_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_resume, setup, teardown),

@@ -14,6 +14,8 @@
 #   bad memory size              --mem 12Q, --mem 0
 #   too little memory            --mem 16M with Debian's kernel (~31 MiB image)
 #   unknown flag                 --frobnicate
+#   control socket descriptor    --control-fd 2 (the terminal's), one not open, one
+#                                not a listening socket, with --control too
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 # Environment: GASANG, GASANG_BUILD, GASANG_TOP (set by tests/run).
 set -eu
@@ -145,6 +147,12 @@ if [ "$kernel" = "$guest/vmlinux" ]; then
 fi
 
 check unknown-flag frobnicate "${RUN[@]}" --frobnicate --mem 512M --kernel "$kernel"
+check control-fd-2 "--control-fd 2" "${RUN[@]}" --control-fd 2 --kernel "$kernel"
+check control-fd-closed "descriptor 9: not open" "${RUN[@]}" --control-fd 9 --kernel "$kernel"
+check control-fd-file "descriptor 3: not a listening socket" \
+	"${RUN[@]}" --control-fd 3 --kernel "$kernel" 3<"$kernel"
+check control-both "--control and --control-fd" \
+	"${RUN[@]}" --control "$work/c.sock" --control-fd 3 --kernel "$kernel"
 
 for n in ${notes[@]+"${notes[@]}"}; do
 	echo "note: $n"

@@ -67,7 +67,7 @@ vm dump vm1 | tr -d ' \n' | grep -q '"accel":"emu","memory":268435456,"vcpus":1'
 vm start vm1 >/dev/null || fail "start"
 [ "$(vm_state vm1)" = running ] || fail "vm1 is $(vm_state vm1) after start"
 pid=$(vm_pid vm1)
-tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- ' run .*--control=' || fail "pid $pid is not a gasang run"
+ours "$pid" || fail "pid $pid is not a gasang run of this test"
 info=$(vm info vm1 --json | tr -d ' \n')
 case $info in *'"name":"vm1"'*'"state":"running"'*"\"pid\":$pid"*) ;; *) fail "info --json: $info" ;; esac
 console_reader

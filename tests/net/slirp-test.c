@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "base/event-loop.h"
+#include "base/loop.h"
 #include "base/iov.h"
 #include "net/checksum.h"
 #include "base/error.h"
@@ -40,7 +40,7 @@ struct rx {
 };
 
 struct fx {
-	struct ev_loop loop;
+	struct loop loop;
 	struct net_backend *be;
 	struct rx rx;
 };
@@ -71,7 +71,7 @@ static struct fx *fx_new(const char *spec)
 	struct net_opts o;
 
 	assert_non_null(f);
-	assert_int_equal(ev_loop_init(&f->loop, "slirp-test"), 0);
+	assert_int_equal(loop_init(&f->loop), 0);
 	assert_int_equal(net_spec_parse(spec, &o), 0);
 	assert_int_equal(net_backend_open(&f->be, &o), 0);
 	assert_int_equal(net_backend_attach(f->be, &f->loop, rx_cb, &f->rx), 0);
@@ -82,7 +82,7 @@ static struct fx *fx_new(const char *spec)
 static void fx_free(struct fx *f)
 {
 	net_backend_destroy(f->be);
-	ev_loop_destroy(&f->loop);
+	loop_destroy(&f->loop);
 	free(f);
 }
 
@@ -167,7 +167,7 @@ static size_t dhcp_discover(uint8_t *p)
 static void run(struct fx *f, int rounds)
 {
 	while (rounds--)
-		ev_loop_run_once(&f->loop, 10);
+		loop_run_once(&f->loop, 10);
 }
 
 static void test_arp_answered(void **state)
@@ -314,7 +314,7 @@ static void test_hostfwd_port_taken(void **state)
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t len = sizeof(a);
 	struct net_backend *be;
-	struct ev_loop loop;
+	struct loop loop;
 	struct net_opts o;
 	char spec[128];
 	int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -326,12 +326,12 @@ static void test_hostfwd_port_taken(void **state)
 	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
 	snprintf(spec, sizeof(spec), "user,hostfwd=tcp:127.0.0.1:%u-:80", ntohs(a.sin_port));
 	assert_int_equal(net_spec_parse(spec, &o), 0);
-	assert_int_equal(ev_loop_init(&loop, "t"), 0);
+	assert_int_equal(loop_init(&loop), 0);
 	assert_int_equal(net_backend_open(&be, &o), 0);
 	assert_true(net_backend_attach(be, &loop, rx_cb, NULL) < 0);
 	assert_non_null(strstr(error_msg(), "cannot listen on the host"));
 	net_backend_destroy(be);
-	ev_loop_destroy(&loop);
+	loop_destroy(&loop);
 	close(s);
 }
 

@@ -30,7 +30,7 @@
 #include <libmnl/libmnl.h>
 
 #include "base/error.h"
-#include "base/event-loop.h"
+#include "base/loop.h"
 #include "net/net.h"
 #include "vm/net-spec.h"
 
@@ -80,7 +80,7 @@ static bool rx_cb(void *opaque, const struct iovec *iov, unsigned n)
 	return true;
 }
 
-static int create(struct ev_loop *loop, const char *spec, struct net_backend **be, struct rx *rx)
+static int create(struct loop *loop, const char *spec, struct net_backend **be, struct rx *rx)
 {
 	struct net_opts o;
 	int err;
@@ -200,13 +200,13 @@ static size_t test_frame(uint8_t *p, uint8_t tag)
 static void test_ifname_made_and_removed(void **state)
 {
 	struct net_backend *be;
-	struct ev_loop loop;
+	struct loop loop;
 	struct rx rx = { 0 };
 
 	(void)state;
 	if (!usable)
 		skip();
-	assert_int_equal(ev_loop_init(&loop, "t"), 0);
+	assert_int_equal(loop_init(&loop), 0);
 	assert_int_equal(if_nametoindex("gtest0"), 0);
 	assert_int_equal(create(&loop, "tap,ifname=gtest0", &be, &rx), 0);
 	assert_string_equal(be->ifname, "gtest0");
@@ -219,19 +219,19 @@ static void test_ifname_made_and_removed(void **state)
 	assert_int_equal(create(&loop, "tap,ifname=gtest0,vnet_hdr=off", &be, &rx), 0);
 	assert_int_equal(be->vnet_hdr_len, 0);
 	net_backend_destroy(be);
-	ev_loop_destroy(&loop);
+	loop_destroy(&loop);
 }
 
 static void test_errors(void **state)
 {
 	struct net_backend *be;
-	struct ev_loop loop;
+	struct loop loop;
 	struct rx rx = { 0 };
 
 	(void)state;
 	if (!usable)
 		skip();
-	assert_int_equal(ev_loop_init(&loop, "t"), 0);
+	assert_int_equal(loop_init(&loop), 0);
 	assert_int_equal(create(&loop, "tap,ifname=lo", &be, &rx), -EINVAL);
 	assert_non_null(strstr(error_msg(), "not a tap"));
 	assert_int_equal(create(&loop, "tap,bridge=nobr0", &be, &rx), -ENODEV);
@@ -241,7 +241,7 @@ static void test_errors(void **state)
 	/* a bridge that is not a bridge */
 	assert_true(create(&loop, "tap,bridge=lo", &be, &rx) < 0);
 	assert_non_null(strstr(error_msg(), "cannot add"));
-	ev_loop_destroy(&loop);
+	loop_destroy(&loop);
 }
 
 static void test_bridge_both_ways(void **state)
@@ -249,7 +249,7 @@ static void test_bridge_both_ways(void **state)
 	uint8_t frame[HDR + 128] = { 0 }, got[256];
 	struct iovec iov[2];
 	struct net_backend *be;
-	struct ev_loop loop;
+	struct loop loop;
 	struct rx rx = { .hdr = HDR };
 	struct pollfd pfd;
 	size_t len;
@@ -260,7 +260,7 @@ static void test_bridge_both_ways(void **state)
 	if (!usable)
 		skip();
 	make_bridge("gtbr0");
-	assert_int_equal(ev_loop_init(&loop, "t"), 0);
+	assert_int_equal(loop_init(&loop), 0);
 	assert_int_equal(create(&loop, "tap,bridge=gtbr0", &be, &rx), 0);
 	assert_string_equal(be->ifname, "gasang-0");
 	assert_int_equal(master_of("gasang-0"), if_nametoindex("gtbr0"));
@@ -286,16 +286,16 @@ static void test_bridge_both_ways(void **state)
 	len = test_frame(frame, 0xc3);
 	assert_int_equal(send(s, frame, len, 0), (ssize_t)len);
 	for (i = 0; i < 50 && !rx.attempts; i++)
-		ev_loop_run_once(&loop, 20);
+		loop_run_once(&loop, 20);
 	assert_int_equal(rx.attempts, 1);
 	for (i = 0; i < 5; i++)
-		ev_loop_run_once(&loop, 20);
+		loop_run_once(&loop, 20);
 	assert_int_equal(rx.attempts, 1);	/* not polled while a frame is held */
 	rx.refuse = false;
 	net_backend_rx_ready(be);
 	assert_int_equal(rx.n, 1);
 	for (i = 0; i < 50 && rx.n < 2; i++)
-		ev_loop_run_once(&loop, 20);
+		loop_run_once(&loop, 20);
 	assert_int_equal(rx.n, 2);
 	assert_int_equal(rx.len[0], HDR + len);
 	assert_int_equal(rx.frame[0][HDR + 14], 0xb2);
@@ -305,7 +305,7 @@ static void test_bridge_both_ways(void **state)
 	close(s);
 	net_backend_destroy(be);
 	assert_int_equal(if_nametoindex("gasang-0"), 0);
-	ev_loop_destroy(&loop);
+	loop_destroy(&loop);
 	del_bridge("gtbr0");
 }
 
@@ -313,7 +313,7 @@ static void test_existing_tap_released(void **state)
 {
 	struct ifreq ifr = { 0 };
 	struct net_backend *be;
-	struct ev_loop loop;
+	struct loop loop;
 	struct rx rx = { 0 };
 	int fd;
 
@@ -329,14 +329,14 @@ static void test_existing_tap_released(void **state)
 	assert_int_equal(ioctl(fd, TUNSETPERSIST, 1), 0);
 	close(fd);
 	make_bridge("gtbr1");
-	assert_int_equal(ev_loop_init(&loop, "t"), 0);
+	assert_int_equal(loop_init(&loop), 0);
 	assert_int_equal(create(&loop, "tap,bridge=gtbr1,ifname=gtest1", &be, &rx), 0);
 	assert_int_equal(master_of("gtest1"), if_nametoindex("gtbr1"));
 	net_backend_destroy(be);
 	/* not ours: it stays, taken off the bridge again */
 	assert_true(if_nametoindex("gtest1") > 0);
 	assert_int_equal(master_of("gtest1"), 0);
-	ev_loop_destroy(&loop);
+	loop_destroy(&loop);
 	fd = open("/dev/net/tun", O_RDWR);
 	assert_int_equal(ioctl(fd, TUNSETIFF, &ifr), 0);
 	assert_int_equal(ioctl(fd, TUNSETPERSIST, 0), 0);

@@ -115,7 +115,7 @@ static struct fx *fx_new(unsigned vnet_hdr_len)
 	f->be = calloc(1, sizeof(*f->be));
 	f->be->be.ops = &fake_ops;
 	f->be->be.vnet_hdr_len = vnet_hdr_len;
-	assert_int_equal(virtio_net_create(&f->n, &f->mem, &f->be->be, test_mac, 0), 0);
+	assert_int_equal(virtio_net_create(&f->n, &f->mem, &f->be->be, test_mac), 0);
 	vdrv_attach(&f->d, &f->n->vd, &f->mem);
 	f->buf = VDRV_BUF_BASE;
 	return f;

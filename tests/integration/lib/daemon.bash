@@ -124,8 +124,11 @@ wait_state() {
 	done
 }
 
-# Is a process the VM of this test (its control socket is under our directory)?
-ours() { tr "\\0" " " 2>/dev/null <"/proc/$1/cmdline" | grep -q -- "--control=$work/"; }
+# Is a process a VM of this test (gasangd's `gasang run`, its stderr a log under our directory)?
+ours() {
+	tr "\\0" " " 2>/dev/null <"/proc/$1/cmdline" | grep -q -- " run .*--control-fd=" &&
+		[[ $(readlink "/proc/$1/fd/2" 2>/dev/null) == "$work/"* ]]
+}
 
 # Every process of this test's VMs, by pid.
 our_vm_pids() {

@@ -1,9 +1,11 @@
-#include "daemon/request.h"
+#include "base/request.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/jsonl.h"
 
 int request_parse(const char *line, size_t len, struct request *rq, const char **code,
 		  char *msg, size_t msg_len)
@@ -121,36 +123,14 @@ int request_int(const struct request *rq, const char *key, long long min, long l
 	return 0;
 }
 
-static char *line_of(json_t *msg)
-{
-	char *s, *line;
-	size_t n;
-
-	if (!msg)
-		return NULL;
-	s = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	line = realloc(s, n + 2);
-	if (!line) {
-		free(s);
-		return NULL;
-	}
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	return line;
-}
-
 char *reply_ok_line(json_t *id, json_t *result)
 {
-	return line_of(json_pack("{s:O,s:b,s:o}", "id", id ? id : json_null(), "ok", 1, "result",
-				 result ? result : json_object()));
+	return jsonl_line(json_pack("{s:O,s:b,s:o}", "id", id ? id : json_null(), "ok", 1,
+				    "result", result ? result : json_object()));
 }
 
 char *reply_error_line(json_t *id, const char *code, const char *message)
 {
-	return line_of(json_pack("{s:O,s:b,s:{s:s,s:s}}", "id", id ? id : json_null(), "ok", 0,
-				 "error", "code", code, "message", message));
+	return jsonl_line(json_pack("{s:O,s:b,s:{s:s,s:s}}", "id", id ? id : json_null(), "ok", 0,
+				    "error", "code", code, "message", message));
 }

@@ -1,4 +1,4 @@
-#include "daemon/stream.h"
+#include "base/stream.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -119,7 +119,14 @@ static void on_event(void *opaque, uint32_t events)
 			stream_fail(s);
 			return;
 		}
-		if (s->in_len > before && s->ops->input) {
+		if (s->discarding) {
+			s->discarded += s->in_len;
+			s->in_len = 0;
+			if (s->discarded > s->discard_max) {
+				stream_fail(s);
+				return;
+			}
+		} else if (s->in_len > before && s->ops->input) {
 			s->ops->input(s);
 			if (s->fd < 0)
 				return;
@@ -211,6 +218,16 @@ void stream_consume(struct stream *s, size_t n)
 void stream_set_reading(struct stream *s, bool on)
 {
 	s->reading = on;
+	stream_update(s);
+}
+
+void stream_discard_input(struct stream *s, size_t max)
+{
+	s->discarding = true;
+	s->discard_max = max;
+	s->discarded = s->in_len;
+	s->in_len = 0;
+	s->reading = true;
 	stream_update(s);
 }
 

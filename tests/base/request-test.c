@@ -1,5 +1,5 @@
 /*
- * daemon/request.c: request lines as a hostile client sends them — not
+ * base/request.c: request lines as a hostile client sends them — not
  * JSON, the wrong JSON, NUL bytes, duplicate keys, deep nesting, odd ids —
  * each refused with "bad-request" and a reason (never a crash), argument
  * checks, and the reply lines' form.
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "daemon/request.h"
+#include "base/request.h"
 
 static int parse(const char *line, size_t len, struct request *rq, const char **code, char *msg)
 {
@@ -136,7 +136,7 @@ static void test_replies(void **state)
 {
 	json_t *id = json_integer(5);
 	char *ok = reply_ok_line(id, json_pack("{s:i}", "pid", 1));
-	char *err = reply_error_line(NULL, E_NOT_FOUND, "no VM named 'x'");
+	char *err = reply_error_line(NULL, "not-found", "no VM named 'x'");
 	char *empty = reply_ok_line(NULL, NULL);
 
 	(void)state;

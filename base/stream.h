@@ -1,8 +1,9 @@
 /*
  * A non-blocking byte stream on the loop (a unix socket): what arrives is
  * gathered in an input buffer for the owner to consume, what the owner writes
- * is queued and sent as the peer takes it. Used for API clients, for the
- * connections to VMs' control sockets and for console relays.
+ * is queued and sent as the peer takes it. gasangd's API clients, its
+ * connections to VMs' control sockets and console relays are streams, and so
+ * are the clients of a VM's control socket.
  *
  * Callbacks (any may be NULL):
  *   input(s)    bytes arrived (s->in, s->in_len); consume with stream_consume()
@@ -11,13 +12,13 @@
  *   drained(s)  everything queued has been written
  * The owner closes the stream (stream_close) and frees it through loop_defer.
  */
-#ifndef DAEMON_STREAM_H
-#define DAEMON_STREAM_H
+#ifndef BASE_STREAM_H
+#define BASE_STREAM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "daemon/loop.h"
+#include "base/loop.h"
 
 struct stream;
 
@@ -43,6 +44,8 @@ struct stream {
 	bool eof_told;		/* ops->eof was called */
 	bool hup;		/* the peer hung up: watched only while there is work */
 	bool shut_wr;		/* shutdown(SHUT_WR) once the queue is written */
+	bool discarding;	/* input is read and dropped */
+	size_t discarded, discard_max;
 	const struct stream_ops *ops;
 	void *opaque;
 };
@@ -55,6 +58,13 @@ int stream_write(struct stream *s, const void *buf, size_t len);
 /* Drop the first n input bytes. */
 void stream_consume(struct stream *s, size_t n);
 void stream_set_reading(struct stream *s, bool on);
+/*
+ * From now on read and drop what arrives, with no more input callbacks: the
+ * peer may still be sending the rest of something refused, and closing with
+ * its bytes unread would reset the connection before it reads why. Past max
+ * bytes dropped the stream fails.
+ */
+void stream_discard_input(struct stream *s, size_t max);
 /* Send end-of-file once everything queued is written. */
 void stream_shutdown_write(struct stream *s);
 size_t stream_queued(const struct stream *s);
