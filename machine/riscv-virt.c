@@ -542,4 +542,5 @@ const struct machine_ops riscv_virt_ops = {
 	.resume = virt_resume,
 	.serial_receive = virt_serial_receive,
 	.destroy = virt_destroy,
+	.debug = &riscv_virt_debug_ops,
 };

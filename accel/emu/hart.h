@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "accel/emu/csr.h"
+#include "accel/emu/debug.h"
 #include "hw/timer.h"
 
 struct bus;
@@ -159,6 +160,9 @@ struct hart {
 	enum hart_stop stop;
 	int exit_code;			/* HART_STOP_EXIT */
 	char fatal_msg[160];		/* HART_STOP_FATAL */
+
+	/* --- a debugger's breakpoints, watchpoints and halts (accel/emu/debug.c) --- */
+	struct hart_debug dbg;
 };
 
 /* Machine-visible interface */
@@ -187,6 +191,8 @@ void hart_irq_set(void *hart, unsigned bit, bool level);
 void hart_watch(struct hart *h, uint64_t gpa, uint64_t len);
 
 /* --- used inside the emulator (accel/emu) --- */
+/* Make the hart look at its requests before the next block, and wake it from WFI. */
+void hart_kick(struct hart *h);
 void hart_update_regime(struct hart *h);
 void hart_set_priv(struct hart *h, enum priv p);
 /* Raise an exception at h->pc; cause without the interrupt bit. */

@@ -1,0 +1,370 @@
+#include "accel/emu/debug.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "accel/emu/csr.h"
+#include "accel/emu/hart.h"
+#include "accel/emu/mmu.h"
+#include "debug/gdb-arch.h"
+#include "debug/gdb-riscv64.h"
+#include "hw/guest-mem.h"
+#include "hw/vclock.h"
+
+#define WATCH_MAX_LEN	(1ull << 20)
+#define PRIV_RESERVED	2
+
+/* ---- the hart's own thread ---- */
+
+static bool is_watchpoint(enum debug_point kind)
+{
+	return kind == DEBUG_WATCH_WRITE || kind == DEBUG_WATCH_READ || kind == DEBUG_WATCH_ACCESS;
+}
+
+static const struct hart_breakpoint *breakpoint_at(const struct hart_debug *d, uint64_t pc)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nbp; i++)
+		if (d->bp[i].addr == pc)
+			return &d->bp[i];
+	return NULL;
+}
+
+static bool breakpoint_on_page(const struct hart_debug *d, uint64_t pc)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nbp; i++)
+		if (((d->bp[i].addr ^ pc) & PAGE_MASK) == 0)
+			return true;
+	return false;
+}
+
+/* Stop by itself: say why, tell the debugger, park. */
+static void halt_self(struct hart *h, const struct debug_stop *why)
+{
+	void (*notify)(void *opaque);
+	void *opaque;
+
+	pthread_mutex_lock(&h->lock);
+	h->dbg.why = *why;
+	__atomic_store_n(&h->dbg.halt_req, 1, __ATOMIC_SEQ_CST);
+	notify = h->dbg.notify;
+	opaque = h->dbg.notify_opaque;
+	pthread_mutex_unlock(&h->lock);
+	if (notify)
+		notify(opaque);
+	hart_debug_park(h);
+}
+
+enum hart_debug_next hart_debug_check(struct hart *h)
+{
+	struct hart_debug *d = &h->dbg;
+	const struct hart_breakpoint *bp;
+
+	/* come back before the next block too */
+	h->exit_req = 1;
+	if (d->stepping && d->step_started) {
+		struct debug_stop st = { .why = DEBUG_STOP_STEP };
+
+		halt_self(h, &st);
+		return HART_DEBUG_AGAIN;
+	}
+	if (d->watch_pending) {
+		if (gdb_arch_riscv64.watch_before_access || d->watch_replaying) {
+			struct debug_stop st = d->watch_hit;
+
+			d->watch_pending = d->watch_replaying = false;
+			d->hold_irqs = d->stepping;
+			halt_self(h, &st);
+			return HART_DEBUG_AGAIN;
+		}
+		/* run the access once with watchpoints off, then report it */
+		d->watch_replaying = true;
+		return HART_DEBUG_ONE;
+	}
+	bp = d->skip_break ? NULL : breakpoint_at(d, h->pc);
+	d->skip_break = false;
+	if (bp) {
+		struct debug_stop st = { .why = DEBUG_STOP_BREAK, .point = bp->kind, .addr = bp->addr };
+
+		halt_self(h, &st);
+		return HART_DEBUG_AGAIN;
+	}
+	if (d->stepping) {
+		d->step_started = true;
+		return HART_DEBUG_ONE;
+	}
+	return breakpoint_on_page(d, h->pc) ? HART_DEBUG_ONE : HART_DEBUG_BLOCK;
+}
+
+static bool watch_matches(const struct hart_watchpoint *w, uint64_t va, unsigned size, bool read,
+			  bool write)
+{
+	bool kind_ok = w->kind == DEBUG_WATCH_ACCESS || (read && w->kind == DEBUG_WATCH_READ) ||
+		       (write && w->kind == DEBUG_WATCH_WRITE);
+
+	return kind_ok && va < w->addr + w->len && w->addr < va + size;
+}
+
+bool hart_debug_watch_hit(struct hart *h, uint64_t va, unsigned size, bool read, bool write)
+{
+	struct hart_debug *d = &h->dbg;
+	unsigned i;
+
+	if (d->watch_replaying)
+		return false;
+	for (i = 0; i < d->nwp; i++) {
+		const struct hart_watchpoint *w = &d->wp[i];
+
+		if (!watch_matches(w, va, size, read, write))
+			continue;
+		d->watch_hit.why = DEBUG_STOP_WATCH;
+		d->watch_hit.point = w->kind;
+		/* the first watched byte the access touched */
+		d->watch_hit.addr = va > w->addr ? va : w->addr;
+		return true;
+	}
+	return false;
+}
+
+bool hart_debug_watches_page(const struct hart *h, uint64_t vpage)
+{
+	unsigned i;
+
+	for (i = 0; i < h->dbg.nwp; i++) {
+		const struct hart_watchpoint *w = &h->dbg.wp[i];
+
+		if (vpage < w->addr + w->len && w->addr < vpage + PAGE_SIZE)
+			return true;
+	}
+	return false;
+}
+
+/* ---- the debugger's thread ---- */
+
+void hart_debug_set_notify(struct hart *h, void (*notify)(void *opaque), void *opaque)
+{
+	pthread_mutex_lock(&h->lock);
+	h->dbg.notify = notify;
+	h->dbg.notify_opaque = opaque;
+	pthread_mutex_unlock(&h->lock);
+}
+
+void hart_debug_halt(struct hart *h)
+{
+	__atomic_store_n(&h->dbg.halt_req, 1, __ATOMIC_SEQ_CST);
+	hart_kick(h);
+	pthread_mutex_lock(&h->lock);
+	while (!h->dbg.halted && !h->paused && h->running && !h->stop &&
+	       !__atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST))
+		pthread_cond_wait(&h->wake, &h->lock);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void update_active(struct hart_debug *d)
+{
+	d->active = d->nbp || d->nwp || d->stepping || d->watch_pending;
+	d->hold_irqs = d->stepping || d->watch_pending;
+}
+
+void hart_debug_resume(struct hart *h, enum debug_run run)
+{
+	struct hart_debug *d = &h->dbg;
+
+	pthread_mutex_lock(&h->lock);
+	d->why.why = DEBUG_STOP_NONE;
+	if (run != DEBUG_RUN_STAY) {
+		d->stepping = run == DEBUG_RUN_STEP;
+		d->step_started = false;
+		/* a hit not yet reported is found again when its instruction runs again */
+		d->watch_pending = d->watch_replaying = false;
+		d->skip_break = breakpoint_at(d, h->pc) != NULL;
+		update_active(d);
+		h->exit_req = 1;
+		__atomic_store_n(&d->halt_req, 0, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&h->wake);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+void hart_debug_stop_reason(const struct hart *h, struct debug_stop *out)
+{
+	*out = h->dbg.why;
+}
+
+void hart_debug_describe(const struct hart *h, char *buf, size_t size)
+{
+	static const char *const modes[] = { [PRV_U] = "U", [PRV_S] = "S", [PRV_M] = "M" };
+
+	snprintf(buf, size, "hart %llu, %s-mode%s", (unsigned long long)h->hartid,
+		 h->priv <= PRV_M && modes[h->priv] ? modes[h->priv] : "?",
+		 h->sleeping ? ", waiting for an interrupt" : "");
+}
+
+/* ---- registers ---- */
+
+static const struct gdb_reg *reg_of(unsigned regno)
+{
+	return gdb_arch_reg(&gdb_arch_riscv64, regno);
+}
+
+int hart_debug_read_reg(struct hart *h, unsigned regno, uint8_t *buf)
+{
+	const struct gdb_reg *r = reg_of(regno);
+	uint64_t v;
+
+	if (!r)
+		return -ENOENT;
+	if (regno < GDB_RV_PC)
+		v = regno ? h->x[regno] : 0;
+	else if (regno == GDB_RV_PC)
+		v = h->pc;
+	else if (regno < GDB_RV_F0 + 32)
+		v = h->f[regno - GDB_RV_F0];
+	else if (regno == GDB_RV_PRIV)
+		v = h->priv;
+	else if (!csr_read_any(h, regno - GDB_RV_CSR0, &v))
+		return -ENOENT;
+	memcpy(buf, &v, r->bits / 8);	/* little-endian host and guest */
+	return 0;
+}
+
+int hart_debug_write_reg(struct hart *h, unsigned regno, const uint8_t *buf)
+{
+	const struct gdb_reg *r = reg_of(regno);
+	uint64_t v = 0;
+
+	if (!r)
+		return -ENOENT;
+	memcpy(&v, buf, r->bits / 8);
+	if (regno < GDB_RV_PC) {
+		if (regno)
+			h->x[regno] = v;
+	} else if (regno == GDB_RV_PC) {
+		h->pc = v;
+	} else if (regno < GDB_RV_F0 + 32) {
+		h->f[regno - GDB_RV_F0] = v;
+	} else if (regno == GDB_RV_PRIV) {
+		if (v > PRV_M || v == PRIV_RESERVED)
+			return -EINVAL;
+		hart_set_priv(h, (enum priv)v);
+		mmu_flush(h);
+	} else if (!csr_write_any(h, regno - GDB_RV_CSR0, v)) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- memory ---- */
+
+/* Copy between the debugger and guest RAM page by page: the bytes done, or -EFAULT. */
+static ssize_t copy_virt(struct hart *h, uint64_t va, void *buf, size_t len, bool write)
+{
+	uint8_t *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t pa, chunk = PAGE_SIZE - ((va + done) & ~PAGE_MASK);
+		uint8_t *host;
+
+		if (chunk > len - done)
+			chunk = len - done;
+		if (mmu_debug_translate(h, va + done, &pa))
+			break;
+		host = guest_ram_ptr(h->mem, pa, chunk);
+		if (!host)
+			break;
+		if (write) {
+			memcpy(host, p + done, chunk);
+			/* translated code of that page is dropped before the hart runs on */
+			guest_mem_dirty(h->mem, pa, chunk);
+		} else {
+			memcpy(p + done, host, chunk);
+		}
+		done += chunk;
+	}
+	return done ? (ssize_t)done : -EFAULT;
+}
+
+ssize_t hart_debug_read_virt(struct hart *h, uint64_t va, void *buf, size_t len)
+{
+	return copy_virt(h, va, buf, len, false);
+}
+
+ssize_t hart_debug_write_virt(struct hart *h, uint64_t va, const void *buf, size_t len)
+{
+	return copy_virt(h, va, (void *)buf, len, true);
+}
+
+/* ---- breakpoints and watchpoints ---- */
+
+int hart_debug_insert_point(struct hart *h, enum debug_point kind, uint64_t addr, uint64_t len)
+{
+	struct hart_debug *d = &h->dbg;
+	uint64_t pa;
+	unsigned i;
+
+	if (is_watchpoint(kind)) {
+		if (!len || len > WATCH_MAX_LEN || addr + len < addr)
+			return -EINVAL;
+		for (i = 0; i < d->nwp; i++)
+			if (d->wp[i].addr == addr && d->wp[i].len == len && d->wp[i].kind == kind)
+				return 0;
+		if (d->nwp == HART_MAX_WATCHPOINTS)
+			return -ENOSPC;
+		d->wp[d->nwp++] = (struct hart_watchpoint){ addr, len, kind };
+		/* watched pages lose their fast-path tags */
+		mmu_flush_all(h);
+	} else {
+		/* a software breakpoint needs an instruction there; a hardware one only an address */
+		if (kind == DEBUG_BREAK_SW &&
+		    (mmu_debug_translate(h, addr, &pa) || !guest_ram_ptr(h->mem, pa, 2)))
+			return -EFAULT;
+		for (i = 0; i < d->nbp; i++)
+			if (d->bp[i].addr == addr && d->bp[i].kind == kind)
+				return 0;
+		if (d->nbp == HART_MAX_BREAKPOINTS)
+			return -ENOSPC;
+		d->bp[d->nbp++] = (struct hart_breakpoint){ addr, kind };
+	}
+	update_active(d);
+	return 0;
+}
+
+int hart_debug_remove_point(struct hart *h, enum debug_point kind, uint64_t addr, uint64_t len)
+{
+	struct hart_debug *d = &h->dbg;
+	unsigned i;
+
+	if (is_watchpoint(kind)) {
+		for (i = 0; i < d->nwp; i++)
+			if (d->wp[i].addr == addr && d->wp[i].len == len && d->wp[i].kind == kind)
+				break;
+		if (i == d->nwp)
+			return -ENOENT;
+		d->wp[i] = d->wp[--d->nwp];
+		mmu_flush_all(h);
+	} else {
+		for (i = 0; i < d->nbp; i++)
+			if (d->bp[i].addr == addr && d->bp[i].kind == kind)
+				break;
+		if (i == d->nbp)
+			return -ENOENT;
+		d->bp[i] = d->bp[--d->nbp];
+	}
+	update_active(d);
+	return 0;
+}
+
+void hart_debug_remove_all_points(struct hart *h)
+{
+	h->dbg.nbp = 0;
+	if (h->dbg.nwp) {
+		h->dbg.nwp = 0;
+		mmu_flush_all(h);
+	}
+	update_active(&h->dbg);
+}

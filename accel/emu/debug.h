@@ -1,0 +1,106 @@
+/*
+ * The emulated hart under a debugger: exact breakpoints and watchpoints,
+ * single steps of exactly one instruction, halts, registers in GDB's
+ * riscv64 layout and memory through the hart's page tables. A board's
+ * debug_ops (debug/debug.h) are thin wrappers over these.
+ *
+ * Costs nothing without a debugger: the hart looks at its debug state only
+ * where it already stops to look at interrupts and stop requests (between
+ * blocks, after exit_req), and watchpoints only in the slow paths of
+ * loads and stores. With a breakpoint, a step or a watchpoint, exit_req
+ * stays set, so the hart comes back between every two blocks; pages with
+ * a breakpoint run one instruction at a time through the interpreter, so
+ * no block (and no compiled trace, which never leaves its page) runs past
+ * one. Watched pages get no fast-path TLB tags, so every access to them,
+ * from the interpreter or compiled code, reaches the check.
+ *
+ * Threads: the hart_debug_* calls but the hart's own (hart_debug_check,
+ * hart_debug_watch_hit, hart_debug_watches_page) come from the debugger's
+ * thread while the hart is halted or not running.
+ */
+#ifndef ACCEL_EMU_DEBUG_H
+#define ACCEL_EMU_DEBUG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "debug/debug.h"
+
+struct hart;
+
+#define HART_MAX_BREAKPOINTS	64
+#define HART_MAX_WATCHPOINTS	16
+
+/* Not an architectural cause: a watchpoint stopped the access (hart_exception takes it). */
+#define EXC_DEBUG_WATCH		0x100
+
+struct hart_breakpoint {
+	uint64_t addr;
+	enum debug_point kind;
+};
+
+struct hart_watchpoint {
+	uint64_t addr, len;
+	enum debug_point kind;
+};
+
+/* A hart's debug state (in struct hart). */
+struct hart_debug {
+	bool active;			/* points or a step: hart_debug_check between blocks */
+	bool stepping;
+	bool step_started;		/* the step's instruction was handed out */
+	bool skip_break;		/* resumed at a breakpoint: its instruction runs once */
+	/* an access hit a watchpoint: report it (after running it, unless the arch stops before) */
+	bool watch_pending;
+	bool watch_replaying;		/* running the hitting instruction with watchpoints off */
+	bool hold_irqs;			/* no interrupt is taken: stepping or replaying */
+	struct debug_stop watch_hit;
+	unsigned nbp, nwp;
+	struct hart_breakpoint bp[HART_MAX_BREAKPOINTS];
+	struct hart_watchpoint wp[HART_MAX_WATCHPOINTS];
+	int halt_req;			/* atomic: park before the next instruction */
+	bool halted;			/* parked for the debugger (under the hart's lock) */
+	struct debug_stop why;		/* why it halted by itself */
+	void (*notify)(void *opaque);	/* called when it halts by itself */
+	void *notify_opaque;
+};
+
+/* What the hart does next (hart_debug_check). */
+enum hart_debug_next {
+	HART_DEBUG_BLOCK,	/* run blocks as usual */
+	HART_DEBUG_ONE,		/* run exactly one instruction, then check again */
+	HART_DEBUG_AGAIN,	/* it halted and was let go: look at the state afresh */
+};
+
+/* ---- the hart's own thread ---- */
+
+/* Between blocks while h->dbg.active: a breakpoint or a finished step halts here. */
+enum hart_debug_next hart_debug_check(struct hart *h);
+/* Does [va, va + size) touch a watchpoint of this access (write or not)? Records the hit. */
+bool hart_debug_watch_hit(struct hart *h, uint64_t va, unsigned size, bool read, bool write);
+/* Does a watchpoint cover part of the virtual page vpage? */
+bool hart_debug_watches_page(const struct hart *h, uint64_t vpage);
+/* Park until the debugger lets the hart go (or a stop is requested). */
+void hart_debug_park(struct hart *h);
+
+/* ---- the debugger's thread ---- */
+
+void hart_debug_set_notify(struct hart *h, void (*notify)(void *opaque), void *opaque);
+/* Halt the hart before its next instruction; returns once it is parked or not running. */
+void hart_debug_halt(struct hart *h);
+void hart_debug_resume(struct hart *h, enum debug_run run);
+void hart_debug_stop_reason(const struct hart *h, struct debug_stop *out);
+void hart_debug_describe(const struct hart *h, char *buf, size_t size);
+
+int hart_debug_read_reg(struct hart *h, unsigned regno, uint8_t *buf);
+int hart_debug_write_reg(struct hart *h, unsigned regno, const uint8_t *buf);
+ssize_t hart_debug_read_virt(struct hart *h, uint64_t va, void *buf, size_t len);
+ssize_t hart_debug_write_virt(struct hart *h, uint64_t va, const void *buf, size_t len);
+
+int hart_debug_insert_point(struct hart *h, enum debug_point kind, uint64_t addr, uint64_t len);
+int hart_debug_remove_point(struct hart *h, enum debug_point kind, uint64_t addr, uint64_t len);
+void hart_debug_remove_all_points(struct hart *h);
+
+#endif
