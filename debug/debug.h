@@ -62,6 +62,7 @@ struct debug_walk {
 	const char *mode;		/* "sv48", "4-level", "none" (no translation) */
 	unsigned nlevels;		/* entries read, top level first */
 	struct {
+		unsigned level;		/* 0 for the entries that map 4 KiB pages */
 		uint64_t entry_pa;	/* where the entry was read */
 		uint64_t entry;
 	} level[DEBUG_WALK_LEVELS];

@@ -164,7 +164,7 @@ static void gva2gpa(struct monitor *mon, const char *args)
 	debug_printf(mon->out, "translation: %s\n", w.mode);
 	for (i = 0; i < w.nlevels && i < DEBUG_WALK_LEVELS; i++)
 		debug_printf(mon->out, "  level %u: entry at 0x%" PRIx64 " = 0x%016" PRIx64 "\n",
-			     w.nlevels - 1 - i, w.level[i].entry_pa, w.level[i].entry);
+			     w.level[i].level, w.level[i].entry_pa, w.level[i].entry);
 	if (w.mapped)
 		debug_printf(mon->out, "0x%" PRIx64 " -> physical 0x%" PRIx64 " (page of %" PRIu64
 			     " KiB)\n", va, w.pa, w.page_size >> 10);

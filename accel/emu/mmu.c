@@ -445,6 +445,7 @@ int mmu_debug_walk(struct hart *h, uint64_t va, struct debug_walk *w)
 		if (!ptep)
 			return 0;
 		pte = __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
+		w->level[w->nlevels].level = level;
 		w->level[w->nlevels].entry_pa = entry_pa;
 		w->level[w->nlevels++].entry = pte;
 		if (!pte_valid(pte))

@@ -184,6 +184,7 @@ static int f_walk(struct machine *m, unsigned cpu, uint64_t va, struct debug_wal
 	memset(w, 0, sizeof(*w));
 	w->mode = "fake";
 	w->nlevels = 1;
+	w->level[0].level = 1;
 	w->level[0].entry_pa = 0x9000;
 	w->level[0].entry = 0xabc;
 	w->mapped = va - CPU_VA(cpu) < MEM_SIZE;
@@ -800,7 +801,7 @@ static void test_monitor(void **state)
 	assert_non_null(strstr(monitor(e, "info devices"), "fake-uart"));
 	t = monitor(e, "gva2gpa 0x10010");
 	assert_non_null(strstr(t, "-> physical 0x1010"));
-	assert_non_null(strstr(t, "entry at 0x9000 = 0x0000000000000abc"));
+	assert_non_null(strstr(t, "level 1: entry at 0x9000 = 0x0000000000000abc"));
 	assert_non_null(strstr(monitor(e, "gva2gpa 0x900000"), "is not mapped"));
 	assert_non_null(strstr(monitor(e, "gva2gpa zz"), "usage"));
 	snprintf(want, sizeof(want), "0000000000001000: 0x%02x%02x 0x%02x%02x\n", f->mem[1], f->mem[0],

@@ -90,6 +90,8 @@ gdb_expect "$out" '^0x40000000:[[:space:]]+"gasang virtual page"' "x/s through t
 page=$(sed -n 's/^VIRT-PAGE //p' "$out")
 [ -n "$page" ] || fail "no address for virt_page"
 gdb_expect "$out" "^0x40000000 -> physical $page " "monitor gva2gpa"
+gdb_expect "$out" '^translation: sv39$' "monitor gva2gpa's mode"
+gdb_expect "$out" '^  level 0: entry at 0x[0-9a-f]+ = 0x[0-9a-f]{16}$' "monitor gva2gpa's last level"
 gdb_expect "$out" '^AWATCH 5$' "the access watchpoint on a virtual address"
 gdb_expect "$out" ': 0x7620676e61736167$' "monitor xp (\"gasang v\")"
 gdb_expect "$out" '^satp +0x8' "monitor info registers"
