@@ -92,6 +92,19 @@ struct debug_text {
 
 void debug_printf(struct debug_text *t, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
+/* The smallest page any board maps: copies go a page at a time. */
+#define DEBUG_PAGE_SIZE 4096u
+
+/*
+ * Copy between buf and guest memory at addr a page at a time, for an
+ * accelerator's read/write ops: host_of gives the host address of [addr,
+ * addr + len) (never more than a page) or NULL where the memory ends (not
+ * mapped, not RAM, or read-only for a write). The bytes done, or -EFAULT
+ * when none.
+ */
+ssize_t debug_copy(uint64_t addr, void *buf, size_t len, bool write,
+		   void *(*host_of)(void *opaque, uint64_t addr, size_t len, bool write), void *opaque);
+
 struct debug_ops {
 	const struct gdb_arch *arch;
 	unsigned (*cpu_count)(struct machine *m);

@@ -547,12 +547,14 @@ static void set_thread(struct gdb_session *s, const char *args)
 	reply_str(s, "OK");
 }
 
+/* Every point off, every CPU running (a running machine may have some held or stepping). */
 static void detach(struct gdb_session *s)
 {
+	if (s->running)
+		s->ops->stop(s->m);
 	s->ops->remove_all_points(s->m);
 	set_run_all(s, DEBUG_RUN_CONTINUE);
-	if (!s->running)
-		s->ops->resume(s->m, s->run);
+	s->ops->resume(s->m, s->run);
 	s->running = false;
 	s->closed = true;
 }
@@ -714,11 +716,12 @@ static void v_packet(struct gdb_session *s, const char *v)
 
 /* ---- dispatch ---- */
 
-/* What may be asked while the machine runs: nothing that needs it stopped. */
+/* What may be asked while the machine runs: nothing that needs it stopped, and leaving. */
 static bool allowed_while_running(const char *pkt)
 {
 	return starts_with(pkt, "qSupported") || starts_with(pkt, "qXfer:features:read:") ||
-	       !strcmp(pkt, "qAttached") || !strcmp(pkt, "vCont?");
+	       !strcmp(pkt, "qAttached") || !strcmp(pkt, "vCont?") || pkt[0] == 'D' ||
+	       pkt[0] == 'k' || starts_with(pkt, "vKill");
 }
 
 static void handle_packet(struct gdb_session *s, char *pkt, size_t len)

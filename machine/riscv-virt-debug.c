@@ -3,8 +3,6 @@
  * (accel/emu/debug.c does the work), its RAM by physical address, and the
  * devices on its bus.
  */
-#include <errno.h>
-#include <string.h>
 
 #include "accel/emu/debug.h"
 #include "accel/emu/mmu.h"
@@ -83,37 +81,25 @@ static ssize_t virt_write_virt(struct machine *m, unsigned cpu, uint64_t va, con
 	return hart_debug_write_virt(hart_of(m, cpu), va, buf, len);
 }
 
-/* RAM up to its end; devices are not read (a read may change their state) */
-static ssize_t phys_span(struct riscv_virt *v, uint64_t pa, size_t len, uint8_t **host)
+/* RAM only: a device's registers are not read (a read may change their state) */
+static void *phys_host(void *opaque, uint64_t pa, size_t len, bool write)
 {
-	uint64_t end = v->mem.base + v->mem.size;
+	struct riscv_virt *v = opaque;
+	void *host = guest_ram_ptr(&v->mem, pa, len);
 
-	if (pa < v->mem.base || pa >= end)
-		return -EFAULT;
-	*host = guest_ram_ptr(&v->mem, pa, 1);
-	return (ssize_t)(len < end - pa ? len : end - pa);
+	if (host && write)
+		guest_mem_dirty(&v->mem, pa, len);
+	return host;
 }
 
 static ssize_t virt_read_phys(struct machine *m, uint64_t pa, void *buf, size_t len)
 {
-	uint8_t *host;
-	ssize_t n = phys_span(to_virt(m), pa, len, &host);
-
-	if (n > 0)
-		memcpy(buf, host, (size_t)n);
-	return n;
+	return debug_copy(pa, buf, len, false, phys_host, to_virt(m));
 }
 
 static ssize_t virt_write_phys(struct machine *m, uint64_t pa, const void *buf, size_t len)
 {
-	uint8_t *host;
-	ssize_t n = phys_span(to_virt(m), pa, len, &host);
-
-	if (n > 0) {
-		memcpy(host, buf, (size_t)n);
-		guest_mem_dirty(&to_virt(m)->mem, pa, (uint64_t)n);
-	}
-	return n;
+	return debug_copy(pa, (void *)buf, len, true, phys_host, to_virt(m));
 }
 
 static int virt_insert_point(struct machine *m, enum debug_point kind, uint64_t addr, uint64_t len)

@@ -559,4 +559,5 @@ const struct machine_ops x86_pc_ops = {
 	.powerdown = pc_powerdown,
 	.serial_receive = pc_serial_receive,
 	.destroy = pc_destroy,
+	.debug = &x86_pc_debug_ops,
 };

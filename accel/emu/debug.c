@@ -260,43 +260,30 @@ int hart_debug_write_reg(struct hart *h, unsigned regno, const uint8_t *buf)
 
 /* ---- memory ---- */
 
-/* Copy between the debugger and guest RAM page by page: the bytes done, or -EFAULT. */
-static ssize_t copy_virt(struct hart *h, uint64_t va, void *buf, size_t len, bool write)
+/* Guest RAM behind va through the hart's translation (debug_copy's host_of). */
+static void *virt_host(void *opaque, uint64_t va, size_t len, bool write)
 {
-	uint8_t *p = buf;
-	size_t done = 0;
+	struct hart *h = opaque;
+	uint64_t pa;
+	void *host;
 
-	while (done < len) {
-		uint64_t pa, chunk = PAGE_SIZE - ((va + done) & ~PAGE_MASK);
-		uint8_t *host;
-
-		if (chunk > len - done)
-			chunk = len - done;
-		if (mmu_debug_translate(h, va + done, &pa))
-			break;
-		host = guest_ram_ptr(h->mem, pa, chunk);
-		if (!host)
-			break;
-		if (write) {
-			memcpy(host, p + done, chunk);
-			/* translated code of that page is dropped before the hart runs on */
-			guest_mem_dirty(h->mem, pa, chunk);
-		} else {
-			memcpy(p + done, host, chunk);
-		}
-		done += chunk;
-	}
-	return done ? (ssize_t)done : -EFAULT;
+	if (mmu_debug_translate(h, va, &pa))
+		return NULL;
+	host = guest_ram_ptr(h->mem, pa, len);
+	/* translated code of the page is dropped before the hart runs on */
+	if (host && write)
+		guest_mem_dirty(h->mem, pa, len);
+	return host;
 }
 
 ssize_t hart_debug_read_virt(struct hart *h, uint64_t va, void *buf, size_t len)
 {
-	return copy_virt(h, va, buf, len, false);
+	return debug_copy(va, buf, len, false, virt_host, h);
 }
 
 ssize_t hart_debug_write_virt(struct hart *h, uint64_t va, const void *buf, size_t len)
 {
-	return copy_virt(h, va, (void *)buf, len, true);
+	return debug_copy(va, (void *)buf, len, true, virt_host, h);
 }
 
 /* ---- breakpoints and watchpoints ---- */

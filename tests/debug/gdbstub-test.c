@@ -841,7 +841,10 @@ static void test_detach(void **state)
 	assert_null(next_reply(e));
 }
 
-/* A debugger that goes away while the machine runs leaves it running, points off. */
+/*
+ * A debugger that goes away while one CPU steps and the other stays leaves
+ * them both running, points off; so does D while it runs.
+ */
 static void test_release_running(void **state)
 {
 	struct env *e = *state;
@@ -849,11 +852,26 @@ static void test_release_running(void **state)
 
 	no_ack(e);
 	ask(e, "Z2,1000,8");
-	send(e, "c");
-	f->resumes = 0;
+	send(e, "vCont;s:2");
+	assert_true(f->last_run[0] == DEBUG_RUN_STAY && f->last_run[1] == DEBUG_RUN_STEP);
+	f->resumes = f->stops = 0;
 	gdb_session_release(&e->s);
 	assert_int_equal(f->npoints, 0);
-	assert_int_equal(f->resumes, 0);	/* it runs already */
+	assert_int_equal(f->stops, 1);
+	assert_int_equal(f->resumes, 1);
+	assert_true(f->last_run[0] == DEBUG_RUN_CONTINUE && f->last_run[1] == DEBUG_RUN_CONTINUE);
+}
+
+static void test_detach_running(void **state)
+{
+	struct env *e = *state;
+	struct fake *f = e->f;
+
+	no_ack(e);
+	send(e, "vCont;s:1");
+	assert_string_equal(ask(e, "D"), "OK");
+	assert_true(f->last_run[0] == DEBUG_RUN_CONTINUE && f->last_run[1] == DEBUG_RUN_CONTINUE);
+	assert_true(e->s.closed);
 }
 
 static void test_kill(void **state)
@@ -954,6 +972,7 @@ int main(void)
 		T(test_monitor),
 		T(test_detach),
 		T(test_release_running),
+		T(test_detach_running),
 		T(test_kill),
 		T(test_machine_ended),
 		T(test_ended_by_signal),

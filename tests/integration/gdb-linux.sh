@@ -62,5 +62,4 @@ gdb_expect "$out" '^ffffffff8[0-9a-f]*-ffffffff[0-9a-f]* -> ' "the kernel's mapp
 gdb_expect "$out" '^STUB-STEP insns=1 advance=[24]$' "a step of the stub: one instruction, no interrupt"
 gdb_expect "$out" '^GDB-STEP moved=1$' "stepi"
 console | grep -q 'Linux version' || fail "the kernel did not boot on after detach"
-[ -n "${GDB_TEST_SHOW:-}" ] && cat "$out"
 echo "$NAME: ok"
