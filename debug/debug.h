@@ -1,8 +1,10 @@
 /*
  * The debug seam: what a machine's CPUs offer a debugger, whichever
- * accelerator runs them (the emulated hart, KVM vCPUs). A board reaches it
- * through machine_ops.debug; debug/gdbstub.c speaks GDB's remote protocol
- * over it, and the tests drive it with a fake.
+ * accelerator runs them. The accelerators implement it (accel/emu/debug.c
+ * for a group of emulated harts, accel/kvm/x86-debug.c for a KVM VM); a
+ * board names the ops and their target object in machine_ops.debug and
+ * debug_target. debug/gdbstub.c speaks GDB's remote protocol over it, and
+ * the tests drive it with a fake.
  *
  * CPUs are numbered from 0. Registers are named by their number in GDB's
  * layout for the architecture (debug/gdb-arch.h). Addresses are virtual,
@@ -23,7 +25,6 @@
 #include "base/compiler.h"
 
 struct gdb_arch;
-struct machine;
 
 /* The kinds of Z packets: breakpoints and watchpoints, for all CPUs at once. */
 enum debug_point {
@@ -105,64 +106,65 @@ void debug_printf(struct debug_text *t, const char *fmt, ...) PRINTF_LIKE(2, 3);
 ssize_t debug_copy(uint64_t addr, void *buf, size_t len, bool write,
 		   void *(*host_of)(void *opaque, uint64_t addr, size_t len, bool write), void *opaque);
 
+/* Every op takes the target object its board gave (machine_ops.debug_target). */
 struct debug_ops {
 	const struct gdb_arch *arch;
-	unsigned (*cpu_count)(struct machine *m);
+	unsigned (*cpu_count)(void *target);
 	/*
 	 * notify(opaque) is called from a CPU's own thread each time that CPU
 	 * stops by itself (step done, breakpoint, watchpoint); the debugger then
 	 * stops the others. NULL notify: no debugger (resume first).
 	 */
-	void (*set_notify)(struct machine *m, void (*notify)(void *opaque), void *opaque);
+	void (*set_notify)(void *target, void (*notify)(void *opaque), void *opaque);
 	/*
 	 * Stop every CPU; returns once none runs guest code. Before the machine
 	 * first runs, its CPUs then wait before their first instruction.
 	 */
-	void (*stop)(struct machine *m);
+	void (*stop)(void *target);
 	/* Let each CPU go as run[cpu] says; stop reasons are forgotten. */
-	int (*resume)(struct machine *m, const enum debug_run *run);
-	void (*stop_reason)(struct machine *m, unsigned cpu, struct debug_stop *out);
+	int (*resume)(void *target, const enum debug_run *run);
+	void (*stop_reason)(void *target, unsigned cpu, struct debug_stop *out);
 	/* A short description of a CPU (mode, state), for thread lists. */
-	void (*describe_cpu)(struct machine *m, unsigned cpu, char *buf, size_t size);
+	void (*describe_cpu)(void *target, unsigned cpu, char *buf, size_t size);
 
 	/*
 	 * Register regno in GDB's layout (target byte order, the size the arch
 	 * table gives): 0, or -ENOENT for a register this CPU does not have.
 	 */
-	int (*read_reg)(struct machine *m, unsigned cpu, unsigned regno, uint8_t *buf);
-	int (*write_reg)(struct machine *m, unsigned cpu, unsigned regno, const uint8_t *buf);
+	int (*read_reg)(void *target, unsigned cpu, unsigned regno, uint8_t *buf);
+	int (*write_reg)(void *target, unsigned cpu, unsigned regno, const uint8_t *buf);
 
 	/*
 	 * Memory through cpu's current page tables (without setting accessed or
 	 * dirty bits), or guest-physical: the bytes done, stopping at the first
 	 * that is not RAM or not mapped; -EFAULT when that is the first.
 	 */
-	ssize_t (*read_virt)(struct machine *m, unsigned cpu, uint64_t va, void *buf, size_t len);
-	ssize_t (*write_virt)(struct machine *m, unsigned cpu, uint64_t va, const void *buf,
+	ssize_t (*read_virt)(void *target, unsigned cpu, uint64_t va, void *buf, size_t len);
+	ssize_t (*write_virt)(void *target, unsigned cpu, uint64_t va, const void *buf,
 			      size_t len);
-	ssize_t (*read_phys)(struct machine *m, uint64_t pa, void *buf, size_t len);
-	ssize_t (*write_phys)(struct machine *m, uint64_t pa, const void *buf, size_t len);
+	ssize_t (*read_phys)(void *target, uint64_t pa, void *buf, size_t len);
+	ssize_t (*write_phys)(void *target, uint64_t pa, const void *buf, size_t len);
 
 	/*
 	 * 0; -ENOSPC when the hardware has no room for another; -EFAULT for a
 	 * software breakpoint on memory that is not mapped; -EINVAL for a
 	 * length or alignment the CPU cannot watch; -ENOTSUP for a kind it lacks.
 	 */
-	int (*insert_point)(struct machine *m, enum debug_point kind, uint64_t addr, uint64_t len);
-	int (*remove_point)(struct machine *m, enum debug_point kind, uint64_t addr, uint64_t len);
+	int (*insert_point)(void *target, enum debug_point kind, uint64_t addr, uint64_t len);
+	int (*remove_point)(void *target, enum debug_point kind, uint64_t addr, uint64_t len);
 	/* Every point off (a debugger detaches). */
-	void (*remove_all_points)(struct machine *m);
+	void (*remove_all_points)(void *target);
 
 	/* The translation of va for cpu, level by level. */
-	int (*walk)(struct machine *m, unsigned cpu, uint64_t va, struct debug_walk *w);
+	int (*walk)(void *target, unsigned cpu, uint64_t va, struct debug_walk *w);
 	/*
 	 * Every leaf mapping of cpu's page tables in address order; fn returning
 	 * non-zero ends the walk with that value.
 	 */
-	int (*mappings)(struct machine *m, unsigned cpu,
+	int (*mappings)(void *target, unsigned cpu,
 			int (*fn)(void *opaque, const struct debug_mapping *map), void *opaque);
 	/* The machine's devices (name, bus, address range), one per line. */
-	void (*devices)(struct machine *m, struct debug_text *out);
+	void (*devices)(void *target, struct debug_text *out);
 };
 
 #endif

@@ -29,6 +29,7 @@
 struct gdbstub {
 	struct machine *m;
 	const struct debug_ops *ops;
+	void *target;			/* what ops take */
 	pthread_t thread;
 	int listen_fd;
 	int client_fd;			/* -1: no debugger */
@@ -194,7 +195,7 @@ static void session_end(struct gdbstub *g)
 		return;
 	if (!g->session.closed)
 		gdb_session_release(&g->session);
-	g->ops->set_notify(g->m, NULL, NULL);
+	g->ops->set_notify(g->target, NULL, NULL);
 	gdb_session_destroy(&g->session);
 	g->in_session = false;
 	close(g->client_fd);
@@ -229,10 +230,10 @@ static void accept_debugger(struct gdbstub *g)
 	/* many small packets, each answered: no Nagle delay */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	g->client_fd = fd;
-	g->ops->set_notify(g->m, notify, g);
+	g->ops->set_notify(g->target, notify, g);
 	if (gdb_session_init(&g->session, g->m, &io)) {
 		fprintf(stderr, "gasang: gdb: %s\n", error_msg());
-		g->ops->set_notify(g->m, NULL, NULL);
+		g->ops->set_notify(g->target, NULL, NULL);
 		close(fd);
 		g->client_fd = -1;
 		return;
@@ -307,6 +308,7 @@ int gdbstub_start(struct gdbstub **out, struct machine *m, const char *spec, boo
 		return error_set(-ENOMEM, "out of memory");
 	g->m = m;
 	g->ops = m->ops->debug;
+	g->target = m->ops->debug_target(m);
 	g->client_fd = -1;
 	g->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	g->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -321,7 +323,7 @@ int gdbstub_start(struct gdbstub **out, struct machine *m, const char *spec, boo
 	}
 	/* before the thread: the CPUs are held before anything can run them */
 	if (wait)
-		g->ops->stop(m);
+		g->ops->stop(g->target);
 	if (pthread_create(&g->thread, NULL, stub_thread, g)) {
 		/* the VM does not start: no need to let the CPUs go */
 		err = error_set(-EAGAIN, "--gdb: cannot start the gdbstub's thread");

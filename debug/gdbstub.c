@@ -137,7 +137,7 @@ static void make_stop_reply(struct gdb_session *s, unsigned cpu, int signal,
 	else if (st && st->why == DEBUG_STOP_BREAK && st->point == DEBUG_BREAK_HW && s->hwbreak)
 		n += (size_t)snprintf(r + n, size - n, "hwbreak:;");
 	n += (size_t)snprintf(r + n, size - n, "thread:%x;", thread_of(cpu));
-	if (pc && pc->bits / 8 <= sizeof(buf) && !s->ops->read_reg(s->m, cpu, pc->regnum, buf)) {
+	if (pc && pc->bits / 8 <= sizeof(buf) && !s->ops->read_reg(s->target, cpu, pc->regnum, buf)) {
 		n += (size_t)snprintf(r + n, size - n, "%x:", pc->regnum);
 		rsp_hex_encode(buf, pc->bits / 8, r + n);
 		n += pc->bits / 4;
@@ -153,7 +153,7 @@ static void report_stop(struct gdb_session *s, bool interrupted)
 
 	/* a CPU that stopped by itself wins over the interrupt; a stepping one first */
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
-		s->ops->stop_reason(s->m, cpu, &st);
+		s->ops->stop_reason(s->target, cpu, &st);
 		if (st.why == DEBUG_STOP_NONE)
 			continue;
 		if (hit == s->ncpus || (s->run[cpu] == DEBUG_RUN_STEP && s->run[hit] != DEBUG_RUN_STEP)) {
@@ -181,7 +181,7 @@ static int resume(struct gdb_session *s)
 		any |= s->run[cpu] != DEBUG_RUN_STAY;
 	if (!any)
 		return -EINVAL;		/* nothing would run: no stop would ever come */
-	err = s->ops->resume(s->m, s->run);
+	err = s->ops->resume(s->target, s->run);
 	if (err)
 		return err;
 	s->running = true;
@@ -195,16 +195,16 @@ void gdb_session_cpu_stopped(struct gdb_session *s)
 
 	if (!s->running || s->closed)
 		return;
-	s->ops->stop(s->m);
+	s->ops->stop(s->target);
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
-		s->ops->stop_reason(s->m, cpu, &st);
+		s->ops->stop_reason(s->target, cpu, &st);
 		if (st.why != DEBUG_STOP_NONE) {
 			report_stop(s, false);
 			return;
 		}
 	}
 	/* a stale notification from before the last resume: go on as asked */
-	if (s->ops->resume(s->m, s->run))
+	if (s->ops->resume(s->target, s->run))
 		report_stop(s, false);
 }
 
@@ -212,7 +212,7 @@ static void interrupt(struct gdb_session *s)
 {
 	if (!s->running)
 		return;
-	s->ops->stop(s->m);
+	s->ops->stop(s->target);
 	report_stop(s, true);
 }
 
@@ -233,7 +233,7 @@ static void read_registers(struct gdb_session *s)
 			reply_str(s, "E01");
 			return;
 		}
-		if (s->ops->read_reg(s->m, s->cpu_g, i, buf)) {
+		if (s->ops->read_reg(s->target, s->cpu_g, i, buf)) {
 			memset(s->reply + n, 'x', 2 * bytes);	/* unavailable */
 			s->reply[n + 2 * bytes] = 0;
 		} else {
@@ -264,7 +264,7 @@ static void write_registers(struct gdb_session *s, const char *hex)
 		}
 		/* an 'x'-filled register was unavailable: leave it */
 		if (hex[0] != 'x')
-			err = s->ops->write_reg(s->m, s->cpu_g, i, buf);
+			err = s->ops->write_reg(s->target, s->cpu_g, i, buf);
 		hex += 2 * bytes;
 		left -= 2 * bytes;
 	}
@@ -284,7 +284,7 @@ static void read_register(struct gdb_session *s, const char *args)
 		reply_str(s, "E01");
 		return;
 	}
-	if (s->ops->read_reg(s->m, s->cpu_g, (unsigned)n, buf)) {
+	if (s->ops->read_reg(s->target, s->cpu_g, (unsigned)n, buf)) {
 		memset(s->reply, 'x', r->bits / 4);
 		send_packet(s, s->reply, r->bits / 4);
 		return;
@@ -305,7 +305,7 @@ static void write_register(struct gdb_session *s, const char *args)
 		reply_str(s, "E01");
 		return;
 	}
-	reply_ok_or_error(s, s->ops->write_reg(s->m, s->cpu_g, (unsigned)n, buf));
+	reply_ok_or_error(s, s->ops->write_reg(s->target, s->cpu_g, (unsigned)n, buf));
 }
 
 /* ---- memory ---- */
@@ -336,7 +336,7 @@ static void read_memory(struct gdb_session *s, const char *args)
 		reply_str(s, "");
 		return;
 	}
-	n = s->ops->read_virt(s->m, s->cpu_g, addr, buf, (size_t)len);
+	n = s->ops->read_virt(s->target, s->cpu_g, addr, buf, (size_t)len);
 	if (n <= 0) {
 		reply_error(s, n < 0 ? (int)n : -EFAULT);
 		return;
@@ -353,7 +353,7 @@ static void write_memory(struct gdb_session *s, const uint8_t *data, uint64_t ad
 		reply_str(s, "OK");
 		return;
 	}
-	n = s->ops->write_virt(s->m, s->cpu_g, addr, data, (size_t)len);
+	n = s->ops->write_virt(s->target, s->cpu_g, addr, data, (size_t)len);
 	if (n < 0 || (uint64_t)n != len)
 		reply_error(s, n < 0 ? (int)n : -EFAULT);
 	else
@@ -411,9 +411,9 @@ static void point(struct gdb_session *s, const char *args, bool insert)
 		return;
 	}
 	if (insert)
-		err = s->ops->insert_point(s->m, kinds[type], addr, kind);
+		err = s->ops->insert_point(s->target, kinds[type], addr, kind);
 	else
-		err = s->ops->remove_point(s->m, kinds[type], addr, kind);
+		err = s->ops->remove_point(s->target, kinds[type], addr, kind);
 	if (err == -ENOTSUP)
 		reply_str(s, "");	/* GDB then knows this kind is not offered */
 	else
@@ -457,7 +457,7 @@ static void cont_or_step(struct gdb_session *s, const char *args, bool step, boo
 			return;
 		}
 		memcpy(buf, &addr, pc->bits / 8);	/* both architectures are little-endian */
-		err = s->ops->write_reg(s->m, s->cpu_c, a->pc_regnum, buf);
+		err = s->ops->write_reg(s->target, s->cpu_c, a->pc_regnum, buf);
 	}
 	if (step) {
 		set_run_all(s, DEBUG_RUN_STAY);
@@ -551,10 +551,10 @@ static void set_thread(struct gdb_session *s, const char *args)
 static void detach(struct gdb_session *s)
 {
 	if (s->running)
-		s->ops->stop(s->m);
-	s->ops->remove_all_points(s->m);
+		s->ops->stop(s->target);
+	s->ops->remove_all_points(s->target);
 	set_run_all(s, DEBUG_RUN_CONTINUE);
-	s->ops->resume(s->m, s->run);
+	s->ops->resume(s->target, s->run);
 	s->running = false;
 	s->closed = true;
 }
@@ -630,7 +630,7 @@ static void thread_extra_info(struct gdb_session *s, const char *args)
 		reply_str(s, "E01");
 		return;
 	}
-	s->ops->describe_cpu(s->m, (unsigned)tid - 1, text, sizeof(text));
+	s->ops->describe_cpu(s->target, (unsigned)tid - 1, text, sizeof(text));
 	rsp_hex_encode(text, strlen(text), s->reply);
 	send_packet(s, s->reply, 2 * strlen(text));
 }
@@ -660,7 +660,7 @@ static void monitor(struct gdb_session *s, const char *hex)
 		return;
 	}
 	out.buf[0] = 0;
-	debug_monitor(s->m, s->ops, s->cpu_g, cmd, &out);
+	debug_monitor(s->ops, s->target, s->cpu_g, cmd, &out);
 	if (out.truncated)
 		debug_printf(&out, "\n");
 	for (off = 0; off < out.len && !s->closed; off += CONSOLE_CHUNK) {
@@ -828,8 +828,9 @@ int gdb_session_init(struct gdb_session *s, struct machine *m, const struct gdb_
 		return error_set(-ENOTSUP, "the %s machine has no debugger interface", m->ops->arch);
 	s->m = m;
 	s->ops = ops;
+	s->target = m->ops->debug_target(m);
 	s->io = *io;
-	s->ncpus = ops->cpu_count(m);
+	s->ncpus = ops->cpu_count(s->target);
 	rsp_decoder_init(&s->dec);
 	s->run = calloc(s->ncpus ? s->ncpus : 1, sizeof(*s->run));
 	s->run_set = calloc(s->ncpus ? s->ncpus : 1, sizeof(*s->run_set));
@@ -846,7 +847,7 @@ int gdb_session_init(struct gdb_session *s, struct machine *m, const struct gdb_
 				 RSP_MAX_PACKET);
 	}
 	s->xml_len = (size_t)n;
-	ops->stop(m);
+	ops->stop(s->target);
 	make_stop_reply(s, 0, GDB_SIGTRAP, NULL);
 	return 0;
 }

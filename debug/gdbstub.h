@@ -33,6 +33,7 @@ struct gdb_session_io {
 struct gdb_session {
 	struct machine *m;
 	const struct debug_ops *ops;
+	void *target;			/* what ops take: m->ops->debug_target(m) */
 	struct gdb_session_io io;
 	unsigned ncpus;
 	struct rsp_decoder dec;

@@ -15,8 +15,8 @@
 #define LINE_BYTES	16
 
 struct monitor {
-	struct machine *m;
 	const struct debug_ops *ops;
+	void *target;
 	unsigned cpu;
 	struct debug_text *out;
 };
@@ -78,7 +78,7 @@ static void info_registers(struct monitor *mon)
 	gdb_arch_for_each_reg(a, f, r) {
 		unsigned bytes = r->bits / 8, i;
 
-		if (bytes > sizeof(buf) || mon->ops->read_reg(mon->m, mon->cpu, r->regnum, buf))
+		if (bytes > sizeof(buf) || mon->ops->read_reg(mon->target, mon->cpu, r->regnum, buf))
 			continue;
 		debug_printf(mon->out, "%-10s 0x", r->name);
 		for (i = bytes; i-- > 0;)	/* little-endian: most significant byte last */
@@ -136,7 +136,7 @@ static void info_tlb(struct monitor *mon)
 	int err;
 
 	debug_printf(mon->out, "%-33s    %-16s %11s rwxug\n", "virtual", "physical", "size");
-	err = mon->ops->mappings(mon->m, mon->cpu, tlb_add, &t);
+	err = mon->ops->mappings(mon->target, mon->cpu, tlb_add, &t);
 	tlb_flush_run(&t);
 	if (err < 0)
 		debug_printf(mon->out, "cannot read the page tables: %s\n", strerror(-err));
@@ -156,7 +156,7 @@ static void gva2gpa(struct monitor *mon, const char *args)
 		return;
 	}
 	memset(&w, 0, sizeof(w));
-	err = mon->ops->walk(mon->m, mon->cpu, va, &w);
+	err = mon->ops->walk(mon->target, mon->cpu, va, &w);
 	if (err) {
 		debug_printf(mon->out, "cannot walk the page tables: %s\n", strerror(-err));
 		return;
@@ -207,7 +207,7 @@ static void xp(struct monitor *mon, const char *args)
 	}
 	if (count > XP_MAX_BYTES / unit)
 		count = XP_MAX_BYTES / unit;
-	n = mon->ops->read_phys(mon->m, addr, buf, count * unit);
+	n = mon->ops->read_phys(mon->target, addr, buf, count * unit);
 	if (n <= 0) {
 		debug_printf(mon->out, "0x%" PRIx64 ": not RAM\n", addr);
 		return;
@@ -236,17 +236,17 @@ static void pwrite_cmd(struct monitor *mon, const char *args)
 		debug_printf(mon->out, "usage: pwrite ADDR HEXBYTES (at most %d bytes)\n", PWRITE_MAX);
 		return;
 	}
-	n = mon->ops->write_phys(mon->m, addr, buf, (size_t)len);
+	n = mon->ops->write_phys(mon->target, addr, buf, (size_t)len);
 	if (n == len)
 		debug_printf(mon->out, "wrote %zd bytes at 0x%" PRIx64 "\n", len, addr);
 	else
 		debug_printf(mon->out, "0x%" PRIx64 ": not RAM\n", addr + (uint64_t)(n > 0 ? n : 0));
 }
 
-void debug_monitor(struct machine *m, const struct debug_ops *ops, unsigned cpu,
-		   const char *cmd, struct debug_text *out)
+void debug_monitor(const struct debug_ops *ops, void *target, unsigned cpu, const char *cmd,
+		   struct debug_text *out)
 {
-	struct monitor mon = { m, ops, cpu, out };
+	struct monitor mon = { ops, target, cpu, out };
 	const char *s = skip_space(cmd);
 
 	if (word_is(&s, "help") || !*s) {
@@ -257,7 +257,7 @@ void debug_monitor(struct machine *m, const struct debug_ops *ops, unsigned cpu,
 		else if ((word_is(&s, "tlb") || word_is(&s, "mem")) && !*s)
 			info_tlb(&mon);
 		else if (word_is(&s, "devices") && !*s)
-			ops->devices(m, out);
+			ops->devices(target, out);
 		else
 			debug_printf(out, "info: registers, tlb, mem or devices\n");
 	} else if (word_is(&s, "gva2gpa") || word_is(&s, "walk")) {

@@ -9,13 +9,12 @@
 #include "debug/debug.h"
 
 struct bus;
-struct machine;
 
 /* Run cmd against CPU cpu (the debugger's selected thread); its output goes to out. */
-void debug_monitor(struct machine *m, const struct debug_ops *ops, unsigned cpu,
-		   const char *cmd, struct debug_text *out);
+void debug_monitor(const struct debug_ops *ops, void *target, unsigned cpu, const char *cmd,
+		   struct debug_text *out);
 
-/* For a board's devices op: a line per window on bus ("mmio", "port"). */
+/* For a devices op: a line per window on bus ("mmio", "port"). */
 void debug_print_bus(struct debug_text *out, const char *bus_name, const struct bus *bus);
 
 #endif

@@ -44,6 +44,7 @@ struct riscv_virt {
 	struct bus bus;
 	struct vclock clock;
 	struct hart hart;
+	struct hart_group debug_harts;	/* the hart as a debugger's CPU 0 */
 	struct plic plic;
 	struct aclint aclint;
 	struct uart16550 uart;
@@ -64,8 +65,6 @@ int riscv_virt_boot(struct riscv_virt *m);
 void riscv_virt_destroy(struct riscv_virt *m);
 
 extern const struct machine_ops riscv_virt_ops;
-/* machine/riscv-virt-debug.c: what its harts offer a debugger */
-extern const struct debug_ops riscv_virt_debug_ops;
 
 /* Build the device tree into buf (exposed for tests). */
 int riscv_virt_fdt(const struct riscv_virt *m, void *buf, size_t size, const char *bootargs,

@@ -100,8 +100,6 @@ struct x86_pc {
 };
 
 extern const struct machine_ops x86_pc_ops;
-/* machine/x86-pc-debug.c: what its vCPUs offer a debugger */
-extern const struct debug_ops x86_pc_debug_ops;
 
 /* machine/x86-firmware.c: the --bios image and what fw_cfg tells it */
 int x86_firmware_map(struct x86_pc *pc);

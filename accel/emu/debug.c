@@ -9,6 +9,7 @@
 #include "accel/emu/mmu.h"
 #include "debug/gdb-arch.h"
 #include "debug/gdb-riscv64.h"
+#include "debug/monitor.h"
 #include "hw/guest-mem.h"
 #include "hw/vclock.h"
 
@@ -143,17 +144,34 @@ bool hart_debug_watches_page(const struct hart *h, uint64_t vpage)
 	return false;
 }
 
-/* ---- the debugger's thread ---- */
+/* ---- the debugger's thread: the debug_ops of a group of harts ---- */
 
-void hart_debug_set_notify(struct hart *h, void (*notify)(void *opaque), void *opaque)
+static struct hart *hart_of(void *target, unsigned cpu)
 {
-	pthread_mutex_lock(&h->lock);
-	h->dbg.notify = notify;
-	h->dbg.notify_opaque = opaque;
-	pthread_mutex_unlock(&h->lock);
+	return ((struct hart_group *)target)->harts[cpu];
 }
 
-void hart_debug_halt(struct hart *h)
+static unsigned group_cpu_count(void *target)
+{
+	return ((struct hart_group *)target)->n;
+}
+
+static void group_set_notify(void *target, void (*notify)(void *opaque), void *opaque)
+{
+	unsigned i;
+
+	for (i = 0; i < group_cpu_count(target); i++) {
+		struct hart *h = hart_of(target, i);
+
+		pthread_mutex_lock(&h->lock);
+		h->dbg.notify = notify;
+		h->dbg.notify_opaque = opaque;
+		pthread_mutex_unlock(&h->lock);
+	}
+}
+
+/* Halt h before its next instruction; returns once it is parked or not running. */
+static void halt(struct hart *h)
 {
 	__atomic_store_n(&h->dbg.halt_req, 1, __ATOMIC_SEQ_CST);
 	hart_kick(h);
@@ -164,13 +182,24 @@ void hart_debug_halt(struct hart *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
+static void group_stop(void *target)
+{
+	unsigned i;
+
+	/* all asked first, so they stop together */
+	for (i = 0; i < group_cpu_count(target); i++)
+		__atomic_store_n(&hart_of(target, i)->dbg.halt_req, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < group_cpu_count(target); i++)
+		halt(hart_of(target, i));
+}
+
 static void update_active(struct hart_debug *d)
 {
 	d->active = d->nbp || d->nwp || d->stepping || d->watch_pending;
 	d->hold_irqs = d->stepping || d->watch_pending;
 }
 
-void hart_debug_resume(struct hart *h, enum debug_run run)
+static void resume(struct hart *h, enum debug_run run)
 {
 	struct hart_debug *d = &h->dbg;
 
@@ -190,14 +219,24 @@ void hart_debug_resume(struct hart *h, enum debug_run run)
 	pthread_mutex_unlock(&h->lock);
 }
 
-void hart_debug_stop_reason(const struct hart *h, struct debug_stop *out)
+static int group_resume(void *target, const enum debug_run *run)
 {
-	*out = h->dbg.why;
+	unsigned i;
+
+	for (i = 0; i < group_cpu_count(target); i++)
+		resume(hart_of(target, i), run[i]);
+	return 0;
 }
 
-void hart_debug_describe(const struct hart *h, char *buf, size_t size)
+static void group_stop_reason(void *target, unsigned cpu, struct debug_stop *out)
+{
+	*out = hart_of(target, cpu)->dbg.why;
+}
+
+static void group_describe_cpu(void *target, unsigned cpu, char *buf, size_t size)
 {
 	static const char *const modes[] = { [PRV_U] = "U", [PRV_S] = "S", [PRV_M] = "M" };
+	const struct hart *h = hart_of(target, cpu);
 
 	snprintf(buf, size, "hart %llu, %s-mode%s", (unsigned long long)h->hartid,
 		 h->priv <= PRV_M && modes[h->priv] ? modes[h->priv] : "?",
@@ -211,8 +250,9 @@ static const struct gdb_reg *reg_of(unsigned regno)
 	return gdb_arch_reg(&gdb_arch_riscv64, regno);
 }
 
-int hart_debug_read_reg(struct hart *h, unsigned regno, uint8_t *buf)
+static int group_read_reg(void *target, unsigned cpu, unsigned regno, uint8_t *buf)
 {
+	struct hart *h = hart_of(target, cpu);
 	const struct gdb_reg *r = reg_of(regno);
 	uint64_t v;
 
@@ -232,8 +272,9 @@ int hart_debug_read_reg(struct hart *h, unsigned regno, uint8_t *buf)
 	return 0;
 }
 
-int hart_debug_write_reg(struct hart *h, unsigned regno, const uint8_t *buf)
+static int group_write_reg(void *target, unsigned cpu, unsigned regno, const uint8_t *buf)
 {
+	struct hart *h = hart_of(target, cpu);
 	const struct gdb_reg *r = reg_of(regno);
 	uint64_t v = 0;
 
@@ -260,35 +301,54 @@ int hart_debug_write_reg(struct hart *h, unsigned regno, const uint8_t *buf)
 
 /* ---- memory ---- */
 
+/* RAM only: a device's registers are not read (a read may change their state) */
+static void *phys_host(void *opaque, uint64_t pa, size_t len, bool write)
+{
+	struct guest_mem *mem = opaque;
+	void *host = guest_ram_ptr(mem, pa, len);
+
+	/* translated code of the page is dropped before a hart runs on */
+	if (host && write)
+		guest_mem_dirty(mem, pa, len);
+	return host;
+}
+
 /* Guest RAM behind va through the hart's translation (debug_copy's host_of). */
 static void *virt_host(void *opaque, uint64_t va, size_t len, bool write)
 {
 	struct hart *h = opaque;
 	uint64_t pa;
-	void *host;
 
 	if (mmu_debug_translate(h, va, &pa))
 		return NULL;
-	host = guest_ram_ptr(h->mem, pa, len);
-	/* translated code of the page is dropped before the hart runs on */
-	if (host && write)
-		guest_mem_dirty(h->mem, pa, len);
-	return host;
+	return phys_host(h->mem, pa, len, write);
 }
 
-ssize_t hart_debug_read_virt(struct hart *h, uint64_t va, void *buf, size_t len)
+static ssize_t group_read_virt(void *target, unsigned cpu, uint64_t va, void *buf, size_t len)
 {
-	return debug_copy(va, buf, len, false, virt_host, h);
+	return debug_copy(va, buf, len, false, virt_host, hart_of(target, cpu));
 }
 
-ssize_t hart_debug_write_virt(struct hart *h, uint64_t va, const void *buf, size_t len)
+static ssize_t group_write_virt(void *target, unsigned cpu, uint64_t va, const void *buf,
+				size_t len)
 {
-	return debug_copy(va, (void *)buf, len, true, virt_host, h);
+	return debug_copy(va, (void *)buf, len, true, virt_host, hart_of(target, cpu));
+}
+
+/* the harts share their RAM */
+static ssize_t group_read_phys(void *target, uint64_t pa, void *buf, size_t len)
+{
+	return debug_copy(pa, buf, len, false, phys_host, hart_of(target, 0)->mem);
+}
+
+static ssize_t group_write_phys(void *target, uint64_t pa, const void *buf, size_t len)
+{
+	return debug_copy(pa, (void *)buf, len, true, phys_host, hart_of(target, 0)->mem);
 }
 
 /* ---- breakpoints and watchpoints ---- */
 
-int hart_debug_insert_point(struct hart *h, enum debug_point kind, uint64_t addr, uint64_t len)
+static int insert_point(struct hart *h, enum debug_point kind, uint64_t addr, uint64_t len)
 {
 	struct hart_debug *d = &h->dbg;
 	uint64_t pa;
@@ -321,7 +381,7 @@ int hart_debug_insert_point(struct hart *h, enum debug_point kind, uint64_t addr
 	return 0;
 }
 
-int hart_debug_remove_point(struct hart *h, enum debug_point kind, uint64_t addr, uint64_t len)
+static int remove_point(struct hart *h, enum debug_point kind, uint64_t addr, uint64_t len)
 {
 	struct hart_debug *d = &h->dbg;
 	unsigned i;
@@ -346,12 +406,86 @@ int hart_debug_remove_point(struct hart *h, enum debug_point kind, uint64_t addr
 	return 0;
 }
 
-void hart_debug_remove_all_points(struct hart *h)
+/* Every hart gets the point, or none. */
+static int group_insert_point(void *target, enum debug_point kind, uint64_t addr, uint64_t len)
 {
-	h->dbg.nbp = 0;
-	if (h->dbg.nwp) {
-		h->dbg.nwp = 0;
-		mmu_flush_all(h);
-	}
-	update_active(&h->dbg);
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; i < group_cpu_count(target) && !err; i++)
+		err = insert_point(hart_of(target, i), kind, addr, len);
+	while (err && i-- > 1)
+		remove_point(hart_of(target, i - 1), kind, addr, len);
+	return err;
 }
+
+static int group_remove_point(void *target, enum debug_point kind, uint64_t addr, uint64_t len)
+{
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; i < group_cpu_count(target); i++)
+		err = remove_point(hart_of(target, i), kind, addr, len) ?: err;
+	return err;
+}
+
+static void group_remove_all_points(void *target)
+{
+	unsigned i;
+
+	for (i = 0; i < group_cpu_count(target); i++) {
+		struct hart *h = hart_of(target, i);
+
+		h->dbg.nbp = 0;
+		if (h->dbg.nwp) {
+			h->dbg.nwp = 0;
+			mmu_flush_all(h);
+		}
+		update_active(&h->dbg);
+	}
+}
+
+/* ---- page tables, devices ---- */
+
+static int group_walk(void *target, unsigned cpu, uint64_t va, struct debug_walk *w)
+{
+	return mmu_debug_walk(hart_of(target, cpu), va, w);
+}
+
+static int group_mappings(void *target, unsigned cpu,
+			  int (*fn)(void *opaque, const struct debug_mapping *map), void *opaque)
+{
+	return mmu_debug_mappings(hart_of(target, cpu), fn, opaque);
+}
+
+static void group_devices(void *target, struct debug_text *out)
+{
+	const struct hart *h = hart_of(target, 0);
+
+	debug_printf(out, "ram   0x%08llx-0x%08llx  %llu MiB\n", (unsigned long long)h->mem->base,
+		     (unsigned long long)(h->mem->base + h->mem->size - 1),
+		     (unsigned long long)(h->mem->size >> 20));
+	debug_print_bus(out, "mmio", h->bus);
+}
+
+const struct debug_ops hart_group_debug_ops = {
+	.arch = &gdb_arch_riscv64,
+	.cpu_count = group_cpu_count,
+	.set_notify = group_set_notify,
+	.stop = group_stop,
+	.resume = group_resume,
+	.stop_reason = group_stop_reason,
+	.describe_cpu = group_describe_cpu,
+	.read_reg = group_read_reg,
+	.write_reg = group_write_reg,
+	.read_virt = group_read_virt,
+	.write_virt = group_write_virt,
+	.read_phys = group_read_phys,
+	.write_phys = group_write_phys,
+	.insert_point = group_insert_point,
+	.remove_point = group_remove_point,
+	.remove_all_points = group_remove_all_points,
+	.walk = group_walk,
+	.mappings = group_mappings,
+	.devices = group_devices,
+};

@@ -1,8 +1,9 @@
 /*
  * The emulated hart under a debugger: exact breakpoints and watchpoints,
  * single steps of exactly one instruction, halts, registers in GDB's
- * riscv64 layout and memory through the hart's page tables. A board's
- * debug_ops (debug/debug.h) are thin wrappers over these.
+ * riscv64 layout and memory through the hart's page tables. A board gives
+ * its harts as a struct hart_group to hart_group_debug_ops, its debug seam
+ * (debug/debug.h).
  *
  * Costs nothing without a debugger: the hart looks at its debug state only
  * where it already stops to look at interrupts and stop requests (between
@@ -14,17 +15,14 @@
  * one. Watched pages get no fast-path TLB tags, so every access to them,
  * from the interpreter or compiled code, reaches the check.
  *
- * Threads: the hart_debug_* calls but the hart's own (hart_debug_check,
- * hart_debug_watch_hit, hart_debug_watches_page) come from the debugger's
- * thread while the hart is halted or not running.
+ * Threads: hart_debug_* run on the hart's own thread; the debug ops on the
+ * debugger's, while the harts are halted or not running.
  */
 #ifndef ACCEL_EMU_DEBUG_H
 #define ACCEL_EMU_DEBUG_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "debug/debug.h"
 
@@ -87,20 +85,15 @@ void hart_debug_park(struct hart *h);
 
 /* ---- the debugger's thread ---- */
 
-void hart_debug_set_notify(struct hart *h, void (*notify)(void *opaque), void *opaque);
-/* Halt the hart before its next instruction; returns once it is parked or not running. */
-void hart_debug_halt(struct hart *h);
-void hart_debug_resume(struct hart *h, enum debug_run run);
-void hart_debug_stop_reason(const struct hart *h, struct debug_stop *out);
-void hart_debug_describe(const struct hart *h, char *buf, size_t size);
+#define HART_GROUP_MAX	64
 
-int hart_debug_read_reg(struct hart *h, unsigned regno, uint8_t *buf);
-int hart_debug_write_reg(struct hart *h, unsigned regno, const uint8_t *buf);
-ssize_t hart_debug_read_virt(struct hart *h, uint64_t va, void *buf, size_t len);
-ssize_t hart_debug_write_virt(struct hart *h, uint64_t va, const void *buf, size_t len);
+/* A machine's harts, as the debugger's CPUs 0 .. n - 1 (they share RAM and bus). */
+struct hart_group {
+	struct hart *harts[HART_GROUP_MAX];
+	unsigned n;
+};
 
-int hart_debug_insert_point(struct hart *h, enum debug_point kind, uint64_t addr, uint64_t len);
-int hart_debug_remove_point(struct hart *h, enum debug_point kind, uint64_t addr, uint64_t len);
-void hart_debug_remove_all_points(struct hart *h);
+/* The debug seam over a struct hart_group. */
+extern const struct debug_ops hart_group_debug_ops;
 
 #endif

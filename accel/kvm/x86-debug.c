@@ -11,6 +11,7 @@
 #include "accel/kvm/x86-paging.h"
 #include "debug/gdb-arch.h"
 #include "debug/gdb-x86_64.h"
+#include "debug/monitor.h"
 
 #define DB_VECTOR	1
 #define BP_VECTOR	3
@@ -205,16 +206,29 @@ void kvm_debug_free(struct kvm *k)
 	k->dbg = NULL;
 }
 
-void kvm_debug_set_notify(struct kvm *k, void (*notify)(void *opaque), void *opaque)
+static struct kvm_vcpu *vcpu_of(void *target, unsigned cpu)
 {
+	return ((struct kvm *)target)->vcpu[cpu];
+}
+
+static unsigned vm_cpu_count(void *target)
+{
+	return ((struct kvm *)target)->nvcpus;
+}
+
+static void vm_set_notify(void *target, void (*notify)(void *opaque), void *opaque)
+{
+	struct kvm *k = target;
+
 	pthread_mutex_lock(&k->lock);
 	k->dbg->notify = notify;
 	k->dbg->notify_opaque = opaque;
 	pthread_mutex_unlock(&k->lock);
 }
 
-void kvm_debug_stop(struct kvm *k)
+static void vm_stop(void *target)
 {
+	struct kvm *k = target;
 	unsigned i;
 
 	pthread_mutex_lock(&k->lock);
@@ -230,8 +244,9 @@ void kvm_debug_stop(struct kvm *k)
 	pthread_mutex_unlock(&k->lock);
 }
 
-int kvm_debug_resume(struct kvm *k, const enum debug_run *run)
+static int vm_resume(void *target, const enum debug_run *run)
 {
+	struct kvm *k = target;
 	unsigned i;
 	int err = 0, e;
 
@@ -386,8 +401,14 @@ static __u64 *scalar(struct x86_debug_regs *c, unsigned regno)
 	}
 }
 
-int kvm_debug_read_reg(struct kvm_vcpu *v, unsigned regno, uint8_t *buf)
+static void vm_stop_reason(void *target, unsigned cpu, struct debug_stop *out)
 {
+	*out = vcpu_of(target, cpu)->dbg.stop;
+}
+
+static int vm_read_reg(void *target, unsigned cpu, unsigned regno, uint8_t *buf)
+{
+	struct kvm_vcpu *v = vcpu_of(target, cpu);
 	const struct gdb_reg *r = gdb_arch_reg(&gdb_arch_x86_64, regno);
 	struct x86_debug_regs *c = &v->dbg.cache;
 	struct kvm_fpu *f = &c->fpu;
@@ -473,8 +494,9 @@ static int push(struct kvm_vcpu *v, unsigned regno, uint64_t val)
 	return 0;
 }
 
-int kvm_debug_write_reg(struct kvm_vcpu *v, unsigned regno, const uint8_t *buf)
+static int vm_write_reg(void *target, unsigned cpu, unsigned regno, const uint8_t *buf)
 {
+	struct kvm_vcpu *v = vcpu_of(target, cpu);
 	const struct gdb_reg *r = gdb_arch_reg(&gdb_arch_x86_64, regno);
 	struct x86_debug_regs *c = &v->dbg.cache;
 	struct kvm_fpu *f = &c->fpu;
@@ -525,8 +547,9 @@ int kvm_debug_write_reg(struct kvm_vcpu *v, unsigned regno, const uint8_t *buf)
 	return push(v, regno, val);
 }
 
-void kvm_debug_describe(struct kvm_vcpu *v, char *buf, size_t size)
+static void vm_describe_cpu(void *target, unsigned cpu, char *buf, size_t size)
 {
+	struct kvm_vcpu *v = vcpu_of(target, cpu);
 	const struct kvm_sregs *s = &v->dbg.cache.sregs;
 	const char *mode;
 
@@ -591,39 +614,58 @@ static void *phys_host(void *opaque, uint64_t pa, size_t len, bool write)
 	return gpa_host(opaque, pa, len, write);
 }
 
-ssize_t kvm_debug_read_virt(struct kvm_vcpu *v, uint64_t va, void *buf, size_t len)
+static ssize_t vm_read_virt(void *target, unsigned cpu, uint64_t va, void *buf, size_t len)
 {
-	return debug_copy(va, buf, len, false, virt_host, v);
+	return debug_copy(va, buf, len, false, virt_host, vcpu_of(target, cpu));
 }
 
-ssize_t kvm_debug_write_virt(struct kvm_vcpu *v, uint64_t va, const void *buf, size_t len)
+static ssize_t vm_write_virt(void *target, unsigned cpu, uint64_t va, const void *buf, size_t len)
 {
-	return debug_copy(va, (void *)buf, len, true, virt_host, v);
+	return debug_copy(va, (void *)buf, len, true, virt_host, vcpu_of(target, cpu));
 }
 
-ssize_t kvm_debug_read_phys(struct kvm *k, uint64_t pa, void *buf, size_t len)
+static ssize_t vm_read_phys(void *target, uint64_t pa, void *buf, size_t len)
 {
-	return debug_copy(pa, buf, len, false, phys_host, k);
+	return debug_copy(pa, buf, len, false, phys_host, target);
 }
 
-ssize_t kvm_debug_write_phys(struct kvm *k, uint64_t pa, const void *buf, size_t len)
+static ssize_t vm_write_phys(void *target, uint64_t pa, const void *buf, size_t len)
 {
-	return debug_copy(pa, (void *)buf, len, true, phys_host, k);
+	return debug_copy(pa, (void *)buf, len, true, phys_host, target);
 }
 
-int kvm_debug_walk(struct kvm_vcpu *v, uint64_t va, struct debug_walk *w)
+static int vm_walk(void *target, unsigned cpu, uint64_t va, struct debug_walk *w)
 {
+	struct kvm_vcpu *v = vcpu_of(target, cpu);
 	int err = fetch(v);
 
 	return err ? err : x86_page_walk(v->kvm, &v->dbg.cache.sregs, va, w);
 }
 
-int kvm_debug_mappings(struct kvm_vcpu *v, int (*fn)(void *opaque, const struct debug_mapping *map),
-		       void *opaque)
+static int vm_mappings(void *target, unsigned cpu,
+		       int (*fn)(void *opaque, const struct debug_mapping *map), void *opaque)
 {
+	struct kvm_vcpu *v = vcpu_of(target, cpu);
 	int err = fetch(v);
 
 	return err ? err : x86_page_mappings(v->kvm, &v->dbg.cache.sregs, fn, opaque);
+}
+
+static void vm_devices(void *target, struct debug_text *out)
+{
+	const struct kvm *k = target;
+	unsigned i;
+
+	for (i = 0; i < KVM_MAX_SLOTS; i++) {
+		const struct kvm_slot *sl = &k->slot[i];
+
+		if (sl->used)
+			debug_printf(out, "mem   0x%08llx-0x%08llx  %s\n", (unsigned long long)sl->gpa,
+				     (unsigned long long)(sl->gpa + sl->size - 1),
+				     sl->readonly ? "ROM" : "RAM");
+	}
+	debug_print_bus(out, "mmio", k->mmio);
+	debug_print_bus(out, "port", k->pio);
 }
 
 /* ---- breakpoints and watchpoints ---- */
@@ -676,8 +718,9 @@ static int remove_sw(struct kvm *k, uint64_t addr)
 	return -ENOENT;
 }
 
-int kvm_debug_insert_point(struct kvm *k, enum debug_point kind, uint64_t addr, uint64_t len)
+static int vm_insert_point(void *target, enum debug_point kind, uint64_t addr, uint64_t len)
 {
+	struct kvm *k = target;
 	struct kvm_debug *d = k->dbg;
 	unsigned i, free_slot = X86_DEBUG_HW_SLOTS;
 	uint64_t pa;
@@ -705,8 +748,9 @@ int kvm_debug_insert_point(struct kvm *k, enum debug_point kind, uint64_t addr, 
 	return 0;
 }
 
-int kvm_debug_remove_point(struct kvm *k, enum debug_point kind, uint64_t addr, uint64_t len)
+static int vm_remove_point(void *target, enum debug_point kind, uint64_t addr, uint64_t len)
 {
+	struct kvm *k = target;
 	struct kvm_debug *d = k->dbg;
 	unsigned i;
 
@@ -723,11 +767,34 @@ int kvm_debug_remove_point(struct kvm *k, enum debug_point kind, uint64_t addr, 
 	return -ENOENT;
 }
 
-void kvm_debug_remove_all_points(struct kvm *k)
+static void vm_remove_all_points(void *target)
 {
+	struct kvm *k = target;
 	struct kvm_debug *d = k->dbg;
 
 	while (d->nsw)
 		remove_sw(k, d->sw[d->nsw - 1].addr);
 	memset(d->hw, 0, sizeof(d->hw));
 }
+
+const struct debug_ops kvm_debug_ops = {
+	.arch = &gdb_arch_x86_64,
+	.cpu_count = vm_cpu_count,
+	.set_notify = vm_set_notify,
+	.stop = vm_stop,
+	.resume = vm_resume,
+	.stop_reason = vm_stop_reason,
+	.describe_cpu = vm_describe_cpu,
+	.read_reg = vm_read_reg,
+	.write_reg = vm_write_reg,
+	.read_virt = vm_read_virt,
+	.write_virt = vm_write_virt,
+	.read_phys = vm_read_phys,
+	.write_phys = vm_write_phys,
+	.insert_point = vm_insert_point,
+	.remove_point = vm_remove_point,
+	.remove_all_points = vm_remove_all_points,
+	.walk = vm_walk,
+	.mappings = vm_mappings,
+	.devices = vm_devices,
+};

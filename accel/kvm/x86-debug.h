@@ -12,16 +12,14 @@
  * debugger a vCPU thread only reads dbg_hold once per KVM_RUN.
  *
  * Threads: kvm_debug_park and kvm_debug_exit run on the vCPU's thread,
- * everything else on the debugger's, with the vCPUs parked (or not started).
+ * the debug ops on the debugger's, with the vCPUs parked (or not started).
  */
 #ifndef ACCEL_KVM_X86_DEBUG_H
 #define ACCEL_KVM_X86_DEBUG_H
 
 #include <linux/kvm.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "debug/debug.h"
 
@@ -84,25 +82,8 @@ void kvm_debug_exit(struct kvm_vcpu *v);
 
 int kvm_debug_init(struct kvm *k);
 void kvm_debug_free(struct kvm *k);
-void kvm_debug_set_notify(struct kvm *k, void (*notify)(void *opaque), void *opaque);
-/* Park every vCPU (guest time stands still); returns once none runs guest code. */
-void kvm_debug_stop(struct kvm *k);
-int kvm_debug_resume(struct kvm *k, const enum debug_run *run);
-void kvm_debug_describe(struct kvm_vcpu *v, char *buf, size_t size);
 
-int kvm_debug_read_reg(struct kvm_vcpu *v, unsigned regno, uint8_t *buf);
-int kvm_debug_write_reg(struct kvm_vcpu *v, unsigned regno, const uint8_t *buf);
-ssize_t kvm_debug_read_virt(struct kvm_vcpu *v, uint64_t va, void *buf, size_t len);
-ssize_t kvm_debug_write_virt(struct kvm_vcpu *v, uint64_t va, const void *buf, size_t len);
-ssize_t kvm_debug_read_phys(struct kvm *k, uint64_t pa, void *buf, size_t len);
-ssize_t kvm_debug_write_phys(struct kvm *k, uint64_t pa, const void *buf, size_t len);
-
-int kvm_debug_insert_point(struct kvm *k, enum debug_point kind, uint64_t addr, uint64_t len);
-int kvm_debug_remove_point(struct kvm *k, enum debug_point kind, uint64_t addr, uint64_t len);
-void kvm_debug_remove_all_points(struct kvm *k);
-
-int kvm_debug_walk(struct kvm_vcpu *v, uint64_t va, struct debug_walk *w);
-int kvm_debug_mappings(struct kvm_vcpu *v, int (*fn)(void *opaque, const struct debug_mapping *map),
-		       void *opaque);
+/* The debug seam over a struct kvm: its vCPUs are the debugger's CPUs. */
+extern const struct debug_ops kvm_debug_ops;
 
 #endif

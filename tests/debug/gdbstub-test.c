@@ -47,31 +47,31 @@ struct fake {
 	size_t read_pos;		/* packets before this were looked at */
 };
 
-static struct fake *fake_of(struct machine *m)
+static struct fake *fake_of(void *target)
 {
-	return (struct fake *)m;
+	return target;
 }
 
-static unsigned f_cpu_count(struct machine *m)
+static unsigned f_cpu_count(void *target)
 {
-	(void)m;
+	(void)target;
 	return NCPUS;
 }
 
-static void f_set_notify(struct machine *m, void (*notify)(void *), void *opaque)
+static void f_set_notify(void *target, void (*notify)(void *), void *opaque)
 {
 	(void)opaque;
-	fake_of(m)->notify = notify;
+	fake_of(target)->notify = notify;
 }
 
-static void f_stop(struct machine *m)
+static void f_stop(void *target)
 {
-	fake_of(m)->stops++;
+	fake_of(target)->stops++;
 }
 
-static int f_resume(struct machine *m, const enum debug_run *run)
+static int f_resume(void *target, const enum debug_run *run)
 {
-	struct fake *f = fake_of(m);
+	struct fake *f = fake_of(target);
 
 	memcpy(f->last_run, run, sizeof(f->last_run));
 	memset(f->reason, 0, sizeof(f->reason));
@@ -79,35 +79,35 @@ static int f_resume(struct machine *m, const enum debug_run *run)
 	return 0;
 }
 
-static void f_stop_reason(struct machine *m, unsigned cpu, struct debug_stop *out)
+static void f_stop_reason(void *target, unsigned cpu, struct debug_stop *out)
 {
-	*out = fake_of(m)->reason[cpu];
+	*out = fake_of(target)->reason[cpu];
 }
 
-static void f_describe(struct machine *m, unsigned cpu, char *buf, size_t size)
+static void f_describe(void *target, unsigned cpu, char *buf, size_t size)
 {
-	(void)m;
+	(void)target;
 	snprintf(buf, size, "fake cpu %u", cpu);
 }
 
-static int f_read_reg(struct machine *m, unsigned cpu, unsigned regno, uint8_t *buf)
+static int f_read_reg(void *target, unsigned cpu, unsigned regno, uint8_t *buf)
 {
 	const struct gdb_reg *r = gdb_arch_reg(&gdb_arch_riscv64, regno);
 
 	if (!r || regno == GDB_RV_CSR0 + 0x180)	/* satp: a register this CPU lacks */
 		return -ENOENT;
-	memcpy(buf, &fake_of(m)->regs[cpu][regno], r->bits / 8);
+	memcpy(buf, &fake_of(target)->regs[cpu][regno], r->bits / 8);
 	return 0;
 }
 
-static int f_write_reg(struct machine *m, unsigned cpu, unsigned regno, const uint8_t *buf)
+static int f_write_reg(void *target, unsigned cpu, unsigned regno, const uint8_t *buf)
 {
 	const struct gdb_reg *r = gdb_arch_reg(&gdb_arch_riscv64, regno);
 
 	if (!r)
 		return -ENOENT;
-	fake_of(m)->regs[cpu][regno] = 0;
-	memcpy(&fake_of(m)->regs[cpu][regno], buf, r->bits / 8);
+	fake_of(target)->regs[cpu][regno] = 0;
+	memcpy(&fake_of(target)->regs[cpu][regno], buf, r->bits / 8);
 	return 0;
 }
 
@@ -125,29 +125,29 @@ static ssize_t f_copy(struct fake *f, uint64_t off, void *buf, size_t len, bool 
 	return (ssize_t)n;
 }
 
-static ssize_t f_read_virt(struct machine *m, unsigned cpu, uint64_t va, void *buf, size_t len)
+static ssize_t f_read_virt(void *target, unsigned cpu, uint64_t va, void *buf, size_t len)
 {
-	return f_copy(fake_of(m), va - CPU_VA(cpu), buf, len, false);
+	return f_copy(fake_of(target), va - CPU_VA(cpu), buf, len, false);
 }
 
-static ssize_t f_write_virt(struct machine *m, unsigned cpu, uint64_t va, const void *buf, size_t len)
+static ssize_t f_write_virt(void *target, unsigned cpu, uint64_t va, const void *buf, size_t len)
 {
-	return f_copy(fake_of(m), va - CPU_VA(cpu), (void *)buf, len, true);
+	return f_copy(fake_of(target), va - CPU_VA(cpu), (void *)buf, len, true);
 }
 
-static ssize_t f_read_phys(struct machine *m, uint64_t pa, void *buf, size_t len)
+static ssize_t f_read_phys(void *target, uint64_t pa, void *buf, size_t len)
 {
-	return f_copy(fake_of(m), pa - MEM_PA, buf, len, false);
+	return f_copy(fake_of(target), pa - MEM_PA, buf, len, false);
 }
 
-static ssize_t f_write_phys(struct machine *m, uint64_t pa, const void *buf, size_t len)
+static ssize_t f_write_phys(void *target, uint64_t pa, const void *buf, size_t len)
 {
-	return f_copy(fake_of(m), pa - MEM_PA, (void *)buf, len, true);
+	return f_copy(fake_of(target), pa - MEM_PA, (void *)buf, len, true);
 }
 
-static int f_insert(struct machine *m, enum debug_point kind, uint64_t addr, uint64_t len)
+static int f_insert(void *target, enum debug_point kind, uint64_t addr, uint64_t len)
 {
-	struct fake *f = fake_of(m);
+	struct fake *f = fake_of(target);
 
 	if (f->insert_result)
 		return f->insert_result;
@@ -157,9 +157,9 @@ static int f_insert(struct machine *m, enum debug_point kind, uint64_t addr, uin
 	return 0;
 }
 
-static int f_remove(struct machine *m, enum debug_point kind, uint64_t addr, uint64_t len)
+static int f_remove(void *target, enum debug_point kind, uint64_t addr, uint64_t len)
 {
-	struct fake *f = fake_of(m);
+	struct fake *f = fake_of(target);
 	unsigned i;
 
 	for (i = 0; i < f->npoints; i++) {
@@ -171,16 +171,16 @@ static int f_remove(struct machine *m, enum debug_point kind, uint64_t addr, uin
 	return -ENOENT;
 }
 
-static void f_remove_all(struct machine *m)
+static void f_remove_all(void *target)
 {
-	fake_of(m)->npoints = 0;
-	fake_of(m)->remove_alls++;
+	fake_of(target)->npoints = 0;
+	fake_of(target)->remove_alls++;
 }
 
 /* A one-level "page table": CPU n's page at CPU_VA(n), nothing else. */
-static int f_walk(struct machine *m, unsigned cpu, uint64_t va, struct debug_walk *w)
+static int f_walk(void *target, unsigned cpu, uint64_t va, struct debug_walk *w)
 {
-	(void)m;
+	(void)target;
 	memset(w, 0, sizeof(*w));
 	w->mode = "fake";
 	w->nlevels = 1;
@@ -193,7 +193,7 @@ static int f_walk(struct machine *m, unsigned cpu, uint64_t va, struct debug_wal
 	return 0;
 }
 
-static int f_mappings(struct machine *m, unsigned cpu,
+static int f_mappings(void *target, unsigned cpu,
 		      int (*fn)(void *opaque, const struct debug_mapping *map), void *opaque)
 {
 	/* two pages contiguous both ways, then one elsewhere */
@@ -205,22 +205,28 @@ static int f_mappings(struct machine *m, unsigned cpu,
 	unsigned i;
 	int err;
 
-	(void)m;
+	(void)target;
 	for (i = 0; i < 3; i++)
 		if ((err = fn(opaque, &maps[i])))
 			return err;
 	return 0;
 }
 
-static void f_devices(struct machine *m, struct debug_text *out)
+static void f_devices(void *target, struct debug_text *out)
 {
-	(void)m;
+	(void)target;
 	debug_printf(out, "mmio 0x10000000 fake-uart\n");
 }
 
 static void f_request_stop(struct machine *m)
 {
 	fake_of(m)->request_stops++;
+}
+
+/* the machine is the fake, and the target too */
+static void *f_debug_target(struct machine *m)
+{
+	return m;
 }
 
 static const struct debug_ops fake_debug_ops = {
@@ -249,6 +255,7 @@ static const struct machine_ops fake_machine_ops = {
 	.arch = "riscv64",
 	.request_stop = f_request_stop,
 	.debug = &fake_debug_ops,
+	.debug_target = f_debug_target,
 };
 
 struct env {

@@ -40,8 +40,7 @@ G+=(-ex 'printf "FIRST at-start=%d\n", $pc == (long)&_start')
 # malformed packets: error replies
 G+=(-ex 'maint packet mzz' -ex 'maint packet Z9,0,4' -ex 'maint packet vCont;q' -ex 'maint packet Hg99')
 # a step retires one instruction: the stub's own, then GDB's (a breakpoint after it)
-G+=(-ex 'set $i0 = $instret' -ex 'set $p0 = $pc' -ex 'maint packet vCont;s:1')
-G+=(-ex 'maint flush register-cache')
+G+=(-ex 'set $i0 = $instret' -ex 'set $p0 = $pc' "${GDB_STUB_STEP[@]}")
 G+=(-ex 'printf "STUB-STEP insns=%d advance=%d\n", $instret - $i0, $pc - $p0')
 G+=(-ex 'set $i0 = $instret' -ex 'stepi' -ex 'printf "GDB-STEP insns=%d\n", $instret - $i0')
 # a breakpoint; the hot loop before it ran to its end

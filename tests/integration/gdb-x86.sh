@@ -41,7 +41,7 @@ G+=(-ex 'printf "HBREAK rdi=%d at-mark=%d\n", $rdi, $pc == (long)&debuggee_mark'
 G+=(-ex 'thread 2' -ex 'printf "AP rip=%#lx cs=%#x\n", $rip, $cs' -ex 'thread 1')
 # a step of the stub's to the next instruction (ret), then GDB's stepi: back in main
 G+=(-ex 'x/2i $pc' -ex 'printf "RET %#lx\n", *(long *)$rsp')
-G+=(-ex 'maint packet vCont;s:1' -ex 'maint flush register-cache')
+G+=("${GDB_STUB_STEP[@]}")
 G+=(-ex 'printf "STUB-STEP %#lx\n", $pc' -ex 'stepi' -ex 'printf "GDB-STEP %#lx\n", $pc')
 G+=(-ex 'break debuggee_mark' -ex 'continue' -ex 'delete')
 G+=(-ex 'printf "BREAK rdi=%d at-mark=%d\n", $rdi, $pc == (long)&debuggee_mark')

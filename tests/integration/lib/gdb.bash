@@ -33,6 +33,11 @@ gdb_wait_listening() {
 	esac
 }
 
+# gdb arguments for one step of the stub itself (vCont;s of thread 1): GDB's
+# own stepi is a breakpoint on the next instruction on riscv64. The register
+# cache is dropped after it, since GDB does not know the thread moved.
+GDB_STUB_STEP=(-ex 'maint packet vCont;s:1' -ex 'maint flush register-cache')
+
 # gdb_batch OUT GDB-ARGS...: gdb in batch mode (each -ex runs even when one
 # before it failed); its stdout and stderr in OUT.
 gdb_batch() {
