@@ -25,6 +25,7 @@
 
 #define READ_CHUNK	4096
 #define SPEC_MAX	256
+#define MAX_PORT	65535
 
 struct gdbstub {
 	struct machine *m;
@@ -82,9 +83,10 @@ static int listen_tcp(const char *spec, char *where, size_t where_size)
 	int fd = -1, one = 1, err;
 
 	colon = strrchr(spec, ':');
-	if (!colon || !colon[1] || strlen(colon + 1) >= sizeof(port) ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1))
 		return error_set(-EINVAL, "--gdb tcp:%s: expected tcp:HOST:PORT", spec);
+	if (strlen(colon + 1) >= sizeof(port) || strtoul(colon + 1, NULL, 10) > MAX_PORT)
+		return error_set(-EINVAL, "--gdb tcp:%s: port %s is out of range", spec, colon + 1);
 	hlen = (size_t)(colon - spec);
 	if (hlen >= sizeof(host))
 		return error_set(-EINVAL, "--gdb tcp:%s: the host name is too long", spec);
@@ -95,8 +97,6 @@ static int listen_tcp(const char *spec, char *where, size_t where_size)
 		host[hlen - 2] = 0;
 	}
 	strcpy(port, colon + 1);
-	if (atoi(port) > 65535)
-		return error_set(-EINVAL, "--gdb tcp:%s: port %s is out of range", spec, port);
 	err = getaddrinfo(*host ? host : "127.0.0.1", port, &hints, &res);
 	if (err)
 		return error_set(-EINVAL, "--gdb tcp:%s: %s", spec, gai_strerror(err));

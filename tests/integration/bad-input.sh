@@ -14,6 +14,8 @@
 #   bad memory size              --mem 12Q, --mem 0
 #   too little memory            --mem 16M with Debian's kernel (~31 MiB image)
 #   unknown flag                 --frobnicate
+#   bad --gdb                    an unknown kind, a port that is no number or out of
+#                                range, a unix socket in a directory that is not there
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 # Environment: GASANG, GASANG_BUILD, GASANG_TOP (set by tests/run).
 set -eu
@@ -145,6 +147,14 @@ if [ "$kernel" = "$guest/vmlinux" ]; then
 fi
 
 check unknown-flag frobnicate "${RUN[@]}" --frobnicate --mem 512M --kernel "$kernel"
+
+check gdb-bad-kind bogus:1 "${RUN[@]}" --mem 512M --kernel "$kernel" --gdb bogus:1
+check gdb-port-not-number notaport "${RUN[@]}" --mem 512M --kernel "$kernel" \
+	--gdb tcp:127.0.0.1:notaport
+check gdb-port-range 99999999999999999999 "${RUN[@]}" --mem 512M --kernel "$kernel" \
+	--gdb tcp:127.0.0.1:99999999999999999999
+check gdb-unix-no-dir no-such-dir "${RUN[@]}" --mem 512M --kernel "$kernel" \
+	--gdb "unix:$work/no-such-dir/gdb.sock"
 
 for n in ${notes[@]+"${notes[@]}"}; do
 	echo "note: $n"
