@@ -51,7 +51,7 @@ static void halt_self(struct hart *h, const struct debug_stop *why)
 
 	pthread_mutex_lock(&h->lock);
 	h->dbg.why = *why;
-	__atomic_store_n(&h->dbg.halt_req, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&h->dbg_halt_req, 1, __ATOMIC_SEQ_CST);
 	notify = h->dbg.notify;
 	opaque = h->dbg.notify_opaque;
 	pthread_mutex_unlock(&h->lock);
@@ -78,7 +78,7 @@ enum hart_debug_next hart_debug_check(struct hart *h)
 			struct debug_stop st = d->watch_hit;
 
 			d->watch_pending = d->watch_replaying = false;
-			d->hold_irqs = d->stepping;
+			h->dbg_hold_irqs = d->stepping;
 			halt_self(h, &st);
 			return HART_DEBUG_AGAIN;
 		}
@@ -173,7 +173,7 @@ static void group_set_notify(void *target, void (*notify)(void *opaque), void *o
 /* Halt h before its next instruction; returns once it is parked or not running. */
 static void halt(struct hart *h)
 {
-	__atomic_store_n(&h->dbg.halt_req, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&h->dbg_halt_req, 1, __ATOMIC_SEQ_CST);
 	hart_kick(h);
 	pthread_mutex_lock(&h->lock);
 	while (!h->dbg.halted && !h->paused && h->running && !h->stop &&
@@ -188,15 +188,18 @@ static void group_stop(void *target)
 
 	/* all asked first, so they stop together */
 	for (i = 0; i < group_cpu_count(target); i++)
-		__atomic_store_n(&hart_of(target, i)->dbg.halt_req, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&hart_of(target, i)->dbg_halt_req, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < group_cpu_count(target); i++)
 		halt(hart_of(target, i));
 }
 
-static void update_active(struct hart_debug *d)
+static void update_active(struct hart *h)
 {
-	d->active = d->nbp || d->nwp || d->stepping || d->watch_pending;
-	d->hold_irqs = d->stepping || d->watch_pending;
+	struct hart_debug *d = &h->dbg;
+
+	h->dbg_active = d->nbp || d->nwp || d->stepping || d->watch_pending;
+	h->dbg_watching = d->nwp != 0;
+	h->dbg_hold_irqs = d->stepping || d->watch_pending;
 }
 
 static void resume(struct hart *h, enum debug_run run)
@@ -211,9 +214,9 @@ static void resume(struct hart *h, enum debug_run run)
 		/* a hit not yet reported is found again when its instruction runs again */
 		d->watch_pending = d->watch_replaying = false;
 		d->skip_break = breakpoint_at(d, h->pc) != NULL;
-		update_active(d);
+		update_active(h);
 		h->exit_req = 1;
-		__atomic_store_n(&d->halt_req, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&h->dbg_halt_req, 0, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&h->wake);
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -377,7 +380,7 @@ static int insert_point(struct hart *h, enum debug_point kind, uint64_t addr, ui
 			return -ENOSPC;
 		d->bp[d->nbp++] = (struct hart_breakpoint){ addr, kind };
 	}
-	update_active(d);
+	update_active(h);
 	return 0;
 }
 
@@ -402,7 +405,7 @@ static int remove_point(struct hart *h, enum debug_point kind, uint64_t addr, ui
 			return -ENOENT;
 		d->bp[i] = d->bp[--d->nbp];
 	}
-	update_active(d);
+	update_active(h);
 	return 0;
 }
 
@@ -441,7 +444,7 @@ static void group_remove_all_points(void *target)
 			h->dbg.nwp = 0;
 			mmu_flush_all(h);
 		}
-		update_active(&h->dbg);
+		update_active(h);
 	}
 }
 

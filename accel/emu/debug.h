@@ -44,21 +44,18 @@ struct hart_watchpoint {
 	enum debug_point kind;
 };
 
-/* A hart's debug state (in struct hart). */
+/* A hart's debug state (in struct hart, but for its few hot flags: dbg_*). */
 struct hart_debug {
-	bool active;			/* points or a step: hart_debug_check between blocks */
 	bool stepping;
 	bool step_started;		/* the step's instruction was handed out */
 	bool skip_break;		/* resumed at a breakpoint: its instruction runs once */
 	/* an access hit a watchpoint: report it (after running it, unless the arch stops before) */
 	bool watch_pending;
 	bool watch_replaying;		/* running the hitting instruction with watchpoints off */
-	bool hold_irqs;			/* no interrupt is taken: stepping or replaying */
 	struct debug_stop watch_hit;
 	unsigned nbp, nwp;
 	struct hart_breakpoint bp[HART_MAX_BREAKPOINTS];
 	struct hart_watchpoint wp[HART_MAX_WATCHPOINTS];
-	int halt_req;			/* atomic: park before the next instruction */
 	bool halted;			/* parked for the debugger (under the hart's lock) */
 	struct debug_stop why;		/* why it halted by itself */
 	void (*notify)(void *opaque);	/* called when it halts by itself */
@@ -74,7 +71,7 @@ enum hart_debug_next {
 
 /* ---- the hart's own thread ---- */
 
-/* Between blocks while h->dbg.active: a breakpoint or a finished step halts here. */
+/* Between blocks while h->dbg_active: a breakpoint or a finished step halts here. */
 enum hart_debug_next hart_debug_check(struct hart *h);
 /* Does [va, va + size) touch a watchpoint of this access (write or not)? Records the hit. */
 bool hart_debug_watch_hit(struct hart *h, uint64_t va, unsigned size, bool read, bool write);

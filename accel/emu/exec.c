@@ -36,7 +36,7 @@ static bool service(struct hart *h)
 		hart_park(h);
 		return service(h);	/* a stop may have come while parked */
 	}
-	if (unlikely(__atomic_load_n(&h->dbg.halt_req, __ATOMIC_SEQ_CST))) {
+	if (unlikely(__atomic_load_n(&h->dbg_halt_req, __ATOMIC_SEQ_CST))) {
 		hart_debug_park(h);
 		return service(h);
 	}
@@ -48,7 +48,7 @@ static bool service(struct hart *h)
 		hw_timer_check(&h->stimer, now);
 	}
 	/* a debugger's step runs its one instruction, not an interrupt handler */
-	if (likely(!h->dbg.hold_irqs))
+	if (likely(!h->dbg_hold_irqs))
 		hart_take_interrupt(h);
 	return false;
 }
@@ -205,7 +205,7 @@ dispatch:
 		link_from = NULL;
 		if (service(h))
 			return h->stop;
-		if (unlikely(h->dbg.active)) {
+		if (unlikely(h->dbg_active)) {
 			switch (hart_debug_check(h)) {
 			case HART_DEBUG_AGAIN:
 				goto dispatch;

@@ -320,8 +320,8 @@ void hart_exception(struct hart *h, uint64_t cause, uint64_t tval)
 	if (unlikely(cause == EXC_DEBUG_WATCH)) {
 		/* not a trap: the access stopped for the debugger, h->pc at its instruction */
 		h->dbg.watch_pending = true;
-		h->dbg.active = true;
-		h->dbg.hold_irqs = true;
+		h->dbg_active = true;
+		h->dbg_hold_irqs = true;
 		h->exit_req = 1;
 		return;
 	}
@@ -382,7 +382,7 @@ static bool wfi_done(struct hart *h)
 {
 	return (hart_mip(h) & h->mie) || __atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST) ||
 	       __atomic_load_n(&h->pause_req, __ATOMIC_SEQ_CST) ||
-	       __atomic_load_n(&h->dbg.halt_req, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&h->dbg_halt_req, __ATOMIC_SEQ_CST) ||
 	       h->dbg.stepping;	/* a step of WFI ends at once: interrupts are held off */
 }
 
@@ -461,5 +461,5 @@ void hart_park(struct hart *h)
 
 void hart_debug_park(struct hart *h)
 {
-	park_while(h, &h->dbg.halt_req, &h->dbg.halted);
+	park_while(h, &h->dbg_halt_req, &h->dbg.halted);
 }

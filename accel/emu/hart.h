@@ -91,6 +91,14 @@ struct hart {
 	uint64_t check_at;		/* instret at which to look at the clock */
 	volatile int exit_req;		/* leave the block loop soon (any thread) */
 	struct block **jcache;		/* host pc -> block, direct mapped */
+	/*
+	 * What a debugger asks, looked at between blocks and in slow paths
+	 * (kept here, by the hot state; the rest is in dbg below)
+	 */
+	int dbg_halt_req;		/* atomic: park before the next instruction */
+	bool dbg_active;		/* points or a step: hart_debug_check between blocks */
+	bool dbg_watching;		/* watchpoints: loads and stores check them */
+	bool dbg_hold_irqs;		/* no interrupt is taken: stepping or replaying */
 
 	uint64_t f[32];
 	uint32_t fflags;

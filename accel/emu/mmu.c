@@ -199,7 +199,7 @@ static int translate_fill(struct hart *h, struct tlb_entry *tlb, uint64_t va,
 	if (tcache_is_code_page(h->tc, (uintptr_t)p) || watched(h, w.pa & PAGE_MASK))
 		w.perms &= ~PERM_W;
 	/* a debugger's watchpoint: every access to the page reaches its check */
-	if (unlikely(h->dbg.nwp) && hart_debug_watches_page(h, va & PAGE_MASK))
+	if (unlikely(h->dbg_watching) && hart_debug_watches_page(h, va & PAGE_MASK))
 		w.perms &= ~(PERM_R | PERM_W);
 	vpage = va & PAGE_MASK;
 	e = &tlb[(va >> PAGE_SHIFT) & (TLB_ENTRIES - 1)];
@@ -236,7 +236,7 @@ bool mmu_load(struct hart *h, uint64_t va, unsigned size, uint64_t *val)
 	uintptr_t host;
 	int cause;
 
-	if (unlikely(h->dbg.nwp) && hart_debug_watch_hit(h, va, size, true, false))
+	if (unlikely(h->dbg_watching) && hart_debug_watch_hit(h, va, size, true, false))
 		return hart_fault(h, EXC_DEBUG_WATCH, va);
 	if (unlikely(crosses_page(va, size)))
 		return load_split(h, va, size, val);
@@ -287,7 +287,7 @@ bool mmu_store(struct hart *h, uint64_t va, unsigned size, uint64_t val)
 	unsigned i;
 	int cause;
 
-	if (unlikely(h->dbg.nwp) && hart_debug_watch_hit(h, va, size, false, true))
+	if (unlikely(h->dbg_watching) && hart_debug_watch_hit(h, va, size, false, true))
 		return hart_fault(h, EXC_DEBUG_WATCH, va);
 	if (likely(!crosses_page(va, size)))
 		return store_one(h, va, size, val);
@@ -339,7 +339,7 @@ void *mmu_atomic_ptr(struct hart *h, uint64_t va, unsigned size, bool is_lr)
 		return NULL;
 	}
 	/* an AMO reads and writes; SC is taken as one too */
-	if (unlikely(h->dbg.nwp) && hart_debug_watch_hit(h, va, size, true, !is_lr)) {
+	if (unlikely(h->dbg_watching) && hart_debug_watch_hit(h, va, size, true, !is_lr)) {
 		hart_fault(h, EXC_DEBUG_WATCH, va);
 		return NULL;
 	}
