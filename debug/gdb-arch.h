@@ -33,11 +33,6 @@ struct gdb_arch {
 	unsigned pc_regnum;
 	/* the 'g' packet holds registers 0 .. g_regs - 1 (numbered without gaps); p fetches the rest */
 	unsigned g_regs;
-	/*
-	 * A watchpoint stops the CPU before the access runs (the debugger steps
-	 * over it: GDB's "non-steppable" watchpoints) rather than just after.
-	 */
-	bool watch_before_access;
 };
 
 extern const struct gdb_arch gdb_arch_riscv64;

@@ -63,5 +63,4 @@ const struct gdb_arch gdb_arch_riscv64 = {
 	.nfeatures = ARRAY_SIZE(features),
 	.pc_regnum = GDB_RV_PC,
 	.g_regs = GDB_RV_PC + 1,
-	.watch_before_access = true,
 };

@@ -112,6 +112,4 @@ const struct gdb_arch gdb_arch_x86_64 = {
 	.nfeatures = ARRAY_SIZE(features),
 	.pc_regnum = GDB_X86_RIP,
 	.g_regs = GDB_X86_MXCSR + 1,
-	/* debug registers trap after the access */
-	.watch_before_access = false,
 };

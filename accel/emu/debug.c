@@ -74,17 +74,13 @@ enum hart_debug_next hart_debug_check(struct hart *h)
 		return HART_DEBUG_AGAIN;
 	}
 	if (d->watch_pending) {
-		if (gdb_arch_riscv64.watch_before_access || d->watch_replaying) {
-			struct debug_stop st = d->watch_hit;
+		/* before the access: GDB's riscv watchpoints are "non-steppable", it steps over them */
+		struct debug_stop st = d->watch_hit;
 
-			d->watch_pending = d->watch_replaying = false;
-			h->dbg_hold_irqs = d->stepping;
-			halt_self(h, &st);
-			return HART_DEBUG_AGAIN;
-		}
-		/* run the access once with watchpoints off, then report it */
-		d->watch_replaying = true;
-		return HART_DEBUG_ONE;
+		d->watch_pending = false;
+		h->dbg_hold_irqs = d->stepping;
+		halt_self(h, &st);
+		return HART_DEBUG_AGAIN;
 	}
 	bp = d->skip_break ? NULL : breakpoint_at(d, h->pc);
 	d->skip_break = false;
@@ -115,8 +111,6 @@ bool hart_debug_watch_hit(struct hart *h, uint64_t va, unsigned size, bool read,
 	struct hart_debug *d = &h->dbg;
 	unsigned i;
 
-	if (d->watch_replaying)
-		return false;
 	for (i = 0; i < d->nwp; i++) {
 		const struct hart_watchpoint *w = &d->wp[i];
 
@@ -212,7 +206,7 @@ static void resume(struct hart *h, enum debug_run run)
 		d->stepping = run == DEBUG_RUN_STEP;
 		d->step_started = false;
 		/* a hit not yet reported is found again when its instruction runs again */
-		d->watch_pending = d->watch_replaying = false;
+		d->watch_pending = false;
 		d->skip_break = breakpoint_at(d, h->pc) != NULL;
 		update_active(h);
 		h->exit_req = 1;

@@ -49,9 +49,7 @@ struct hart_debug {
 	bool stepping;
 	bool step_started;		/* the step's instruction was handed out */
 	bool skip_break;		/* resumed at a breakpoint: its instruction runs once */
-	/* an access hit a watchpoint: report it (after running it, unless the arch stops before) */
-	bool watch_pending;
-	bool watch_replaying;		/* running the hitting instruction with watchpoints off */
+	bool watch_pending;		/* an access hit a watchpoint: report it, the access not run */
 	struct debug_stop watch_hit;
 	unsigned nbp, nwp;
 	struct hart_breakpoint bp[HART_MAX_BREAKPOINTS];

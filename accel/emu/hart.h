@@ -98,7 +98,7 @@ struct hart {
 	int dbg_halt_req;		/* atomic: park before the next instruction */
 	bool dbg_active;		/* points or a step: hart_debug_check between blocks */
 	bool dbg_watching;		/* watchpoints: loads and stores check them */
-	bool dbg_hold_irqs;		/* no interrupt is taken: stepping or replaying */
+	bool dbg_hold_irqs;		/* no interrupt is taken: stepping, or a watch hit to report */
 
 	uint64_t f[32];
 	uint32_t fflags;
