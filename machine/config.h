@@ -41,6 +41,8 @@ struct vm_config {
 	bool hugepages;		/* --hugepages: RAM from the huge page pool */
 	bool test_device;	/* --test-device (hidden): hw/pc/testdev.c for test guests */
 	const char *debugcon;	/* x86_64 --debugcon FILE: port 0x402's bytes ("-": the console) */
+	const char *gdb;	/* --gdb tcp:HOST:PORT | unix:PATH: listen for a debugger, or NULL */
+	bool gdb_wait;		/* --gdb-wait: hold the CPUs before their first instruction */
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

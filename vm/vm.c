@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/loop.h"
 #include "block/block.h"
+#include "debug/gdbstub-server.h"
 #include "hw/guest-mem.h"
 #include "hw/uart16550.h"
 #include "hw/virtio/virtio-blk.h"
@@ -77,6 +78,7 @@ struct vm {
 	struct console con;
 	struct sig_watch w;
 	struct control *ctl;
+	struct gdbstub *gdb;
 	struct virtio_rng rng;
 	struct virtio_console vcon;
 	struct virtio_input power;	/* the power key, on boards without ACPI */
@@ -369,6 +371,20 @@ static int run_loop(struct vm *vm)
 	}
 }
 
+/* --gdb: a debugger may attach; with --gdb-wait the CPUs wait for it. */
+static int gdb_start(struct vm *vm)
+{
+	char where[300];
+	int err;
+
+	err = gdbstub_start(&vm->gdb, vm->m, vm->cfg->gdb, vm->cfg->gdb_wait, where, sizeof(where));
+	if (err)
+		return err;
+	fprintf(stderr, "gasang: gdb: listening on %s%s\n", where,
+		vm->cfg->gdb_wait ? "; the guest waits for a debugger to continue it" : "");
+	return 0;
+}
+
 int vm_run(const struct vm_config *cfg)
 {
 	struct control_ops ctl_ops;
@@ -401,6 +417,8 @@ int vm_run(const struct vm_config *cfg)
 						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
 		err = control_open(vm, &ctl_ops);
 	}
+	if (!err && cfg->gdb)
+		err = gdb_start(vm);
 	if (err)
 		goto out_machine;
 	ops = (struct console_ops){ console_to_guest, console_quit, vm };
@@ -411,7 +429,9 @@ int vm_run(const struct vm_config *cfg)
 	}
 	sig_watch_stop(&vm->w);
 out_machine:
-	/* the control thread calls into the machine: it goes first */
+	/* the control and gdbstub threads call into the machine: they go first */
+	gdbstub_stop(vm->gdb, status, vm->w.signo);
+	vm->gdb = NULL;
 	control_stop(vm->ctl);
 	vm->ctl = NULL;
 	vm->m->ops->destroy(vm->m);
