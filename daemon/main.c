@@ -239,6 +239,7 @@ struct loading {
 	struct daemon *d;
 	struct found_vm *found;
 	size_t n, cap;
+	json_t *formats_recorded;	/* {name: definition text} to store */
 };
 
 static int keep_proc(void *opaque, const struct vm_proc *p)
@@ -295,15 +296,48 @@ static void take_found_process(struct loading *l, struct store_domain *sd)
 	};
 }
 
+static void log_format(void *opaque, size_t i, const char *path, const char *format)
+{
+	log_info("%s: disks[%zu] %s: format %s recorded (probed once; its stored definition had "
+		 "none)", (const char *)opaque, i, path, format);
+}
+
+/*
+ * A stored definition from before formats were recorded at define: its
+ * disks are probed now, once, and the text with their formats returned
+ * (NULL: nothing to change) to be stored once every definition is loaded.
+ */
+static char *record_formats(const struct store_domain *sd)
+{
+	json_t *def = json_loads(sd->definition, 0, NULL);
+	char *text = NULL;
+	size_t missing = def ? def_formats_missing(def) : 0;
+
+	if (missing && def_record_formats(def, log_format, (void *)sd->name))
+		log_warn("%s: %s; it cannot start until that disk's format is known", sd->name,
+			 error_msg());
+	if (missing && def_formats_missing(def) < missing)
+		text = json_dumps(def, JSON_COMPACT);
+	json_decref(def);
+	return text;
+}
+
 static int load_one(void *opaque, const struct store_domain *stored)
 {
 	struct loading *l = opaque;
 	struct store_domain sd = *stored;
 	struct domain *dom;
+	char *filled;
 	int err;
 
 	take_found_process(l, &sd);
+	filled = record_formats(&sd);
+	if (filled)
+		sd.definition = filled;
 	dom = domain_load(&l->d->env, &sd);
+	if (dom && filled)
+		json_object_set_new(l->formats_recorded, sd.name, json_string(filled));
+	free(filled);
 	if (!dom)
 		return 0;
 	err = registry_add(&l->d->vms, dom);
@@ -312,21 +346,51 @@ static int load_one(void *opaque, const struct store_domain *stored)
 	return err;
 }
 
+/* The formats recorded while loading, into the store; a backup is taken before. */
+static int store_recorded_formats(struct daemon *d, json_t *defs)
+{
+	char path[PATH_MAX];
+	const char *name;
+	json_t *text;
+	int err;
+
+	if (!json_object_size(defs))
+		return 0;
+	if (backup_take(d->store, d->backup_dir, "before-formats", path, sizeof(path)))
+		log_warn("cannot back up the store before recording disk formats: %s", error_msg());
+	else
+		log_info("store backed up to %s before disk formats are recorded", path);
+	err = store_begin(d->store);
+	json_object_foreach(defs, name, text) {
+		if (!err)
+			err = store_domain_set_definition(d->store, name, json_string_value(text));
+	}
+	if (!err)
+		return store_commit(d->store);
+	store_rollback(d->store);
+	return err;
+}
+
 static int load_domains(struct daemon *d)
 {
-	struct loading l = { .d = d };
+	struct loading l = { .d = d, .formats_recorded = json_object() };
 	size_t i;
 	int err;
 
+	if (!l.formats_recorded)
+		return error_set(-ENOMEM, "out of memory");
 	err = vm_procs_scan(d->vm_dir, keep_proc, &l);
 	if (!err)
 		err = store_domain_foreach(d->store, load_one, &l);
+	if (!err)
+		err = store_recorded_formats(d, l.formats_recorded);
 	for (i = 0; !err && i < l.n; i++)
 		if (!l.found[i].claimed)
 			log_warn("a VM process (pid %d) runs with its control socket %s/%s.sock, but "
 				 "no VM with that uuid is defined: gasangd does not manage it",
 				 (int)l.found[i].proc.vm.pid, d->vm_dir, l.found[i].proc.uuid);
 	free(l.found);
+	json_decref(l.formats_recorded);
 	return err;
 }
 

@@ -177,6 +177,7 @@ struct known_vm {
 	bool active;
 	bool seen;			/* a live VM process has its uuid */
 	struct sup_proc vm;
+	size_t formats_missing;		/* disks defined before formats were recorded */
 };
 
 struct report {
@@ -205,6 +206,7 @@ static int collect(void *opaque, const struct store_domain *d)
 {
 	struct report *r = opaque;
 	struct known_vm *k;
+	json_t *def;
 
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -223,6 +225,11 @@ static int collect(void *opaque, const struct store_domain *d)
 	k->active = !strcmp(k->state, "running") || !strcmp(k->state, "paused");
 	k->vm = (struct sup_proc){ d->rt.vm_pid, d->rt.vm_start };
 	r->active += k->active;
+	def = json_loads(d->definition, 0, NULL);
+	if (!def)
+		say(r, "problem", "%s: its stored definition is not JSON", k->name);
+	k->formats_missing = def ? def_formats_missing(def) : 0;
+	json_decref(def);
 	return 0;
 }
 
@@ -327,6 +334,11 @@ static void check_agreement(struct report *r)
 		if (k->active && !k->seen && !sup_alive(&k->vm))
 			say(r, "note", "%s: recorded as %s (pid %d) but its process is gone: the next "
 			    "gasangd start records how it ended", k->name, k->state, (int)k->vm.pid);
+		if (k->formats_missing)
+			say(r, "note", "%s: %zu disk%s without a recorded format: the next gasangd "
+			    "start probes %s once and records %s", k->name, k->formats_missing,
+			    k->formats_missing == 1 ? "" : "s", k->formats_missing == 1 ? "it" : "them",
+			    k->formats_missing == 1 ? "it" : "them");
 	}
 }
 

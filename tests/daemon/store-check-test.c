@@ -198,7 +198,9 @@ static void test_report(void **state)
 	struct fixture *f = *state;
 	struct store_runtime gone = { .state = "running", .reason = "booted", .exit_status = -1,
 				      .vm_pid = 999999999, .vm_start = 1, .boot_id = "b" };
-	struct store_domain a = { .name = "a", .uuid = UUID_A, .definition = "{}" };
+	struct store_domain a = { .name = "a", .uuid = UUID_A,
+				  .definition = "{\"disks\": [{\"path\": \"/d\", \"format\": \"raw\"},"
+						" {\"path\": \"/e\"}]}" };
 	struct store *s;
 
 	/* fresh */
@@ -215,6 +217,7 @@ static void test_report(void **state)
 	has_line(f, "schema 1, integrity ok, 1 VM defined (1 active)");
 	has_line(f, "backups: none yet");
 	has_line(f, "note: a: recorded as running (pid 999999999) but its process is gone");
+	has_line(f, "note: a: 1 disk without a recorded format");
 
 	/* files of VMs the store does not know */
 	write_file(f->logs, "b.log", "");
