@@ -1,11 +1,9 @@
 /*
- * gasang ctr: containers for people. `run` builds an OCI bundle from a root
+ * gasang ctr: containers for people. `run` makes an OCI bundle from a root
  * file system directory and the flags (Docker's way of saying things), and
  * runs it with the same runtime as `gasang oci`; `ls`, `rm`, `kill` look
- * after the ones left behind. State lives under /run/gasang-ctr:
- *   oci/           the runtime's root (containers by name)
- *   bundles/NAME/  config.json, the network lease, output of detached runs, exit status
- *   ipam/          address leases of the gasang0 bridge
+ * after the ones left behind. Where bundles, names and networks live is
+ * ctr/bundle.h's business; this file parses and prints.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,26 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-#include <jansson.h>
 
 #include "base/error.h"
 #include "base/size.h"
 #include "cli/cli.h"
+#include "ctr/bundle.h"
 #include "ctr/container.h"
 #include "ctr/log.h"
-#include "ctr/net-bridge.h"
 #include "ctr/selfexe.h"
-#include "ctr/spec.h"
-#include "ctr/state.h"
 
-#define CTR_HOME	"/run/gasang-ctr"
-#define CTR_OCI_ROOT	CTR_HOME "/oci"
-#define CTR_BUNDLES	CTR_HOME "/bundles"
-#define CTR_IPAM	CTR_HOME "/ipam"
 #define EXIT_RUNTIME	125	/* as docker: the container never ran */
+#define EXIT_FAILED	1	/* kill, rm: the runtime refused or failed */
+#define MIN_MEMORY	(4u << 20)
+#define CPU_PERIOD_US	100000	/* --cpus N: a quota of N periods per period */
+#define MAX_ID		(65535 * 65536u)	/* -u: the largest uid or gid taken */
 
 extern char **environ;
 
@@ -68,170 +61,144 @@ static const char ctr_help[] =
 
 struct ctr_cli {
 	struct ctr_log log;
-	struct ctr_runtime rt;
+	struct cli_report report;	/* through log */
+	struct ctr_home home;
+	struct ctr_runtime rt;		/* its root: the home's oci/ */
+	char **full_argv;		/* for re-executing sealed */
 };
 
-static int fail(struct ctr_cli *g, int status)
-{
-	ctr_log_error(&g->log, "%s", *error_msg() ? error_msg() : "failed");
-	return status;
-}
+/* What `run` was asked for. */
+struct run_args {
+	struct ctr_spec_opts so;
+	char name[CTR_NAME_MAX + 1];
+	char *rootfs;			/* resolved */
+	struct ctr_volume *vols;
+	size_t nvols;
+	struct ctr_strv env;
+	enum ctr_net_mode net;
+	bool rm, detach, interactive;
+};
 
-static int usage(struct ctr_cli *g, const char *fmt, const char *arg)
+static void run_args_free(struct run_args *a)
 {
-	error_set(-EINVAL, fmt, arg);
-	return fail(g, CLI_EXIT_USAGE);
-}
-
-static int mkdirs(void)
-{
-	static const char *const dirs[] = { CTR_HOME, CTR_BUNDLES, CTR_OCI_ROOT };
 	size_t i;
 
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (mkdir(dirs[i], 0700) < 0 && errno != EEXIST)
-			return error_errno(-errno, "cannot create %s", dirs[i]);
+	for (i = 0; i < a->nvols; i++)
+		ctr_volume_free(&a->vols[i]);
+	free(a->vols);
+	free(a->env.v);
+	free(a->rootfs);
+}
+
+static int add_volume(struct ctr_cli *g, struct run_args *a, const char *spec)
+{
+	struct ctr_volume *nv = realloc(a->vols, (a->nvols + 1) * sizeof(*nv));
+
+	if (!nv)
+		return cli_fail(&g->report, EXIT_RUNTIME, -ENOMEM);
+	a->vols = nv;
+	if (ctr_volume_parse(spec, &a->vols[a->nvols]))
+		return cli_usage_error(&g->report, "-v %s: %s", spec, error_msg());
+	a->nvols++;
 	return 0;
 }
 
-static void bundle_path(char *buf, size_t n, const char *name, const char *file)
+static int parse_memory(struct ctr_cli *g, struct run_args *a, const char *arg)
 {
-	snprintf(buf, n, CTR_BUNDLES "/%s%s%s", name, file ? "/" : "", file ? file : "");
-}
+	uint64_t v;
 
-static void write_small(const char *name, const char *file, const char *text)
-{
-	char path[PATH_MAX];
-
-	bundle_path(path, sizeof(path), name, file);
-	ctr_write_atomic(path, text, strlen(text), 0600);
-}
-
-static int read_small(const char *name, const char *file, char *buf, size_t n)
-{
-	char path[PATH_MAX];
-	ssize_t r;
-	int fd;
-
-	bundle_path(path, sizeof(path), name, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = read(fd, buf, n - 1);
-	close(fd);
-	buf[r > 0 ? r : 0] = '\0';
+	if (size_parse(arg, 0, &v) || v < MIN_MEMORY || v > INT64_MAX)
+		return cli_usage_error(&g->report, "--memory %s: a size of at least 4m, like 64m",
+				       arg);
+	a->so.memory = (int64_t)v;
 	return 0;
 }
 
-static void remove_bundle(const char *name)
+static int parse_cpus(struct ctr_cli *g, struct run_args *a, const char *arg)
 {
-	static const char *const files[] = { "config.json", "net", "exit", "output.log" };
-	char path[PATH_MAX];
-	size_t i;
+	char *end;
+	double v = strtod(arg, &end);
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		bundle_path(path, sizeof(path), name, files[i]);
-		unlink(path);
-	}
-	bundle_path(path, sizeof(path), name, NULL);
-	rmdir(path);
+	if (*end || end == arg || v < 0.01 || v > 1024)
+		return cli_usage_error(&g->report, "--cpus %s: a number of CPUs like 0.5", arg);
+	a->so.cpu_quota = (int64_t)(v * CPU_PERIOD_US);
+	return 0;
 }
 
-/* ---- network ---- */
-
-struct net_ctx {
-	const char *name;
-	bool bridge, none;
-	struct ctr_net_lease lease;
-};
-
-static int net_attach(void *arg, pid_t pid)
+static int parse_pids(struct ctr_cli *g, struct run_args *a, const char *arg)
 {
-	struct net_ctx *n = arg;
-	char text[64];
-	int err;
+	char *end;
+	long v = strtol(arg, &end, 10);
 
-	if (n->none)
-		return ctr_net_loopback_up(pid);
-	if (!n->bridge)
+	if (*end || end == arg || v < 1)
+		return cli_usage_error(&g->report, "--pids %s: a positive number", arg);
+	a->so.pids = v;
+	return 0;
+}
+
+static int parse_user(struct ctr_cli *g, struct run_args *a, const char *arg)
+{
+	bool has_gid;
+
+	if (ctr_user_parse(arg, MAX_ID, &a->so.uid, &a->so.gid, &has_gid))
+		return cli_usage_error(&g->report, "-u %s: UID[:GID] as numbers", arg);
+	if (!has_gid)
+		a->so.gid = a->so.uid;
+	return 0;
+}
+
+enum { R_NAME = 300, R_RM, R_HOST, R_MEM, R_CPUS, R_PIDS, R_NET, R_RO, R_HELP, R_SHOWN_HELP };
+
+/* One option of run; R_SHOWN_HELP after --help. */
+static int run_option(struct ctr_cli *g, struct run_args *a, int c, char **argv)
+{
+	switch (c) {
+	case R_NAME:
+		if (!ctr_name_ok(optarg))
+			return cli_usage_error(&g->report,
+					       "--name %s: letters, digits and _.+- (not first), "
+					       "64 at most", optarg);
+		snprintf(a->name, sizeof(a->name), "%s", optarg);
 		return 0;
-	if ((err = ctr_net_bridge_attach(CTR_IPAM, n->name, pid, &n->lease)))
-		return err;
-	snprintf(text, sizeof(text), "%s %s\n", n->lease.ip, n->lease.host_if);
-	write_small(n->name, "net", text);
-	return 0;
-}
-
-static void net_detach(void *arg)
-{
-	struct net_ctx *n = arg;
-
-	if (n->bridge)
-		ctr_net_bridge_detach(CTR_IPAM, &n->lease);
-}
-
-static void net_detach_saved(const char *name)
-{
-	struct ctr_net_lease l;
-	char text[64];
-
-	memset(&l, 0, sizeof(l));
-	if (read_small(name, "net", text, sizeof(text)) == 0 &&
-	    sscanf(text, "%15s %15s", l.ip, l.host_if) == 2)
-		ctr_net_bridge_detach(CTR_IPAM, &l);
-}
-
-/* ---- run ---- */
-
-static bool valid_name(const char *s)
-{
-	return ctr_id_check(s) == 0 && strlen(s) <= 64;
-}
-
-static int parse_volume(struct ctr_cli *g, const char *spec, struct ctr_volume *v, char *hostbuf)
-{
-	char copy[PATH_MAX * 2], *c1, *c2;
-
-	if (strlen(spec) >= sizeof(copy))
-		return usage(g, "-v %s: too long", spec);
-	strcpy(copy, spec);
-	c1 = strchr(copy, ':');
-	if (!c1)
-		return usage(g, "-v %s: expected HOST:CONTAINER[:ro]", spec);
-	*c1++ = '\0';
-	c2 = strchr(c1, ':');
-	if (c2) {
-		*c2++ = '\0';
-		if (strcmp(c2, "ro") && strcmp(c2, "rw"))
-			return usage(g, "-v %s: the option after the second ':' is ro or rw", spec);
-		v->readonly = !strcmp(c2, "ro");
+	case R_RM: a->rm = true; return 0;
+	case 'd': a->detach = true; return 0;
+	case 'i': a->interactive = true; return 0;
+	case 't': a->so.terminal = true; return 0;
+	case R_HOST: a->so.hostname = optarg; return 0;
+	case R_MEM: return parse_memory(g, a, optarg);
+	case R_CPUS: return parse_cpus(g, a, optarg);
+	case R_PIDS: return parse_pids(g, a, optarg);
+	case R_NET:
+		if (ctr_net_mode_parse(optarg, &a->net))
+			return cli_usage_error(&g->report, "--net %s: none, host or bridge", optarg);
+		return 0;
+	case 'v':
+		return add_volume(g, a, optarg);
+	case 'e':
+		if (!strchr(optarg, '=') || optarg[0] == '=')
+			return cli_usage_error(&g->report, "-e %s: NAME=VALUE", optarg);
+		return ctr_strv_push(&a->env, optarg) ? cli_fail(&g->report, EXIT_RUNTIME, 0) : 0;
+	case 'w':
+		if (optarg[0] != '/')
+			return cli_usage_error(&g->report, "-w %s: an absolute path", optarg);
+		a->so.cwd = optarg;
+		return 0;
+	case 'u':
+		return parse_user(g, a, optarg);
+	case R_RO: a->so.readonly = true; return 0;
+	case R_HELP:
+		fputs(ctr_help, stdout);
+		return R_SHOWN_HELP;
+	default:
+		return cli_usage_error(&g->report,
+				       "run: unknown or incomplete option '%s' (try --help)",
+				       argv[optind - 1]);
 	}
-	if (c1[0] != '/')
-		return usage(g, "-v %s: the container path must be absolute", spec);
-	if (!realpath(copy, hostbuf)) {
-		error_errno(-errno, "-v %s: %s", spec, copy);
-		return fail(g, CLI_EXIT_USAGE);
-	}
-	v->host = hostbuf;
-	v->ctr = strdup(c1);
-	return 0;
 }
 
-static void random_name(char *buf, size_t n)
+/* run's command line into a; 0, a usage status, or R_SHOWN_HELP. */
+static int parse_run(struct ctr_cli *g, struct run_args *a, int argc, char **argv)
 {
-	unsigned v;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || read(fd, &v, sizeof(v)) != sizeof(v))
-		v = (unsigned)time(NULL) ^ (unsigned)getpid();
-	if (fd >= 0)
-		close(fd);
-	snprintf(buf, n, "ctr-%06x", v & 0xffffff);
-}
-
-static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv, char **full_argv)
-{
-	enum { R_NAME = 300, R_RM, R_HOST, R_MEM, R_CPUS, R_PIDS, R_NET, R_RO, R_HELP };
 	static const struct option longs[] = {
 		{ "name", required_argument, NULL, R_NAME },
 		{ "rm", no_argument, NULL, R_RM },
@@ -251,252 +218,134 @@ static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv, char **full_arg
 		{ "help", no_argument, NULL, R_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ctr_spec_opts so = { .docker_caps = true };
-	struct ctr_volume vols[32];
-	char hosts[32][PATH_MAX], rootfs[PATH_MAX], name[80] = "", path[PATH_MAX], cg[128];
-	const char *env[64];
-	const char *net = "none";
-	bool rm = false, detach = false, interactive = false;
-	struct ctr_create_opts o = { 0 };
-	struct net_ctx nc = { 0 };
-	json_t *spec;
-	char *text;
-	int c, err, status = 0, i;
-	size_t nvol = 0, nenv = 0;
+	int c, err;
 
-	memset(vols, 0, sizeof(vols));
+	a->so.docker_caps = true;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:dite:v:w:u:", longs, NULL)) != -1) {
-		switch (c) {
-		case R_NAME:
-			if (!valid_name(optarg))
-				return usage(g, "--name %s: letters, digits and _.+- (not first), "
-					     "64 at most", optarg);
-			snprintf(name, sizeof(name), "%s", optarg);
-			break;
-		case R_RM:
-			rm = true;
-			break;
-		case 'd':
-			detach = true;
-			break;
-		case 'i':
-			interactive = true;
-			break;
-		case 't':
-			so.terminal = true;
-			break;
-		case R_HOST:
-			so.hostname = optarg;
-			break;
-		case R_MEM: {
-			uint64_t v;
-
-			if (size_parse(optarg, 0, &v) || v < (4u << 20) || v > INT64_MAX)
-				return usage(g, "--memory %s: a size of at least 4m, like 64m", optarg);
-			so.memory = (int64_t)v;
-			break;
-		}
-		case R_CPUS: {
-			char *end;
-			double v = strtod(optarg, &end);
-
-			if (*end || end == optarg || v < 0.01 || v > 1024)
-				return usage(g, "--cpus %s: a number of CPUs like 0.5", optarg);
-			so.cpu_quota = (int64_t)(v * 100000);
-			break;
-		}
-		case R_PIDS: {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (*end || end == optarg || v < 1)
-				return usage(g, "--pids %s: a positive number", optarg);
-			so.pids = v;
-			break;
-		}
-		case R_NET:
-			if (strcmp(optarg, "none") && strcmp(optarg, "host") && strcmp(optarg, "bridge"))
-				return usage(g, "--net %s: none, host or bridge", optarg);
-			net = optarg;
-			break;
-		case 'v':
-			if (nvol == sizeof(vols) / sizeof(vols[0]))
-				return usage(g, "-v %s: too many volumes", optarg);
-			if ((err = parse_volume(g, optarg, &vols[nvol], hosts[nvol])))
-				return err;
-			nvol++;
-			break;
-		case 'e':
-			if (!strchr(optarg, '=') || optarg[0] == '=' || nenv == 64)
-				return usage(g, "-e %s: NAME=VALUE", optarg);
-			env[nenv++] = optarg;
-			break;
-		case 'w':
-			if (optarg[0] != '/')
-				return usage(g, "-w %s: an absolute path", optarg);
-			so.cwd = optarg;
-			break;
-		case 'u': {
-			char *end;
-			unsigned long uid = strtoul(optarg, &end, 10), gid = uid;
-
-			if (*end == ':')
-				gid = strtoul(end + 1, &end, 10);
-			if (*end || uid > 65535 * 65536ul || gid > 65535 * 65536ul)
-				return usage(g, "-u %s: UID[:GID] as numbers", optarg);
-			so.uid = (uint32_t)uid;
-			so.gid = (uint32_t)gid;
-			break;
-		}
-		case R_RO:
-			so.readonly = true;
-			break;
-		case R_HELP:
-			fputs(ctr_help, stdout);
-			return 0;
-		default:
-			return usage(g, "run: unknown or incomplete option '%s' (try --help)",
-				     argv[optind - 1]);
-		}
-	}
+	while ((c = getopt_long(argc, argv, "+:dite:v:w:u:", longs, NULL)) != -1)
+		if ((err = run_option(g, a, c, argv)))
+			return err;
 	if (optind >= argc)
-		return usage(g, "run: a root file system directory is required%s", "");
-	if (detach && rm)
-		return usage(g, "run: --rm and --detach together are not supported%s", "");
-	if (detach && so.terminal)
-		return usage(g, "run: --detach with --tty is not supported%s", "");
+		return cli_usage_error(&g->report, "run: a root file system directory is required");
+	if (a->detach && a->rm)
+		return cli_usage_error(&g->report,
+				       "run: --rm and --detach together are not supported");
+	if (a->detach && a->so.terminal)
+		return cli_usage_error(&g->report, "run: --detach with --tty is not supported");
 	if (geteuid() != 0)
-		return usage(g, "ctr run needs root%s", "");
-	if (!realpath(argv[optind], rootfs)) {
+		return cli_usage_error(&g->report, "ctr run needs root");
+	a->rootfs = realpath(argv[optind], NULL);
+	if (!a->rootfs) {
 		error_errno(-errno, "root file system %s", argv[optind]);
-		return fail(g, CLI_EXIT_USAGE);
+		return cli_fail(&g->report, CLI_EXIT_USAGE, 0);
 	}
 	optind++;
-	if ((err = ctr_selfexe_ensure_sealed(full_argv, environ)))
-		return fail(g, EXIT_RUNTIME);
-	if (!name[0])
-		random_name(name, sizeof(name));
-	if ((err = mkdirs()))
-		return fail(g, EXIT_RUNTIME);
-	bundle_path(path, sizeof(path), name, NULL);
-	if (mkdir(path, 0700) < 0) {
-		if (errno == EEXIST)
-			error_set(-EEXIST, "the name %s is in use (gasang ctr rm %s)", name, name);
-		else
-			error_errno(-errno, "cannot create %s", path);
-		return fail(g, EXIT_RUNTIME);
-	}
+	a->so.rootfs = a->rootfs;
+	a->so.args = argc > optind ? (const char *const *)argv + optind : NULL;
+	a->so.nargs = (size_t)(argc - optind);
+	a->so.env = a->env.v;
+	a->so.nenv = a->env.n;
+	a->so.net_host = a->net == CTR_NET_HOST;
+	a->so.volumes = a->vols;
+	a->so.nvolumes = a->nvols;
+	return 0;
+}
 
-	so.rootfs = rootfs;
-	so.args = argc > optind ? (const char *const *)argv + optind : NULL;
-	so.nargs = (size_t)(argc - optind);
-	so.env = env;
-	so.nenv = nenv;
-	so.net_host = !strcmp(net, "host");
-	so.volumes = vols;
-	so.nvolumes = nvol;
-	if (!so.hostname)
-		so.hostname = name;
-	snprintf(cg, sizeof(cg), "/gasang-ctr/%s", name);
-	so.cgroups_path = cg;
-	spec = ctr_spec_build(&so);
-	text = spec ? json_dumps(spec, JSON_INDENT(2)) : NULL;
-	json_decref(spec);
-	for (i = 0; i < (int)nvol; i++)
-		free((char *)vols[i].ctr);
-	if (!text) {
-		remove_bundle(name);
-		return fail(g, EXIT_RUNTIME);
-	}
-	write_small(name, "config.json", text);
-	free(text);
+/* Standard input from /dev/null unless -i; a detached run's output to the bundle's log. */
+static void redirect_stdio(struct ctr_cli *g, const struct run_args *a)
+{
+	char log[PATH_MAX];
+	int fd;
 
-	nc.name = name;
-	nc.bridge = !strcmp(net, "bridge");
-	nc.none = !strcmp(net, "none");
-	o.id = name;
-	o.bundle = path;
-	o.detach = detach;
-	o.on_namespaces = net_attach;
-	o.undo_namespaces = net_detach;
-	o.arg = &nc;
-	if (detach || !interactive) {
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		if (null >= 0) {
-			dup2(null, 0);
-			close(null);
-		}
-	}
-	if (detach) {
-		char log[PATH_MAX];
-		int fd;
-
-		bundle_path(log, sizeof(log), name, "output.log");
-		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (a->detach || !a->interactive) {
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
+			dup2(fd, STDIN_FILENO);
 			close(fd);
 		}
 	}
-	err = ctr_run(&g->rt, &o, &status);
-	if (err) {
-		if (detach) {
-			/* stderr is the log now: say it there and on the terminal we no longer have */
-			ctr_log_error(&g->log, "%s", error_msg());
-		}
-		remove_bundle(name);
-		return fail(g, EXIT_RUNTIME);
+	if (!a->detach || ctr_bundle_path(&g->home, a->name, CTR_BUNDLE_OUTPUT, log, sizeof(log)))
+		return;
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
 	}
-	if (detach) {
-		printf("%s\n", name);
+}
+
+/* The bundle made, run; the command's status. */
+static int run_bundle(struct ctr_cli *g, const struct run_args *a)
+{
+	struct ctr_bundle_net net = { .home = &g->home, .name = a->name, .mode = a->net };
+	struct ctr_create_opts o = {
+		.id = a->name, .detach = a->detach, .on_namespaces = ctr_bundle_net_attach,
+		.undo_namespaces = ctr_bundle_net_detach, .arg = &net,
+	};
+	char bundle[PATH_MAX];
+	int status = 0;
+
+	if (ctr_bundle_path(&g->home, a->name, NULL, bundle, sizeof(bundle)) ||
+	    ctr_home_create(&g->home) || ctr_bundle_create(&g->home, a->name, &a->so))
+		return cli_fail(&g->report, EXIT_RUNTIME, 0);
+	o.bundle = bundle;
+	redirect_stdio(g, a);
+	if (ctr_run(&g->rt, &o, &status)) {
+		/* detached, stderr is the log now: say it there and on the terminal we no longer have */
+		if (a->detach)
+			ctr_log_error(&g->log, "%s", error_msg());
+		ctr_bundle_remove(&g->home, a->name);
+		return cli_fail(&g->report, EXIT_RUNTIME, 0);
+	}
+	if (a->detach) {
+		printf("%s\n", a->name);
 		return 0;
 	}
-	if (rm) {
-		remove_bundle(name);
-	} else {
-		char code[16];
-
-		snprintf(code, sizeof(code), "%d\n", status);
-		write_small(name, "exit", code);
-	}
+	if (a->rm)
+		ctr_bundle_remove(&g->home, a->name);
+	else
+		ctr_bundle_save_exit(&g->home, a->name, status);
 	return status;
+}
+
+static int ctr_run_cmd(struct ctr_cli *g, int argc, char **argv)
+{
+	struct run_args a = { 0 };
+	int ret = parse_run(g, &a, argc, argv);
+
+	if (ret) {
+		ret = ret == R_SHOWN_HELP ? 0 : ret;
+		goto out;
+	}
+	if (ctr_selfexe_ensure_sealed(g->full_argv, environ)) {
+		ret = cli_fail(&g->report, EXIT_RUNTIME, 0);
+		goto out;
+	}
+	if (!a.name[0])
+		ctr_name_random(a.name, sizeof(a.name));
+	ret = run_bundle(g, &a);
+out:
+	run_args_free(&a);
+	return ret;
 }
 
 /* ---- ls, kill, rm ---- */
 
 static int ctr_ls_cmd(struct ctr_cli *g)
 {
-	char path[PATH_MAX], buf[64];
 	struct dirent *de;
-	DIR *d = opendir(CTR_BUNDLES);
+	DIR *d = opendir(g->home.bundles);
 
 	printf("%-24s %-10s %-16s %s\n", "NAME", "STATUS", "ADDRESS", "ROOT");
 	while (d && (de = readdir(d))) {
-		struct ctr_config *c = NULL;
-		json_t *st = NULL;
-		const char *status = "unknown";
-		char exited[32], addr[32] = "-";
+		struct ctr_bundle_info info;
 
-		if (de->d_name[0] == '.' || !valid_name(de->d_name))
+		if (de->d_name[0] == '.' || !ctr_name_ok(de->d_name))
 			continue;
-		if (ctr_state_get(&g->rt, de->d_name, &st) == 0) {
-			status = json_string_value(json_object_get(st, "status"));
-		} else if (read_small(de->d_name, "exit", buf, sizeof(buf)) == 0) {
-			snprintf(exited, sizeof(exited), "exited(%d)", atoi(buf));
-			status = exited;
-		} else {
-			status = "stopped";
-		}
-		if (read_small(de->d_name, "net", buf, sizeof(buf)) == 0)
-			sscanf(buf, "%31s", addr);
-		bundle_path(path, sizeof(path), de->d_name, "config.json");
-		ctr_config_load(path, &c);
-		printf("%-24s %-10s %-16s %s\n", de->d_name, status, addr, c ? c->root_path : "?");
-		ctr_config_free(c);
-		json_decref(st);
+		ctr_bundle_describe(&g->home, &g->rt, de->d_name, &info);
+		printf("%-24s %-10s %-16s %s\n", de->d_name, info.status, info.address,
+		       info.root ? info.root : "?");
+		ctr_bundle_info_free(&info);
 	}
 	if (d)
 		closedir(d);
@@ -509,70 +358,80 @@ static int ctr_kill_cmd(struct ctr_cli *g, int argc, char **argv)
 	int sig = SIGTERM, err;
 
 	if (argc < 2 || argc > 3)
-		return usage(g, "kill: NAME [SIGNAL]%s", "");
+		return cli_usage_error(&g->report, "kill: NAME [SIGNAL]");
 	if (argc == 3 && (sig = ctr_signal_parse(argv[2])) < 0)
-		return usage(g, "kill: '%s' is not a signal", argv[2]);
+		return cli_usage_error(&g->report, "kill: '%s' is not a signal", argv[2]);
 	err = ctr_kill(&g->rt, argv[1], sig, true);
-	return err ? fail(g, 1) : 0;
+	return err ? cli_fail(&g->report, EXIT_FAILED, 0) : 0;
+}
+
+/* Remove one container: its runtime state (killed first with force), lease and bundle. */
+static int rm_one(struct ctr_cli *g, const char *name, bool force)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!ctr_name_ok(name))
+		return cli_usage_error(&g->report, "rm: '%s' is not a container name", name);
+	if (ctr_bundle_path(&g->home, name, NULL, path, sizeof(path)) || stat(path, &st) < 0) {
+		error_set(-ENOENT, "no container named %s", name);
+		return cli_fail(&g->report, EXIT_FAILED, 0);
+	}
+	if (ctr_delete(&g->rt, name, force) && errno != ENOENT &&
+	    !strstr(error_msg(), "does not exist"))
+		return cli_fail(&g->report, EXIT_FAILED, 0);
+	ctr_bundle_net_release(&g->home, name);
+	ctr_bundle_remove(&g->home, name);
+	return 0;
 }
 
 static int ctr_rm_cmd(struct ctr_cli *g, int argc, char **argv)
 {
 	bool force = false;
-	int i, ret = 0;
+	int i, err, ret = 0;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-f") && strcmp(argv[i], "--force"))
-			return usage(g, "rm: unknown option '%s'", argv[i]);
+			return cli_usage_error(&g->report, "rm: unknown option '%s'", argv[i]);
 		force = true;
 	}
 	if (i == argc)
-		return usage(g, "rm: a container name is required%s", "");
-	for (; i < argc; i++) {
-		char path[PATH_MAX];
-		struct stat st;
-
-		if (!valid_name(argv[i])) {
-			ret = usage(g, "rm: '%s' is not a container name", argv[i]);
-			continue;
-		}
-		bundle_path(path, sizeof(path), argv[i], NULL);
-		if (stat(path, &st) < 0) {
-			error_set(-ENOENT, "no container named %s", argv[i]);
-			ret = fail(g, 1);
-			continue;
-		}
-		if (ctr_delete(&g->rt, argv[i], force) && errno != ENOENT &&
-		    !strstr(error_msg(), "does not exist")) {
-			ret = fail(g, 1);
-			continue;
-		}
-		net_detach_saved(argv[i]);
-		remove_bundle(argv[i]);
-	}
+		return cli_usage_error(&g->report, "rm: a container name is required");
+	for (; i < argc; i++)
+		if ((err = rm_one(g, argv[i], force)))
+			ret = err;
 	return ret;
+}
+
+static int ctr_cli_init(struct ctr_cli *g, int argc, char **argv)
+{
+	memset(g, 0, sizeof(*g));
+	g->log.fd = -1;
+	g->log.prog = "gasang ctr";
+	g->report.prog = g->log.prog;
+	g->report.log = &g->log;
+	g->full_argv = cli_full_argv(argc, argv);
+	if (!g->full_argv || ctr_home_init(&g->home, CTR_HOME)) {
+		free(g->full_argv);
+		return -ENOMEM;
+	}
+	g->rt.root = g->home.oci_root;
+	g->rt.log = &g->log;
+	return 0;
 }
 
 int cmd_ctr(int argc, char **argv)
 {
 	struct ctr_cli g;
-	char **full = calloc((size_t)argc + 2, sizeof(*full));
 	int ret;
 
-	memset(&g, 0, sizeof(g));
-	g.log.fd = -1;
-	g.log.prog = "gasang ctr";
-	g.rt.root = CTR_OCI_ROOT;
-	g.rt.log = &g.log;
-	if (!full)
+	if (ctr_cli_init(&g, argc, argv))
 		return EXIT_RUNTIME;
-	full[0] = "gasang";
-	memcpy(full + 1, argv, (size_t)argc * sizeof(*argv));
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(ctr_help, argc < 2 ? stderr : stdout);
 		ret = argc < 2 ? CLI_EXIT_USAGE : 0;
 	} else if (!strcmp(argv[1], "run")) {
-		ret = ctr_run_cmd(&g, argc - 1, argv + 1, full);
+		ret = ctr_run_cmd(&g, argc - 1, argv + 1);
 	} else if (!strcmp(argv[1], "ls") || !strcmp(argv[1], "ps")) {
 		ret = ctr_ls_cmd(&g);
 	} else if (!strcmp(argv[1], "kill")) {
@@ -580,8 +439,10 @@ int cmd_ctr(int argc, char **argv)
 	} else if (!strcmp(argv[1], "rm")) {
 		ret = ctr_rm_cmd(&g, argc - 1, argv + 1);
 	} else {
-		ret = usage(&g, "ctr: unknown command '%s' (try 'gasang ctr --help')", argv[1]);
+		ret = cli_usage_error(&g.report,
+				      "ctr: unknown command '%s' (try 'gasang ctr --help')", argv[1]);
 	}
-	free(full);
+	ctr_home_free(&g.home);
+	free(g.full_argv);
 	return ret;
 }

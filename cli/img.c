@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +23,10 @@
 #include <time.h>
 
 #include "base/error.h"
+#include "base/escape.h"
 #include "base/size.h"
 #include "block/block.h"
-#include "base/iov.h"
+#include "block/convert.h"
 #include "cli/cli.h"
 
 #define IMG_EXIT_ERROR		1
@@ -32,9 +34,6 @@
 #define CHECK_EXIT_LEAKS	3
 #define CHECK_EXIT_UNSUPPORTED	63
 
-#define CONVERT_CHUNK		(2u << 20)
-#define CONVERT_STATUS_SPAN	(1ull << 30)
-#define RAW_SPARSE_GRAIN	4096
 
 static const char img_help[] =
 	"usage: gasang img <command> [options]\n"
@@ -47,28 +46,18 @@ static const char img_help[] =
 	"qcow2 -o options: cluster_size=SIZE, compression_type=zlib|zstd, compat=1.1|0.10,\n"
 	"  refcount_bits=N, lazy_refcounts=on|off, backing_file=F, backing_fmt=FMT\n"
 	"SIZE: bytes, or with a K, M, G, T suffix. Exit status: 0 ok, 1 image error,\n"
-	"2 bad usage; check: 0 clean, 1 error, 2 corruptions, 3 leaks only.\n"
+	"2 bad usage; check (as qemu-img): 0 clean (or repaired), 1 the check could not\n"
+	"  run, 2 corruptions remain, 3 only leaked clusters remain, 63 the format has no\n"
+	"  checks (raw).\n"
 	"resize: +SIZE/-SIZE relative to the current size; a smaller size needs --shrink\n"
 	"  (raw: the data past it is lost; qcow2: refused if data lies past it);\n"
 	"  qcow2 sizes are multiples of 512.\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "gasang img: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (try 'gasang img --help')\n");
-	return CLI_EXIT_USAGE;
-}
+static const struct cli_report img_report = { .prog = "gasang img", .help = "gasang img --help" };
 
 static int fail(void)
 {
-	fprintf(stderr, "gasang img: %s\n", error_msg());
-	return IMG_EXIT_ERROR;
+	return cli_fail(&img_report, IMG_EXIT_ERROR, 0);
 }
 
 /* getopt_long with our conventions: returns '?' after printing a usage line. */
@@ -78,8 +67,9 @@ static int next_opt(int argc, char **argv, const char *shortopts, const struct o
 	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
 
 	if (c == '?' || c == ':') {
-		*usage_rc = c == ':' ? usage_error("option '%s' needs a value", argv[optind - 1])
-				     : usage_error("unknown option '%s'", argv[optind - 1]);
+		*usage_rc = cli_usage_error(&img_report, c == ':' ? "option '%s' needs a value"
+								: "unknown option '%s'",
+					    argv[optind - 1]);
 		return '?';
 	}
 	return c;
@@ -110,11 +100,12 @@ static int parse_create_opts(char *s, struct block_create_opts *o)
 		uint64_t n;
 
 		if (!v)
-			return usage_error("-o %s: expected key=value", kv);
+			return cli_usage_error(&img_report, "-o %s: expected key=value", kv);
 		*v++ = '\0';
 		if (!strcmp(kv, "cluster_size")) {
 			if (size_parse(v, 0, &n))
-				return usage_error("-o cluster_size=%s: %s", v, error_msg());
+				return cli_usage_error(&img_report, "-o cluster_size=%s: %s", v,
+						       error_msg());
 			o->cluster_size = n;
 		} else if (!strcmp(kv, "compression_type")) {
 			o->compression = v;
@@ -124,26 +115,30 @@ static int parse_create_opts(char *s, struct block_create_opts *o)
 			else if (!strcmp(v, "0.10") || !strcmp(v, "v2"))
 				o->version = 2;
 			else
-				return usage_error("-o compat=%s: expected 1.1 or 0.10", v);
+				return cli_usage_error(&img_report,
+						       "-o compat=%s: expected 1.1 or 0.10", v);
 		} else if (!strcmp(kv, "refcount_bits")) {
 			char *end;
 			unsigned long b = strtoul(v, &end, 10);
 
 			if (*end || !b || b > 64)
-				return usage_error("-o refcount_bits=%s: expected 1 to 64", v);
+				return cli_usage_error(&img_report,
+						       "-o refcount_bits=%s: expected 1 to 64", v);
 			o->refcount_bits = (unsigned)b;
 		} else if (!strcmp(kv, "lazy_refcounts")) {
 			if (!parse_bool(v, &o->lazy_refcounts))
-				return usage_error("-o lazy_refcounts=%s: expected on or off", v);
+				return cli_usage_error(&img_report,
+						       "-o lazy_refcounts=%s: expected on or off", v);
 		} else if (!strcmp(kv, "backing_file")) {
 			o->backing_file = v;
 		} else if (!strcmp(kv, "backing_fmt")) {
 			o->backing_format = v;
 		} else if (!strcmp(kv, "preallocation")) {
 			if (strcmp(v, "off"))
-				return usage_error("-o preallocation=%s: only 'off' is supported", v);
+				return cli_usage_error(&img_report,
+						       "-o preallocation=%s: only 'off' is supported", v);
 		} else {
-			return usage_error("-o %s: unknown option", kv);
+			return cli_usage_error(&img_report, "-o %s: unknown option", kv);
 		}
 	}
 	return 0;
@@ -153,7 +148,7 @@ static int parse_create_opts(char *s, struct block_create_opts *o)
 static bool fmt_ok(const char *f, int *rc)
 {
 	if (f && !block_driver_find(f)) {
-		*rc = usage_error("unknown image format '%s' (raw, qcow2)", f);
+		*rc = cli_usage_error(&img_report, "unknown image format '%s' (raw, qcow2)", f);
 		return false;
 	}
 	return true;
@@ -190,11 +185,11 @@ static int img_create(int argc, char **argv)
 	if (!fmt_ok(fmt, &rc))
 		return rc;
 	if (optind >= argc)
-		return usage_error("create: missing FILE");
+		return cli_usage_error(&img_report, "create: missing FILE");
 	path = argv[optind++];
 	if (optind < argc) {
 		if (size_parse(argv[optind], 0, &size))
-			return usage_error("create: %s", error_msg());
+			return cli_usage_error(&img_report, "create: %s", error_msg());
 		optind++;
 	} else if (o.backing_file) {
 		/* the size of the backing file, as qemu-img does */
@@ -214,10 +209,10 @@ static int img_create(int argc, char **argv)
 			o.backing_format = b->drv == &block_raw ? "raw" : "qcow2";
 		block_close(b);
 	} else {
-		return usage_error("create: missing SIZE");
+		return cli_usage_error(&img_report, "create: missing SIZE");
 	}
 	if (optind < argc)
-		return usage_error("create: unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(&img_report, "create: unexpected argument '%s'", argv[optind]);
 	if (block_create(path, fmt, size, &o))
 		return fail();
 	if (!quiet)
@@ -242,20 +237,98 @@ static void human_size(uint64_t v, char *buf, size_t len)
 	snprintf(buf, len, "%0.3g %s", d, units[i]);
 }
 
-static void json_str(const char *s)
+static uint64_t disk_usage(const char *path)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	struct stat st;
 
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
+	return stat(path, &st) ? 0 : (uint64_t)st.st_blocks * 512;
+}
+
+/* Image metadata is the image's to choose: never print its control characters. */
+static void print_text(const char *label, const char *s)
+{
+	char *e = str_escape(s);
+
+	printf("%s%s", label, e ? e : "?");
+	free(e);
+}
+
+static void print_field(const char *label, const char *s)
+{
+	print_text(label, s);
+	putchar('\n');
+}
+
+/* A JSON string (jansson escapes control characters; text that is not UTF-8 is escaped here). */
+static json_t *json_text(const char *s)
+{
+	char *e;
+	json_t *j = json_string(s);
+
+	if (j)
+		return j;
+	e = str_escape(s);
+	j = json_string(e ? e : "?");
+	free(e);
+	return j;
+}
+
+static json_t *snapshots_json(const struct block_snapshot *sn, unsigned n)
+{
+	json_t *a = json_array();
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:i,s:I,s:o,s:i,s:i,s:I,s:o,s:I}",
+			"icount", 0, "vm-clock-nsec", (json_int_t)(sn[i].vm_clock_nsec % 1000000000),
+			"name", json_text(sn[i].name), "date-sec", (int)sn[i].date_sec,
+			"date-nsec", (int)sn[i].date_nsec,
+			"vm-clock-sec", (json_int_t)(sn[i].vm_clock_nsec / 1000000000),
+			"id", json_text(sn[i].id), "vm-state-size", (json_int_t)sn[i].vm_state_size));
+	return a;
+}
+
+/* qemu-img info --output=json's fields, in its order. */
+static int info_json(struct block_dev *bd, const struct block_info *info, const char *full,
+		     const struct block_snapshot *sn, unsigned nsn)
+{
+	json_t *o = json_object(), *data;
+	int err;
+
+	if (nsn)
+		json_object_set_new(o, "snapshots", snapshots_json(sn, nsn));
+	json_object_set_new(o, "virtual-size", json_integer((json_int_t)info->virtual_size));
+	json_object_set_new(o, "filename", json_text(bd->filename));
+	if (info->cluster_size)
+		json_object_set_new(o, "cluster-size", json_integer((json_int_t)info->cluster_size));
+	json_object_set_new(o, "format", json_string(info->format));
+	json_object_set_new(o, "actual-size", json_integer((json_int_t)disk_usage(bd->filename)));
+	if (info->version) {
+		data = json_object();
+		json_object_set_new(data, "compat",
+				    json_string(info->version >= 3 ? "1.1" : "0.10"));
+		if (info->version >= 3) {
+			json_object_set_new(data, "compression-type", json_string(info->compression));
+			json_object_set_new(data, "lazy-refcounts", json_boolean(info->lazy_refcounts));
+		}
+		json_object_set_new(data, "refcount-bits", json_integer(info->refcount_bits));
+		json_object_set_new(data, "corrupt", json_boolean(info->corrupt));
+		json_object_set_new(data, "extended-l2", json_false());
+		json_object_set_new(o, "format-specific",
+				    json_pack("{s:s,s:o}", "type", "qcow2", "data", data));
 	}
-	putchar('"');
+	if (info->backing_file) {
+		json_object_set_new(o, "full-backing-filename",
+				    json_text(full ? full : info->backing_file));
+		json_object_set_new(o, "backing-filename", json_text(info->backing_file));
+		if (info->backing_format)
+			json_object_set_new(o, "backing-filename-format",
+					    json_text(info->backing_format));
+	}
+	json_object_set_new(o, "dirty-flag", json_boolean(info->dirty));
+	err = cli_print_json(o, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return err ? IMG_EXIT_ERROR : 0;
 }
 
 static void snapshot_table(const struct block_snapshot *s, unsigned n)
@@ -274,15 +347,13 @@ static void snapshot_table(const struct block_snapshot *s, unsigned n)
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
 		snprintf(clock, sizeof(clock), "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%03" PRIu64,
 			 ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
-		printf("%-9s %-17s %7s %19s %12s\n", s[i].id, s[i].name, vm, date, clock);
+		char *id = str_escape(s[i].id), *name = str_escape(s[i].name);
+
+		printf("%-9s %-17s %7s %19s %12s\n", id ? id : "?", name ? name : "?", vm, date,
+		       clock);
+		free(id);
+		free(name);
 	}
-}
-
-static uint64_t disk_usage(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? 0 : (uint64_t)st.st_blocks * 512;
 }
 
 static int img_info(int argc, char **argv)
@@ -297,7 +368,7 @@ static int img_info(int argc, char **argv)
 	struct block_dev *bd;
 	struct block_info info;
 	char *full = NULL, a[32], b[32];
-	unsigned nsn = 0, i;
+	unsigned nsn = 0;
 	bool json = false;
 	int c, rc = 0;
 
@@ -309,7 +380,8 @@ static int img_info(int argc, char **argv)
 			if (!strcmp(optarg, "json"))
 				json = true;
 			else if (strcmp(optarg, "human"))
-				return usage_error("--output=%s: expected human or json", optarg);
+				return cli_usage_error(&img_report,
+						       "--output=%s: expected human or json", optarg);
 			break;
 		case 'h': fputs(img_help, stdout); return 0;
 		default: return rc;
@@ -318,7 +390,7 @@ static int img_info(int argc, char **argv)
 	if (!fmt_ok(bo.format, &rc))
 		return rc;
 	if (optind != argc - 1)
-		return usage_error("info: expected one FILE");
+		return cli_usage_error(&img_report, "info: expected one FILE");
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
 	block_get_info(bd, &info);
@@ -329,74 +401,22 @@ static int img_info(int argc, char **argv)
 	if (info.backing_file)
 		full = block_backing_path(bd->filename, info.backing_file);
 	if (json) {
-		printf("{\n");
-		if (nsn) {
-			printf("    \"snapshots\": [\n");
-			for (i = 0; i < nsn; i++) {
-				printf("        {\n            \"icount\": 0,\n");
-				printf("            \"vm-clock-nsec\": %" PRIu64 ",\n",
-				       sn[i].vm_clock_nsec % 1000000000);
-				printf("            \"name\": ");
-				json_str(sn[i].name);
-				printf(",\n            \"date-sec\": %u,\n", sn[i].date_sec);
-				printf("            \"date-nsec\": %u,\n", sn[i].date_nsec);
-				printf("            \"vm-clock-sec\": %" PRIu64 ",\n",
-				       sn[i].vm_clock_nsec / 1000000000);
-				printf("            \"id\": ");
-				json_str(sn[i].id);
-				printf(",\n            \"vm-state-size\": %" PRIu64 "\n        }%s\n",
-				       sn[i].vm_state_size, i + 1 < nsn ? "," : "");
-			}
-			printf("    ],\n");
-		}
-		printf("    \"virtual-size\": %" PRIu64 ",\n", info.virtual_size);
-		printf("    \"filename\": ");
-		json_str(bd->filename);
-		printf(",\n");
-		if (info.cluster_size)
-			printf("    \"cluster-size\": %" PRIu64 ",\n", info.cluster_size);
-		printf("    \"format\": \"%s\",\n", info.format);
-		printf("    \"actual-size\": %" PRIu64 ",\n", disk_usage(bd->filename));
-		if (info.version) {
-			printf("    \"format-specific\": {\n        \"type\": \"qcow2\",\n"
-			       "        \"data\": {\n");
-			printf("            \"compat\": \"%s\",\n", info.version >= 3 ? "1.1" : "0.10");
-			if (info.version >= 3) {
-				printf("            \"compression-type\": \"%s\",\n", info.compression);
-				printf("            \"lazy-refcounts\": %s,\n",
-				       info.lazy_refcounts ? "true" : "false");
-			}
-			printf("            \"refcount-bits\": %u,\n", info.refcount_bits);
-			printf("            \"corrupt\": %s,\n", info.corrupt ? "true" : "false");
-			printf("            \"extended-l2\": false\n        }\n    },\n");
-		}
-		if (info.backing_file) {
-			printf("    \"full-backing-filename\": ");
-			json_str(full ? full : info.backing_file);
-			printf(",\n    \"backing-filename\": ");
-			json_str(info.backing_file);
-			printf(",\n");
-			if (info.backing_format) {
-				printf("    \"backing-filename-format\": ");
-				json_str(info.backing_format);
-				printf(",\n");
-			}
-		}
-		printf("    \"dirty-flag\": %s\n}\n", info.dirty ? "true" : "false");
+		rc = info_json(bd, &info, full, sn, nsn);
 	} else {
 		human_size(info.virtual_size, a, sizeof(a));
 		human_size(disk_usage(bd->filename), b, sizeof(b));
-		printf("image: %s\nfile format: %s\nvirtual size: %s (%" PRIu64 " bytes)\n"
-		       "disk size: %s\n", bd->filename, info.format, a, info.virtual_size, b);
+		print_field("image: ", bd->filename);
+		printf("file format: %s\nvirtual size: %s (%" PRIu64 " bytes)\ndisk size: %s\n",
+		       info.format, a, info.virtual_size, b);
 		if (info.cluster_size)
 			printf("cluster_size: %" PRIu64 "\n", info.cluster_size);
 		if (info.backing_file) {
-			printf("backing file: %s", info.backing_file);
+			print_text("backing file: ", info.backing_file);
 			if (full && strcmp(full, info.backing_file))
-				printf(" (actual path: %s)", full);
-			printf("\n");
+				print_text(" (actual path: ", full), putchar(')');
+			putchar('\n');
 			if (info.backing_format)
-				printf("backing file format: %s\n", info.backing_format);
+				print_field("backing file format: ", info.backing_format);
 		}
 		if (nsn) {
 			printf("Snapshot list:\n");
@@ -452,21 +472,27 @@ static int img_check(int argc, char **argv)
 		switch (c) {
 		case 'f': bo.format = optarg; break;
 		case 'r':
-			if (!strcmp(optarg, "leaks"))
+			if (!strcmp(optarg, "leaks")) {
 				repair = BLOCK_CHECK_REPAIR_LEAKS;
-			else if (!strcmp(optarg, "all"))
+			} else if (!strcmp(optarg, "all")) {
 				repair = BLOCK_CHECK_REPAIR_ALL;
-			else
-				return usage_error("-r %s: expected leaks or all", optarg) ? 1 : 1;
+			} else {
+				cli_usage_error(&img_report, "-r %s: expected leaks or all", optarg);
+				return IMG_EXIT_ERROR;
+			}
 			break;
 		case 'h': fputs(img_help, stdout); return 0;
 		default: return IMG_EXIT_ERROR;	/* qemu-img: usage errors are 1 here */
 		}
 	}
-	if (bo.format && !block_driver_find(bo.format))
-		return usage_error("unknown image format '%s'", bo.format) ? 1 : 1;
-	if (optind != argc - 1)
-		return usage_error("check: expected one FILE") ? 1 : 1;
+	if (bo.format && !block_driver_find(bo.format)) {
+		cli_usage_error(&img_report, "unknown image format '%s'", bo.format);
+		return IMG_EXIT_ERROR;
+	}
+	if (optind != argc - 1) {
+		cli_usage_error(&img_report, "check: expected one FILE");
+		return IMG_EXIT_ERROR;
+	}
 	bo.read_only = !repair;
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
@@ -513,55 +539,23 @@ static int img_check(int argc, char **argv)
 
 /* ---- convert ---- */
 
-static void progress(bool on, uint64_t done, uint64_t total)
+/* -p: how far the copy has come, on one line rewritten in place */
+static void progress(void *arg, uint64_t done, uint64_t total)
 {
-	if (on)
-		printf("    (%.2f/100%%)\r", total ? done * 100.0 / total : 100.0);
-	if (on)
-		fflush(stdout);
-}
-
-/* Write the parts of buf that are not zero (grain-sized pieces); the target reads zeros. */
-static int write_sparse(struct block_dev *dst, uint64_t off, const uint8_t *buf, size_t len,
-			size_t grain)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = grain - (off + i) % grain, j;
-
-		if (n > len - i)
-			n = len - i;
-		if (buf_is_zero(buf + i, n)) {
-			i += n;
-			continue;
-		}
-		/* extend over following non-zero grains */
-		for (j = i + n; j < len;) {
-			size_t m = len - j < grain ? len - j : grain;
-
-			if (buf_is_zero(buf + j, m))
-				break;
-			j += m;
-		}
-		if (block_pwrite(dst, off + i, buf + i, j - i))
-			return -1;
-		i = j;
-	}
-	return 0;
+	(void)arg;
+	printf("    (%.2f/100%%)\r", total ? done * 100.0 / total : 100.0);
+	fflush(stdout);
 }
 
 static int img_convert(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct block_open_opts so = { .read_only = true }, dopts = { 0 };
+	struct block_convert_opts co = { 0 };
 	struct block_create_opts o = { 0 };
 	const char *ofmt = "raw";
 	struct block_dev *src = NULL, *dst = NULL;
-	struct block_info di;
-	bool compress = false, prog = false;
-	uint64_t pos = 0, grain, chunk;
-	uint8_t *buf = NULL;
+	bool prog = false;
 	int c, rc = 0;
 
 	optind = 1;
@@ -574,7 +568,7 @@ static int img_convert(int argc, char **argv)
 			if (rc)
 				return rc;
 			break;
-		case 'c': compress = true; break;
+		case 'c': co.compress = true; break;
 		case 'p': prog = true; break;
 		case 'h': fputs(img_help, stdout); return 0;
 		default: return rc;
@@ -583,77 +577,21 @@ static int img_convert(int argc, char **argv)
 	if (!fmt_ok(so.format, &rc) || !fmt_ok(ofmt, &rc))
 		return rc;
 	if (optind != argc - 2)
-		return usage_error("convert: expected SRC and DST");
-	if (compress && strcmp(ofmt, "qcow2"))
-		return usage_error("convert: -c needs -O qcow2");
+		return cli_usage_error(&img_report, "convert: expected SRC and DST");
+	if (co.compress && strcmp(ofmt, "qcow2"))
+		return cli_usage_error(&img_report, "convert: -c needs -O qcow2");
+	co.progress = prog ? progress : NULL;
+	dopts.format = ofmt;
 	if (block_open(&src, argv[optind], &so))
 		return fail();
-	if (block_create(argv[optind + 1], ofmt, src->size, &o))
-		goto err;
-	dopts.format = ofmt;
-	if (block_open(&dst, argv[optind + 1], &dopts))
-		goto err;
-	block_get_info(dst, &di);
-	grain = di.cluster_size ? di.cluster_size : RAW_SPARSE_GRAIN;
-	chunk = CONVERT_CHUNK < grain ? grain : CONVERT_CHUNK / grain * grain;
-	buf = host_buf_alloc(chunk);
-	if (!buf) {
-		error_set(-ENOMEM, "out of memory");
-		goto err;
-	}
-	progress(prog, 0, src->size);
-	while (pos < src->size) {
-		uint64_t span = src->size - pos, pnum, n;
-		int st;
-
-		if (span > CONVERT_STATUS_SPAN)
-			span = CONVERT_STATUS_SPAN;
-		st = block_status(src, pos, span, &pnum);
-		if (st < 0)
-			goto err;
-		if (st == BLOCK_STATUS_ZERO && !compress) {
-			pos += pnum;	/* the new image reads zeros there already */
-			progress(prog, pos, src->size);
-			continue;
-		}
-		/* whole chunks aligned to the target's clusters */
-		n = chunk - pos % chunk;
-		if (!compress && n > pnum)
-			n = pnum;
-		if (n > src->size - pos)
-			n = src->size - pos;
-		if (block_pread(src, pos, buf, n))
-			goto err;
-		if (compress) {
-			uint64_t i;
-
-			for (i = 0; i < n; i += grain) {
-				size_t m = n - i < grain ? (size_t)(n - i) : (size_t)grain;
-
-				if (buf_is_zero(buf + i, m))
-					continue;
-				if (block_pwrite_compressed(dst, pos + i, buf + i, m))
-					goto err;
-			}
-		} else if (write_sparse(dst, pos, buf, n, grain)) {
-			goto err;
-		}
-		pos += n;
-		progress(prog, pos, src->size);
-	}
-	if (block_flush(dst))
-		goto err;
-	if (prog)
+	if (block_create(argv[optind + 1], ofmt, src->size, &o) ||
+	    block_open(&dst, argv[optind + 1], &dopts) || block_convert(src, dst, &co)) {
+		if (prog)
+			printf("\n");
+		rc = fail();
+	} else if (prog) {
 		printf("    (100.00/100%%)\n");
-	free(buf);
-	block_close(dst);
-	block_close(src);
-	return 0;
-err:
-	if (prog)
-		printf("\n");
-	rc = fail();
-	free(buf);
+	}
 	block_close(dst);
 	block_close(src);
 	return rc;
@@ -676,7 +614,8 @@ static int img_snapshot(int argc, char **argv)
 		switch (c) {
 		case 'l': case 'c': case 'a': case 'd':
 			if (op)
-				return usage_error("snapshot: give one of -l, -c, -a, -d");
+				return cli_usage_error(&img_report,
+						       "snapshot: give one of -l, -c, -a, -d");
 			op = c;
 			name = optarg;
 			break;
@@ -688,9 +627,10 @@ static int img_snapshot(int argc, char **argv)
 	if (!fmt_ok(bo.format, &rc))
 		return rc;
 	if (!op)
-		return usage_error("snapshot: give one of -l, -c NAME, -a NAME, -d NAME");
+		return cli_usage_error(&img_report,
+				       "snapshot: give one of -l, -c NAME, -a NAME, -d NAME");
 	if (optind != argc - 1)
-		return usage_error("snapshot: expected one FILE");
+		return cli_usage_error(&img_report, "snapshot: expected one FILE");
 	bo.read_only = op == 'l';
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
@@ -736,7 +676,7 @@ static int img_resize(int argc, char **argv)
 
 	if (argc < 2 || !strcmp(argv[argc - 1], "-h") || !strcmp(argv[argc - 1], "--help")) {
 		if (argc < 2)
-			return usage_error("resize: expected FILE and SIZE");
+			return cli_usage_error(&img_report, "resize: expected FILE and SIZE");
 		fputs(img_help, stdout);
 		return 0;
 	}
@@ -755,11 +695,11 @@ static int img_resize(int argc, char **argv)
 	if (!fmt_ok(bo.format, &rc))
 		return rc;
 	if (optind != argc - 1)
-		return usage_error("resize: expected FILE and SIZE");
+		return cli_usage_error(&img_report, "resize: expected FILE and SIZE");
 	if (*arg == '+' || *arg == '-')
 		sign = *arg++ == '+' ? 1 : -1;
 	if (size_parse(arg, 0, &n))
-		return usage_error("resize: %s", error_msg());
+		return cli_usage_error(&img_report, "resize: %s", error_msg());
 	if (block_open(&bd, argv[optind], &bo))
 		return fail();
 	if (sign > 0 && n > (uint64_t)INT64_MAX - bd->size)
@@ -808,8 +748,9 @@ int cmd_img(int argc, char **argv)
 
 	opterr = 0;
 	if (argc < 2)
-		return usage_error("missing command: create, info, check, convert, snapshot or "
-				   "resize");
+		return cli_usage_error(&img_report,
+				       "missing command: create, info, check, convert, snapshot or "
+				       "resize");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(img_help, stdout);
 		return 0;
@@ -817,5 +758,5 @@ int cmd_img(int argc, char **argv)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	return usage_error("unknown command '%s'", argv[1]);
+	return cli_usage_error(&img_report, "unknown command '%s'", argv[1]);
 }

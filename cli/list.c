@@ -19,6 +19,8 @@
 
 #define MAX_ROOTS 8
 
+static const struct cli_report list_report = { .prog = "gasang list", .help = "gasang list --help" };
+
 static const char list_help[] =
 	"usage: gasang list [--json] [--connect SOCKET] [--oci-root DIR]...\n"
 	"VMs (through gasangd) and containers (from the OCI runtime's state under\n"
@@ -65,7 +67,7 @@ static void add_containers(const char *root, json_t *rows)
 	size_t i;
 
 	if (ctr_list(&rt, &list)) {
-		fprintf(stderr, "gasang list: %s\n", error_msg());
+		cli_fail(&list_report, 0, 0);
 		json_decref(list);
 		return;
 	}
@@ -104,23 +106,18 @@ int cmd_list(int argc, char **argv)
 		case O_JSON: json = true; break;
 		case O_CONNECT: sock = optarg; break;
 		case O_ROOT:
-			if (nroots == MAX_ROOTS) {
-				fprintf(stderr, "gasang list: at most %d --oci-root\n", MAX_ROOTS);
-				return CLI_EXIT_USAGE;
-			}
+			if (nroots == MAX_ROOTS)
+				return cli_usage_error(&list_report, "at most %d --oci-root",
+						       MAX_ROOTS);
 			roots[nroots++] = optarg;
 			break;
 		case O_HELP: fputs(list_help, stdout); return 0;
 		default:
-			fprintf(stderr, "gasang list: bad option '%s' (try 'gasang list --help')\n",
-				argv[optind - 1]);
-			return CLI_EXIT_USAGE;
+			return cli_usage_error(&list_report, "bad option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "gasang list: unexpected argument '%s'\n", argv[optind]);
-		return CLI_EXIT_USAGE;
-	}
+	if (optind < argc)
+		return cli_usage_error(&list_report, "unexpected argument '%s'", argv[optind]);
 	if (!nroots) {
 		roots[nroots++] = CTR_DEFAULT_ROOT;
 		roots[nroots++] = "/run/gasang-ctr/oci";
@@ -130,11 +127,7 @@ int cmd_list(int argc, char **argv)
 	for (i = 0; i < nroots; i++)
 		add_containers(roots[i], rows);
 	if (json) {
-		char *s = json_dumps(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		if (s)
-			puts(s);
-		free(s);
+		cli_print_json(rows, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	} else {
 		printf("%-10s %-28s %-10s %s\n", "KIND", "NAME", "STATE", "PID");
 		json_array_foreach(rows, i, r) {

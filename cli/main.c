@@ -52,6 +52,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "gasang: unknown command '%s' (try 'gasang --help')\n", argv[1]);
-	return CLI_EXIT_USAGE;
+	return cli_usage_error(&(const struct cli_report){ .prog = "gasang", .help = "gasang --help" },
+			       "unknown command '%s'", argv[1]);
 }

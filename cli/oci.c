@@ -18,12 +18,14 @@
 #include "base/size.h"
 #include "cli/cli.h"
 #include "ctr/container.h"
+#include "ctr/exec-process.h"
 #include "ctr/log.h"
 #include "ctr/selfexe.h"
 #include "ctr/spec.h"
 #include "ctr/state.h"
 
 #define OCI_SPEC_VERSION "1.0.2"
+#define OCI_EXIT_FAILED 1	/* any failure but bad usage, as runc */
 
 extern char **environ;
 
@@ -61,27 +63,18 @@ static const char oci_help[] =
 struct oci {
 	struct ctr_runtime rt;
 	struct ctr_log log;
-	int argc;		/* the whole command line, for re-executing sealed */
-	char **argv;
+	struct cli_report report;	/* through log */
+	char **argv;		/* the whole command line, for re-executing sealed */
 };
 
 /* create's long options; O_HELP is every command's --help. */
 enum { O_BUNDLE = 256, O_PIDFILE, O_CONSOLE, O_NOPIVOT, O_NOKEYRING, O_PRESERVE, O_DETACH,
        O_KEEP, O_HELP };
 
-/* One error line (stderr and --log); status 1. */
+/* Every failure but bad usage: one line on stderr and in --log, status 1. */
 static int fail(struct oci *g, int err)
 {
-	(void)err;
-	ctr_log_error(&g->log, "%s", *error_msg() ? error_msg() : strerror(-err));
-	return 1;
-}
-
-static int usage_error(struct oci *g, const char *fmt, const char *arg)
-{
-	error_set(-EINVAL, fmt, arg);
-	ctr_log_error(&g->log, "%s", error_msg());
-	return CLI_EXIT_USAGE;
+	return cli_fail(&g->report, OCI_EXIT_FAILED, err);
 }
 
 /* getopt_long_only over a subcommand's argv (argv[0] = the command). */
@@ -92,10 +85,8 @@ static int next_opt(int argc, char **argv, const char *shorts, const struct opti
 
 static int bad_option(struct oci *g, const char *cmd, char **argv)
 {
-	char msg[160];
-
-	snprintf(msg, sizeof(msg), "%s: unknown or incomplete option '%%s' (try --help)", cmd);
-	return usage_error(g, msg, argv[optind - 1]);
+	return cli_usage_error(&g->report, "%s: unknown or incomplete option '%s' (try --help)",
+			       cmd, argv[optind - 1]);
 }
 
 /* An option c the command does not handle itself: --help (status 0) or a usage error. */
@@ -111,22 +102,15 @@ static int other_option(struct oci *g, int c, char **argv)
 /* --format of list and ps. */
 static int table_or_json(struct oci *g, const char *cmd, const char *format)
 {
-	char msg[96];
-
 	if (!strcmp(format, "table") || !strcmp(format, "json"))
 		return 0;
-	snprintf(msg, sizeof(msg), "%s: --format %%s: expected table or json", cmd);
-	return usage_error(g, msg, format);
+	return cli_usage_error(&g->report, "%s: --format %s: expected table or json", cmd, format);
 }
 
 static int one_id(struct oci *g, const char *cmd, int argc, char **argv, const char **id)
 {
-	char msg[96];
-
-	if (optind >= argc) {
-		snprintf(msg, sizeof(msg), "%s: a container id is required%%s", cmd);
-		return usage_error(g, msg, "");
-	}
+	if (optind >= argc)
+		return cli_usage_error(&g->report, "%s: a container id is required", cmd);
 	*id = argv[optind++];
 	return 0;
 }
@@ -195,7 +179,7 @@ static int oci_create(struct oci *g, int argc, char **argv, bool run)
 	if ((err = one_id(g, argv[0], argc, argv, &o.id)))
 		return err;
 	if (optind < argc)
-		return usage_error(g, "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(&g->report, "unexpected argument '%s'", argv[optind]);
 	if (geteuid() != 0) {
 		error_set(-EPERM, "%s needs root: rootless containers are not supported", argv[0]);
 		return fail(g, -EPERM);
@@ -228,19 +212,7 @@ static int only_id(struct oci *g, int argc, char **argv, const char **id)
 	if ((err = one_id(g, argv[0], argc, argv, id)))
 		return err;
 	if (optind < argc)
-		return usage_error(g, "unexpected argument '%s'", argv[optind]);
-	return 0;
-}
-
-static int print_json(json_t *o, bool indent)
-{
-	char *s = json_dumps(o, indent ? JSON_INDENT(2) : JSON_COMPACT);
-
-	if (!s)
-		return -ENOMEM;
-	printf("%s\n", s);
-	free(s);
-	fflush(stdout);
+		return cli_usage_error(&g->report, "unexpected argument '%s'", argv[optind]);
 	return 0;
 }
 
@@ -261,7 +233,7 @@ static int oci_simple(struct oci *g, int argc, char **argv)
 	else {
 		err = ctr_state_get(&g->rt, id, &o);
 		if (!err)
-			print_json(o, true);
+			cli_print_json(o, JSON_INDENT(2));
 		json_decref(o);
 	}
 	return err ? fail(g, err) : 0;
@@ -288,10 +260,10 @@ static int oci_kill(struct oci *g, int argc, char **argv)
 	if (optind < argc)
 		sigs = argv[optind++];
 	if (optind < argc)
-		return usage_error(g, "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(&g->report, "unexpected argument '%s'", argv[optind]);
 	sig = ctr_signal_parse(sigs);
 	if (sig < 0)
-		return usage_error(g, "kill: '%s' is not a signal", sigs);
+		return cli_usage_error(&g->report, "kill: '%s' is not a signal", sigs);
 	err = ctr_kill(&g->rt, id, sig, all);
 	return err ? fail(g, err) : 0;
 }
@@ -312,7 +284,7 @@ static int oci_delete(struct oci *g, int argc, char **argv)
 			return other_option(g, c, argv);
 	}
 	if (optind >= argc)
-		return usage_error(g, "delete: a container id is required%s", "");
+		return cli_usage_error(&g->report, "delete: a container id is required");
 	for (; optind < argc; optind++) {
 		err = ctr_delete(&g->rt, argv[optind], force);
 		if (err)
@@ -347,7 +319,7 @@ static int oci_list(struct oci *g, int argc, char **argv)
 	if ((err = ctr_list(&g->rt, &a)))
 		return fail(g, err);
 	if (!strcmp(format, "json") && !quiet) {
-		print_json(a, false);
+		cli_print_json(a, JSON_COMPACT);
 	} else {
 		if (!quiet)
 			printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE",
@@ -414,7 +386,7 @@ static int oci_ps(struct oci *g, int argc, char **argv)
 			if (strspn(a, "-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,=_") !=
 			    strlen(a)) {
 				free(pids);
-				return usage_error(g, "ps: unsupported ps option '%s'", a);
+				return cli_usage_error(&g->report, "ps: unsupported ps option '%s'", a);
 			}
 			len += (size_t)snprintf(cmd + len, sizeof(cmd) - len, " %s", a);
 		}
@@ -495,8 +467,8 @@ static int oci_events(struct oci *g, int argc, char **argv)
 			once = true;
 		else if (c == 'i') {
 			if (parse_duration_ms(optarg, &ms))
-				return usage_error(g, "events: --interval %s: expected a duration like 5s",
-						   optarg);
+				return cli_usage_error(&g->report, "events: --interval %s: expected a "
+						       "duration like 5s", optarg);
 		} else
 			return other_option(g, c, argv);
 	}
@@ -507,7 +479,7 @@ static int oci_events(struct oci *g, int argc, char **argv)
 
 		if ((err = ctr_stats(&g->rt, id, &o)))
 			return once ? fail(g, err) : 0;
-		print_json(o, false);
+		cli_print_json(o, JSON_COMPACT);
 		json_decref(o);
 		if (once)
 			return 0;
@@ -584,7 +556,7 @@ static int oci_update(struct oci *g, int argc, char **argv)
 		if (c < U_MEM || c > U_KMEM)
 			return other_option(g, c, argv);
 		if (num_arg(optarg, &v, size))
-			return usage_error(g, "update: '%s' is not a number", optarg);
+			return cli_usage_error(&g->report, "update: '%s' is not a number", optarg);
 		switch (c) {
 		case U_MEM:
 			r.memory.has_limit = true;
@@ -616,7 +588,8 @@ static int oci_update(struct oci *g, int argc, char **argv)
 			break;
 		case U_BLKIO:
 			if (v < 10 || v > 1000)
-				return usage_error(g, "update: --blkio-weight %s: 10 to 1000", optarg);
+				return cli_usage_error(&g->report,
+						       "update: --blkio-weight %s: 10 to 1000", optarg);
 			r.blkio.has_weight = true;
 			r.blkio.weight = (uint16_t)v;
 			break;
@@ -647,22 +620,23 @@ static int oci_update(struct oci *g, int argc, char **argv)
 
 /* ---- exec ---- */
 
-static int add_str(const char ***v, size_t *n, const char *s)
+/* The process to run: --process FILE whole, or the container's own with the flags applied. */
+static int exec_process(struct oci *g, const char *id, const char *procfile,
+			const struct ctr_exec_flags *f, struct ctr_config **cfg)
 {
-	const char **nv = realloc(*v, (*n + 2) * sizeof(**v));
+	int err;
 
-	if (!nv)
-		return -ENOMEM;
-	nv[(*n)++] = s;
-	nv[*n] = NULL;
-	*v = nv;
-	return 0;
+	if (procfile)
+		err = ctr_process_load(procfile, cfg);
+	else if (!(err = ctr_exec_config_load(&g->rt, id, cfg)) &&
+		 (err = ctr_exec_apply(*cfg, f)) == -EINVAL)
+		return cli_usage_error(&g->report, "exec: %s", error_msg());	/* --user, --cap */
+	return err ? fail(g, err) : 0;
 }
 
 static int oci_exec(struct oci *g, int argc, char **argv)
 {
-	enum { E_PROC = 300, E_CONSOLE, E_PIDFILE, E_CWD, E_ENV, E_USER, E_GIDS, E_CAP, E_NNP,
-	       E_PRESERVE, E_DETACH, E_TTY, E_IGNORED };
+	enum { E_CONSOLE = 300, E_PIDFILE, E_CWD, E_NNP, E_PRESERVE, E_IGNORED };
 	static const struct option longs[] = {
 		{ "process", required_argument, NULL, 'p' },
 		{ "console-socket", required_argument, NULL, E_CONSOLE },
@@ -682,168 +656,60 @@ static int oci_exec(struct oci *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctr_exec_opts o = { 0 };
-	struct ctr_config *pc = NULL, *cc = NULL;
-	struct ctr_process proc;
-	const char *procfile = NULL, *cwd = NULL, *user = NULL, **env = NULL, **gids = NULL,
-		   **caps = NULL;
-	size_t nenv = 0, ngids = 0, ncaps = 0, i, k;
-	bool tty = false, nnp = false;
-	uint32_t *gidv = NULL;
-	const char **envv = NULL;
-	int c, err, status = 0;
+	struct ctr_exec_flags f = { 0 };
+	struct ctr_config *cfg = NULL;
+	const char *procfile = NULL;
+	int c, err = 0, status = 0;
 
 	optind = 0;
-	while ((c = next_opt(argc, argv, "+:p:e:u:g:c:dt", longs)) != -1) {
+	while (!err && (c = next_opt(argc, argv, "+:p:e:u:g:c:dt", longs)) != -1) {
 		switch (c) {
-		case 'p':
-			procfile = optarg;
-			break;
-		case E_CONSOLE:
-			o.console_socket = optarg;
-			break;
-		case E_PIDFILE:
-			o.pid_file = optarg;
-			break;
-		case E_CWD:
-			cwd = optarg;
-			break;
+		case 'p': procfile = optarg; break;
+		case E_CONSOLE: o.console_socket = optarg; break;
+		case E_PIDFILE: o.pid_file = optarg; break;
+		case E_CWD: f.cwd = optarg; break;
 		case 'e':
 			if (!strchr(optarg, '='))
-				return usage_error(g, "exec: --env %s: expected NAME=VALUE", optarg);
-			add_str(&env, &nenv, optarg);
+				err = cli_usage_error(&g->report, "exec: --env %s: expected NAME=VALUE",
+						      optarg);
+			else if (ctr_strv_push(&f.env, optarg))
+				err = fail(g, -ENOMEM);
 			break;
-		case 'u':
-			user = optarg;
-			break;
-		case 'g':
-			add_str(&gids, &ngids, optarg);
-			break;
-		case 'c':
-			add_str(&caps, &ncaps, optarg);
-			break;
-		case E_NNP:
-			nnp = true;
-			break;
-		case E_PRESERVE:
-			o.preserve_fds = atoi(optarg);
-			break;
-		case 'd':
-			o.detach = true;
-			break;
-		case 't':
-			tty = true;
-			break;
-		case E_IGNORED:
-			break;
+		case 'u': f.user = optarg; break;
+		case 'g': err = ctr_strv_push(&f.gids, optarg) ? fail(g, -ENOMEM) : 0; break;
+		case 'c': err = ctr_strv_push(&f.caps, optarg) ? fail(g, -ENOMEM) : 0; break;
+		case E_NNP: f.no_new_privs = true; break;
+		case E_PRESERVE: o.preserve_fds = atoi(optarg); break;
+		case 'd': o.detach = true; break;
+		case 't': f.tty = true; break;
+		case E_IGNORED: break;
 		default:
-			free(env);
-			free(gids);
-			free(caps);
-			return other_option(g, c, argv);
+			err = other_option(g, c, argv);
+			goto out;
 		}
 	}
-	err = one_id(g, argv[0], argc, argv, &o.id);
+	if (!err)
+		err = one_id(g, argv[0], argc, argv, &o.id);
 	if (!err && !procfile && optind >= argc)
-		err = usage_error(g, "exec: a command (or --process FILE) is required%s", "");
+		err = cli_usage_error(&g->report, "exec: a command (or --process FILE) is required");
 	if (!err && geteuid() != 0) {
 		error_set(-EPERM, "exec needs root");
 		err = fail(g, -EPERM);
 	}
-	if (!err && (err = seal(g)))
+	if (err || (err = seal(g)))
 		goto out;
-	if (err)
+	f.args.v = (const char **)argv + optind;
+	f.args.n = (size_t)(argc - optind);
+	if ((err = exec_process(g, o.id, procfile, &f, &cfg)))
 		goto out;
-	if (procfile) {
-		if ((err = ctr_process_load(procfile, &pc))) {
-			err = fail(g, err);
-			goto out;
-		}
-		proc = *pc->process;
-	} else {
-		/* the container's process, with what the flags change */
-		char path[PATH_MAX];
-		int sz = snprintf(path, sizeof(path), "%s/%s/%s", g->rt.root, o.id, CTR_CONFIG_FILE);
-
-		if ((err = ctr_id_check(o.id)) || sz >= (int)sizeof(path) ||
-		    (err = ctr_config_load(path, &cc))) {
-			if (!err || err == -ENOENT)
-				err = error_set(-ENOENT, "container '%s' does not exist", o.id);
-			err = fail(g, err);
-			goto out;
-		}
-		proc = *cc->process;
-		proc.args.v = (const char **)argv + optind;
-		proc.args.n = (size_t)(argc - optind);
-		proc.terminal = tty;
-		proc.console_height = proc.console_width = 0;
-		if (cwd)
-			proc.cwd = cwd;
-		if (nnp)
-			proc.no_new_privileges = true;
-		envv = calloc(proc.env.n + nenv + 1, sizeof(*envv));
-		if (!envv) {
-			err = fail(g, error_set(-ENOMEM, "out of memory"));
-			goto out;
-		}
-		memcpy(envv, proc.env.v, proc.env.n * sizeof(*envv));
-		for (i = 0; i < nenv; i++) {
-			size_t kl = (size_t)(strchr(env[i], '=') - env[i]) + 1;
-
-			for (k = 0; k < proc.env.n; k++)
-				if (!strncmp(envv[k], env[i], kl))
-					break;
-			if (k == proc.env.n)
-				proc.env.n++;
-			envv[k] = env[i];
-		}
-		proc.env.v = envv;
-		if (user) {
-			unsigned long uid, gid;
-			char *end;
-
-			uid = strtoul(user, &end, 10);
-			gid = *end == ':' ? strtoul(end + 1, &end, 10) : proc.user.gid;
-			if (*end || uid > UINT32_MAX - 1 || gid > UINT32_MAX - 1) {
-				err = usage_error(g, "exec: --user %s: expected UID[:GID] (numbers)", user);
-				goto out;
-			}
-			proc.user.uid = (uint32_t)uid;
-			proc.user.gid = (uint32_t)gid;
-		}
-		if (ngids) {
-			gidv = calloc(ngids, sizeof(*gidv));
-			if (!gidv) {
-				err = fail(g, error_set(-ENOMEM, "out of memory"));
-				goto out;
-			}
-			for (i = 0; i < ngids; i++)
-				gidv[i] = (uint32_t)strtoul(gids[i], NULL, 10);
-			proc.user.additional_gids = gidv;
-			proc.user.n_additional_gids = ngids;
-		}
-		for (i = 0; i < ncaps; i++) {
-			int cap = ctr_cap_from_name(caps[i]);
-
-			if (cap < 0) {
-				err = usage_error(g, "exec: --cap %s: unknown capability", caps[i]);
-				goto out;
-			}
-			proc.caps.bounding |= 1ull << cap;
-			proc.caps.effective |= 1ull << cap;
-			proc.caps.permitted |= 1ull << cap;
-		}
-	}
-	o.proc = &proc;
+	o.proc = cfg->process;
 	err = ctr_exec(&g->rt, &o, &status);
 	err = err ? fail(g, err) : status;
 out:
-	free(env);
-	free(gids);
-	free(caps);
-	free(gidv);
-	free(envv);
-	ctr_config_free(pc);
-	ctr_config_free(cc);
+	free(f.env.v);
+	free(f.gids.v);
+	free(f.caps.v);
+	ctr_config_free(cfg);
 	return err;
 }
 
@@ -867,7 +733,8 @@ static int oci_spec(struct oci *g, int argc, char **argv)
 		if (c == 'b')
 			bundle = optarg;
 		else if (c == 'R')
-			return usage_error(g, "spec: rootless specs are not supported%s", "");
+			return cli_usage_error(&g->report,
+					       "spec: rootless specs are not supported");
 		else
 			return other_option(g, c, argv);
 	}
@@ -920,8 +787,7 @@ int cmd_oci(int argc, char **argv)
 	};
 	const char *prog = strcmp(argv[0], "oci") ? "gasang-oci" : "gasang oci";
 	const char *log_path = NULL, *log_format = NULL;
-	char **full = argv;
-	bool allocated = false;
+	char **full = NULL;	/* gasang oci: "gasang" put in front */
 	struct oci g;
 	size_t i;
 	int c, err;
@@ -931,16 +797,12 @@ int cmd_oci(int argc, char **argv)
 	g.rt.log = &g.log;
 	g.log.fd = -1;
 	g.log.prog = prog;
+	g.report.prog = prog;
+	g.report.log = &g.log;
 	/* the command line as typed, for re-executing from the sealed copy */
-	if (!strcmp(argv[0], "oci")) {
-		full = calloc((size_t)argc + 2, sizeof(*full));
-		if (!full)
-			return 1;
-		full[0] = "gasang";
-		allocated = true;
-		memcpy(full + 1, argv, (size_t)argc * sizeof(*argv));
-	}
-	g.argv = full;
+	if (!strcmp(argv[0], "oci") && !(full = cli_full_argv(argc, argv)))
+		return OCI_EXIT_FAILED;
+	g.argv = full ? full : argv;
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long_only(argc, argv, "+:hv", longs, NULL)) != -1) {
@@ -964,7 +826,8 @@ int cmd_oci(int argc, char **argv)
 			break;
 		case G_ROOTLESS:
 			if (strcmp(optarg, "false") && strcmp(optarg, "auto")) {
-				err = usage_error(&g, "--rootless %s: rootless mode is not supported", optarg);
+				err = cli_usage_error(&g.report,
+						      "--rootless %s: rootless mode is not supported", optarg);
 				goto out;
 			}
 			break;
@@ -979,8 +842,9 @@ int cmd_oci(int argc, char **argv)
 			err = 0;
 			goto out;
 		default:
-			err = usage_error(&g, "unknown or incomplete global option '%s' (try --help)",
-					  argv[optind - 1]);
+			err = cli_usage_error(&g.report,
+					      "unknown or incomplete global option '%s' (try --help)",
+					      argv[optind - 1]);
 			goto out;
 		}
 	}
@@ -1005,10 +869,9 @@ int cmd_oci(int argc, char **argv)
 			err = cmds[i].fn(&g, argc, argv);
 			goto out;
 		}
-	err = usage_error(&g, "unknown command '%s' (try --help)", argv[0]);
+	err = cli_usage_error(&g.report, "unknown command '%s' (try --help)", argv[0]);
 out:
 	ctr_log_close(&g.log);
-	if (allocated)
-		free(full);
+	free(full);
 	return err;
 }

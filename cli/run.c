@@ -135,6 +135,7 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 			 names[1] ? " or " : "", names[1] ? names[1] : "");
 }
 
+/* 0: a VM to run; 1: --help was shown; -errno: bad usage (error_msg() says why). */
 static int parse(int argc, char **argv, struct vm_config *cfg)
 {
 	const char *mem_flag = NULL;
@@ -193,7 +194,9 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 						 VM_MAX_NICS);
 			cfg->nets[cfg->nnets++] = optarg;
 			break;
-		case OPT_HELP: fputs(run_help, stdout); exit(0);
+		case OPT_HELP:
+			fputs(run_help, stdout);
+			return 1;
 		case ':':
 			return error_set(-EINVAL, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -210,15 +213,14 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 
 int cmd_run(int argc, char **argv)
 {
+	static const struct cli_report report = { .prog = "gasang" };
 	struct vm_config cfg = { 0 };
-	int status;
+	int status = parse(argc, argv, &cfg);
 
-	if (parse(argc, argv, &cfg)) {
-		fprintf(stderr, "gasang: %s\n", error_msg());
-		return CLI_EXIT_USAGE;
-	}
+	if (status)
+		return status > 0 ? 0 : cli_fail(&report, CLI_EXIT_USAGE, status);
 	status = vm_run(&cfg);
 	if (status == VM_EXIT_USAGE && error_msg()[0])
-		fprintf(stderr, "gasang: %s\n", error_msg());
+		cli_fail(&report, status, 0);
 	return status;
 }

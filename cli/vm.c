@@ -21,17 +21,21 @@
 #define DETACH_KEY	0x1d	/* Ctrl-] */
 #define QUIET_AFTER_INPUT_MS 1000	/* input ended: detach once the output pauses this long */
 
-enum vm_exit {
-	VM_EXIT_OK = 0,
-	VM_EXIT_FAILED = 1,
-	VM_EXIT_BAD_USAGE = 2,
-	VM_EXIT_NO_DAEMON = 3,
-	VM_EXIT_NOT_FOUND = 4,
-	VM_EXIT_WRONG_STATE = 5,
-	VM_EXIT_EXISTS = 6,
-	VM_EXIT_TIMEOUT = 7,
-	VM_EXIT_DENIED = 8,
-	VM_EXIT_BUSY = 9,
+/*
+ * `gasang vm`'s exit statuses, one per class of the daemon's answers (not a
+ * VM's own exit status: that is vm/exit-status.h).
+ */
+enum vm_cli_exit {
+	VM_CLI_EXIT_OK = 0,
+	VM_CLI_EXIT_FAILED = 1,
+	/* 2: CLI_EXIT_USAGE, bad usage or definition */
+	VM_CLI_EXIT_NO_DAEMON = 3,
+	VM_CLI_EXIT_NOT_FOUND = 4,
+	VM_CLI_EXIT_WRONG_STATE = 5,
+	VM_CLI_EXIT_EXISTS = 6,
+	VM_CLI_EXIT_TIMEOUT = 7,
+	VM_CLI_EXIT_DENIED = 8,
+	VM_CLI_EXIT_BUSY = 9,
 };
 
 static const char vm_help[] =
@@ -63,32 +67,26 @@ struct vm_cli {
 	struct gasang_client *c;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "gasang vm: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (try 'gasang vm --help')\n");
-	return VM_EXIT_BAD_USAGE;
-}
+static const struct cli_report vm_report = { .prog = "gasang vm", .help = "gasang vm --help" };
 
 static int exit_of(int status)
 {
 	switch (status) {
-	case GASANG_OK: return VM_EXIT_OK;
+	case GASANG_OK: return VM_CLI_EXIT_OK;
 	case GASANG_E_BAD_REQUEST:
 	case GASANG_E_UNKNOWN_OP:
 	case GASANG_E_TOO_BIG:
-	case GASANG_E_INVALID: return VM_EXIT_BAD_USAGE;
-	case GASANG_E_NOT_FOUND: return VM_EXIT_NOT_FOUND;
-	case GASANG_E_WRONG_STATE: return VM_EXIT_WRONG_STATE;
-	case GASANG_E_EXISTS: return VM_EXIT_EXISTS;
-	case GASANG_E_TIMEOUT: return VM_EXIT_TIMEOUT;
-	case GASANG_E_DENIED: return VM_EXIT_DENIED;
-	case GASANG_E_BUSY: return VM_EXIT_BUSY;
+	case GASANG_E_INVALID: return CLI_EXIT_USAGE;
+	case GASANG_E_NOT_FOUND: return VM_CLI_EXIT_NOT_FOUND;
+	case GASANG_E_WRONG_STATE: return VM_CLI_EXIT_WRONG_STATE;
+	case GASANG_E_EXISTS: return VM_CLI_EXIT_EXISTS;
+	case GASANG_E_TIMEOUT: return VM_CLI_EXIT_TIMEOUT;
+	case GASANG_E_DENIED: return VM_CLI_EXIT_DENIED;
+	case GASANG_E_BUSY: return VM_CLI_EXIT_BUSY;
 	default:
 		if (status == -ETIMEDOUT)
-			return VM_EXIT_TIMEOUT;
-		return status < 0 ? VM_EXIT_NO_DAEMON : VM_EXIT_FAILED;
+			return VM_CLI_EXIT_TIMEOUT;
+		return status < 0 ? VM_CLI_EXIT_NO_DAEMON : VM_CLI_EXIT_FAILED;
 	}
 }
 
@@ -107,18 +105,9 @@ static int connect_daemon(struct vm_cli *v)
 
 	if (err) {
 		fprintf(stderr, "gasang vm: cannot reach gasangd at %s: %s\n", path, strerror(-err));
-		return VM_EXIT_NO_DAEMON;
+		return VM_CLI_EXIT_NO_DAEMON;
 	}
 	return 0;
-}
-
-static void print_json(json_t *j)
-{
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	if (s)
-		puts(s);
-	free(s);
 }
 
 /* 268435456 -> "256M" */
@@ -156,7 +145,8 @@ static int cmd_define(struct vm_cli *v, int argc, char **argv)
 	int st;
 
 	if (argc != 1)
-		return usage_error("define: a definition file (or - for standard input)%s", "");
+		return cli_usage_error(&vm_report,
+				       "define: a definition file (or - for standard input)");
 	if (!strcmp(argv[0], "-"))
 		def = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
 	else
@@ -164,14 +154,14 @@ static int cmd_define(struct vm_cli *v, int argc, char **argv)
 	if (!def) {
 		fprintf(stderr, "gasang vm: %s:%d:%d: %s\n", argv[0], jerr.line, jerr.column,
 			jerr.text);
-		return VM_EXIT_BAD_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	st = gasang_vm_define(v->c, def, &res);
 	json_decref(def);
 	if (st)
 		return failed(v, st);
 	if (v->json)
-		print_json(res);
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	else
 		printf("defined %s (uuid %s)\n", str_or(res, "name", "?"), str_or(res, "uuid", "?"));
 	json_decref(res);
@@ -186,13 +176,13 @@ static int cmd_vm_list(struct vm_cli *v, int argc)
 	int st;
 
 	if (argc)
-		return usage_error("list takes no arguments%s", "");
+		return cli_usage_error(&vm_report, "list takes no arguments");
 	st = gasang_call(v->c, "list", args, &res);
 	json_decref(args);
 	if (st)
 		return failed(v, st);
 	if (v->json) {
-		print_json(json_object_get(res, "vms"));
+		cli_print_json(json_object_get(res, "vms"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(res);
 		return 0;
 	}
@@ -223,7 +213,7 @@ static int cmd_simple(struct vm_cli *v, const char *op, const char *done, json_t
 	if (st)
 		return failed(v, st);
 	if (v->json)
-		print_json(res);
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	else if (done)
 		printf("%s %s\n", str_or(args, "name", "?"), done);
 	json_decref(res);
@@ -236,7 +226,7 @@ static int name_op(struct vm_cli *v, int argc, char **argv, const char *op, cons
 	int ret;
 
 	if (argc != 1)
-		return usage_error("%s: one VM name", op);
+		return cli_usage_error(&vm_report, "%s: one VM name", op);
 	args = json_pack("{s:s}", "name", argv[0]);
 	ret = cmd_simple(v, op, done, args);
 	json_decref(args);
@@ -260,7 +250,7 @@ static int cmd_shutdown(struct vm_cli *v, int argc, char **argv)
 	int ret;
 
 	if (argc != 1)
-		return usage_error("shutdown: one VM name%s", "");
+		return cli_usage_error(&vm_report, "shutdown: one VM name");
 	args = json_pack("{s:s}", "name", argv[0]);
 	if (v->timeout >= 0)
 		json_object_set_new(args, "timeout", json_integer(v->timeout));
@@ -276,7 +266,7 @@ static int cmd_reboot(struct vm_cli *v, int argc, char **argv)
 	int ret;
 
 	if (argc != 1)
-		return usage_error("reboot: one VM name%s", "");
+		return cli_usage_error(&vm_report, "reboot: one VM name");
 	args = json_pack("{s:s,s:s}", "name", argv[0], "mode", v->reset ? "reset" : "powerdown");
 	ret = cmd_simple(v, "reboot", v->reset ? "was reset" : "is rebooting", args);
 	json_decref(args);
@@ -290,7 +280,7 @@ static int cmd_autostart(struct vm_cli *v, int argc, char **argv)
 	int ret;
 
 	if (argc != 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off")))
-		return usage_error("autostart: NAME on|off%s", "");
+		return cli_usage_error(&vm_report, "autostart: NAME on|off");
 	on = !strcmp(argv[1], "on");
 	args = json_pack("{s:s,s:b}", "name", argv[0], "enabled", on);
 	ret = cmd_simple(v, "autostart", on ? "starts with gasangd" : "does not start with gasangd",
@@ -305,11 +295,11 @@ static int cmd_dump(struct vm_cli *v, int argc, char **argv)
 	int st;
 
 	if (argc != 1)
-		return usage_error("dump: one VM name%s", "");
+		return cli_usage_error(&vm_report, "dump: one VM name");
 	st = gasang_vm_op(v->c, "get", argv[0], &res);
 	if (st)
 		return failed(v, st);
-	print_json(json_object_get(res, "definition"));
+	cli_print_json(json_object_get(res, "definition"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(res);
 	return 0;
 }
@@ -339,12 +329,12 @@ static int cmd_info(struct vm_cli *v, int argc, char **argv)
 	int st;
 
 	if (argc != 1)
-		return usage_error("info: one VM name%s", "");
+		return cli_usage_error(&vm_report, "info: one VM name");
 	st = gasang_vm_op(v->c, "info", argv[0], &res);
 	if (st)
 		return failed(v, st);
 	if (v->json) {
-		print_json(res);
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(res);
 		return 0;
 	}
@@ -394,27 +384,17 @@ static int cmd_info(struct vm_cli *v, int argc, char **argv)
 
 /* ---- console ---- */
 
-static struct termios saved_tio;
-static bool tio_saved;
-
-static void tty_restore(void)
-{
-	if (tio_saved)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
-	tio_saved = false;
-}
-
-static void tty_raw(void)
+/* The terminal raw for the console; false when it is not one (nothing to restore). */
+static bool tty_raw(struct termios *saved)
 {
 	struct termios t;
 
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio))
-		return;
-	tio_saved = true;
-	atexit(tty_restore);
-	t = saved_tio;
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved))
+		return false;
+	t = *saved;
 	cfmakeraw(&t);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+	return true;
 }
 
 static bool write_all(int fd, const char *buf, size_t len)
@@ -435,7 +415,8 @@ static bool write_all(int fd, const char *buf, size_t len)
 static int cmd_console(struct vm_cli *v, const char *name)
 {
 	json_t *args = json_pack("{s:s,s:b}", "name", name, "write", !v->read_only);
-	bool in_open = !v->read_only, input_ended = false;
+	bool in_open = !v->read_only, input_ended = false, raw = false;
+	struct termios saved;
 	char buf[16384];
 	int st, fd;
 	size_t n;
@@ -447,7 +428,7 @@ static int cmd_console(struct vm_cli *v, const char *name)
 	fd = gasang_fd(v->c);
 	if (isatty(STDIN_FILENO) && in_open) {
 		fprintf(stderr, "Connected to %s (Ctrl-] detaches)\r\n", name);
-		tty_raw();
+		raw = tty_raw(&saved);
 	}
 	while ((n = gasang_take_buffered(v->c, buf, sizeof(buf))))
 		write_all(STDOUT_FILENO, buf, n);
@@ -489,7 +470,8 @@ static int cmd_console(struct vm_cli *v, const char *name)
 				break;
 		}
 	}
-	tty_restore();
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 	if (isatty(STDIN_FILENO) && !v->read_only)
 		fprintf(stderr, "\nDetached from %s\n", name);
 	return 0;
@@ -499,13 +481,8 @@ static int cmd_console(struct vm_cli *v, const char *name)
 
 static void print_event(struct vm_cli *v, json_t *ev)
 {
-	char *s;
-
 	if (v->json) {
-		s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (s)
-			puts(s);
-		free(s);
+		cli_print_json(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	} else {
 		printf("%s %-20s %-10s %s (%s)", str_or(ev, "time", "?"), str_or(ev, "name", "?"),
 		       str_or(ev, "type", "?"), str_or(ev, "state", "?"), str_or(ev, "reason", "?"));
@@ -530,7 +507,7 @@ static int cmd_events(struct vm_cli *v, int argc, char **argv)
 	int st;
 
 	if (argc > 1)
-		return usage_error("events: at most one VM name%s", "");
+		return cli_usage_error(&vm_report, "events: at most one VM name");
 	if (argc)
 		json_object_set_new(args, "name", json_string(argv[0]));
 	if (v->history) {
@@ -560,12 +537,12 @@ static int cmd_events(struct vm_cli *v, int argc, char **argv)
 			left = v->timeout * 1000 - ((t.tv_sec - t0.tv_sec) * 1000 +
 						     (t.tv_nsec - t0.tv_nsec) / 1000000);
 			if (left <= 0)
-				return VM_EXIT_TIMEOUT;
+				return VM_CLI_EXIT_TIMEOUT;
 			wait = (int)left;
 		}
 		st = gasang_next_event(v->c, wait, &ev);
 		if (st == -ETIMEDOUT)
-			return VM_EXIT_TIMEOUT;
+			return VM_CLI_EXIT_TIMEOUT;
 		if (st)
 			return failed(v, st);
 		print_event(v, ev);
@@ -584,7 +561,7 @@ static int parse_number(const char *opt, const char *s, long long *out)
 	errno = 0;
 	*out = strtoll(s, &end, 10);
 	if (errno || *end || end == s || *out < 0)
-		return usage_error("%s: expected a number", opt);
+		return cli_usage_error(&vm_report, "%s: expected a number", opt);
 	return 0;
 }
 
@@ -633,13 +610,16 @@ int cmd_vm(int argc, char **argv)
 			break;
 		case 'h':
 		case O_HELP: fputs(vm_help, stdout); return 0;
-		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		case ':':
+			return cli_usage_error(&vm_report, "option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return cli_usage_error(&vm_report, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc) {
 		fputs(vm_help, stderr);
-		return VM_EXIT_BAD_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	cmd = argv[optind++];
 	argc -= optind;
@@ -657,7 +637,7 @@ int cmd_vm(int argc, char **argv)
 		for (i = 0; known[i] && strcmp(known[i], cmd); i++)
 			;
 		if (!known[i])
-			return usage_error("unknown command '%s'", cmd);
+			return cli_usage_error(&vm_report, "unknown command '%s'", cmd);
 	}
 	if ((ret = connect_daemon(&v)))
 		return ret;
@@ -680,7 +660,8 @@ int cmd_vm(int argc, char **argv)
 	else if (!strcmp(cmd, "resume"))
 		ret = name_op(&v, argc, argv, "resume", "resumed");
 	else if (!strcmp(cmd, "console"))
-		ret = argc == 1 ? cmd_console(&v, argv[0]) : usage_error("console: one VM name%s", "");
+		ret = argc == 1 ? cmd_console(&v, argv[0])
+				: cli_usage_error(&vm_report, "console: one VM name");
 	else if (!strcmp(cmd, "info"))
 		ret = cmd_info(&v, argc, argv);
 	else if (!strcmp(cmd, "dump"))

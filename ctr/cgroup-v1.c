@@ -6,47 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/cgroup-file.h"
 #include "base/error.h"
-#include "ctr/cgroup.h"
-
-#define PATH_BUF 4096
-
-int ctr_cgv1_cpuset_init(const char *mount, const char *dir)
-{
-	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-	char path[PATH_BUF], parent[PATH_BUF], val[4096];
-	size_t i, k, n = strlen(dir), start = strlen(mount);
-	int err;
-
-	if (n >= sizeof(path) || strncmp(dir, mount, start))
-		return error_set(-EINVAL, "cpuset cgroup %s is not under %s", dir, mount);
-	/* each level from the mount's child down to dir inherits what its parent has */
-	for (i = start + 1; i <= n; i++) {
-		if (dir[i] != '/' && dir[i] != '\0')
-			continue;
-		memcpy(path, dir, i);
-		path[i] = '\0';
-		memcpy(parent, dir, i);
-		parent[i] = '\0';
-		*strrchr(parent, '/') = '\0';
-		for (k = 0; k < 2; k++) {
-			err = ctr_cgroup_read(path, files[k], val, sizeof(val));
-			if (err)
-				return error_errno(err, "cannot read %s/%s", path, files[k]);
-			if (val[0])
-				continue;
-			err = ctr_cgroup_read(parent, files[k], val, sizeof(val));
-			if (err)
-				return error_errno(err, "cannot read %s/%s", parent, files[k]);
-			if ((err = ctr_cgroup_write(path, files[k], "%s", val)))
-				return err;
-		}
-	}
-	return 0;
-}
 
 int ctr_cgv1_cpu(const char *dir, const struct ctr_resources *r)
 {
@@ -55,31 +18,26 @@ int ctr_cgv1_cpu(const char *dir, const struct ctr_resources *r)
 	if (r->cpu.has_shares) {
 		uint64_t got;
 
-		if ((err = ctr_cgroup_write(dir, "cpu.shares", "%" PRIu64, r->cpu.shares)))
+		if ((err = cgroup_file_write(dir, "cpu.shares", "%" PRIu64, r->cpu.shares)))
 			return err;
 		/* the kernel clamps to [2, 262144]; say so rather than run with another value */
-		if (ctr_cgroup_read_u64(dir, "cpu.shares", &got) == 0 && got != r->cpu.shares)
+		if (cgroup_file_read_u64(dir, "cpu.shares", &got) == 0 && got != r->cpu.shares)
 			return error_set(-EINVAL, "cpu.shares %" PRIu64 " was clamped to %" PRIu64,
 					 r->cpu.shares, got);
 	}
 	if (r->cpu.has_period && r->cpu.period &&
-	    (err = ctr_cgroup_write(dir, "cpu.cfs_period_us", "%" PRIu64, r->cpu.period)))
+	    (err = cgroup_file_write(dir, "cpu.cfs_period_us", "%" PRIu64, r->cpu.period)))
 		return err;
 	if (r->cpu.has_quota && r->cpu.quota &&
-	    (err = ctr_cgroup_write(dir, "cpu.cfs_quota_us", "%" PRId64, r->cpu.quota)))
+	    (err = cgroup_file_write(dir, "cpu.cfs_quota_us", "%" PRId64, r->cpu.quota)))
 		return err;
 	if (r->cpu.has_rt_period && r->cpu.rt_period &&
-	    (err = ctr_cgroup_write(dir, "cpu.rt_period_us", "%" PRIu64, r->cpu.rt_period)))
+	    (err = cgroup_file_write(dir, "cpu.rt_period_us", "%" PRIu64, r->cpu.rt_period)))
 		return err;
 	if (r->cpu.has_rt_runtime && r->cpu.rt_runtime &&
-	    (err = ctr_cgroup_write(dir, "cpu.rt_runtime_us", "%" PRId64, r->cpu.rt_runtime)))
+	    (err = cgroup_file_write(dir, "cpu.rt_runtime_us", "%" PRId64, r->cpu.rt_runtime)))
 		return err;
 	return 0;
-}
-
-int ctr_cgv1_cpuset(const char *dir, const struct ctr_resources *r)
-{
-	return ctr_cgroup_set_cpuset(dir, r);
 }
 
 #define MEMSW "memory.memsw.limit_in_bytes"
@@ -87,7 +45,7 @@ int ctr_cgv1_cpuset(const char *dir, const struct ctr_resources *r)
 
 int ctr_cgv1_memory(const char *dir, const struct ctr_resources *r)
 {
-	bool memsw = ctr_cgroup_has_file(dir, MEMSW);
+	bool memsw = cgroup_file_exists(dir, MEMSW);
 	int64_t limit = r->memory.limit, swap = r->memory.swap;
 	int err;
 
@@ -98,31 +56,31 @@ int ctr_cgv1_memory(const char *dir, const struct ctr_resources *r)
 	if (r->memory.has_limit && limit == 0)
 		return error_set(-EINVAL, "memory limit 0 would leave no memory");
 	if (r->memory.has_limit && (!r->memory.has_swap || !memsw || !swap)) {
-		if ((err = ctr_cgroup_write(dir, MEMLIM, "%" PRId64, limit)))
+		if ((err = cgroup_file_write(dir, MEMLIM, "%" PRId64, limit)))
 			return err;
 	} else if (r->memory.has_swap && memsw && swap) {
 		/* the kernel keeps limit <= memsw at every step: order the two writes */
 		if (!r->memory.has_limit) {
-			if ((err = ctr_cgroup_write(dir, MEMSW, "%" PRId64, swap)))
+			if ((err = cgroup_file_write(dir, MEMSW, "%" PRId64, swap)))
 				return err;
-		} else if (ctr_cgroup_write(dir, MEMLIM, "%" PRId64, limit) == 0) {
-			if ((err = ctr_cgroup_write(dir, MEMSW, "%" PRId64, swap)))
+		} else if (cgroup_file_write(dir, MEMLIM, "%" PRId64, limit) == 0) {
+			if ((err = cgroup_file_write(dir, MEMSW, "%" PRId64, swap)))
 				return err;
 		} else {
-			if ((err = ctr_cgroup_write(dir, MEMSW, "%" PRId64, swap)) ||
-			    (err = ctr_cgroup_write(dir, MEMLIM, "%" PRId64, limit)))
+			if ((err = cgroup_file_write(dir, MEMSW, "%" PRId64, swap)) ||
+			    (err = cgroup_file_write(dir, MEMLIM, "%" PRId64, limit)))
 				return err;
 		}
 	}
 	if (r->memory.has_reservation &&
-	    (err = ctr_cgroup_write(dir, "memory.soft_limit_in_bytes", "%" PRId64,
+	    (err = cgroup_file_write(dir, "memory.soft_limit_in_bytes", "%" PRId64,
 				    r->memory.reservation)))
 		return err;
 	if (r->memory.has_swappiness &&
-	    (err = ctr_cgroup_write(dir, "memory.swappiness", "%" PRIu64, r->memory.swappiness)))
+	    (err = cgroup_file_write(dir, "memory.swappiness", "%" PRIu64, r->memory.swappiness)))
 		return err;
 	if (r->memory.disable_oom_killer &&
-	    (err = ctr_cgroup_write(dir, "memory.oom_control", "1")))
+	    (err = cgroup_file_write(dir, "memory.oom_control", "1")))
 		return err;
 	return 0;
 }
@@ -130,16 +88,16 @@ int ctr_cgv1_memory(const char *dir, const struct ctr_resources *r)
 int ctr_cgv1_pids(const char *dir, const struct ctr_resources *r)
 {
 	if (r->pids.limit <= 0)
-		return ctr_cgroup_write(dir, "pids.max", "max");
-	return ctr_cgroup_write(dir, "pids.max", "%" PRId64, r->pids.limit);
+		return cgroup_file_write(dir, "pids.max", "max");
+	return cgroup_file_write(dir, "pids.max", "%" PRId64, r->pids.limit);
 }
 
 /* The CFQ file where it exists, else BFQ's. */
 static const char *weight_file(const char *dir, const char *cfq, const char *bfq)
 {
-	if (ctr_cgroup_has_file(dir, cfq))
+	if (cgroup_file_exists(dir, cfq))
 		return cfq;
-	if (ctr_cgroup_has_file(dir, bfq))
+	if (cgroup_file_exists(dir, bfq))
 		return bfq;
 	return NULL;
 }
@@ -158,22 +116,22 @@ int ctr_cgv1_blkio(const char *dir, const struct ctr_resources *r)
 	if ((r->blkio.has_weight || r->blkio.n_weight_devices) && !wf)
 		return error_set(-ENOTSUP, "block I/O weights need the CFQ or BFQ scheduler "
 				 "(no blkio.weight here)");
-	if (r->blkio.has_weight && (err = ctr_cgroup_write(dir, wf, "%u", r->blkio.weight)))
+	if (r->blkio.has_weight && (err = cgroup_file_write(dir, wf, "%u", r->blkio.weight)))
 		return err;
 	if (r->blkio.has_leaf_weight) {
-		if (!ctr_cgroup_has_file(dir, "blkio.leaf_weight"))
+		if (!cgroup_file_exists(dir, "blkio.leaf_weight"))
 			return error_set(-ENOTSUP, "leafWeight is not supported by this kernel");
-		if ((err = ctr_cgroup_write(dir, "blkio.leaf_weight", "%u", r->blkio.leaf_weight)))
+		if ((err = cgroup_file_write(dir, "blkio.leaf_weight", "%u", r->blkio.leaf_weight)))
 			return err;
 	}
 	for (i = 0; i < r->blkio.n_weight_devices; i++) {
 		const struct ctr_weight_device *d = &r->blkio.weight_devices[i];
 
-		if (d->weight >= 0 && (!wdf || (err = ctr_cgroup_write(dir, wdf, "%" PRId64 ":%" PRId64 " %d",
+		if (d->weight >= 0 && (!wdf || (err = cgroup_file_write(dir, wdf, "%" PRId64 ":%" PRId64 " %d",
 								      d->major, d->minor, d->weight))))
 			return wdf ? err : error_set(-ENOTSUP, "no blkio.weight_device here");
 		if (d->leaf_weight >= 0 &&
-		    (err = ctr_cgroup_write(dir, "blkio.leaf_weight_device", "%" PRId64 ":%" PRId64 " %d",
+		    (err = cgroup_file_write(dir, "blkio.leaf_weight_device", "%" PRId64 ":%" PRId64 " %d",
 					    d->major, d->minor, d->leaf_weight)))
 			return err;
 	}
@@ -181,16 +139,11 @@ int ctr_cgv1_blkio(const char *dir, const struct ctr_resources *r)
 		for (i = 0; i < r->blkio.n_throttle[t]; i++) {
 			const struct ctr_throttle_device *d = &r->blkio.throttle[t][i];
 
-			if ((err = ctr_cgroup_write(dir, tfiles[t], "%" PRId64 ":%" PRId64 " %" PRIu64,
+			if ((err = cgroup_file_write(dir, tfiles[t], "%" PRId64 ":%" PRId64 " %" PRIu64,
 						    d->major, d->minor, d->rate)))
 				return err;
 		}
 	return 0;
-}
-
-int ctr_cgv1_hugetlb(const char *dir, const struct ctr_resources *r)
-{
-	return ctr_cgroup_set_hugetlb(dir, r, "limit_in_bytes");
 }
 
 static void dev_num(char *buf, size_t n, int64_t v)
@@ -212,11 +165,11 @@ int ctr_cgv1_devices(const char *dir, const struct ctr_device_rule *rules, size_
 		const char *file = d->allow ? "devices.allow" : "devices.deny";
 
 		if (d->type == 'a' && d->major < 0 && d->minor < 0 && !strcmp(d->access, "rwm") ) {
-			err = ctr_cgroup_write(dir, file, "a");
+			err = cgroup_file_write(dir, file, "a");
 		} else {
 			dev_num(maj, sizeof(maj), d->major);
 			dev_num(min, sizeof(min), d->minor);
-			err = ctr_cgroup_write(dir, file, "%c %s:%s %s", d->type, maj, min, d->access);
+			err = cgroup_file_write(dir, file, "%c %s:%s %s", d->type, maj, min, d->access);
 		}
 		if (err)
 			return err;
@@ -224,42 +177,11 @@ int ctr_cgv1_devices(const char *dir, const struct ctr_device_rule *rules, size_
 	return 0;
 }
 
-int ctr_cgv1_freeze(const char *dir, bool frozen)
-{
-	const char *want = frozen ? "FROZEN" : "THAWED";
-	char state[32];
-	int i, err;
-
-	for (i = 0; i < 1000; i++) {
-		struct timespec ts = { 0, 1000 * 1000 };
-
-		if ((err = ctr_cgroup_write(dir, "freezer.state", "%s", want)))
-			return err;
-		if ((err = ctr_cgroup_read(dir, "freezer.state", state, sizeof(state))))
-			return error_errno(err, "cannot read %s/freezer.state", dir);
-		if (!strcmp(state, want))
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return error_set(-EBUSY, "%s/freezer.state stays %s", dir, state);
-}
-
-int ctr_cgv1_frozen(const char *dir, bool *frozen)
-{
-	char state[32];
-	int err = ctr_cgroup_read(dir, "freezer.state", state, sizeof(state));
-
-	if (err)
-		return err;
-	*frozen = !strcmp(state, "FROZEN") || !strcmp(state, "FREEZING");
-	return 0;
-}
-
 static json_int_t read_num(const char *dir, const char *file)
 {
 	uint64_t v = 0;
 
-	if (ctr_cgroup_read_u64(dir, file, &v) || v > INT64_MAX)
+	if (cgroup_file_read_u64(dir, file, &v) || v > INT64_MAX)
 		return 0;
 	return (json_int_t)v;
 }
@@ -294,11 +216,11 @@ void ctr_cgv1_stats(json_t *data, const char *cpu, const char *cpuacct, const ch
 			long hz = sysconf(_SC_CLK_TCK);
 
 			json_object_set_new(usage, "total", json_integer(read_num(cpuacct, "cpuacct.usage")));
-			if (ctr_cgroup_read(cpuacct, "cpuacct.usage_percpu", buf, sizeof(buf)) == 0)
+			if (cgroup_file_read(cpuacct, "cpuacct.usage_percpu", buf, sizeof(buf)) == 0)
 				for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 					json_array_append_new(percpu, json_integer(strtoll(tok, NULL, 10)));
 			json_object_set_new(usage, "percpu", percpu);
-			st = ctr_cgroup_read_kv(cpuacct, "cpuacct.stat");
+			st = cgroup_file_read_kv(cpuacct, "cpuacct.stat");
 			if (st && hz > 0) {
 				json_int_t user = json_integer_value(json_object_get(st, "user"));
 				json_int_t sys = json_integer_value(json_object_get(st, "system"));
@@ -309,7 +231,7 @@ void ctr_cgv1_stats(json_t *data, const char *cpu, const char *cpuacct, const ch
 			json_decref(st);
 		}
 		if (cpu) {
-			json_t *st = ctr_cgroup_read_kv(cpu, "cpu.stat");
+			json_t *st = cgroup_file_read_kv(cpu, "cpu.stat");
 
 			json_object_set_new(thr, "periods",
 					    json_integer(json_integer_value(json_object_get(st, "nr_periods"))));
@@ -324,12 +246,12 @@ void ctr_cgv1_stats(json_t *data, const char *cpu, const char *cpuacct, const ch
 		json_object_set_new(data, "cpu", c);
 	}
 	if (memory) {
-		json_t *m = json_object(), *raw = ctr_cgroup_read_kv(memory, "memory.stat");
+		json_t *m = json_object(), *raw = cgroup_file_read_kv(memory, "memory.stat");
 
 		json_object_set_new(m, "cache",
 				    json_integer(json_integer_value(json_object_get(raw, "cache"))));
 		json_object_set_new(m, "usage", usage_obj(memory, "memory"));
-		if (ctr_cgroup_has_file(memory, "memory.memsw.usage_in_bytes"))
+		if (cgroup_file_exists(memory, "memory.memsw.usage_in_bytes"))
 			json_object_set_new(m, "swap", usage_obj(memory, "memory.memsw"));
 		json_object_set_new(m, "kernel", usage_obj(memory, "memory.kmem"));
 		json_object_set_new(m, "raw", raw ? raw : json_object());
@@ -340,7 +262,7 @@ void ctr_cgv1_stats(json_t *data, const char *cpu, const char *cpuacct, const ch
 		uint64_t max = 0;
 
 		json_object_set_new(p, "current", json_integer(read_num(pids, "pids.current")));
-		if (ctr_cgroup_read_u64(pids, "pids.max", &max) || max > INT64_MAX)
+		if (cgroup_file_read_u64(pids, "pids.max", &max) || max > INT64_MAX)
 			max = 0;
 		json_object_set_new(p, "limit", json_integer((json_int_t)max));
 		json_object_set_new(data, "pids", p);
@@ -349,7 +271,7 @@ void ctr_cgv1_stats(json_t *data, const char *cpu, const char *cpuacct, const ch
 		json_t *b = json_object(), *a = json_array();
 		char *line, *save = NULL;
 
-		if (ctr_cgroup_read(blkio, "blkio.throttle.io_service_bytes_recursive", buf,
+		if (cgroup_file_read(blkio, "blkio.throttle.io_service_bytes_recursive", buf,
 				    sizeof(buf)) == 0)
 			for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 				unsigned maj, min;

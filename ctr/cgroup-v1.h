@@ -1,6 +1,8 @@
 /*
  * cgroup v1 file formats, one function per controller. Each takes the
- * container's directory in the hierarchy holding that controller.
+ * container's directory in the hierarchy holding that controller. (cpuset
+ * and hugetlb, written alike in both versions, are cgroup.c's; the freezer
+ * is base/cgroup.c's.)
  */
 #ifndef CTR_CGROUP_V1_H
 #define CTR_CGROUP_V1_H
@@ -10,19 +12,11 @@
 
 #include "ctr/config.h"
 
-/* New cpuset directories start empty: copy cpus and mems down from mount to dir. */
-int ctr_cgv1_cpuset_init(const char *mount, const char *dir);
-
 int ctr_cgv1_cpu(const char *dir, const struct ctr_resources *r);
-int ctr_cgv1_cpuset(const char *dir, const struct ctr_resources *r);
 int ctr_cgv1_memory(const char *dir, const struct ctr_resources *r);
 int ctr_cgv1_pids(const char *dir, const struct ctr_resources *r);
 int ctr_cgv1_blkio(const char *dir, const struct ctr_resources *r);
-int ctr_cgv1_hugetlb(const char *dir, const struct ctr_resources *r);
 int ctr_cgv1_devices(const char *dir, const struct ctr_device_rule *rules, size_t n);
-
-int ctr_cgv1_freeze(const char *dir, bool frozen);
-int ctr_cgv1_frozen(const char *dir, bool *frozen);
 
 /* Stats into data (an object); any dir may be NULL. */
 void ctr_cgv1_stats(json_t *data, const char *cpu, const char *cpuacct, const char *memory,

@@ -11,13 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 
+#include "base/cgroup-file.h"
 #include "base/compiler.h"
 #include "base/error.h"
-#include "ctr/cgroup.h"
 
 #define PATH_BUF 4096
 
@@ -54,7 +53,7 @@ bool ctr_cgv2_available(const char *mount, const char *dir, const char *controll
 	else
 		parent_of(dir, parent, sizeof(parent));
 	/* the parent may not exist yet: walk up to the nearest existing one */
-	while (ctr_cgroup_read(parent, "cgroup.controllers", list, sizeof(list)) == -ENOENT &&
+	while (cgroup_file_read(parent, "cgroup.controllers", list, sizeof(list)) == -ENOENT &&
 	       strlen(parent) > strlen(mount))
 		parent_of(NULL, parent, sizeof(parent));
 	return word_in(list, controller);
@@ -74,10 +73,10 @@ int ctr_cgv2_enable(const char *mount, const char *dir, const char *controller)
 			continue;
 		memcpy(path, dir, i ? i : 1);
 		path[i ? i : 1] = '\0';
-		if (ctr_cgroup_read(path, "cgroup.subtree_control", list, sizeof(list)) == 0 &&
+		if (cgroup_file_read(path, "cgroup.subtree_control", list, sizeof(list)) == 0 &&
 		    word_in(list, controller))
 			continue;
-		err = ctr_cgroup_write(path, "cgroup.subtree_control", "+%s", controller);
+		err = cgroup_file_write(path, "cgroup.subtree_control", "+%s", controller);
 		if (err)
 			return err;
 	}
@@ -129,8 +128,8 @@ int ctr_cgv2_swap_max(int64_t memory, int64_t memory_swap, int64_t *swap_max)
 static int write_max(const char *dir, const char *file, int64_t v)
 {
 	if (v < 0)
-		return ctr_cgroup_write(dir, file, "max");
-	return ctr_cgroup_write(dir, file, "%" PRId64, v);
+		return cgroup_file_write(dir, file, "max");
+	return cgroup_file_write(dir, file, "%" PRId64, v);
 }
 
 int ctr_cgv2_cpu(const char *dir, const struct ctr_resources *r)
@@ -142,14 +141,14 @@ int ctr_cgv2_cpu(const char *dir, const struct ctr_resources *r)
 		    (r->cpu.has_rt_period && r->cpu.rt_period))
 			return error_set(-ENOTSUP, "realtime cpu limits do not exist on cgroup v2");
 	if (r->cpu.has_shares && r->cpu.shares &&
-	    (err = ctr_cgroup_write(dir, "cpu.weight", "%" PRIu64, ctr_cgv2_cpu_weight(r->cpu.shares))))
+	    (err = cgroup_file_write(dir, "cpu.weight", "%" PRIu64, ctr_cgv2_cpu_weight(r->cpu.shares))))
 		return err;
 	if ((r->cpu.has_quota && r->cpu.quota) || (r->cpu.has_period && r->cpu.period)) {
 		char cur[64] = "max 100000", quota[32];
 		uint64_t period = 100000;
 
 		/* "QUOTA PERIOD": keep the half not given */
-		ctr_cgroup_read(dir, "cpu.max", cur, sizeof(cur));
+		cgroup_file_read(dir, "cpu.max", cur, sizeof(cur));
 		if (sscanf(cur, "%31s %" SCNu64, quota, &period) != 2) {
 			snprintf(quota, sizeof(quota), "max");
 			period = 100000;
@@ -159,15 +158,10 @@ int ctr_cgv2_cpu(const char *dir, const struct ctr_resources *r)
 		if (r->cpu.has_quota && r->cpu.quota)
 			snprintf(quota, sizeof(quota), r->cpu.quota < 0 ? "max" : "%" PRId64,
 				 r->cpu.quota);
-		if ((err = ctr_cgroup_write(dir, "cpu.max", "%s %" PRIu64, quota, period)))
+		if ((err = cgroup_file_write(dir, "cpu.max", "%s %" PRIu64, quota, period)))
 			return err;
 	}
 	return 0;
-}
-
-int ctr_cgv2_cpuset(const char *dir, const struct ctr_resources *r)
-{
-	return ctr_cgroup_set_cpuset(dir, r);
 }
 
 int ctr_cgv2_memory(const char *dir, const struct ctr_resources *r)
@@ -183,13 +177,13 @@ int ctr_cgv2_memory(const char *dir, const struct ctr_resources *r)
 		if (!r->memory.has_limit) {
 			uint64_t cur;
 
-			if (ctr_cgroup_read_u64(dir, "memory.max", &cur) == 0)
+			if (cgroup_file_read_u64(dir, "memory.max", &cur) == 0)
 				limit = cur > INT64_MAX ? -1 : (int64_t)cur;
 		}
 		if ((err = ctr_cgv2_swap_max(limit, r->memory.swap, &sm)))
 			return err;
 		if (r->memory.swap) {
-			if (!ctr_cgroup_has_file(dir, "memory.swap.max")) {
+			if (!cgroup_file_exists(dir, "memory.swap.max")) {
 				if (sm > 0)
 					return error_set(-ENOTSUP, "a swap limit needs memory.swap.max, "
 							 "which this kernel does not have");
@@ -215,8 +209,8 @@ int ctr_cgv2_pids(const char *dir, const struct ctr_resources *r)
 int ctr_cgv2_io(const char *dir, const struct ctr_resources *r)
 {
 	static const char *const keys[CTR_THROTTLES] = { "rbps", "wbps", "riops", "wiops" };
-	const char *wf = ctr_cgroup_has_file(dir, "io.weight") ? "io.weight" :
-			 ctr_cgroup_has_file(dir, "io.bfq.weight") ? "io.bfq.weight" : NULL;
+	const char *wf = cgroup_file_exists(dir, "io.weight") ? "io.weight" :
+			 cgroup_file_exists(dir, "io.bfq.weight") ? "io.bfq.weight" : NULL;
 	size_t i;
 	int t, err;
 
@@ -225,13 +219,13 @@ int ctr_cgv2_io(const char *dir, const struct ctr_resources *r)
 	if ((r->blkio.has_weight || r->blkio.n_weight_devices) && !wf)
 		return error_set(-ENOTSUP, "io weights need io.weight or io.bfq.weight");
 	if (r->blkio.has_weight &&
-	    (err = ctr_cgroup_write(dir, wf, "default %" PRIu64, ctr_cgv2_io_weight(r->blkio.weight))))
+	    (err = cgroup_file_write(dir, wf, "default %" PRIu64, ctr_cgv2_io_weight(r->blkio.weight))))
 		return err;
 	for (i = 0; i < r->blkio.n_weight_devices; i++) {
 		const struct ctr_weight_device *d = &r->blkio.weight_devices[i];
 
 		if (d->weight >= 0 &&
-		    (err = ctr_cgroup_write(dir, wf, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
+		    (err = cgroup_file_write(dir, wf, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
 					    ctr_cgv2_io_weight((uint64_t)d->weight))))
 			return err;
 	}
@@ -239,16 +233,11 @@ int ctr_cgv2_io(const char *dir, const struct ctr_resources *r)
 		for (i = 0; i < r->blkio.n_throttle[t]; i++) {
 			const struct ctr_throttle_device *d = &r->blkio.throttle[t][i];
 
-			if ((err = ctr_cgroup_write(dir, "io.max", "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
+			if ((err = cgroup_file_write(dir, "io.max", "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
 						    d->major, d->minor, keys[t], d->rate)))
 				return err;
 		}
 	return 0;
-}
-
-int ctr_cgv2_hugetlb(const char *dir, const struct ctr_resources *r)
-{
-	return ctr_cgroup_set_hugetlb(dir, r, "max");
 }
 
 int ctr_cgv2_unified(const char *dir, const struct ctr_resources *r)
@@ -257,9 +246,9 @@ int ctr_cgv2_unified(const char *dir, const struct ctr_resources *r)
 	int err;
 
 	for (i = 0; i < r->unified_keys.n; i++) {
-		if (!ctr_cgroup_has_file(dir, r->unified_keys.v[i]))
+		if (!cgroup_file_exists(dir, r->unified_keys.v[i]))
 			return error_set(-ENOENT, "%s does not exist in %s", r->unified_keys.v[i], dir);
-		if ((err = ctr_cgroup_write(dir, r->unified_keys.v[i], "%s", r->unified_values.v[i])))
+		if ((err = cgroup_file_write(dir, r->unified_keys.v[i], "%s", r->unified_values.v[i])))
 			return err;
 	}
 	return 0;
@@ -431,60 +420,13 @@ int ctr_cgv2_devices(const char *dir, const struct ctr_device_rule *rules, size_
 
 /* ---- freezer, kill ---- */
 
-static int events_field(const char *dir, const char *key, int *v)
-{
-	json_t *kv = ctr_cgroup_read_kv(dir, "cgroup.events");
-	json_t *x = json_object_get(kv, key);
-
-	if (!kv)
-		return -ENOENT;
-	*v = x ? (int)json_integer_value(x) : 0;
-	json_decref(kv);
-	return x ? 0 : -ENOENT;
-}
-
-int ctr_cgv2_freeze(const char *dir, bool frozen)
-{
-	int i, v = -1, err = ctr_cgroup_write(dir, "cgroup.freeze", "%d", frozen);
-
-	if (err)
-		return err;
-	/* cgroup.freeze is a request; cgroup.events says when it is done */
-	for (i = 0; i < 5000; i++) {
-		struct timespec ts = { 0, 1000 * 1000 };
-
-		if (events_field(dir, "frozen", &v) || v == (int)frozen)
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return error_set(-EBUSY, "%s did not %s", dir, frozen ? "freeze" : "thaw");
-}
-
-int ctr_cgv2_frozen(const char *dir, bool *frozen)
-{
-	char buf[8];
-	int err = ctr_cgroup_read(dir, "cgroup.freeze", buf, sizeof(buf));
-
-	if (err)
-		return err;
-	*frozen = buf[0] == '1';
-	return 0;
-}
-
-int ctr_cgv2_kill(const char *dir)
-{
-	if (!ctr_cgroup_has_file(dir, "cgroup.kill"))
-		return -ENOENT;
-	return ctr_cgroup_write(dir, "cgroup.kill", "1");
-}
-
 /* ---- stats ---- */
 
 static json_int_t num(const char *dir, const char *file)
 {
 	uint64_t v = 0;
 
-	if (ctr_cgroup_read_u64(dir, file, &v) || v > INT64_MAX)
+	if (cgroup_file_read_u64(dir, file, &v) || v > INT64_MAX)
 		return 0;
 	return (json_int_t)v;
 }
@@ -496,9 +438,9 @@ static json_int_t kv_get(json_t *kv, const char *key)
 
 void ctr_cgv2_stats(json_t *data, const char *dir)
 {
-	json_t *cs = ctr_cgroup_read_kv(dir, "cpu.stat");
-	json_t *ms = ctr_cgroup_read_kv(dir, "memory.stat");
-	json_t *ev = ctr_cgroup_read_kv(dir, "memory.events");
+	json_t *cs = cgroup_file_read_kv(dir, "cpu.stat");
+	json_t *ms = cgroup_file_read_kv(dir, "memory.stat");
+	json_t *ev = cgroup_file_read_kv(dir, "memory.events");
 	char buf[8192], *line, *save = NULL;
 	json_t *blk = json_array();
 
@@ -511,7 +453,7 @@ void ctr_cgv2_stats(json_t *data, const char *dir)
 			"throttling", "periods", kv_get(cs, "nr_periods"),
 			"throttledPeriods", kv_get(cs, "nr_throttled"),
 			"throttledTime", kv_get(cs, "throttled_usec") * 1000));
-	if (ctr_cgroup_has_file(dir, "memory.current"))
+	if (cgroup_file_exists(dir, "memory.current"))
 		json_object_set_new(data, "memory", json_pack(
 			"{sIs{sIsIsIsI}s{sIsI}so}",
 			"cache", kv_get(ms, "file"),
@@ -519,10 +461,10 @@ void ctr_cgv2_stats(json_t *data, const char *dir)
 			"max", num(dir, "memory.peak"), "failcnt", kv_get(ev, "max"),
 			"swap", "limit", num(dir, "memory.swap.max"), "usage", num(dir, "memory.swap.current"),
 			"raw", ms ? json_incref(ms) : json_object()));
-	if (ctr_cgroup_has_file(dir, "pids.current"))
+	if (cgroup_file_exists(dir, "pids.current"))
 		json_object_set_new(data, "pids", json_pack("{sIsI}", "current", num(dir, "pids.current"),
 							   "limit", num(dir, "pids.max")));
-	if (ctr_cgroup_read(dir, "io.stat", buf, sizeof(buf)) == 0) {
+	if (cgroup_file_read(dir, "io.stat", buf, sizeof(buf)) == 0) {
 		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			unsigned maj, min;
 			unsigned long long rb = 0, wb = 0;

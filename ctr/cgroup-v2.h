@@ -1,7 +1,9 @@
 /*
  * cgroup v2 file formats, one function per controller, on the container's
  * directory in the unified hierarchy. Controllers must be enabled in every
- * ancestor's cgroup.subtree_control first (ctr_cgv2_enable).
+ * ancestor's cgroup.subtree_control first (ctr_cgv2_enable). (cpuset and
+ * hugetlb, written alike in both versions, are cgroup.c's; the freezer and
+ * cgroup.kill are base/cgroup.c's.)
  */
 #ifndef CTR_CGROUP_V2_H
 #define CTR_CGROUP_V2_H
@@ -24,19 +26,12 @@ uint64_t ctr_cgv2_io_weight(uint64_t blkio_weight);
 int ctr_cgv2_swap_max(int64_t memory, int64_t memory_swap, int64_t *swap_max);
 
 int ctr_cgv2_cpu(const char *dir, const struct ctr_resources *r);
-int ctr_cgv2_cpuset(const char *dir, const struct ctr_resources *r);
 int ctr_cgv2_memory(const char *dir, const struct ctr_resources *r);
 int ctr_cgv2_pids(const char *dir, const struct ctr_resources *r);
 int ctr_cgv2_io(const char *dir, const struct ctr_resources *r);
-int ctr_cgv2_hugetlb(const char *dir, const struct ctr_resources *r);
 int ctr_cgv2_unified(const char *dir, const struct ctr_resources *r);
 /* The device rules as an eBPF program attached to dir (BPF_CGROUP_DEVICE). */
 int ctr_cgv2_devices(const char *dir, const struct ctr_device_rule *rules, size_t n);
-
-int ctr_cgv2_freeze(const char *dir, bool frozen);
-int ctr_cgv2_frozen(const char *dir, bool *frozen);
-/* cgroup.kill where the kernel has it (5.14+); -ENOENT otherwise. */
-int ctr_cgv2_kill(const char *dir);
 
 void ctr_cgv2_stats(json_t *data, const char *dir);
 

@@ -36,6 +36,9 @@ struct ctr_strv {
 	size_t n;
 };
 
+/* Append s (not copied) to a malloc'd vector, kept NULL-terminated; free(v->v) when done. */
+int ctr_strv_push(struct ctr_strv *v, const char *s);
+
 struct ctr_namespace {
 	bool enabled;
 	const char *path;	/* join this one; NULL: create a new one */
@@ -294,6 +297,8 @@ int ctr_process_parse(const char *text, size_t len, const char *what, struct ctr
  */
 int ctr_resources_parse(const char *text, size_t len, const char *what, struct ctr_config **out);
 void ctr_config_free(struct ctr_config *c);
+/* Zeroed storage for n items of size bytes that lives as long as c; NULL when out of memory. */
+void *ctr_config_alloc(struct ctr_config *c, size_t n, size_t size);
 
 /* Names, for messages and the default spec. */
 const char *ctr_ns_name(enum ctr_ns ns);

@@ -96,7 +96,7 @@ struct opened {
 	struct ctr_state st;
 	bool have_state;
 	struct ctr_config *c;
-	struct ctr_cgroup cg;
+	struct cgroup cg;
 	enum ctr_status status;
 };
 
@@ -105,7 +105,7 @@ static void opened_close(struct opened *o)
 	if (o->have_state)
 		ctr_state_free(&o->st);
 	ctr_config_free(o->c);
-	ctr_cgroup_free(&o->cg);
+	cgroup_free(&o->cg);
 	if (o->dirfd >= 0)
 		close(o->dirfd);
 	if (o->rootfd >= 0)
@@ -134,7 +134,7 @@ static enum ctr_status status_of(const struct opened *o)
 		return CTR_STOPPED;
 	if (!o->st.started && faccessat(o->dirfd, CTR_FIFO_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return CTR_CREATED;
-	if (ctr_cgroup_frozen(&o->cg, &frozen) == 0 && frozen)
+	if (cgroup_frozen(&o->cg, &frozen) == 0 && frozen)
 		return CTR_PAUSED;
 	return CTR_RUNNING;
 }
@@ -275,7 +275,7 @@ struct live {
 	char bundle[PATH_MAX], rootfs[PATH_MAX];
 	int rootfd, dirfd;
 	bool dir_made;
-	struct ctr_cgroup cg;
+	struct cgroup cg;
 	bool cg_made;
 	int fifo;
 	int sync[2];
@@ -315,7 +315,7 @@ static void live_destroy(struct live *l)
 		reap(l->stage1);
 	}
 	if (l->cg_made) {
-		ctr_cgroup_destroy(&l->cg);
+		cgroup_destroy(&l->cg);
 		l->cg_made = false;
 	}
 	if (l->ns_cb_done && l->o->undo_namespaces)
@@ -350,7 +350,7 @@ static void live_free(struct live *l)
 		close(l->dirfd);
 	if (l->rootfd >= 0)
 		close(l->rootfd);
-	ctr_cgroup_free(&l->cg);
+	cgroup_free(&l->cg);
 	ctr_config_free(l->c);
 	free(l->config_text);
 }
@@ -385,20 +385,20 @@ static int load_bundle(struct live *l)
 
 static int setup_cgroup(struct live *l)
 {
-	struct ctr_cgroup_layout layout;
+	struct cgroup_layout layout;
 	struct ctr_resources res = l->c->lx.resources;
 	struct ctr_device_rule *rules;
 	size_t n;
 	int err;
 
-	if ((err = ctr_cgroup_layout_read(&layout, "/proc/self/mountinfo", "/proc/self/cgroup", true)))
+	if ((err = cgroup_layout_read(&layout, "/proc/self/mountinfo", "/proc/self/cgroup", true)))
 		return err;
 	err = ctr_cgroup_resolve(&layout, l->c->lx.cgroups_path, l->o->id, l->rt->systemd_cgroup,
 				 &l->cg);
-	ctr_cgroup_layout_free(&layout);
+	cgroup_layout_free(&layout);
 	if (err)
 		return err;
-	if ((err = ctr_cgroup_create(&l->cg)))
+	if ((err = cgroup_create(&l->cg)))
 		return err;
 	l->cg_made = true;
 	if ((err = ctr_device_rules(l->c, &rules, &n)))
@@ -493,7 +493,7 @@ static int drive_setup(struct live *l)
 		return err;
 	if (buf[0] == '1' && (err = ctr_ns_write_idmaps(l->stage1, l->c)))
 		return err;
-	if ((err = ctr_cgroup_enter(&l->cg, l->stage1)))
+	if ((err = cgroup_enter(&l->cg, l->stage1)))
 		return err;
 	if ((err = ctr_sync_send(l->sync[0], CTR_SYNC_GO, 0, NULL, 0, -1)))
 		return error_errno(err, "lost touch with the container's setup");
@@ -828,13 +828,13 @@ int ctr_kill(const struct ctr_runtime *rt, const char *id, int sig, bool all)
 		goto out;
 	}
 	if (all) {
-		err = ctr_cgroup_signal_all(&o.cg, sig);
+		err = cgroup_signal_all(&o.cg, sig);
 	} else {
 		err = signal_init(&o.st, sig);
 		if (err)
 			err = error_errno(err, "cannot signal container '%s'", id);
 		else if (sig == SIGKILL && o.status == CTR_PAUSED)
-			ctr_cgroup_freeze(&o.cg, false);
+			cgroup_freeze(&o.cg, false);
 	}
 out:
 	opened_close(&o);
@@ -848,15 +848,15 @@ out:
  */
 static void abandoned_cgroups(const struct ctr_runtime *rt, struct opened *o, const char *id)
 {
-	struct ctr_cgroup_layout layout;
+	struct cgroup_layout layout;
 	struct ctr_config *c = NULL;
-	struct ctr_cgroup cg;
+	struct cgroup cg;
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/" CTR_CONFIG_FILE, o->dirfd);
 	if (ctr_config_load(path, &c))
 		return;
-	if (ctr_cgroup_layout_read(&layout, "/proc/self/mountinfo", "/proc/self/cgroup", true) == 0) {
+	if (cgroup_layout_read(&layout, "/proc/self/mountinfo", "/proc/self/cgroup", true) == 0) {
 		if (ctr_cgroup_resolve(&layout, c->lx.cgroups_path, id, rt->systemd_cgroup, &cg) == 0) {
 			size_t i;
 
@@ -864,10 +864,10 @@ static void abandoned_cgroups(const struct ctr_runtime *rt, struct opened *o, co
 			for (i = 0; i < cg.n; i++)
 				if (access(cg.dirs[i].path, F_OK) < 0)
 					cg.dirs[i].path[0] = '\0';
-			ctr_cgroup_destroy(&cg);
-			ctr_cgroup_free(&cg);
+			cgroup_destroy(&cg);
+			cgroup_free(&cg);
 		}
-		ctr_cgroup_layout_free(&layout);
+		cgroup_layout_free(&layout);
 	}
 	ctr_config_free(c);
 	error_clear();
@@ -882,10 +882,10 @@ static int destroy_opened(const struct ctr_runtime *rt, struct opened *o, const 
 	if (o->have_state) {
 		if (o->status != CTR_STOPPED) {
 			signal_init(&o->st, SIGKILL);
-			ctr_cgroup_signal_all(&o->cg, SIGKILL);
+			cgroup_signal_all(&o->cg, SIGKILL);
 			wait_init_gone(&o->st, 5000);
 		}
-		err = ctr_cgroup_destroy(&o->cg);
+		err = cgroup_destroy(&o->cg);
 		if (err)
 			ctr_log_warn(rt->log, "%s", error_msg());
 		s = state_text(id, CTR_STOPPED, 0, o->st.bundle, o->c);
@@ -1108,7 +1108,7 @@ static int set_frozen(const struct ctr_runtime *rt, const char *id, bool frozen)
 		err = error_set(-EINVAL, "container '%s' is %s, not paused", id,
 				ctr_status_name(o.status));
 	else
-		err = ctr_cgroup_freeze(&o.cg, frozen);
+		err = cgroup_freeze(&o.cg, frozen);
 	opened_close(&o);
 	return err;
 }
@@ -1135,7 +1135,7 @@ int ctr_ps(const struct ctr_runtime *rt, const char *id, pid_t **pids, size_t *n
 	if (!o.have_state)
 		err = error_set(-EINVAL, "container '%s' is being created", id);
 	else
-		err = ctr_cgroup_pids(&o.cg, pids, n);
+		err = cgroup_pids(&o.cg, pids, n);
 	opened_close(&o);
 	return err;
 }
@@ -1270,7 +1270,7 @@ int ctr_exec(const struct ctr_runtime *rt, const struct ctr_exec_opts *eo, int *
 	sync[1] = -1;
 	ctr_ns_close(a.ns_fds);
 	if ((err = ctr_sync_expect(sync[0], CTR_SYNC_USERNS, buf, sizeof(buf), NULL)) ||
-	    (err = ctr_cgroup_enter(&o.cg, e1)))
+	    (err = cgroup_enter(&o.cg, e1)))
 		goto fail;
 	if ((err = ctr_sync_send(sync[0], CTR_SYNC_GO, 0, NULL, 0, -1))) {
 		err = error_errno(err, "lost touch with the exec'd process");

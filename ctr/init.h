@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "ctr/cgroup.h"
+#include "base/cgroup.h"
 #include "ctr/config.h"
 
 struct ctr_init_args {
@@ -28,7 +28,7 @@ struct ctr_init_args {
 	const struct ctr_process *proc;		/* what to run (c->process, or exec's) */
 	const char *rootfs;			/* absolute host path */
 	const char *bundle;
-	const struct ctr_cgroup *cg;
+	const struct cgroup *cg;
 	int sync;				/* child end of the sync socket */
 	int fifo;				/* exec.fifo (read end) or -1: exec at once */
 	int console_sock;			/* connected --console-socket, or -1 */

@@ -176,7 +176,7 @@ static int mount_bind(struct ctr_rootfs *r, const struct ctr_mount *m)
 static int mount_cgroup(struct ctr_rootfs *r, const struct ctr_mount *m)
 {
 	unsigned long flags = (m->flags & MS_PLAIN_MASK) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	const struct ctr_cgroup *cg = r->cg;
+	const struct cgroup *cg = r->cg;
 	char p[32], name[256];
 	size_t i;
 	int fd, top, err = 0;
@@ -186,7 +186,7 @@ static int mount_cgroup(struct ctr_rootfs *r, const struct ctr_mount *m)
 	fd = ctr_path_make_target(r->rootfd, m->destination, CTR_TARGET_DIR);
 	if (fd < 0)
 		return ctr_error_wrap(fd, "mount %s", m->destination);
-	if (cg->mode == CTR_CGROUP_V2) {
+	if (cg->mode == CGROUP_V2) {
 		if (r->c->lx.ns[CTR_NS_CGROUP].enabled) {
 			if (mount("cgroup2", ctr_fd_path(fd, p, sizeof(p)), "cgroup2", flags, NULL) < 0)
 				err = error_errno(-errno, "mount %s: cgroup2", m->destination);

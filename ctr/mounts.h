@@ -12,14 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ctr/cgroup.h"
+#include "base/cgroup.h"
 #include "ctr/config.h"
 
 struct ctr_rootfs {
 	const struct ctr_config *c;
 	const char *rootfs;		/* absolute host path of root.path */
 	const char *bundle;		/* relative mount sources are under it */
-	const struct ctr_cgroup *cg;	/* for "cgroup" mounts (may be NULL) */
+	const struct cgroup *cg;	/* for "cgroup" mounts (may be NULL) */
 	bool userns;			/* in a new user namespace: no mknod, locked flags */
 	int rootfd;			/* O_PATH of the rootfs once prepared */
 };

@@ -1,10 +1,14 @@
-/* Default OCI configs. */
+/* Default OCI configs, and the Docker-style values gasang ctr fills them from. */
 #include "ctr/spec.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/compiler.h"
+#include "base/error.h"
 
 static json_t *strv(const char *const *v, size_t n)
 {
@@ -27,6 +31,28 @@ static json_t *mount(const char *dst, const char *type, const char *src, const c
 		json_array_append_new(a, json_string(tok));
 	json_object_set_new(o, "options", a);
 	return o;
+}
+
+bool ctr_env_same_name(const char *a, const char *b)
+{
+	size_t n = strcspn(a, "=");
+
+	return !strncmp(a, b, n) && (b[n] == '=' || b[n] == '\0');
+}
+
+/* NAME=VALUE replaces what env says of NAME, as docker's -e does (PATH included). */
+static void env_set(json_t *env, const char *var)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(env, i, e) {
+		if (ctr_env_same_name(var, json_string_value(e))) {
+			json_array_set_new(env, i, json_string(var));
+			return;
+		}
+	}
+	json_array_append_new(env, json_string(var));
 }
 
 json_t *ctr_spec_build(const struct ctr_spec_opts *o)
@@ -55,7 +81,7 @@ json_t *ctr_spec_build(const struct ctr_spec_opts *o)
 	if (o->terminal)
 		json_array_append_new(env, json_string("TERM=xterm"));
 	for (i = 0; i < o->nenv; i++)
-		json_array_append_new(env, json_string(o->env[i]));
+		env_set(env, o->env[i]);
 	capo = json_pack("{sososo}", "bounding", strv(caps, ncaps), "effective", strv(caps, ncaps),
 			 "permitted", strv(caps, ncaps));
 	proc = json_pack("{sbs{sisi}sososssos[{sssIsI}]sb}", "terminal", o->terminal,
@@ -106,4 +132,72 @@ json_t *ctr_spec_build(const struct ctr_spec_opts *o)
 			 "hostname", o->hostname ? o->hostname : "gasang", "mounts", mounts,
 			 "linux", lx);
 	return spec;
+}
+
+void ctr_volume_free(struct ctr_volume *v)
+{
+	free((char *)v->host);
+	free((char *)v->ctr);
+	v->host = v->ctr = NULL;
+}
+
+int ctr_volume_parse(const char *spec, struct ctr_volume *v)
+{
+	char *host, *ctr, *opt;
+	int err = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (strlen(spec) >= 2 * PATH_MAX)
+		return error_set(-ENAMETOOLONG, "too long");
+	host = strdup(spec);
+	if (!host)
+		return error_set(-ENOMEM, "out of memory");
+	ctr = strchr(host, ':');
+	if (!ctr) {
+		err = error_set(-EINVAL, "expected HOST:CONTAINER[:ro]");
+		goto out;
+	}
+	*ctr++ = '\0';
+	opt = strchr(ctr, ':');
+	if (opt) {
+		*opt++ = '\0';
+		if (strcmp(opt, "ro") && strcmp(opt, "rw")) {
+			err = error_set(-EINVAL, "the option after the second ':' is ro or rw");
+			goto out;
+		}
+		v->readonly = !strcmp(opt, "ro");
+	}
+	if (ctr[0] != '/') {
+		err = error_set(-EINVAL, "the container path must be absolute");
+		goto out;
+	}
+	v->host = realpath(host, NULL);
+	if (!v->host) {
+		err = error_errno(-errno, "%s", host);
+		goto out;
+	}
+	v->ctr = strdup(ctr);
+	if (!v->ctr)
+		err = error_set(-ENOMEM, "out of memory");
+out:
+	free(host);
+	if (err)
+		ctr_volume_free(v);
+	return err;
+}
+
+int ctr_user_parse(const char *s, uint32_t max, uint32_t *uid, uint32_t *gid, bool *has_gid)
+{
+	unsigned long u, g = 0;
+	char *end;
+
+	u = strtoul(s, &end, 10);
+	*has_gid = *end == ':';
+	if (*has_gid)
+		g = strtoul(end + 1, &end, 10);
+	if (*end || u > max || g > max)
+		return error_set(-EINVAL, "'%s' is not UID[:GID]", s);
+	*uid = (uint32_t)u;
+	*gid = (uint32_t)g;
+	return 0;
 }

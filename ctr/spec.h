@@ -1,6 +1,7 @@
 /*
  * A default config.json, as `runc spec` writes one (`gasang oci spec`), and
- * the Docker-like variant `gasang ctr run` builds its bundles from.
+ * the Docker-like variant `gasang ctr run` builds its bundles from, with
+ * the Docker-style values it takes (volumes, users).
  */
 #ifndef CTR_SPEC_H
 #define CTR_SPEC_H
@@ -36,5 +37,19 @@ struct ctr_spec_opts {
 };
 
 json_t *ctr_spec_build(const struct ctr_spec_opts *o);
+
+/* a and b (NAME=VALUE, or a bare NAME) name the same environment variable */
+bool ctr_env_same_name(const char *a, const char *b);
+
+/*
+ * A volume as Docker writes it, HOST:CTR[:ro|rw]: HOST resolved (realpath)
+ * now, CTR absolute. The strings are malloc'd (ctr_volume_free). -EINVAL
+ * for a malformed spec, -errno when HOST cannot be resolved.
+ */
+int ctr_volume_parse(const char *spec, struct ctr_volume *v);
+void ctr_volume_free(struct ctr_volume *v);
+
+/* "UID[:GID]" in decimal, each at most max; *has_gid: GID was given. */
+int ctr_user_parse(const char *s, uint32_t max, uint32_t *uid, uint32_t *gid, bool *has_gid);
 
 #endif

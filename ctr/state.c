@@ -274,9 +274,9 @@ int ctr_state_read(int dirfd, struct ctr_state *st)
 	st->started = json_is_true(json_object_get(o, "started"));
 	cg = json_object_get(o, "cgroups");
 	json_object_foreach(cg, k, v) {
-		struct ctr_cgroup_path *c = &st->cgroups[st->n_cgroups];
+		struct cgroup_dir *c = &st->cgroups[st->n_cgroups];
 
-		if (st->n_cgroups == CTR_MAX_CGROUPS || !json_is_object(v))
+		if (st->n_cgroups == CGROUP_MAX_HIERS || !json_is_object(v))
 			break;
 		c->name = strdup(k);
 		c->path = dup_str(v, "path");

@@ -14,12 +14,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/cgroup.h"
+
 #define CTR_DEFAULT_ROOT	"/run/gasang-oci"
 #define CTR_ID_MAX		1024
 #define CTR_STATE_FILE		"state.json"
 #define CTR_CONFIG_FILE		"config.json"
 #define CTR_FIFO_FILE		"exec.fifo"
-#define CTR_MAX_CGROUPS		16
 
 enum ctr_status {
 	CTR_CREATING,
@@ -27,12 +28,6 @@ enum ctr_status {
 	CTR_RUNNING,
 	CTR_PAUSED,
 	CTR_STOPPED,
-};
-
-struct ctr_cgroup_path {
-	char *name;		/* "memory", "cpu,cpuacct", "name=systemd", "" (v2) */
-	char *path;		/* the directory, absolute */
-	char *mount;		/* the hierarchy's mount point */
 };
 
 struct ctr_state {
@@ -44,7 +39,7 @@ struct ctr_state {
 	char *created;			/* RFC 3339, UTC, nanoseconds */
 	bool started;
 	char *owner;
-	struct ctr_cgroup_path cgroups[CTR_MAX_CGROUPS];
+	struct cgroup_dir cgroups[CGROUP_MAX_HIERS];	/* its cgroup's directories */
 	size_t n_cgroups;
 };
 

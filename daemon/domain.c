@@ -18,6 +18,7 @@
 #include "daemon/log.h"
 #include "daemon/monitor.h"
 #include "daemon/store.h"
+#include "vm/exit-status.h"
 
 #define ADOPT_TIMEOUT_MS 10000
 #define POLL_FIRST_MS	5
@@ -379,7 +380,7 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 	dom->signal = known && WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;
 	dom->detail[0] = '\0';
 
-	if (dom->rebooting && !destroyed && (dom->reboot_reset || dom->exit_status == 0)) {
+	if (dom->rebooting && !destroyed && (dom->reboot_reset || dom->exit_status == VM_EXIT_OK)) {
 		/* the guest went down for a reboot: up again, in a new process */
 		dom->reboot_reset = false;
 		if (spawn(dom) == 0) {
@@ -401,15 +402,15 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 		set_state(dom, DOM_CRASHED, "unknown");
 	} else if (WIFSIGNALED(wstatus)) {
 		set_state(dom, DOM_CRASHED, "killed");
-	} else if (dom->exit_status == 0) {
+	} else if (dom->exit_status == VM_EXIT_OK) {
 		set_state(dom, DOM_SHUTOFF, "shutdown");
-	} else if (dom->exit_status > 128 && dom->exit_status - 128 < NSIG) {
+	} else if (dom->exit_status > VM_EXIT_SIGNAL && dom->exit_status - VM_EXIT_SIGNAL < NSIG) {
 		/* `gasang run` stopped cleanly on a signal someone else sent */
-		dom->signal = dom->exit_status - 128;
+		dom->signal = dom->exit_status - VM_EXIT_SIGNAL;
 		set_state(dom, DOM_CRASHED, "killed");
 	} else {
 		last_log_line(dom);
-		set_state(dom, DOM_CRASHED, dom->exit_status == 1 ? "panicked" : "failed");
+		set_state(dom, DOM_CRASHED, dom->exit_status == VM_EXIT_GUEST ? "panicked" : "failed");
 	}
 	if (dom->state == DOM_CRASHED)
 		event = "crashed";
@@ -670,7 +671,7 @@ void domain_release(struct domain *dom)
 		waiter_free(dom, w);
 	}
 	/* the cgroup stays with the running VM; the next daemon finds it by uuid */
-	ctr_cgroup_free(&dom->cg);
+	cgroup_free(&dom->cg);
 	memset(&dom->cg, 0, sizeof(dom->cg));
 }
 

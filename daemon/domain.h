@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <sys/un.h>
 
-#include "ctr/cgroup.h"
+#include "base/cgroup.h"
 #include "daemon/definition.h"
 #include "daemon/events.h"
 #include "daemon/loop.h"
@@ -137,7 +137,7 @@ struct domain {
 	unsigned poll_ms;
 	struct monitor *mon;
 	struct loop_timer timer;	/* start polling; destroy's SIGKILL */
-	struct ctr_cgroup cg;
+	struct cgroup cg;
 	struct waiter *waiters;
 
 	struct {			/* domain_summary_text's last answer */

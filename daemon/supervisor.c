@@ -97,7 +97,7 @@ static void __attribute__((noreturn)) shim(const struct sup_spawn *sp)
 	redirect(STDERR_FILENO, "/dev/null", O_WRONLY);
 	/* the VM is born in its cgroup; the shim, nearly idle, goes with it */
 	if (sp->cg)
-		ctr_cgroup_enter(sp->cg, getpid());
+		cgroup_enter(sp->cg, getpid());
 	vm = fork();
 	if (vm == 0)
 		vm_child(sp);
@@ -247,19 +247,19 @@ void sup_boot_id(char out[40])
 void sup_cgroups_init(struct sup_cgroups *c)
 {
 	memset(c, 0, sizeof(*c));
-	if (ctr_cgroup_layout_read(&c->layout, "/proc/self/mountinfo", "/proc/self/cgroup", true))
+	if (cgroup_layout_read(&c->layout, "/proc/self/mountinfo", "/proc/self/cgroup", true))
 		return;
-	c->usable = c->layout.mode != CTR_CGROUP_NONE;
+	c->usable = c->layout.mode != CGROUP_NONE;
 	error_clear();
 }
 
 void sup_cgroups_free(struct sup_cgroups *c)
 {
-	ctr_cgroup_layout_free(&c->layout);
+	cgroup_layout_free(&c->layout);
 	c->usable = false;
 }
 
-int sup_cgroup_find(struct sup_cgroups *c, const char *uuid, struct ctr_cgroup *cg)
+int sup_cgroup_find(struct sup_cgroups *c, const char *uuid, struct cgroup *cg)
 {
 	char path[80];
 	int err;
@@ -268,34 +268,34 @@ int sup_cgroup_find(struct sup_cgroups *c, const char *uuid, struct ctr_cgroup *
 	if (!c->usable)
 		return -ENOTSUP;
 	snprintf(path, sizeof(path), "/gasang/vm-%s", uuid);
-	err = ctr_cgroup_resolve(&c->layout, path, uuid, false, cg);
+	err = cgroup_resolve(&c->layout, path, false, cg);
 	if (err) {
-		ctr_cgroup_free(cg);
+		cgroup_free(cg);
 		memset(cg, 0, sizeof(*cg));
 	}
 	return err;
 }
 
-int sup_cgroup_create(struct sup_cgroups *c, const char *uuid, struct ctr_cgroup *cg)
+int sup_cgroup_create(struct sup_cgroups *c, const char *uuid, struct cgroup *cg)
 {
 	int err = sup_cgroup_find(c, uuid, cg);
 
 	if (err)
 		return err;
-	err = ctr_cgroup_create(cg);
+	err = cgroup_create(cg);
 	if (err) {
-		ctr_cgroup_destroy(cg);
-		ctr_cgroup_free(cg);
+		cgroup_destroy(cg);
+		cgroup_free(cg);
 		memset(cg, 0, sizeof(*cg));
 	}
 	return err;
 }
 
-void sup_cgroup_remove(struct ctr_cgroup *cg)
+void sup_cgroup_remove(struct cgroup *cg)
 {
 	if (!cg->n)
 		return;
-	ctr_cgroup_destroy(cg);
-	ctr_cgroup_free(cg);
+	cgroup_destroy(cg);
+	cgroup_free(cg);
 	memset(cg, 0, sizeof(*cg));
 }

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "ctr/cgroup.h"
+#include "base/cgroup.h"
 
 struct sup_proc {
 	pid_t pid;			/* 0: none */
@@ -27,7 +27,7 @@ struct sup_spawn {
 	char **argv;			/* the VM's command line */
 	const char *log_path;		/* the VM's stderr (truncated) */
 	const char *status_path;	/* the shim writes the VM's wait status here */
-	const struct ctr_cgroup *cg;	/* NULL: none */
+	const struct cgroup *cg;	/* NULL: none */
 };
 
 /* Start the shim and through it the VM: their pids and start times. */
@@ -46,17 +46,17 @@ void sup_boot_id(char out[40]);
 
 /* Cgroups for VMs, where the host has a hierarchy we may write. */
 struct sup_cgroups {
-	struct ctr_cgroup_layout layout;
+	struct cgroup_layout layout;
 	bool usable;
 };
 
 void sup_cgroups_init(struct sup_cgroups *c);
 void sup_cgroups_free(struct sup_cgroups *c);
 /* The VM's cgroup (/gasang/vm-UUID in each hierarchy), created: 0, or -errno (none then). */
-int sup_cgroup_create(struct sup_cgroups *c, const char *uuid, struct ctr_cgroup *cg);
+int sup_cgroup_create(struct sup_cgroups *c, const char *uuid, struct cgroup *cg);
 /* The cgroup a VM started by an earlier daemon has (resolved, not created). */
-int sup_cgroup_find(struct sup_cgroups *c, const char *uuid, struct ctr_cgroup *cg);
+int sup_cgroup_find(struct sup_cgroups *c, const char *uuid, struct cgroup *cg);
 /* Remove it (killing anything left in it) and free it. */
-void sup_cgroup_remove(struct ctr_cgroup *cg);
+void sup_cgroup_remove(struct cgroup *cg);
 
 #endif

@@ -13,8 +13,7 @@
 
 #include "base/error.h"
 #include "ctr/cgroup-v1.h"
-#include "ctr/cgroup.h"
-#include "tests/ctr/cgroup-fake.h"
+#include "tests/base/cgroup-fake.h"
 
 static const char *d(void)
 {
@@ -78,11 +77,10 @@ static void test_memory(void **state)
 	assert_non_null(strstr(error_msg(), "swap"));
 }
 
-static void test_cpu_cpuset_pids(void **state)
+static void test_cpu_pids(void **state)
 {
 	static const char *const names[] = { "cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us",
-					     "cpu.rt_period_us", "cpu.rt_runtime_us", "cpuset.cpus",
-					     "cpuset.mems", "pids.max", NULL };
+					     "cpu.rt_period_us", "cpu.rt_runtime_us", "pids.max", NULL };
 	struct ctr_resources r;
 
 	(void)state;
@@ -95,16 +93,11 @@ static void test_cpu_cpuset_pids(void **state)
 	r.cpu.period = 100000;
 	r.cpu.rt_period = 1000000;
 	r.cpu.rt_runtime = 950000;
-	r.cpu.cpus = "0-1";
-	r.cpu.mems = "0";
 	assert_int_equal(ctr_cgv1_cpu(d(), &r), 0);
-	assert_int_equal(ctr_cgv1_cpuset(d(), &r), 0);
 	assert_string_equal(file("cpu.shares"), "512");
 	assert_string_equal(file("cpu.cfs_quota_us"), "50000");
 	assert_string_equal(file("cpu.cfs_period_us"), "100000");
 	assert_string_equal(file("cpu.rt_runtime_us"), "950000");
-	assert_string_equal(file("cpuset.cpus"), "0-1");
-	assert_string_equal(file("cpuset.mems"), "0");
 	r.cpu.quota = -1;
 	assert_int_equal(ctr_cgv1_cpu(d(), &r), 0);
 	assert_string_equal(file("cpu.cfs_quota_us"), "-1");
@@ -123,12 +116,11 @@ static void test_cpu_cpuset_pids(void **state)
 	assert_non_null(strstr(error_msg(), "pids.max"));
 }
 
-static void test_blkio_hugetlb(void **state)
+static void test_blkio(void **state)
 {
 	static const char *const names[] = { "blkio.bfq.weight", "blkio.bfq.weight_device",
 					     "blkio.throttle.read_bps_device",
-					     "blkio.throttle.write_iops_device",
-					     "hugetlb.2MB.limit_in_bytes", NULL };
+					     "blkio.throttle.write_iops_device", NULL };
 	struct ctr_resources r;
 	struct ctr_weight_device wd = { 8, 0, 300, -1 };
 	struct ctr_throttle_device td = { 8, 16, 1048576 };
@@ -156,14 +148,6 @@ static void test_blkio_hugetlb(void **state)
 	unlink(fk_path(f, "box/blkio.bfq.weight"));
 	r.blkio.has_leaf_weight = false;
 	assert_int_equal(ctr_cgv1_blkio(d(), &r), -ENOTSUP);
-
-	memset(&r, 0, sizeof(r));
-	r.n_hugepages = 1;
-	r.hugepages = &(struct ctr_hugepage_limit){ "2MB", 1 << 21 };
-	assert_int_equal(ctr_cgv1_hugetlb(d(), &r), 0);
-	assert_string_equal(file("hugetlb.2MB.limit_in_bytes"), "2097152");
-	r.hugepages = &(struct ctr_hugepage_limit){ "1GB", 1 << 30 };
-	assert_int_equal(ctr_cgv1_hugetlb(d(), &r), -ENOTSUP);
 }
 
 static void test_devices(void **state)
@@ -188,29 +172,13 @@ static void test_devices(void **state)
 	assert_string_equal(file("devices.deny"), "c 136:* w");
 }
 
-static void test_freezer(void **state)
-{
-	bool frozen;
-
-	(void)state;
-	fk_write(fk_path(f, "box/freezer.state"), "THAWED\n");
-	assert_int_equal(ctr_cgv1_frozen(d(), &frozen), 0);
-	assert_false(frozen);
-	assert_int_equal(ctr_cgv1_freeze(d(), true), 0);
-	assert_int_equal(ctr_cgv1_frozen(d(), &frozen), 0);
-	assert_true(frozen);
-	assert_int_equal(ctr_cgv1_freeze(d(), false), 0);
-	assert_string_equal(file("freezer.state"), "THAWED");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_memory, fk_setup, fk_teardown),
-		cmocka_unit_test_setup_teardown(test_cpu_cpuset_pids, fk_setup, fk_teardown),
-		cmocka_unit_test_setup_teardown(test_blkio_hugetlb, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_cpu_pids, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_blkio, fk_setup, fk_teardown),
 		cmocka_unit_test_setup_teardown(test_devices, fk_setup, fk_teardown),
-		cmocka_unit_test_setup_teardown(test_freezer, fk_setup, fk_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,8 +16,7 @@
 
 #include "base/error.h"
 #include "ctr/cgroup-v2.h"
-#include "ctr/cgroup.h"
-#include "tests/ctr/cgroup-fake.h"
+#include "tests/base/cgroup-fake.h"
 
 static void test_conversions(void **state)
 {
@@ -80,10 +79,9 @@ static const char *box(const char *file)
 
 static void test_files(void **state)
 {
-	static const char *const names[] = { "cpu.weight", "cpu.max", "cpuset.cpus", "cpuset.mems",
-					     "memory.max", "memory.swap.max", "memory.low", "pids.max",
-					     "io.weight", "io.max", "hugetlb.2MB.max", "memory.high",
-					     NULL };
+	static const char *const names[] = { "cpu.weight", "cpu.max", "memory.max",
+					     "memory.swap.max", "memory.low", "pids.max", "io.weight",
+					     "io.max", "memory.high", NULL };
 	char dir[512];
 	struct ctr_throttle_device td = { 8, 0, 1000 };
 	struct ctr_resources r;
@@ -145,13 +143,6 @@ static void test_files(void **state)
 	assert_string_equal(box("io.max"), "8:0 wiops=1000");
 
 	memset(&r, 0, sizeof(r));
-	r.cpu.cpus = "1";
-	assert_int_equal(ctr_cgv2_cpuset(dir, &r), 0);
-	assert_string_equal(box("cpuset.cpus"), "1");
-	r.n_hugepages = 1;
-	r.hugepages = &(struct ctr_hugepage_limit){ "2MB", 4 << 20 };
-	assert_int_equal(ctr_cgv2_hugetlb(dir, &r), 0);
-	assert_string_equal(box("hugetlb.2MB.max"), "4194304");
 	r.unified_keys.n = r.unified_values.n = 1;
 	r.unified_keys.v = (const char *[]){ "memory.high" };
 	r.unified_values.v = (const char *[]){ "12345" };
@@ -161,21 +152,13 @@ static void test_files(void **state)
 	assert_int_equal(ctr_cgv2_unified(dir, &r), -ENOENT);
 }
 
-static void test_freeze_stats(void **state)
+static void test_stats(void **state)
 {
 	char dir[512];
-	bool frozen = false;
 	json_t *s;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s", fk_path(f, "cg2/box"));
-	fk_write(fk_path(f, "cg2/box/cgroup.freeze"), "0\n");
-	fk_write(fk_path(f, "cg2/box/cgroup.events"), "populated 1\nfrozen 1\n");
-	assert_int_equal(ctr_cgv2_freeze(dir, true), 0);
-	assert_int_equal(ctr_cgv2_frozen(dir, &frozen), 0);
-	assert_true(frozen);
-	assert_int_equal(ctr_cgv2_kill(dir), -ENOENT);
-
 	fk_write(fk_path(f, "cg2/box/cpu.stat"), "usage_usec 5\nuser_usec 3\nsystem_usec 2\n");
 	fk_write(fk_path(f, "cg2/box/memory.current"), "4096\n");
 	fk_write(fk_path(f, "cg2/box/memory.max"), "max\n");
@@ -288,7 +271,7 @@ int main(void)
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test_setup_teardown(test_enable, fk_setup, fk_teardown),
 		cmocka_unit_test_setup_teardown(test_files, fk_setup, fk_teardown),
-		cmocka_unit_test_setup_teardown(test_freeze_stats, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_stats, fk_setup, fk_teardown),
 		cmocka_unit_test(test_device_program),
 	};
 

@@ -1,6 +1,11 @@
-/* ctr/spec.c: the default configs parse, and carry what `gasang ctr run` asked for. */
+/*
+ * ctr/spec.c: the default configs parse, and carry what `gasang ctr run`
+ * asked for; its -v and -u values.
+ */
+#include <errno.h>
 #include <stdarg.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -81,11 +86,86 @@ static void test_ctr_run(void **state)
 	ctr_config_free(c);
 }
 
+/* -e NAME=VALUE replaces the default of NAME (docker's -e PATH=...), and a later -e an earlier one. */
+static void test_env_replaces(void **state)
+{
+	static const char *const env[] = { "PATH=/opt/bin", "TERM=dumb", "B=1", "B=2", "C=" };
+	struct ctr_spec_opts o = { .rootfs = "r", .env = env, .nenv = 5, .terminal = true };
+	struct ctr_config *c = roundtrip(&o);
+
+	(void)state;
+	assert_int_equal(c->process->env.n, 4);
+	assert_string_equal(c->process->env.v[0], "PATH=/opt/bin");
+	assert_string_equal(c->process->env.v[1], "TERM=dumb");
+	assert_string_equal(c->process->env.v[2], "B=2");
+	assert_string_equal(c->process->env.v[3], "C=");
+	assert_true(ctr_env_same_name("PATH=/x", "PATH"));
+	assert_false(ctr_env_same_name("PATH=/x", "PATHS=/y"));
+	assert_false(ctr_env_same_name("PAT=1", "PATH=1"));
+	ctr_config_free(c);
+}
+
+static void test_volume(void **state)
+{
+	struct ctr_volume v;
+
+	(void)state;
+	assert_int_equal(ctr_volume_parse("/tmp/../tmp:/data", &v), 0);
+	assert_string_equal(v.host, "/tmp");
+	assert_string_equal(v.ctr, "/data");
+	assert_false(v.readonly);
+	ctr_volume_free(&v);
+	assert_int_equal(ctr_volume_parse("/:/host:ro", &v), 0);
+	assert_string_equal(v.host, "/");
+	assert_true(v.readonly);
+	ctr_volume_free(&v);
+	assert_int_equal(ctr_volume_parse("/:/host:rw", &v), 0);
+	assert_false(v.readonly);
+	ctr_volume_free(&v);
+
+	assert_int_equal(ctr_volume_parse("nocolon", &v), -EINVAL);
+	assert_null(v.host);
+	assert_int_equal(ctr_volume_parse("/tmp:relative", &v), -EINVAL);
+	assert_non_null(strstr(error_msg(), "absolute"));
+	assert_int_equal(ctr_volume_parse("/tmp:/x:rx", &v), -EINVAL);
+	assert_int_equal(ctr_volume_parse("/no/such/dir:/x", &v), -ENOENT);
+	assert_non_null(strstr(error_msg(), "/no/such/dir"));
+	assert_null(v.host);
+	assert_null(v.ctr);
+}
+
+static void test_user(void **state)
+{
+	uint32_t uid = 1, gid = 1;
+	bool has_gid = true;
+
+	(void)state;
+	assert_int_equal(ctr_user_parse("1000", 65535, &uid, &gid, &has_gid), 0);
+	assert_int_equal(uid, 1000);
+	assert_false(has_gid);
+	assert_int_equal(ctr_user_parse("7:8", 65535, &uid, &gid, &has_gid), 0);
+	assert_int_equal(uid, 7);
+	assert_int_equal(gid, 8);
+	assert_true(has_gid);
+	assert_int_equal(ctr_user_parse("4294967294", UINT32_MAX - 1, &uid, &gid, &has_gid), 0);
+	assert_int_equal(uid, UINT32_MAX - 1);
+	assert_int_equal(ctr_user_parse("4294967295", UINT32_MAX - 1, &uid, &gid, &has_gid), -EINVAL);
+	assert_int_equal(ctr_user_parse("65536", 65535, &uid, &gid, &has_gid), -EINVAL);
+	assert_int_equal(ctr_user_parse("1:65536", 65535, &uid, &gid, &has_gid), -EINVAL);
+	assert_int_equal(ctr_user_parse("-1", 65535, &uid, &gid, &has_gid), -EINVAL);
+	assert_int_equal(ctr_user_parse("root", 65535, &uid, &gid, &has_gid), -EINVAL);
+	assert_int_equal(ctr_user_parse("1:x", 65535, &uid, &gid, &has_gid), -EINVAL);
+	assert_int_equal(uid, UINT32_MAX - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default),
 		cmocka_unit_test(test_ctr_run),
+		cmocka_unit_test(test_volume),
+		cmocka_unit_test(test_env_replaces),
+		cmocka_unit_test(test_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

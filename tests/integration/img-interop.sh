@@ -274,5 +274,23 @@ one_line 1 "apply a missing snapshot" "$GASANG" img snapshot -a nope g-snap.qcow
 head -c 65536 q-plain.qcow2 >trunc.qcow2
 one_line 1 "truncated qcow2" "$GASANG" img convert -O raw trunc.qcow2 trunc.raw
 
+# ---- metadata is the image's: info never prints its control characters ----
+esc=$(printf 'base\033]0;pwned\007\033[2J.raw')
+qemu-img create -q -f raw "$esc" 1M
+qemu-img create -q -f qcow2 -F raw -b "$esc" evil.qcow2 1M
+qemu-img snapshot -c "$(printf 'snap\033[31m\x9b')" evil.qcow2
+for out in human json; do
+	cases=$((cases + 1))
+	if ! "$GASANG" img info --output=$out evil.qcow2 >info.out 2>&1; then
+		fail "info --output=$out of an image with escapes in its metadata failed"
+	elif LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177\200-\237]')" info.out; then
+		fail "info --output=$out printed control characters: $(od -c info.out | head -3)"
+	elif ! grep -q 'base.x1b]0;pwned.x07' info.out && ! grep -qF 'base\u001B]0;pwned' info.out; then
+		fail "info --output=$out lost the backing file's name: $(head -c 300 info.out)"
+	else
+		pass "info --output=$out escapes the image's metadata"
+	fi
+done
+
 echo "$NAME: $cases cases, $failures failed"
 [ "$failures" = 0 ]

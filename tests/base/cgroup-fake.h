@@ -3,8 +3,8 @@
  * hierarchies as plain directories, control files as plain files, and the
  * mountinfo and /proc/self/cgroup that describe it.
  */
-#ifndef TESTS_CTR_CGROUP_FAKE_H
-#define TESTS_CTR_CGROUP_FAKE_H
+#ifndef TESTS_BASE_CGROUP_FAKE_H
+#define TESTS_BASE_CGROUP_FAKE_H
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "base/cgroup.h"
 
 struct fake {
 	char top[64];		/* the temporary directory */
@@ -97,6 +99,49 @@ static inline void fk_free(struct fake *f)
 	if (system(cmd))
 		abort();
 	free(f);
+}
+
+/*
+ * A hybrid host like the project's machines: v1 controllers (under cg/),
+ * cgroup2 with little in it (cg/unified); this process in /mine for
+ * memory, /user.slice for systemd and v2, / elsewhere.
+ */
+static inline void fk_hybrid(struct fake *f)
+{
+	static const char *const hiers[] = { "cpu,cpuacct", "cpuset", "memory", "pids", "freezer",
+					     "devices", "systemd", "unified", "blkio" };
+	char mi[4096];
+	size_t i;
+
+	snprintf(mi, sizeof(mi),
+		 "31 23 0:28 / %1$s/cg rw,relatime - tmpfs tmpfs rw,mode=755\n"
+		 "32 31 0:29 / %1$s/cg/cpu,cpuacct rw,relatime shared:5 - cgroup cgroup rw,cpu,cpuacct\n"
+		 "33 31 0:31 / %1$s/cg/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
+		 "34 31 0:32 / %1$s/cg/memory rw,relatime - cgroup cgroup rw,memory\n"
+		 "35 31 0:36 / %1$s/cg/pids rw,relatime - cgroup cgroup rw,pids\n"
+		 "36 31 0:34 / %1$s/cg/freezer rw,relatime - cgroup cgroup rw,freezer\n"
+		 "37 31 0:33 / %1$s/cg/devices rw,relatime - cgroup cgroup rw,devices\n"
+		 "38 31 0:37 / %1$s/cg/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd\n"
+		 "39 31 0:38 / %1$s/cg/unified rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n"
+		 "40 31 0:39 / %1$s/cg/blkio rw - cgroup cgroup rw,blkio\n"
+		 "41 23 0:40 / /somewhere rw - ext4 /dev/vda rw\n",
+		 f->top);
+	fk_write(f->mountinfo, mi);
+	for (i = 0; i < sizeof(hiers) / sizeof(hiers[0]); i++)
+		fk_mkdirs(fk_path(f, "cg/%s", hiers[i]));
+	fk_write(f->self, "9:name=systemd:/user.slice\n8:pids:/\n7:blkio:/\n6:freezer:/\n"
+			  "5:devices:/\n4:memory:/mine\n3:cpuset:/\n2:cpu,cpuacct:/\n0::/user.slice\n");
+}
+
+/* The directory of hierarchy name in cg ("<none>"). */
+static inline const char *fk_dir_of(const struct cgroup *cg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cg->n; i++)
+		if (!strcmp(cg->dirs[i].name, name))
+			return cg->dirs[i].path;
+	return "<none>";
 }
 
 /* Per-test fixtures: a fresh fake in f for each test. */
