@@ -233,22 +233,13 @@ static int collect(void *opaque, const struct store_domain *d)
 	return 0;
 }
 
-static struct known_vm *by_uuid(struct report *r, const char *uuid)
+/* The defined VM with this uuid or name (by_name), NULL when none. */
+static struct known_vm *known(struct report *r, const char *id, bool by_name)
 {
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		if (!strcmp(r->vms[i].uuid, uuid))
-			return &r->vms[i];
-	return NULL;
-}
-
-static struct known_vm *by_name(struct report *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (!strcmp(r->vms[i].name, name))
+		if (!strcmp(by_name ? r->vms[i].name : r->vms[i].uuid, id))
 			return &r->vms[i];
 	return NULL;
 }
@@ -258,7 +249,7 @@ static int check_vm_file(void *opaque, const char *name)
 	struct report *r = opaque;
 	char uuid[DEF_UUID_LEN + 1];
 
-	if (vm_file_uuid(name, uuid) && !by_uuid(r, uuid))
+	if (vm_file_uuid(name, uuid) && !known(r, uuid, false))
 		say(r, "problem", "%s/%s: no VM with this uuid is defined", r->p->vm_dir, name);
 	return 0;
 }
@@ -268,7 +259,7 @@ static int check_log(void *opaque, const char *name)
 	struct report *r = opaque;
 	char vm[DEF_NAME_MAX + 1];
 
-	if (log_file_vm(name, vm) && !by_name(r, vm))
+	if (log_file_vm(name, vm) && !known(r, vm, true))
 		say(r, "problem", "%s/%s: no VM of this name is defined", r->p->log_dir, name);
 	return 0;
 }
@@ -276,7 +267,7 @@ static int check_log(void *opaque, const char *name)
 static int check_proc(void *opaque, const struct vm_proc *p)
 {
 	struct report *r = opaque;
-	struct known_vm *k = by_uuid(r, p->uuid);
+	struct known_vm *k = known(r, p->uuid, false);
 
 	if (!k) {
 		say(r, "problem", "a VM process (pid %d) runs with its control socket %s/%s.sock, "

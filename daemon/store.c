@@ -1,13 +1,11 @@
 #include "daemon/store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/error.h"
 
@@ -174,6 +172,19 @@ static int prepare_all(struct store *s)
 	return 0;
 }
 
+/* The statements prepared and *out set; or, on err or a failure, the store closed. */
+static int store_ready(struct store *s, int err, struct store **out)
+{
+	if (!err)
+		err = prepare_all(s);
+	if (err) {
+		store_close(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
 static struct store *store_alloc(const char *path, int flags, int *err)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -217,14 +228,7 @@ int store_open(struct store **out, const char *path)
 		else
 			exec_sql(s, "ROLLBACK", "rollback");
 	}
-	if (!err)
-		err = prepare_all(s);
-	if (err) {
-		store_close(s);
-		return err;
-	}
-	*out = s;
-	return 0;
+	return store_ready(s, err, out);
 }
 
 int store_open_readonly(struct store **out, const char *path)
@@ -246,14 +250,7 @@ int store_open_readonly(struct store **out, const char *path)
 	else if (version != STORE_SCHEMA_VERSION)
 		err = error_set(-EPROTO, "store %s: schema version %d, this gasangd knows %d",
 				path, version, STORE_SCHEMA_VERSION);
-	if (!err)
-		err = prepare_all(s);
-	if (err) {
-		store_close(s);
-		return err;
-	}
-	*out = s;
-	return 0;
+	return store_ready(s, err, out);
 }
 
 void store_close(struct store *s)
@@ -505,18 +502,6 @@ int store_integrity(struct store *s)
 	return err;
 }
 
-static int sync_file(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return error_errno(-errno, "cannot open %s", path);
-	if (fsync(fd))
-		err = error_errno(-errno, "cannot sync %s", path);
-	close(fd);
-	return err;
-}
-
 int store_backup(struct store *s, const char *dest)
 {
 	sqlite3 *out = NULL;
@@ -525,6 +510,9 @@ int store_backup(struct store *s, const char *dest)
 
 	rc = sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
+	/* FULL: the copy's commits reach the disk before they return */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(out, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		goto err;
 	b = sqlite3_backup_init(out, "main", s->db, "main");
@@ -542,9 +530,8 @@ int store_backup(struct store *s, const char *dest)
 		goto err;
 	rc = sqlite3_close(out);
 	out = NULL;
-	if (rc != SQLITE_OK)
-		goto err;
-	return sync_file(dest);
+	if (rc == SQLITE_OK)
+		return 0;
 err:
 	err = error_set(rc == SQLITE_FULL ? -ENOSPC : -EIO, "store %s: backup to %s: %s", s->path,
 			dest, out ? sqlite3_errmsg(out) : sqlite3_errstr(rc));

@@ -100,22 +100,13 @@ static bool is_vm_of(const char *vm_dir, const char *cmd, size_t len, char *uuid
 /* Fields 4 (ppid) and 6 (session) of /proc/PID/stat. */
 static int parent_and_session(pid_t pid, pid_t *ppid, pid_t *sid)
 {
-	char path[64], buf[1024], *p;
-	int fd, pgrp;
-	ssize_t n;
+	char buf[1024], *fields;
+	int pgrp, err = ctr_proc_stat(pid, buf, sizeof(buf), &fields);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = '\0';
-	/* "pid (comm) S ppid pgrp session ...": comm may hold anything */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d %d %d", ppid, &pgrp, sid) != 3)
+	if (err)
+		return err;
+	/* "S ppid pgrp session ..." */
+	if (sscanf(fields, "%*c %d %d %d", ppid, &pgrp, sid) != 3)
 		return -EINVAL;
 	return 0;
 }

@@ -22,34 +22,22 @@
 #include "base/error.h"
 #include "daemon/backup.h"
 #include "daemon/store.h"
+#include "tests/daemon/scratch.h"
 
 struct fixture {
-	char dir[64];
+	char dir[SCRATCH_DIR_MAX];
 	char db[96];		/* the store */
 	char backups[96];	/* its backup directory */
 };
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = scratch_fixture(sizeof(*f), "backup-test");
 
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gasangd-backup-test.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->db, sizeof(f->db), "%s/" STORE_FILE, f->dir);
 	snprintf(f->backups, sizeof(f->backups), "%s/" BACKUP_DIR, f->dir);
 	*state = f;
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	free(f);
-	return system(cmd);
 }
 
 /* A store at path holding VMs named in names (NULL-terminated); left open when out. */
@@ -280,11 +268,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
-		cmocka_unit_test_setup_teardown(test_take, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rotate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restore_over_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restore_keeps_replaced, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restore_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_take, setup, scratch_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rotate, setup, scratch_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_over_empty, setup, scratch_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_keeps_replaced, setup, scratch_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_restore_refused, setup, scratch_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

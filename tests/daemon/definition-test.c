@@ -21,6 +21,7 @@
 #include "base/error.h"
 #include "block/block.h"
 #include "daemon/definition.h"
+#include "tests/daemon/scratch.h"
 
 #define SMALLEST "{\"name\": \"vm1\", \"arch\": \"riscv64\", \"memory\": \"256M\", " \
 		 "\"kernel\": \"/path/vmlinux\", \"initrd\": \"/path/initrd.gz\", " \
@@ -322,7 +323,7 @@ static void test_argv(void **state)
 /* ---- formats recorded by probing once ---- */
 
 struct probe_dir {
-	char dir[64];
+	char dir[SCRATCH_DIR_MAX];
 	char raw[96], qcow2[96], fifo[96], missing[96];
 	char recorded[4][128];
 	int nrecorded;
@@ -330,12 +331,9 @@ struct probe_dir {
 
 static int probe_setup(void **state)
 {
-	struct probe_dir *p = calloc(1, sizeof(*p));
+	struct probe_dir *p = scratch_fixture(sizeof(*p), "definition-test");
 	FILE *f;
 
-	assert_non_null(p);
-	snprintf(p->dir, sizeof(p->dir), "/tmp/gasangd-definition-test.XXXXXX");
-	assert_non_null(mkdtemp(p->dir));
 	snprintf(p->raw, sizeof(p->raw), "%s/disk.raw", p->dir);
 	snprintf(p->qcow2, sizeof(p->qcow2), "%s/disk.qcow2", p->dir);
 	snprintf(p->fifo, sizeof(p->fifo), "%s/fifo", p->dir);
@@ -348,16 +346,6 @@ static int probe_setup(void **state)
 	assert_int_equal(mkfifo(p->fifo, 0600), 0);
 	*state = p;
 	return 0;
-}
-
-static int probe_teardown(void **state)
-{
-	struct probe_dir *p = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p->dir);
-	free(p);
-	return system(cmd);
 }
 
 static void note_recorded(void *opaque, size_t i, const char *path, const char *format)
@@ -468,8 +456,8 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_argv),
-		cmocka_unit_test_setup_teardown(test_formats_probed, probe_setup, probe_teardown),
-		cmocka_unit_test_setup_teardown(test_formats_refused, probe_setup, probe_teardown),
+		cmocka_unit_test_setup_teardown(test_formats_probed, probe_setup, scratch_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_formats_refused, probe_setup, scratch_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,12 +24,13 @@
 #include "daemon/store-check.h"
 #include "daemon/store.h"
 #include "tests/daemon/fake-vm.h"
+#include "tests/daemon/scratch.h"
 
 #define UUID_A "0e4b3c0a-5b8e-4a52-9d1c-1f2e3d4c5b6a"
 #define UUID_B "7d3e2f10-aaaa-4bbb-8ccc-0123456789ab"
 
 struct fixture {
-	char dir[64];
+	char dir[SCRATCH_DIR_MAX];
 	char state[96], db[128], backups[128], logs[128], vm[96];
 	struct state_paths paths;
 	char *report;
@@ -38,11 +39,8 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = scratch_fixture(sizeof(*f), "store-check-test");
 
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gasangd-store-check-test.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
 	snprintf(f->db, sizeof(f->db), "%s/" STORE_FILE, f->state);
 	snprintf(f->backups, sizeof(f->backups), "%s/" BACKUP_DIR, f->state);
@@ -62,12 +60,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[160];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	free(f->report);
-	free(f);
-	return system(cmd);
+	return scratch_fixture_teardown(state);
 }
 
 static void write_file(const char *dir, const char *name, const char *text)

@@ -17,12 +17,13 @@
 #include "ctr/state.h"
 #include "daemon/vm-procs.h"
 #include "tests/daemon/fake-vm.h"
+#include "tests/daemon/scratch.h"
 
 #define UUID_A "0e4b3c0a-5b8e-4a52-9d1c-1f2e3d4c5b6a"
 #define UUID_B "7d3e2f10-aaaa-4bbb-8ccc-0123456789ab"
 
 struct fixture {
-	char dir[64];
+	char dir[SCRATCH_DIR_MAX];
 	char vm_dir[96];
 	char other_dir[96];
 	struct vm_proc found[8];
@@ -31,27 +32,14 @@ struct fixture {
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f = scratch_fixture(sizeof(*f), "vm-procs-test");
 
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gasangd-vm-procs-test.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->vm_dir, sizeof(f->vm_dir), "%s/vm", f->dir);
 	snprintf(f->other_dir, sizeof(f->other_dir), "%s/other", f->dir);
 	assert_int_equal(mkdir(f->vm_dir, 0700), 0);
 	assert_int_equal(mkdir(f->other_dir, 0700), 0);
 	*state = f;
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	free(f);
-	return system(cmd);
 }
 
 static int keep(void *opaque, const struct vm_proc *p)
@@ -169,10 +157,10 @@ static void test_socket_uuid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_found_with_shim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_found_without_shim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_socket_uuid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_found_with_shim, setup, scratch_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_found_without_shim, setup, scratch_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_not_found, setup, scratch_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_socket_uuid, setup, scratch_fixture_teardown),
 	};
 
 	fake_vm_main();
