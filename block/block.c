@@ -10,9 +10,34 @@
 #include "base/error.h"
 #include "base/iov.h"
 
-#define PROBE_BYTES 512
-
 static const struct block_driver *const drivers[] = { &block_qcow2, &block_raw };
+
+/*
+ * Formats whose images gasang does not open, known by their magic (QEMU's
+ * drivers probe the same bytes). Such a file is refused when probed: taken
+ * for raw, its metadata would become a guest's disk, and a guest that may
+ * write such a header to a raw disk could make the host open a file it
+ * names on the next probe.
+ */
+static const struct foreign_format {
+	const char *name;
+	unsigned offset;
+	const char *magic;
+	unsigned len;
+} foreign_formats[] = {
+	{ "QED", 0, "QED\0", 4 },
+	{ "VMDK", 0, "KDMV", 4 },
+	{ "VMDK", 0, "COWD", 4 },
+	{ "VMDK", 0, "# Disk DescriptorFile", 21 },
+	{ "VDI", 64, "\x7f\x10\xda\xbe", 4 },
+	{ "VHDX", 0, "vhdxfile", 8 },
+	{ "VHD", 0, "conectix", 8 },
+	{ "LUKS", 0, "LUKS\xba\xbe", 6 },
+	{ "Parallels", 0, "WithoutFreeSpace", 16 },
+	{ "Parallels", 0, "WithouFreSpacExt", 16 },
+	{ "Bochs", 0, "Bochs Virtual HD Image", 22 },
+	{ "cloop", 0, "#!/bin/sh\n#V2.0 Format\n", 23 },
+};
 
 const struct block_driver *block_driver_find(const char *name)
 {
@@ -24,12 +49,35 @@ const struct block_driver *block_driver_find(const char *name)
 	return NULL;
 }
 
+const char *block_probe_format(const uint8_t *buf, size_t len)
+{
+	const struct block_driver *best = &block_raw;
+	int best_score = -1;
+	unsigned i;
+
+	for (i = 0; i < sizeof(foreign_formats) / sizeof(foreign_formats[0]); i++) {
+		const struct foreign_format *f = &foreign_formats[i];
+
+		if (f->offset + f->len <= len && !memcmp(buf + f->offset, f->magic, f->len))
+			return f->name;
+	}
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		int score = drivers[i]->probe(buf, len);
+
+		if (score > best_score) {
+			best_score = score;
+			best = drivers[i];
+		}
+	}
+	return best->name;
+}
+
 static int probe(struct block_dev *bd, const struct block_driver **out)
 {
-	uint8_t *buf = host_buf_alloc(PROBE_BYTES);
+	uint8_t *buf = host_buf_alloc(BLOCK_PROBE_BYTES);
 	int64_t len = host_file_length(&bd->file);
-	int best = -1, err;
-	unsigned i;
+	const char *format;
+	int err;
 
 	if (!buf)
 		return error_set(-ENOMEM, "out of memory");
@@ -37,21 +85,18 @@ static int probe(struct block_dev *bd, const struct block_driver **out)
 		free(buf);
 		return (int)len;
 	}
-	err = host_file_pread(&bd->file, 0, buf, PROBE_BYTES);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
-		int score = drivers[i]->probe(buf, len < PROBE_BYTES ? (size_t)len : PROBE_BYTES);
-
-		if (score > best) {
-			best = score;
-			*out = drivers[i];
-		}
+	err = host_file_pread(&bd->file, 0, buf, BLOCK_PROBE_BYTES);
+	if (!err) {
+		format = block_probe_format(buf, len < BLOCK_PROBE_BYTES ? (size_t)len :
+						 BLOCK_PROBE_BYTES);
+		*out = block_driver_find(format);
+		if (!*out)
+			err = error_set(-ENOTSUP, "%s: a %s image; gasang opens raw and qcow2 "
+					"images only (qemu-img convert -O qcow2 converts it)",
+					bd->filename, format);
 	}
 	free(buf);
-	return 0;
+	return err;
 }
 
 char *block_backing_path(const char *image_path, const char *backing)
@@ -116,6 +161,7 @@ static int open_one(struct block_dev **out, const char *path, const struct block
 		err = probe(bd, &bd->drv);
 		if (err)
 			goto err_close;
+		bd->probed = true;
 	}
 	err = bd->drv->open(bd, opts);
 	if (err)
@@ -349,6 +395,11 @@ int block_lock_for_guest(struct block_dev *bd)
 	for (bd = bd->backing; bd && !err; bd = bd->backing)
 		err = host_file_lock(&bd->file, read, all_but_write);
 	return err;
+}
+
+bool block_was_probed(const struct block_dev *bd)
+{
+	return bd->probed;
 }
 
 void block_get_info(struct block_dev *bd, struct block_info *info)

@@ -44,8 +44,10 @@ struct block_open_opts {
 	bool no_backing;	/* open the image alone, not its backing chain: for
 				 * metadata work (info, check, snapshots); a partial
 				 * write would copy zeros where backing data was */
-	bool no_repair;		/* qcow2: open a dirty image without rebuilding refcounts
-				 * (read-only opens never repair) */
+	bool no_repair;		/* qcow2: open for check: a dirty image's refcounts are not
+				 * rebuilt (read-only opens never repair), and an image
+				 * marked corrupt opens read-write, its writes refused
+				 * but check's repair */
 	size_t l2_cache_bytes;	/* qcow2 L2 table cache; 0 = default (1 MiB) */
 };
 
@@ -153,6 +155,7 @@ struct block_dev {
 	char *backing_path;		/* resolved path of the backing file, or NULL */
 	struct block_dev *overlay;	/* the image whose backing file this is, or NULL */
 	unsigned depth;			/* 0 for the image opened, +1 per backing level */
+	bool probed;			/* the format was probed, not given */
 	void *opaque;			/* driver state */
 };
 
@@ -161,6 +164,16 @@ extern const struct block_driver block_qcow2;
 
 /* The driver called name, or NULL. */
 const struct block_driver *block_driver_find(const char *name);
+
+/* Bytes at the start of a file that probing looks at. */
+#define BLOCK_PROBE_BYTES 512
+
+/*
+ * The format the first len (<= BLOCK_PROBE_BYTES) bytes of a file say it
+ * is: a driver's name, or the name of a format gasang recognises but does
+ * not open ("VDI", "VMDK", ...); "raw" when nothing claims them.
+ */
+const char *block_probe_format(const uint8_t *buf, size_t len);
 
 /* Open path (and its backing chain); opts may be NULL (probe, read-write, writeback). */
 int block_open(struct block_dev **out, const char *path, const struct block_open_opts *opts);
@@ -207,6 +220,13 @@ int block_resize(struct block_dev *bd, uint64_t size);
  */
 int block_lock_for_guest(struct block_dev *bd);
 
+/*
+ * Whether bd's format was probed rather than given (a caller may warn: a
+ * probed image's format is whatever its first bytes say). A disk probed as
+ * raw refuses writes that would make its first sector probe as another
+ * format (-EPERM), as QEMU's does.
+ */
+bool block_was_probed(const struct block_dev *bd);
 void block_get_info(struct block_dev *bd, struct block_info *info);
 /* Check consistency (qcow2); repair: 0 or BLOCK_CHECK_REPAIR_*. report may be NULL. */
 int block_check(struct block_dev *bd, struct block_check *res, unsigned repair,

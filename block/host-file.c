@@ -54,7 +54,8 @@ int host_file_open(struct host_file *f, const char *path, bool read_only, bool d
 	f->read_only = read_only;
 	f->align = 1;
 	f->mem_align = 1;
-	f->fd = open(path, flags | (direct ? O_DIRECT : 0));
+	/* O_NONBLOCK: a FIFO's open would wait for a writer; it is refused below instead */
+	f->fd = open(path, flags | O_NONBLOCK | (direct ? O_DIRECT : 0));
 	if (f->fd < 0) {
 		int err = -errno;
 
@@ -74,6 +75,20 @@ int host_file_open(struct host_file *f, const char *path, bool read_only, bool d
 		close(f->fd);
 		f->fd = -1;
 		return error_set(-EISDIR, "%s: is a directory", path);
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		close(f->fd);
+		f->fd = -1;
+		return error_set(-EINVAL, "%s: not a regular file or block device (a %s)", path,
+				 S_ISFIFO(st.st_mode) ? "FIFO" : S_ISCHR(st.st_mode) ?
+				 "character device" : S_ISSOCK(st.st_mode) ? "socket" : "special file");
+	}
+	if (fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		int err = -errno;
+
+		close(f->fd);
+		f->fd = -1;
+		return error_errno(err, "%s", path);
 	}
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;

@@ -101,6 +101,7 @@ int qcow2_cache_get(struct qcow2 *q, struct qcow2_cache *c, uint64_t off, bool l
 	}
 	c->e[i].offset = off;
 	c->e[i].dirty = false;
+	c->e[i].checked = !load;	/* a new table is zeros */
 hit:
 	c->e[i].lru = ++c->clock;
 	c->last = i;

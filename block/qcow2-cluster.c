@@ -34,25 +34,102 @@ void qcow2_compressed_range(const struct qcow2 *q, uint64_t e, uint64_t *off, ui
 	*len = nsect * QCOW2_COMPRESSED_SECTOR - (*off & (QCOW2_COMPRESSED_SECTOR - 1));
 }
 
+/* An L2 table read through may also be a snapshot's (shared, not written in place). */
+#define L2_READ_ALLOWED	(QCOW2_META_BIT(QCOW2_META_L2) | QCOW2_META_BIT(QCOW2_META_SNAPSHOT_L2) | \
+			 QCOW2_META_BIT(QCOW2_META_L2_SHARED))
+
 static inline uint64_t l2e(const uint64_t *l2, uint64_t i)
 {
 	return be64toh(l2[i]);
 }
 
-int qcow2_l2_offset_valid(struct qcow2 *q, uint64_t off, const char *what)
+int qcow2_l2_offset_valid(struct qcow2 *q, uint64_t off, unsigned allowed)
 {
 	if (off & (q->cluster_size - 1))
-		return qcow2_corrupt(q, "%s offset 0x%llx is not cluster aligned", what,
+		return qcow2_corrupt(q, "L2 table offset 0x%llx is not cluster aligned",
 				     (unsigned long long)off);
 	if (off > q->file_size || q->file_size - off < q->cluster_size)
-		return qcow2_corrupt(q, "%s at 0x%llx lies past the end of the file", what,
+		return qcow2_corrupt(q, "L2 table at 0x%llx lies past the end of the file",
 				     (unsigned long long)off);
-	if (off < q->cluster_size ||
-	    (off < q->l1_offset + (uint64_t)q->l1_size * 8 && q->l1_offset < off + q->cluster_size) ||
-	    (off < q->reftable_offset + ((uint64_t)q->reftable_clusters << q->cluster_bits) &&
-	     q->reftable_offset < off + q->cluster_size))
-		return qcow2_corrupt(q, "%s at 0x%llx overlaps the header, the L1 table or the "
-				     "refcount table", what, (unsigned long long)off);
+	return qcow2_check_overlap(q, off, q->cluster_size, allowed, "L2 table");
+}
+
+int qcow2_check_entry_host(struct qcow2 *q, uint64_t e, uint64_t guest)
+{
+	uint64_t off, len;
+	int kind;
+
+	switch (qcow2_entry_type(q, e)) {
+	case QCOW2_CLUSTER_NORMAL:
+	case QCOW2_CLUSTER_ZERO_ALLOC:
+		off = e & QCOW2_L2E_OFFSET_MASK;
+		len = q->cluster_size;
+		if ((off & (q->cluster_size - 1)) || (e & QCOW2_L2E_RESERVED))
+			return qcow2_corrupt(q, "L2 entry 0x%llx of guest offset 0x%llx: host "
+					     "offset 0x%llx is not cluster aligned or has reserved "
+					     "bits set", (unsigned long long)e,
+					     (unsigned long long)guest, (unsigned long long)off);
+		break;
+	case QCOW2_CLUSTER_COMPRESSED:
+		qcow2_compressed_range(q, e, &off, &len);
+		break;
+	default:
+		return 0;
+	}
+	/* in whole clusters: the file may end inside the last one (compressed data) */
+	if ((off + len - 1) >> q->cluster_bits >= qcow2_clusters(q, q->file_size))
+		return qcow2_corrupt(q, "L2 entry of guest offset 0x%llx: host range 0x%llx "
+				     "(%llu bytes) runs past the end of the file",
+				     (unsigned long long)guest, (unsigned long long)off,
+				     (unsigned long long)len);
+	kind = qcow2_meta_find(q, off, len, QCOW2_META_NONE);
+	if (kind >= 0)
+		return qcow2_corrupt(q, "L2 entry of guest offset 0x%llx: host range 0x%llx (%llu "
+				     "bytes) overlaps %s", (unsigned long long)guest,
+				     (unsigned long long)off, (unsigned long long)len,
+				     qcow2_meta_name((enum qcow2_meta_kind)kind));
+	return 0;
+}
+
+/* Every entry of l2[first, first+n) (guest offset gpos on) names data, or none. */
+static int check_entries_host(struct qcow2 *q, const uint64_t *l2, uint64_t first, uint64_t n,
+			      uint64_t gpos)
+{
+	uint64_t j;
+	int err;
+
+	for (j = 0; j < n; j++) {
+		err = qcow2_check_entry_host(q, be64toh(l2[first + j]),
+					     gpos + (j << q->cluster_bits));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The L2 table at off (of L1 entry l1i) from the cache. A writable image's
+ * table is checked entry by entry when it is read from disk: an entry that
+ * names a table or lies past the end of the file makes the image corrupt
+ * before any write, wherever the write goes (its allocation could land in
+ * the range such an entry claims).
+ */
+static int l2_get(struct qcow2 *q, uint64_t l1i, uint64_t off, uint64_t **l2, unsigned *idx)
+{
+	unsigned i;
+	int err = qcow2_cache_get(q, &q->l2_cache, off, true, (void **)l2, &i);
+
+	if (err)
+		return err;
+	if (!q->bd->read_only && !q->l2_cache.e[i].checked) {
+		err = check_entries_host(q, *l2, 0, q->l2_entries,
+					 l1i << (q->cluster_bits + q->l2_bits));
+		if (err)
+			return err;
+		q->l2_cache.e[i].checked = true;
+	}
+	if (idx)
+		*idx = i;
 	return 0;
 }
 
@@ -65,10 +142,10 @@ static int l2_load(struct qcow2 *q, uint64_t l1i, uint64_t **l2)
 	*l2 = NULL;
 	if (!off)
 		return 0;
-	err = qcow2_l2_offset_valid(q, off, "L2 table");
+	err = qcow2_l2_offset_valid(q, off, L2_READ_ALLOWED);
 	if (err)
 		return err;
-	return qcow2_cache_get(q, &q->l2_cache, off, true, (void **)l2, NULL);
+	return l2_get(q, l1i, off, l2, NULL);
 }
 
 /* L1 entry l1i changed in memory: widen the range qcow2_write_l1() writes back. */
@@ -89,35 +166,37 @@ static void l1_mark_dirty(struct qcow2 *q, uint64_t l1i)
 /* The L2 table of L1 entry l1i, ours alone to modify: allocated or copied if needed. */
 static int l2_writable(struct qcow2 *q, uint64_t l1i, uint64_t **l2, unsigned *idx)
 {
-	uint64_t e = q->l1[l1i], old = e & QCOW2_L1E_OFFSET_MASK, off, got;
+	uint64_t e = q->l1[l1i], old = e & QCOW2_L1E_OFFSET_MASK, off, got, *t = NULL;
 	int err;
 
 	if (old && (e & QCOW2_OFLAG_COPIED)) {
-		err = qcow2_l2_offset_valid(q, old, "L2 table");
+		/* written in place: the table must be no one else's, a snapshot's included */
+		err = qcow2_l2_offset_valid(q, old, QCOW2_META_BIT(QCOW2_META_L2));
 		if (err)
 			return err;
-		return qcow2_cache_get(q, &q->l2_cache, old, true, (void **)l2, idx);
+		return l2_get(q, l1i, old, l2, idx);
 	}
+	/* the L1 entry changes below: its table must be the L1 table alone */
+	err = qcow2_check_overlap(q, q->l1_offset + l1i * 8, 8, QCOW2_META_BIT(QCOW2_META_L1),
+				  "L1 table entry");
+	if (!err && old)
+		err = qcow2_l2_offset_valid(q, old, L2_READ_ALLOWED);
+	if (!err && old)	/* shared with a snapshot: copied below */
+		err = l2_get(q, l1i, old, &t, NULL);
+	if (err)
+		return err;
+	if (old)
+		memcpy(q->cow_tail, t, q->cluster_size);
 	err = qcow2_alloc_clusters(q, 1, &off, &got);
 	if (err)
 		return err;
-	if (old) {	/* shared with a snapshot: copy it */
-		uint64_t *t;
-
-		err = qcow2_l2_offset_valid(q, old, "L2 table");
-		if (!err)
-			err = qcow2_cache_get(q, &q->l2_cache, old, true, (void **)&t, NULL);
-		if (err)
-			return err;
-		memcpy(q->cow_tail, t, q->cluster_size);
-	}
 	err = qcow2_cache_get(q, &q->l2_cache, off, false, (void **)l2, idx);
 	if (err)
 		return err;
 	if (old)
 		memcpy(*l2, q->cow_tail, q->cluster_size);
 	qcow2_cache_mark_dirty(&q->l2_cache, *idx);
-	err = qcow2_meta_add(q, off);
+	err = qcow2_meta_add(q, off, q->cluster_size, QCOW2_META_L2);
 	if (!err && old)
 		err = qcow2_free_later(q, old >> q->cluster_bits, 1);
 	if (err)
@@ -131,7 +210,7 @@ static int normal_host(struct qcow2 *q, uint64_t e, uint64_t *host)
 {
 	uint64_t off = e & QCOW2_L2E_OFFSET_MASK;
 
-	if ((off & (q->cluster_size - 1)) || (e & 0x3f000000000001feull))
+	if ((off & (q->cluster_size - 1)) || (e & QCOW2_L2E_RESERVED))
 		return qcow2_corrupt(q, "L2 entry 0x%llx: data cluster offset is not cluster "
 				     "aligned or has reserved bits set", (unsigned long long)e);
 	*host = off;
@@ -215,7 +294,7 @@ int qcow2_preadv(struct block_dev *bd, uint64_t off, const struct iovec *iov, in
 					uint64_t n = l2e(l2, l2i + k);
 
 					if (run_class(q, n) || (n & QCOW2_L2E_OFFSET_MASK) != host + k * cs ||
-					    (n & 0x3f000000000001feull))
+					    (n & QCOW2_L2E_RESERVED))
 						break;
 					run += cs;
 				}
@@ -298,7 +377,7 @@ static int old_content(struct qcow2 *q, uint64_t e, uint64_t gpos, size_t from, 
 static bool writable_in_place(const struct qcow2 *q, uint64_t e)
 {
 	return qcow2_entry_type(q, e) == QCOW2_CLUSTER_NORMAL && (e & QCOW2_OFLAG_COPIED) &&
-	       !(e & 0x3f000000000001feull) &&
+	       !(e & QCOW2_L2E_RESERVED) &&
 	       !((e & QCOW2_L2E_OFFSET_MASK) & (q->cluster_size - 1));
 }
 
@@ -337,10 +416,7 @@ int qcow2_pwritev(struct block_dev *bd, uint64_t off, const struct iovec *iov, i
 			bytes = (k << q->cluster_bits) - in;
 			if (bytes > len - done)
 				bytes = len - done;
-			if (host >= q->file_size)
-				return qcow2_corrupt(q, "data cluster at 0x%llx lies past the end of the "
-						     "file", (unsigned long long)host);
-			err = qcow2_check_overlap(q, host + in, bytes, "data");
+			err = check_entries_host(q, l2, l2i, k, gcl);
 			if (err)
 				return err;
 			iov_vec_reset(&q->vec);
@@ -352,9 +428,13 @@ int qcow2_pwritev(struct block_dev *bd, uint64_t off, const struct iovec *iov, i
 			done += bytes;
 			continue;
 		}
-		/* new clusters for a run of entries that cannot be written in place */
+		/* new clusters for a run of entries that cannot be written in place; the
+		 * entries they replace must name data (their clusters are freed) */
 		for (k = 1; k < ncl && !writable_in_place(q, l2e(l2, l2i + k)); k++)
 			;
+		err = check_entries_host(q, l2, l2i, k, gcl);
+		if (err)
+			return err;
 		err = qcow2_alloc_clusters(q, k, &host, &got);
 		if (err)
 			return err;
@@ -422,6 +502,10 @@ static int set_entries(struct qcow2 *q, uint64_t gpos, uint64_t n,
 		if (mk(q, 0, flags) == 0)
 			return 0;
 	} else {
+		/* entries that name tables are corrupt: refused before anything changes */
+		err = check_entries_host(q, l2, l2i, n, gpos);
+		if (err)
+			return err;
 		for (j = 0; j < n && !change; j++)
 			change = mk(q, l2e(l2, l2i + j), flags) != l2e(l2, l2i + j);
 		if (!change)
@@ -636,6 +720,12 @@ int qcow2_pwrite_compressed(struct block_dev *bd, uint64_t off, const void *buf,
 	out = qcow2_compress(q, src, cs, q->cbuf, cs);
 	if (!out)
 		return qcow2_pwritev(bd, off, &(struct iovec){ (void *)buf, len }, 1);
+	/* the entry replaced names data (its clusters are freed) */
+	err = l2_load(q, l1i, &l2);
+	if (!err && l2)
+		err = qcow2_check_entry_host(q, l2e(l2, l2i), off);
+	if (err)
+		return err;
 	err = qcow2_alloc_bytes(q, out, &coff);
 	if (err)
 		return err;
@@ -670,7 +760,7 @@ int qcow2_fix_copied(struct qcow2 *q, uint64_t *fixed)
 
 		if (!off)
 			continue;
-		err = qcow2_l2_offset_valid(q, off, "L2 table");
+		err = qcow2_l2_offset_valid(q, off, L2_READ_ALLOWED);
 		if (!err)
 			err = qcow2_get_refcount(q, off >> q->cluster_bits, &rc);
 		if (err)
@@ -717,9 +807,33 @@ int qcow2_fix_copied(struct qcow2 *q, uint64_t *fixed)
 	return 0;
 }
 
+int qcow2_check_tree(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size)
+{
+	unsigned shift = q->cluster_bits + q->l2_bits;
+	uint64_t i;
+	int err;
+
+	for (i = 0; i < l1_size; i++) {
+		uint64_t off = l1[i] & QCOW2_L1E_OFFSET_MASK;
+		uint64_t *l2;
+
+		if (!off)
+			continue;
+		err = qcow2_l2_offset_valid(q, off, L2_READ_ALLOWED);
+		if (!err)
+			err = qcow2_cache_get(q, &q->l2_cache, off, true, (void **)&l2, NULL);
+		if (!err)
+			err = check_entries_host(q, l2, 0, q->l2_entries, i << shift);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /*
  * Add delta (+1/-1) to the refcount of every L2 table of an L1 table and of
- * every cluster those tables use (a snapshot taken or dropped).
+ * every cluster those tables use (a snapshot taken or dropped). Before a
+ * tree loses references, qcow2_check_tree() it.
  */
 int qcow2_update_tree_refcounts(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size, int delta)
 {
@@ -732,7 +846,7 @@ int qcow2_update_tree_refcounts(struct qcow2 *q, const uint64_t *l1, uint32_t l1
 
 		if (!off)
 			continue;
-		err = qcow2_l2_offset_valid(q, off, "L2 table");
+		err = qcow2_l2_offset_valid(q, off, L2_READ_ALLOWED);
 		if (err)
 			return err;
 		/* a private copy: refcount updates below may evict the cached table */

@@ -67,126 +67,6 @@ void qcow2_rb_set(const struct qcow2 *q, void *block, uint64_t i, uint64_t v)
 	}
 }
 
-/* ---- the set of metadata clusters (overlap guard) ---- */
-
-static size_t meta_lower(const struct qcow2_meta_set *m, uint64_t c)
-{
-	size_t lo = 0, hi = m->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (m->v[mid] < c)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-int qcow2_meta_add(struct qcow2 *q, uint64_t off)
-{
-	struct qcow2_meta_set *m = &q->meta;
-	uint64_t c = off >> q->cluster_bits;
-	size_t i = meta_lower(m, c);
-
-	if (i < m->n && m->v[i] == c)
-		return 0;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		uint64_t *v = realloc(m->v, cap * sizeof(*v));
-
-		if (!v)
-			return error_set(-ENOMEM, "out of memory");
-		m->v = v;
-		m->cap = cap;
-	}
-	memmove(m->v + i + 1, m->v + i, (m->n - i) * sizeof(*m->v));
-	m->v[i] = c;
-	m->n++;
-	return 0;
-}
-
-static void meta_remove(struct qcow2 *q, uint64_t cluster)
-{
-	struct qcow2_meta_set *m = &q->meta;
-	size_t i = meta_lower(m, cluster);
-
-	if (i < m->n && m->v[i] == cluster) {
-		memmove(m->v + i, m->v + i + 1, (m->n - i - 1) * sizeof(*m->v));
-		m->n--;
-	}
-}
-
-/* Forget everything and learn the metadata clusters again from the tables. */
-int qcow2_meta_reset(struct qcow2 *q)
-{
-	uint64_t i;
-
-	q->meta.n = 0;
-	for (i = 0; i < q->reftable_entries; i++) {
-		uint64_t off = q->reftable[i] & QCOW2_REFT_OFFSET_MASK;
-
-		if (off && !(off & (q->cluster_size - 1)) && qcow2_meta_add(q, off))
-			return -ENOMEM;
-	}
-	for (i = 0; i < q->l1_size; i++) {
-		uint64_t off = q->l1[i] & QCOW2_L1E_OFFSET_MASK;
-
-		if (off && !(off & (q->cluster_size - 1)) && qcow2_meta_add(q, off))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-bool qcow2_meta_has(const struct qcow2 *q, uint64_t off)
-{
-	uint64_t c = off >> q->cluster_bits;
-	size_t i = meta_lower(&q->meta, c);
-
-	return i < q->meta.n && q->meta.v[i] == c;
-}
-
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return alen && blen && a < b + blen && b < a + alen;
-}
-
-/* Refuse a write of [off, off+len) that would land on metadata. */
-int qcow2_check_overlap(struct qcow2 *q, uint64_t off, uint64_t len, const char *what)
-{
-	uint64_t c0 = off >> q->cluster_bits;
-	uint64_t c1 = (off + len - 1) >> q->cluster_bits;
-	const char *hit = NULL;
-	size_t i;
-	unsigned s;
-
-	if (!len)
-		return 0;
-	if (off < q->cluster_size)
-		hit = "the image header";
-	else if (ranges_overlap(off, len, q->l1_offset, (uint64_t)q->l1_size * 8))
-		hit = "the L1 table";
-	else if (ranges_overlap(off, len, q->reftable_offset,
-				(uint64_t)q->reftable_clusters << q->cluster_bits))
-		hit = "the refcount table";
-	else if (q->nb_snapshots && ranges_overlap(off, len, q->snapshots_offset, 1))
-		hit = "the snapshot table";
-	if (!hit) {
-		i = meta_lower(&q->meta, c0);
-		if (i < q->meta.n && q->meta.v[i] <= c1)
-			hit = "an L2 table or refcount block";
-	}
-	for (s = 0; !hit && q->snapshots && s < q->nb_snapshots; s++)
-		if (ranges_overlap(off, len, q->snapshots[s].l1_offset,
-				   (uint64_t)q->snapshots[s].l1_size * 8))
-			hit = "a snapshot's L1 table";
-	if (hit)
-		return qcow2_corrupt(q, "%s at 0x%llx would overwrite %s", what,
-				     (unsigned long long)off, hit);
-	return 0;
-}
-
 /* ---- refcount table and blocks ---- */
 
 int qcow2_load_reftable(struct qcow2 *q)
@@ -220,16 +100,14 @@ int qcow2_refcount_init(struct qcow2 *q)
 		n = 4;
 	if (n > 64)
 		n = 64;
-	err = qcow2_cache_init(&q->rb_cache, n, q->cluster_size, false);
-	if (err)
-		return err;
-	return qcow2_meta_reset(q);
+	return qcow2_cache_init(&q->rb_cache, n, q->cluster_size, false);
 }
 
 /* The refcount block of table slot ti, validated; NULL block if there is none. */
 static int load_refblock(struct qcow2 *q, uint64_t ti, void **block, unsigned *idx)
 {
 	uint64_t e, off;
+	int err;
 
 	*block = NULL;
 	if (ti >= q->reftable_entries)
@@ -244,13 +122,10 @@ static int load_refblock(struct qcow2 *q, uint64_t ti, void **block, unsigned *i
 	if (off > q->file_size || q->file_size - off < q->cluster_size)
 		return qcow2_corrupt(q, "refcount block %llu at 0x%llx lies past the end of the file",
 				     (unsigned long long)ti, (unsigned long long)off);
-	if (off < q->cluster_size ||
-	    ranges_overlap(off, q->cluster_size, q->reftable_offset,
-			   (uint64_t)q->reftable_clusters << q->cluster_bits) ||
-	    ranges_overlap(off, q->cluster_size, q->l1_offset, (uint64_t)q->l1_size * 8))
-		return qcow2_corrupt(q, "refcount block %llu at 0x%llx overlaps the header, the L1 "
-				     "table or the refcount table", (unsigned long long)ti,
-				     (unsigned long long)off);
+	err = qcow2_check_overlap(q, off, q->cluster_size, QCOW2_META_BIT(QCOW2_META_REFBLOCK),
+				  "refcount block");
+	if (err)
+		return err;
 	return qcow2_cache_get(q, &q->rb_cache, off, true, block, idx);
 }
 
@@ -289,7 +164,7 @@ int qcow2_update_refcount(struct qcow2 *q, uint64_t cluster, int64_t delta, uint
 	v += (uint64_t)delta;
 	qcow2_rb_set(q, block, i, v);
 	if (!v)
-		meta_remove(q, cluster);
+		qcow2_meta_remove_cluster(q, cluster);
 	qcow2_cache_mark_dirty(&q->rb_cache, idx);
 	if (now)
 		*now = v;
@@ -316,7 +191,10 @@ static int new_refblock(struct qcow2 *q, uint64_t ti, uint64_t at)
 	void *block;
 	int err;
 
-	err = qcow2_check_overlap(q, off, q->cluster_size, "new refcount block");
+	err = qcow2_check_overlap(q, off, q->cluster_size, QCOW2_META_NONE, "new refcount block");
+	if (!err)
+		err = qcow2_check_overlap(q, q->reftable_offset + ti * 8, 8,
+					  QCOW2_META_BIT(QCOW2_META_REFTABLE), "refcount table entry");
 	if (err)
 		return err;
 	err = qcow2_cache_get(q, &q->rb_cache, off, false, &block, &idx);
@@ -339,7 +217,7 @@ static int new_refblock(struct qcow2 *q, uint64_t ti, uint64_t at)
 	}
 	q->rb_unsynced = true;
 	q->reftable[ti] = off;
-	return qcow2_meta_add(q, off);
+	return qcow2_meta_add(q, off, q->cluster_size, QCOW2_META_REFBLOCK);
 }
 
 static uint64_t div_up(uint64_t a, uint64_t b)
@@ -414,7 +292,7 @@ static int grow_reftable(struct qcow2 *q, uint64_t at)
 	    (end << q->cluster_bits) > QCOW2_L2E_OFFSET_MASK)
 		return error_set(-EFBIG, "%s: the image file would grow too large", q->name);
 	err = qcow2_check_overlap(q, at << q->cluster_bits, (nrb + nt) << q->cluster_bits,
-				  "new refcount table");
+				  QCOW2_META_NONE, "new refcount table");
 	if (err)
 		return err;
 	/* refcount blocks: at + j covers slot first + j */
@@ -438,11 +316,13 @@ static int grow_reftable(struct qcow2 *q, uint64_t at)
 	if (err)
 		goto out;
 	table = NULL;
-	for (j = 0; j < nrb; j++) {
-		err = qcow2_meta_add(q, (at + j) << q->cluster_bits);
-		if (err)
-			goto out;
-	}
+	err = qcow2_meta_add(q, at << q->cluster_bits, nrb << q->cluster_bits,
+			     QCOW2_META_REFBLOCK);
+	if (!err)
+		err = qcow2_meta_add(q, (at + nrb) << q->cluster_bits, nt << q->cluster_bits,
+				     QCOW2_META_REFTABLE);
+	if (err)
+		goto out;
 	/* the old table is unreferenced now that the header is durable */
 	for (c = 0; c < old_clusters; c++) {
 		uint64_t cl = (old_off >> q->cluster_bits) + c;
@@ -498,7 +378,7 @@ int qcow2_alloc_clusters(struct qcow2 *q, uint64_t want, uint64_t *off, uint64_t
 			continue;
 		}
 		err = qcow2_check_overlap(q, idx << q->cluster_bits, q->cluster_size,
-					  "a free cluster");
+					  QCOW2_META_NONE, "free cluster");
 		if (err)
 			return err;
 		/* extend the run while the next clusters are free and have a refcount block */
@@ -510,7 +390,8 @@ int qcow2_alloc_clusters(struct qcow2 *q, uint64_t want, uint64_t *off, uint64_t
 			err = qcow2_get_refcount(q, c, &rc);
 			if (err)
 				return err;
-			if (rc || qcow2_meta_has(q, c << q->cluster_bits))
+			if (rc || qcow2_meta_find(q, c << q->cluster_bits, q->cluster_size,
+						  QCOW2_META_NONE) >= 0)
 				break;
 		}
 		for (i = 0; i < n; i++) {
@@ -557,9 +438,8 @@ int qcow2_alloc_bytes(struct qcow2 *q, size_t len, uint64_t *off)
 				err = qcow2_get_refcount(q, next, &rc);
 				if (err)
 					return err;
-				if (!rc && !qcow2_meta_has(q, next << q->cluster_bits) &&
-				    !qcow2_check_overlap(q, next << q->cluster_bits, cs,
-							 "compressed data")) {
+				if (!rc && qcow2_meta_find(q, next << q->cluster_bits, cs,
+							   QCOW2_META_NONE) < 0) {
 					err = qcow2_update_refcount(q, c, 1, NULL);
 					if (!err)
 						err = qcow2_update_refcount(q, next, 1, NULL);
@@ -571,8 +451,6 @@ int qcow2_alloc_bytes(struct qcow2 *q, size_t len, uint64_t *off)
 						q->comp_next = 0;
 					return 0;
 				}
-				if (q->corrupt)
-					return -EIO;
 			}
 		}
 	}
@@ -670,9 +548,10 @@ int qcow2_apply_pending_frees(struct qcow2 *q)
 /*
  * Replace the refcount structure with a new one built from expected[]
  * (counts for clusters [0, n), not counting the refcount structure itself),
- * placed after the end of the file. The old structure becomes free space.
+ * placed after the end of the file and after cluster end - 1, the last one
+ * anything references. The old structure becomes free space.
  */
-int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t n)
+int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t n, uint64_t end)
 {
 	uint64_t rbe = 1ull << q->rb_bits, cs = q->cluster_size;
 	uint64_t a = qcow2_clusters(q, q->file_size), nrb = 0, nt = 1, total, j, c;
@@ -681,6 +560,12 @@ int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t 
 
 	if (n > a)
 		a = n;
+	if (end > a)
+		a = end;
+	if ((a << q->cluster_bits) >> q->cluster_bits != a ||
+	    (a << q->cluster_bits) > QCOW2_L2E_OFFSET_MASK)
+		return error_set(-EFBIG, "%s: tables referenced up to cluster %llu leave no room "
+				 "for a refcount structure", q->name, (unsigned long long)a);
 	for (;;) {
 		uint64_t nrb2, nt2;
 
@@ -728,7 +613,7 @@ int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t 
 		return err;
 	}
 	qcow2_cache_drop_all(&q->rb_cache);
-	err = qcow2_meta_reset(q);
+	err = qcow2_meta_reset(q, true);
 	if (err)
 		return err;
 	q->free_hint = 0;
@@ -791,7 +676,7 @@ retry:
 		k = missing;
 	}
 	err = qcow2_check_overlap(q, a << q->cluster_bits, (end - a) << q->cluster_bits,
-				  "new clusters");
+				  QCOW2_META_NONE, "new clusters");
 	if (err)
 		return err;
 	/* the missing refcount blocks, at a, a+1, ... */
@@ -814,11 +699,15 @@ retry:
 		if (q->reftable[s] & QCOW2_REFT_OFFSET_MASK)
 			continue;
 		be = htobe64((a + j) << q->cluster_bits);
-		err = qcow2_host_pwrite(q, q->reftable_offset + s * 8, &be, 8);
+		err = qcow2_check_overlap(q, q->reftable_offset + s * 8, 8,
+					  QCOW2_META_BIT(QCOW2_META_REFTABLE), "refcount table entry");
+		if (!err)
+			err = qcow2_host_pwrite(q, q->reftable_offset + s * 8, &be, 8);
 		if (err)
 			return err;
 		q->reftable[s] = (a + j) << q->cluster_bits;
-		err = qcow2_meta_add(q, (a + j) << q->cluster_bits);
+		err = qcow2_meta_add(q, (a + j) << q->cluster_bits, q->cluster_size,
+				     QCOW2_META_REFBLOCK);
 		if (err)
 			return err;
 		j++;

@@ -88,7 +88,8 @@ static int grow_l1_in_place(struct qcow2 *q, uint32_t n)
 	if (!l1)
 		return error_set(-ENOMEM, "out of memory");
 	memcpy(l1, q->l1, (size_t)q->l1_size * 8);
-	err = qcow2_check_overlap(q, off, len, "the L1 table's new entries");
+	err = qcow2_check_overlap(q, off, len, QCOW2_META_BIT(QCOW2_META_L1),
+				  "the L1 table's new entries");
 	if (!err)
 		err = qcow2_host_pwrite(q, off, l1 + q->l1_size, len);
 	if (!err)
@@ -114,7 +115,6 @@ static int move_l1(struct qcow2 *q, uint32_t n)
 	uint64_t bytes = qcow2_align_up(q, (uint64_t)n * 8), old_off = q->l1_offset, off = 0;
 	uint64_t *l1 = host_buf_alloc(bytes), *be = host_buf_alloc(bytes);
 	uint32_t old_size = q->l1_size, i;
-	uint8_t hdr[12];
 	int err;
 
 	if (!l1 || !be) {
@@ -137,11 +137,7 @@ static int move_l1(struct qcow2 *q, uint32_t n)
 		qcow2_free_now(q, off, bytes);
 		goto out;
 	}
-	put_be32(hdr, n);
-	put_be64(hdr + 4, off);
-	err = qcow2_write_header_field(q, QCOW2_HDR_L1_SIZE, hdr, sizeof(hdr));
-	if (!err)
-		err = qcow2_sync(q);
+	err = qcow2_point_header_at(q, QCOW2_HDR_L1_SIZE, n, off);
 	if (err)
 		goto out;	/* the header may point to either table: both stay allocated */
 	free(q->l1);
@@ -149,8 +145,9 @@ static int move_l1(struct qcow2 *q, uint32_t n)
 	l1 = NULL;
 	q->l1_offset = off;
 	q->l1_size = n;
+	err = qcow2_meta_add(q, off, bytes, QCOW2_META_L1);
 	/* the old table is unreferenced now that the header is durable */
-	if (old_size)
+	if (!err && old_size)
 		err = qcow2_free_now(q, old_off, (uint64_t)old_size * 8);
 	if (!err)
 		err = qcow2_flush_refblocks(q);

@@ -35,9 +35,29 @@ void qcow2_free_snapshots(struct qcow2 *q)
 	q->snapshots = NULL;
 }
 
+static uint64_t entry_size(const struct qcow2_snapshot *sn)
+{
+	return (SN_HEADER + sn->extra_size + strlen(sn->id) + strlen(sn->name) + 7) & ~7ull;
+}
+
+static uint64_t table_size(const struct qcow2_snapshot *s, uint32_t n)
+{
+	uint64_t size = 0;
+	uint32_t i;
+
+	for (i = 0; s && i < n; i++)
+		size += entry_size(&s[i]);
+	return size;
+}
+
+uint64_t qcow2_snapshot_table_size(const struct qcow2 *q)
+{
+	return table_size(q->snapshots, q->nb_snapshots);
+}
+
 int qcow2_read_snapshots(struct qcow2 *q)
 {
-	uint64_t pos = q->snapshots_offset, total = 0;
+	uint64_t pos = q->snapshots_offset, total = 0, l1_bytes = 0;
 	uint8_t h[SN_HEADER];
 	uint32_t i;
 	int err;
@@ -102,6 +122,12 @@ int qcow2_read_snapshots(struct qcow2 *q)
 		if ((uint64_t)sn->l1_size * 8 > QCOW2_MAX_L1_BYTES)
 			return error_set(-EFBIG, "%s: snapshot '%s' has an L1 table of %u entries, "
 					 "too large", q->name, sn->name, sn->l1_size);
+		/* each snapshot has its own L1 table: together they fit in the file (which
+		 * bounds what reading them all costs) */
+		l1_bytes += (uint64_t)sn->l1_size * 8;
+		if (l1_bytes > q->file_size)
+			return error_set(-EINVAL, "%s: the snapshots' L1 tables are larger than the "
+					 "file", q->name);
 		if (sn->l1_size && ((sn->l1_offset & (q->cluster_size - 1)) ||
 				    sn->l1_offset < q->cluster_size ||
 				    sn->l1_offset > q->file_size ||
@@ -163,20 +189,12 @@ static int find(struct qcow2 *q, const char *name)
  */
 static int write_table(struct qcow2 *q, struct qcow2_snapshot *s, uint32_t n)
 {
-	uint64_t size = 0, pos = 0, off = 0, old_off = q->snapshots_offset, old_size = 0;
-	uint8_t hdr[12], *buf = NULL;
+	uint64_t size = table_size(s, n), pos = 0, off = 0, old_off = q->snapshots_offset;
+	uint64_t old_size = qcow2_snapshot_table_size(q);
+	uint8_t *buf = NULL;
 	uint32_t i;
 	int err;
 
-	for (i = 0; i < q->nb_snapshots; i++) {
-		struct qcow2_snapshot *sn = &q->snapshots[i];
-
-		old_size += (SN_HEADER + sn->extra_size + strlen(sn->id) + strlen(sn->name) + 7) &
-			    ~7ull;
-	}
-	for (i = 0; i < n; i++)
-		size += (SN_HEADER + s[i].extra_size + strlen(s[i].id) + strlen(s[i].name) + 7) &
-			~7ull;
 	if (size > QCOW2_MAX_SNAPSHOT_TABLE)
 		return error_set(-EFBIG, "%s: snapshot table would exceed %u MiB", q->name,
 				 QCOW2_MAX_SNAPSHOT_TABLE >> 20);
@@ -201,7 +219,7 @@ static int write_table(struct qcow2 *q, struct qcow2_snapshot *s, uint32_t n)
 			memcpy(e + SN_HEADER, s[i].extra, s[i].extra_size);
 			memcpy(e + SN_HEADER + s[i].extra_size, s[i].id, il);
 			memcpy(e + SN_HEADER + s[i].extra_size + il, s[i].name, nl);
-			pos += (SN_HEADER + s[i].extra_size + il + nl + 7) & ~7ull;
+			pos += entry_size(&s[i]);
 		}
 		err = qcow2_alloc_contiguous(q, qcow2_clusters(q, size), &off);
 		if (!err)
@@ -214,11 +232,7 @@ static int write_table(struct qcow2 *q, struct qcow2_snapshot *s, uint32_t n)
 		if (err)
 			return err;
 	}
-	put_be32(hdr, n);
-	put_be64(hdr + 4, off);
-	err = qcow2_write_header_field(q, QCOW2_HDR_SNAPSHOTS, hdr, sizeof(hdr));
-	if (!err)
-		err = qcow2_sync(q);
+	err = qcow2_point_header_at(q, QCOW2_HDR_SNAPSHOTS, n, off);
 	if (err)
 		return err;
 	q->snapshots_offset = off;
@@ -227,12 +241,16 @@ static int write_table(struct qcow2 *q, struct qcow2_snapshot *s, uint32_t n)
 	return 0;
 }
 
-static int read_l1(struct qcow2 *q, const struct qcow2_snapshot *sn, uint64_t **out)
+int qcow2_read_snapshot_l1(struct qcow2 *q, const struct qcow2_snapshot *sn, uint64_t **out)
 {
-	uint64_t *l1 = host_buf_alloc((size_t)sn->l1_size * 8);
+	uint64_t *l1;
 	uint32_t i;
 	int err;
 
+	*out = NULL;
+	if (!sn->l1_size)
+		return 0;
+	l1 = host_buf_alloc((size_t)sn->l1_size * 8);
 	if (!l1)
 		return error_set(-ENOMEM, "out of memory");
 	err = host_file_pread(q->file, sn->l1_offset, l1, (size_t)sn->l1_size * 8);
@@ -262,7 +280,7 @@ static int next_id(struct qcow2 *q, char *buf, size_t len)
 	return 0;
 }
 
-int qcow2_snapshot_create(struct block_dev *bd, const char *name)
+static int snapshot_create(struct block_dev *bd, const char *name)
 {
 	struct qcow2 *q = bd->opaque;
 	struct qcow2_snapshot *list, *sn;
@@ -364,7 +382,7 @@ static int settle_refcounts(struct qcow2 *q)
 	return err;
 }
 
-int qcow2_snapshot_apply(struct block_dev *bd, const char *name)
+static int snapshot_apply(struct block_dev *bd, const char *name)
 {
 	struct qcow2 *q = bd->opaque;
 	uint64_t *sl1 = NULL, *old = NULL;
@@ -381,9 +399,11 @@ int qcow2_snapshot_apply(struct block_dev *bd, const char *name)
 		return error_set(-ENOTSUP, "%s: snapshot '%s' has a different disk size; applying "
 				 "it is not supported", q->name, sn->name);
 	err = qcow2_flush_all(q);
+	if (!err)	/* the active tree loses its references below */
+		err = qcow2_check_tree(q, q->l1, q->l1_size);
 	if (err)
 		return err;
-	err = read_l1(q, sn, &sl1);
+	err = qcow2_read_snapshot_l1(q, sn, &sl1);
 	if (err)
 		return err;
 	old = malloc((size_t)q->l1_size * 8 + 8);
@@ -419,7 +439,7 @@ out:
 	return err;
 }
 
-int qcow2_snapshot_delete(struct block_dev *bd, const char *name)
+static int snapshot_delete(struct block_dev *bd, const char *name)
 {
 	struct qcow2 *q = bd->opaque;
 	struct qcow2_snapshot *list, victim;
@@ -434,9 +454,13 @@ int qcow2_snapshot_delete(struct block_dev *bd, const char *name)
 	if (err)
 		return err;
 	victim = q->snapshots[i];
-	err = read_l1(q, &victim, &sl1);
-	if (err)
+	err = qcow2_read_snapshot_l1(q, &victim, &sl1);
+	if (!err)	/* its tree loses its references below */
+		err = qcow2_check_tree(q, sl1, victim.l1_size);
+	if (err) {
+		free(sl1);
 		return err;
+	}
 	list = calloc(q->nb_snapshots, sizeof(*list));
 	if (!list) {
 		free(sl1);
@@ -465,4 +489,92 @@ int qcow2_snapshot_delete(struct block_dev *bd, const char *name)
 	free(victim.extra);
 	free(sl1);
 	return err;
+}
+
+/*
+ * Snapshot changes move tables wholesale (L1 copies, the snapshot table,
+ * shared L2 tables): the overlap guard learns them again, whatever happened.
+ */
+static int relearn_tables(struct qcow2 *q, int err)
+{
+	int reset = qcow2_meta_reset(q, true);
+
+	return err ? err : reset;
+}
+
+int qcow2_snapshot_create(struct block_dev *bd, const char *name)
+{
+	return relearn_tables(bd->opaque, snapshot_create(bd, name));
+}
+
+int qcow2_snapshot_apply(struct block_dev *bd, const char *name)
+{
+	return relearn_tables(bd->opaque, snapshot_apply(bd, name));
+}
+
+int qcow2_snapshot_delete(struct block_dev *bd, const char *name)
+{
+	return relearn_tables(bd->opaque, snapshot_delete(bd, name));
+}
+
+bool qcow2_snapshot_incomplete(const struct qcow2 *q, const struct qcow2_snapshot *sn)
+{
+	return q->version >= 3 && sn->extra_size < SN_EXTRA_V3;
+}
+
+int qcow2_snapshot_l1_overlap(const struct qcow2 *q, const struct qcow2_snapshot *sn)
+{
+	return qcow2_meta_find(q, sn->l1_offset, (uint64_t)sn->l1_size * 8,
+			       QCOW2_META_BIT(QCOW2_META_SNAPSHOT_L1));
+}
+
+/* The extra data of a version 3 snapshot: VM state size and disk size, as qemu-img fills them. */
+static int complete(struct qcow2 *q, struct qcow2_snapshot *sn)
+{
+	uint8_t *extra = calloc(1, SN_EXTRA_V3);
+
+	if (!extra)
+		return error_set(-ENOMEM, "out of memory");
+	memcpy(extra, sn->extra, sn->extra_size);
+	if (sn->extra_size < 8)
+		put_be64(extra, sn->vm_state_size);
+	put_be64(extra + 8, q->bd->size);
+	free(sn->extra);
+	sn->extra = extra;
+	sn->extra_size = SN_EXTRA_V3;
+	sn->disk_size = q->bd->size;
+	sn->disk_size_recorded = true;
+	return 0;
+}
+
+int qcow2_repair_snapshots(struct qcow2 *q, uint64_t *fixed)
+{
+	uint32_t i, n = 0;
+	int err;
+
+	for (i = 0; i < q->nb_snapshots; i++) {
+		struct qcow2_snapshot *sn = &q->snapshots[i];
+
+		if (qcow2_snapshot_l1_overlap(q, sn) >= 0) {
+			free(sn->id);
+			free(sn->name);
+			free(sn->extra);
+			(*fixed)++;
+			continue;
+		}
+		if (qcow2_snapshot_incomplete(q, sn)) {
+			err = complete(q, sn);
+			if (err)
+				return err;
+			(*fixed)++;
+		}
+		q->snapshots[n++] = *sn;
+	}
+	q->nb_snapshots = n;
+	return *fixed ? qcow2_meta_reset(q, true) : 0;
+}
+
+int qcow2_rewrite_snapshot_table(struct qcow2 *q)
+{
+	return write_table(q, q->snapshots, q->nb_snapshots);
 }

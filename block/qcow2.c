@@ -19,6 +19,19 @@
 #define QCOW2_DEFAULT_L2_CACHE	(1u << 20)
 #define QCOW2_MAX_L2_CACHE_ENTRIES 4096
 
+/* The corrupt bit in the header, durably (version 2 headers have no feature bits). */
+static void mark_corrupt(struct qcow2 *q)
+{
+	uint64_t v;
+
+	if (q->version < 3 || (q->incompat & QCOW2_INCOMPAT_CORRUPT))
+		return;
+	q->incompat |= QCOW2_INCOMPAT_CORRUPT;
+	v = htobe64(q->incompat);
+	if (!qcow2_write_header_field(q, QCOW2_HDR_INCOMPAT, &v, sizeof(v)))
+		qcow2_sync(q);
+}
+
 int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 {
 	char msg[400];
@@ -28,6 +41,13 @@ int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	q->corrupt = true;
+	if (!q->bd->read_only && !q->corrupt_told) {
+		/* what the host's administrator must hear of, whoever drives the image */
+		q->corrupt_told = true;
+		mark_corrupt(q);
+		fprintf(stderr, "gasang: %s: %s; the image is marked corrupt and its writes "
+			"refused (repair: gasang img check -r all)\n", q->name, msg);
+	}
 	return error_set(-EIO, "%s: %s (the image is corrupt)", q->name, msg);
 }
 
@@ -56,6 +76,19 @@ int qcow2_write_header_field(struct qcow2 *q, unsigned off, const void *val, siz
 	return qcow2_host_pwrite(q, off, val, len);
 }
 
+int qcow2_point_header_at(struct qcow2 *q, unsigned field, uint32_t count, uint64_t offset)
+{
+	uint8_t hdr[12];
+	int err;
+
+	put_be32(hdr, count);
+	put_be64(hdr + 4, offset);
+	err = qcow2_write_header_field(q, field, hdr, sizeof(hdr));
+	if (!err)
+		err = qcow2_sync(q);
+	return err;
+}
+
 int qcow2_sync(struct qcow2 *q)
 {
 	int err = host_file_flush(q->file);
@@ -75,6 +108,10 @@ int qcow2_write_l1(struct qcow2 *q)
 
 	if (!q->l1_dirty)
 		return 0;
+	err = qcow2_check_overlap(q, q->l1_offset + (uint64_t)lo * 8, (uint64_t)(hi - lo) * 8,
+				  QCOW2_META_BIT(QCOW2_META_L1), "L1 table entries");
+	if (err)
+		return err;
 	buf = malloc((size_t)(hi - lo) * 8);
 	if (!buf)
 		return error_set(-ENOMEM, "out of memory");
@@ -126,10 +163,10 @@ static int qcow2_flush(struct block_dev *bd)
 
 /* ---- header ---- */
 
+/* Any qcow2 magic: a version we do not open is an error at open, never a raw disk. */
 static int qcow2_probe(const uint8_t *buf, size_t len)
 {
-	if (len >= 8 && get_be32(buf) == QCOW2_MAGIC &&
-	    (get_be32(buf + 4) == 2 || get_be32(buf + 4) == 3))
+	if (len >= 4 && get_be32(buf) == QCOW2_MAGIC)
 		return 100;
 	return 0;
 }
@@ -460,10 +497,16 @@ static int qcow2_open(struct block_dev *bd, const struct block_open_opts *opts)
 	q->refcount_max = q->refcount_bits == 64 ? UINT64_MAX : (1ull << q->refcount_bits) - 1;
 	q->rb_bits = q->cluster_bits + 3 - q->refcount_order;
 
+	/* as QEMU: a corrupt image is opened writable only to be repaired (no_repair: by check) */
 	if (q->incompat & QCOW2_INCOMPAT_CORRUPT && !bd->read_only) {
-		err = error_set(-EROFS, "%s: the image is marked corrupt and can only be opened "
-				"read-only (repair it with 'gasang img check -r all')", q->name);
-		goto fail;
+		if (!opts->no_repair) {
+			err = error_set(-EROFS, "%s: the image is marked corrupt and can only be "
+					"opened read-only (repair it with 'gasang img check -r "
+					"all')", q->name);
+			goto fail;
+		}
+		q->corrupt = true;
+		q->corrupt_told = true;
 	}
 
 	cache_bytes = opts->l2_cache_bytes ? opts->l2_cache_bytes : QCOW2_DEFAULT_L2_CACHE;
@@ -490,6 +533,8 @@ static int qcow2_open(struct block_dev *bd, const struct block_open_opts *opts)
 		err = qcow2_refcount_init(q);
 	if (!err)
 		err = qcow2_read_snapshots(q);
+	if (!err)
+		err = qcow2_meta_reset(q, !bd->read_only);
 	if (err)
 		goto fail;
 
@@ -544,7 +589,8 @@ static void qcow2_close(struct block_dev *bd)
 
 	if (!q)
 		return;
-	if (!bd->read_only && !q->corrupt)
+	/* corrupt or not: the tables in memory are as consistent as what was flushed */
+	if (!bd->read_only)
 		qcow2_flush_all(q);
 	qcow2_free_state(q);
 	bd->opaque = NULL;

@@ -10,6 +10,8 @@
  *                     discard, write-zeroes, compressed clusters
  *   qcow2-refcount.c  refcounts: lookup, allocation, deferred frees, table growth,
  *                     rebuilding the refcount structure
+ *   qcow2-meta.c      the overlap guard: where the tables are, so that no write
+ *                     lands on one and no corrupt entry frees one
  *   qcow2-check.c     consistency check and repair
  *   qcow2-snapshot.c  internal snapshots
  *   qcow2-resize.c    virtual size changes (L1 table growth, the new area zeroed)
@@ -22,6 +24,12 @@
  * until the tables that dropped the reference are durable, so a freed cluster
  * is never reused while a table on disk still points to it. Killed at any
  * point, an image has at most leaked clusters.
+ *
+ * Overlaps (what a hostile image could make us do): before data or a table
+ * is written to a host cluster, and before a reference an L2 entry holds is
+ * dropped, the range is checked against the tables qcow2-meta.c knows of; a
+ * hit is a corruption (qcow2_corrupt(): -EIO, no more writes, the image
+ * marked corrupt), found before anything changed.
  */
 #ifndef BLOCK_QCOW2_H
 #define BLOCK_QCOW2_H
@@ -88,6 +96,8 @@
 #define QCOW2_L1E_OFFSET_MASK		0x00fffffffffffe00ull
 #define QCOW2_L2E_OFFSET_MASK		0x00fffffffffffe00ull
 #define QCOW2_REFT_OFFSET_MASK		0xfffffffffffffe00ull
+#define QCOW2_L1E_RESERVED		0x7f000000000001ffull
+#define QCOW2_L2E_RESERVED		0x3f000000000001feull	/* of a standard cluster */
 
 enum qcow2_cluster_type {
 	QCOW2_CLUSTER_UNALLOCATED,	/* backing file or zeros */
@@ -102,6 +112,7 @@ struct qcow2_cache_entry {
 	uint64_t offset;	/* host offset of the table; 0: slot empty */
 	uint64_t lru;
 	bool dirty;
+	bool checked;		/* L2: its entries were checked since it was read */
 };
 
 struct qcow2_cache {
@@ -132,7 +143,24 @@ struct qcow2_free {
 	uint64_t first, count;	/* cluster indices */
 };
 
-/* A sorted set of host cluster indices holding metadata (overlap guard). */
+/* What a metadata cluster holds (the overlap guard's kinds, qcow2-meta.c). */
+enum qcow2_meta_kind {
+	QCOW2_META_HEADER,
+	QCOW2_META_L1,
+	QCOW2_META_L2,
+	QCOW2_META_REFTABLE,
+	QCOW2_META_REFBLOCK,
+	QCOW2_META_SNAPSHOT_TABLE,
+	QCOW2_META_SNAPSHOT_L1,
+	QCOW2_META_SNAPSHOT_L2,
+	QCOW2_META_L2_SHARED,		/* named by two active L1 entries: never written in place */
+	QCOW2_META_KINDS,
+};
+
+#define QCOW2_META_BIT(kind)	(1u << (kind))
+#define QCOW2_META_NONE		0u	/* no kind allowed: the range must be data */
+
+/* Sorted (host cluster << 4 | kind) pairs of every table we know of (overlap guard). */
 struct qcow2_meta_set {
 	uint64_t *v;
 	size_t n, cap;
@@ -184,7 +212,7 @@ struct qcow2 {
 	uint64_t free_hint;		/* no free cluster below this index */
 	struct qcow2_free *pending;	/* deferred refcount decrements */
 	size_t npending, pending_cap;
-	struct qcow2_meta_set meta;	/* L2 tables and refcount blocks we know of */
+	struct qcow2_meta_set meta;	/* where the tables are (qcow2-meta.c) */
 
 	/* compressed clusters */
 	uint8_t *cbuf;			/* compressed bytes: 2 clusters + a sector */
@@ -202,6 +230,7 @@ struct qcow2 {
 	struct qcow2_snapshot *snapshots;
 
 	bool corrupt;			/* found corrupt while running: no more writes */
+	bool corrupt_told;		/* the host was told (once per open image) */
 };
 
 static inline uint64_t qcow2_align_up(const struct qcow2 *q, uint64_t x)
@@ -215,8 +244,18 @@ static inline uint64_t qcow2_clusters(const struct qcow2 *q, uint64_t bytes)
 }
 
 /* qcow2.c */
+/*
+ * The image was found corrupt: no more writes (flushes of what was written
+ * before go on); a writable image is marked corrupt in its header (v3) and
+ * the host told once on stderr. Returns -EIO with the message recorded.
+ */
 int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int qcow2_write_header_field(struct qcow2 *q, unsigned off, const void *val, size_t len);
+/*
+ * Point the header at a table, durably: field is QCOW2_HDR_L1_SIZE or
+ * QCOW2_HDR_SNAPSHOTS (a 4-byte count, then the 8-byte offset).
+ */
+int qcow2_point_header_at(struct qcow2 *q, unsigned field, uint32_t count, uint64_t offset);
 int qcow2_sync(struct qcow2 *q);
 int qcow2_flush_all(struct qcow2 *q);
 int qcow2_write_l1(struct qcow2 *q);
@@ -234,6 +273,23 @@ int qcow2_cache_flush(struct qcow2 *q, struct qcow2_cache *c, bool *wrote);
 void qcow2_cache_drop(struct qcow2_cache *c, uint64_t off);
 void qcow2_cache_drop_all(struct qcow2_cache *c);
 
+/* qcow2-meta.c */
+/*
+ * Learn where every table is, from the header and the tables themselves;
+ * the snapshots' L2 tables only with snapshot_l2 (it reads their L1 tables:
+ * what writes and checks need, not reads).
+ */
+int qcow2_meta_reset(struct qcow2 *q, bool snapshot_l2);
+int qcow2_meta_add(struct qcow2 *q, uint64_t off, uint64_t len, enum qcow2_meta_kind kind);
+/* The cluster was freed: it holds no table any more. */
+void qcow2_meta_remove_cluster(struct qcow2 *q, uint64_t cluster);
+/* A kind of table [off, off+len) overlaps, other than the QCOW2_META_BIT()s allowed; -1: none. */
+int qcow2_meta_find(const struct qcow2 *q, uint64_t off, uint64_t len, unsigned allowed);
+const char *qcow2_meta_name(enum qcow2_meta_kind kind);
+/* qcow2_corrupt() (what, at off, overlaps ...) when qcow2_meta_find() finds a table. */
+int qcow2_check_overlap(struct qcow2 *q, uint64_t off, uint64_t len, unsigned allowed,
+			const char *what);
+
 /* qcow2-refcount.c */
 int qcow2_refcount_init(struct qcow2 *q);
 uint64_t qcow2_rb_get(const struct qcow2 *q, const void *block, uint64_t i);
@@ -249,17 +305,24 @@ int qcow2_free_entry_later(struct qcow2 *q, uint64_t l2_entry);
 int qcow2_apply_pending_frees(struct qcow2 *q);
 bool qcow2_pending_flush_needed(const struct qcow2 *q);
 int qcow2_flush_refblocks(struct qcow2 *q);
-int qcow2_check_overlap(struct qcow2 *q, uint64_t off, uint64_t len, const char *what);
-int qcow2_meta_add(struct qcow2 *q, uint64_t off);
-bool qcow2_meta_has(const struct qcow2 *q, uint64_t off);
-int qcow2_meta_reset(struct qcow2 *q);
-int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t nclusters);
+int qcow2_rebuild_refcounts(struct qcow2 *q, const uint32_t *expected, uint64_t nclusters,
+			    uint64_t end);
 int qcow2_load_reftable(struct qcow2 *q);
 
 /* qcow2-cluster.c */
 enum qcow2_cluster_type qcow2_entry_type(const struct qcow2 *q, uint64_t l2e);
 void qcow2_compressed_range(const struct qcow2 *q, uint64_t l2e, uint64_t *off, uint64_t *len);
-int qcow2_l2_offset_valid(struct qcow2 *q, uint64_t l2_off, const char *what);
+/* An L2 table at l2_off: aligned, in the file, overlapping no table but the kinds allowed. */
+int qcow2_l2_offset_valid(struct qcow2 *q, uint64_t l2_off, unsigned allowed);
+/*
+ * The host range of L2 entry e (of guest offset guest) that a write is about
+ * to replace or drop is data: aligned, in the file, no table's. Else the
+ * image is corrupt (-EIO): dropping the entry would free a table, writing
+ * through it would overwrite one.
+ */
+int qcow2_check_entry_host(struct qcow2 *q, uint64_t e, uint64_t guest);
+/* qcow2_check_entry_host() for every entry of a tree, its L2 tables valid. */
+int qcow2_check_tree(struct qcow2 *q, const uint64_t *l1, uint32_t l1_size);
 int qcow2_preadv(struct block_dev *bd, uint64_t off, const struct iovec *iov, int iovcnt);
 int qcow2_pwritev(struct block_dev *bd, uint64_t off, const struct iovec *iov, int iovcnt);
 int qcow2_discard(struct block_dev *bd, uint64_t off, uint64_t len);
@@ -281,6 +344,23 @@ void qcow2_compress_free(struct qcow2 *q);
 
 /* qcow2-snapshot.c */
 int qcow2_read_snapshots(struct qcow2 *q);
+/* Bytes of the snapshot table as the snapshots in memory take it. */
+uint64_t qcow2_snapshot_table_size(const struct qcow2 *q);
+/* A snapshot's L1 table in host byte order (malloc'd, *l1 NULL when it is empty). */
+int qcow2_read_snapshot_l1(struct qcow2 *q, const struct qcow2_snapshot *sn, uint64_t **l1);
+/* A version 3 snapshot without the extra data v3 requires (VM state size, disk size). */
+bool qcow2_snapshot_incomplete(const struct qcow2 *q, const struct qcow2_snapshot *sn);
+/* The kind of table a snapshot's L1 table overlaps (other snapshots' L1 tables aside), or -1. */
+int qcow2_snapshot_l1_overlap(const struct qcow2 *q, const struct qcow2_snapshot *sn);
+/*
+ * Repair, in memory only: snapshots whose L1 table is another table are
+ * dropped (neither can be written around the other), incomplete ones
+ * completed; *fixed counts both. When it counts any, the snapshot table is
+ * to be written again with qcow2_rewrite_snapshot_table() once the
+ * refcounts are right (it allocates).
+ */
+int qcow2_repair_snapshots(struct qcow2 *q, uint64_t *fixed);
+int qcow2_rewrite_snapshot_table(struct qcow2 *q);
 void qcow2_free_snapshots(struct qcow2 *q);
 int qcow2_snapshot_list(struct block_dev *bd, struct block_snapshot **list, unsigned *n);
 int qcow2_snapshot_create(struct block_dev *bd, const char *name);

@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/iov.h"
 #include "block/block.h"
 
 /* Raw is what a file is when nothing else claims it. */
@@ -37,8 +39,39 @@ static int raw_preadv(struct block_dev *bd, uint64_t off, const struct iovec *io
 	return host_file_preadv(&bd->file, off, iov, iovcnt);
 }
 
+/*
+ * A disk whose format was probed stays raw: a write that would make its
+ * first sector probe as another format is refused (a guest must not make
+ * the host read its disk as, say, a qcow2 image whose backing file is a
+ * host file). Writes to a disk whose format was given are not looked at.
+ */
+static int check_first_sector(struct block_dev *bd, uint64_t off, const struct iovec *iov,
+			      int iovcnt)
+{
+	uint8_t sector[BLOCK_PROBE_BYTES];
+	const char *format;
+	int err;
+
+	if (!bd->probed || off >= BLOCK_PROBE_BYTES)
+		return 0;
+	err = host_file_pread(&bd->file, 0, sector, sizeof(sector));
+	if (err)
+		return err;
+	iov_to_buf(iov, iovcnt, 0, sector + off, sizeof(sector) - off);
+	format = block_probe_format(sector, sizeof(sector));
+	if (strcmp(format, block_raw.name))
+		return error_set(-EPERM, "%s: write to the first sector refused: the disk's format "
+				 "was probed (raw), and the new sector would probe as %s (give "
+				 "format=raw to allow it)", bd->filename, format);
+	return 0;
+}
+
 static int raw_pwritev(struct block_dev *bd, uint64_t off, const struct iovec *iov, int iovcnt)
 {
+	int err = check_first_sector(bd, off, iov, iovcnt);
+
+	if (err)
+		return err;
 	return host_file_pwritev(&bd->file, off, iov, iovcnt);
 }
 

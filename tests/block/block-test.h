@@ -159,6 +159,70 @@ static inline void fill_pattern(uint8_t *buf, size_t len, uint64_t off, uint8_t 
 #define H_HEADER_LEN	100
 #define H_COMPRESSION	104
 
+#define QCOW2_OFFSET_MASK	0x00fffffffffffe00ull
+#define QCOW2_COPIED		(1ull << 63)
+#define QCOW2_COMPRESSED	(1ull << 62)
+#define QCOW2_ZERO		1ull
+#define QCOW2_CORRUPT_BIT	2ull
+
+/* Where a qcow2 image's tables lie: the first of each kind (0 where there is none). */
+struct qcow2_layout {
+	unsigned cluster_bits;
+	uint64_t l1, rt, sn_table;	/* from the header */
+	uint64_t l2, l2b;		/* the L2 tables of L1 entries 0 and 1 */
+	uint64_t data0;			/* guest cluster 0's host cluster */
+	uint64_t rb;			/* refcount block 0 */
+	uint64_t sn_l1, sn_l2;		/* the first snapshot's L1 table, its first L2 table */
+	uint64_t end;			/* the file's length */
+};
+
+static inline uint64_t file_length(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return (uint64_t)st.st_size;
+}
+
+static inline void qcow2_layout_read(const char *img, struct qcow2_layout *lo)
+{
+	memset(lo, 0, sizeof(*lo));
+	lo->cluster_bits = peek_be32(img, H_CLUSTER_BITS);
+	lo->end = file_length(img);
+	lo->l1 = peek_be64(img, H_L1_OFF);
+	lo->rt = peek_be64(img, H_RT_OFF);
+	lo->rb = peek_be64(img, lo->rt);
+	lo->l2 = peek_be64(img, lo->l1) & QCOW2_OFFSET_MASK;
+	if (peek_be32(img, H_L1_SIZE) > 1)
+		lo->l2b = peek_be64(img, lo->l1 + 8) & QCOW2_OFFSET_MASK;
+	if (lo->l2)
+		lo->data0 = peek_be64(img, lo->l2) & QCOW2_OFFSET_MASK;
+	if (peek_be32(img, H_NB_SN)) {
+		lo->sn_table = peek_be64(img, H_SN_OFF);
+		lo->sn_l1 = peek_be64(img, lo->sn_table);
+		lo->sn_l2 = peek_be64(img, lo->sn_l1) & QCOW2_OFFSET_MASK;
+	}
+}
+
+/* A compressed cluster's L2 entry: sectors 512-byte sectors from host offset off. */
+static inline uint64_t qcow2_compressed_entry(const struct qcow2_layout *lo, uint64_t off,
+					      unsigned sectors)
+{
+	return QCOW2_COMPRESSED | ((uint64_t)(sectors - 1) << (62 - (lo->cluster_bits - 8))) | off;
+}
+
+/* The whole file, malloc'd. */
+static inline uint8_t *file_bytes(const char *path, size_t *len)
+{
+	uint8_t *buf;
+
+	*len = (size_t)file_length(path);
+	buf = malloc(*len ? *len : 1);
+	assert_non_null(buf);
+	peek(path, 0, buf, *len);
+	return buf;
+}
+
 /* A qcow2 image with cluster size cs (and a backing file, if given). */
 static inline void create(const char *path, uint64_t size, uint64_t cs, const char *backing,
 			  const char *bfmt)
@@ -212,6 +276,44 @@ static inline int qemu_img_check(const char *path)
 	st = system(cmd);
 	free(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+}
+
+/* What qemu-img check says of an image. */
+struct qemu_check {
+	bool opened;		/* qemu-img could open and check it (else the counts are 0) */
+	uint64_t corruptions, leaks, check_errors;
+};
+
+static inline uint64_t json_count(const char *json, const char *key)
+{
+	const char *p = strstr(json, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/* qemu-img check --output=json on a qcow2 image; false when qemu-img is not installed. */
+static inline bool qemu_img_check_counts(const char *path, struct qemu_check *out)
+{
+	char *cmd, json[4096];
+	size_t n;
+	FILE *f;
+
+	memset(out, 0, sizeof(*out));
+	if (system("command -v qemu-img >/dev/null 2>&1"))
+		return false;
+	assert_true(asprintf(&cmd, "qemu-img check -f qcow2 --output=json '%s' 2>/dev/null",
+			     path) > 0);
+	f = popen(cmd, "r");
+	free(cmd);
+	assert_non_null(f);
+	n = fread(json, 1, sizeof(json) - 1, f);
+	json[n] = '\0';
+	pclose(f);
+	out->opened = strstr(json, "\"format\"") != NULL;
+	out->corruptions = json_count(json, "\"corruptions\": ");
+	out->leaks = json_count(json, "\"leaks\": ");
+	out->check_errors = json_count(json, "\"check-errors\": ");
+	return true;
 }
 
 /* The bytes at off read back as want. */

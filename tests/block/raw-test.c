@@ -6,6 +6,7 @@
  * bounce buffers.
  */
 #include <errno.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -149,13 +150,9 @@ static void test_resize(void **state)
 	assert_int_equal(stat(img, &st), 0);
 	assert_int_equal(st.st_size, MiB);
 
-	/* read-only, and files that are not regular */
+	/* read-only (a block device, the other kind of image, is never resized either) */
 	open_ok(&bd, img, &(struct block_open_opts){ .read_only = true });
 	assert_int_equal(block_resize(bd, 2 * MiB), -EROFS);
-	block_close(bd);
-	open_ok(&bd, "/dev/null", &(struct block_open_opts){ .format = "raw" });
-	assert_int_equal(block_resize(bd, MiB), -ENOTSUP);
-	assert_non_null(strstr(error_msg(), "not a regular file"));
 	block_close(bd);
 	free(buf);
 	free(z);
@@ -184,6 +181,159 @@ static void test_probe(void **state)
 			  -EINVAL, "unknown image format");
 	assert_open_fails(tpath(2, "missing.raw"), NULL, -ENOENT, "missing.raw");
 	assert_open_fails(test_dir, NULL, -EISDIR, "directory");
+}
+
+/* A file of len bytes: head at offset off, zeros elsewhere. */
+static void write_sample(const char *path, uint64_t len, uint64_t off, const void *head,
+			 size_t head_len)
+{
+	must(block_create(path, "raw", len, NULL));
+	patch(path, off, head, head_len);
+}
+
+/*
+ * Formats gasang does not open are still recognised: probing refuses them
+ * instead of showing their metadata to a guest as a raw disk. So is every
+ * qcow2 magic, whatever version follows it.
+ */
+/* Bytes at an offset of a file's first sector, and what a message about them names. */
+struct sector_bytes {
+	const char *what;
+	uint64_t off;
+	const char *bytes;
+	size_t len;
+	const char *msg;
+};
+
+static void test_probe_unsupported_formats(void **state)
+{
+	static const struct sector_bytes cases[] = {
+		{ "qcow version 1", 0, "QFI\xfb\0\0\0\x01", 8, "version 1" },
+		{ "qcow2 version 4", 0, "QFI\xfb\0\0\0\x04", 8, "version 4" },
+		{ "qcow2 version 0", 0, "QFI\xfb\0\0\0\0", 8, "version 0" },
+		{ "QED", 0, "QED\0", 4, "QED" },
+		{ "VMDK", 0, "KDMV\x01\0\0\0", 8, "VMDK" },
+		{ "VMDK 3", 0, "COWD", 4, "VMDK" },
+		{ "VMDK descriptor", 0, "# Disk DescriptorFile\n", 22, "VMDK" },
+		{ "VDI", 64, "\x7f\x10\xda\xbe", 4, "VDI" },
+		{ "VHDX", 0, "vhdxfile", 8, "VHDX" },
+		{ "VHD", 0, "conectix", 8, "VHD" },
+		{ "LUKS", 0, "LUKS\xba\xbe\0\x01", 8, "LUKS" },
+		{ "Parallels", 0, "WithoutFreeSpace", 16, "Parallels" },
+		{ "Parallels ext", 0, "WithouFreSpacExt", 16, "Parallels" },
+	};
+	const char *img = tpath(0, "foreign.img");
+	struct block_dev *bd;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct block_dev *b = NULL;
+		int r;
+
+		write_sample(img, MiB, cases[i].off, cases[i].bytes, cases[i].len);
+		r = block_open(&b, img, NULL);
+		if (r >= 0 || !strstr(error_msg(), cases[i].msg) || !strstr(error_msg(), img))
+			fail_msg("%s: open gave %d '%s', wanted an error naming %s", cases[i].what,
+				 r, error_msg(), cases[i].msg);
+		assert_null(b);
+		/* the user may still say it is raw */
+		open_ok(&bd, img, &(struct block_open_opts){ .format = "raw" });
+		assert_false(block_was_probed(bd));
+		block_close(bd);
+	}
+}
+
+/*
+ * A disk probed as raw refuses guest writes that would make its first
+ * sector probe as another format (a guest writing a qcow2 header naming a
+ * host file as its backing file); other writes, and any write to a disk
+ * whose format was given, go through.
+ */
+static void test_probed_raw_keeps_probing_raw(void **state)
+{
+	static const struct sector_bytes refused[] = {
+		{ "qcow2 header", 0, "QFI\xfb\0\0\0\x03", 8, "qcow2" },
+		{ "qcow2 magic alone", 0, "QFI\xfb", 4, "qcow2" },
+		{ "qcow2 magic completed", 3, "\xfb", 1, "qcow2" },
+		{ "VDI signature", 64, "\x7f\x10\xda\xbe", 4, "VDI" },
+		{ "LUKS", 0, "LUKS\xba\xbe", 6, "LUKS" },
+	};
+	const char *img = tpath(0, "probed.raw");
+	uint8_t *sector = calloc(1, 4096), *got = malloc(4096);
+	struct iovec v[2];
+	struct block_dev *bd;
+	unsigned i;
+
+	(void)state;
+	assert_non_null(sector);
+	assert_non_null(got);
+	write_sample(img, MiB, 0, "QFI", 3);	/* three bytes of a magic: still raw */
+	open_ok(&bd, img, NULL);
+	assert_string_equal(bd->drv->name, "raw");
+	assert_true(block_was_probed(bd));
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		memset(sector, 0, 4096);
+		memcpy(sector, "QFI", 3);
+		memcpy(sector + refused[i].off, refused[i].bytes, refused[i].len);
+		if (block_pwrite(bd, refused[i].off, sector + refused[i].off, refused[i].len) !=
+		    -EPERM || !strstr(error_msg(), "probed") || !strstr(error_msg(), refused[i].msg))
+			fail_msg("%s: write at %llu not refused: '%s'", refused[i].what,
+				 (unsigned long long)refused[i].off, error_msg());
+		/* the same bytes as part of a larger write, split across iovecs */
+		v[0].iov_base = sector;
+		v[0].iov_len = 1;
+		v[1].iov_base = sector + 1;
+		v[1].iov_len = 4095;
+		assert_int_equal(block_pwritev(bd, 0, v, 2), -EPERM);
+	}
+	/* nothing was written */
+	must(block_pread(bd, 0, got, 4096));
+	assert_memory_equal(got, "QFI\0", 4);
+	assert_true(buf_is_zero(got + 4, 4092));
+	/* ordinary data in the first sector, and anything past it, is fine */
+	fill_pattern(sector, 4096, 0, 1);
+	must(block_pwrite(bd, 0, sector, 4096));
+	must(block_pwrite(bd, 512, "QFI\xfb\0\0\0\x03", 8));
+	must(block_pwrite(bd, 0, "\0\0\0\0", 4));
+	must(block_write_zeroes(bd, 0, 4096, 0));
+	block_close(bd);
+	/* a disk whose format was given takes any first sector */
+	open_ok(&bd, img, &(struct block_open_opts){ .format = "raw" });
+	assert_false(block_was_probed(bd));
+	must(block_pwrite(bd, 0, "QFI\xfb\0\0\0\x03", 8));
+	block_close(bd);
+	free(sector);
+	free(got);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("opening a FIFO hung");
+}
+
+/* Images and backing files are regular files or block devices: a FIFO is refused, not waited on. */
+static void test_refuse_fifo_and_char_devices(void **state)
+{
+	const char *fifo = tpath(0, "fifo"), *img = tpath(1, "over-fifo.qcow2");
+	struct block_open_opts ro = { .read_only = true, .format = "raw" };
+	struct block_create_opts co = { .backing_file = "fifo", .backing_format = "raw" };
+
+	(void)state;
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	signal(SIGALRM, on_alarm);
+	alarm(10);
+	assert_open_fails(fifo, NULL, -EINVAL, "not a regular file or block device");
+	assert_open_fails(fifo, &ro, -EINVAL, "not a regular file or block device");
+	assert_open_fails("/dev/null", &ro, -EINVAL, "not a regular file or block device");
+	must(block_create(img, "qcow2", MiB, &co));
+	assert_open_fails(img, NULL, -EINVAL, "not a regular file or block device");
+	assert_open_fails(img, &(struct block_open_opts){ .read_only = true }, -EINVAL,
+			  "backing file");
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	unlink(fifo);
 }
 
 /* cache=none: every shape of request, through bounce buffers where needed. */
@@ -304,6 +454,9 @@ int main(void)
 		cmocka_unit_test(test_discard_zeroes_status),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_probe_unsupported_formats),
+		cmocka_unit_test(test_probed_raw_keeps_probing_raw),
+		cmocka_unit_test(test_refuse_fifo_and_char_devices),
 		cmocka_unit_test(test_cache_none_raw),
 		cmocka_unit_test(test_cache_none_qcow2),
 		cmocka_unit_test(test_iov_helpers),
