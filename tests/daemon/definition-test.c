@@ -324,7 +324,7 @@ static void test_argv(void **state)
 
 struct probe_dir {
 	char dir[SCRATCH_DIR_MAX];
-	char raw[96], qcow2[96], fifo[96], missing[96];
+	char raw[96], qcow2[96], fifo[96], missing[96], bad_qcow2[96];
 	char recorded[4][128];
 	int nrecorded;
 };
@@ -338,12 +338,20 @@ static int probe_setup(void **state)
 	snprintf(p->qcow2, sizeof(p->qcow2), "%s/disk.qcow2", p->dir);
 	snprintf(p->fifo, sizeof(p->fifo), "%s/fifo", p->dir);
 	snprintf(p->missing, sizeof(p->missing), "%s/missing", p->dir);
+	snprintf(p->bad_qcow2, sizeof(p->bad_qcow2), "%s/version99.qcow2", p->dir);
 	f = fopen(p->raw, "w");
 	assert_non_null(f);
 	fputs("a raw disk's first sector", f);
 	fclose(f);
 	assert_int_equal(block_create(p->qcow2, "qcow2", 1 << 20, NULL), 0);
 	assert_int_equal(mkfifo(p->fifo, 0600), 0);
+	/* qcow2's magic with a version nobody writes: an error, never raw */
+	f = fopen(p->bad_qcow2, "w");
+	assert_non_null(f);
+	fwrite("QFI\xfb\0\0\0\x63", 1, 8, f);
+	assert_int_equal(fseek(f, 4095, SEEK_SET), 0);
+	fputc(0, f);
+	fclose(f);
 	*state = p;
 	return 0;
 }
@@ -424,7 +432,7 @@ static void test_formats_refused(void **state)
 {
 	struct probe_dir *p = *state;
 	char disks[512], want[160];
-	const char *paths[] = { p->missing, p->fifo, p->dir };
+	const char *paths[] = { p->missing, p->fifo, p->dir, p->bad_qcow2 };
 	json_t *d;
 	size_t i;
 
@@ -440,6 +448,10 @@ static void test_formats_refused(void **state)
 		snprintf(want, sizeof(want), "disks[1]: cannot learn the format of '%s'", paths[i]);
 		if (!strstr(error_msg(), want) || !strstr(error_msg(), "\"format\""))
 			fail_msg("'%s' lacks '%s'", error_msg(), want);
+		/* the block layer's reason, naming the path as given */
+		if (paths[i] == p->bad_qcow2 && (!strstr(error_msg(), "version 99 is not supported") ||
+						 strstr(error_msg(), "/proc/self/fd")))
+			fail_msg("'%s': not the block layer's reason about the path", error_msg());
 		assert_string_equal(disk_format(d, 0), "raw");
 		assert_null(disk_format(d, 1));
 		assert_int_equal(def_formats_missing(d), 1);
