@@ -16,6 +16,8 @@
  * and the model, which knows no client:
  *
  *   registry.c    the defined VMs, by name and by uuid
+ *   guest.c       what a domain's process is made of: networks and volumes resolved,
+ *                 a container's bundle; what is undone when it ends
  *   domain.c      a VM's life: states and reasons, start, stop, pause, info, re-adoption;
  *                 operations end in a struct dom_done
  *   events.c      events: logged in the store, lines to a hook after the change
@@ -25,7 +27,8 @@
  *   vm-procs.c    the VM processes of the run directory, found in /proc
  *   supervisor.c  the VM process, its supervisor (shim), pids checked by start time, cgroups
  *   monitor.c     the daemon's connection to a VM's control socket
- *   definition.c  definitions: validation, defaults, the VM's command line
+ *   definition.c  definitions: validation, defaults, the VM's command line; a
+ *                 container's in container-def.c; the field checks in def-field.c
  *   store.c       SQLite (WAL): definitions, last known state, events
  *   log.c         logging (the event loop and buffered sockets: base/loop.c, stream.c)
  *
@@ -75,6 +78,9 @@ struct daemon {
 	struct loop_timer backup_timer;	/* looks for a due backup now and then */
 	char vm_dir[PATH_MAX];		/* control sockets and exit-status files */
 	char log_dir[PATH_MAX];		/* each VM's stderr */
+	char ctr_dir[PATH_MAX];		/* containers' bundles: STATE/containers */
+	char oci_root[PATH_MAX];	/* the OCI runtime's state of them: RUN_DIR/oci */
+	struct dom_guest_ops guest;	/* networks, volumes, bundles: daemon/guest.c */
 	struct registry vms;		/* the defined VMs */
 	struct conn *conns;		/* every client connection */
 	size_t nconns;

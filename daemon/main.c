@@ -33,6 +33,7 @@
 #include "daemon/backup.h"
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
+#include "daemon/guest.h"
 #include "daemon/log.h"
 #include "daemon/registry.h"
 #include "daemon/server.h"
@@ -502,6 +503,8 @@ static int state_paths_init(struct daemon *d, const char *run_dir)
 		return error_set(-ENAMETOOLONG, "run directory '%s' is too long for sockets in it",
 				 run_dir);
 	if ((err = set_path(d->log_dir, "%s/logs%s", d->cfg.state_dir, "")) ||
+	    (err = set_path(d->ctr_dir, "%s/containers%s", d->cfg.state_dir, "")) ||
+	    (err = set_path(d->oci_root, "%s/oci%s", d->vm_dir, "")) ||
 	    (err = set_path(d->db_path, "%s/" STORE_FILE "%s", d->cfg.state_dir, "")) ||
 	    (err = set_path(d->backup_dir, "%s/" BACKUP_DIR "%s", d->cfg.state_dir, "")))
 		return err;
@@ -549,7 +552,9 @@ static int setup(struct daemon *d, const char *run_dir)
 		.vm_dir = d->vm_dir,
 		.log_dir = d->log_dir,
 		.boot_id = d->boot_id,
+		.guest = &d->guest,
 	};
+	guest_ops_init(&d->guest, d);
 	err = load_domains(d);
 	if (err)
 		return err;

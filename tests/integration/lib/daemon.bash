@@ -124,10 +124,41 @@ wait_state() {
 	done
 }
 
-# Is a process a VM of this test (gasangd's `gasang run`, its stderr a log under our directory)?
+# Is a process a VM of this test (gasangd's `gasang run`, or a container's
+# `gasang ctr-monitor`, its stderr a log under our directory)?
 ours() {
-	tr "\\0" " " 2>/dev/null <"/proc/$1/cmdline" | grep -q -- " run .*--control-fd=" &&
+	tr "\\0" " " 2>/dev/null <"/proc/$1/cmdline" | grep -qE -- " (run|ctr-monitor) .*--control-fd=" &&
 		[[ $(readlink "/proc/$1/fd/2" 2>/dev/null) == "$work/"* ]]
+}
+
+# Containers: root, and a static busybox for their root file system.
+need_containers() {
+	[ "$(id -u)" = 0 ] || skip "containers need root (namespaces, cgroups, mounts)"
+	[ -x /bin/busybox ] || skip "/bin/busybox is missing (Debian package busybox-static)"
+	if ldd /bin/busybox >/dev/null 2>&1; then
+		skip "/bin/busybox is dynamically linked; a container's root needs busybox-static's"
+	fi
+}
+
+# busybox_rootfs DIR: busybox with all its applets and the usual directories.
+busybox_rootfs() {
+	local d=$1 a
+	mkdir -p "$d"/{bin,proc,sys,dev,tmp,etc,root,run}
+	cp /bin/busybox "$d/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ -e "$d/bin/$a" ] || ln -s busybox "$d/bin/$a"
+	done
+	echo "root:x:0:0:root:/root:/bin/sh" >"$d/etc/passwd"
+	echo "root:x:0:" >"$d/etc/group"
+	chmod 0755 "$work"
+}
+
+# Processes of this test's containers (their root lies under our directory).
+our_container_pids() {
+	local p
+	for p in /proc/[0-9]*; do
+		[[ $(readlink "$p/root" 2>/dev/null) == "$work/"* ]] && echo "${p#/proc/}"
+	done
 }
 
 # Every process of this test's VMs, by pid.
@@ -152,12 +183,16 @@ cleanup() {
 	fi
 	daemon_alive && uuids=$(vm list --all --json 2>/dev/null | sed -n 's/.*"uuid": "\([0-9a-f-]*\)".*/\1/p')
 	daemon_stop
-	for p in $(our_vm_pids); do
+	for p in $(our_vm_pids) $(our_container_pids); do
 		kill -KILL "$p" 2>/dev/null
 	done
 	for uuid in $uuids; do
-		find /sys/fs/cgroup -maxdepth 4 -type d -name "vm-$uuid" -exec rmdir {} \; 2>/dev/null
+		find /sys/fs/cgroup -maxdepth 4 -type d \( -name "vm-$uuid" -o -name "ctr-$uuid" \) \
+			-exec rmdir {} \; 2>/dev/null
 	done
+	# mounts a container left under our directory, deepest first
+	awk -v w="$work" '$5 ~ "^"w"/" { print $5 }' /proc/self/mountinfo | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
