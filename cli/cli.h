@@ -23,6 +23,8 @@ int cmd_ctr(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_ctr_monitor(int argc, char **argv);
+int cmd_switch(int argc, char **argv);
+int cmd_net(int argc, char **argv);
 
 /*
  * Where a command's messages go: "PROG: MESSAGE" on stderr, or, for the

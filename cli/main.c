@@ -14,8 +14,10 @@ static const struct {
 	{ "ctr", cmd_ctr, "run containers from a root file system directory" },
 	{ "oci", cmd_oci, "OCI container runtime, runc's command line (also gasang-oci)" },
 	{ "vm", cmd_vm, "VMs managed by gasangd: define, start, list, console, ..." },
+	{ "net", cmd_net, "networks managed by gasangd: nat, isolated, switch" },
 	{ "list", cmd_list, "list VMs (through gasangd) and containers" },
 	{ "ctr-monitor", cmd_ctr_monitor, "a container's process under gasangd (gasangd runs it)" },
+	{ "switch", cmd_switch, "an Ethernet switch on a unix socket for unprivileged VMs" },
 };
 
 static void usage(FILE *f)

@@ -57,7 +57,9 @@ static const char run_help[] =
 	"                          the default when SPEC names no backend\n"
 	"                        tap,ifname=NAME | tap,bridge=BR[,ifname=NAME]\n"
 	"                          an existing tap, or (root) a new tap on bridge BR\n"
-	"                        either with ,mac=52:54:00:xx:xx:xx\n"
+	"                        stream,path=SOCKET\n"
+	"                          a switch's unix socket (gasang's, or a QEMU -netdev stream peer)\n"
+	"                        any with ,mac=52:54:00:xx:xx:xx\n"
 	"The serial console is on the terminal: Ctrl-A x quits, Ctrl-A h helps.\n";
 
 enum {

@@ -16,27 +16,14 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/daemon-client.h"
 #include "client/gasang-client.h"
 
 #define DETACH_KEY	0x1d	/* Ctrl-] */
 #define QUIET_AFTER_INPUT_MS 1000	/* input ended: detach once the output pauses this long */
 
-/*
- * `gasang vm`'s exit statuses, one per class of the daemon's answers (not a
- * VM's own exit status: that is vm/exit-status.h).
- */
-enum vm_cli_exit {
-	VM_CLI_EXIT_OK = 0,
-	VM_CLI_EXIT_FAILED = 1,
-	/* 2: CLI_EXIT_USAGE, bad usage or definition */
-	VM_CLI_EXIT_NO_DAEMON = 3,
-	VM_CLI_EXIT_NOT_FOUND = 4,
-	VM_CLI_EXIT_WRONG_STATE = 5,
-	VM_CLI_EXIT_EXISTS = 6,
-	VM_CLI_EXIT_TIMEOUT = 7,
-	VM_CLI_EXIT_DENIED = 8,
-	VM_CLI_EXIT_BUSY = 9,
-};
+/* `gasang vm`'s exit statuses: cli/daemon-client.h's, one per class of the daemon's answers. */
+#define VM_CLI_EXIT_TIMEOUT	CLI_DAEMON_TIMEOUT
 
 static const char vm_help[] =
 	"usage: gasang vm [--connect SOCKET] [--json] COMMAND ...\n"
@@ -77,45 +64,15 @@ struct vm_cli {
 
 static const struct cli_report vm_report = { .prog = "gasang vm", .help = "gasang vm --help" };
 
-static int exit_of(int status)
-{
-	switch (status) {
-	case GASANG_OK: return VM_CLI_EXIT_OK;
-	case GASANG_E_BAD_REQUEST:
-	case GASANG_E_UNKNOWN_OP:
-	case GASANG_E_TOO_BIG:
-	case GASANG_E_INVALID: return CLI_EXIT_USAGE;
-	case GASANG_E_NOT_FOUND: return VM_CLI_EXIT_NOT_FOUND;
-	case GASANG_E_WRONG_STATE: return VM_CLI_EXIT_WRONG_STATE;
-	case GASANG_E_EXISTS: return VM_CLI_EXIT_EXISTS;
-	case GASANG_E_TIMEOUT: return VM_CLI_EXIT_TIMEOUT;
-	case GASANG_E_DENIED: return VM_CLI_EXIT_DENIED;
-	case GASANG_E_BUSY: return VM_CLI_EXIT_BUSY;
-	default:
-		if (status == -ETIMEDOUT)
-			return VM_CLI_EXIT_TIMEOUT;
-		return status < 0 ? VM_CLI_EXIT_NO_DAEMON : VM_CLI_EXIT_FAILED;
-	}
-}
-
 /* Report a failed call once; its exit status. */
 static int failed(struct vm_cli *v, int status)
 {
-	fprintf(stderr, "gasang vm: %s\n", gasang_error_message(v->c));
-	return exit_of(status);
+	return cli_daemon_failed(&vm_report, v->c, status);
 }
 
 static int connect_daemon(struct vm_cli *v)
 {
-	char def[256];
-	const char *path = v->connect ? v->connect : gasang_default_socket(def, sizeof(def));
-	int err = gasang_connect(path, &v->c);
-
-	if (err) {
-		fprintf(stderr, "gasang vm: cannot reach gasangd at %s: %s\n", path, strerror(-err));
-		return VM_CLI_EXIT_NO_DAEMON;
-	}
-	return 0;
+	return cli_daemon_connect(&vm_report, v->connect, &v->c);
 }
 
 /* 268435456 -> "256M" */
@@ -148,22 +105,15 @@ static const char *str_or(json_t *o, const char *key, const char *dflt)
 
 static int cmd_define(struct vm_cli *v, int argc, char **argv)
 {
-	json_error_t jerr;
 	json_t *def, *res;
 	int st;
 
 	if (argc != 1)
 		return cli_usage_error(&vm_report,
 				       "define: a definition file (or - for standard input)");
-	if (!strcmp(argv[0], "-"))
-		def = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
-	else
-		def = json_load_file(argv[0], JSON_REJECT_DUPLICATES, &jerr);
-	if (!def) {
-		fprintf(stderr, "gasang vm: %s:%d:%d: %s\n", argv[0], jerr.line, jerr.column,
-			jerr.text);
+	def = cli_definition_load(&vm_report, argv[0]);
+	if (!def)
 		return CLI_EXIT_USAGE;
-	}
 	st = gasang_vm_define(v->c, def, &res);
 	json_decref(def);
 	if (st)

@@ -16,6 +16,8 @@
  * and the model, which knows no client:
  *
  *   registry.c    the defined VMs, by name and by uuid
+ *   network.c     a managed network's life (network-def.c: definitions; net-nft.c,
+ *                 net-dnsmasq.c: its filter and its DHCP/DNS); obj-table.c: by name
  *   guest.c       what a domain's process is made of: networks and volumes resolved,
  *                 a container's bundle; what is undone when it ends
  *   domain.c      a VM's life: states and reasons, start, stop, pause, info, re-adoption;
@@ -46,6 +48,8 @@
 #include "base/loop.h"
 #include "daemon/domain.h"
 #include "daemon/events.h"
+#include "daemon/network.h"
+#include "daemon/obj-table.h"
 #include "daemon/registry.h"
 #include "daemon/supervisor.h"
 
@@ -81,6 +85,11 @@ struct daemon {
 	char ctr_dir[PATH_MAX];		/* containers' bundles: STATE/containers */
 	char oci_root[PATH_MAX];	/* the OCI runtime's state of them: RUN_DIR/oci */
 	struct dom_guest_ops guest;	/* networks, volumes, bundles: daemon/guest.c */
+	struct network_env net_env;	/* what the networks share */
+	struct obj_table nets;		/* the defined networks (struct network) */
+	char net_state_dir[PATH_MAX];	/* STATE/networks: leases, logs */
+	char net_run_dir[PATH_MAX];	/* beside the socket: net/ (hosts files, switch sockets) */
+	char dnsmasq[PATH_MAX];		/* its path; "": not installed */
 	struct registry vms;		/* the defined VMs */
 	struct conn *conns;		/* every client connection */
 	size_t nconns;

@@ -102,7 +102,8 @@ static json_t *end_fields(const struct domain *dom)
 struct event_vm domain_event_vm(const struct domain *dom)
 {
 	return (struct event_vm){ .name = dom->name, .uuid = dom->uuid,
-				  .state = dom_state_name(dom->state), .reason = dom->reason };
+				  .state = dom_state_name(dom->state), .reason = dom->reason,
+				  .kind = dom->container ? "container" : "vm" };
 }
 
 /*

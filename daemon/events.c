@@ -124,6 +124,11 @@ char *events_log(struct events *ev, const struct event_vm *vm, const char *type,
 	char *detail = NULL, *line = NULL;
 	json_t *obj, *wrap;
 
+	if (vm->kind) {
+		if (!extra)
+			extra = json_object();
+		json_object_set_new(extra, "kind", json_string(vm->kind));
+	}
 	if (extra && json_object_size(extra))
 		detail = json_dumps(extra, JSON_COMPACT);
 	e.detail = detail;

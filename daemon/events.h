@@ -1,7 +1,10 @@
 /*
- * Events: each change of a VM's life (defined, undefined, started, stopped,
- * paused, resumed, crashed, rebooted) is logged in the store and sent to every
- * subscribed client as {"event": {...}} (docs/API.md).
+ * Events: each change of a VM's or container's life (defined, undefined,
+ * started, stopped, paused, resumed, crashed, rebooted), of a network's
+ * (defined, undefined, started, stopped) and of a pool's (defined,
+ * undefined, volume-created, volume-deleted, volume-resized) is logged in the
+ * store and sent to every subscribed client as {"event": {...}} with its
+ * "kind" (docs/API.md).
  *
  * The model logs an event inside the transaction that records the change and
  * sends its line once that committed. Who gets the lines is a hook the
@@ -32,12 +35,13 @@ struct events {
 	struct loop_deferred deliver;
 };
 
-/* What an event is about: a VM, with its state and reason after the change. */
+/* What an event is about: a VM, container, network or pool, with its state and reason after the change. */
 struct event_vm {
 	const char *name;
 	const char *uuid;
 	const char *state;
 	const char *reason;
+	const char *kind;	/* "vm", "container", "network", "pool"; NULL: not said */
 };
 
 void events_init(struct events *ev, struct loop *l, struct store *s);

@@ -2,17 +2,21 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/netlink.h"
 #include "ctr/container.h"
 #include "daemon/container-def.h"
 #include "daemon/daemon.h"
 #include "daemon/definition.h"
+#include "daemon/def-field.h"
 #include "daemon/log.h"
+#include "daemon/network.h"
 
 static const char *str(const json_t *o, const char *key)
 {
@@ -27,18 +31,101 @@ static int bundle_dir(const struct daemon *d, const struct domain *dom, char *bu
 	return 0;
 }
 
+static struct network *network_named(struct daemon *d, const char *name)
+{
+	return (struct network *)obj_find(&d->nets, name);
+}
+
+/* The host's end of a container's index-th veth: "gc", 8 digits of its uuid, the index. */
+static void veth_name(const struct domain *dom, size_t index, char buf[IF_NAMESIZE])
+{
+	snprintf(buf, IF_NAMESIZE, "gc%.8s%u", dom->uuid, (unsigned)(index % 10));
+}
+
+/* A NIC on a network, as the guest's process takes it (into *out). */
+static int resolve_nic(struct daemon *d, struct domain *dom, size_t i, const json_t *nic,
+		       json_t **out)
+{
+	struct network *n = network_named(d, str(nic, "network"));
+	char ifname[IF_NAMESIZE];
+	int err;
+
+	if (!n)
+		return error_set(-ENOENT, "nics[%zu]: no network named '%s'", i, str(nic, "network"));
+	if (!dom->container)
+		return network_vm_nic(n, str(nic, "mac"), out);
+	err = network_ctr_nic(n, dom->uuid, dom->name, str(nic, "mac"), out);
+	if (err)
+		return err;
+	veth_name(dom, i, ifname);
+	json_object_set_new(*out, "ifname", json_string(ifname));
+	json_object_set_new(*out, "network", json_string(n->h.name));
+	return 0;
+}
+
 /*
  * The definition with what it names resolved, for one start: a copy (the
  * stored definition keeps the names).
  */
 static int resolve(struct daemon *d, struct domain *dom, json_t **out)
 {
-	(void)d;
-	*out = json_deep_copy(dom->def);
-	return *out ? 0 : error_set(-ENOMEM, "out of memory");
+	json_t *def = json_deep_copy(dom->def), *nics, *nic, *r;
+	size_t i;
+	int err;
+
+	if (!def)
+		return error_set(-ENOMEM, "out of memory");
+	nics = json_object_get(def, "nics");
+	json_array_foreach(nics, i, nic) {
+		if (!str(nic, "network"))
+			continue;
+		if ((err = resolve_nic(d, dom, i, nic, &r))) {
+			json_decref(def);
+			return err;
+		}
+		json_array_set_new(nics, i, r);
+	}
+	*out = def;
+	return 0;
 }
 
-static int container_argv(struct daemon *d, struct domain *dom, const json_t *def,
+/* What a start resolved and its end gives back: a container's addresses. */
+static void release_networks(struct daemon *d, struct domain *dom)
+{
+	size_t i;
+
+	for (i = 0; i < d->nets.n; i++)
+		network_release_owner((struct network *)d->nets.v[i], dom->uuid);
+}
+
+/*
+ * The first network's DNS as the container's /etc/resolv.conf: a file in its
+ * bundle, bound read-only over it (the runtime makes the target if missing).
+ */
+static int resolv_conf(const char *dir, json_t *def)
+{
+	char path[PATH_MAX + 16];
+	size_t i;
+	json_t *nic;
+	FILE *f;
+
+	json_array_foreach(json_object_get(def, "nics"), i, nic) {
+		if (!str(nic, "nameserver"))
+			continue;
+		snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+		f = fopen(path, "we");
+		if (!f)
+			return error_errno(-errno, "cannot write %s", path);
+		fprintf(f, "nameserver %s\nsearch %s\n", str(nic, "nameserver"), str(nic, "network"));
+		fclose(f);
+		return json_array_append_new(json_object_get(def, "mounts"),
+					     json_pack("{s:s,s:s,s:b}", "source", path, "target",
+						       "/etc/resolv.conf", "readonly", true));
+	}
+	return 0;
+}
+
+static int container_argv(struct daemon *d, struct domain *dom, json_t *def,
 			  int control_fd, char ***argv)
 {
 	char dir[PATH_MAX], cgroup[64];
@@ -46,8 +133,10 @@ static int container_argv(struct daemon *d, struct domain *dom, const json_t *de
 
 	if ((err = bundle_dir(d, dom, dir, sizeof(dir))))
 		return err;
-	if (mkdir(d->ctr_dir, 0700) && errno != EEXIST)
-		return error_errno(-errno, "cannot create %s", d->ctr_dir);
+	if ((mkdir(d->ctr_dir, 0700) && errno != EEXIST) || (mkdir(dir, 0700) && errno != EEXIST))
+		return error_errno(-errno, "cannot create %s", dir);
+	if ((err = resolv_conf(dir, def)))
+		return err;
 	snprintf(cgroup, sizeof(cgroup), GUEST_CTR_CGROUP_FMT, dom->uuid);
 	if ((err = ctr_def_write_config(def, dir, cgroup, NULL)))
 		return err;
@@ -60,13 +149,17 @@ static int guest_argv(void *opaque, struct domain *dom, int control_fd, char ***
 	json_t *def;
 	int err = resolve(d, dom, &def);
 
-	if (err)
+	if (err) {
+		release_networks(d, dom);	/* what the NICs before the one that failed took */
 		return err;
+	}
 	if (dom->container)
 		err = container_argv(d, dom, def, control_fd, argv);
 	else
 		err = def_argv(def, d->cfg.gasang, control_fd, argv);
 	json_decref(def);
+	if (err && dom->container)
+		release_networks(d, dom);
 	return err;
 }
 
@@ -92,9 +185,40 @@ static void container_leftovers(struct daemon *d, struct domain *dom)
 static void guest_ended(void *opaque, struct domain *dom)
 {
 	struct daemon *d = opaque;
+	char ifname[IF_NAMESIZE];
+	size_t i;
 
-	if (dom->container)
-		container_leftovers(d, dom);
+	if (!dom->container)
+		return;	/* a VM's taps went with its process */
+	container_leftovers(d, dom);
+	for (i = 0; i < json_array_size(json_object_get(dom->def, "nics")); i++) {
+		veth_name(dom, i, ifname);
+		rtnl_link_del_name(ifname);
+	}
+	release_networks(d, dom);
+}
+
+/* Each NIC's addresses on its network: "addresses" in info. */
+static void guest_info(void *opaque, const struct domain *dom, json_t *info)
+{
+	struct daemon *d = opaque;
+	json_t *all = json_array(), *nic, *a, *e;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(dom->def, "nics"), i, nic) {
+		struct network *n = str(nic, "network") ? network_named(d, str(nic, "network")) : NULL;
+
+		if (!n || !str(nic, "mac"))
+			continue;
+		a = network_addresses(n, str(nic, "mac"));
+		json_array_foreach(a, k, e) {
+			json_object_set_new(e, "nic", json_integer((json_int_t)i));
+			json_object_set_new(e, "network", json_string(n->h.name));
+			json_array_append(all, e);
+		}
+		json_decref(a);
+	}
+	json_object_set_new(info, "addresses", all);
 }
 
 void guest_ops_init(struct dom_guest_ops *ops, struct daemon *d)
@@ -102,14 +226,42 @@ void guest_ops_init(struct dom_guest_ops *ops, struct daemon *d)
 	*ops = (struct dom_guest_ops){
 		.argv = guest_argv,
 		.ended = guest_ended,
+		.info = guest_info,
 		.opaque = d,
 	};
 }
 
+/* The networks its NICs join are defined (and take its kind). */
+static int check_networks(struct daemon *d, const json_t *def, bool container)
+{
+	char field[48];
+	size_t i;
+	json_t *nic;
+
+	json_array_foreach(json_object_get(def, "nics"), i, nic) {
+		struct network *n;
+
+		if (!str(nic, "network"))
+			continue;
+		snprintf(field, sizeof(field), "nics[%zu].network", i);
+		n = network_named(d, str(nic, "network"));
+		if (!n)
+			return def_bad(field, "no network named '%s'", str(nic, "network"));
+		if (container && !n->bridged)
+			return def_bad(field, "'%s' is a switch: containers join nat and isolated "
+				       "networks", n->h.name);
+	}
+	return 0;
+}
+
 int guest_check(struct daemon *d, json_t *def)
 {
-	(void)d;
-	if (!strcmp(str(def, "type"), "container"))
+	bool container = !strcmp(str(def, "type"), "container");
+	int err = check_networks(d, def, container);
+
+	if (err)
+		return err;
+	if (container)
 		return ctr_def_check_host(def);
 	/* each disk's format: probed now, once, on the host's side; never at start */
 	return def_record_formats(def, NULL, NULL);

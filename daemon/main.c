@@ -35,6 +35,8 @@
 #include "daemon/domain.h"
 #include "daemon/guest.h"
 #include "daemon/log.h"
+#include "daemon/net-dnsmasq.h"
+#include "daemon/network.h"
 #include "daemon/registry.h"
 #include "daemon/server.h"
 #include "daemon/store-check.h"
@@ -395,6 +397,25 @@ static int load_domains(struct daemon *d)
 	return err;
 }
 
+static int load_network(void *opaque, const struct store_object *o)
+{
+	struct daemon *d = opaque;
+	struct network *n = network_load(&d->net_env, o);
+
+	if (!n)
+		return 0;	/* logged: the others still load */
+	if (obj_add(&d->nets, &n->h)) {
+		network_free(n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int load_networks(struct daemon *d)
+{
+	return store_object_foreach(d->store, "network", load_network, d);
+}
+
 /*
  * A backup when one is due: the store holds definitions and its newest
  * backup is a day old (or there is none, or it claims to be from the future).
@@ -493,6 +514,15 @@ static void say_ready(int fd, const char *error)
 	close(fd);
 }
 
+/* Networks' files others may read (dnsmasq, as its own user): net/ beside the socket. */
+static int net_run_dir(struct daemon *d)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", d->cfg.socket_path);
+	return set_path(d->net_run_dir, "%s/net%s", dirname(dir), "");
+}
+
 /* Where the state lies: the store, its backups, the VMs' logs, and the run directory. */
 static int state_paths_init(struct daemon *d, const char *run_dir)
 {
@@ -505,6 +535,8 @@ static int state_paths_init(struct daemon *d, const char *run_dir)
 	if ((err = set_path(d->log_dir, "%s/logs%s", d->cfg.state_dir, "")) ||
 	    (err = set_path(d->ctr_dir, "%s/containers%s", d->cfg.state_dir, "")) ||
 	    (err = set_path(d->oci_root, "%s/oci%s", d->vm_dir, "")) ||
+	    (err = set_path(d->net_state_dir, "%s/networks%s", d->cfg.state_dir, "")) ||
+	    (err = net_run_dir(d)) ||
 	    (err = set_path(d->db_path, "%s/" STORE_FILE "%s", d->cfg.state_dir, "")) ||
 	    (err = set_path(d->backup_dir, "%s/" BACKUP_DIR "%s", d->cfg.state_dir, "")))
 		return err;
@@ -530,7 +562,8 @@ static int setup(struct daemon *d, const char *run_dir)
 
 	if ((err = state_paths_init(d, run_dir)) ||
 	    (err = mkdir_p(d->cfg.state_dir, 0700)) || (err = mkdir_p(d->log_dir, 0700)) ||
-	    (err = mkdir_p(d->vm_dir, 0700)))
+	    (err = mkdir_p(d->vm_dir, 0700)) || (err = mkdir_p(d->net_state_dir, 0700)) ||
+	    (err = mkdir_p(d->net_run_dir, 0755)))
 		return err;
 	err = lock_state_dir(d);
 	if (err < 0)
@@ -555,11 +588,30 @@ static int setup(struct daemon *d, const char *run_dir)
 		.guest = &d->guest,
 	};
 	guest_ops_init(&d->guest, d);
-	err = load_domains(d);
+	if (dnsmasq_find(d->dnsmasq, sizeof(d->dnsmasq))) {
+		d->dnsmasq[0] = '\0';
+		error_clear();
+	}
+	d->net_env = (struct network_env){
+		.loop = &d->loop,
+		.store = d->store,
+		.events = &d->events,
+		.gasang = d->cfg.gasang,
+		.dnsmasq = d->dnsmasq,
+		.state_dir = d->net_state_dir,
+		.run_dir = d->net_run_dir,
+		.boot_id = d->boot_id,
+	};
+	err = load_networks(d);
+	if (!err)
+		err = load_domains(d);
 	if (err)
 		return err;
 	log_info("gasangd %s: %zu VMs defined; state in %s", GASANGD_VERSION, d->vms.n,
 		 d->cfg.state_dir);
+	/* networks first: a guest's NIC may need one */
+	for (i = 0; i < d->nets.n; i++)
+		network_adopt((struct network *)d->nets.v[i]);
 	for (i = 0; i < d->vms.n; i++)
 		domain_adopt(d->vms.doms[i]);
 	backup_if_due(d);
@@ -567,6 +619,12 @@ static int setup(struct daemon *d, const char *run_dir)
 	if (err)
 		return err;
 	log_info("listening on %s (read-only: %s)", d->cfg.socket_path, d->cfg.ro_socket_path);
+	for (i = 0; i < d->nets.n; i++) {
+		struct network *n = (struct network *)d->nets.v[i];
+
+		if (n->autostart && !n->active && network_start(n))
+			log_err("network %s: autostart: %s", n->h.name, error_msg());
+	}
 	for (i = 0; i < d->vms.n; i++) {
 		struct domain *dom = d->vms.doms[i];
 
@@ -667,6 +725,9 @@ int main(int argc, char **argv)
 	server_stop(&d);
 	loop_timer_stop(&d.loop, &d.backup_timer);
 	registry_destroy(&d.vms);
+	for (size_t i = 0; i < d.nets.n; i++)
+		network_free((struct network *)d.nets.v[i]);
+	obj_table_free(&d.nets);
 	loop_destroy(&d.loop);
 	events_destroy(&d.events);
 	store_close(d.store);

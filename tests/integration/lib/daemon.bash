@@ -45,10 +45,12 @@ api() { printf '%s\n' "$1" | socat -t 60 - "UNIX-CONNECT:${2:-$SOCK}" 2>/dev/nul
 
 daemon_alive() { [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; }
 
-# daemon_start [gasangd flags...]: start it and wait until it answers.
+# daemon_start [gasangd flags...]: start it and wait until it answers. With
+# daemon_as set (a command that runs another, e.g. setpriv ...), as it says.
+daemon_as=()
 daemon_start() {
-	"$GASANGD" --foreground --socket "$SOCK" --state-dir "$STATE" --gasang "$GASANG" "$@" \
-		>>"$DLOG" 2>&1 </dev/null &
+	${daemon_as[@]+"${daemon_as[@]}"} "$GASANGD" --foreground --socket "$SOCK" \
+		--state-dir "$STATE" --gasang "$GASANG" "$@" >>"$DLOG" 2>&1 </dev/null &
 	daemon_pid=$!
 	for _ in $(seq 100); do
 		vm list >/dev/null 2>&1 && return 0
@@ -182,6 +184,11 @@ cleanup() {
 			while read -r name; do vm destroy "$name" >/dev/null 2>&1; done
 	fi
 	daemon_alive && uuids=$(vm list --all --json 2>/dev/null | sed -n 's/.*"uuid": "\([0-9a-f-]*\)".*/\1/p')
+	# networks too: their bridges, tables and processes are the host's until destroyed
+	if daemon_alive; then
+		"$GASANG" net list --json 2>/dev/null | sed -n 's/.*"name": "\(.*\)",/\1/p' |
+			while read -r name; do "$GASANG" net destroy "$name" >/dev/null 2>&1; done
+	fi
 	daemon_stop
 	for p in $(our_vm_pids) $(our_container_pids); do
 		kill -KILL "$p" 2>/dev/null
@@ -197,3 +204,39 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 143' INT TERM
+
+# Guests' consoles through gasangd, for tests that drive several VMs:
+# guest_console NAME reads the console into $work/NAME.console and attaches a
+# writer whose input is a FIFO held open here; guest_send NAME TEXT types a
+# line; guest_answer NAME TAG ERE TIMEOUT WHAT waits for a line TAG:VALUE
+# (VALUE matching ERE whole; the echo of the typed command does not match)
+# and sets answer to VALUE.
+declare -A console_fd
+guest_console() {
+	local fd
+	: >"$work/$1.console"
+	vm console "$1" --read-only >>"$work/$1.console" 2>/dev/null &
+	bg_pids+=("$!")
+	rm -f "$work/$1.in"
+	mkfifo "$work/$1.in"
+	exec {fd}<>"$work/$1.in"
+	console_fd[$1]=$fd
+	vm console "$1" <&"$fd" >/dev/null 2>&1 &
+	bg_pids+=("$!")
+}
+guest_log() { tr -d '\r' <"$work/$1.console" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g'; }
+guest_send() { printf '%s\n' "$2" >&"${console_fd[$1]}"; }
+guest_wait() { # NAME ERE TIMEOUT WHAT
+	local start=$SECONDS
+	while ! guest_log "$1" | grep -Eq -- "$2"; do
+		[ $((SECONDS - start)) -lt "$3" ] || {
+			guest_log "$1" | tail -n 20
+			fail "$1: no $4 on its console within $3 s"
+		}
+		sleep 0.2
+	done
+}
+guest_answer() { # NAME TAG ERE TIMEOUT WHAT
+	guest_wait "$1" "^$2:$3\$" "$4" "$5"
+	answer=$(guest_log "$1" | grep -E -- "^$2:$3\$" | tail -n 1 | sed "s/^$2://")
+}
