@@ -15,6 +15,8 @@ static const struct {
 	{ "oci", cmd_oci, "OCI container runtime, runc's command line (also gasang-oci)" },
 	{ "vm", cmd_vm, "VMs managed by gasangd: define, start, list, console, ..." },
 	{ "net", cmd_net, "networks managed by gasangd: nat, isolated, switch" },
+	{ "pool", cmd_pool, "storage pools managed by gasangd" },
+	{ "vol", cmd_vol, "volumes of gasangd's storage pools: create, clone, resize, delete" },
 	{ "list", cmd_list, "list VMs (through gasangd) and containers" },
 	{ "ctr-monitor", cmd_ctr_monitor, "a container's process under gasangd (gasangd runs it)" },
 	{ "switch", cmd_switch, "an Ethernet switch on a unix socket for unprivileged VMs" },

@@ -531,6 +531,8 @@ static void print_event(struct vm_cli *v, json_t *ev)
 		else if (json_is_integer(json_object_get(ev, "exit_status")))
 			printf(" exit status %lld",
 			       (long long)json_integer_value(json_object_get(ev, "exit_status")));
+		if (json_object_get(ev, "volume"))
+			printf(" volume %s", str_or(ev, "volume", ""));
 		if (json_object_get(ev, "detail"))
 			printf(": %s", str_or(ev, "detail", ""));
 		printf("\n");

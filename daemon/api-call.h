@@ -49,5 +49,6 @@ bool answer_later(struct call *k, struct dom_done *done);
 /* The ops of each room, each table ending with a NULL name. */
 extern const struct api_op api_guest_ops[];
 extern const struct api_op api_net_ops[];
+extern const struct api_op api_pool_ops[];
 
 #endif

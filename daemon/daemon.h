@@ -16,6 +16,7 @@
  * and the model, which knows no client:
  *
  *   registry.c    the defined VMs, by name and by uuid
+ *   pool.c        storage pools: directories of volumes, through the block layer
  *   network.c     a managed network's life (network-def.c: definitions; net-nft.c,
  *                 net-dnsmasq.c: its filter and its DHCP/DNS); obj-table.c: by name
  *   guest.c       what a domain's process is made of: networks and volumes resolved,
@@ -87,6 +88,7 @@ struct daemon {
 	struct dom_guest_ops guest;	/* networks, volumes, bundles: daemon/guest.c */
 	struct network_env net_env;	/* what the networks share */
 	struct obj_table nets;		/* the defined networks (struct network) */
+	struct obj_table pools;		/* the defined storage pools (struct pool) */
 	char net_state_dir[PATH_MAX];	/* STATE/networks: leases, logs */
 	char net_run_dir[PATH_MAX];	/* beside the socket: net/ (hosts files, switch sockets) */
 	char dnsmasq[PATH_MAX];		/* its path; "": not installed */

@@ -17,6 +17,7 @@
 #include "daemon/def-field.h"
 #include "daemon/log.h"
 #include "daemon/network.h"
+#include "daemon/pool.h"
 
 static const char *str(const json_t *o, const char *key)
 {
@@ -63,6 +64,43 @@ static int resolve_nic(struct daemon *d, struct domain *dom, size_t i, const jso
 	return 0;
 }
 
+/* The file of a disk's volume, "POOL/NAME" (checked at define, and again now). */
+static int volume_file(struct daemon *d, const char *ref, char *buf, size_t n)
+{
+	char pool[DEF_NAME_MAX + 1];
+	const char *slash = strchr(ref, '/');
+	struct pool *p;
+
+	if (!slash || slash - ref > DEF_NAME_MAX)
+		return error_set(-EINVAL, "'%s' is not POOL/VOLUME", ref);
+	snprintf(pool, sizeof(pool), "%.*s", (int)(slash - ref), ref);
+	p = (struct pool *)obj_find(&d->pools, pool);
+	if (!p)
+		return error_set(-ENOENT, "no pool named '%s'", pool);
+	return pool_volume_path(p, slash + 1, buf, n);
+}
+
+/* Each volume disk's "path": its file now. */
+static int resolve_volumes(struct daemon *d, json_t *def)
+{
+	char path[PATH_MAX], field[48];
+	size_t i;
+	json_t *disk;
+	int err;
+
+	json_array_foreach(json_object_get(def, "disks"), i, disk) {
+		if (!str(disk, "volume"))
+			continue;
+		if ((err = volume_file(d, str(disk, "volume"), path, sizeof(path)))) {
+			snprintf(field, sizeof(field), "disks[%zu].volume", i);
+			def_bad(field, "%s", error_msg());
+			return err;
+		}
+		json_object_set_new(disk, "path", json_string(path));
+	}
+	return 0;
+}
+
 /*
  * The definition with what it names resolved, for one start: a copy (the
  * stored definition keeps the names).
@@ -75,6 +113,10 @@ static int resolve(struct daemon *d, struct domain *dom, json_t **out)
 
 	if (!def)
 		return error_set(-ENOMEM, "out of memory");
+	if ((err = resolve_volumes(d, def))) {
+		json_decref(def);
+		return err;
+	}
 	nics = json_object_get(def, "nics");
 	json_array_foreach(nics, i, nic) {
 		if (!str(nic, "network"))
@@ -258,11 +300,20 @@ int guest_check(struct daemon *d, json_t *def)
 {
 	bool container = !strcmp(str(def, "type"), "container");
 	int err = check_networks(d, def, container);
+	json_t *disk;
+	size_t i;
 
 	if (err)
 		return err;
 	if (container)
 		return ctr_def_check_host(def);
+	/* volumes: there now, their files for the probe, the names kept in what is stored */
+	err = resolve_volumes(d, def);
 	/* each disk's format: probed now, once, on the host's side; never at start */
-	return def_record_formats(def, NULL, NULL);
+	if (!err)
+		err = def_record_formats(def, NULL, NULL);
+	json_array_foreach(json_object_get(def, "disks"), i, disk)
+		if (str(disk, "volume"))
+			json_object_del(disk, "path");
+	return err;
 }

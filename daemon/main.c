@@ -37,6 +37,7 @@
 #include "daemon/log.h"
 #include "daemon/net-dnsmasq.h"
 #include "daemon/network.h"
+#include "daemon/pool.h"
 #include "daemon/registry.h"
 #include "daemon/server.h"
 #include "daemon/store-check.h"
@@ -411,9 +412,31 @@ static int load_network(void *opaque, const struct store_object *o)
 	return 0;
 }
 
+static int load_pool(void *opaque, const struct store_object *o)
+{
+	struct daemon *d = opaque;
+	json_t *def = json_loads(o->definition, 0, NULL), *norm = NULL;
+	struct pool *p = NULL;
+
+	if (!def || pool_def_normalize(def, &norm))
+		log_err("pool %s: its stored definition is not valid any more: %s", o->name,
+			def ? error_msg() : "not JSON");
+	else if (!(p = pool_new(norm)))
+		json_decref(norm);
+	json_decref(def);
+	if (p && obj_add(&d->pools, &p->h)) {
+		pool_free(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The networks and pools of the store; a definition that does not hold any more is logged. */
 static int load_networks(struct daemon *d)
 {
-	return store_object_foreach(d->store, "network", load_network, d);
+	int err = store_object_foreach(d->store, "network", load_network, d);
+
+	return err ? err : store_object_foreach(d->store, "pool", load_pool, d);
 }
 
 /*
@@ -728,6 +751,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < d.nets.n; i++)
 		network_free((struct network *)d.nets.v[i]);
 	obj_table_free(&d.nets);
+	for (size_t i = 0; i < d.pools.n; i++)
+		pool_free((struct pool *)d.pools.v[i]);
+	obj_table_free(&d.pools);
 	loop_destroy(&d.loop);
 	events_destroy(&d.events);
 	store_close(d.store);
