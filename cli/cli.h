@@ -27,6 +27,7 @@ int cmd_switch(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_vol(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 /*
  * Where a command's messages go: "PROG: MESSAGE" on stderr, or, for the

@@ -17,6 +17,7 @@ static const struct {
 	{ "net", cmd_net, "networks managed by gasangd: nat, isolated, switch" },
 	{ "pool", cmd_pool, "storage pools managed by gasangd" },
 	{ "vol", cmd_vol, "volumes of gasangd's storage pools: create, clone, resize, delete" },
+	{ "metrics", cmd_metrics, "gasangd's metrics in Prometheus' text format" },
 	{ "list", cmd_list, "list VMs (through gasangd) and containers" },
 	{ "ctr-monitor", cmd_ctr_monitor, "a container's process under gasangd (gasangd runs it)" },
 	{ "switch", cmd_switch, "an Ethernet switch on a unix socket for unprivileged VMs" },

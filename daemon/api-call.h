@@ -50,5 +50,6 @@ bool answer_later(struct call *k, struct dom_done *done);
 extern const struct api_op api_guest_ops[];
 extern const struct api_op api_net_ops[];
 extern const struct api_op api_pool_ops[];
+extern const struct api_op api_metrics_ops[];
 
 #endif

@@ -422,7 +422,9 @@ static const struct api_op ops[] = {
 };
 
 /* Every room's ops: the domains' here, then the others'. */
-static const struct api_op *const op_tables[] = { ops, api_guest_ops, api_net_ops, api_pool_ops };
+static const struct api_op *const op_tables[] = {
+	ops, api_guest_ops, api_net_ops, api_pool_ops, api_metrics_ops,
+};
 
 static const struct api_op *find_op(const char *name)
 {

@@ -60,12 +60,14 @@
 struct store;
 struct conn;
 struct listener;
+struct metrics_http;
 
 struct daemon_config {
 	char socket_path[PATH_MAX];
 	char ro_socket_path[PATH_MAX];
 	char state_dir[PATH_MAX];
 	char gasang[PATH_MAX];		/* the program VMs run as (`gasang run`) */
+	char metrics_listen[256];	/* HOST:PORT of the metrics' HTTP server; "": none */
 	bool foreground;
 	bool debug;
 };
@@ -98,6 +100,7 @@ struct daemon {
 	/* each request line: api_handle, given to server_start */
 	void (*on_request)(struct conn *c, const char *line, size_t len);
 	struct listener *rw, *ro;
+	struct metrics_http *metrics;	/* --metrics-listen's server; NULL: none */
 	int sigfd;			/* SIGTERM, SIGINT, SIGHUP */
 	bool has_group;			/* the `gasang` group exists */
 	gid_t group;

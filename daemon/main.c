@@ -1,6 +1,6 @@
 /*
  * gasangd [--socket PATH] [--ro-socket PATH] [--state-dir DIR] [--run-dir DIR]
- *         [--gasang PATH] [--foreground] [--debug]
+ *         [--gasang PATH] [--metrics-listen HOST:PORT] [--foreground] [--debug]
  * gasangd [--state-dir DIR] [--socket PATH | --run-dir DIR] --check
  * gasangd [--state-dir DIR] --restore-backup FILE
  *
@@ -35,6 +35,7 @@
 #include "daemon/domain.h"
 #include "daemon/guest.h"
 #include "daemon/log.h"
+#include "daemon/metrics-http.h"
 #include "daemon/net-dnsmasq.h"
 #include "daemon/network.h"
 #include "daemon/pool.h"
@@ -63,6 +64,8 @@ static const char usage_text[] =
 	"                     $XDG_DATA_HOME/gasang otherwise)\n"
 	"  --run-dir DIR      VMs' control sockets (default: vm/ beside the socket)\n"
 	"  --gasang PATH      the program VMs run as (default: gasang beside gasangd)\n"
+	"  --metrics-listen HOST:PORT\n"
+	"                     serve Prometheus metrics over HTTP at /metrics there\n"
 	"  --foreground       stay in the foreground and log to stderr (default: become\n"
 	"                     a daemon once ready, and log to syslog)\n"
 	"  --debug            log more\n"
@@ -147,7 +150,7 @@ static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *ru
 {
 	enum {
 		O_SOCKET = 256, O_RO, O_STATE, O_RUN, O_GASANG, O_FG, O_DEBUG, O_HELP, O_CHECK,
-		O_RESTORE,
+		O_RESTORE, O_METRICS,
 	};
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
@@ -155,6 +158,7 @@ static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *ru
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "run-dir", required_argument, NULL, O_RUN },
 		{ "gasang", required_argument, NULL, O_GASANG },
+		{ "metrics-listen", required_argument, NULL, O_METRICS },
 		{ "foreground", no_argument, NULL, O_FG },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "help", no_argument, NULL, O_HELP },
@@ -173,6 +177,11 @@ static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *ru
 		case O_STATE: err = set_path(cfg->state_dir, "%s%s", optarg, ""); state = true; break;
 		case O_RUN: err = set_path(run_dir, "%s%s", optarg, ""); break;
 		case O_GASANG: err = set_path(cfg->gasang, "%s%s", optarg, ""); break;
+		case O_METRICS:
+			if (snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen), "%s", optarg) >=
+			    (int)sizeof(cfg->metrics_listen))
+				err = error_set(-EINVAL, "--metrics-listen: too long");
+			break;
 		case O_FG: cfg->foreground = true; break;
 		case O_DEBUG: cfg->debug = true; break;
 		case O_HELP: fputs(usage_text, stdout); exit(0);
@@ -642,6 +651,12 @@ static int setup(struct daemon *d, const char *run_dir)
 	if (err)
 		return err;
 	log_info("listening on %s (read-only: %s)", d->cfg.socket_path, d->cfg.ro_socket_path);
+	if (d->cfg.metrics_listen[0]) {
+		err = metrics_http_start(d, d->cfg.metrics_listen, &d->metrics);
+		if (err)
+			return err;
+		log_info("metrics at http://%s/metrics", d->cfg.metrics_listen);
+	}
 	for (i = 0; i < d->nets.n; i++) {
 		struct network *n = (struct network *)d->nets.v[i];
 
@@ -746,6 +761,7 @@ int main(int argc, char **argv)
 	loop_run(&d.loop);
 
 	server_stop(&d);
+	metrics_http_stop(d.metrics);
 	loop_timer_stop(&d.loop, &d.backup_timer);
 	registry_destroy(&d.vms);
 	for (size_t i = 0; i < d.nets.n; i++)
