@@ -46,6 +46,15 @@ struct reply_to *reply_later(struct call *k);
 /* The completion that answers this request (false: out of memory, nothing to do). */
 bool answer_later(struct call *k, struct dom_done *done);
 
+struct store_object;
+
+/*
+ * A network's or pool's definition into the store, or out of it, with its
+ * event (state: the object's then); 0 or -errno with a message.
+ */
+int api_object_define(struct daemon *d, const struct store_object *o, const char *state);
+int api_object_undefine(struct daemon *d, const struct store_object *o, const char *state);
+
 /* The ops of each room, each table ending with a NULL name. */
 extern const struct api_op api_guest_ops[];
 extern const struct api_op api_net_ops[];

@@ -140,9 +140,8 @@ static void op_net_define(struct call *k)
 	json_t *doc = json_object_get(k->rq.msg, "definition"), *norm;
 	struct store_object so = { .kind = KIND };
 	struct network *n;
-	struct event_vm about;
 	bool autostart = false;
-	char *text, *line = NULL;
+	char *text;
 	int err;
 
 	if (!doc) {
@@ -179,29 +178,15 @@ static void op_net_define(struct call *k)
 	so.uuid = n->h.uuid;
 	so.definition = text;
 	so.autostart = autostart;
-	about = (struct event_vm){ .name = n->h.name, .uuid = n->h.uuid, .state = "inactive",
-				   .reason = "defined", .kind = KIND };
-	err = store_begin(d->store);
-	if (!err) {
-		err = store_object_add(d->store, &so);
-		if (!err)
-			line = events_log(&d->events, &about, "defined", NULL);
-		if (!err)
-			err = store_commit(d->store);
-		else
-			store_rollback(d->store);
-	}
+	err = api_object_define(d, &so, "inactive");
 	free(text);
 	if (!err)
 		err = obj_add(&d->nets, &n->h);
 	if (err) {
 		reply_now_error(k, err == -EEXIST ? E_EXISTS : E_FAILED, "%s", error_msg());
 		network_free(n);
-		free(line);
 		return;
 	}
-	events_send(&d->events, n->h.name, line);
-	log_info("network %s: defined (uuid %s)", n->h.name, n->h.uuid);
 	reply_now_ok(k, json_pack("{s:s,s:s}", "name", n->h.name, "uuid", n->h.uuid));
 }
 
@@ -209,9 +194,7 @@ static void op_net_undefine(struct call *k)
 {
 	struct daemon *d = k->d;
 	struct network *n = named(k);
-	struct event_vm about;
-	char *line = NULL, users[512];
-	int err;
+	char users[512];
 
 	if (!n)
 		return;
@@ -224,25 +207,11 @@ static void op_net_undefine(struct call *k)
 				users);
 		return;
 	}
-	about = (struct event_vm){ .name = n->h.name, .uuid = n->h.uuid, .state = "inactive",
-				   .reason = "undefined", .kind = KIND };
-	err = store_begin(d->store);
-	if (!err) {
-		err = store_object_remove(d->store, KIND, n->h.name);
-		if (!err)
-			line = events_log(&d->events, &about, "undefined", NULL);
-		if (!err)
-			err = store_commit(d->store);
-		else
-			store_rollback(d->store);
-	}
-	if (err) {
+	if (api_object_undefine(d, &(struct store_object){ .kind = KIND, .name = n->h.name,
+							   .uuid = n->h.uuid }, "inactive")) {
 		reply_now_error(k, E_FAILED, "%s", error_msg());
-		free(line);
 		return;
 	}
-	events_send(&d->events, n->h.name, line);
-	log_info("network %s: undefined", n->h.name);
 	unlink(n->leases_path);
 	unlink(n->log_path);
 	obj_remove(&d->nets, &n->h);

@@ -172,14 +172,7 @@ static void op_pool_define(struct call *k)
 	so.name = p->h.name;
 	so.uuid = p->h.uuid;
 	so.definition = text;
-	err = store_begin(d->store);
-	if (!err) {
-		err = store_object_add(d->store, &so);
-		if (!err)
-			err = store_commit(d->store);
-		else
-			store_rollback(d->store);
-	}
+	err = api_object_define(d, &so, "active");
 	free(text);
 	if (!err)
 		err = obj_add(&d->pools, &p->h);
@@ -188,7 +181,6 @@ static void op_pool_define(struct call *k)
 		pool_free(p);
 		return;
 	}
-	pool_event(d, p, "defined", NULL);
 	reply_now_ok(k, json_pack("{s:s,s:s}", "name", p->h.name, "uuid", p->h.uuid));
 }
 
@@ -205,11 +197,11 @@ static void op_pool_destroy(struct call *k)
 				p->h.name, users);
 		return;
 	}
-	if (store_object_remove(d->store, KIND, p->h.name)) {
+	if (api_object_undefine(d, &(struct store_object){ .kind = KIND, .name = p->h.name,
+							   .uuid = p->h.uuid }, "active")) {
 		reply_now_error(k, E_FAILED, "%s", error_msg());
 		return;
 	}
-	pool_event(d, p, "undefined", NULL);
 	obj_remove(&d->pools, &p->h);
 	pool_free(p);
 	reply_now_ok(k, NULL);

@@ -87,6 +87,16 @@ static void op_version(struct call *k)
 				  "pid", (int)getpid()));
 }
 
+static int add_domain(struct store *s, const void *sd)
+{
+	return store_domain_add(s, sd);
+}
+
+static int remove_domain(struct store *s, const void *name)
+{
+	return store_domain_remove(s, name);
+}
+
 static void op_define(struct call *k)
 {
 	struct daemon *d = k->d;
@@ -136,16 +146,7 @@ static void op_define(struct call *k)
 	sd.uuid = dom->uuid;
 	sd.definition = text;
 	sd.autostart = autostart;
-	err = store_begin(d->store);
-	if (!err) {
-		err = store_domain_add(d->store, &sd);
-		if (!err)
-			line = events_log(&d->events, &about, "defined", NULL);
-		if (!err)
-			err = store_commit(d->store);
-		else
-			store_rollback(d->store);
-	}
+	err = events_record(&d->events, add_domain, &sd, &about, "defined", &line);
 	free(text);
 	if (!err && registry_add(&d->vms, dom))
 		err = error_set(-ENOMEM, "out of memory (%s is stored, and known after a restart)",
@@ -174,19 +175,9 @@ static void op_undefine(struct call *k)
 				dom->name, dom_state_name(dom->state));
 		return;
 	}
-	err = store_begin(d->store);
-	if (!err) {
-		err = store_domain_remove(d->store, dom->name);
-		if (!err)
-			line = events_log(&d->events, &about, "undefined", NULL);
-		if (!err)
-			err = store_commit(d->store);
-		else
-			store_rollback(d->store);
-	}
+	err = events_record(&d->events, remove_domain, dom->name, &about, "undefined", &line);
 	if (err) {
 		reply_now_error(k, E_FAILED, "%s", error_msg());
-		free(line);
 		return;
 	}
 	events_send(&d->events, dom->name, line);

@@ -148,3 +148,25 @@ char *events_log(struct events *ev, const struct event_vm *vm, const char *type,
 	free(detail);
 	return line;
 }
+
+int events_record(struct events *ev, int (*change)(struct store *s, const void *arg),
+		  const void *arg, const struct event_vm *about, const char *type, char **line)
+{
+	int err = store_begin(ev->store);
+
+	*line = NULL;
+	if (err)
+		return err;
+	err = change(ev->store, arg);
+	if (err) {
+		store_rollback(ev->store);
+		return err;
+	}
+	*line = events_log(ev, about, type, NULL);
+	err = store_commit(ev->store);
+	if (err) {
+		free(*line);
+		*line = NULL;
+	}
+	return err;
+}

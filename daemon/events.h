@@ -55,6 +55,15 @@ void events_set_hook(struct events *ev, events_hook_fn fn, void *opaque);
  * that committed, or NULL.
  */
 char *events_log(struct events *ev, const struct event_vm *vm, const char *type, json_t *extra);
+/*
+ * A change of the store and its event in one transaction: change(s, arg),
+ * then the event of type about what changed logged; committed, or rolled
+ * back on any failure (-errno with a message). The event's line goes to
+ * *line, for events_send once the caller is done with what else goes with
+ * the change (NULL: not to be sent).
+ */
+int events_record(struct events *ev, int (*change)(struct store *s, const void *arg),
+		  const void *arg, const struct event_vm *about, const char *type, char **line);
 /* Queue line (stolen; NULL: nothing) for the hook, after this round. */
 void events_send(struct events *ev, const char *vm_name, char *line);
 

@@ -61,48 +61,82 @@ static void guest_series(FILE *f, const char *metric, const json_t *g, const cha
 	fputs("} ", f);
 }
 
-/* One series per guest that has an integer at key, scaled by 1/div. */
-static void per_guest(FILE *f, const json_t *guests, const char *metric, const char *type,
-		      const char *help, const char *key, double div)
+/* A family of series: one per guest, or per disk or NIC ("list") of each guest. */
+struct family_def {
+	const char *metric, *type, *help;
+	const char *list;		/* per device: "disks" or "nics" */
+	const char *key;		/* the integer in each guest's (or device's) info */
+	double div;			/* per guest: the value is key's / div */
+};
+
+static const struct family_def guest_families[] = {
+	{ "gasang_guest_cpu_seconds_total", "counter",
+	  "CPU time the guest's process (a VM) or cgroup (a container) used.", NULL,
+	  "cpu_time_ms", 1000 },
+	{ "gasang_guest_memory_used_bytes", "gauge",
+	  "Memory in use: a VM process's resident memory, a container cgroup's usage.", NULL,
+	  "memory_used", 1 },
+	{ "gasang_guest_memory_max_bytes", "gauge",
+	  "Memory the guest may have: a VM's RAM, a container's limit.", NULL, "memory", 1 },
+};
+
+static const struct family_def device_families[] = {
+	{ "gasang_guest_disk_read_bytes_total", "counter", "Bytes the guest read from the disk.",
+	  "disks", "bytes_read", 1 },
+	{ "gasang_guest_disk_written_bytes_total", "counter", "Bytes the guest wrote to the disk.",
+	  "disks", "bytes_written", 1 },
+	{ "gasang_guest_disk_reads_total", "counter", "Read requests the disk completed.",
+	  "disks", "read_ops", 1 },
+	{ "gasang_guest_disk_writes_total", "counter", "Write requests the disk completed.",
+	  "disks", "write_ops", 1 },
+	{ "gasang_guest_network_receive_bytes_total", "counter",
+	  "Bytes the guest received on the NIC.", "nics", "rx_bytes", 1 },
+	{ "gasang_guest_network_transmit_bytes_total", "counter",
+	  "Bytes the guest sent on the NIC.", "nics", "tx_bytes", 1 },
+	{ "gasang_guest_network_receive_packets_total", "counter",
+	  "Frames the guest received on the NIC.", "nics", "rx_frames", 1 },
+	{ "gasang_guest_network_transmit_packets_total", "counter",
+	  "Frames the guest sent on the NIC.", "nics", "tx_frames", 1 },
+};
+
+static void per_guest(FILE *f, const json_t *guests, const struct family_def *fd)
 {
 	size_t i;
 	json_t *g;
 
-	family(f, metric, type, help);
+	family(f, fd->metric, fd->type, fd->help);
 	json_array_foreach(guests, i, g) {
-		json_t *v = json_object_get(g, key);
+		json_t *v = json_object_get(g, fd->key);
 
 		if (!json_is_integer(v))
 			continue;
-		guest_series(f, metric, g, NULL, NULL, NULL, NULL);
-		if (div == 1)
+		guest_series(f, fd->metric, g, NULL, NULL, NULL, NULL);
+		if (fd->div == 1)
 			fprintf(f, "%lld\n", (long long)json_integer_value(v));
 		else
-			fprintf(f, "%.3f\n", (double)json_integer_value(v) / div);
+			fprintf(f, "%.3f\n", (double)json_integer_value(v) / fd->div);
 	}
 }
 
-/* One series per disk (list "disks") or NIC ("nics") of each guest with a counter at key. */
-static void per_device(FILE *f, const json_t *guests, const char *list, const char *metric,
-		       const char *help, const char *key)
+static void per_device(FILE *f, const json_t *guests, const struct family_def *fd)
 {
 	char dev[24];
 	size_t i, k;
 	json_t *g, *d;
 
-	family(f, metric, "counter", help);
+	family(f, fd->metric, fd->type, fd->help);
 	json_array_foreach(guests, i, g) {
-		json_array_foreach(json_object_get(g, list), k, d) {
-			json_t *v = json_object_get(d, key);
+		json_array_foreach(json_object_get(g, fd->list), k, d) {
+			json_t *v = json_object_get(d, fd->key);
 
 			if (!json_is_integer(v))
 				continue;
-			if (!strcmp(list, "disks")) {
+			if (!strcmp(fd->list, "disks")) {
 				snprintf(dev, sizeof(dev), "vd%c", (char)('a' + k % 26));
-				guest_series(f, metric, g, "disk", dev, NULL, NULL);
+				guest_series(f, fd->metric, g, "disk", dev, NULL, NULL);
 			} else {
 				snprintf(dev, sizeof(dev), "%zu", k);
-				guest_series(f, metric, g, "nic", dev, "mac", str(d, "mac"));
+				guest_series(f, fd->metric, g, "nic", dev, "mac", str(d, "mac"));
 			}
 			fprintf(f, "%lld\n", (long long)json_integer_value(v));
 		}
@@ -152,36 +186,16 @@ static void host_counts(FILE *f, const json_t *guests, const json_t *networks)
 char *metrics_render(const json_t *guests, const json_t *networks)
 {
 	char *text = NULL;
-	size_t len = 0;
+	size_t len = 0, i;
 	FILE *f = open_memstream(&text, &len);
 
 	if (!f)
 		return NULL;
 	guest_states(f, guests);
-	per_guest(f, guests, "gasang_guest_cpu_seconds_total", "counter",
-		  "CPU time the guest's process (a VM) or cgroup (a container) used.",
-		  "cpu_time_ms", 1000);
-	per_guest(f, guests, "gasang_guest_memory_used_bytes", "gauge",
-		  "Memory in use: a VM process's resident memory, a container cgroup's usage.",
-		  "memory_used", 1);
-	per_guest(f, guests, "gasang_guest_memory_max_bytes", "gauge",
-		  "Memory the guest may have: a VM's RAM, a container's limit.", "memory", 1);
-	per_device(f, guests, "disks", "gasang_guest_disk_read_bytes_total",
-		   "Bytes the guest read from the disk.", "bytes_read");
-	per_device(f, guests, "disks", "gasang_guest_disk_written_bytes_total",
-		   "Bytes the guest wrote to the disk.", "bytes_written");
-	per_device(f, guests, "disks", "gasang_guest_disk_reads_total",
-		   "Read requests the disk completed.", "read_ops");
-	per_device(f, guests, "disks", "gasang_guest_disk_writes_total",
-		   "Write requests the disk completed.", "write_ops");
-	per_device(f, guests, "nics", "gasang_guest_network_receive_bytes_total",
-		   "Bytes the guest received on the NIC.", "rx_bytes");
-	per_device(f, guests, "nics", "gasang_guest_network_transmit_bytes_total",
-		   "Bytes the guest sent on the NIC.", "tx_bytes");
-	per_device(f, guests, "nics", "gasang_guest_network_receive_packets_total",
-		   "Frames the guest received on the NIC.", "rx_frames");
-	per_device(f, guests, "nics", "gasang_guest_network_transmit_packets_total",
-		   "Frames the guest sent on the NIC.", "tx_frames");
+	for (i = 0; i < sizeof(guest_families) / sizeof(guest_families[0]); i++)
+		per_guest(f, guests, &guest_families[i]);
+	for (i = 0; i < sizeof(device_families) / sizeof(device_families[0]); i++)
+		per_device(f, guests, &device_families[i]);
 	host_counts(f, guests, networks);
 	if (fclose(f)) {
 		free(text);

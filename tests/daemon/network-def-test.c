@@ -21,6 +21,7 @@
 #include "daemon/net-dnsmasq.h"
 #include "daemon/net-nft.h"
 #include "daemon/network-def.h"
+#include "tests/daemon/def-check.h"
 #include "tests/daemon/scratch.h"
 
 static const char *str(const json_t *o, const char *key)
@@ -30,26 +31,12 @@ static const char *str(const json_t *o, const char *key)
 
 static json_t *good(const char *text)
 {
-	json_t *doc = json_loads(text, 0, NULL), *out = NULL;
-
-	assert_non_null(doc);
-	if (net_def_normalize(doc, &out, NULL))
-		fail_msg("'%s' refused: %s", text, error_msg());
-	json_decref(doc);
-	return out;
+	return def_check_good(net_def_normalize, text, NULL);
 }
 
 static void bad(const char *text, const char *want)
 {
-	json_t *doc = json_loads(text, 0, NULL), *out = NULL;
-
-	assert_non_null(doc);
-	error_clear();
-	assert_int_equal(net_def_normalize(doc, &out, NULL), -EINVAL);
-	assert_null(out);
-	if (!strstr(error_msg(), want))
-		fail_msg("'%s': '%s' lacks '%s'", text, error_msg(), want);
-	json_decref(doc);
+	def_check_bad(net_def_normalize, text, want);
 }
 
 static struct net_subnet sn(const char *s)

@@ -20,6 +20,7 @@
 
 #include "base/error.h"
 #include "daemon/pool.h"
+#include "tests/daemon/def-check.h"
 #include "tests/daemon/scratch.h"
 
 static const char *str(const json_t *o, const char *key)
@@ -27,28 +28,25 @@ static const char *str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+static int normalize(const json_t *doc, json_t **out, bool *autostart)
+{
+	(void)autostart;
+	return pool_def_normalize(doc, out);
+}
+
 static void bad_def(const char *text, const char *want)
 {
-	json_t *doc = json_loads(text, 0, NULL), *out = NULL;
-
-	assert_non_null(doc);
-	error_clear();
-	assert_int_equal(pool_def_normalize(doc, &out), -EINVAL);
-	if (!strstr(error_msg(), want))
-		fail_msg("'%s': '%s' lacks '%s'", text, error_msg(), want);
-	json_decref(doc);
+	def_check_bad(normalize, text, want);
 }
 
 static void test_definitions(void **state)
 {
-	json_t *doc = json_loads("{\"name\": \"p\", \"path\": \"/srv/pool///\"}", 0, NULL), *d;
+	json_t *d = def_check_good(normalize, "{\"name\": \"p\", \"path\": \"/srv/pool///\"}", NULL);
 
 	(void)state;
-	assert_int_equal(pool_def_normalize(doc, &d), 0);
 	assert_string_equal(str(d, "path"), "/srv/pool");
 	assert_string_equal(str(d, "type"), "dir");
 	json_decref(d);
-	json_decref(doc);
 	bad_def("{\"name\": \"p\"}", "path: required");
 	bad_def("{\"name\": \"p\", \"path\": \"rel\"}", "path: 'rel' is not an absolute path");
 	bad_def("{\"name\": \"p\", \"path\": \"/srv/../etc\"}", "path: '/srv/../etc': no '.'");
