@@ -22,6 +22,7 @@
 
 #include "base/error.h"
 #include "cli/cli.h"
+#include "ctr/image.h"
 #include "ctr/monitor.h"
 
 #define EXIT_NOT_RUN	125	/* as docker: the container never ran */
@@ -32,6 +33,7 @@ static const struct cli_report report = { .prog = "gasang ctr-monitor",
 static const char help[] =
 	"usage: gasang ctr-monitor --root DIR --bundle DIR --id ID [--terminal]\n"
 	"                          [--nic bridge=BR,ifname=IF,mac=M,address=A/P[,gateway=G]]...\n"
+	"                          [--image PATH [--image-tag T] [--image-fill args,cwd,user]]\n"
 	"                          --control-fd N\n"
 	"A container's process under gasangd: runs it through gasang oci, serves its control\n"
 	"socket, and ends as the container's init did.\n";
@@ -58,7 +60,8 @@ static int __attribute__((noreturn)) end_like(int wstatus)
 
 int cmd_ctr_monitor(int argc, char **argv)
 {
-	enum { O_ROOT = 256, O_BUNDLE, O_ID, O_TERMINAL, O_NIC, O_CONTROL_FD, O_HELP };
+	enum { O_ROOT = 256, O_BUNDLE, O_ID, O_TERMINAL, O_NIC, O_CONTROL_FD, O_IMAGE, O_TAG, O_FILL,
+	       O_HELP };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "bundle", required_argument, NULL, O_BUNDLE },
@@ -66,6 +69,9 @@ int cmd_ctr_monitor(int argc, char **argv)
 		{ "terminal", no_argument, NULL, O_TERMINAL },
 		{ "nic", required_argument, NULL, O_NIC },
 		{ "control-fd", required_argument, NULL, O_CONTROL_FD },
+		{ "image", required_argument, NULL, O_IMAGE },
+		{ "image-tag", required_argument, NULL, O_TAG },
+		{ "image-fill", required_argument, NULL, O_FILL },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -91,6 +97,13 @@ int cmd_ctr_monitor(int argc, char **argv)
 			o.control_fd = (int)strtol(optarg, &end, 10);
 			if (*end || o.control_fd < 3)
 				return cli_usage_error(&report, "--control-fd: a descriptor number above 2");
+			break;
+		case O_IMAGE: o.image = optarg; break;
+		case O_TAG: o.image_tag = optarg; break;
+		case O_FILL:
+			o.image_fill = (strstr(optarg, "args") ? CTR_IMAGE_FILL_ARGS : 0) |
+				       (strstr(optarg, "cwd") ? CTR_IMAGE_FILL_CWD : 0) |
+				       (strstr(optarg, "user") ? CTR_IMAGE_FILL_USER : 0);
 			break;
 		case O_HELP: fputs(help, stdout); return 0;
 		default:

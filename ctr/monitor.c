@@ -22,6 +22,7 @@
 #include "base/loop.h"
 #include "base/netlink.h"
 #include "ctr/container.h"
+#include "ctr/image.h"
 #include "ctr/sync.h"
 #include "vm/control.h"
 
@@ -637,7 +638,9 @@ int ctr_monitor_run(const struct ctr_monitor_opts *o, int *wstatus)
 	}
 	m.wake = wp[0];
 	m.wake_w = wp[1];
-	err = create_and_start(&m);
+	err = o->image ? ctr_image_bundle(o->image, o->image_tag, o->bundle, o->image_fill) : 0;
+	if (!err)
+		err = create_and_start(&m);
 	if (!err) {
 		m.started_ns = loop_now_ns();
 		fcntl(m.out_fd, F_SETFL, fcntl(m.out_fd, F_GETFL) | O_NONBLOCK);

@@ -49,6 +49,9 @@ struct ctr_monitor_opts {
 	const char *bundle;
 	const char *id;
 	bool terminal;			/* the bundle's process.terminal */
+	const char *image;		/* an OCI image to unpack as the bundle's root; NULL: none */
+	const char *image_tag;
+	unsigned image_fill;		/* CTR_IMAGE_FILL_*: what the image's config says */
 	int control_fd;			/* the control socket, listening */
 	struct ctr_monitor_nic nics[CTR_MONITOR_MAX_NICS];
 	size_t nnics;

@@ -22,7 +22,7 @@
 #define ENV_MAX		4096	/* one NAME=VALUE */
 
 static const char *const top_keys[] = {
-	"name", "uuid", "type", "rootfs", "bundle", "command", "env", "cwd", "user",
+	"name", "uuid", "type", "rootfs", "bundle", "image", "tag", "command", "env", "cwd", "user",
 	"hostname", "memory", "cpus", "pids", "mounts", "nics", "terminal", "readonly",
 	"autostart", NULL,
 };
@@ -145,10 +145,10 @@ static int get_cpus(const json_t *v, double *out)
 	return 0;
 }
 
-/* rootfs or bundle: exactly one, an absolute path. */
+/* rootfs, bundle or image: exactly one, an absolute path. */
 static int get_source(const json_t *doc, const char **key, const char **path)
 {
-	static const char *const keys[] = { "rootfs", "bundle", NULL };
+	static const char *const keys[] = { "rootfs", "bundle", "image", NULL };
 	int i, err;
 
 	*key = *path = NULL;
@@ -158,7 +158,7 @@ static int get_source(const json_t *doc, const char **key, const char **path)
 		if ((err = def_get_path(json_object_get(doc, keys[i]), keys[i], false, &p)))
 			return err;
 		if (p && *path)
-			return def_bad(keys[i], "give a rootfs or a bundle, not both %s and %s",
+			return def_bad(keys[i], "give one of rootfs, bundle and image, not both %s and %s",
 				       *key, keys[i]);
 		if (p) {
 			*key = keys[i];
@@ -166,13 +166,14 @@ static int get_source(const json_t *doc, const char **key, const char **path)
 		}
 	}
 	if (!*path)
-		return def_bad("rootfs", "required: a root file system directory (or \"bundle\")");
+		return def_bad("rootfs", "required: a root file system directory (or \"bundle\", or "
+			       "\"image\")");
 	return 0;
 }
 
 int ctr_def_normalize(const json_t *doc, json_t **out, bool *autostart)
 {
-	const char *name, *src_key, *src, *cwd = NULL, *hostname = NULL;
+	const char *name, *src_key, *src, *cwd = NULL, *hostname = NULL, *tag = NULL;
 	json_t *command = NULL, *env = NULL, *mounts = NULL, *nics = NULL, *o;
 	char uuid[DEF_UUID_LEN + 1], user[32];
 	uint64_t memory = 0;
@@ -196,6 +197,10 @@ int ctr_def_normalize(const json_t *doc, json_t **out, bool *autostart)
 	    (err = def_get_bool(FIELD("readonly"), "readonly", &readonly)) ||
 	    (err = def_get_bool(FIELD("autostart"), "autostart", &autos)))
 		return err;
+	if ((err = def_get_string(FIELD("tag"), "tag", 128, &tag)))
+		return err;
+	if (tag && (strcmp(src_key, "image") || !*tag))
+		return def_bad("tag", "names one of an image's manifests: it goes with \"image\"");
 	if (hostname && (!*hostname || !def_word_chars(hostname, ".-")))
 		return def_bad("hostname", "'%.64s': letters, digits, '.' and '-' only", hostname);
 	if (!strcmp(src_key, "rootfs") && !strcmp(src, "/"))
@@ -225,6 +230,8 @@ int ctr_def_normalize(const json_t *doc, json_t **out, bool *autostart)
 		      "command", command, "env", env ? env : json_array(), "cwd", cwd,
 		      "user", user[0] ? user : NULL, "hostname", hostname ? hostname : name,
 		      "mounts", mounts, "nics", nics, "terminal", terminal, "readonly", readonly);
+	if (o && tag)
+		json_object_set_new(o, "tag", json_string(tag));
 	if (o && memory)
 		json_object_set_new(o, "memory", json_integer((json_int_t)memory));
 	if (o && cpus > 0)
@@ -270,6 +277,8 @@ int ctr_def_check_host(const json_t *def)
 		if ((err = need("bundle", path, S_IFREG, "a file")))
 			return err;
 	}
+	if (str(def, "image") && stat(str(def, "image"), &st))
+		return def_bad("image", "'%.200s': %s", str(def, "image"), strerror(errno));
 	json_array_foreach(json_object_get(def, "mounts"), i, m) {
 		snprintf(field, sizeof(field), "mounts[%zu].source", i);
 		if (stat(str(m, "source"), &st))
@@ -441,6 +450,14 @@ int ctr_def_argv(const json_t *def, const char *gasang, const char *oci_root, co
 	def_args_addf(&a, "--id=%s", str(def, "uuid"));
 	if (json_is_true(json_object_get(def, "terminal")))
 		def_args_add(&a, "--terminal");
+	if (str(def, "image")) {
+		/* unpacked by the monitor, off the daemon's loop; what the image says fills the gaps */
+		def_args_addf(&a, "--image=%s", str(def, "image"));
+		if (str(def, "tag"))
+			def_args_addf(&a, "--image-tag=%s", str(def, "tag"));
+		def_args_addf(&a, "--image-fill=%s%s%s", json_object_get(def, "command") ? "" : "args,",
+			      str(def, "cwd") ? "" : "cwd,", str(def, "user") ? "" : "user,");
+	}
 	json_array_foreach(json_object_get(def, "nics"), i, n) {
 		if (!str(n, "type") || strcmp(str(n, "type"), "veth")) {
 			def_argv_free(a.v);

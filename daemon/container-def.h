@@ -8,9 +8,11 @@
  * The smallest definition:
  *   {"name": "c1", "type": "container", "rootfs": "/srv/rootfs"}
  *
- * Where the root comes from is one of "rootfs" (a directory used in place)
- * or "bundle" (an OCI bundle: its config.json is the base, the definition's
- * fields override it).
+ * Where the root comes from is one of "rootfs" (a directory used in place),
+ * "bundle" (an OCI bundle: its config.json is the base, the definition's
+ * fields override it) or "image" (an OCI image layout directory or its tar
+ * archive, "tag" naming its manifest: unpacked by the monitor into the
+ * container's directory, its process defaults under the definition's).
  */
 #ifndef DAEMON_CONTAINER_DEF_H
 #define DAEMON_CONTAINER_DEF_H

@@ -170,7 +170,7 @@ static int resolv_conf(const char *dir, json_t *def)
 static int container_argv(struct daemon *d, struct domain *dom, json_t *def,
 			  int control_fd, char ***argv)
 {
-	char dir[PATH_MAX], cgroup[64];
+	char dir[PATH_MAX], rootfs[PATH_MAX + 8], cgroup[64];
 	int err;
 
 	if ((err = bundle_dir(d, dom, dir, sizeof(dir))))
@@ -180,7 +180,10 @@ static int container_argv(struct daemon *d, struct domain *dom, json_t *def,
 	if ((err = resolv_conf(dir, def)))
 		return err;
 	snprintf(cgroup, sizeof(cgroup), GUEST_CTR_CGROUP_FMT, dom->uuid);
-	if ((err = ctr_def_write_config(def, dir, cgroup, NULL)))
+	/* an image's root is unpacked by the monitor, in the bundle */
+	if (snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir) >= (int)sizeof(rootfs))
+		return error_set(-ENAMETOOLONG, "state directory too long");
+	if ((err = ctr_def_write_config(def, dir, cgroup, str(def, "image") ? rootfs : NULL)))
 		return err;
 	return ctr_def_argv(def, d->cfg.gasang, d->oci_root, dir, control_fd, argv);
 }

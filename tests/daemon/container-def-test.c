@@ -112,7 +112,7 @@ static void test_refused(void **state)
 	bad("{\"type\": \"container\", \"rootfs\": \"/r\"}", "name");
 	bad("{\"name\": \"c\", \"type\": \"container\", \"rootfs\": \"r\"}", "rootfs: 'r' is not an absolute");
 	bad("{\"name\": \"c\", \"type\": \"container\", \"rootfs\": \"/\"}", "rootfs: the host's /");
-	bad("{\"name\": \"c\", \"type\": \"container\", \"rootfs\": \"/r\", \"bundle\": \"/b\"}", "bundle: give a rootfs or a bundle");
+	bad("{\"name\": \"c\", \"type\": \"container\", \"rootfs\": \"/r\", \"bundle\": \"/b\"}", "bundle: give one of rootfs, bundle and image");
 	bad(C(", \"kernel\": \"/k\""), "kernel: unknown field");
 	bad(C(", \"memory\": \"1M\""), "memory: must be between");
 	bad(C(", \"memory\": \"lots\""), "memory: 'lots' is not a size");
@@ -136,6 +136,10 @@ static void test_refused(void **state)
 	bad(C(", \"nics\": [{\"network\": \"lan\", \"mac\": \"01:00:00:00:00:01\"}]"), "nics[0].mac");
 	bad(C(", \"nics\": [{\"type\": \"tap\", \"network\": \"lan\"}]"), "nics[0].type");
 	bad(C(", \"nics\": [{}, {}, {}, {}, {}]"), "nics: expected an array of at most 4");
+	bad(C(", \"tag\": \"v1\""), "tag: names one of an image's manifests");
+	bad("{\"name\": \"c\", \"type\": \"container\", \"image\": \"/i\", \"tag\": \"\"}", "tag");
+	bad("{\"name\": \"c\", \"type\": \"container\", \"image\": \"/i\", \"rootfs\": \"/r\"}",
+	    "image: give one of rootfs, bundle and image");
 }
 
 /* ---- the host's side ---- */
@@ -334,6 +338,16 @@ static void test_argv(void **state)
 	assert_null(argv[8]);
 	def_argv_free(argv);
 
+	/* an image: the monitor unpacks it, and fills what the definition left open */
+	json_decref(d);
+	d = good("{\"name\": \"i\", \"type\": \"container\", \"image\": \"/img/alpine.tar\", "
+		 "\"tag\": \"3.19\", \"cwd\": \"/srv\"}", NULL);
+	assert_int_equal(ctr_def_argv(d, "/bin/gasang", "/run/oci", "/s/i", 4, &argv), 0);
+	assert_string_equal(argv[5], "--terminal");
+	assert_string_equal(argv[6], "--image=/img/alpine.tar");
+	assert_string_equal(argv[7], "--image-tag=3.19");
+	assert_string_equal(argv[8], "--image-fill=args,user,");
+	def_argv_free(argv);
 	/* a NIC the daemon did not resolve: no command line */
 	json_object_set_new(d, "nics", json_pack("[{s:s,s:s}]", "type", "network", "network", "lan"));
 	error_clear();
