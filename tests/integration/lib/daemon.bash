@@ -155,11 +155,17 @@ busybox_rootfs() {
 	chmod 0755 "$work"
 }
 
-# Processes of this test's containers (their root lies under our directory).
+# Processes of this test's containers: in the cgroup of one whose bundle is
+# in our state directory (a container's root, pivoted to in a mount
+# namespace of its own, reads as "/" in /proc/PID/root).
 our_container_pids() {
-	local p
-	for p in /proc/[0-9]*; do
-		[[ $(readlink "$p/root" 2>/dev/null) == "$work/"* ]] && echo "${p#/proc/}"
+	local p u
+	for u in "$STATE"/containers/*; do
+		[ -d "$u" ] || continue
+		u=${u##*/}
+		for p in /proc/[0-9]*; do
+			grep -q ":/gasang/ctr-$u\$" "$p/cgroup" 2>/dev/null && echo "${p#/proc/}"
+		done
 	done
 }
 
