@@ -159,12 +159,29 @@ static int extract_into(const char *dir, const char *path, bool skip_whiteouts)
 	return err;
 }
 
-int ctr_image_remove_tree(int dirfd, const char *name)
+/* Remove everything in the directory open at fd (closed here). */
+static int remove_children(int fd)
 {
 	struct dirent *de;
+	DIR *d = fdopendir(fd);
+	int err = 0;
+
+	if (!d) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while (!err && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			err = ctr_image_remove_tree(dirfd(d), de->d_name);
+	closedir(d);
+	return err;
+}
+
+int ctr_image_remove_tree(int dirfd, const char *name)
+{
 	struct stat st;
-	DIR *d;
-	int fd, err = 0;
+	int fd, err;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? 0 : -errno;
@@ -173,15 +190,7 @@ int ctr_image_remove_tree(int dirfd, const char *name)
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while (!err && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			err = ctr_image_remove_tree(fd, de->d_name);
-	closedir(d);
+	err = remove_children(fd);
 	if (!err && unlinkat(dirfd, name, AT_REMOVEDIR))
 		err = -errno;
 	return err;
@@ -190,22 +199,11 @@ int ctr_image_remove_tree(int dirfd, const char *name)
 /* Empty the directory at path inside the root (an opaque whiteout's). */
 static int empty_dir(int rootfd, const char *path)
 {
-	int fd = ctr_path_open(rootfd, path, O_RDONLY | O_DIRECTORY), err = 0;
-	struct dirent *de;
-	DIR *d;
+	int fd = ctr_path_open(rootfd, path, O_RDONLY | O_DIRECTORY);
 
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while (!err && (de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			err = ctr_image_remove_tree(fd, de->d_name);
-	closedir(d);
-	return err;
+	return remove_children(fd);
 }
 
 /* A whiteout entry name ("dir/.wh.x"): what of the layers below it removes. */
