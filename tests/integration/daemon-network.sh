@@ -101,6 +101,10 @@ for v in vm1 vm2; do
 		fail "info $v does not list $answer: $(vm info "$v" --json)"
 done
 [ "${addr[0]}" != "${addr[1]}" ] || fail "both VMs got ${addr[0]}"
+# dnsmasq keeps its leases in the state directory
+for a in "${addr[@]}"; do
+	grep -q " $a " "$STATE/networks/$lan.leases" || fail "no lease of $a in $STATE/networks/$lan.leases"
+done
 caddr=$(vm info c1 --json | tr -d ' \n' | sed -n 's/.*"addresses":\[{"address":"\([0-9.]*\)".*/\1/p')
 [[ $caddr == "$sub".* ]] || fail "c1 has no address on $lan: $(vm info c1 --json)"
 
@@ -116,6 +120,14 @@ vm exec c1 -- ping -c 2 -W 5 "$sub.1" >/dev/null || fail "c1 cannot ping the hos
 guest_send vm2 "echo \"N1:\$(nslookup c1.$lan 2>/dev/null | sed -n 's/^Address: *\\([0-9.]*\\)\$/\\1/p' | tail -n 1)\""
 guest_answer vm2 N1 '[0-9.]*' "$CMD_TIMEOUT" "c1's name"
 [ "$answer" = "$caddr" ] || fail "c1.$lan resolves to '$answer' in vm2, not $caddr"
+
+# the container's NIC in the metrics; the network's start in the events
+m=$("$GASANG" metrics) || fail "gasang metrics"
+grep -Eq "^gasang_guest_network_transmit_packets_total\{name=\"c1\",type=\"container\",nic=\"0\",mac=\"[0-9a-f:]{17}\"\} [1-9][0-9]*\$" <<<"$m" ||
+	fail "no packets counted for c1's NIC: $(grep c1 <<<"$m")"
+grep -q '^gasang_networks{state="active"} 1$' <<<"$m" || fail "the metrics do not count one active network"
+vm events --history --json "$lan" | grep -q '"type":"started".*"kind":"network"' ||
+	fail "no started event for $lan: $(vm events --history --json "$lan")"
 
 # SIGKILL gasangd: all re-adopted, nothing twice
 cpid=$(vm_pid c1)
