@@ -336,6 +336,7 @@ void riscv_virt_destroy(struct riscv_virt *m)
 	devices_destroy(m);
 	hart_destroy(&m->hart);
 	guest_mem_free(&m->mem);
+	boot_files_unmap(&m->files);
 }
 
 static int setup_htif(struct riscv_virt *m, const struct loaded_image *img)
@@ -407,7 +408,10 @@ int riscv_virt_boot(struct riscv_virt *m)
 		return err;
 	hart_reset(&m->hart);
 
-	err = load_kernel(&m->mem, cfg->kernel, bare, VIRT_KERNEL_OFFSET, &img);
+	err = boot_files_map(&m->files, cfg->kernel, cfg->initrd);
+	if (!err)
+		err = load_kernel_buf(&m->mem, &m->files.kernel, cfg->kernel, bare, VIRT_KERNEL_OFFSET,
+				      &img);
 	if (err)
 		return err;
 	m->fdt_addr = (ram_end - FDT_MAX_SIZE) & ~(uint64_t)(FDT_MAX_SIZE - 1);
@@ -417,8 +421,9 @@ int riscv_virt_boot(struct riscv_virt *m)
 				 (unsigned long long)(m->mem.size >> 20), cfg->kernel,
 				 (unsigned long long)((img.hi - m->mem.base + FDT_MAX_SIZE + (1 << 20) - 1) >> 20));
 	if (cfg->initrd) {
-		err = load_initrd(&m->mem, cfg->initrd, (img.hi + 4095) & ~4095ull, m->fdt_addr,
-				  &initrd_start, &initrd_end);
+		err = load_initrd_buf(&m->mem, &m->files.initrd, cfg->initrd,
+				      (img.hi + 4095) & ~4095ull, m->fdt_addr, &initrd_start,
+				      &initrd_end);
 		if (err)
 			return err;
 	}
