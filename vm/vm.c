@@ -140,7 +140,10 @@ static int disk_create(struct virtio_blk **out, struct guest_mem *mem, const cha
 	if (!spec.format[0])
 		fprintf(stderr, "gasang: warning: --disk %s: no format given, probed as %s "
 			"(add format=%s)\n", spec.path, bd->drv->name, bd->drv->name);
-	return virtio_blk_create(out, mem, bd, serial);
+	err = virtio_blk_create(out, mem, bd, serial);
+	if (!err)
+		err = virtio_blk_start(*out);
+	return err;
 }
 
 /* --net SPEC: the backend opened here, handed to its NIC, whose thread starts. */
