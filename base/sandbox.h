@@ -1,0 +1,79 @@
+/*
+ * The VM process's seccomp filters, one per kind of thread
+ * (docs/SECURITY.md has what each allows and why).
+ *
+ * Filters belong to threads: a new thread inherits its maker's, filters
+ * stack (every one must allow a call) and only a thread itself can add one.
+ * So a VM process, once everything it needs is open and before any thread:
+ *   1. its main thread locks the process (sandbox_lock_process): the
+ *      process filter allows what any VM thread ever does, kills the
+ *      dangerous calls (sandbox_kills_process) and refuses the rest;
+ *   2. every thread made from then on calls sandbox_thread_enter(KIND)
+ *      first, which adds KIND's own filter;
+ *   3. the main thread, once its lasting threads run, enters SANDBOX_MAIN
+ *      (sandbox_main_enter): what it still does (run, reboot, tear down)
+ *      and what the vCPU threads it makes at each boot do.
+ *
+ * Whether the process is sandboxed is asked of the kernel, not of a flag:
+ * the process filter answers prctl(PR_GET_SECCOMP) with SANDBOX_MARK_ERRNO,
+ * which no kernel gives, so sandbox_thread_enter() narrows only in a
+ * sandboxed VM process (not in tests, nor under `--sandbox off`, nor under
+ * a container runtime's filter).
+ */
+#ifndef BASE_SANDBOX_H
+#define BASE_SANDBOX_H
+
+#include <stdbool.h>
+
+/* what the process filter answers prctl(PR_GET_SECCOMP) with */
+#define SANDBOX_MARK_ERRNO	ENOTRECOVERABLE
+
+enum sandbox_kind {
+	SANDBOX_MAIN,		/* the VM process's main thread after set-up */
+	SANDBOX_VCPU,		/* a KVM vCPU, or the emulated hart */
+	SANDBOX_BLOCK,		/* a virtio-blk I/O thread */
+	SANDBOX_NET,		/* a virtio-net I/O thread: its tap or libslirp */
+	SANDBOX_CONTROL,	/* the control socket, the console's input, signals */
+	SANDBOX_PROCESS,	/* the process filter: all of the above */
+	SANDBOX_KINDS,
+};
+
+/* What the main thread does at run time that depends on the VM's set-up. */
+struct sandbox_process {
+	int unlink_dirfd;	/* unlinkat() there only (the control socket's
+				 * directory, at exit); -1: no unlinkat at all */
+	bool netlink;		/* route netlink at exit (a tap taken off its bridge) */
+};
+
+/*
+ * Load the process filter in the calling thread, the process's only thread,
+ * which has set no_new_privs. The VM's threads are made after this.
+ */
+int sandbox_lock_process(const struct sandbox_process *p);
+
+/*
+ * A thread of this kind starts: inside a sandboxed VM process, add the kind's
+ * filter to the calling thread (a failure leaves the thread under the process
+ * filter and says so on stderr). Elsewhere nothing. SANDBOX_MAIN: see
+ * sandbox_main_enter().
+ */
+void sandbox_thread_enter(enum sandbox_kind kind);
+
+/* The main thread narrows to SANDBOX_MAIN (p: as given to sandbox_lock_process). */
+int sandbox_main_enter(const struct sandbox_process *p);
+
+/* Whether the calling thread runs under the VM process filter. */
+bool sandbox_active(void);
+
+/*
+ * For tests: load kind's filter in the calling thread whatever runs already
+ * (p: NULL for no run-time extras). 0 or a negative errno (recorded).
+ */
+int sandbox_load(enum sandbox_kind kind, const struct sandbox_process *p);
+
+/* Does every filter kill the process at this system call, whatever its arguments? */
+bool sandbox_kills_process(int nr);
+
+const char *sandbox_kind_name(enum sandbox_kind kind);
+
+#endif
