@@ -70,7 +70,8 @@ static const struct rule common_rules[] = {
 	CALL(set_robust_list), CALL(rseq), CALL(exit), CALL(exit_group),
 	/* fstat, as stdio and libseccomp do it: a descriptor's, not a path's */
 	CALL(fstat), ARG_EQ(newfstatat, 3, AT_EMPTY_PATH),
-	/* a thread adds its own filter (only ever narrower; PR_GET_SECCOMP: add_kind()) */
+	/* a thread names itself, adds its own filter (only ever narrower; PR_GET_SECCOMP: add_kind()) */
+	ARG_EQ(prctl, 0, PR_SET_NAME),
 	ARG_EQ(seccomp, 0, SECCOMP_SET_MODE_FILTER), ARG_EQ(seccomp, 0, SECCOMP_GET_ACTION_AVAIL),
 	ARG_EQ(seccomp, 0, SECCOMP_GET_NOTIF_SIZES),
 };
@@ -436,6 +437,8 @@ int sandbox_main_enter(const struct sandbox_process *p)
 
 void sandbox_thread_enter(enum sandbox_kind kind)
 {
+	/* its kind is its name (/proc/PID/task/TID/comm), sandboxed or not */
+	prctl(PR_SET_NAME, sandbox_kind_name(kind), 0, 0, 0);
 	if (!sandbox_active())
 		return;
 	if (sandbox_load(kind, NULL))

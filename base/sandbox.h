@@ -52,10 +52,10 @@ struct sandbox_process {
 int sandbox_lock_process(const struct sandbox_process *p);
 
 /*
- * A thread of this kind starts: inside a sandboxed VM process, add the kind's
- * filter to the calling thread (a failure leaves the thread under the process
- * filter and says so on stderr). Elsewhere nothing. SANDBOX_MAIN: see
- * sandbox_main_enter().
+ * A thread of this kind starts: it takes the kind's name ("vcpu", "block",
+ * ...: /proc/PID/task/TID/comm) and, inside a sandboxed VM process, adds the
+ * kind's filter (a failure leaves the thread under the process filter and
+ * says so on stderr). SANDBOX_MAIN: see sandbox_main_enter().
  */
 void sandbox_thread_enter(enum sandbox_kind kind);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <libfdt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <sys/random.h>
 
 #include "base/error.h"
+#include "base/sandbox.h"
 #include "machine/loader.h"
 
 #define FDT_MAX_SIZE	(64u << 10)
@@ -484,12 +486,41 @@ static int virt_boot(struct machine *m)
 	return riscv_virt_boot(to_virt(m));
 }
 
+struct hart_thread {
+	struct hart *h;
+	enum hart_stop why;
+};
+
+static void *hart_thread(void *opaque)
+{
+	struct hart_thread *t = opaque;
+
+	sandbox_thread_enter(SANDBOX_VCPU);
+	t->why = hart_run(t->h);
+	return NULL;
+}
+
+/*
+ * The hart runs guest code on a thread of its own, as a KVM vCPU does: in a
+ * sandboxed VM it has the vCPU's filter, narrower than the main thread's.
+ */
 static void virt_run(struct machine *m, struct machine_result *res)
 {
-	struct hart *h = &to_virt(m)->hart;
+	struct hart_thread t = { .h = &to_virt(m)->hart };
+	struct hart *h = t.h;
+	pthread_t thread;
+	int err;
 
 	memset(res, 0, sizeof(*res));
-	switch (hart_run(h)) {
+	err = pthread_create(&thread, NULL, hart_thread, &t);
+	if (err) {
+		res->why = MACHINE_FATAL;
+		snprintf(res->msg, sizeof(res->msg), "cannot start the hart's thread: %s",
+			 strerror(err));
+		return;
+	}
+	pthread_join(thread, NULL);
+	switch (t.why) {
 	case HART_STOP_POWEROFF: res->why = MACHINE_POWEROFF; break;
 	case HART_STOP_REBOOT: res->why = MACHINE_REBOOT; break;
 	case HART_STOP_EXIT:

@@ -46,7 +46,9 @@ struct client {
  */
 struct control {
 	const struct control_ops *ops;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* "": not ours to remove */
+	/* the socket's file, removed at the end: by its directory, which a chroot hides */
+	int dir_fd;		/* -1: not ours to remove */
+	char name[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int listen_fd;
 	struct loop_watch listen_w;
 	struct loop loop;
@@ -495,8 +497,34 @@ static int check_listening(int fd)
 	return 0;
 }
 
-int control_start(struct control **out, int listen_fd, const char *path,
-		  const struct control_ops *ops)
+/* The directory of path (O_PATH) and the name in it, so the file can go after a chroot. */
+static int socket_file_open(struct control *c, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[sizeof(c->name)];
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	snprintf(c->name, sizeof(c->name), "%s", slash ? slash + 1 : path);
+	c->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->dir_fd < 0)
+		return error_errno(-errno, "control socket '%s': cannot open its directory", path);
+	return 0;
+}
+
+static void socket_file_remove(struct control *c)
+{
+	if (c->dir_fd < 0)
+		return;
+	unlinkat(c->dir_fd, c->name, 0);	/* EACCES under --user: a later start replaces it */
+	close(c->dir_fd);
+	c->dir_fd = -1;
+}
+
+int control_open(struct control **out, int listen_fd, const char *path,
+		 const struct control_ops *ops)
 {
 	struct control *c;
 	int err = check_listening(listen_fd);
@@ -511,14 +539,14 @@ int control_start(struct control **out, int listen_fd, const char *path,
 		return error_set(-ENOMEM, "out of memory");
 	}
 	c->ops = ops;
-	snprintf(c->path, sizeof(c->path), "%s", path ? path : "");
+	c->dir_fd = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	c->listen_fd = listen_fd;
-	err = loop_init(&c->loop);
+	err = path ? socket_file_open(c, path) : 0;
+	if (!err)
+		err = loop_init(&c->loop);
 	if (!err)
 		err = loop_watch(&c->loop, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
-	if (!err)
-		err = loop_start(&c->loop);
 	if (err)
 		goto err_close;
 	*out = c;
@@ -526,11 +554,20 @@ int control_start(struct control **out, int listen_fd, const char *path,
 err_close:
 	loop_destroy(&c->loop);
 	close(c->listen_fd);
-	if (c->path[0])
-		unlink(c->path);
+	socket_file_remove(c);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return err;
+}
+
+int control_start(struct control *c)
+{
+	return loop_start(&c->loop, SANDBOX_CONTROL);
+}
+
+int control_dir_fd(const struct control *c)
+{
+	return c ? c->dir_fd : -1;
 }
 
 void control_stop(struct control *c)
@@ -545,8 +582,7 @@ void control_stop(struct control *c)
 			client_close(c->clients[i]);
 	loop_destroy(&c->loop);		/* frees the clients */
 	close(c->listen_fd);
-	if (c->path[0])
-		unlink(c->path);
+	socket_file_remove(c);
 	free(c->pending);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

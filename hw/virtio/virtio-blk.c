@@ -295,7 +295,7 @@ err_close:
 
 int virtio_blk_start(struct virtio_blk *b)
 {
-	return loop_start(&b->loop);
+	return loop_start(&b->loop, SANDBOX_BLOCK);
 }
 
 void virtio_blk_destroy(struct virtio_blk *b)

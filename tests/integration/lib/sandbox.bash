@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# Shared by the sandbox tests (sandbox.sh, sandbox-x86.sh, daemon-sandbox.sh):
+# what /proc says of a VM process's threads, and calls made from inside one
+# of them with gdb. Source after lib/guest.bash or lib/daemon.bash (it uses
+# their fail and skip).
+
+need_gdb() {
+	command -v gdb >/dev/null || skip "gdb is not installed (tools/deps installs it)"
+}
+
+# thread_field PID TID FIELD: a field of /proc/PID/task/TID/status ("Seccomp", "Uid", ...)
+thread_field() {
+	sed -n "s/^$3:[[:space:]]*//p" "/proc/$1/task/$2/status" 2>/dev/null
+}
+
+# thread_of PID NAME: the first thread of PID called NAME (its kind: vcpu, block, net, control)
+thread_of() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = "$2" ] && { basename "$t"; return 0; }
+	done
+	return 1
+}
+
+# check_sandboxed PID UID KINDS...: every thread of PID runs under seccomp
+# (Seccomp: 2) with a filter of its own over the process's (Seccomp_filters
+# at least 2), no_new_privs, no capability in any set, as UID; a thread of
+# each kind in KINDS is there. Sets THREADS to their "name:filters" list.
+check_sandboxed() {
+	local pid=$1 uid=$2 t name f kind ids
+	shift 2
+	THREADS=
+	for t in /proc/"$pid"/task/*; do
+		t=$(basename "$t")
+		name=$(cat "/proc/$pid/task/$t/comm" 2>/dev/null) || continue
+		[ "$(thread_field "$pid" "$t" Seccomp)" = 2 ] ||
+			fail "thread $t ($name) of $pid is not under seccomp: Seccomp $(thread_field "$pid" "$t" Seccomp)"
+		f=$(thread_field "$pid" "$t" Seccomp_filters)
+		[ -n "$f" ] && [ "$f" -ge 2 ] ||
+			fail "thread $t ($name) has $f filter(s): not its own over the process's"
+		[ "$(thread_field "$pid" "$t" NoNewPrivs)" = 1 ] || fail "thread $t ($name): NoNewPrivs is not 1"
+		for f in CapEff CapPrm CapInh CapAmb CapBnd; do
+			[ "$(thread_field "$pid" "$t" "$f")" = 0000000000000000 ] ||
+				fail "thread $t ($name): $f is $(thread_field "$pid" "$t" "$f"), expected none"
+		done
+		read -r -a ids <<<"$(thread_field "$pid" "$t" Uid)"
+		[ "${ids[*]}" = "$uid $uid $uid $uid" ] || fail "thread $t ($name) runs as uids ${ids[*]}, expected $uid"
+		THREADS="$THREADS $name:$(thread_field "$pid" "$t" Seccomp_filters)"
+	done
+	for kind in "$@"; do
+		case " $THREADS" in *" $kind:"*) ;; *) fail "no $kind thread in$THREADS" ;; esac
+	done
+}
+
+# gdb_call PID TID EXPR: evaluate EXPR with gdb in thread TID of the live
+# process PID (a call in it runs there, under that thread's filters); prints
+# its value, then the thread's errno, on one line: "VALUE ERRNO".
+gdb_call() {
+	gdb -nx -batch -p "$1" \
+		-ex "python [t.switch() for t in gdb.selected_inferior().threads() if t.ptid[1] == $2]" \
+		-ex "print $3" -ex 'print *((int *(*)(void))__errno_location)()' 2>/dev/null |
+		sed -n 's/^\$[0-9]* = //p' | tr '\n' ' '
+}
