@@ -152,6 +152,9 @@ int jail_enter(struct jail *j)
 		return err;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return error_errno(-errno, "sandbox: no_new_privs");
+	/* no core file of guest memory, no ptrace or /proc/PID/mem by the same user */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return error_errno(-errno, "sandbox: not dumpable");
 	if (j->root && (chroot(j->root) || chdir("/")))
 		return error_errno(-errno, "sandbox: chroot %s", j->root);
 	err = drop_caps(j);

@@ -3,7 +3,8 @@
  * process itself: once everything the VM needs is open (images, /dev/kvm,
  * the tap or libslirp's sockets, the control socket, the terminal) and
  * before its first thread, the process gives up the host:
- *   - no_new_privs;
+ *   - no_new_privs, and not dumpable (no core file holds guest memory, and
+ *     only a ptrace-capable root may look inside);
  *   - --chroot DIR: its root and working directory become DIR;
  *   - --user USER: no supplementary groups, then USER's group and user;
  *   - every capability goes (bounding, effective, permitted, inheritable,

@@ -70,6 +70,7 @@ static void test_smallest(void **state)
 	assert_int_equal(json_integer_value(json_object_get(d, "vcpus")), 1);
 	assert_string_equal(json_string_value(json_object_get(d, "console")), "serial");
 	assert_true(json_is_true(json_object_get(d, "rng")));
+	assert_true(json_is_true(json_object_get(d, "sandbox")));
 	assert_string_equal(json_string_value(json_object_get(d, "on_reboot")), "restart");
 	assert_int_equal(json_array_size(json_object_get(d, "disks")), 0);
 	assert_int_equal(json_array_size(json_object_get(d, "nics")), 0);
@@ -271,7 +272,7 @@ static void test_argv(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(def_argv(d, "/bin/gasang", 4, &argv), 0);
+	assert_int_equal(def_argv(d, "/bin/gasang", 4, NULL, &argv), 0);
 	for (i = 0; want[i]; i++) {
 		assert_non_null(argv[i]);
 		assert_string_equal(argv[i], want[i]);
@@ -282,7 +283,7 @@ static void test_argv(void **state)
 
 	d = good("{\"name\": \"fw\", \"arch\": \"riscv64\", \"firmware\": \"/g.elf\", \"memory\": \"16M\"}",
 		 NULL);
-	assert_int_equal(def_argv(d, "g", 4, &argv), 0);
+	assert_int_equal(def_argv(d, "g", 4, NULL, &argv), 0);
 	assert_string_equal(argv[3], "--mem=16384K");
 	assert_string_equal(argv[5], "--bios=none");
 	assert_string_equal(argv[6], "--kernel=/g.elf");
@@ -294,7 +295,7 @@ static void test_argv(void **state)
 	d = json_loads("{\"name\": \"pc\", \"arch\": \"x86_64\", \"firmware\": \"/bios.bin\"}", 0, NULL);
 	if (def_normalize(d, &norm, NULL) == 0) {
 		assert_string_equal(json_string_value(json_object_get(norm, "accel")), "kvm");
-		assert_int_equal(def_argv(norm, "g", 4, &argv), 0);
+		assert_int_equal(def_argv(norm, "g", 4, NULL, &argv), 0);
 		assert_string_equal(argv[5], "--bios=/bios.bin");
 		assert_string_equal(argv[6], "--console=serial");
 		def_argv_free(argv);
@@ -303,10 +304,47 @@ static void test_argv(void **state)
 	json_decref(d);
 }
 
+/* gasangd's jail goes on the command line; "sandbox": false turns the sandbox off instead. */
+static void test_argv_sandbox(void **state)
+{
+	const struct def_jail jail = { .user = "gasang-vm", .root = "/run/gasang/vm/root" };
+	json_t *d = good(SMALLEST "}", NULL), *off = good(SMALLEST ", \"sandbox\": false}", NULL);
+	char **argv;
+	size_t n;
+
+	(void)state;
+	assert_true(json_is_false(json_object_get(off, "sandbox")));
+	assert_int_equal(def_argv(d, "g", 4, &jail, &argv), 0);
+	for (n = 0; argv[n]; n++)
+		;
+	assert_true(n >= 3);
+	assert_string_equal(argv[n - 3], "--user=gasang-vm");
+	assert_string_equal(argv[n - 2], "--chroot=/run/gasang/vm/root");
+	assert_string_equal(argv[n - 1], "--control-fd=4");
+	def_argv_free(argv);
+	assert_int_equal(def_argv(off, "g", 4, &jail, &argv), 0);
+	for (n = 0; argv[n]; n++) {
+		assert_null(strstr(argv[n], "--user"));
+		assert_null(strstr(argv[n], "--chroot"));
+	}
+	assert_string_equal(argv[n - 2], "--sandbox=off");
+	def_argv_free(argv);
+	/* a definition stored before "sandbox" existed is sandboxed */
+	json_object_del(d, "sandbox");
+	assert_int_equal(def_argv(d, "g", 4, &jail, &argv), 0);
+	for (n = 0; argv[n]; n++)
+		assert_null(strstr(argv[n], "--sandbox"));
+	assert_string_equal(argv[n - 2], "--chroot=/run/gasang/vm/root");
+	def_argv_free(argv);
+	json_decref(d);
+	json_decref(off);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_smallest),
+		cmocka_unit_test(test_argv_sandbox),
 		cmocka_unit_test(test_defaults_and_full),
 		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_refused),

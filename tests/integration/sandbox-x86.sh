@@ -67,7 +67,7 @@ vm_status
 
 # 2. execve from a vCPU thread: the VM is killed
 pc --cpus 2
-gdb_call "$vm_pid" "$(thread_of "$vm_pid" vcpu)" '(int)execve("/bin/sh", 0, 0)' >/dev/null
+gdb_call_fatal "$vm_pid" "$(thread_of "$vm_pid" vcpu)" '(int)execve("/bin/sh", 0, 0)'
 vm_status
 [ "$rc" = "$SIGSYS_STATUS" ] || fail "execve from a vCPU thread: exit $rc, expected $SIGSYS_STATUS (SIGSYS)"
 

@@ -109,7 +109,7 @@ vm_alive || fail "the VM died of a refused call"
 send 'echo "R7:$((6 * 7))"'
 wait_for '^R7:42$' "$CMD_TIMEOUT" "an answer after the refused calls"
 # ... and fatal where they are dangerous
-gdb_call "$vm_pid" "$(thread_of "$vm_pid" vcpu)" "(int)openat(-100, \"$work/made\", 0101, 0600)" >/dev/null
+gdb_call_fatal "$vm_pid" "$(thread_of "$vm_pid" vcpu)" "(int)openat(-100, \"$work/made\", 0101, 0600)"
 vm_status
 [ "$rc" = "$SIGSYS_STATUS" ] || fail "opening a file for writing from the vCPU thread: exit $rc, expected $SIGSYS_STATUS (SIGSYS)"
 [ ! -e "$work/made" ] || fail "the vCPU thread made a file"
@@ -129,7 +129,7 @@ check_sandboxed "$vm_pid" "$JAIL_ID" vcpu block net control
 [ "$(readlink "/proc/$vm_pid/root")" = "$root" ] || fail "the VM's root is $(readlink "/proc/$vm_pid/root"), expected $root"
 net_guest_dhcp
 guest_download R8
-gdb_call "$vm_pid" "$(thread_of "$vm_pid" control)" '(int)execve("/bin/sh", 0, 0)' >/dev/null
+gdb_call_fatal "$vm_pid" "$(thread_of "$vm_pid" control)" '(int)execve("/bin/sh", 0, 0)'
 vm_status
 [ "$rc" = "$SIGSYS_STATUS" ] || fail "execve from the control thread: exit $rc, expected $SIGSYS_STATUS (SIGSYS)"
 

@@ -56,8 +56,20 @@ check_sandboxed() {
 # process PID (a call in it runs there, under that thread's filters); prints
 # its value, then the thread's errno, on one line: "VALUE ERRNO".
 gdb_call() {
-	gdb -nx -batch -p "$1" \
-		-ex "python [t.switch() for t in gdb.selected_inferior().threads() if t.ptid[1] == $2]" \
-		-ex "print $3" -ex 'print *((int *(*)(void))__errno_location)()' 2>/dev/null |
+	gdb_in_thread "$1" "$2" -ex "print $3" -ex 'print *((int *(*)(void))__errno_location)()' |
 		sed -n 's/^\$[0-9]* = //p' | tr '\n' ' '
+}
+
+# gdb_call_fatal PID TID EXPR: the same for a call that should end the process.
+gdb_call_fatal() {
+	gdb_in_thread "$1" "$2" -ex "print $3" >/dev/null || true
+}
+
+gdb_in_thread() {
+	local pid=$1 tid=$2
+	shift 2
+	# no core file if gdb trips over a process that dies under it
+	(ulimit -c 0; gdb -nx -batch -p "$pid" \
+		-ex "python [t.switch() for t in gdb.selected_inferior().threads() if t.ptid[1] == $tid]" \
+		"$@" 2>/dev/null)
 }
