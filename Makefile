@@ -24,7 +24,7 @@ CFLAGS    += -DMACHINE_X86_PC
 endif
 
 LIB_SRCS  := $(sort $(filter-out accel/emu/jit-%.c machine/x86-%.c,$(wildcard base/*.c hw/*.c \
-		hw/*/*.c net/*.c accel/emu/*.c machine/*.c vm/*.c block/*.c ctr/*.c client/*.c)) \
+		hw/*/*.c net/*.c debug/*.c accel/emu/*.c machine/*.c vm/*.c block/*.c ctr/*.c client/*.c)) \
 		$(JIT_SRCS) $(KVM_SRCS) $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
 CLIENT_SRCS := $(sort $(wildcard client/*.c)) base/jsonl.c
 CLI_SRCS  := $(sort $(wildcard cli/*.c))

@@ -94,6 +94,7 @@ static const struct rule vcpu_rules[] = {
 	CALL(eventfd2),
 #ifdef MACHINE_X86_PC
 	IOCTL(KVM_RUN), IOCTL(KVM_SET_GSI_ROUTING), IOCTL(KVM_IRQFD), IOCTL(KVM_IOEVENTFD),
+	IOCTL(KVM_SET_GUEST_DEBUG),	/* a debugger's breakpoints, after a debug exit */
 	/* an instruction's bytes for an error message; GASANG_KVM_DUMP */
 	IOCTL(KVM_GET_REGS), IOCTL(KVM_GET_SREGS), IOCTL(KVM_TRANSLATE), IOCTL(KVM_GET_LAPIC),
 	IOCTL(KVM_GET_MP_STATE),
@@ -140,6 +141,17 @@ static const struct rule control_rules[] = {
 	CALL(rt_sigtimedwait),
 #ifdef MACHINE_X86_PC
 	IOCTL(KVM_GET_CLOCK), IOCTL(KVM_SET_CLOCK),
+#endif
+};
+
+/* a debugger (debug/gdbstub-server.c): its connection, the vCPUs' registers and breakpoints */
+static const struct rule debug_rules[] = {
+	CALL(setsockopt),
+#ifdef MACHINE_X86_PC
+	IOCTL(KVM_SET_GUEST_DEBUG), IOCTL(KVM_GET_REGS), IOCTL(KVM_SET_REGS),
+	IOCTL(KVM_GET_SREGS), IOCTL(KVM_SET_SREGS), IOCTL(KVM_GET_FPU), IOCTL(KVM_SET_FPU),
+	IOCTL(KVM_GET_DEBUGREGS), IOCTL(KVM_SET_DEBUGREGS), IOCTL(KVM_GET_MSRS),
+	IOCTL(KVM_SET_MSRS), IOCTL(KVM_TRANSLATE),
 #endif
 };
 
@@ -195,7 +207,7 @@ static const unsigned long danger_ioctls[] = { TIOCSTI, TIOCLINUX };
 
 enum group {
 	G_COMMON, G_EVENTS, G_IRQ, G_VCPU, G_MACHINE_STATE, G_FILE_IO, G_SOCKETS, G_TAP,
-	G_CONTROL, G_THREADS, G_TERMINAL, G_GROUPS,
+	G_CONTROL, G_DEBUG, G_THREADS, G_TERMINAL, G_GROUPS,
 };
 
 #define GROUP(r) { r, ARRAY_SIZE(r) }
@@ -209,6 +221,7 @@ static const struct {
 	[G_MACHINE_STATE] = GROUP(machine_state_rules),
 	[G_FILE_IO] = GROUP(file_io_rules), [G_SOCKETS] = GROUP(socket_rules),
 	[G_TAP] = GROUP(tap_rules), [G_CONTROL] = GROUP(control_rules),
+	[G_DEBUG] = GROUP(debug_rules),
 	[G_THREADS] = GROUP(thread_rules), [G_TERMINAL] = GROUP(terminal_rules),
 };
 
@@ -226,12 +239,14 @@ static const unsigned kind_groups[SANDBOX_KINDS] = {
 	[SANDBOX_BLOCK] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_FILE_IO),
 	[SANDBOX_NET] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_SOCKETS) | G(G_TAP),
 	[SANDBOX_CONTROL] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL),
+	[SANDBOX_DEBUG] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL) | G(G_DEBUG),
 	[SANDBOX_PROCESS] = G(G_GROUPS) - 1,
 };
 
 static const char *const kind_names[SANDBOX_KINDS] = {
 	[SANDBOX_MAIN] = "main", [SANDBOX_VCPU] = "vcpu", [SANDBOX_BLOCK] = "block",
-	[SANDBOX_NET] = "net", [SANDBOX_CONTROL] = "control", [SANDBOX_PROCESS] = "process",
+	[SANDBOX_NET] = "net", [SANDBOX_CONTROL] = "control", [SANDBOX_DEBUG] = "debug",
+	[SANDBOX_PROCESS] = "process",
 };
 
 /* the calls every thread makes most: tested first */
@@ -297,16 +312,25 @@ static void add_call_kills(struct builder *b, const struct sandbox_process *p)
 {
 	const uint32_t kill = SCMP_ACT_KILL_PROCESS;
 	struct scmp_arg_cmp a[1];
+	unsigned unlinks = 0;
 	size_t i;
 	int bit, family;
 
 	for (i = 0; i < ARRAY_SIZE(danger); i++)
 		add(b, kill, danger[i], 0, NULL);
-	/* the control socket's file goes at exit: in its directory only */
-	if (p && p->unlink_dirfd >= 0) {
-		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ, (uint32_t)p->unlink_dirfd, 0 };
+	/*
+	 * the sockets' files go at exit, in their directories only; by a path
+	 * (from the working directory) never
+	 */
+	for (i = 0; p && i < SANDBOX_UNLINK_DIRS; i++) {
+		if (p->unlink_dirfd[i] < 0)
+			continue;
+		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ, (uint32_t)p->unlink_dirfd[i], 0 };
 		add(b, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1, a);
-		a[0].op = SCMP_CMP_NE;
+		unlinks++;
+	}
+	if (unlinks) {
+		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)AT_FDCWD };
 		add(b, kill, SCMP_SYS(unlinkat), 1, a);
 	} else {
 		add(b, kill, SCMP_SYS(unlinkat), 0, NULL);

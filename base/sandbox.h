@@ -34,14 +34,18 @@ enum sandbox_kind {
 	SANDBOX_BLOCK,		/* a virtio-blk I/O thread */
 	SANDBOX_NET,		/* a virtio-net I/O thread: its tap or libslirp */
 	SANDBOX_CONTROL,	/* the control socket, the console's input, signals */
+	SANDBOX_DEBUG,		/* the gdbstub (--gdb) */
 	SANDBOX_PROCESS,	/* the process filter: all of the above */
 	SANDBOX_KINDS,
 };
 
+#define SANDBOX_UNLINK_DIRS	2
+
 /* What the main thread does at run time that depends on the VM's set-up. */
 struct sandbox_process {
-	int unlink_dirfd;	/* unlinkat() there only (the control socket's
-				 * directory, at exit); -1: no unlinkat at all */
+	/* unlinkat() in these directories only (the control and gdbstub sockets'
+	 * files, at exit: base/socket-file.h); -1: none */
+	int unlink_dirfd[SANDBOX_UNLINK_DIRS];
 	bool netlink;		/* route netlink at exit (a tap taken off its bridge) */
 };
 

@@ -13,6 +13,7 @@
 #include "vm/vm.h"
 
 #define PAGE 4096ull
+#define GDB_DEFAULT_PORT "1234"	/* QEMU's -s */
 
 static const char run_help[] =
 	"usage: gasang run [options]\n"
@@ -44,6 +45,11 @@ static const char run_help[] =
 	"  --control-fd N        serve it on the listening socket inherited as descriptor N\n"
 	"                        (how gasangd starts its VMs)\n"
 	"  --console serial|virtio  the terminal is ttyS0 (default) or virtio-console hvc0\n"
+	"  --gdb tcp:[HOST]:PORT|unix:PATH  listen for one debugger (GDB's remote protocol:\n"
+	"                        target remote HOST:PORT); HOST defaults to 127.0.0.1, PORT 0\n"
+	"                        picks a free one (printed); see docs/DEBUGGING.md\n"
+	"  --gdb-wait            hold the CPUs before their first instruction until a debugger\n"
+	"                        continues them (with no --gdb: tcp:127.0.0.1:" GDB_DEFAULT_PORT ")\n"
 	"  --rng on|off          virtio-rng entropy device (default on)\n"
 	"  --net SPEC            a virtio-net NIC, up to 4 (repeat the flag):\n"
 	"                        user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
@@ -65,6 +71,7 @@ enum {
 	OPT_NO_REBOOT, OPT_CONTROL, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
 	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
 	OPT_SANDBOX, OPT_USER, OPT_CHROOT,
+	OPT_GDB, OPT_GDB_WAIT,
 };
 
 static const struct option run_opts[] = {
@@ -90,6 +97,8 @@ static const struct option run_opts[] = {
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "chroot", required_argument, NULL, OPT_CHROOT },
+	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 	/* not in --help: gasang's test device, for the test guests (hw/pc/testdev.h) */
 	{ "test-device", no_argument, NULL, OPT_TEST_DEVICE },
 	{ NULL, 0, NULL, 0 },
@@ -194,6 +203,8 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_HUGEPAGES: cfg->hugepages = true; break;
 		case OPT_TEST_DEVICE: cfg->test_device = true; break;
 		case OPT_DEBUGCON: cfg->debugcon = optarg; break;
+		case OPT_GDB: cfg->gdb = optarg; break;
+		case OPT_GDB_WAIT: cfg->gdb_wait = true; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
 		case OPT_CONTROL: cfg->control = optarg; break;
 		case OPT_CONTROL_FD:
@@ -241,6 +252,8 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		return error_set(-EINVAL, "unexpected argument '%s'", argv[optind]);
 	if (cfg->control && cfg->control_fd >= 0)
 		return error_set(-EINVAL, "--control and --control-fd: one control socket at most");
+	if (cfg->gdb_wait && !cfg->gdb)
+		cfg->gdb = "tcp:127.0.0.1:" GDB_DEFAULT_PORT;	/* QEMU's -s -S */
 	return check_mem(cfg, mem_flag);
 }
 

@@ -98,25 +98,78 @@ int cfg_get_bool(struct cfg_parser *p, json_t *obj, const char *where, const cha
 	return err;
 }
 
+/* An integer field's value, exact over [INT64_MIN, UINT64_MAX]. */
+struct cfg_integer {
+	bool negative;
+	uint64_t magnitude;
+	bool beyond;		/* outside that range: only its text is known */
+	char text[32];		/* as written, for messages */
+};
+
+static int get_integer(struct cfg_parser *p, json_t *obj, const char *where, const char *key,
+		       bool required, struct cfg_integer *n, bool *has)
+{
+	char w[CFG_WHERE];
+	const struct cfg_bigint *big;
+	json_t *v = json_object_get(obj, key);
+	long long x;
+
+	*has = v && !json_is_null(v);
+	if (!*has)
+		return required ? cfg_bad(p, cfg_sub(w, sizeof(w), where, key), "required") : 0;
+	big = cfg_bigint_find(p, v);
+	if (big) {
+		*n = (struct cfg_integer){ .magnitude = big->value, .beyond = !big->in_range };
+		snprintf(n->text, sizeof(n->text), "%s", big->text);
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return cfg_bad(p, cfg_sub(w, sizeof(w), where, key), "expected an integer");
+	x = json_integer_value(v);
+	/* |LLONG_MIN| in unsigned arithmetic, where it fits */
+	*n = (struct cfg_integer){ .negative = x < 0,
+				   .magnitude = x < 0 ? -(uint64_t)x : (uint64_t)x };
+	snprintf(n->text, sizeof(n->text), "%lld", x);
+	return 0;
+}
+
+/* An integer in [min, max], min <= 0 or not: its sign and magnitude in n. */
+static int get_ranged(struct cfg_parser *p, json_t *obj, const char *where, const char *key,
+		      bool required, long long min, uint64_t max, struct cfg_integer *n,
+		      bool *has)
+{
+	char w[CFG_WHERE];
+	bool ok;
+	int err = get_integer(p, obj, where, key, required, n, has);
+
+	if (err || !*has)
+		return err;
+	if (n->beyond)
+		ok = false;
+	else if (n->negative)
+		ok = min < 0 && n->magnitude <= -(uint64_t)min;
+	else
+		ok = n->magnitude <= max && (min <= 0 || n->magnitude >= (uint64_t)min);
+	if (!ok)
+		return cfg_bad(p, cfg_sub(w, sizeof(w), where, key),
+			       "%s is out of range [%lld, %llu]", n->text, min,
+			       (unsigned long long)max);
+	return 0;
+}
+
 int cfg_get_int(struct cfg_parser *p, json_t *obj, const char *where, const char *key,
 		bool required, long long min, long long max, long long *out, bool *has)
 {
-	char w[CFG_WHERE];
-	json_t *v;
-	long long x;
-	int err = cfg_get(p, obj, where, key, required, JSON_INTEGER, &v);
+	struct cfg_integer n;
+	bool present;
+	int err = get_ranged(p, obj, where, key, required, min, (uint64_t)max, &n, &present);
 
-	if (err)
-		return err;
 	if (has)
-		*has = v != NULL;
-	if (!v)
-		return 0;
-	x = json_integer_value(v);
-	if (x < min || x > max)
-		return cfg_bad(p, cfg_sub(w, sizeof(w), where, key),
-			       "%lld is out of range [%lld, %lld]", x, min, max);
-	*out = x;
+		*has = present;
+	if (err || !present)
+		return err;
+	/* in [min, max]: the magnitude of a negative one is at most |LLONG_MIN| */
+	*out = n.negative ? -(long long)(n.magnitude - 1) - 1 : (long long)n.magnitude;
 	return 0;
 }
 
@@ -159,11 +212,11 @@ int cfg_get_i64(struct cfg_parser *p, json_t *obj, const char *where, const char
 int cfg_get_u64(struct cfg_parser *p, json_t *obj, const char *where, const char *key,
 		uint64_t *out, bool *has)
 {
-	long long x = 0;
-	int err = cfg_get_int(p, obj, where, key, false, 0, LLONG_MAX, &x, has);
+	struct cfg_integer n;
+	int err = get_ranged(p, obj, where, key, false, 0, UINT64_MAX, &n, has);
 
 	if (!err && *has)
-		*out = (uint64_t)x;
+		*out = n.magnitude;
 	return err;
 }
 

@@ -2,7 +2,8 @@
  * The config.json parser's own tools, shared by the files that parse one
  * section of the spec each (config-process.c, config-mounts.c,
  * config-hooks.c, config-linux.c, config-resources.c, config-seccomp.c)
- * and config.c, which parses the document and its top level.
+ * and config.c, which parses the document and its top level; the text
+ * becomes a tree in config-json.c.
  *
  * Every getter takes the object, where it is ("process.user") and the key;
  * a value that is absent (or null) sets nothing and is 0 unless required. A
@@ -22,10 +23,34 @@
 
 #define CFG_WHERE 256	/* room for a field's name in messages */
 
+/*
+ * An integer of the text beyond int64, which jansson cannot hold
+ * (config-json.c): a real stands in for it in the tree.
+ */
+struct cfg_bigint {
+	const json_t *node;	/* the stand-in */
+	bool in_range;		/* within [0, UINT64_MAX]: value is exact */
+	uint64_t value;
+	char text[32];		/* as written (cut), for messages */
+};
+
 struct cfg_parser {
 	struct ctr_config *c;
 	const char *what;	/* "config.json" */
+	struct cfg_bigint *bigints;	/* sorted by node */
+	size_t n_bigints;
 };
+
+/*
+ * json_loadb() of text with flags, but integers beyond int64 are kept
+ * exact: each is a real in the tree that cfg_bigint_find() maps to its
+ * value. -EINVAL with je filled in when the text is not JSON (at the
+ * line and column jansson gives for the text itself), -ENOMEM.
+ */
+int cfg_json_load(struct cfg_parser *p, const char *text, size_t len, size_t flags,
+		  json_t **root, json_error_t *je);
+/* The integer beyond int64 that v stands in for, or NULL. */
+const struct cfg_bigint *cfg_bigint_find(const struct cfg_parser *p, const json_t *v);
 
 /* Zeroed storage that lives as long as the config. */
 void *cfg_alloc(struct cfg_parser *p, size_t n, size_t size);
@@ -45,7 +70,10 @@ int cfg_get(struct cfg_parser *p, json_t *obj, const char *where, const char *ke
 int cfg_get_str(struct cfg_parser *p, json_t *obj, const char *where, const char *key,
 		bool required, const char **out);
 int cfg_get_bool(struct cfg_parser *p, json_t *obj, const char *where, const char *key, bool *out);
-/* An integer in [min, max]; *has (if given) says whether it was present. */
+/*
+ * An integer in [min, max], max >= 0; *has (if given) says whether it was present.
+ * Integers are exact over [INT64_MIN, UINT64_MAX], whatever jansson holds.
+ */
 int cfg_get_int(struct cfg_parser *p, json_t *obj, const char *where, const char *key,
 		bool required, long long min, long long max, long long *out, bool *has);
 int cfg_get_u32(struct cfg_parser *p, json_t *obj, const char *where, const char *key,
@@ -55,6 +83,7 @@ int cfg_get_id(struct cfg_parser *p, json_t *obj, const char *where, const char 
 	       bool required, uint32_t *out, bool *has);
 int cfg_get_i64(struct cfg_parser *p, json_t *obj, const char *where, const char *key,
 		int64_t *out, bool *has);
+/* The whole of [0, 2^64 - 1] (RLIM_INFINITY, seccomp masks, ...). */
 int cfg_get_u64(struct cfg_parser *p, json_t *obj, const char *where, const char *key,
 		uint64_t *out, bool *has);
 /* An array of at most CTR_CONFIG_MAX_ITEMS elements. */

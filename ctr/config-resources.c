@@ -166,6 +166,9 @@ static int parse_memory(struct cfg_parser *p, json_t *o, struct ctr_resources *r
 			       &r->memory.has_swappiness)) ||
 	    (err = cfg_get_bool(p, o, at, "disableOOMKiller", &r->memory.disable_oom_killer)))
 		return err;
+	/* 2^64 - 1 is runc's -1 (Go's int64 of it): the kernel's default, not a value */
+	if (r->memory.has_swappiness && r->memory.swappiness == UINT64_MAX)
+		r->memory.has_swappiness = false;
 	if (r->memory.has_swappiness && r->memory.swappiness > 100)
 		return cfg_bad(p, at, "swappiness %llu is above 100",
 			       (unsigned long long)r->memory.swappiness);

@@ -136,17 +136,17 @@ int cfg_parse_seccomp(struct cfg_parser *p, json_t *lx)
 			const char *at2 = cfg_idx(w2, sizeof(w2), at, j);
 			const char *op = "";
 			long long x = 0;
-			json_t *v;
 
 			if (!json_is_object(ao))
 				return cfg_bad(p, at2, "expected an object");
 			if ((err = cfg_get_int(p, ao, at2, "index", true, 0, 5, &x, NULL)))
 				return err;
 			ar->index = (unsigned)x;
-			/* values are u64 in the spec; JSON integers above 2^63 arrive as reals */
-			if ((err = cfg_get(p, ao, at2, "value", true, JSON_INTEGER, &v)))
+			/* u64 in the spec: masks such as 0xffffffffffffffff are whole */
+			if ((err = cfg_get_u64(p, ao, at2, "value", &ar->value, &has)))
 				return err;
-			ar->value = (uint64_t)json_integer_value(v);
+			if (!has)
+				return cfg_bad(p, at2, "value: required");
 			if ((err = cfg_get_u64(p, ao, at2, "valueTwo", &ar->value_two, &has)))
 				return err;
 			if ((err = cfg_get_str(p, ao, at2, "op", true, &op)))

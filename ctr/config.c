@@ -112,6 +112,7 @@ static int parse_doc(const char *text, size_t len, const char *what, struct cfg_
 		     json_t **root)
 {
 	json_error_t je;
+	int err;
 
 	if (len > CTR_CONFIG_MAX_BYTES)
 		return error_set(-EFBIG, "%s: larger than %u MiB", what,
@@ -120,10 +121,12 @@ static int parse_doc(const char *text, size_t len, const char *what, struct cfg_
 	p->c = calloc(1, sizeof(*p->c));
 	if (!p->c)
 		return error_set(-ENOMEM, "%s: out of memory", what);
-	*root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	if (!*root) {
+	err = cfg_json_load(p, text, len, JSON_REJECT_DUPLICATES, root, &je);
+	if (err) {
 		ctr_config_free(p->c);
 		p->c = NULL;
+		if (err != -EINVAL)
+			return err;
 		return error_set(-EINVAL, "%s: line %d column %d: %s", what, je.line, je.column,
 				 je.text);
 	}

@@ -317,27 +317,36 @@ void ctr_state_free(struct ctr_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-int ctr_proc_start_time(pid_t pid, unsigned long long *start, bool *zombie)
+int ctr_proc_stat(pid_t pid, char *buf, size_t n, char **fields)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	ssize_t n;
-	int fd, field;
+	char path[64], *p;
+	ssize_t got;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	got = read(fd, buf, n - 1);
 	close(fd);
-	if (n <= 0)
+	if (got <= 0)
 		return -ESRCH;
-	buf[n] = '\0';
+	buf[got] = '\0';
 	/* "pid (comm) S ..." where comm may hold spaces and parentheses */
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ')
 		return -EINVAL;
-	p += 2;
+	*fields = p + 2;
+	return 0;
+}
+
+int ctr_proc_start_time(pid_t pid, unsigned long long *start, bool *zombie)
+{
+	char buf[1024], *p;
+	int field, err = ctr_proc_stat(pid, buf, sizeof(buf), &p);
+
+	if (err)
+		return err;
 	if (zombie)
 		*zombie = *p == 'Z' || *p == 'X';
 	/* p is at field 3 (state); starttime is field 22 */
@@ -348,8 +357,7 @@ int ctr_proc_start_time(pid_t pid, unsigned long long *start, bool *zombie)
 	}
 	if (!p)
 		return -EINVAL;
-	v = strtoull(p, NULL, 10);
-	*start = v;
+	*start = strtoull(p, NULL, 10);
 	return 0;
 }
 

@@ -70,6 +70,12 @@ int ctr_write_atomic_at(int dirfd, const char *name, const void *buf, size_t len
 int ctr_write_atomic(const char *path, const void *buf, size_t len, int mode);
 
 /*
+ * /proc/<pid>/stat read into buf (n bytes): *fields points at field 3 (the
+ * state), after "pid (comm) " (comm may hold spaces and parentheses).
+ * -ENOENT (or -ESRCH) when there is no such process.
+ */
+int ctr_proc_stat(pid_t pid, char *buf, size_t n, char **fields);
+/*
  * The start time of pid (field 22 of /proc/<pid>/stat) and whether it is a
  * zombie. -ENOENT (or -ESRCH) when there is no such process.
  */

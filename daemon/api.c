@@ -115,6 +115,12 @@ static void op_define(struct call *k)
 		reply_now_error(k, E_INVALID, "%s", error_msg());
 		return;
 	}
+	/* each disk's format: probed now, once, on the host's side; never at start */
+	if (def_record_formats(norm, NULL, NULL)) {
+		reply_now_error(k, E_INVALID, "%s", error_msg());
+		json_decref(norm);
+		return;
+	}
 	dom = registry_find(&d->vms, json_string_value(json_object_get(norm, "name")));
 	if (dom || registry_find_uuid(&d->vms, json_string_value(json_object_get(norm, "uuid")))) {
 		reply_now_error(k, E_EXISTS, "%s '%s' is already defined",

@@ -19,6 +19,10 @@
  *   domain.c      a VM's life: states and reasons, start, stop, pause, info, re-adoption;
  *                 operations end in a struct dom_done
  *   events.c      events: logged in the store, lines to a hook after the change
+ *   store-check.c does the store belong to its state directory? the start-up guard
+ *                 against an emptied store, and gasangd --check
+ *   backup.c      the store's backups (SQLite's backup API), and restoring one
+ *   vm-procs.c    the VM processes of the run directory, found in /proc
  *   supervisor.c  the VM process, its supervisor (shim), pids checked by start time, cgroups
  *   monitor.c     the daemon's connection to a VM's control socket
  *   definition.c  definitions: validation, defaults, the VM's command line
@@ -66,6 +70,9 @@ struct daemon {
 	struct dom_env env;		/* what the domains share */
 	struct sup_cgroups cgroups;
 	char boot_id[40];
+	char db_path[PATH_MAX];		/* the store: STATE/gasangd.db */
+	char backup_dir[PATH_MAX];	/* its backups: STATE/backups */
+	struct loop_timer backup_timer;	/* looks for a due backup now and then */
 	char vm_dir[PATH_MAX];		/* control sockets and exit-status files */
 	char log_dir[PATH_MAX];		/* each VM's stderr */
 	struct registry vms;		/* the defined VMs */

@@ -2,15 +2,19 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "base/size.h"
+#include "block/block.h"
 #include "machine/machine.h"
 #include "machine/config.h"
 
@@ -201,9 +205,10 @@ static int get_vcpus(const json_t *v, json_int_t *out)
 	return 0;
 }
 
+static const char *const disk_formats[] = { "raw", "qcow2", NULL };
+
 static int check_disk(const json_t *d, size_t i, json_t **out)
 {
-	static const char *const formats[] = { "raw", "qcow2", NULL };
 	static const char *const caches[] = { "writeback", "none", NULL };
 	char where[32], field[64];
 	const char *path = NULL, *format = NULL, *cache = "writeback", *serial = NULL;
@@ -221,7 +226,7 @@ static int check_disk(const json_t *d, size_t i, json_t **out)
 	if (!path)
 		return bad(field, "a disk needs a path%s", "");
 	snprintf(field, sizeof(field), "%s.format", where);
-	if ((err = get_choice(json_object_get(d, "format"), field, formats, &format)))
+	if ((err = get_choice(json_object_get(d, "format"), field, disk_formats, &format)))
 		return err;
 	snprintf(field, sizeof(field), "%s.readonly", where);
 	if ((err = get_bool(json_object_get(d, "readonly"), field, &readonly)))
@@ -552,12 +557,93 @@ static const char *str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+/* ---- disk formats, probed once ---- */
+
+/*
+ * The format the block layer finds in the file at path. It is opened here
+ * first, without waiting (a FIFO must not hang the daemon), and only a
+ * regular file or a block device is handed on, through that descriptor.
+ */
+static int probe_format(const char *path, const char **format)
+{
+	struct block_open_opts opts = { .read_only = true, .no_backing = true };
+	char fd_path[64], why[256];
+	struct block_dev *bd;
+	const char *msg;
+	struct stat st;
+	int fd, err, i;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(-errno, "cannot open it");
+	if (fstat(fd, &st) || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+		close(fd);
+		return error_set(-EINVAL, "not a regular file or a block device");
+	}
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", fd);
+	err = block_open(&bd, fd_path, &opts);
+	close(fd);
+	if (err) {
+		/* the block layer names the file as it opened it: the path is ours to say */
+		msg = error_msg();
+		if (!strncmp(msg, fd_path, strlen(fd_path)) && !strncmp(msg + strlen(fd_path), ": ", 2))
+			msg += strlen(fd_path) + 2;
+		snprintf(why, sizeof(why), "%s", msg);
+		return error_set(err, "%s", why);
+	}
+	for (i = 0; disk_formats[i] && strcmp(disk_formats[i], bd->drv->name); i++)
+		;
+	block_close(bd);
+	if (!disk_formats[i])
+		return error_set(-EINVAL, "a format definitions do not take");
+	*format = disk_formats[i];
+	return 0;
+}
+
+size_t def_formats_missing(const json_t *def)
+{
+	size_t i, n = 0;
+	json_t *d;
+
+	json_array_foreach(json_object_get(def, "disks"), i, d)
+		n += !json_is_string(json_object_get(d, "format"));
+	return n;
+}
+
+int def_record_formats(json_t *def,
+		       void (*recorded)(void *opaque, size_t i, const char *path, const char *format),
+		       void *opaque)
+{
+	char first[400] = "";
+	const char *format = NULL;
+	int err = 0, e;
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(json_object_get(def, "disks"), i, d) {
+		const char *path = str(d, "path");
+
+		if (json_is_string(json_object_get(d, "format")))
+			continue;
+		e = probe_format(path, &format);
+		if (!e && json_object_set_new(d, "format", json_string(format)))
+			e = error_set(-ENOMEM, "out of memory");
+		if (e && !err) {
+			err = e;
+			snprintf(first, sizeof(first), "definition: disks[%zu]: cannot learn the format "
+				 "of '%.200s' (or give \"format\"): %s", i, path, error_msg());
+		} else if (!e && recorded) {
+			recorded(opaque, i, path, format);
+		}
+	}
+	return err ? error_set(-EINVAL, "%s", first) : 0;
+}
+
 static char *disk_spec(const json_t *d)
 {
 	char *s = NULL;
 
-	if (asprintf(&s, "%s%s%s%s,cache=%s%s%s", str(d, "path"),
-		     str(d, "format") ? ",format=" : "", str(d, "format") ? str(d, "format") : "",
+	if (asprintf(&s, "%s,format=%s%s,cache=%s%s%s", str(d, "path"), str(d, "format"),
 		     json_is_true(json_object_get(d, "readonly")) ? ",readonly=on" : "",
 		     str(d, "cache") ? str(d, "cache") : "writeback",
 		     str(d, "serial") ? ",serial=" : "", str(d, "serial") ? str(d, "serial") : "") < 0)
@@ -622,7 +708,16 @@ int def_argv(const json_t *def, const char *gasang, int control_fd, const struct
 		arg_addf(&a, "--append=%s", str(def, "append"));
 	}
 	json_array_foreach(json_object_get(def, "disks"), i, e) {
-		char *s = disk_spec(e);
+		char *s;
+
+		if (!str(e, "format")) {
+			def_argv_free(a.v);
+			return error_set(-EINVAL, "disks[%zu] (%.200s) has no recorded format (its file "
+					 "could not be probed when gasangd started): restart gasangd "
+					 "once the file is there, or define the VM again with "
+					 "\"format\"", i, str(e, "path"));
+		}
+		s = disk_spec(e);
 
 		arg_addf(&a, "--disk=%s", s ? s : "");
 		a.oom |= !s;

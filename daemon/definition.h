@@ -44,10 +44,27 @@ struct def_jail {
 };
 
 /*
+ * Record the format of each disk that has none. Its file is probed once,
+ * here on the host's side (the block layer, the image alone, read-only),
+ * and the definition keeps what was found: the VM's command line always
+ * names the format, and a guest that writes another format's header into
+ * its raw disk is not believed at its next start. recorded (may be NULL)
+ * hears of each disk given a format. Every disk is tried; the first that
+ * cannot be probed (missing, not a regular file or block device, an image
+ * the block layer refuses) is the error, -EINVAL with a message naming it.
+ */
+int def_record_formats(json_t *def,
+		       void (*recorded)(void *opaque, size_t i, const char *path, const char *format),
+		       void *opaque);
+/* How many of a definition's disks have no format recorded. */
+size_t def_formats_missing(const json_t *def);
+
+/*
  * argv of the VM process (NULL-terminated; free with def_argv_free): it finds
- * its control socket, listening, at descriptor control_fd. A definition with
- * "sandbox": false runs with --sandbox=off; the others in jail (NULL: only
- * the sandbox every `gasang run` has).
+ * its control socket, listening, at descriptor control_fd. Every disk must
+ * have its format recorded (-EINVAL otherwise): a VM's disks are never probed
+ * at start. A definition with "sandbox": false runs with --sandbox=off; the
+ * others in jail (NULL: only the sandbox every `gasang run` has).
  */
 int def_argv(const json_t *def, const char *gasang, int control_fd, const struct def_jail *jail,
 	     char ***argv);

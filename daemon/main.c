@@ -1,11 +1,15 @@
 /*
  * gasangd [--socket PATH] [--ro-socket PATH] [--state-dir DIR] [--run-dir DIR]
  *         [--gasang PATH] [--foreground] [--debug]
+ * gasangd [--state-dir DIR] [--socket PATH | --run-dir DIR] --check
+ * gasangd [--state-dir DIR] --restore-backup FILE
  *
- * Start-up: take the state directory's lock, open the store, load the
- * definitions, re-adopt VMs that still run, listen, start what is marked
- * autostart. SIGTERM/SIGINT stop the daemon; VMs keep running and the next
- * daemon re-adopts them.
+ * Start-up: take the state directory's lock, make sure an empty store is not
+ * one that VMs ran from (store-check.c), open the store, load the
+ * definitions, re-adopt VMs that still run (found by their records, or in
+ * /proc when the records are older than the VM), listen, start what is
+ * marked autostart; back the store up when a backup is due. SIGTERM/SIGINT
+ * stop the daemon; VMs keep running and the next daemon re-adopts them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,18 +25,30 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/error.h"
 #include "daemon/api.h"
+#include "daemon/backup.h"
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
 #include "daemon/log.h"
 #include "daemon/registry.h"
 #include "daemon/server.h"
+#include "daemon/store-check.h"
 #include "daemon/store.h"
+#include "daemon/vm-procs.h"
 
 #define EXIT_USAGE 2
+#define BACKUP_CHECK_MS	(60 * 60 * 1000)	/* how often a due backup is looked for */
+
+/* What this run of gasangd does. */
+enum action {
+	ACT_SERVE,
+	ACT_CHECK,		/* --check */
+	ACT_RESTORE,		/* --restore-backup FILE */
+};
 
 static const char usage_text[] =
 	"usage: gasangd [options]\n"
@@ -45,7 +61,13 @@ static const char usage_text[] =
 	"  --gasang PATH      the program VMs run as (default: gasang beside gasangd)\n"
 	"  --foreground       stay in the foreground and log to stderr (default: become\n"
 	"                     a daemon once ready, and log to syslog)\n"
-	"  --debug            log more\n";
+	"  --debug            log more\n"
+	"  --check            check the store (integrity, schema, backups) and that its\n"
+	"                     records agree with the state and run directories; exit 0\n"
+	"                     when all is well, 1 otherwise (a gasangd may be running)\n"
+	"  --restore-backup FILE\n"
+	"                     make FILE (e.g. STATE/backups/gasangd-*.db) the store, keeping\n"
+	"                     the one it replaces beside it, and exit; while no gasangd runs\n";
 
 /* ---- configuration ---- */
 
@@ -116,9 +138,13 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *run_dir)
+static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *run_dir,
+		      enum action *action, char *restore)
 {
-	enum { O_SOCKET = 256, O_RO, O_STATE, O_RUN, O_GASANG, O_FG, O_DEBUG, O_HELP };
+	enum {
+		O_SOCKET = 256, O_RO, O_STATE, O_RUN, O_GASANG, O_FG, O_DEBUG, O_HELP, O_CHECK,
+		O_RESTORE,
+	};
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "ro-socket", required_argument, NULL, O_RO },
@@ -128,6 +154,8 @@ static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *ru
 		{ "foreground", no_argument, NULL, O_FG },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "restore-backup", required_argument, NULL, O_RESTORE },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool sock = false, state = false;
@@ -144,6 +172,11 @@ static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *ru
 		case O_FG: cfg->foreground = true; break;
 		case O_DEBUG: cfg->debug = true; break;
 		case O_HELP: fputs(usage_text, stdout); exit(0);
+		case O_CHECK: *action = ACT_CHECK; break;
+		case O_RESTORE:
+			*action = ACT_RESTORE;
+			err = set_path(restore, "%s%s", optarg, "");
+			break;
 		case ':': return error_set(-EINVAL, "option '%s' needs a value", argv[optind - 1]);
 		default:
 			return error_set(-EINVAL, "unknown option '%s' (try gasangd --help)",
@@ -166,7 +199,7 @@ static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *ru
 	}
 	if (!err && !cfg->gasang[0])
 		err = default_gasang(cfg->gasang);
-	if (!err && access(cfg->gasang, X_OK))
+	if (!err && *action == ACT_SERVE && access(cfg->gasang, X_OK))
 		err = error_errno(-errno, "cannot run %s (give --gasang)", cfg->gasang);
 	if (!err && !run_dir[0]) {
 		char dir[PATH_MAX];
@@ -196,18 +229,198 @@ static int lock_state_dir(struct daemon *d)
 	return fd;	/* held until exit */
 }
 
-static int load_one(void *opaque, const struct store_domain *sd)
+/* Loading the definitions, with the VM processes of the run directory found in /proc. */
+struct found_vm {
+	struct vm_proc proc;
+	bool claimed;			/* a defined VM's */
+};
+
+struct loading {
+	struct daemon *d;
+	struct found_vm *found;
+	size_t n, cap;
+	json_t *formats_recorded;	/* {name: definition text} to store */
+};
+
+static int keep_proc(void *opaque, const struct vm_proc *p)
 {
-	struct daemon *d = opaque;
-	struct domain *dom = domain_load(&d->env, sd);
+	struct loading *l = opaque;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct found_vm *grown = realloc(l->found, cap * sizeof(*grown));
+
+		if (!grown)
+			return error_set(-ENOMEM, "out of memory");
+		l->found = grown;
+		l->cap = cap;
+	}
+	l->found[l->n++] = (struct found_vm){ .proc = *p };
+	return 0;
+}
+
+/*
+ * A VM process runs for this uuid while the record says otherwise: a store
+ * restored from a backup older than the VM's start. The record takes the
+ * process, and domain_adopt re-adopts it as it would any running VM.
+ */
+static void take_found_process(struct loading *l, struct store_domain *sd)
+{
+	const struct store_runtime *rt = &sd->rt;
+	bool active = rt->state && (!strcmp(rt->state, "running") || !strcmp(rt->state, "paused"));
+	const struct vm_proc *p = NULL;
+	size_t i;
+
+	for (i = 0; i < l->n && !p; i++) {
+		if (!strcmp(l->found[i].proc.uuid, sd->uuid)) {
+			p = &l->found[i].proc;
+			l->found[i].claimed = true;
+		}
+	}
+	if (!p || (active && rt->vm_pid == p->vm.pid && rt->vm_start == p->vm.start &&
+		   rt->boot_id && !strcmp(rt->boot_id, l->d->boot_id)))
+		return;
+	log_warn("%s: its VM process (pid %d) runs but the store recorded it as %s; re-adopting "
+		 "it (was the store restored from an older backup?)", sd->name, (int)p->vm.pid,
+		 rt->state ? rt->state : "shutoff");
+	sd->rt = (struct store_runtime){
+		.state = "running",
+		.reason = "booted",
+		.exit_status = -1,
+		.shim_pid = p->shim.pid,
+		.shim_start = p->shim.start,
+		.vm_pid = p->vm.pid,
+		.vm_start = p->vm.start,
+		.boot_id = l->d->boot_id,
+		.started_ms = p->started_ms,
+	};
+}
+
+static void log_format(void *opaque, size_t i, const char *path, const char *format)
+{
+	log_info("%s: disks[%zu] %s: format %s recorded (probed once; its stored definition had "
+		 "none)", (const char *)opaque, i, path, format);
+}
+
+/*
+ * A stored definition from before formats were recorded at define: its
+ * disks are probed now, once, and the text with their formats returned
+ * (NULL: nothing to change) to be stored once every definition is loaded.
+ */
+static char *record_formats(const struct store_domain *sd)
+{
+	json_t *def = json_loads(sd->definition, 0, NULL);
+	char *text = NULL;
+	size_t missing = def ? def_formats_missing(def) : 0;
+
+	if (missing && def_record_formats(def, log_format, (void *)sd->name))
+		log_warn("%s: %s; it cannot start until that disk's format is known", sd->name,
+			 error_msg());
+	if (missing && def_formats_missing(def) < missing)
+		text = json_dumps(def, JSON_COMPACT);
+	json_decref(def);
+	return text;
+}
+
+static int load_one(void *opaque, const struct store_domain *stored)
+{
+	struct loading *l = opaque;
+	struct store_domain sd = *stored;
+	struct domain *dom;
+	char *filled;
 	int err;
 
+	take_found_process(l, &sd);
+	filled = record_formats(&sd);
+	if (filled)
+		sd.definition = filled;
+	dom = domain_load(&l->d->env, &sd);
+	if (dom && filled)
+		json_object_set_new(l->formats_recorded, sd.name, json_string(filled));
+	free(filled);
 	if (!dom)
 		return 0;
-	err = registry_add(&d->vms, dom);
+	err = registry_add(&l->d->vms, dom);
 	if (err)
 		domain_free(dom);
 	return err;
+}
+
+/* The formats recorded while loading, into the store; a backup is taken before. */
+static int store_recorded_formats(struct daemon *d, json_t *defs)
+{
+	char path[PATH_MAX];
+	const char *name;
+	json_t *text;
+	int err;
+
+	if (!json_object_size(defs))
+		return 0;
+	if (backup_take(d->store, d->backup_dir, "before-formats", path, sizeof(path)))
+		log_warn("cannot back up the store before recording disk formats: %s", error_msg());
+	else
+		log_info("store backed up to %s before disk formats are recorded", path);
+	err = store_begin(d->store);
+	json_object_foreach(defs, name, text) {
+		if (!err)
+			err = store_domain_set_definition(d->store, name, json_string_value(text));
+	}
+	if (!err)
+		return store_commit(d->store);
+	store_rollback(d->store);
+	return err;
+}
+
+static int load_domains(struct daemon *d)
+{
+	struct loading l = { .d = d, .formats_recorded = json_object() };
+	size_t i;
+	int err;
+
+	if (!l.formats_recorded)
+		return error_set(-ENOMEM, "out of memory");
+	err = vm_procs_scan(d->vm_dir, keep_proc, &l);
+	if (!err)
+		err = store_domain_foreach(d->store, load_one, &l);
+	if (!err)
+		err = store_recorded_formats(d, l.formats_recorded);
+	for (i = 0; !err && i < l.n; i++)
+		if (!l.found[i].claimed)
+			log_warn("a VM process (pid %d) runs with its control socket %s/%s.sock, but "
+				 "no VM with that uuid is defined: gasangd does not manage it",
+				 (int)l.found[i].proc.vm.pid, d->vm_dir, l.found[i].proc.uuid);
+	free(l.found);
+	json_decref(l.formats_recorded);
+	return err;
+}
+
+/*
+ * A backup when one is due: the store holds definitions and its newest
+ * backup is a day old (or there is none, or it claims to be from the future).
+ * Then again in an hour.
+ */
+static void backup_if_due(void *opaque)
+{
+	struct daemon *d = opaque;
+	struct backup_newest b;
+	char path[PATH_MAX];
+	double age;
+	int64_t n;
+
+	loop_timer_start(&d->loop, &d->backup_timer, BACKUP_CHECK_MS, backup_if_due, d);
+	if (store_domain_count(d->store, &n) || n == 0)
+		return;
+	if (backup_find_newest(d->backup_dir, &b)) {
+		log_warn("cannot back up the store: %s", error_msg());
+		return;
+	}
+	age = difftime(time(NULL), b.time);
+	if (b.count && age >= 0 && age < BACKUP_INTERVAL_S)
+		return;
+	if (backup_take(d->store, d->backup_dir, "daily", path, sizeof(path)))
+		log_warn("cannot back up the store: %s", error_msg());
+	else
+		log_info("store backed up to %s", path);
 }
 
 static void on_signal(void *opaque, uint32_t events)
@@ -279,10 +492,9 @@ static void say_ready(int fd, const char *error)
 	close(fd);
 }
 
-static int setup(struct daemon *d, const char *run_dir)
+/* Where the state lies: the store, its backups, the VMs' logs, and the run directory. */
+static int state_paths_init(struct daemon *d, const char *run_dir)
 {
-	char db[PATH_MAX];
-	size_t i;
 	int err;
 
 	if (snprintf(d->vm_dir, sizeof(d->vm_dir), "%s", run_dir) >= (int)sizeof(d->vm_dir) ||
@@ -290,14 +502,39 @@ static int setup(struct daemon *d, const char *run_dir)
 		return error_set(-ENAMETOOLONG, "run directory '%s' is too long for sockets in it",
 				 run_dir);
 	if ((err = set_path(d->log_dir, "%s/logs%s", d->cfg.state_dir, "")) ||
+	    (err = set_path(d->db_path, "%s/" STORE_FILE "%s", d->cfg.state_dir, "")) ||
+	    (err = set_path(d->backup_dir, "%s/" BACKUP_DIR "%s", d->cfg.state_dir, "")))
+		return err;
+	return 0;
+}
+
+static struct state_paths state_paths_of(const struct daemon *d)
+{
+	return (struct state_paths){
+		.state_dir = d->cfg.state_dir,
+		.db = d->db_path,
+		.backup_dir = d->backup_dir,
+		.log_dir = d->log_dir,
+		.vm_dir = d->vm_dir,
+	};
+}
+
+static int setup(struct daemon *d, const char *run_dir)
+{
+	struct state_paths paths;
+	size_t i;
+	int err;
+
+	if ((err = state_paths_init(d, run_dir)) ||
 	    (err = mkdir_p(d->cfg.state_dir, 0700)) || (err = mkdir_p(d->log_dir, 0700)) ||
 	    (err = mkdir_p(d->vm_dir, 0700)))
 		return err;
 	err = lock_state_dir(d);
 	if (err < 0)
 		return err;
-	if ((err = set_path(db, "%s/" STORE_FILE "%s", d->cfg.state_dir, "")) ||
-	    (err = store_open(&d->store, db)))
+	/* an empty store is not taken for a fresh one while VMs say otherwise */
+	paths = state_paths_of(d);
+	if ((err = store_check_startup(&paths)) || (err = store_open(&d->store, d->db_path)))
 		return err;
 	events_init(&d->events, &d->loop, d->store);
 	sup_boot_id(d->boot_id);
@@ -313,13 +550,14 @@ static int setup(struct daemon *d, const char *run_dir)
 		.log_dir = d->log_dir,
 		.boot_id = d->boot_id,
 	};
-	err = store_domain_foreach(d->store, load_one, d);
+	err = load_domains(d);
 	if (err)
 		return err;
 	log_info("gasangd %s: %zu VMs defined; state in %s", GASANGD_VERSION, d->vms.n,
 		 d->cfg.state_dir);
 	for (i = 0; i < d->vms.n; i++)
 		domain_adopt(d->vms.doms[i]);
+	backup_if_due(d);
 	err = server_start(d, api_handle);
 	if (err)
 		return err;
@@ -335,18 +573,63 @@ static int setup(struct daemon *d, const char *run_dir)
 	return 0;
 }
 
+/* gasangd --check: a summary on stdout; exit 0 when all is well. */
+static int check_store(struct daemon *d, const char *run_dir)
+{
+	struct state_paths paths;
+	int problems;
+
+	if (state_paths_init(d, run_dir)) {
+		fprintf(stderr, "gasangd: %s\n", error_msg());
+		return EXIT_USAGE;
+	}
+	paths = state_paths_of(d);
+	problems = store_check_report(&paths, stdout);
+	if (problems < 0) {
+		fprintf(stderr, "gasangd --check: %s\n", error_msg());
+		return 1;
+	}
+	if (problems)
+		printf("gasangd --check: %d problem%s\n", problems, problems == 1 ? "" : "s");
+	else
+		printf("gasangd --check: ok\n");
+	return problems ? 1 : 0;
+}
+
+/* gasangd --restore-backup FILE, while no gasangd uses the state directory. */
+static int restore_store(struct daemon *d, const char *run_dir, const char *file)
+{
+	struct backup_restored r;
+	int err;
+
+	if ((err = state_paths_init(d, run_dir)) || (err = mkdir_p(d->cfg.state_dir, 0700)) ||
+	    (err = lock_state_dir(d)) < 0 || (err = backup_restore(file, d->db_path, &r))) {
+		fprintf(stderr, "gasangd: cannot restore %s: %s\n", file, error_msg());
+		return 1;
+	}
+	printf("gasangd: %s restored from %s: %lld VM%s defined%s%s; the next gasangd re-adopts "
+	       "those still running\n", d->db_path, file, (long long)r.vms, r.vms == 1 ? "" : "s",
+	       r.kept[0] ? "; the store it replaced is " : "", r.kept);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct daemon d;
-	char run_dir[PATH_MAX] = "";
+	char run_dir[PATH_MAX] = "", restore[PATH_MAX] = "";
+	enum action action = ACT_SERVE;
 	struct loop_watch sig_w;
 	sigset_t sigs;
 	int ready = -1, err;
 
-	if (parse_args(argc, argv, &d.cfg, run_dir)) {
+	if (parse_args(argc, argv, &d.cfg, run_dir, &action, restore)) {
 		fprintf(stderr, "gasangd: %s\n", error_msg());
 		return EXIT_USAGE;
 	}
+	if (action == ACT_CHECK)
+		return check_store(&d, run_dir);
+	if (action == ACT_RESTORE)
+		return restore_store(&d, run_dir, restore);
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 	umask(022);
@@ -377,6 +660,7 @@ int main(int argc, char **argv)
 	loop_run(&d.loop);
 
 	server_stop(&d);
+	loop_timer_stop(&d.loop, &d.backup_timer);
 	registry_destroy(&d.vms);
 	loop_destroy(&d.loop);
 	events_destroy(&d.events);

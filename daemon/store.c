@@ -5,14 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/error.h"
 
-#define SCHEMA_VERSION 1
-
 enum stmt_id {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_DOM_ADD, ST_DOM_REMOVE, ST_DOM_AUTOSTART, ST_DOM_RUNTIME, ST_DOM_ALL, ST_DOM_COUNT,
+	ST_DOM_ADD, ST_DOM_REMOVE, ST_DOM_AUTOSTART, ST_DOM_RUNTIME, ST_DOM_DEFINITION, ST_DOM_ALL,
+	ST_DOM_COUNT,
 	ST_EV_ADD, ST_EV_TRIM, ST_EV_SINCE, ST_EV_SINCE_NAME,
 	ST_COUNT
 };
@@ -28,6 +28,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"UPDATE domains SET state = ?2, reason = ?3, exit_status = ?4, signal = ?5, "
 		"detail = ?6, shim_pid = ?7, shim_start = ?8, vm_pid = ?9, vm_start = ?10, "
 		"boot_id = ?11, started_ms = ?12 WHERE name = ?1",
+	[ST_DOM_DEFINITION] = "UPDATE domains SET definition = ?2 WHERE name = ?1",
 	[ST_DOM_ALL] =
 		"SELECT name, uuid, definition, autostart, state, reason, exit_status, signal, "
 		"detail, shim_pid, shim_start, vm_pid, vm_start, boot_id, started_ms "
@@ -94,6 +95,8 @@ static int db_error(struct store *s, int rc, const char *what)
 		err = -EBUSY;
 	else if (rc == SQLITE_READONLY || rc == SQLITE_PERM || rc == SQLITE_AUTH)
 		err = -EACCES;
+	else if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+		err = -EUCLEAN;
 	return error_set(err, "store %s: %s: %s", s->path, what,
 			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
@@ -125,42 +128,92 @@ static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
 	return err;
 }
 
-static int check_version(struct store *s)
+/* The schema version the store records: 0 when it records none (a new store). */
+static int read_version(struct store *s, int *version)
 {
 	sqlite3_stmt *st;
-	int rc, version = 0;
+	int rc;
 
+	*version = 0;
 	rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema'", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_error(s, rc, "reading the schema version");
 	if (sqlite3_step(st) == SQLITE_ROW)
-		version = atoi((const char *)sqlite3_column_text(st, 0));
+		*version = atoi((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
+	return 0;
+}
+
+static int check_version(struct store *s)
+{
+	int version, err = read_version(s, &version);
+
+	if (err)
+		return err;
 	if (version == 0)
 		return exec_sql(s, "INSERT INTO meta (key, value) VALUES ('schema', '1')",
 				"writing the schema version");
-	if (version != SCHEMA_VERSION)
+	if (version != STORE_SCHEMA_VERSION)
 		return error_set(-EPROTO, "store %s: schema version %d, this gasangd knows %d",
-				 s->path, version, SCHEMA_VERSION);
+				 s->path, version, STORE_SCHEMA_VERSION);
 	return 0;
+}
+
+static int prepare_all(struct store *s)
+{
+	int i, rc;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&s->st[i], NULL);
+		if (rc != SQLITE_OK)
+			return db_error(s, rc, "preparing a statement");
+	}
+	return 0;
+}
+
+/* The statements prepared and *out set; or, on err or a failure, the store closed. */
+static int store_ready(struct store *s, int err, struct store **out)
+{
+	if (!err)
+		err = prepare_all(s);
+	if (err) {
+		store_close(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+static struct store *store_alloc(const char *path, int flags, int *err)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s) {
+		*err = error_set(-ENOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		*err = db_error(s, rc, "cannot open");
+		store_close(s);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_busy_timeout(s->db, 5000);
+	*err = 0;
+	return s;
 }
 
 int store_open(struct store **out, const char *path)
 {
-	struct store *s = calloc(1, sizeof(*s));
-	int rc, err, i;
+	int err;
+	struct store *s = store_alloc(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &err);
 
 	if (!s)
-		return error_set(-ENOMEM, "out of memory");
-	snprintf(s->path, sizeof(s->path), "%s", path);
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		err = db_error(s, rc, "cannot open");
-		goto err_close;
-	}
-	sqlite3_extended_result_codes(s->db, 0);
-	sqlite3_busy_timeout(s->db, 5000);
+		return err;
 	/* WAL: readers never block, a crash mid-write rolls back; FULL: committed means on disk */
 	err = exec_sql(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 		       "PRAGMA foreign_keys = ON;", "setting WAL mode");
@@ -175,21 +228,29 @@ int store_open(struct store **out, const char *path)
 		else
 			exec_sql(s, "ROLLBACK", "rollback");
 	}
-	if (err)
-		goto err_close;
-	for (i = 0; i < ST_COUNT; i++) {
-		rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-					&s->st[i], NULL);
-		if (rc != SQLITE_OK) {
-			err = db_error(s, rc, "preparing a statement");
-			goto err_close;
-		}
-	}
-	*out = s;
-	return 0;
-err_close:
-	store_close(s);
-	return err;
+	return store_ready(s, err, out);
+}
+
+int store_open_readonly(struct store **out, const char *path)
+{
+	struct store *s;
+	struct stat st;
+	int err, version;
+
+	/* SQLite would take a missing file for an empty database */
+	if (stat(path, &st))
+		return error_errno(-errno, "store %s", path);
+	s = store_alloc(path, SQLITE_OPEN_READONLY, &err);
+	if (!s)
+		return err;
+	err = read_version(s, &version);
+	if (err || version == 0)
+		err = error_set(-EPROTO, "store %s: not a gasangd store (%s)", path,
+				err ? sqlite3_errmsg(s->db) : "it records no schema version");
+	else if (version != STORE_SCHEMA_VERSION)
+		err = error_set(-EPROTO, "store %s: schema version %d, this gasangd knows %d",
+				path, version, STORE_SCHEMA_VERSION);
+	return store_ready(s, err, out);
 }
 
 void store_close(struct store *s)
@@ -293,6 +354,17 @@ int store_domain_set_runtime(struct store *s, const char *name, const struct sto
 	bind_text(st, 11, rt->boot_id);
 	sqlite3_bind_int64(st, 12, rt->started_ms);
 	err = step_done(s, st, "recording a VM's state");
+	return err ? err : changed(s, name);
+}
+
+int store_domain_set_definition(struct store *s, const char *name, const char *definition)
+{
+	sqlite3_stmt *st = s->st[ST_DOM_DEFINITION];
+	int err;
+
+	bind_text(st, 1, name);
+	bind_text(st, 2, definition);
+	err = step_done(s, st, "replacing a definition");
 	return err ? err : changed(s, name);
 }
 
@@ -405,4 +477,64 @@ int store_event_foreach(struct store *s, int64_t since, int limit, const char *n
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return ret;
+}
+
+int store_integrity(struct store *s)
+{
+	sqlite3_stmt *st;
+	const char *first;
+	int rc, err = 0;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "checking its integrity");
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		err = db_error(s, rc, "checking its integrity");
+	} else {
+		/* one row "ok", or one row per problem found */
+		first = col_text(st, 0);
+		if (!first || strcmp(first, "ok"))
+			err = error_set(-EUCLEAN, "store %s is damaged: %s", s->path,
+					first ? first : "no answer from the integrity check");
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+int store_backup(struct store *s, const char *dest)
+{
+	sqlite3 *out = NULL;
+	sqlite3_backup *b;
+	int rc, err;
+
+	rc = sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	/* FULL: the copy's commits reach the disk before they return */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(out, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		goto err;
+	b = sqlite3_backup_init(out, "main", s->db, "main");
+	if (!b) {
+		rc = sqlite3_errcode(out);
+		goto err;
+	}
+	/* every page in one step: the store is small and this thread its only user */
+	sqlite3_backup_step(b, -1);
+	rc = sqlite3_backup_finish(b);
+	/* the copy stands alone: no WAL beside it, whatever the store's mode */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(out, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		goto err;
+	rc = sqlite3_close(out);
+	out = NULL;
+	if (rc == SQLITE_OK)
+		return 0;
+err:
+	err = error_set(rc == SQLITE_FULL ? -ENOSPC : -EIO, "store %s: backup to %s: %s", s->path,
+			dest, out ? sqlite3_errmsg(out) : sqlite3_errstr(rc));
+	sqlite3_close(out);
+	return err;
 }

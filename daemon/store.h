@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #define STORE_FILE "gasangd.db"
+#define STORE_SCHEMA_VERSION 1
 #define STORE_EVENTS_KEPT 10000
 
 struct store;
@@ -51,7 +52,23 @@ struct store_event {
 };
 
 int store_open(struct store **out, const char *path);
+/*
+ * An existing store, to read only (gasangd --check, a backup before it is
+ * restored): nothing is created or changed. -ENOENT when there is no file,
+ * -EPROTO when it is not a store of this schema version.
+ */
+int store_open_readonly(struct store **out, const char *path);
 void store_close(struct store *s);
+
+/* SQLite's integrity check: 0 when it passes, -EUCLEAN with its first finding otherwise. */
+int store_integrity(struct store *s);
+/*
+ * A consistent copy of the whole store in the file dest (SQLite's online
+ * backup, while the store stays in use), on disk when this returns, and
+ * self-contained: a rollback-journal database with no WAL beside it. dest
+ * should be a new file; the caller renames it into place.
+ */
+int store_backup(struct store *s, const char *dest);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);
@@ -61,6 +78,8 @@ int store_domain_add(struct store *s, const struct store_domain *d);
 int store_domain_remove(struct store *s, const char *name);
 int store_domain_set_autostart(struct store *s, const char *name, bool on);
 int store_domain_set_runtime(struct store *s, const char *name, const struct store_runtime *rt);
+/* Replace a stored definition's text (one filled in after the fact: its disks' formats). */
+int store_domain_set_definition(struct store *s, const char *name, const char *definition);
 /* Every domain, in name order; fn's strings live only for the call. A non-zero return stops. */
 int store_domain_foreach(struct store *s, int (*fn)(void *opaque, const struct store_domain *d),
 			 void *opaque);

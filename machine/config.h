@@ -44,6 +44,8 @@ struct vm_config {
 	bool sandbox;		/* --sandbox on: seccomp, no capabilities (vm/jail.h) */
 	const char *user;	/* --user NAME|UID[:GID]: run as, after set-up; NULL: as started */
 	const char *chroot;	/* --chroot DIR: the root after set-up; NULL: none */
+	const char *gdb;	/* --gdb tcp:HOST:PORT | unix:PATH: listen for a debugger, or NULL */
+	bool gdb_wait;		/* --gdb-wait: hold the CPUs before their first instruction */
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct debug_ops;
 struct guest_mem;
 struct uart_backend;
 struct virtio_dev;
@@ -76,6 +77,9 @@ struct machine_ops {
 	/* Input for the serial console; returns the bytes taken (any thread). */
 	size_t (*serial_receive)(struct machine *m, const uint8_t *buf, size_t len);
 	void (*destroy)(struct machine *m);
+	/* What its CPUs offer a debugger (debug/debug.h), or NULL; the object those ops take. */
+	const struct debug_ops *debug;
+	void *(*debug_target)(struct machine *m);
 };
 
 /* The machine for an architecture name ("riscv64"), or NULL. */

@@ -291,6 +291,8 @@ int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg,
 	err = hart_init(&m->hart, 0, &m->mem, &m->bus, &m->clock, &env);
 	if (err)
 		goto err_mem;
+	m->debug_harts.harts[0] = &m->hart;
+	m->debug_harts.n = 1;
 	err = devices_init(m);
 	if (err)
 		goto err_hart;
@@ -555,6 +557,11 @@ static size_t virt_serial_receive(struct machine *m, const uint8_t *buf, size_t 
 	return uart16550_receive(&to_virt(m)->uart, buf, len);
 }
 
+static void *virt_debug_target(struct machine *m)
+{
+	return &to_virt(m)->debug_harts;
+}
+
 static void virt_destroy(struct machine *m)
 {
 	riscv_virt_destroy(to_virt(m));
@@ -578,4 +585,6 @@ const struct machine_ops riscv_virt_ops = {
 	.resume = virt_resume,
 	.serial_receive = virt_serial_receive,
 	.destroy = virt_destroy,
+	.debug = &hart_group_debug_ops,
+	.debug_target = virt_debug_target,
 };

@@ -45,6 +45,7 @@ struct riscv_virt {
 	struct bus bus;
 	struct vclock clock;
 	struct hart hart;
+	struct hart_group debug_harts;	/* the hart as a debugger's CPU 0 */
 	struct plic plic;
 	struct aclint aclint;
 	struct uart16550 uart;

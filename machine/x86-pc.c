@@ -9,6 +9,7 @@
 
 #include "accel/kvm/x86-cpuid.h"
 #include "accel/kvm/vcpu.h"
+#include "accel/kvm/x86-debug.h"
 #include "base/error.h"
 #include "machine/config.h"
 
@@ -500,6 +501,11 @@ static void pc_run(struct machine *m, struct machine_result *res)
 	}
 }
 
+static void *pc_debug_target(struct machine *m)
+{
+	return &to_pc(m)->kvm;
+}
+
 static void pc_request_stop(struct machine *m)
 {
 	kvm_request_stop(&to_pc(m)->kvm, KVM_STOP_REQUEST, 0, "stop requested");
@@ -552,4 +558,6 @@ const struct machine_ops x86_pc_ops = {
 	.powerdown = pc_powerdown,
 	.serial_receive = pc_serial_receive,
 	.destroy = pc_destroy,
+	.debug = &kvm_debug_ops,
+	.debug_target = pc_debug_target,
 };

@@ -17,6 +17,7 @@
 #include "base/jsonl.h"
 #include "base/loop.h"
 #include "base/request.h"
+#include "base/socket-file.h"
 #include "base/stream.h"
 
 #define MAX_CLIENTS	32
@@ -46,9 +47,7 @@ struct client {
  */
 struct control {
 	const struct control_ops *ops;
-	/* the socket's file, removed at the end: by its directory, which a chroot hides */
-	int dir_fd;		/* -1: not ours to remove */
-	char name[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct socket_file file;	/* the socket's, removed at the end; none: not ours */
 	int listen_fd;
 	struct loop_watch listen_w;
 	struct loop loop;
@@ -497,32 +496,6 @@ static int check_listening(int fd)
 	return 0;
 }
 
-/* The directory of path (O_PATH) and the name in it, so the file can go after a chroot. */
-static int socket_file_open(struct control *c, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char dir[sizeof(c->name)];
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	snprintf(c->name, sizeof(c->name), "%s", slash ? slash + 1 : path);
-	c->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->dir_fd < 0)
-		return error_errno(-errno, "control socket '%s': cannot open its directory", path);
-	return 0;
-}
-
-static void socket_file_remove(struct control *c)
-{
-	if (c->dir_fd < 0)
-		return;
-	unlinkat(c->dir_fd, c->name, 0);	/* EACCES under --user: a later start replaces it */
-	close(c->dir_fd);
-	c->dir_fd = -1;
-}
-
 int control_open(struct control **out, int listen_fd, const char *path,
 		 const struct control_ops *ops)
 {
@@ -539,10 +512,10 @@ int control_open(struct control **out, int listen_fd, const char *path,
 		return error_set(-ENOMEM, "out of memory");
 	}
 	c->ops = ops;
-	c->dir_fd = -1;
+	socket_file_init(&c->file);
 	pthread_mutex_init(&c->lock, NULL);
 	c->listen_fd = listen_fd;
-	err = path ? socket_file_open(c, path) : 0;
+	err = path ? socket_file_hold(&c->file, path) : 0;
 	if (!err)
 		err = loop_init(&c->loop);
 	if (!err)
@@ -554,7 +527,7 @@ int control_open(struct control **out, int listen_fd, const char *path,
 err_close:
 	loop_destroy(&c->loop);
 	close(c->listen_fd);
-	socket_file_remove(c);
+	socket_file_remove(&c->file);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return err;
@@ -567,7 +540,7 @@ int control_start(struct control *c)
 
 int control_dir_fd(const struct control *c)
 {
-	return c ? c->dir_fd : -1;
+	return c ? c->file.dir_fd : -1;
 }
 
 void control_stop(struct control *c)
@@ -582,7 +555,7 @@ void control_stop(struct control *c)
 			client_close(c->clients[i]);
 	loop_destroy(&c->loop);		/* frees the clients */
 	close(c->listen_fd);
-	socket_file_remove(c);
+	socket_file_remove(&c->file);
 	free(c->pending);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

@@ -77,7 +77,7 @@ int jail_prepare(struct jail *j, const struct vm_config *cfg)
 	struct stat st;
 	int err;
 
-	*j = (struct jail){ .on = cfg->sandbox, .run = { .unlink_dirfd = -1 } };
+	*j = (struct jail){ .on = cfg->sandbox, .run = { .unlink_dirfd = { -1, -1 } } };
 	if (!j->on && (cfg->user || cfg->chroot))
 		return error_set(-EINVAL, "--%s needs the sandbox: not with --sandbox off",
 				 cfg->user ? "user" : "chroot");

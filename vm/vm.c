@@ -13,6 +13,7 @@
 #include "base/loop.h"
 #include "base/sandbox.h"
 #include "block/block.h"
+#include "debug/gdbstub-server.h"
 #include "hw/guest-mem.h"
 #include "hw/uart16550.h"
 #include "hw/virtio/virtio-blk.h"
@@ -91,6 +92,7 @@ struct vm {
 	struct sig_watch w;
 	struct jail jail;
 	struct control *ctl;
+	struct gdbstub *gdb;
 	struct virtio_rng rng;
 	struct virtio_console vcon;
 	struct virtio_input power;	/* the power key, on boards without ACPI */
@@ -375,7 +377,8 @@ static int sandbox_and_start(struct vm *vm)
 	unsigned i;
 	int err;
 
-	j->run.unlink_dirfd = control_dir_fd(vm->ctl);
+	j->run.unlink_dirfd[0] = control_dir_fd(vm->ctl);
+	j->run.unlink_dirfd[1] = gdbstub_dir_fd(vm->gdb);
 	for (i = 0; i < vm->cfg->nnets; i++) {
 		if (vm->nets[i]->be->undo_at_exit) {
 			j->run.netlink = true;
@@ -387,6 +390,8 @@ static int sandbox_and_start(struct vm *vm)
 		err = sig_watch_start(&vm->w, vm->m);
 	if (!err && vm->ctl)
 		err = control_start(vm->ctl);
+	if (!err && vm->gdb)
+		err = gdbstub_start(vm->gdb);
 	if (!err)
 		err = console_start(&vm->con);
 	if (!err)
@@ -426,6 +431,20 @@ static int run_loop(struct vm *vm)
 	}
 }
 
+/* --gdb: a debugger may attach; with --gdb-wait the CPUs wait for it. */
+static int gdb_open(struct vm *vm)
+{
+	char where[300];
+	int err;
+
+	err = gdbstub_open(&vm->gdb, vm->m, vm->cfg->gdb, vm->cfg->gdb_wait, where, sizeof(where));
+	if (err)
+		return err;
+	fprintf(stderr, "gasang: gdb: listening on %s%s\n", where,
+		vm->cfg->gdb_wait ? "; the guest waits for a debugger to continue it" : "");
+	return 0;
+}
+
 int vm_run(const struct vm_config *cfg)
 {
 	struct control_ops ctl_ops;
@@ -463,6 +482,8 @@ int vm_run(const struct vm_config *cfg)
 						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
 		err = control_create(vm, &ctl_ops);
 	}
+	if (!err && cfg->gdb)
+		err = gdb_open(vm);
 	ops = (struct console_ops){ console_to_guest, console_quit, vm };
 	if (!err)
 		err = console_open(&vm->con, STDIN_FILENO, STDOUT_FILENO, &ops);
@@ -472,7 +493,9 @@ int vm_run(const struct vm_config *cfg)
 		status = run_loop(vm);
 	console_stop(&vm->con);
 	sig_watch_stop(&vm->w);
-	/* the control thread calls into the machine: it goes first */
+	/* the control and gdbstub threads call into the machine: they go first */
+	gdbstub_stop(vm->gdb, status, vm->w.signo);
+	vm->gdb = NULL;
 	control_stop(vm->ctl);
 	vm->ctl = NULL;
 	vm->m->ops->destroy(vm->m);

@@ -80,8 +80,11 @@ static bool accessible(const struct hart *h, unsigned csr)
 
 bool csr_read(struct hart *h, unsigned csr, uint64_t *val)
 {
-	if (!accessible(h, csr))
-		return false;
+	return accessible(h, csr) && csr_read_any(h, csr, val);
+}
+
+bool csr_read_any(struct hart *h, unsigned csr, uint64_t *val)
+{
 	switch (csr) {
 	case CSR_FFLAGS: *val = h->fflags; break;
 	case CSR_FRM: *val = h->frm; break;
@@ -164,8 +167,12 @@ static void write_satp(struct hart *h, uint64_t v)
 
 bool csr_write(struct hart *h, unsigned csr, uint64_t v)
 {
-	if (!accessible(h, csr) || (csr >> 10) == 3)
-		return false;
+	/* the top two bits all set: a read-only CSR */
+	return accessible(h, csr) && (csr >> 10) != 3 && csr_write_any(h, csr, v);
+}
+
+bool csr_write_any(struct hart *h, unsigned csr, uint64_t v)
+{
 	switch (csr) {
 	case CSR_FFLAGS: h->fflags = v & FFLAGS_MASK; set_fs_dirty(h); break;
 	case CSR_FRM: h->frm = v & FRM_MASK; set_fs_dirty(h); break;

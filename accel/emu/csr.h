@@ -160,6 +160,13 @@ struct hart;
  */
 bool csr_read(struct hart *h, unsigned csr, uint64_t *val);
 bool csr_write(struct hart *h, unsigned csr, uint64_t val);
+/*
+ * The same for a debugger: no privilege, FS or counter-enable checks (the
+ * write rules of each field still hold); false for a CSR the hart lacks or
+ * cannot write.
+ */
+bool csr_read_any(struct hart *h, unsigned csr, uint64_t *val);
+bool csr_write_any(struct hart *h, unsigned csr, uint64_t val);
 
 uint64_t csr_misa(void);
 uint64_t csr_mstatus_read(const struct hart *h);

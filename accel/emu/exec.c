@@ -36,6 +36,10 @@ static bool service(struct hart *h)
 		hart_park(h);
 		return service(h);	/* a stop may have come while parked */
 	}
+	if (unlikely(__atomic_load_n(&h->dbg_halt_req, __ATOMIC_SEQ_CST))) {
+		hart_debug_park(h);
+		return service(h);
+	}
 	if (h->instret >= h->check_at) {
 		uint64_t now = vclock_now(h->clock);
 
@@ -43,7 +47,9 @@ static bool service(struct hart *h)
 		hw_timer_check(&h->mtimer, now);
 		hw_timer_check(&h->stimer, now);
 	}
-	hart_take_interrupt(h);
+	/* a debugger's step runs its one instruction, not an interrupt handler */
+	if (likely(!h->dbg_hold_irqs))
+		hart_take_interrupt(h);
 	return false;
 }
 
@@ -89,8 +95,11 @@ static bool wfi_ok(const struct hart *h)
 	return h->priv == PRV_M || (h->priv == PRV_S && !(h->mstatus & MSTATUS_TW));
 }
 
-/* A 4-byte instruction across a page end: fetch its halves separately. */
-static struct block *fetch_straddling(struct hart *h, uint64_t pc, void *buf, size_t size)
+/*
+ * One instruction on its own, fetched in halves (a 4-byte instruction may
+ * cross a page end): a block of one that is never cached, compiled or linked.
+ */
+static struct block *fetch_single(struct hart *h, uint64_t pc, void *buf, size_t size)
 {
 	uint16_t lo, hi = 0;
 
@@ -196,6 +205,22 @@ dispatch:
 		link_from = NULL;
 		if (service(h))
 			return h->stop;
+		if (unlikely(h->dbg_active)) {
+			switch (hart_debug_check(h)) {
+			case HART_DEBUG_AGAIN:
+				goto dispatch;
+			case HART_DEBUG_ONE:
+				pc = h->pc;
+				b = fetch_single(h, pc, single, sizeof(single));
+				if (!b) {
+					hart_exception(h, h->exc_cause, h->exc_tval);
+					goto dispatch;
+				}
+				goto enter;
+			case HART_DEBUG_BLOCK:
+				break;
+			}
+		}
 	}
 	pc = h->pc;
 	{
@@ -215,7 +240,7 @@ dispatch:
 			b = tcache_get(h, host);
 			if (!b) {
 				link_from = NULL;
-				b = fetch_straddling(h, pc, single, sizeof(single));
+				b = fetch_single(h, pc, single, sizeof(single));
 				if (!b) {
 					hart_exception(h, h->exc_cause, h->exc_tval);
 					goto dispatch;

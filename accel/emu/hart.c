@@ -9,11 +9,12 @@
 #include "accel/emu/exec.h"
 #include "accel/emu/mmu.h"
 #include "accel/emu/tcache.h"
+#include "base/compiler.h"
 #include "base/error.h"
 #include "hw/guest-mem.h"
 #include "hw/vclock.h"
 
-static void hart_kick(struct hart *h)
+void hart_kick(struct hart *h)
 {
 	h->exit_req = 1;
 	if (__atomic_load_n(&h->sleeping, __ATOMIC_SEQ_CST)) {
@@ -205,8 +206,7 @@ void hart_reset(struct hart *h)
 	h->mtimer.deadline = TIMER_OFF;
 	h->stimer.deadline = TIMER_OFF;
 	__atomic_and_fetch(&h->mip_hw, ~(MIP_MTIP | MIP_STIP), __ATOMIC_SEQ_CST);
-	memset(h->tlb, 0xff, sizeof(h->tlb));
-	memset(h->tlb_nused, 0, sizeof(h->tlb_nused));
+	mmu_flush_all(h);
 	tcache_flush(h->tc);
 	hart_update_regime(h);
 }
@@ -242,8 +242,7 @@ void hart_watch(struct hart *h, uint64_t gpa, uint64_t len)
 {
 	h->watch_lo = gpa;
 	h->watch_hi = gpa + len;
-	memset(h->tlb, 0xff, sizeof(h->tlb));
-	memset(h->tlb_nused, 0, sizeof(h->tlb_nused));
+	mmu_flush_all(h);
 }
 
 void hart_fatal(struct hart *h, const char *fmt, ...)
@@ -318,6 +317,14 @@ static void trap_enter(struct hart *h, uint64_t cause, uint64_t tval)
 
 void hart_exception(struct hart *h, uint64_t cause, uint64_t tval)
 {
+	if (unlikely(cause == EXC_DEBUG_WATCH)) {
+		/* not a trap: the access stopped for the debugger, h->pc at its instruction */
+		h->dbg.watch_pending = true;
+		h->dbg_active = true;
+		h->dbg_hold_irqs = true;
+		h->exit_req = 1;
+		return;
+	}
 	/* with gasang's SBI there is no M-mode software: M-level traps are ours */
 	if (h->sbi && !(h->priv <= PRV_S && ((h->medeleg >> cause) & 1))) {
 		hart_fatal(h, "guest trap to machine mode (cause %llu, pc %#llx, tval %#llx) "
@@ -374,7 +381,9 @@ static uint64_t next_deadline(struct hart *h, uint64_t now)
 static bool wfi_done(struct hart *h)
 {
 	return (hart_mip(h) & h->mie) || __atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST) ||
-	       __atomic_load_n(&h->pause_req, __ATOMIC_SEQ_CST);
+	       __atomic_load_n(&h->pause_req, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&h->dbg_halt_req, __ATOMIC_SEQ_CST) ||
+	       h->dbg.stepping;	/* a step of WFI ends at once: interrupts are held off */
 }
 
 /*
@@ -414,7 +423,8 @@ void hart_pause(struct hart *h)
 	__atomic_store_n(&h->pause_req, 1, __ATOMIC_SEQ_CST);
 	hart_kick(h);
 	pthread_mutex_lock(&h->lock);
-	while (!h->paused && !h->stop &&
+	/* halted for a debugger counts: it parks for the pause when let go */
+	while (!h->paused && !h->dbg.halted && !h->stop &&
 	       !__atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST) && h->running)
 		pthread_cond_wait(&h->wake, &h->lock);
 	pthread_mutex_unlock(&h->lock);
@@ -428,18 +438,28 @@ void hart_resume(struct hart *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
-void hart_park(struct hart *h)
+/* Park while *req is set (or until a stop is requested); guest time stands still. */
+static void park_while(struct hart *h, int *req, bool *parked)
 {
 	uint64_t t0 = vclock_host_ns();
 
 	pthread_mutex_lock(&h->lock);
-	h->paused = true;
+	*parked = true;
 	pthread_cond_broadcast(&h->wake);
-	while (__atomic_load_n(&h->pause_req, __ATOMIC_SEQ_CST) &&
+	while (__atomic_load_n(req, __ATOMIC_SEQ_CST) &&
 	       !__atomic_load_n(&h->stop_req, __ATOMIC_SEQ_CST))
 		pthread_cond_wait(&h->wake, &h->lock);
-	h->paused = false;
+	*parked = false;
 	pthread_mutex_unlock(&h->lock);
-	/* the guest's clock stood still */
 	h->clock->origin_ns += vclock_host_ns() - t0;
+}
+
+void hart_park(struct hart *h)
+{
+	park_while(h, &h->pause_req, &h->paused);
+}
+
+void hart_debug_park(struct hart *h)
+{
+	park_while(h, &h->dbg_halt_req, &h->dbg.halted);
 }

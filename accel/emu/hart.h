@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "accel/emu/csr.h"
+#include "accel/emu/debug.h"
 #include "hw/timer.h"
 
 struct bus;
@@ -90,6 +91,14 @@ struct hart {
 	uint64_t check_at;		/* instret at which to look at the clock */
 	volatile int exit_req;		/* leave the block loop soon (any thread) */
 	struct block **jcache;		/* host pc -> block, direct mapped */
+	/*
+	 * What a debugger asks, looked at between blocks and in slow paths
+	 * (kept here, by the hot state; the rest is in dbg below)
+	 */
+	int dbg_halt_req;		/* atomic: park before the next instruction */
+	bool dbg_active;		/* points or a step: hart_debug_check between blocks */
+	bool dbg_watching;		/* watchpoints: loads and stores check them */
+	bool dbg_hold_irqs;		/* no interrupt is taken: stepping, or a watch hit to report */
 
 	uint64_t f[32];
 	uint32_t fflags;
@@ -159,6 +168,9 @@ struct hart {
 	enum hart_stop stop;
 	int exit_code;			/* HART_STOP_EXIT */
 	char fatal_msg[160];		/* HART_STOP_FATAL */
+
+	/* --- a debugger's breakpoints, watchpoints and halts (accel/emu/debug.c) --- */
+	struct hart_debug dbg;
 };
 
 /* Machine-visible interface */
@@ -187,6 +199,8 @@ void hart_irq_set(void *hart, unsigned bit, bool level);
 void hart_watch(struct hart *h, uint64_t gpa, uint64_t len);
 
 /* --- used inside the emulator (accel/emu) --- */
+/* Make the hart look at its requests before the next block, and wake it from WFI. */
+void hart_kick(struct hart *h);
 void hart_update_regime(struct hart *h);
 void hart_set_priv(struct hart *h, enum priv p);
 /* Raise an exception at h->pc; cause without the interrupt bit. */

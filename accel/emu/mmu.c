@@ -1,5 +1,6 @@
 #include "accel/emu/mmu.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "accel/emu/hart.h"
@@ -197,6 +198,9 @@ static int translate_fill(struct hart *h, struct tlb_entry *tlb, uint64_t va,
 		return 0;
 	if (tcache_is_code_page(h->tc, (uintptr_t)p) || watched(h, w.pa & PAGE_MASK))
 		w.perms &= ~PERM_W;
+	/* a debugger's watchpoint: every access to the page reaches its check */
+	if (unlikely(h->dbg_watching) && hart_debug_watches_page(h, va & PAGE_MASK))
+		w.perms &= ~(PERM_R | PERM_W);
 	vpage = va & PAGE_MASK;
 	e = &tlb[(va >> PAGE_SHIFT) & (TLB_ENTRIES - 1)];
 	tlb_note_fill(h, tlb, e);
@@ -232,6 +236,8 @@ bool mmu_load(struct hart *h, uint64_t va, unsigned size, uint64_t *val)
 	uintptr_t host;
 	int cause;
 
+	if (unlikely(h->dbg_watching) && hart_debug_watch_hit(h, va, size, true, false))
+		return hart_fault(h, EXC_DEBUG_WATCH, va);
 	if (unlikely(crosses_page(va, size)))
 		return load_split(h, va, size, val);
 	cause = translate_fill(h, h->dtlb, va, ACCESS_READ, h->dpriv, &pa, &host);
@@ -281,6 +287,8 @@ bool mmu_store(struct hart *h, uint64_t va, unsigned size, uint64_t val)
 	unsigned i;
 	int cause;
 
+	if (unlikely(h->dbg_watching) && hart_debug_watch_hit(h, va, size, false, true))
+		return hart_fault(h, EXC_DEBUG_WATCH, va);
 	if (likely(!crosses_page(va, size)))
 		return store_one(h, va, size, val);
 	/* check both pages before writing anything; report the first bad byte */
@@ -330,6 +338,11 @@ void *mmu_atomic_ptr(struct hart *h, uint64_t va, unsigned size, bool is_lr)
 		hart_fault(h, is_lr ? EXC_LOAD_MISALIGNED : EXC_STORE_MISALIGNED, va);
 		return NULL;
 	}
+	/* an AMO reads and writes; SC is taken as one too */
+	if (unlikely(h->dbg_watching) && hart_debug_watch_hit(h, va, size, true, !is_lr)) {
+		hart_fault(h, EXC_DEBUG_WATCH, va);
+		return NULL;
+	}
 	cause = translate_fill(h, h->dtlb, va, acc, h->dpriv, &pa, &host);
 	if (cause) {
 		hart_fault(h, cause, va);
@@ -360,6 +373,12 @@ void mmu_flush(struct hart *h)
 	}
 }
 
+void mmu_flush_all(struct hart *h)
+{
+	memset(h->tlb, 0xff, sizeof(h->tlb));
+	memset(h->tlb_nused, 0, sizeof(h->tlb_nused));
+}
+
 void mmu_protect_code_page(struct hart *h, uintptr_t host_page)
 {
 	unsigned r, i;
@@ -372,4 +391,144 @@ void mmu_protect_code_page(struct hart *h, uintptr_t host_page)
 				e->tag_w = TLB_INVALID;
 		}
 	}
+}
+
+/* ---- the debugger's view ---- */
+
+/* page-table entries a `monitor info tlb` reads at most (hostile tables may loop) */
+#define DEBUG_WALK_BUDGET (1u << 22)
+
+static unsigned debug_levels(const struct hart *h)
+{
+	return h->priv == PRV_M ? 0 : satp_levels(h->satp);
+}
+
+static bool canonical(uint64_t va, unsigned levels)
+{
+	unsigned va_bits = PAGE_SHIFT + levels * SV_LEVEL_BITS;
+
+	return (int64_t)(va << (64 - va_bits)) >> (64 - va_bits) == (int64_t)va;
+}
+
+/* A valid entry; a leaf when R or X is set. */
+static bool pte_valid(uint64_t pte)
+{
+	return (pte & PTE_V) && !(!(pte & PTE_R) && (pte & PTE_W));
+}
+
+static uint64_t pte_table(uint64_t pte)
+{
+	return ((pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << PAGE_SHIFT;
+}
+
+int mmu_debug_walk(struct hart *h, uint64_t va, struct debug_walk *w)
+{
+	unsigned levels = debug_levels(h), level;
+	uint64_t table = (h->satp & SATP_PPN_MASK) << PAGE_SHIFT;
+
+	memset(w, 0, sizeof(*w));
+	if (!levels) {
+		w->mode = "none";
+		w->mapped = true;
+		w->pa = va;
+		w->page_size = PAGE_SIZE;
+		return 0;
+	}
+	w->mode = levels == 3 ? "sv39" : "sv48";
+	if (!canonical(va, levels))
+		return 0;
+	for (level = levels; level-- > 0;) {
+		uint64_t entry_pa = table + ((va >> (PAGE_SHIFT + level * SV_LEVEL_BITS)) &
+					     ((1u << SV_LEVEL_BITS) - 1)) * PTE_SIZE;
+		uint64_t *ptep = guest_ram_ptr(h->mem, entry_pa, PTE_SIZE), pte;
+
+		if (!ptep)
+			return 0;
+		pte = __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
+		w->level[w->nlevels].level = level;
+		w->level[w->nlevels].entry_pa = entry_pa;
+		w->level[w->nlevels++].entry = pte;
+		if (!pte_valid(pte))
+			return 0;
+		if (pte & (PTE_R | PTE_X)) {
+			uint64_t size = PAGE_SIZE << (level * SV_LEVEL_BITS);
+
+			if (pte_table(pte) & (size - 1))
+				return 0;	/* a misaligned superpage faults */
+			w->mapped = true;
+			w->page_size = size;
+			w->pa = pte_table(pte) | (va & (size - 1));
+			return 0;
+		}
+		table = pte_table(pte);
+	}
+	return 0;
+}
+
+int mmu_debug_translate(struct hart *h, uint64_t va, uint64_t *pa)
+{
+	struct debug_walk w;
+
+	mmu_debug_walk(h, va, &w);
+	if (!w.mapped)
+		return -EFAULT;
+	*pa = w.pa;
+	return 0;
+}
+
+struct mapping_walk {
+	struct hart *h;
+	unsigned levels;
+	unsigned long budget;
+	int (*fn)(void *opaque, const struct debug_mapping *map);
+	void *opaque;
+};
+
+static int walk_table(struct mapping_walk *mw, uint64_t table, unsigned level, uint64_t va_base)
+{
+	unsigned va_bits = PAGE_SHIFT + mw->levels * SV_LEVEL_BITS, idx, shift;
+	int err;
+
+	shift = PAGE_SHIFT + level * SV_LEVEL_BITS;
+	for (idx = 0; idx < (1u << SV_LEVEL_BITS); idx++) {
+		const uint64_t *ptep = guest_ram_ptr(mw->h->mem, table + idx * PTE_SIZE, PTE_SIZE);
+		uint64_t pte, va = va_base | ((uint64_t)idx << shift);
+
+		if (!ptep)
+			return 0;
+		if (!mw->budget--)
+			return -E2BIG;
+		pte = __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
+		if (!pte_valid(pte))
+			continue;
+		if (pte & (PTE_R | PTE_X)) {
+			struct debug_mapping map = {
+				/* sign-extended from the top translated bit */
+				.va = (uint64_t)((int64_t)(va << (64 - va_bits)) >> (64 - va_bits)),
+				.pa = pte_table(pte),
+				.size = 1ull << shift,
+				.flags = (pte & PTE_R ? DEBUG_MAP_R : 0) | (pte & PTE_W ? DEBUG_MAP_W : 0) |
+					 (pte & PTE_X ? DEBUG_MAP_X : 0) |
+					 (pte & PTE_U ? DEBUG_MAP_USER : 0) |
+					 (pte & PTE_G ? DEBUG_MAP_GLOBAL : 0),
+			};
+
+			err = mw->fn(mw->opaque, &map);
+		} else {
+			err = level ? walk_table(mw, pte_table(pte), level - 1, va) : 0;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int mmu_debug_mappings(struct hart *h, int (*fn)(void *opaque, const struct debug_mapping *map),
+		       void *opaque)
+{
+	struct mapping_walk mw = { h, debug_levels(h), DEBUG_WALK_BUDGET, fn, opaque };
+
+	if (!mw.levels)
+		return 0;
+	return walk_table(&mw, (h->satp & SATP_PPN_MASK) << PAGE_SHIFT, mw.levels - 1, 0);
 }

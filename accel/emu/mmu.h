@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct debug_mapping;
+struct debug_walk;
 struct hart;
 
 enum mmu_access {
@@ -50,7 +52,20 @@ bool mmu_fetch16(struct hart *h, uint64_t va, uint16_t *val);
 void *mmu_atomic_ptr(struct hart *h, uint64_t va, unsigned size, bool is_lr);
 
 void mmu_flush(struct hart *h);
+/* Every regime's TLB, M-mode's too (watched pages changed). */
+void mmu_flush_all(struct hart *h);
 /* The page at host_page now holds translated code: no fast-path writes to it. */
 void mmu_protect_code_page(struct hart *h, uintptr_t host_page);
+
+/*
+ * The debugger's view (accel/emu/debug.c): the translation the hart's
+ * instructions use now (none in M-mode), read without permission checks
+ * beyond a valid leaf and without setting accessed or dirty bits.
+ */
+int mmu_debug_translate(struct hart *h, uint64_t va, uint64_t *pa);
+int mmu_debug_walk(struct hart *h, uint64_t va, struct debug_walk *w);
+/* Every leaf of the page tables in address order; fn returning non-zero ends the walk. */
+int mmu_debug_mappings(struct hart *h, int (*fn)(void *opaque, const struct debug_mapping *map),
+		       void *opaque);
 
 #endif

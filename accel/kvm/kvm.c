@@ -146,10 +146,13 @@ int kvm_open(struct kvm *k)
 	err = create_irqchip(k);
 	if (!err)
 		err = kvm_irq_init(k);
+	if (!err && kvm_debug_init(k))
+		err = error_set(-ENOMEM, "out of memory");
 	if (err)
 		goto err_vm;
 	return 0;
 err_vm:
+	kvm_debug_free(k);
 	close(k->vm_fd);
 	k->vm_fd = -1;
 err_sys:
@@ -165,6 +168,7 @@ void kvm_close(struct kvm *k)
 	for (i = 0; i < k->nvcpus; i++)
 		kvm_vcpu_destroy(k->vcpu[i]);
 	k->nvcpus = 0;
+	kvm_debug_free(k);
 	kvm_irq_destroy(k);
 	free(k->cpuid);
 	k->cpuid = NULL;

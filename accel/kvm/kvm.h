@@ -23,6 +23,7 @@
 #include "hw/msi.h"
 
 struct bus;
+struct kvm_debug;
 struct kvm_vcpu;
 
 #define KVM_API_VERSION_WANTED	12
@@ -102,9 +103,13 @@ struct kvm {
 	bool stopping;			/* read by vCPU threads without the lock too */
 	bool paused;
 	unsigned parked;		/* vCPU threads waiting in a pause */
+	unsigned dbg_parked;		/* vCPU threads held for a debugger (x86-debug.c) */
 	unsigned running;		/* vCPU threads alive */
-	struct kvm_clock_data paused_clock;
+	unsigned clock_holds;		/* guest time stands still while > 0 */
+	struct kvm_clock_data held_clock;
 	struct kvm_exit_stats stats;
+
+	struct kvm_debug *dbg;		/* a debugger's points and notify (x86-debug.c), or NULL */
 };
 
 /*
@@ -146,5 +151,13 @@ void kvm_request_stop(struct kvm *k, enum kvm_stop_reason why, int code, const c
 /* Park every vCPU outside KVM_RUN, guest time frozen / let them go on. */
 void kvm_pause(struct kvm *k);
 void kvm_resume(struct kvm *k);
+/* With k->lock held: make every started vCPU thread leave KVM_RUN. */
+void kvm_kick_all(struct kvm *k);
+/*
+ * With k->lock held: guest time stands still from the first hold to the
+ * last release (a pause, a debugger's stop, or both).
+ */
+void kvm_clock_hold(struct kvm *k);
+void kvm_clock_release(struct kvm *k);
 
 #endif

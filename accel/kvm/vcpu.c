@@ -271,6 +271,9 @@ static void handle_exit(struct kvm_vcpu *v)
 	case KVM_EXIT_INTERNAL_ERROR:
 		stop_on_internal_error(v);
 		break;
+	case KVM_EXIT_DEBUG:
+		kvm_debug_exit(v);
+		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		kvm_request_stop(k, KVM_STOP_FATAL, 0,
 				 "KVM could not enter the guest on vCPU %u (hardware entry failure "
@@ -320,6 +323,10 @@ void *kvm_vcpu_thread(void *opaque)
 			break;
 		if (flag(&k->paused)) {
 			park(v);
+			continue;
+		}
+		if (unlikely(__atomic_load_n(&v->dbg.hold, __ATOMIC_SEQ_CST))) {
+			kvm_debug_park(v);
 			continue;
 		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
@@ -380,8 +387,7 @@ static void kick_handler(int sig)
 	(void)sig;
 }
 
-/* Make every started vCPU thread leave KVM_RUN (k->lock held). */
-static void kick_all(struct kvm *k)
+void kvm_kick_all(struct kvm *k)
 {
 	unsigned i;
 
@@ -409,7 +415,7 @@ void kvm_request_stop(struct kvm *k, enum kvm_stop_reason why, int code, const c
 		va_end(ap);
 		__atomic_store_n(&k->stopping, true, __ATOMIC_SEQ_CST);
 	}
-	kick_all(k);
+	kvm_kick_all(k);
 	pthread_cond_broadcast(&k->cond);
 	pthread_mutex_unlock(&k->lock);
 }
@@ -444,7 +450,7 @@ int kvm_run_vcpus(struct kvm *k, struct kvm_stop *stop)
 	}
 	while (!k->stopping)
 		pthread_cond_wait(&k->cond, &k->lock);
-	kick_all(k);
+	kvm_kick_all(k);
 	pthread_mutex_unlock(&k->lock);
 
 	memset(&k->stats, 0, sizeof(k->stats));
@@ -485,24 +491,38 @@ void kvm_pause(struct kvm *k)
 		return;
 	}
 	__atomic_store_n(&k->paused, true, __ATOMIC_SEQ_CST);
-	kick_all(k);
-	while (k->parked < k->running && !k->stopping)
+	kvm_kick_all(k);
+	while (k->parked + k->dbg_parked < k->running && !k->stopping)
 		pthread_cond_wait(&k->cond, &k->lock);
 	/* guest time stops with the vCPUs */
-	if (ioctl(k->vm_fd, KVM_GET_CLOCK, &k->paused_clock) < 0)
-		k->paused_clock.flags = ~0u;
+	kvm_clock_hold(k);
 	pthread_mutex_unlock(&k->lock);
+}
+
+void kvm_clock_hold(struct kvm *k)
+{
+	if (k->clock_holds++)
+		return;
+	if (ioctl(k->vm_fd, KVM_GET_CLOCK, &k->held_clock) < 0)
+		k->held_clock.flags = ~0u;
+}
+
+void kvm_clock_release(struct kvm *k)
+{
+	if (!k->clock_holds || --k->clock_holds)
+		return;
+	if (k->held_clock.flags != ~0u) {
+		struct kvm_clock_data c = { .clock = k->held_clock.clock };
+
+		ioctl(k->vm_fd, KVM_SET_CLOCK, &c);
+	}
 }
 
 void kvm_resume(struct kvm *k)
 {
 	pthread_mutex_lock(&k->lock);
 	if (k->paused) {
-		if (k->paused_clock.flags != ~0u) {
-			struct kvm_clock_data c = { .clock = k->paused_clock.clock };
-
-			ioctl(k->vm_fd, KVM_SET_CLOCK, &c);
-		}
+		kvm_clock_release(k);
 		__atomic_store_n(&k->paused, false, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&k->cond);
 	}

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "accel/kvm/kvm.h"
+#include "accel/kvm/x86-debug.h"
 
 struct kvm_vcpu {
 	struct kvm *kvm;
@@ -32,6 +33,8 @@ struct kvm_vcpu {
 	struct kvm_msrs *msrs0;		/* every MSR KVM saves for a vCPU, as created */
 
 	struct kvm_exit_stats stats;	/* this vCPU's thread only */
+
+	struct kvm_vcpu_debug dbg;	/* a debugger's hold, step and view (x86-debug.c) */
 };
 
 /* Create vCPU id with this CPUID (per-CPU fields are filled in here). */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "accel/kvm/x86-paging.h"
+
 /* A name for the instruction at p, for the few that KVM's emulator is known to fail on. */
 const char *x86_insn_name(const uint8_t *p, unsigned n)
 {
@@ -65,50 +67,13 @@ const char *x86_insn_name(const uint8_t *p, unsigned n)
 	}
 }
 
-#define PTE_P		1ull
-#define PTE_PS		0x80ull
-#define PTE_ADDR	0x000ffffffffff000ull
-#define X86_CR0_PG_BIT	(1ull << 31)
-#define X86_EFER_LMA_BIT (1ull << 10)
-
-/* Linear to physical by walking 4-level page tables (KVM_TRANSLATE's fallback). */
-static bool walk(struct kvm *k, const struct kvm_sregs *s, uint64_t lin, uint64_t *pa)
-{
-	uint64_t table = s->cr3 & PTE_ADDR, e = 0, avail;
-	int level;
-
-	if (!(s->cr0 & X86_CR0_PG_BIT)) {
-		*pa = lin;
-		return true;
-	}
-	if (!(s->efer & X86_EFER_LMA_BIT))
-		return false;
-	for (level = 3; level >= 0; level--) {
-		uint64_t *p = kvm_gpa_ptr(k, table + ((lin >> (12 + 9 * level)) & 511) * 8, 8, &avail);
-
-		if (!p)
-			return false;
-		e = *p;
-		if (!(e & PTE_P))
-			return false;
-		if (level && level < 3 && (e & PTE_PS)) {
-			uint64_t page = 1ull << (12 + 9 * level);
-
-			*pa = (e & PTE_ADDR & ~(page - 1)) | (lin & (page - 1));
-			return true;
-		}
-		table = e & PTE_ADDR;
-	}
-	*pa = table | (lin & 0xfff);
-	return true;
-}
-
 /* The bytes at the vCPU's rip, for a message; returns how many were found. */
 unsigned x86_fetch_insn(struct kvm_vcpu *v, uint64_t *rip, uint8_t *buf)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	struct kvm_translation t;
+	struct debug_walk w;
 	uint64_t pa, avail = 0;
 	unsigned n;
 	void *p;
@@ -120,7 +85,9 @@ unsigned x86_fetch_insn(struct kvm_vcpu *v, uint64_t *rip, uint8_t *buf)
 	t.linear_address = s.cs.base + r.rip;
 	if (ioctl(v->fd, KVM_TRANSLATE, &t) == 0 && t.valid)
 		pa = t.physical_address;
-	else if (!walk(v->kvm, &s, s.cs.base + r.rip, &pa))
+	else if (!x86_page_walk(v->kvm, &s, s.cs.base + r.rip, &w) && w.mapped)
+		pa = w.pa;
+	else
 		return 0;
 	if (!kvm_gpa_ptr(v->kvm, pa, 1, &avail))
 		return 0;

@@ -244,6 +244,12 @@ static long call_unlink_dirfd(struct fixture *f)
 	return ret(unlinkat(f->dirfd, "spare", 0));
 }
 
+/* relative to a descriptor the main thread was not given */
+static long call_unlink_other_dirfd(struct fixture *f)
+{
+	return ret(unlinkat(f->file_fd, "spare", 0));
+}
+
 static long call_kill(struct fixture *f)
 {
 	(void)f;
@@ -393,7 +399,7 @@ static enum outcome outcome_of(int status)
 struct expect {
 	const char *name;
 	call_fn fn;
-	enum outcome by_kind[SANDBOX_KINDS];	/* MAIN, VCPU, BLOCK, NET, CONTROL, PROCESS */
+	enum outcome by_kind[SANDBOX_KINDS];	/* MAIN, VCPU, BLOCK, NET, CONTROL, DEBUG, PROCESS */
 };
 
 #define P PASSES
@@ -402,45 +408,45 @@ struct expect {
 
 static const struct expect expectations[] = {
 	/* dangerous everywhere */
-	{ "execve", call_execve, { K, K, K, K, K, K } },
-	{ "open for writing", call_open_write, { K, K, K, K, K, K } },
-	{ "open creating", call_open_create, { K, K, K, K, K, K } },
-	{ "fork", call_fork, { K, K, K, K, K, K } },
-	{ "executable memory", call_exec_memory, { K, K, K, K, K, K } },
-	{ "an AF_PACKET socket", call_socket_packet, { K, K, K, K, K, K } },
-	{ "an AF_UNIX socket", call_socket_unix, { K, K, K, K, K, K } },
-	{ "an AF_NETLINK socket", call_socket_netlink, { K, K, K, K, K, K } },
-	{ "TIOCSTI", call_tiocsti, { K, K, K, K, K, K } },
-	{ "unlink by name", call_unlink, { K, K, K, K, K, K } },
-	{ "kill", call_kill, { K, K, K, K, K, K } },
-	{ "setuid", call_setuid, { K, K, K, K, K, K } },
-	{ "ptrace", call_ptrace, { K, K, K, K, K, K } },
-	{ "mount", call_mount, { K, K, K, K, K, K } },
+	{ "execve", call_execve, { K, K, K, K, K, K, K } },
+	{ "open for writing", call_open_write, { K, K, K, K, K, K, K } },
+	{ "open creating", call_open_create, { K, K, K, K, K, K, K } },
+	{ "fork", call_fork, { K, K, K, K, K, K, K } },
+	{ "executable memory", call_exec_memory, { K, K, K, K, K, K, K } },
+	{ "an AF_PACKET socket", call_socket_packet, { K, K, K, K, K, K, K } },
+	{ "an AF_UNIX socket", call_socket_unix, { K, K, K, K, K, K, K } },
+	{ "an AF_NETLINK socket", call_socket_netlink, { K, K, K, K, K, K, K } },
+	{ "TIOCSTI", call_tiocsti, { K, K, K, K, K, K, K } },
+	{ "unlink by name", call_unlink, { K, K, K, K, K, K, K } },
+	{ "kill", call_kill, { K, K, K, K, K, K, K } },
+	{ "setuid", call_setuid, { K, K, K, K, K, K, K } },
+	{ "ptrace", call_ptrace, { K, K, K, K, K, K, K } },
+	{ "mount", call_mount, { K, K, K, K, K, K, K } },
 	/* by kind */
-	{ "an AF_INET socket", call_socket_inet, { K, K, K, P, K, P } },
-	{ "open read-only", call_open_read, { R, R, R, P, R, P } },
-	{ "open read-only by dirfd", call_open_read_dirfd, { R, R, R, R, R, R } },
+	{ "an AF_INET socket", call_socket_inet, { K, K, K, P, K, K, P } },
+	{ "open read-only", call_open_read, { R, R, R, P, R, R, P } },
+	{ "open read-only by dirfd", call_open_read_dirfd, { R, R, R, R, R, R, R } },
 #if THREADS_UNDER_FILTERS
-	{ "a thread", call_thread, { P, R, R, R, R, P } },
+	{ "a thread", call_thread, { P, R, R, R, R, R, P } },
 #endif
-	{ "pwrite", call_pwrite, { P, R, P, R, R, P } },
-	{ "fdatasync", call_fdatasync, { P, R, P, R, R, P } },
-	{ "an eventfd", call_eventfd, { P, P, P, P, P, P } },
-	{ "accept4", call_accept, { R, R, R, P, P, P } },
-	{ "TCGETS", call_tcgets, { P, R, R, R, R, P } },
-	{ "TUNSETOFFLOAD", call_tunsetoffload, { R, R, R, P, R, P } },
+	{ "pwrite", call_pwrite, { P, R, P, R, R, R, P } },
+	{ "fdatasync", call_fdatasync, { P, R, P, R, R, R, P } },
+	{ "an eventfd", call_eventfd, { P, P, P, P, P, P, P } },
+	{ "accept4", call_accept, { R, R, R, P, P, P, P } },
+	{ "TCGETS", call_tcgets, { P, R, R, R, R, R, P } },
+	{ "TUNSETOFFLOAD", call_tunsetoffload, { R, R, R, P, R, R, P } },
 #ifdef MACHINE_X86_PC
-	{ "KVM_RUN", call_kvm_run, { P, P, R, R, R, P } },
-	{ "KVM_SET_REGS", call_kvm_set_regs, { P, R, R, R, R, P } },
+	{ "KVM_RUN", call_kvm_run, { P, P, R, R, R, R, P } },
+	{ "KVM_SET_REGS", call_kvm_set_regs, { P, R, R, R, R, P, P } },
 #endif
-	{ "tgkill of another process", call_tgkill_other, { R, R, R, R, R, R } },
-	{ "unlinkat without extras", call_unlink_dirfd, { K, K, K, K, K, K } },
+	{ "tgkill of another process", call_tgkill_other, { R, R, R, R, R, R, R } },
+	{ "unlinkat without extras", call_unlink_dirfd, { K, K, K, K, K, K, K } },
 	/* every thread */
-	{ "memory", call_memory, { P, P, P, P, P, P } },
-	{ "a pipe's write", call_pipe_write, { P, P, P, P, P, P } },
-	{ "getrandom", call_getrandom, { P, P, P, P, P, P } },
+	{ "memory", call_memory, { P, P, P, P, P, P, P } },
+	{ "a pipe's write", call_pipe_write, { P, P, P, P, P, P, P } },
+	{ "getrandom", call_getrandom, { P, P, P, P, P, P, P } },
 	/* what no thread needs, and is not dangerous, is refused */
-	{ "getppid", call_getppid, { R, R, R, R, R, R } },
+	{ "getppid", call_getppid, { R, R, R, R, R, R, R } },
 };
 
 #undef P
@@ -480,12 +486,13 @@ static void test_danger_list(void **state)
 static void test_main_extras(void **state)
 {
 	struct fixture *f = *state;
-	struct sandbox_process p = { .unlink_dirfd = f->dirfd, .netlink = true };
-	struct sandbox_process none = { .unlink_dirfd = -1 };
+	struct sandbox_process p = { .unlink_dirfd = { -1, f->dirfd }, .netlink = true };
+	struct sandbox_process none = { .unlink_dirfd = { -1, -1 } };
 
 	assert_int_equal(outcome_of(in_child(SANDBOX_MAIN, &p, call_unlink_dirfd, f)), PASSES);
 	assert_int_equal(access(f->spare, F_OK), -1);
 	assert_int_equal(outcome_of(in_child(SANDBOX_MAIN, &p, call_unlink, f)), KILLED);
+	assert_int_equal(outcome_of(in_child(SANDBOX_MAIN, &p, call_unlink_other_dirfd, f)), REFUSED);
 	assert_int_equal(outcome_of(in_child(SANDBOX_MAIN, &p, call_socket_netlink, f)), PASSES);
 	assert_int_equal(outcome_of(in_child(SANDBOX_MAIN, &none, call_socket_netlink, f)), KILLED);
 	assert_int_equal(outcome_of(in_child(SANDBOX_PROCESS, &p, call_unlink_dirfd, f)), PASSES);
@@ -517,7 +524,7 @@ static void *narrowing_thread(void *arg)
 /* In the child: the process filter, then a thread that narrows to SANDBOX_BLOCK. */
 static int stack_child(struct fixture *f, bool lock)
 {
-	struct sandbox_process p = { .unlink_dirfd = -1 };
+	struct sandbox_process p = { .unlink_dirfd = { -1, -1 } };
 	struct narrowing n = { .f = f };
 	pthread_t t;
 

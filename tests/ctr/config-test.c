@@ -254,7 +254,93 @@ static void test_not_json(void **state)
 	parse_bad("{\"ociVersion\":\"1.0.0\",\"ociVersion\":\"1.0.0\"}", "duplicate");
 	parse_bad("{\"a\":\"\\u0000\"}", NULL);
 	parse_bad("{\"a\":1e999999}", NULL);
-	parse_bad("{\"a\":123456789012345678901234567890}", NULL);
+	parse_bad("{\"a\":123456789012345678901234567890", "line 1");
+}
+
+/*
+ * What runc takes: every uint64 field over its whole range (Docker writes
+ * RLIM_INFINITY for --ulimit core=-1), -1 for "unlimited" in the int64
+ * fields that mean it, and 2^64 - 1 as swappiness (runc's -1: unset).
+ * Beyond a field's range is refused naming it, never "too big integer".
+ */
+static void test_big_integers(void **state)
+{
+	struct ctr_config *c;
+	const struct ctr_resources *r;
+	const struct ctr_seccomp_rule *rule;
+
+	(void)state;
+	c = parse_ok(with("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":["
+			  "{\"type\":\"RLIMIT_CORE\",\"hard\":18446744073709551615,\"soft\":18446744073709551615},"
+			  "{\"type\":\"RLIMIT_NOFILE\",\"hard\":18446744073709551615,\"soft\":1048576}]}",
+			  ",\"linux\":{\"resources\":{"
+			  "\"memory\":{\"limit\":-1,\"reservation\":-1,\"swap\":-1,"
+			  "\"swappiness\":18446744073709551615},"
+			  "\"cpu\":{\"shares\":18446744073709551615,\"quota\":-1,\"realtimeRuntime\":-1,"
+			  "\"realtimePeriod\":18446744073709551615},"
+			  "\"pids\":{\"limit\":-1},"
+			  "\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":-1,\"minor\":-1,\"access\":\"m\"}],"
+			  "\"blockIO\":{\"throttleWriteBpsDevice\":[{\"major\":8,\"minor\":0,"
+			  "\"rate\":18446744073709551615}]},"
+			  "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":18446744073709551615}]},"
+			  "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"ioctl\"],"
+			  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":1,\"value\":18446744073709551615,"
+			  "\"valueTwo\":9223372036854775808,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}]}}"));
+	assert_true(c->process->rlimits[0].soft == RLIM_INFINITY);
+	assert_true(c->process->rlimits[0].hard == RLIM_INFINITY);
+	assert_true(c->process->rlimits[1].soft == 1048576);
+	assert_true(c->process->rlimits[1].hard == UINT64_MAX);
+	r = &c->lx.resources;
+	assert_true(r->memory.has_limit && r->memory.limit == -1);
+	assert_true(r->memory.has_swap && r->memory.swap == -1);
+	assert_true(r->memory.has_reservation && r->memory.reservation == -1);
+	assert_false(r->memory.has_swappiness);
+	assert_true(r->cpu.shares == UINT64_MAX);
+	assert_true(r->cpu.quota == -1 && r->cpu.rt_runtime == -1);
+	assert_true(r->cpu.rt_period == UINT64_MAX);
+	assert_true(r->pids.has_limit && r->pids.limit == -1);
+	assert_true(r->devices[0].major == -1 && r->devices[0].minor == -1);
+	assert_true(r->blkio.throttle[1][0].rate == UINT64_MAX);
+	assert_true(r->hugepages[0].limit == UINT64_MAX);
+	rule = &c->lx.seccomp->rules[0];
+	assert_true(rule->args[0].value == UINT64_MAX);
+	assert_true(rule->args[0].value_two == 1ull << 63);
+	ctr_config_free(c);
+
+	/* update --resources and exec --process go through the same parser */
+	{
+		const char *res = "{\"memory\":{\"limit\":-1},\"cpu\":{\"shares\":18446744073709551615}}";
+		const char *proc = "{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":\"RLIMIT_CORE\","
+				   "\"hard\":18446744073709551615,\"soft\":18446744073709551615}]}";
+
+		assert_int_equal(ctr_resources_parse(res, strlen(res), "resources", &c), 0);
+		assert_true(c->lx.resources.cpu.shares == UINT64_MAX);
+		ctr_config_free(c);
+		assert_int_equal(ctr_process_parse(proc, strlen(proc), "process.json", &c), 0);
+		assert_true(c->process->rlimits[0].soft == RLIM_INFINITY);
+		ctr_config_free(c);
+	}
+
+	parse_bad(with("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":\"RLIMIT_CORE\","
+		       "\"hard\":18446744073709551616,\"soft\":1}]}", ""),
+		  "process.rlimits[0].hard: 18446744073709551616 is out of range [0, 18446744073709551615]");
+	parse_bad(with(MINIMAL_PROC, ",\"linux\":{\"resources\":{\"memory\":{\"limit\":9223372036854775808}}}"),
+		  "memory.limit: 9223372036854775808 is out of range");
+	parse_bad(with(MINIMAL_PROC, ",\"linux\":{\"resources\":{\"memory\":{\"swappiness\":18446744073709551614}}}"),
+		  "swappiness");
+	parse_bad(with(MINIMAL_PROC, ",\"linux\":{\"resources\":{\"cpu\":{\"period\":18446744073709551615}}}"),
+		  "period");
+	parse_bad(with("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":18446744073709551615,\"gid\":0}}", ""),
+		  "process.user.uid");
+	parse_bad(with("\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0,"
+		       "\"additionalGids\":[18446744073709551615]}}", ""), "additionalGids[0]");
+	parse_bad(with(MINIMAL_PROC, ",\"hostname\":18446744073709551615"), "hostname: expected a string");
+	parse_bad(with(MINIMAL_PROC, ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
+				     "[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":-1,"
+				     "\"op\":\"SCMP_CMP_EQ\"}]}]}}"), "value: -1 is out of range");
+	/* a big number in a field nobody reads is as harmless as any unknown field */
+	c = parse_ok(with(MINIMAL_PROC, ",\"future\":{\"n\":123456789012345678901234567890}"));
+	ctr_config_free(c);
 }
 
 static void test_top_level(void **state)
@@ -584,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_not_json),
+		cmocka_unit_test(test_big_integers),
 		cmocka_unit_test(test_top_level),
 		cmocka_unit_test(test_process),
 		cmocka_unit_test(test_caps_rlimits),

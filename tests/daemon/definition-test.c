@@ -1,8 +1,10 @@
 /*
  * daemon/definition.c: the smallest definition gets every default, every
  * field is checked with a message naming it, a normalized definition is
- * accepted again unchanged (stored ones must reload), uuids, and the VM's
- * command line.
+ * accepted again unchanged (stored ones must reload), uuids, the VM's
+ * command line (every disk with its format, never probed at start), and
+ * formats recorded by probing each file once: raw, qcow2, and refusals that
+ * name the disk (missing, a FIFO, a directory) without waiting.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,10 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "base/error.h"
+#include "block/block.h"
 #include "daemon/definition.h"
+#include "tests/daemon/scratch.h"
 
 #define SMALLEST "{\"name\": \"vm1\", \"arch\": \"riscv64\", \"memory\": \"256M\", " \
 		 "\"kernel\": \"/path/vmlinux\", \"initrd\": \"/path/initrd.gz\", " \
@@ -255,7 +261,8 @@ static void test_argv(void **state)
 	json_t *norm;
 	json_t *d = good("{\"name\": \"x\", \"arch\": \"riscv64\", \"memory\": \"256M\", \"kernel\": \"/k\","
 			 " \"initrd\": \"/i\", \"append\": \"-x console=ttyS0\", \"disks\": [{\"path\": \"/d\","
-			 " \"format\": \"raw\", \"readonly\": true, \"serial\": \"s1\"}, {\"path\": \"/e\"}],"
+			 " \"format\": \"raw\", \"readonly\": true, \"serial\": \"s1\"}, {\"path\": \"/e\","
+			 " \"format\": \"qcow2\"}],"
 			 " \"nics\": [{\"hostfwd\": [\"tcp::2222-:22\", \"udp::53-:53\"], \"mac\":"
 			 " \"52:54:00:00:00:01\"}, {\"type\": \"tap\", \"bridge\": \"br0\", \"ifname\": \"t1\"}],"
 			 " \"rng\": false, \"on_reboot\": \"destroy\"}", NULL);
@@ -263,7 +270,7 @@ static void test_argv(void **state)
 		"/bin/gasang", "run", "--arch=riscv64", "--mem=262144K", "--cpus=1", "--kernel=/k",
 		"--initrd=/i", "--append=-x console=ttyS0",
 		"--disk=/d,format=raw,readonly=on,cache=writeback,serial=s1",
-		"--disk=/e,cache=writeback",
+		"--disk=/e,format=qcow2,cache=writeback",
 		"--net=user,hostfwd=tcp::2222-:22,hostfwd=udp::53-:53,mac=52:54:00:00:00:01",
 		"--net=tap,ifname=t1,bridge=br0", "--console=serial", "--rng=off", "--no-reboot",
 		"--control-fd=4", NULL,
@@ -279,6 +286,16 @@ static void test_argv(void **state)
 	}
 	assert_null(argv[i]);
 	def_argv_free(argv);
+	json_decref(d);
+
+	/* a disk whose format was never recorded: no command line that would probe it */
+	d = good("{\"name\": \"x\", \"arch\": \"riscv64\", \"kernel\": \"/k\", \"disks\": "
+		 "[{\"path\": \"/d\", \"format\": \"raw\"}, {\"path\": \"/e\"}]}", NULL);
+	argv = NULL;
+	error_clear();
+	assert_int_equal(def_argv(d, "g", 4, NULL, &argv), -EINVAL);
+	assert_null(argv);
+	assert_non_null(strstr(error_msg(), "disks[1] (/e) has no recorded format"));
 	json_decref(d);
 
 	d = good("{\"name\": \"fw\", \"arch\": \"riscv64\", \"firmware\": \"/g.elf\", \"memory\": \"16M\"}",
@@ -340,6 +357,145 @@ static void test_argv_sandbox(void **state)
 	json_decref(off);
 }
 
+/* ---- formats recorded by probing once ---- */
+
+struct probe_dir {
+	char dir[SCRATCH_DIR_MAX];
+	char raw[96], qcow2[96], fifo[96], missing[96], bad_qcow2[96];
+	char recorded[4][128];
+	int nrecorded;
+};
+
+static int probe_setup(void **state)
+{
+	struct probe_dir *p = scratch_fixture(sizeof(*p), "definition-test");
+	FILE *f;
+
+	snprintf(p->raw, sizeof(p->raw), "%s/disk.raw", p->dir);
+	snprintf(p->qcow2, sizeof(p->qcow2), "%s/disk.qcow2", p->dir);
+	snprintf(p->fifo, sizeof(p->fifo), "%s/fifo", p->dir);
+	snprintf(p->missing, sizeof(p->missing), "%s/missing", p->dir);
+	snprintf(p->bad_qcow2, sizeof(p->bad_qcow2), "%s/version99.qcow2", p->dir);
+	f = fopen(p->raw, "w");
+	assert_non_null(f);
+	fputs("a raw disk's first sector", f);
+	fclose(f);
+	assert_int_equal(block_create(p->qcow2, "qcow2", 1 << 20, NULL), 0);
+	assert_int_equal(mkfifo(p->fifo, 0600), 0);
+	/* qcow2's magic with a version nobody writes: an error, never raw */
+	f = fopen(p->bad_qcow2, "w");
+	assert_non_null(f);
+	fwrite("QFI\xfb\0\0\0\x63", 1, 8, f);
+	assert_int_equal(fseek(f, 4095, SEEK_SET), 0);
+	fputc(0, f);
+	fclose(f);
+	*state = p;
+	return 0;
+}
+
+static void note_recorded(void *opaque, size_t i, const char *path, const char *format)
+{
+	struct probe_dir *p = opaque;
+
+	snprintf(p->recorded[p->nrecorded++ & 3], sizeof(p->recorded[0]), "%zu %s %s", i, path,
+		 format);
+}
+
+/* A definition with these disk objects (JSON text, comma-separated). */
+static json_t *with_disks(const char *disks)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), "{\"name\": \"d\", \"arch\": \"riscv64\", \"kernel\": \"/k\","
+		 " \"disks\": [%s]}", disks);
+	return good(text, NULL);
+}
+
+static const char *disk_format(const json_t *def, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(json_object_get(def, "disks"), i),
+						 "format"));
+}
+
+static void test_formats_probed(void **state)
+{
+	struct probe_dir *p = *state;
+	char disks[512], want[160], **argv;
+	json_t *d;
+	size_t i;
+
+	snprintf(disks, sizeof(disks), "{\"path\": \"%s\"}, {\"path\": \"%s\"}, "
+		 "{\"path\": \"%s\", \"format\": \"qcow2\"}", p->raw, p->qcow2, p->missing);
+	d = with_disks(disks);
+	assert_int_equal(def_formats_missing(d), 2);
+	assert_int_equal(def_record_formats(d, note_recorded, p), 0);
+	assert_int_equal(def_formats_missing(d), 0);
+	assert_string_equal(disk_format(d, 0), "raw");
+	assert_string_equal(disk_format(d, 1), "qcow2");
+	/* a format given is kept, and its file not even looked at */
+	assert_string_equal(disk_format(d, 2), "qcow2");
+	assert_int_equal(p->nrecorded, 2);
+	snprintf(want, sizeof(want), "0 %s raw", p->raw);
+	assert_string_equal(p->recorded[0], want);
+	snprintf(want, sizeof(want), "1 %s qcow2", p->qcow2);
+	assert_string_equal(p->recorded[1], want);
+	/* and the command line says so */
+	assert_int_equal(def_argv(d, "g", 4, NULL, &argv), 0);
+	for (i = 0; argv[i] && strncmp(argv[i], "--disk=", 7); i++)
+		;
+	snprintf(want, sizeof(want), "--disk=%s,format=raw,cache=writeback", p->raw);
+	assert_string_equal(argv[i], want);
+	def_argv_free(argv);
+
+	/*
+	 * Recorded is recorded: a guest that writes a qcow2 header into its raw
+	 * disk later changes nothing (the stored definition is not probed again).
+	 */
+	{
+		json_t *again = NULL;
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", p->qcow2, p->raw);
+		assert_int_equal(system(cmd), 0);
+		assert_int_equal(def_normalize(d, &again, NULL), 0);
+		assert_int_equal(def_record_formats(again, NULL, NULL), 0);
+		assert_string_equal(disk_format(again, 0), "raw");
+		json_decref(again);
+	}
+	json_decref(d);
+}
+
+static void test_formats_refused(void **state)
+{
+	struct probe_dir *p = *state;
+	char disks[512], want[160];
+	const char *paths[] = { p->missing, p->fifo, p->dir, p->bad_qcow2 };
+	json_t *d;
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		/* the disk before it is recorded all the same; the error names the one that failed */
+		snprintf(disks, sizeof(disks), "{\"path\": \"%s\"}, {\"path\": \"%s\"}", p->raw,
+			 paths[i]);
+		d = with_disks(disks);
+		error_clear();
+		alarm(10);	/* a FIFO must not make it wait for a writer */
+		assert_int_equal(def_record_formats(d, NULL, NULL), -EINVAL);
+		alarm(0);
+		snprintf(want, sizeof(want), "disks[1]: cannot learn the format of '%s'", paths[i]);
+		if (!strstr(error_msg(), want) || !strstr(error_msg(), "\"format\""))
+			fail_msg("'%s' lacks '%s'", error_msg(), want);
+		/* the block layer's reason, naming the path as given */
+		if (paths[i] == p->bad_qcow2 && (!strstr(error_msg(), "version 99 is not supported") ||
+						 strstr(error_msg(), "/proc/self/fd")))
+			fail_msg("'%s': not the block layer's reason about the path", error_msg());
+		assert_string_equal(disk_format(d, 0), "raw");
+		assert_null(disk_format(d, 1));
+		assert_int_equal(def_formats_missing(d), 1);
+		json_decref(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +506,8 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_argv),
+		cmocka_unit_test_setup_teardown(test_formats_probed, probe_setup, scratch_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_formats_refused, probe_setup, scratch_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,10 @@
  * daemon/store.c: definitions kept with their names and uuids unique,
  * autostart and last known state, transactions that commit or leave
  * nothing, the event log (ordered, filtered, trimmed), a schema from
- * another version refused, and no committed definition lost when the
- * writing process is killed at a random moment.
+ * another version refused, no committed definition lost when the writing
+ * process is killed at a random moment; a store opened to read only changes
+ * nothing, a damaged one fails its integrity check, and a backup is a
+ * whole, self-contained copy.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -337,6 +340,165 @@ static void test_killed_writer(void **state)
 	}
 }
 
+static int copy_definition(void *opaque, const struct store_domain *d)
+{
+	snprintf(opaque, 64, "%s", d->definition);
+	return 0;
+}
+
+static void test_set_definition(void **state)
+{
+	struct store_domain a = dom("a", "00000000-0000-4000-8000-000000000001");
+	char seen[64] = "";
+	struct store *s;
+
+	(void)state;
+	assert_int_equal(store_open(&s, db), 0);
+	assert_int_equal(store_domain_add(s, &a), 0);
+	assert_int_equal(store_domain_set_definition(s, "a", "{\"name\":\"a\",\"disks\":[]}"), 0);
+	assert_int_equal(store_domain_set_definition(s, "zz", "{}"), -ENOENT);
+	store_close(s);
+	assert_int_equal(store_open(&s, db), 0);
+	assert_int_equal(store_domain_foreach(s, copy_definition, seen), 0);
+	assert_string_equal(seen, "{\"name\":\"a\",\"disks\":[]}");
+	store_close(s);
+}
+
+static void test_readonly(void **state)
+{
+	struct store_domain a = dom("a", "00000000-0000-4000-8000-000000000001");
+	struct store_domain b = dom("b", "00000000-0000-4000-8000-000000000002");
+	struct seen seen = { 0 };
+	struct store *s;
+	int64_t n;
+	FILE *f;
+
+	(void)state;
+	/* no file: not taken for an empty store, and none is made */
+	assert_int_equal(store_open_readonly(&s, db), -ENOENT);
+	assert_int_equal(access(db, F_OK), -1);
+	/* an empty file is no store */
+	f = fopen(db, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(store_open_readonly(&s, db), -EPROTO);
+	assert_non_null(strstr(error_msg(), "not a gasangd store"));
+	unlink(db);
+
+	assert_int_equal(store_open(&s, db), 0);
+	assert_int_equal(store_domain_add(s, &a), 0);
+	store_close(s);
+	assert_int_equal(store_open_readonly(&s, db), 0);
+	assert_int_equal(store_integrity(s), 0);
+	assert_int_equal(store_domain_foreach(s, collect, &seen), 0);
+	assert_int_equal(seen.n, 1);
+	assert_true(store_domain_add(s, &b) < 0);
+	store_close(s);
+	assert_int_equal(store_open(&s, db), 0);
+	assert_int_equal(store_domain_count(s, &n), 0);
+	assert_int_equal(n, 1);
+	store_close(s);
+}
+
+/* A store of many definitions, closed: its file spans many pages. */
+static void fill_store(const char *path, int n)
+{
+	char name[32], uuid[64], def[600];
+	struct store *s;
+	int i;
+
+	assert_int_equal(store_open(&s, path), 0);
+	assert_int_equal(store_begin(s), 0);
+	for (i = 0; i < n; i++) {
+		struct store_domain d;
+
+		snprintf(name, sizeof(name), "vm%04d", i);
+		snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-%012d", i);
+		snprintf(def, sizeof(def), "{\"name\":\"%s\",\"pad\":\"%0500d\"}", name, i);
+		d = (struct store_domain){ .name = name, .uuid = uuid, .definition = def };
+		assert_int_equal(store_domain_add(s, &d), 0);
+	}
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+}
+
+static void test_integrity(void **state)
+{
+	unsigned char junk[4096];
+	struct store *s;
+	struct stat st;
+	int fd;
+
+	(void)state;
+	fill_store(db, 200);
+	/* the last page (a table's or an index's) made nonsense */
+	assert_int_equal(stat(db, &st), 0);
+	assert_true(st.st_size > 16 * 4096);
+	memset(junk, 0xa5, sizeof(junk));
+	fd = open(db, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), st.st_size - 4096), (ssize_t)sizeof(junk));
+	close(fd);
+	assert_int_equal(store_open_readonly(&s, db), 0);
+	error_clear();
+	assert_int_equal(store_integrity(s), -EUCLEAN);
+	assert_non_null(strstr(error_msg(), "is damaged"));
+	store_close(s);
+}
+
+static void test_backup(void **state)
+{
+	struct store_event e = { .time_ms = 1, .name = "vm0001", .uuid = "u", .type = "defined",
+				 .state = "shutoff", .reason = "unknown" };
+	char copy[160], side[180];
+	struct store *s, *c;
+	struct stat st;
+	int64_t n;
+	int fd;
+	unsigned char mode[2];
+
+	(void)state;
+	fill_store(db, 300);
+	assert_int_equal(store_open(&s, db), 0);
+	assert_int_equal(store_event_add(s, &e), 0);
+	snprintf(copy, sizeof(copy), "%s/copy.db", dir);
+	/* taken while the store is open and in WAL mode, with an event not yet checkpointed */
+	assert_int_equal(store_backup(s, copy), 0);
+	store_close(s);
+	/* self-contained: a rollback journal database (header bytes 18 and 19: 1), nothing beside it */
+	fd = open(copy, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, mode, 2, 18), 2);
+	close(fd);
+	assert_int_equal(mode[0], 1);
+	assert_int_equal(mode[1], 1);
+	snprintf(side, sizeof(side), "%s-wal", copy);
+	assert_int_equal(stat(side, &st), -1);
+	snprintf(side, sizeof(side), "%s-journal", copy);
+	assert_int_equal(stat(side, &st), -1);
+	/* whole: every definition and the last event */
+	assert_int_equal(store_open_readonly(&c, copy), 0);
+	assert_int_equal(store_integrity(c), 0);
+	assert_int_equal(store_domain_count(c, &n), 0);
+	assert_int_equal(n, 300);
+	{
+		struct evs *v = calloc(1, sizeof(*v));
+
+		assert_non_null(v);
+		assert_int_equal(store_event_foreach(c, 0, 10, NULL, collect_ev, v), 0);
+		assert_int_equal(v->n, 1);
+		assert_string_equal(v->type[0], "defined");
+		free(v);
+	}
+	store_close(c);
+	/* a backup where none can be written says so */
+	assert_int_equal(store_open(&s, db), 0);
+	snprintf(copy, sizeof(copy), "%s/no/such/dir/copy.db", dir);
+	assert_true(store_backup(s, copy) < 0);
+	assert_non_null(strstr(error_msg(), copy));
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +509,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_definition, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_integrity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

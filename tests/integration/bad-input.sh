@@ -16,6 +16,8 @@
 #   unknown flag                 --frobnicate
 #   control socket descriptor    --control-fd 2 (the terminal's), one not open, one
 #                                not a listening socket, with --control too
+#   bad --gdb                    an unknown kind, a port that is no number or out of
+#                                range, a unix socket in a directory that is not there
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 # Environment: GASANG, GASANG_BUILD, GASANG_TOP (set by tests/run).
 set -eu
@@ -153,6 +155,14 @@ check control-fd-file "descriptor 3: not a listening socket" \
 	"${RUN[@]}" --control-fd 3 --kernel "$kernel" 3<"$kernel"
 check control-both "--control and --control-fd" \
 	"${RUN[@]}" --control "$work/c.sock" --control-fd 3 --kernel "$kernel"
+
+check gdb-bad-kind bogus:1 "${RUN[@]}" --mem 512M --kernel "$kernel" --gdb bogus:1
+check gdb-port-not-number notaport "${RUN[@]}" --mem 512M --kernel "$kernel" \
+	--gdb tcp:127.0.0.1:notaport
+check gdb-port-range 99999999999999999999 "${RUN[@]}" --mem 512M --kernel "$kernel" \
+	--gdb tcp:127.0.0.1:99999999999999999999
+check gdb-unix-no-dir no-such-dir "${RUN[@]}" --mem 512M --kernel "$kernel" \
+	--gdb "unix:$work/no-such-dir/gdb.sock"
 
 for n in ${notes[@]+"${notes[@]}"}; do
 	echo "note: $n"

@@ -10,6 +10,8 @@
 #   creds          uid 1000, extra groups, all five capability sets, seccomp with
 #                  an errno rule, no_new_privs off
 #   limits         memory 64 MiB (no swap), 50 pids, 0.5 CPU, cpu shares, rlimits
+#   unlimited      what Docker writes for --ulimit core=-1 (RLIM_INFINITY, 2^64 - 1)
+#                  and "no limit": memory, swap, pids and cpu quota -1
 #   sysctl         sysctls in the container's own ipc/net namespaces, a cwd to create
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 set -u
@@ -85,6 +87,14 @@ C_PROCESS=',"oomScoreAdj":123' \
 C_ARGS='["sh","-c","cat /proc/self/oom_score_adj; exec /bin/probe report"]' \
 	ctr_bundle "$work/limits"
 compare limits
+
+# unlimited: integers beyond jansson's long long, and -1 where runc takes it
+C_RES='{"memory":{"limit":-1,"swap":-1},"pids":{"limit":-1},"cpu":{"quota":-1,"period":100000}}' \
+C_RLIMITS='[{"type":"RLIMIT_CORE","hard":18446744073709551615,"soft":18446744073709551615},{"type":"RLIMIT_NOFILE","hard":4096,"soft":4096}]' \
+	ctr_bundle "$work/unlimited"
+compare unlimited
+grep -q 'Max core file size unlimited unlimited' "$work/unlimited.gasang.raw" ||
+	fail "unlimited: the probe does not report an unlimited core size" "$(cat "$work/unlimited.gasang.raw")"
 
 # sysctl, and a cwd that the runtime creates
 C_LINUX=',"sysctl":{"net.ipv4.ip_forward":"1","kernel.shmmax":"123456789","kernel.msgmax":"4096"}' \

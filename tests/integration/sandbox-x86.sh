@@ -1,13 +1,14 @@
 #!/bin/bash
 # Integration: the VM process's sandbox on KVM, with the powerbtn test guest
 # (tests/guests/x86/powerbtn.c: firmware that waits for the ACPI power
-# button, then powers off) on 2 vCPUs with a disk, a user-mode NIC and a
-# control socket:
+# button, then powers off) on 2 vCPUs with a disk, a user-mode NIC, a
+# control socket and a gdbstub:
 #   - every thread is under seccomp with its own filter (the vCPU threads,
 #     made by the main thread at boot, under the main thread's too), no
 #     capabilities; a call from a vCPU thread that its kind has no use for
 #     (opening a file) is refused with EPERM and the guest runs on; the power
-#     button through the control socket still ends the VM with status 0;
+#     button through the control socket still ends the VM with status 0,
+#     and the sockets' files are gone after it;
 #   - execve from a vCPU thread kills the VM with SIGSYS;
 #   - an existing tap enslaved to a bridge (--net tap,ifname=,bridge=) is
 #     the one case that keeps a capability: CAP_NET_ADMIN alone, so the tap
@@ -29,7 +30,7 @@ CAP_NET_ADMIN_ONLY=0000000000001000
 [ -x "$GASANG" ] || skip "gasang is not built ($GASANG)"
 [ -f "$FW" ] || skip "the powerbtn test guest is not built ($FW: make guest-tests)"
 command -v socat >/dev/null || skip "socat is not installed"
-need_gdb
+need_gdb_attach
 
 sock=$work/ctl.sock
 tap=gsbx$$ br=gsbxbr$$
@@ -54,8 +55,8 @@ truncate -s 1M "$work/disk.img"
 echo readable >"$work/readable"
 
 # 1. every thread filtered; a refused call leaves the guest running
-pc --cpus 2 --disk "$work/disk.img,format=raw" --net user --rng off
-check_sandboxed "$vm_pid" "$(id -u)" vcpu block net control
+pc --cpus 2 --disk "$work/disk.img,format=raw" --net user --rng off --gdb "unix:$work/gdb.sock"
+check_sandboxed "$vm_pid" "$(id -u)" vcpu block net control debug
 [ "$(printf '%s\n' $THREADS | grep -c '^vcpu:3$')" = 2 ] ||
 	fail "not two vCPU threads with three filters (process, main, vcpu): $THREADS"
 vcpu=$(thread_of "$vm_pid" vcpu)
@@ -64,6 +65,7 @@ r=$(gdb_call "$vm_pid" "$vcpu" "(int)openat(-100, \"$work/readable\", 0)")
 case $(req '{"op": "powerdown"}') in *'"ok":true'*) ;; *) fail "powerdown" ;; esac
 vm_status
 [ "$rc" = 0 ] || fail "the sandboxed guest did not power off on its button: exit $rc"
+[ ! -e "$sock" ] && [ ! -e "$work/gdb.sock" ] || fail "a socket's file was left behind"
 
 # 2. execve from a vCPU thread: the VM is killed
 pc --cpus 2

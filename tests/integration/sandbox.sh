@@ -31,7 +31,7 @@ NAME=sandbox
 
 [ "$(id -u)" = 0 ] || skip "not root: --user and --chroot need it"
 command -v socat >/dev/null || skip "socat is not installed"
-need_gdb
+need_gdb_attach
 need_disk_tools
 need_guest
 JAIL_ID=65432

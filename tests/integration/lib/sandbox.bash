@@ -4,8 +4,11 @@
 # of them with gdb. Source after lib/guest.bash or lib/daemon.bash (it uses
 # their fail and skip).
 
-need_gdb() {
-	command -v gdb >/dev/null || skip "gdb is not installed (tools/deps installs it)"
+# A gdb that attaches to a process of this host: gdb, or gdb-multiarch (tools/deps).
+GDB_ATTACH=$(command -v gdb || command -v gdb-multiarch || true)
+
+need_gdb_attach() {
+	[ -n "$GDB_ATTACH" ] || skip "neither gdb nor gdb-multiarch is installed (tools/deps installs gdb-multiarch)"
 }
 
 # thread_field PID TID FIELD: a field of /proc/PID/task/TID/status ("Seccomp", "Uid", ...)
@@ -69,7 +72,7 @@ gdb_in_thread() {
 	local pid=$1 tid=$2
 	shift 2
 	# no core file if gdb trips over a process that dies under it
-	(ulimit -c 0; gdb -nx -batch -p "$pid" \
+	(ulimit -c 0; "$GDB_ATTACH" -nx -batch -p "$pid" \
 		-ex "python [t.switch() for t in gdb.selected_inferior().threads() if t.ptid[1] == $tid]" \
 		"$@" 2>/dev/null)
 }

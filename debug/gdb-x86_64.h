@@ -1,0 +1,30 @@
+/*
+ * GDB's register numbers for x86_64 (the regnums of gasang's target
+ * description): GDB's amd64 core and SSE registers in its order, then
+ * fs_base/gs_base, and the system registers GDB shows but does not
+ * interpret (control, debug registers, MSRs).
+ */
+#ifndef DEBUG_GDB_X86_64_H
+#define DEBUG_GDB_X86_64_H
+
+enum gdb_x86_64_reg {
+	GDB_X86_RAX, GDB_X86_RBX, GDB_X86_RCX, GDB_X86_RDX,
+	GDB_X86_RSI, GDB_X86_RDI, GDB_X86_RBP, GDB_X86_RSP,
+	GDB_X86_R8, GDB_X86_R15 = GDB_X86_R8 + 7,
+	GDB_X86_RIP, GDB_X86_EFLAGS,
+	GDB_X86_CS, GDB_X86_SS, GDB_X86_DS, GDB_X86_ES, GDB_X86_FS, GDB_X86_GS,
+	GDB_X86_ST0, GDB_X86_ST7 = GDB_X86_ST0 + 7,
+	GDB_X86_FCTRL, GDB_X86_FSTAT, GDB_X86_FTAG, GDB_X86_FISEG,
+	GDB_X86_FIOFF, GDB_X86_FOSEG, GDB_X86_FOOFF, GDB_X86_FOP,
+	GDB_X86_XMM0, GDB_X86_XMM15 = GDB_X86_XMM0 + 15,
+	GDB_X86_MXCSR,
+	GDB_X86_FS_BASE, GDB_X86_GS_BASE,
+	GDB_X86_K_GS_BASE,
+	GDB_X86_CR0, GDB_X86_CR2, GDB_X86_CR3, GDB_X86_CR4, GDB_X86_CR8,
+	GDB_X86_EFER,
+	GDB_X86_DR0, GDB_X86_DR3 = GDB_X86_DR0 + 3, GDB_X86_DR6, GDB_X86_DR7,
+	GDB_X86_STAR, GDB_X86_LSTAR, GDB_X86_CSTAR, GDB_X86_FMASK, GDB_X86_APIC_BASE,
+	GDB_X86_NREGS,
+};
+
+#endif
