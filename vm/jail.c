@@ -152,8 +152,12 @@ int jail_enter(struct jail *j)
 		return err;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return error_errno(-errno, "sandbox: no_new_privs");
-	/* no core file of guest memory, no ptrace or /proc/PID/mem by the same user */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+	/*
+	 * A VM that stays root leaves no core file of guest memory behind. One
+	 * that changes user is not dumpable anyway; one of an unprivileged user
+	 * stays so: its user (a rootless gasangd) may look into /proc/PID/fd.
+	 */
+	if (geteuid() == 0 && !j->set_ids && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		return error_errno(-errno, "sandbox: not dumpable");
 	if (j->root && (chroot(j->root) || chdir("/")))
 		return error_errno(-errno, "sandbox: chroot %s", j->root);

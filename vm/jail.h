@@ -3,8 +3,8 @@
  * process itself: once everything the VM needs is open (images, /dev/kvm,
  * the tap or libslirp's sockets, the control socket, the terminal) and
  * before its first thread, the process gives up the host:
- *   - no_new_privs, and not dumpable (no core file holds guest memory, and
- *     only a ptrace-capable root may look inside);
+ *   - no_new_privs; a VM that stays root is made not dumpable (no core
+ *     file holds guest memory; changing user does that too);
  *   - --chroot DIR: its root and working directory become DIR;
  *   - --user USER: no supplementary groups, then USER's group and user;
  *   - every capability goes (bounding, effective, permitted, inheritable,
