@@ -22,7 +22,6 @@ NAME=sandbox-x86
 . "$(dirname "$0")/lib/sandbox.bash"
 FW=$BUILD/guest-tests/x86/powerbtn.bin
 TIMEOUT=${X86_TIMEOUT:-60}
-SIGSYS_STATUS=$((128 + 31))
 CAP_NET_ADMIN_ONLY=0000000000001000
 
 [ "$(uname -m)" = x86_64 ] || skip "not an x86_64 host"
@@ -41,16 +40,6 @@ pc() {
 	vm_launch "$GASANG" run --arch x86_64 --mem 64M --bios "$FW" --control "$sock" "$@"
 	wait_for 'waiting for the power button' "$TIMEOUT" "the guest's first line"
 }
-# vm_status: wait for the VM to end; its exit status in rc
-vm_status() {
-	local start=$SECONDS
-	while vm_alive; do
-		[ $((SECONDS - start)) -lt "$TIMEOUT" ] || fail "the VM did not end"
-		sleep 0.1
-	done
-	wait "$vm_pid" && rc=0 || rc=$?
-	vm_pid=
-}
 truncate -s 1M "$work/disk.img"
 echo readable >"$work/readable"
 
@@ -63,14 +52,14 @@ vcpu=$(thread_of "$vm_pid" vcpu)
 r=$(gdb_call "$vm_pid" "$vcpu" "(int)openat(-100, \"$work/readable\", 0)")
 [ "$r" = "-1 1 " ] || fail "openat from a vCPU thread: '$r', expected -1 and EPERM (1)"
 case $(req '{"op": "powerdown"}') in *'"ok":true'*) ;; *) fail "powerdown" ;; esac
-vm_status
+vm_status "$TIMEOUT"
 [ "$rc" = 0 ] || fail "the sandboxed guest did not power off on its button: exit $rc"
 [ ! -e "$sock" ] && [ ! -e "$work/gdb.sock" ] || fail "a socket's file was left behind"
 
 # 2. execve from a vCPU thread: the VM is killed
 pc --cpus 2
 gdb_call_fatal "$vm_pid" "$(thread_of "$vm_pid" vcpu)" '(int)execve("/bin/sh", 0, 0)'
-vm_status
+vm_status "$TIMEOUT"
 [ "$rc" = "$SIGSYS_STATUS" ] || fail "execve from a vCPU thread: exit $rc, expected $SIGSYS_STATUS (SIGSYS)"
 
 # 3. a tap taken off its bridge at exit keeps CAP_NET_ADMIN, and only it
@@ -83,7 +72,7 @@ if [ "$(id -u)" = 0 ] && ip tuntap add "$tap" mode tap 2>/dev/null && ip link ad
 	[ "$(thread_field "$vm_pid" "$vm_pid" Seccomp)" = 2 ] || fail "with a tap, the main thread is not filtered"
 	ip -o link show "$tap" | grep -q "master $br" || fail "the tap is not on its bridge"
 	case $(req '{"op": "powerdown"}') in *'"ok":true'*) ;; *) fail "powerdown (tap)" ;; esac
-	vm_status
+	vm_status "$TIMEOUT"
 	[ "$rc" = 0 ] || fail "the guest with a tap did not power off: exit $rc"
 	ip -o link show "$tap" | grep -q "master" && fail "the tap is still on its bridge after the VM"
 	tapped=", a tap taken off its bridge with CAP_NET_ADMIN alone"

@@ -39,17 +39,6 @@ getent passwd "$JAIL_ID" >/dev/null && skip "uid $JAIL_ID has a passwd entry her
 
 sock=$work/ctl.sock
 req() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$sock" | head -n 1; }
-# vm_status: wait for the VM to end; its exit status in rc
-vm_status() {
-	local start=$SECONDS
-	while vm_alive; do
-		[ $((SECONDS - start)) -lt "$POWEROFF_TIMEOUT" ] || fail "the VM did not end"
-		sleep 0.2
-	done
-	wait "$vm_pid" && rc=0 || rc=$?
-	vm_pid=
-}
-SIGSYS_STATUS=$((128 + 31))
 
 http_pid=
 trap 'kill "$http_pid" 2>/dev/null; cleanup' EXIT
@@ -110,7 +99,7 @@ send 'echo "R7:$((6 * 7))"'
 wait_for '^R7:42$' "$CMD_TIMEOUT" "an answer after the refused calls"
 # ... and fatal where they are dangerous
 gdb_call_fatal "$vm_pid" "$(thread_of "$vm_pid" vcpu)" "(int)openat(-100, \"$work/made\", 0101, 0600)"
-vm_status
+vm_status "$POWEROFF_TIMEOUT"
 [ "$rc" = "$SIGSYS_STATUS" ] || fail "opening a file for writing from the vCPU thread: exit $rc, expected $SIGSYS_STATUS (SIGSYS)"
 [ ! -e "$work/made" ] || fail "the vCPU thread made a file"
 fsck_clean "$work/disk.raw" "the disk after the VM was killed"
@@ -130,7 +119,7 @@ check_sandboxed "$vm_pid" "$JAIL_ID" vcpu block net control
 net_guest_dhcp
 guest_download R8
 gdb_call_fatal "$vm_pid" "$(thread_of "$vm_pid" control)" '(int)execve("/bin/sh", 0, 0)'
-vm_status
+vm_status "$POWEROFF_TIMEOUT"
 [ "$rc" = "$SIGSYS_STATUS" ] || fail "execve from the control thread: exit $rc, expected $SIGSYS_STATUS (SIGSYS)"
 
 # ---- 3. --sandbox off: no filter anywhere

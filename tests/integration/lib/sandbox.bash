@@ -11,6 +11,20 @@ need_gdb_attach() {
 	[ -n "$GDB_ATTACH" ] || skip "neither gdb nor gdb-multiarch is installed (tools/deps installs gdb-multiarch)"
 }
 
+# The exit status of a VM the sandbox killed: 128 + SIGSYS.
+SIGSYS_STATUS=$((128 + 31))
+
+# vm_status TIMEOUT: wait for the VM (lib/guest.bash's vm_pid) to end; its exit status in rc
+vm_status() {
+	local start=$SECONDS
+	while vm_alive; do
+		[ $((SECONDS - start)) -lt "$1" ] || fail "the VM did not end within $1 s"
+		sleep 0.1
+	done
+	wait "$vm_pid" && rc=0 || rc=$?
+	vm_pid=
+}
+
 # thread_field PID TID FIELD: a field of /proc/PID/task/TID/status ("Seccomp", "Uid", ...)
 thread_field() {
 	sed -n "s/^$3:[[:space:]]*//p" "/proc/$1/task/$2/status" 2>/dev/null
