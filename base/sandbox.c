@@ -47,11 +47,13 @@ struct rule {
 	struct scmp_arg_cmp arg[2];
 };
 
+/* an int or unsigned argument: its register's upper half may hold anything */
+#define ARG_INT(i, v)		{ i, SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)(v) }
+
 #define CALL(sys)		{ SCMP_SYS(sys), 0, { { 0 } } }
-#define ARG_EQ(sys, i, v)	{ SCMP_SYS(sys), 1, { { i, SCMP_CMP_EQ, (v), 0 } } }
+#define ARG_EQ(sys, i, v)	{ SCMP_SYS(sys), 1, { ARG_INT(i, v) } }
 #define ARG_BITS(sys, i, mask, v) { SCMP_SYS(sys), 1, { { i, SCMP_CMP_MASKED_EQ, (mask), (v) } } }
-/* the request is an unsigned int: a sign-extended copy must match too */
-#define IOCTL(req)		ARG_BITS(ioctl, 1, 0xffffffffu, (uint32_t)(req))
+#define IOCTL(req)		ARG_EQ(ioctl, 1, req)
 
 /* flags that open a file for anything but reading */
 #define OPEN_WRITE_FLAGS	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE)
@@ -125,9 +127,8 @@ static const struct rule socket_rules[] = {
 	CALL(setsockopt), CALL(getsockopt), CALL(getsockname), CALL(getpeername), CALL(shutdown),
 	IOCTL(FIONREAD),
 	/* read-only, and relative to the root (a --chroot's): no directory fd */
-	{ SCMP_SYS(openat), 2, { { 0, SCMP_CMP_EQ, (uint32_t)AT_FDCWD, 0 },
-				 { 2, SCMP_CMP_MASKED_EQ, OPEN_WRITE_FLAGS, 0 } } },
-	ARG_EQ(newfstatat, 0, (uint32_t)AT_FDCWD),
+	{ SCMP_SYS(openat), 2, { ARG_INT(0, AT_FDCWD), { 2, SCMP_CMP_MASKED_EQ, OPEN_WRITE_FLAGS, 0 } } },
+	{ SCMP_SYS(newfstatat), 1, { ARG_INT(0, AT_FDCWD) } },
 };
 
 /* a tap: the guest's offloads as its driver changes them */
@@ -298,11 +299,11 @@ static void add_rules(struct builder *b, const struct rule *rules, size_t n)
 	for (i = 0; i < n; i++) {
 		const struct rule *r = &rules[i];
 
-		if (r->nr == SCMP_SYS(socket) && r->nargs == 1 && r->arg[0].datum_a < 64) {
+		if (r->nr == SCMP_SYS(socket) && r->nargs == 1 && r->arg[0].datum_b < 64) {
 			/* the same family twice (two groups) would be one rule twice */
-			if (b->families & (1ull << r->arg[0].datum_a))
+			if (b->families & (1ull << r->arg[0].datum_b))
 				continue;
-			b->families |= 1ull << r->arg[0].datum_a;
+			b->families |= 1ull << r->arg[0].datum_b;
 		}
 		add(b, SCMP_ACT_ALLOW, r->nr, r->nargs, r->arg);
 	}
@@ -325,12 +326,12 @@ static void add_call_kills(struct builder *b, const struct sandbox_process *p)
 	for (i = 0; p && i < SANDBOX_UNLINK_DIRS; i++) {
 		if (p->unlink_dirfd[i] < 0)
 			continue;
-		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ, (uint32_t)p->unlink_dirfd[i], 0 };
+		a[0] = (struct scmp_arg_cmp)ARG_INT(0, p->unlink_dirfd[i]);
 		add(b, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 1, a);
 		unlinks++;
 	}
 	if (unlinks) {
-		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)AT_FDCWD };
+		a[0] = (struct scmp_arg_cmp)ARG_INT(0, AT_FDCWD);
 		add(b, kill, SCMP_SYS(unlinkat), 1, a);
 	} else {
 		add(b, kill, SCMP_SYS(unlinkat), 0, NULL);
@@ -359,15 +360,14 @@ static void add_call_kills(struct builder *b, const struct sandbox_process *p)
 	add(b, kill, SCMP_SYS(mprotect), 1, a);
 	add(b, kill, SCMP_SYS(pkey_mprotect), 1, a);
 	for (i = 0; i < ARRAY_SIZE(danger_ioctls); i++) {
-		a[0] = (struct scmp_arg_cmp){ 1, SCMP_CMP_MASKED_EQ, 0xffffffffu,
-					      (uint32_t)danger_ioctls[i] };
+		a[0] = (struct scmp_arg_cmp)ARG_INT(1, danger_ioctls[i]);
 		add(b, kill, SCMP_SYS(ioctl), 1, a);
 	}
 	/* socket families this filter does not allow */
 	for (family = 0; family < AF_MAX; family++) {
 		if (b->families & (1ull << family))
 			continue;
-		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ, (uint32_t)family, 0 };
+		a[0] = (struct scmp_arg_cmp)ARG_INT(0, family);
 		add(b, kill, SCMP_SYS(socket), 1, a);
 	}
 }
@@ -382,7 +382,7 @@ static void add_kind(struct builder *b, enum sandbox_kind kind, const struct san
 		if (g & G(i))
 			add_rules(b, groups[i].rules, groups[i].n);
 	/* tgkill: the process's own threads only */
-	a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ, (uint32_t)getpid(), 0 };
+	a[0] = (struct scmp_arg_cmp)ARG_INT(0, getpid());
 	add(b, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, a);
 	if (p && p->netlink && (kind == SANDBOX_MAIN || kind == SANDBOX_PROCESS))
 		add_rules(b, netlink_rules, ARRAY_SIZE(netlink_rules));
@@ -390,7 +390,7 @@ static void add_kind(struct builder *b, enum sandbox_kind kind, const struct san
 	if (g & G(G_THREADS))
 		add(b, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0, NULL);
 	/* the process filter marks the process sandboxed; the others let that through */
-	a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ, PR_GET_SECCOMP, 0 };
+	a[0] = (struct scmp_arg_cmp)ARG_INT(0, PR_GET_SECCOMP);
 	add(b, kind == SANDBOX_PROCESS ? SCMP_ACT_ERRNO(SANDBOX_MARK_ERRNO) : SCMP_ACT_ALLOW,
 	    SCMP_SYS(prctl), 1, a);
 	add_call_kills(b, kind == SANDBOX_MAIN || kind == SANDBOX_PROCESS ? p : NULL);
