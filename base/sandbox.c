@@ -261,16 +261,6 @@ const char *sandbox_kind_name(enum sandbox_kind kind)
 	return (unsigned)kind < SANDBOX_KINDS ? kind_names[kind] : "?";
 }
 
-bool sandbox_kills_process(int nr)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(danger); i++)
-		if (danger[i] == nr)
-			return true;
-	return false;
-}
-
 /* ---- building a filter ---- */
 
 struct builder {

@@ -7,7 +7,7 @@
  * So a VM process, once everything it needs is open and before any thread:
  *   1. its main thread locks the process (sandbox_lock_process): the
  *      process filter allows what any VM thread ever does, kills the
- *      dangerous calls (sandbox_kills_process) and refuses the rest;
+ *      dangerous calls and refuses the rest;
  *   2. every thread made from then on calls sandbox_thread_enter(KIND)
  *      first, which adds KIND's own filter;
  *   3. the main thread, once its lasting threads run, enters SANDBOX_MAIN
@@ -74,9 +74,6 @@ bool sandbox_active(void);
  * (p: NULL for no run-time extras). 0 or a negative errno (recorded).
  */
 int sandbox_load(enum sandbox_kind kind, const struct sandbox_process *p);
-
-/* Does every filter kill the process at this system call, whatever its arguments? */
-bool sandbox_kills_process(int nr);
 
 const char *sandbox_kind_name(enum sandbox_kind kind);
 

@@ -85,12 +85,12 @@ int jail_prepare(struct jail *j, const struct vm_config *cfg)
 		err = jail_parse_user(cfg->user, &j->uid, &j->gid);
 		if (err)
 			return err;
-		if ((j->uid != geteuid() || j->gid != getegid()) &&
-		    (have & (CAP_BIT(CAP_SETUID) | CAP_BIT(CAP_SETGID))) !=
-		    (CAP_BIT(CAP_SETUID) | CAP_BIT(CAP_SETGID)))
+		/* the user it runs as already: nothing to change, nothing to need */
+		j->set_ids = j->uid != geteuid() || j->gid != getegid();
+		if (j->set_ids && (have & (CAP_BIT(CAP_SETUID) | CAP_BIT(CAP_SETGID))) !=
+				  (CAP_BIT(CAP_SETUID) | CAP_BIT(CAP_SETGID)))
 			return error_set(-EINVAL, "--user %s: needs root (CAP_SETUID and CAP_SETGID)",
 					 cfg->user);
-		j->set_ids = true;
 	}
 	if (cfg->chroot) {
 		if (!(have & CAP_BIT(CAP_SYS_CHROOT)))

@@ -473,15 +473,6 @@ static void test_kinds(void **state)
 	}
 }
 
-/* The dangerous calls kill even where no rule names them: the danger list. */
-static void test_danger_list(void **state)
-{
-	(void)state;
-	assert_true(sandbox_kills_process(SYS_execve));
-	assert_true(sandbox_kills_process(SYS_ptrace));
-	assert_false(sandbox_kills_process(SYS_read));
-}
-
 /* The main thread's extras: unlinkat in one directory, route netlink. */
 static void test_main_extras(void **state)
 {
@@ -583,7 +574,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_kinds),
-		T(test_danger_list),
 		T(test_main_extras),
 		T(test_stack),
 		T(test_enter_outside),
