@@ -645,7 +645,9 @@ int ctr_monitor_run(const struct ctr_monitor_opts *o, int *wstatus)
 		m.started_ns = loop_now_ns();
 		fcntl(m.out_fd, F_SETFL, fcntl(m.out_fd, F_GETFL) | O_NONBLOCK);
 		fcntl(m.in_fd, F_SETFL, fcntl(m.in_fd, F_GETFL) | O_NONBLOCK);
-		err = control_start(&m.ctl, o->control_fd, NULL, &ops);
+		err = control_open(&m.ctl, o->control_fd, NULL, &ops);
+		if (!err)
+			err = control_start(m.ctl);
 		if (err)
 			ctr_kill(&m.rt, o->id, SIGKILL, true);
 		serve(&m, sfd, wstatus);

@@ -15,6 +15,7 @@
 #include "base/compiler.h"
 #include "base/error.h"
 #include "daemon/events.h"
+#include "daemon/jail.h"
 #include "daemon/log.h"
 #include "daemon/monitor.h"
 #include "daemon/store.h"
@@ -356,13 +357,19 @@ static int spawn(struct domain *dom)
 {
 	const struct dom_env *env = dom->env;
 	struct sup_spawn sp = { 0 };
+	struct def_jail jail;
 	char **argv;
 	int err, fd;
 
+	/* a VM is jailed (daemon/jail.h); a container's isolation is its own */
+	err = dom->container ? 0 : dom_jail_default(env->vm_dir, &jail);
+	if (err)
+		return err;
 	if (env->guest && env->guest->argv)
-		err = env->guest->argv(env->guest->opaque, dom, SUP_CONTROL_FD, &argv);
+		err = env->guest->argv(env->guest->opaque, dom, SUP_CONTROL_FD,
+				       dom->container ? NULL : &jail, &argv);
 	else
-		err = def_argv(dom->def, env->gasang, SUP_CONTROL_FD, &argv);
+		err = def_argv(dom->def, env->gasang, SUP_CONTROL_FD, &jail, &argv);
 	if (err)
 		return err;
 	sp.control_fd = control_prepare(dom);

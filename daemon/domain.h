@@ -75,8 +75,10 @@ struct domain;
  * without them (unit tests) a VM runs from its definition alone.
  */
 struct dom_guest_ops {
-	/* the process's command line; it finds its control socket at control_fd */
-	int (*argv)(void *opaque, struct domain *dom, int control_fd, char ***argv);
+	/* the process's command line; it finds its control socket at control_fd;
+	 * a VM's jail (NULL for a container: its isolation is its own) */
+	int (*argv)(void *opaque, struct domain *dom, int control_fd, const struct def_jail *jail,
+		    char ***argv);
 	/* its process ended (or was found gone): undo what argv set up */
 	void (*ended)(void *opaque, struct domain *dom);
 	/* what info adds about it (its addresses on networks) */

@@ -188,7 +188,8 @@ static int container_argv(struct daemon *d, struct domain *dom, json_t *def,
 	return ctr_def_argv(def, d->cfg.gasang, d->oci_root, dir, control_fd, argv);
 }
 
-static int guest_argv(void *opaque, struct domain *dom, int control_fd, char ***argv)
+static int guest_argv(void *opaque, struct domain *dom, int control_fd,
+		      const struct def_jail *jail, char ***argv)
 {
 	struct daemon *d = opaque;
 	json_t *def;
@@ -201,7 +202,7 @@ static int guest_argv(void *opaque, struct domain *dom, int control_fd, char ***
 	if (dom->container)
 		err = container_argv(d, dom, def, control_fd, argv);
 	else
-		err = def_argv(def, d->cfg.gasang, control_fd, argv);
+		err = def_argv(def, d->cfg.gasang, control_fd, jail, argv);
 	json_decref(def);
 	if (err && dom->container)
 		release_networks(d, dom);

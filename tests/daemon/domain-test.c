@@ -162,10 +162,19 @@ static int fake_control_listen(const char *path)
 	return fds[0];
 }
 
+static bool has_arg(char *const *argv, const char *arg)
+{
+	for (; *argv; argv++)
+		if (!strcmp(*argv, arg))
+			return true;
+	return false;
+}
+
 static int fake_spawn(const struct sup_spawn *sp, struct sup_proc *shim, struct sup_proc *vm)
 {
-	char control[32];
+	char control[32], chroot[160];
 	bool has_control = false;
+	struct stat st;
 	int i, fd;
 
 	/* the control socket is made before, and handed on as the command line says */
@@ -178,6 +187,15 @@ static int fake_spawn(const struct sup_spawn *sp, struct sup_proc *shim, struct 
 	for (i = 0; sp->argv[i]; i++)
 		has_control |= !strcmp(sp->argv[i], control);
 	assert_true(has_control);
+	/* as root, in the jail: an empty root of root's, with resolv.conf for DNS
+	 * (guest ops make their own command line: guest_argv() checks the jail) */
+	snprintf(chroot, sizeof(chroot), "--chroot=%s/root", fx->vm_dir);
+	if (!fx->env.guest)
+		assert_int_equal(has_arg(sp->argv, chroot), geteuid() == 0);
+	if (geteuid() == 0 && !fx->dom->container) {
+		assert_int_equal(stat(chroot + strlen("--chroot="), &st), 0);
+		assert_true(S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 022));
+	}
 	assert_string_equal(sp->status_path, fx->dom->status_path);
 	assert_null(sp->cg);
 	/* the VM's stderr, started afresh */
@@ -939,13 +957,16 @@ struct guest_heard {
 	int argv, ended, info;
 };
 
-static int guest_argv(void *opaque, struct domain *dom, int control_fd, char ***argv)
+static int guest_argv(void *opaque, struct domain *dom, int control_fd,
+		      const struct def_jail *jail, char ***argv)
 {
 	struct guest_heard *h = opaque;
 
 	char fd[32];
 
 	h->argv++;
+	/* a VM's jail comes with it; a container has none of the VMs' */
+	assert_true(dom->container ? jail == NULL : jail != NULL);
 	snprintf(fd, sizeof(fd), "--control-fd=%d", control_fd);
 	*argv = calloc(4, sizeof(**argv));
 	(*argv)[0] = strdup(fx->env.gasang);

@@ -44,7 +44,7 @@ static int setup(void **state)
 	assert_true(lfd >= 0);
 	assert_int_equal(loop_init(&f->loop), 0);
 	assert_int_equal(net_switch_start(&f->sw, &f->loop, lfd), 0);
-	assert_int_equal(loop_start(&f->loop), 0);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_NET), 0);
 	*state = f;
 	return 0;
 }
