@@ -8,7 +8,8 @@
  * completes checksums for it, as for user mode. A frame the socket cannot
  * take whole is finished before the next is sent (the framing must hold);
  * frames sent meanwhile are dropped, as a full wire would. When the switch
- * goes away the backend connects again every STREAM_RECONNECT_MS.
+ * goes away the backend connects again every STREAM_RECONNECT_MS (not once
+ * sandboxed: see disconnected()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include "base/error.h"
 #include "base/iov.h"
 #include "base/loop.h"
+#include "base/sandbox.h"
 #include "net/net.h"
 #include "net/stream-frame.h"
 
@@ -72,7 +74,12 @@ static void events_wanted(struct stream_be *s)
 static void try_reconnect(void *opaque);
 static void on_socket(void *opaque, uint32_t events);
 
-/* The switch went away: what was in flight is lost; connect again later. */
+/*
+ * The switch went away: what was in flight is lost; connect again later. A
+ * sandboxed VM cannot: it makes no socket after set-up (its filter would
+ * kill it for one), and its jail hides the path. The NIC stays unplugged,
+ * its frames dropped, until the VM starts again.
+ */
 static void disconnected(struct stream_be *s)
 {
 	loop_unwatch(s->be.loop, &s->w);
@@ -80,6 +87,11 @@ static void disconnected(struct stream_be *s)
 	s->fd = -1;
 	s->held = false;
 	s->in_len = s->out_len = s->out_off = 0;
+	if (sandbox_active()) {
+		fprintf(stderr, "gasang: %s: the switch went away; a sandboxed VM does not connect "
+			"again: the NIC is unplugged until the VM restarts\n", s->be.desc);
+		return;
+	}
 	fprintf(stderr, "gasang: %s: the switch went away; connecting again\n", s->be.desc);
 	loop_timer_start(s->be.loop, &s->reconnect, STREAM_RECONNECT_MS, try_reconnect, s);
 }

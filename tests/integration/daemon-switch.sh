@@ -4,8 +4,9 @@
 # user (nobody, every capability dropped); a network of type "switch" is its
 # `gasang switch` process, and two emulated riscv64 VMs of that user join it
 # over its unix socket (`gasang run --net stream`): with addresses of their
-# own they reach each other. Everything of it runs as that user; stopped,
-# the switch and its socket are gone.
+# own they reach each other. Everything of it runs as that user. The switch
+# killed, gasangd starts it again; the VMs (sandboxed: they make no socket
+# after set-up) stay up, unplugged. Stopped, the switch and its socket are gone.
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 set -u
 NAME=daemon-switch
@@ -64,8 +65,30 @@ guest_send vm2 'ping -c 3 -W 5 10.123.0.1 >/dev/null; echo "P2:$?"'
 guest_answer vm2 P2 '[0-9]+' "$CMD_TIMEOUT" "ping of vm1"
 [ "$answer" = 0 ] || fail "vm2 cannot reach vm1 through the switch"
 
+# the switch dies: gasangd starts another; the VMs, sandboxed, cannot join it
+# again (no socket after set-up) but are not killed for trying
+kill -KILL "$spid"
+npid=
+for _ in $(seq 100); do
+	npid=$(net info "$sw" --json | sed -n 's/^  "pid": \([0-9]*\),/\1/p')
+	[ -n "$npid" ] && [ "$npid" != "$spid" ] && break
+	sleep 0.1
+done
+[ -n "$npid" ] && [ "$npid" != "$spid" ] || fail "gasangd did not start the switch again"
+spid=$npid
+for i in 1 2; do
+	for _ in $(seq 100); do
+		grep -q "the switch went away; a sandboxed VM does not connect again" \
+			"$STATE/logs/vm$i.log" && break
+		sleep 0.1
+	done
+	grep -q "the switch went away; a sandboxed VM does not connect again" "$STATE/logs/vm$i.log" ||
+		fail "vm$i did not say its switch went away: $(tail -n 3 "$STATE/logs/vm$i.log")"
+	[ "$(vm_state "vm$i")" = running ] || fail "vm$i is $(vm_state "vm$i") after its switch died"
+done
+
 for i in 1 2; do vm destroy "vm$i" >/dev/null || fail "destroy vm$i"; done
 net stop "$sw" >/dev/null || fail "stop $sw"
 kill -0 "$spid" 2>/dev/null && fail "the switch $spid is left"
 [ -e "$sock" ] && fail "its socket $sock is left"
-echo "$NAME: ok: two VMs of $user reach each other on a switch gasangd runs as $user"
+echo "$NAME: ok: two VMs of $user reach each other on a switch gasangd runs as $user; the switch killed and started again, the sandboxed VMs stay up"
