@@ -6,7 +6,8 @@
 # others and the host, and the container's name resolves through the
 # network's DNS. gasangd killed with SIGKILL and started again re-adopts the
 # network and its guests and duplicates nothing (one bridge, one table, one
-# dnsmasq). The network cannot be stopped while guests use it; stopped, and
+# dnsmasq). The VMs run in gasangd's jail (another user, an empty root),
+# their taps made before it. The network cannot be stopped while guests use it; stopped, and
 # an isolated one started and destroyed, nothing is left: no bridge, tap,
 # nftables table, dnsmasq or file. Bad definitions are refused naming the
 # field: overlapping subnets, a bridge name taken.
@@ -82,6 +83,13 @@ printf '{"name": "c1", "type": "container", "rootfs": "%s", "command": ["sh", "-
 vm define "$work/c1.json" >/dev/null || fail "define c1"
 for v in vm1 vm2 c1; do
 	vm start "$v" >/dev/null || fail "start $v: $(vm info "$v" | tail -n 2)"
+done
+# gasangd jails its VMs (as root: another user, an empty root): their taps
+# were made before, and stay theirs
+for v in vm1 vm2; do
+	p=$(vm_pid "$v")
+	[ "$(stat -c %u "/proc/$p")" != 0 ] || fail "$v runs as root: not jailed"
+	[ "$(readlink "/proc/$p/root")" = "$work/run/vm/root" ] || fail "$v's root is $(readlink "/proc/$p/root")"
 done
 guest_console vm1
 guest_console vm2
