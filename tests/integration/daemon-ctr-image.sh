@@ -92,11 +92,13 @@ rm -rf "$root"
 vm start fromdir >/dev/null 2>&1 && fail "a tampered image started"
 vm info fromdir | grep -q "holds something else" || fail "the tampering's message: $(vm info fromdir)"
 
-# a layer that writes through a symlink out of the root
+# a layer that whites out and writes through a symlink out of the root
 mkdir -p "$work/outside" "$work/evil-a" "$work/evil-b/escape"
+echo victim >"$work/outside/victim"
 ln -s "$work/outside" "$work/evil-a/escape"
+: >"$work/evil-b/escape/.wh.victim"
 echo pwned >"$work/evil-b/escape/pwned"
-tar -czf "$work/evil.tgz" -C "$work/evil-a" escape -C "$work/evil-b" escape/pwned
+tar -czf "$work/evil.tgz" -C "$work/evil-a" escape -C "$work/evil-b" escape/.wh.victim escape/pwned
 L2=$work/evil-layout
 mkdir -p "$L2/blobs/sha256"
 cp "$L/oci-layout" "$L2/"
@@ -114,6 +116,7 @@ printf '{"name": "evil", "type": "container", "image": "%s"}\n' "$L2" >"$work/ev
 vm define "$work/evil.json" >/dev/null || fail "define evil"
 vm start evil >/dev/null 2>&1	# it has no sh: it starts or not, its root is what counts
 [ -e "$work/outside/pwned" ] && fail "the layer wrote outside the root"
+[ -f "$work/outside/victim" ] || fail "the layer's whiteout removed a file outside the root"
 eroot=$work/state/containers/$(vm info evil --json | sed -n 's/^  "uuid": "\(.*\)",/\1/p')/rootfs
 # the symlink on the way was taken away, the file landed inside
 [ -f "$eroot/escape/pwned" ] && [ ! -L "$eroot/escape" ] || fail "evil's root: $(ls -la "$eroot" "$eroot/escape" 2>&1)"
