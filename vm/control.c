@@ -49,9 +49,9 @@ struct control {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* "": not ours to remove */
 	int listen_fd;
 	struct loop_watch listen_w;
-	struct loop loop;
+	struct loop *loop;	/* the VM's monitor loop */
 	struct client *clients[MAX_CLIENTS];
-	struct loop_deferred output_d, rx_ready_d;
+	struct loop_deferred output_d, rx_ready_d, free_d;
 
 	pthread_mutex_t lock;	/* what follows */
 	uint8_t scroll[CONTROL_SCROLLBACK];
@@ -87,7 +87,7 @@ static void client_close(struct client *cl)
 		pthread_mutex_unlock(&c->lock);
 	}
 	/* its stream's events of this round may still come */
-	loop_defer(&c->loop, &cl->free_d, client_free, cl);
+	loop_defer(c->loop, &cl->free_d, client_free, cl);
 }
 
 /* The end of what it sends: what it is owed is written first. */
@@ -379,7 +379,7 @@ static void on_accept(void *opaque, uint32_t events)
 		return;
 	}
 	cl->c = c;
-	if (stream_open(&cl->s, &c->loop, fd, CONTROL_MAX_MESSAGE + 1, CLIENT_OUT_MAX, &client_ops,
+	if (stream_open(&cl->s, c->loop, fd, CONTROL_MAX_MESSAGE + 1, CLIENT_OUT_MAX, &client_ops,
 			cl)) {
 		free(cl);
 		return;
@@ -445,13 +445,13 @@ void control_console_output(struct control *c, const uint8_t *buf, size_t len)
 		pending_append(c, buf, len);
 	pthread_mutex_unlock(&c->lock);
 	if (consoles)
-		loop_defer(&c->loop, &c->output_d, flush_output, c);
+		loop_defer(c->loop, &c->output_d, flush_output, c);
 }
 
 void control_rx_ready(struct control *c)
 {
 	if (c)
-		loop_defer(&c->loop, &c->rx_ready_d, feed_writer, c);
+		loop_defer(c->loop, &c->rx_ready_d, feed_writer, c);
 }
 
 /* ---- life cycle ---- */
@@ -495,7 +495,7 @@ static int check_listening(int fd)
 	return 0;
 }
 
-int control_start(struct control **out, int listen_fd, const char *path,
+int control_start(struct control **out, struct loop *l, int listen_fd, const char *path,
 		  const struct control_ops *ops)
 {
 	struct control *c;
@@ -514,17 +514,13 @@ int control_start(struct control **out, int listen_fd, const char *path,
 	snprintf(c->path, sizeof(c->path), "%s", path ? path : "");
 	pthread_mutex_init(&c->lock, NULL);
 	c->listen_fd = listen_fd;
-	err = loop_init(&c->loop);
-	if (!err)
-		err = loop_watch(&c->loop, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
-	if (!err)
-		err = loop_start(&c->loop);
+	c->loop = l;
+	err = loop_watch(l, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
 	if (err)
 		goto err_close;
 	*out = c;
 	return 0;
 err_close:
-	loop_destroy(&c->loop);
 	close(c->listen_fd);
 	if (c->path[0])
 		unlink(c->path);
@@ -533,21 +529,28 @@ err_close:
 	return err;
 }
 
+static void control_free(void *opaque)
+{
+	struct control *c = opaque;
+
+	free(c->pending);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
 void control_stop(struct control *c)
 {
 	unsigned i;
 
 	if (!c)
 		return;
-	loop_stop(&c->loop);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (c->clients[i])
 			client_close(c->clients[i]);
-	loop_destroy(&c->loop);		/* frees the clients */
+	loop_unwatch(c->loop, &c->listen_w);
 	close(c->listen_fd);
 	if (c->path[0])
 		unlink(c->path);
-	free(c->pending);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	/* after what is queued for it (the guest's last output) */
+	loop_defer(c->loop, &c->free_d, control_free, c);
 }

@@ -20,9 +20,10 @@
  * machine in place, as the guest's own reboot does (QEMU's system_reset): the
  * same process boots again; with --no-reboot it ends the VM instead.
  *
- * Threading: the socket is served by a thread of its own (base/loop.h);
- * control_console_output() and control_rx_ready() may be called from any
- * thread; the ops are called on the control thread.
+ * Threading: the socket is served on the VM's monitor loop (base/loop.h), a
+ * thread of its own it shares with the gdbstub; control_console_output() and
+ * control_rx_ready() may be called from any thread; the ops are called on the
+ * loop's thread.
  */
 #ifndef VM_CONTROL_H
 #define VM_CONTROL_H
@@ -30,6 +31,8 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct loop;
 
 #define CONTROL_MAX_MESSAGE	(1u << 20)
 #define CONTROL_SCROLLBACK	(64u << 10)
@@ -53,12 +56,16 @@ struct control;
 /* A control socket listening at path (a stale one replaced, mode 0600): its fd, or -errno. */
 int control_listen(const char *path);
 /*
- * Serve the listening socket listen_fd (taken over: closed by control_stop, or
- * now when this fails). path, if not NULL, is its file, removed by control_stop.
+ * Serve the listening socket listen_fd on loop l (taken over: closed by
+ * control_stop, or now when this fails). path, if not NULL, is its file,
+ * removed by control_stop. On the loop's thread, or while none runs it.
  */
-int control_start(struct control **out, int listen_fd, const char *path,
+int control_start(struct control **out, struct loop *l, int listen_fd, const char *path,
 		  const struct control_ops *ops);
-/* Close every connection, the socket (and its file), free. NULL is fine. */
+/*
+ * Close every connection and the socket (and its file); freed on the loop
+ * after what is queued for it. As control_start for threads. NULL is fine.
+ */
 void control_stop(struct control *c);
 /* The guest printed this on its console (any thread). */
 void control_console_output(struct control *c, const uint8_t *buf, size_t len);

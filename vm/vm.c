@@ -77,6 +77,12 @@ struct vm {
 	struct machine *m;
 	struct console con;
 	struct sig_watch w;
+	/*
+	 * The monitor loop: a thread serving the control socket and the
+	 * gdbstub, so their requests take turns.
+	 */
+	struct loop loop;
+	bool loop_made;
 	struct control *ctl;
 	struct gdbstub *gdb;
 	struct virtio_rng rng;
@@ -338,7 +344,7 @@ static int control_open(struct vm *vm, const struct control_ops *ops)
 
 	if (fd < 0)
 		return fd;
-	return control_start(&vm->ctl, fd, cfg->control, ops);
+	return control_start(&vm->ctl, &vm->loop, fd, cfg->control, ops);
 }
 
 /* Run until the guest powers off or stops for good; returns an exit status. */
@@ -374,15 +380,55 @@ static int run_loop(struct vm *vm)
 /* --gdb: a debugger may attach; with --gdb-wait the CPUs wait for it. */
 static int gdb_start(struct vm *vm)
 {
-	char where[300];
-	int err;
+	const struct gdbstub_opts o = { .spec = vm->cfg->gdb, .wait = vm->cfg->gdb_wait };
+	int err = gdbstub_start(&vm->gdb, &vm->loop, vm->m, &o);
 
-	err = gdbstub_start(&vm->gdb, vm->m, vm->cfg->gdb, vm->cfg->gdb_wait, where, sizeof(where));
 	if (err)
 		return err;
-	fprintf(stderr, "gasang: gdb: listening on %s%s\n", where,
+	fprintf(stderr, "gasang: gdb: listening on %s%s\n", gdbstub_where(vm->gdb),
 		vm->cfg->gdb_wait ? "; the guest waits for a debugger to continue it" : "");
 	return 0;
+}
+
+/*
+ * The monitor loop and what it serves: the control socket and --gdb's stub,
+ * set up before its thread starts.
+ */
+static int monitor_start(struct vm *vm, const struct control_ops *ctl_ops)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int err;
+
+	if (!cfg->control && cfg->control_fd < 0 && !cfg->gdb)
+		return 0;
+	err = loop_init(&vm->loop);
+	if (err) {
+		loop_destroy(&vm->loop);
+		return err;
+	}
+	vm->loop_made = true;
+	if (cfg->control || cfg->control_fd >= 0)
+		err = control_open(vm, ctl_ops);
+	if (!err && cfg->gdb)
+		err = gdb_start(vm);
+	if (!err)
+		err = loop_start(&vm->loop);
+	return err;
+}
+
+/* The machine ended: a debugger is told how, then the loop's thread and what it served go. */
+static void monitor_stop(struct vm *vm, int status)
+{
+	if (!vm->loop_made)
+		return;
+	gdbstub_machine_ended(vm->gdb, status, vm->w.signo);
+	loop_stop(&vm->loop);
+	gdbstub_close(vm->gdb);
+	vm->gdb = NULL;
+	control_stop(vm->ctl);
+	vm->ctl = NULL;
+	loop_destroy(&vm->loop);	/* runs what the two left to free */
+	vm->loop_made = false;
 }
 
 int vm_run(const struct vm_config *cfg)
@@ -412,13 +458,10 @@ int vm_run(const struct vm_config *cfg)
 		err = vm->m->ops->boot(vm->m);
 	if (!err)
 		err = sig_watch_start(&vm->w, vm->m);
-	if (!err && (cfg->control || cfg->control_fd >= 0)) {
-		ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
-						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
-		err = control_open(vm, &ctl_ops);
-	}
-	if (!err && cfg->gdb)
-		err = gdb_start(vm);
+	ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
+					ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
+	if (!err)
+		err = monitor_start(vm, &ctl_ops);
 	if (err)
 		goto out_machine;
 	ops = (struct console_ops){ console_to_guest, console_quit, vm };
@@ -429,11 +472,8 @@ int vm_run(const struct vm_config *cfg)
 	}
 	sig_watch_stop(&vm->w);
 out_machine:
-	/* the control and gdbstub threads call into the machine: they go first */
-	gdbstub_stop(vm->gdb, status, vm->w.signo);
-	vm->gdb = NULL;
-	control_stop(vm->ctl);
-	vm->ctl = NULL;
+	/* the monitor loop calls into the machine: it goes first */
+	monitor_stop(vm, status);
 	vm->m->ops->destroy(vm->m);
 	devices_destroy(vm);
 out_free:

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "base/error.h"
+#include "base/loop.h"
 #include "vm/control.h"
 
 #define WAIT_MS 5000
@@ -46,6 +47,7 @@ struct fx {
 	char path[128];
 	struct fake_vm vm;
 	struct control_ops ops;
+	struct loop loop;		/* the VM's monitor loop */
 	struct control *c;
 };
 
@@ -132,16 +134,27 @@ static int setup(void **state)
 	f->vm.take = SIZE_MAX;
 	f->ops = (struct control_ops){ fake_status, NULL, fake_pause, fake_resume, fake_powerdown,
 				       fake_reset, fake_quit, fake_console_input, &f->vm };
-	assert_int_equal(control_start(&f->c, control_listen(f->path), f->path, &f->ops), 0);
+	assert_int_equal(loop_init(&f->loop), 0);
+	assert_int_equal(control_start(&f->c, &f->loop, control_listen(f->path), f->path, &f->ops),
+			 0);
+	assert_int_equal(loop_start(&f->loop), 0);
 	*state = f;
 	return 0;
+}
+
+/* As the VM ends: the loop's thread first, then the socket. */
+static void stop_control(struct fx *f, struct control *c)
+{
+	loop_stop(&f->loop);
+	control_stop(c);
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	control_stop(f->c);
+	stop_control(f, f->c);
+	loop_destroy(&f->loop);
 	assert_int_equal(access(f->path, F_OK), -1);	/* the socket goes with it */
 	rmdir(f->dir);
 	pthread_mutex_destroy(&f->vm.lock);
@@ -413,13 +426,15 @@ static void test_stop_with_clients(void **state)
 	expect(con, "{\"op\": \"console\", \"write\": true}\n", "\"ok\":true");
 	send_str(half, "{\"op\": \"sta");
 	control_console_output(f->c, (const uint8_t *)"bye", 3);
-	control_stop(f->c);
+	stop_control(f, f->c);
 	assert_int_equal(read_line(json, line, sizeof(line)), -1);
 	close(json);
 	close(con);
 	close(half);
 	/* teardown stops the next one */
-	assert_int_equal(control_start(&f->c, control_listen(f->path), f->path, &f->ops), 0);
+	assert_int_equal(control_start(&f->c, &f->loop, control_listen(f->path), f->path, &f->ops),
+			 0);
+	assert_int_equal(loop_start(&f->loop), 0);
 }
 
 /* gasangd's way: it makes the socket, connects and asks, then the VM serves it. */
@@ -440,21 +455,24 @@ static void test_handed_socket(void **state)
 		fd = connect_to(&early);	/* queued until the VM accepts */
 	}
 	send_str(fd, "{\"id\": 1, \"op\": \"status\"}\n");
-	assert_int_equal(control_start(&c, lfd, NULL, &f->ops), 0);
+	loop_stop(&f->loop);
+	assert_int_equal(control_start(&c, &f->loop, lfd, NULL, &f->ops), 0);
+	assert_int_equal(loop_start(&f->loop), 0);
 	assert_true(read_line(fd, line, sizeof(line)) > 0);
 	assert_string_equal(line, "{\"id\":1,\"ok\":true,\"result\":{\"state\":\"running\"}}");
 	close(fd);
-	control_stop(c);
+	stop_control(f, c);
+	assert_int_equal(loop_start(&f->loop), 0);
 	/* gasangd's file: it stays */
 	assert_int_equal(access(path, F_OK), 0);
 	unlink(path);
 
 	/* what is not a listening socket */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(control_start(&c, sv[0], NULL, &f->ops), -ENOTSOCK);
+	assert_int_equal(control_start(&c, &f->loop, sv[0], NULL, &f->ops), -ENOTSOCK);
 	assert_int_equal(fcntl(sv[0], F_GETFD), -1);	/* closed all the same */
 	close(sv[1]);
-	assert_int_equal(control_start(&c, 1000, NULL, &f->ops), -EBADF);
+	assert_int_equal(control_start(&c, &f->loop, 1000, NULL, &f->ops), -EBADF);
 }
 
 int main(void)
