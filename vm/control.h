@@ -31,11 +31,27 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct loop;
+struct request;
 
 #define CONTROL_MAX_MESSAGE	(1u << 20)
 #define CONTROL_SCROLLBACK	(64u << 10)
+
+/*
+ * Bytes that follow an op's reply on its connection, which ends after them
+ * (memory-save, dump): read as the client takes them, so no more than a few
+ * hundred KiB wait at a time. A client that takes nothing for 30 s is hung
+ * up on.
+ */
+struct control_body {
+	/* The next bytes into buf (at most len): their count, 0 at the end, or -errno (recorded). */
+	ssize_t (*read)(void *opaque, void *buf, size_t len);
+	/* Called once: the body ended, or its client went away. */
+	void (*release)(void *opaque);
+	void *opaque;
+};
 
 struct control_ops {
 	/* fill result with the VM's state; return 0 or a negative errno */
@@ -49,6 +65,15 @@ struct control_ops {
 	/* console input for the guest: the bytes taken */
 	size_t (*console_input)(void *opaque, const uint8_t *buf, size_t len);
 	void *opaque;
+	/*
+	 * Ops beyond the ones above (vm/debug-ops.c's), or NULL: 1 when rq's op
+	 * is not one of them; 0 with result filled (and body set when bytes
+	 * follow the reply; its release is called even when the reply cannot
+	 * be sent); or a negative errno with a message recorded and *code the
+	 * error code when it is not E_FAILED.
+	 */
+	int (*request)(void *opaque, const struct request *rq, json_t *result,
+		       struct control_body *body, const char **code);
 };
 
 struct control;

@@ -12,7 +12,6 @@
 #include "base/error.h"
 #include "base/loop.h"
 #include "block/block.h"
-#include "debug/gdbstub-server.h"
 #include "hw/guest-mem.h"
 #include "hw/uart16550.h"
 #include "hw/virtio/virtio-blk.h"
@@ -24,6 +23,7 @@
 #include "vm/console.h"
 #include "vm/control.h"
 #include "vm/disk-spec.h"
+#include "vm/inspect.h"
 #include "vm/net-spec.h"
 
 /* Signals that end the VM; they are taken by one thread with sigwait(). */
@@ -79,17 +79,18 @@ struct vm {
 	struct sig_watch w;
 	/*
 	 * The monitor loop: a thread serving the control socket and the
-	 * gdbstub, so their requests take turns.
+	 * gdbstub (inspect), so their requests take turns.
 	 */
 	struct loop loop;
 	bool loop_made;
 	struct control *ctl;
-	struct gdbstub *gdb;
+	struct inspect inspect;
 	struct virtio_rng rng;
 	struct virtio_console vcon;
 	struct virtio_input power;	/* the power key, on boards without ACPI */
 	bool has_rng, has_vcon, has_power;
-	bool paused;
+	bool paused;			/* by the control socket's "pause" (the loop's thread) */
+	unsigned holds;			/* inspect's holds on the CPUs (the loop's thread) */
 	bool reset_requested;		/* a control "reset" stopped the machine */
 	uint64_t started_ns;
 	struct virtio_blk *disks[VM_MAX_DISKS];
@@ -247,6 +248,8 @@ static int ctl_status(void *opaque, json_t *r)
 			    json_integer((json_int_t)((loop_now_ns() - vm->started_ns) / 1000000)));
 	json_object_set_new(r, "cpu_time_ms",
 			    json_integer((json_int_t)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000));
+	json_object_set_new(r, "gdb", inspect_gdb_where(&vm->inspect) ?
+			    json_string(inspect_gdb_where(&vm->inspect)) : json_null());
 	return 0;
 }
 
@@ -282,13 +285,15 @@ static int ctl_stats(void *opaque, json_t *r)
 	return 0;
 }
 
+/* The CPUs stop while the VM is paused or anyone holds them. */
 static int ctl_pause(void *opaque)
 {
 	struct vm *vm = opaque;
 
 	if (!vm->m->ops->pause)
 		return error_set(-ENOTSUP, "this machine cannot pause");
-	vm->m->ops->pause(vm->m);
+	if (!vm->holds)
+		vm->m->ops->pause(vm->m);
 	vm->paused = true;
 	return 0;
 }
@@ -297,10 +302,29 @@ static int ctl_resume(void *opaque)
 {
 	struct vm *vm = opaque;
 
-	if (vm->m->ops->resume)
+	if (vm->m->ops->resume && !vm->holds)
 		vm->m->ops->resume(vm->m);
 	vm->paused = false;
 	return 0;
+}
+
+static int cpus_hold(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (!vm->m->ops->pause)
+		return error_set(-ENOTSUP, "this machine cannot stop its CPUs for a consistent read");
+	if (!vm->holds++ && !vm->paused)
+		vm->m->ops->pause(vm->m);
+	return 0;
+}
+
+static void cpus_release(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (!--vm->holds && !vm->paused)
+		vm->m->ops->resume(vm->m);
 }
 
 static int ctl_powerdown(void *opaque)
@@ -323,9 +347,20 @@ static int ctl_reset(void *opaque)
 
 	if (vm->paused)
 		return error_set(-EBUSY, "the VM is paused: resume it first");
+	if (vm->holds)
+		return error_set(-EBUSY, "the VM's memory is being read (memory-save, dump)");
 	__atomic_store_n(&vm->reset_requested, true, __ATOMIC_RELEASE);
 	vm->m->ops->request_stop(vm->m);
 	return 0;
+}
+
+/* gdb, registers, memory-read, ...: the debugging ops (vm/inspect.c) */
+static int ctl_request(void *opaque, const struct request *rq, json_t *result,
+		       struct control_body *body, const char **code)
+{
+	struct vm *vm = opaque;
+
+	return inspect_request(&vm->inspect, rq, result, body, code);
 }
 
 static void ctl_quit(void *opaque)
@@ -380,22 +415,22 @@ static int run_loop(struct vm *vm)
 /* --gdb: a debugger may attach; with --gdb-wait the CPUs wait for it. */
 static int gdb_start(struct vm *vm)
 {
-	const struct gdbstub_opts o = { .spec = vm->cfg->gdb, .wait = vm->cfg->gdb_wait };
-	int err = gdbstub_start(&vm->gdb, &vm->loop, vm->m, &o);
+	int err = inspect_gdb_start(&vm->inspect, vm->cfg->gdb, vm->cfg->gdb_wait);
 
 	if (err)
 		return err;
-	fprintf(stderr, "gasang: gdb: listening on %s%s\n", gdbstub_where(vm->gdb),
+	fprintf(stderr, "gasang: gdb: listening on %s%s\n", inspect_gdb_where(&vm->inspect),
 		vm->cfg->gdb_wait ? "; the guest waits for a debugger to continue it" : "");
 	return 0;
 }
 
 /*
- * The monitor loop and what it serves: the control socket and --gdb's stub,
- * set up before its thread starts.
+ * The monitor loop and what it serves: the control socket (its debugging
+ * ops through inspect) and --gdb's stub, set up before its thread starts.
  */
 static int monitor_start(struct vm *vm, const struct control_ops *ctl_ops)
 {
+	const struct inspect_hold hold = { cpus_hold, cpus_release, vm };
 	const struct vm_config *cfg = vm->cfg;
 	int err;
 
@@ -407,6 +442,7 @@ static int monitor_start(struct vm *vm, const struct control_ops *ctl_ops)
 		return err;
 	}
 	vm->loop_made = true;
+	inspect_init(&vm->inspect, vm->m, &vm->loop, &hold);
 	if (cfg->control || cfg->control_fd >= 0)
 		err = control_open(vm, ctl_ops);
 	if (!err && cfg->gdb)
@@ -421,10 +457,9 @@ static void monitor_stop(struct vm *vm, int status)
 {
 	if (!vm->loop_made)
 		return;
-	gdbstub_machine_ended(vm->gdb, status, vm->w.signo);
+	inspect_machine_ended(&vm->inspect, status, vm->w.signo);
 	loop_stop(&vm->loop);
-	gdbstub_close(vm->gdb);
-	vm->gdb = NULL;
+	inspect_destroy(&vm->inspect);
 	control_stop(vm->ctl);
 	vm->ctl = NULL;
 	loop_destroy(&vm->loop);	/* runs what the two left to free */
@@ -459,7 +494,8 @@ int vm_run(const struct vm_config *cfg)
 	if (!err)
 		err = sig_watch_start(&vm->w, vm->m);
 	ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
-					ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
+					ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm,
+					ctl_request };
 	if (!err)
 		err = monitor_start(vm, &ctl_ops);
 	if (err)

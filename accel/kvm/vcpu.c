@@ -518,8 +518,13 @@ void kvm_clock_release(struct kvm *k)
 
 void kvm_resume(struct kvm *k)
 {
+	unsigned i;
+
 	pthread_mutex_lock(&k->lock);
 	if (k->paused) {
+		/* registers a debugger's ops read while paused change once the vCPUs run */
+		for (i = 0; i < k->nvcpus; i++)
+			k->vcpu[i]->dbg.cache.valid = false;
 		kvm_clock_release(k);
 		__atomic_store_n(&k->paused, false, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&k->cond);

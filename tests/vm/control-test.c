@@ -7,7 +7,11 @@
  * input held while the guest takes none, one writer at a time ("busy"), a
  * stop with clients still connected, and a socket handed over as gasangd
  * hands it (a request sent before the VM serves it is answered; the file is
- * not the VM's to remove; what is not a listening socket is refused).
+ * not the VM's to remove; what is not a listening socket is refused). Ops
+ * beyond the control socket's own (control_ops.request): their error codes,
+ * and bodies after the reply (exactly their bytes, then end-of-file; a
+ * reader that leaves early releases the body; a client that asks for one
+ * pipelined after it gets no more replies).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +32,7 @@
 
 #include "base/error.h"
 #include "base/loop.h"
+#include "base/request.h"
 #include "vm/control.h"
 
 #define WAIT_MS 5000
@@ -40,6 +45,7 @@ struct fake_vm {
 	size_t take;			/* console bytes the guest still takes */
 	char typed[256];		/* what it took */
 	size_t ntyped;
+	unsigned releases;		/* bodies released */
 };
 
 struct fx {
@@ -106,6 +112,63 @@ static void fake_quit(void *opaque)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* A body of "size" bytes, byte i being i * 7 (mod 256), handed out 1000 at a time. */
+struct fake_body {
+	struct fake_vm *vm;
+	uint64_t pos, size;
+};
+
+static ssize_t fake_body_read(void *opaque, void *buf, size_t len)
+{
+	struct fake_body *b = opaque;
+	uint8_t *p = buf;
+	size_t i;
+
+	if (len > 1000)
+		len = 1000;
+	if (len > b->size - b->pos)
+		len = (size_t)(b->size - b->pos);
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)((b->pos + i) * 7);
+	b->pos += len;
+	return (ssize_t)len;
+}
+
+static void fake_body_release(void *opaque)
+{
+	struct fake_body *b = opaque;
+
+	pthread_mutex_lock(&b->vm->lock);
+	b->vm->releases++;
+	pthread_mutex_unlock(&b->vm->lock);
+	free(b);
+}
+
+/* "blob" (a body of "size" bytes) and "strict" (a bad-request); nothing else */
+static int fake_request(void *opaque, const struct request *rq, json_t *result,
+			struct control_body *body, const char **code)
+{
+	struct fake_vm *vm = opaque;
+	struct fake_body *b;
+	long long size = 0;
+	char msg[128];
+
+	if (!strcmp(rq->op, "strict")) {
+		*code = E_BAD_REQUEST;
+		return error_set(-EINVAL, "strict wants nothing");
+	}
+	if (strcmp(rq->op, "blob"))
+		return 1;
+	if (request_int(rq, "size", 0, 1 << 30, &size, msg, sizeof(msg)))
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
+	assert_non_null(b);
+	*b = (struct fake_body){ vm, 0, (uint64_t)size };
+	*body = (struct control_body){ fake_body_read, fake_body_release, b };
+	json_object_set_new(result, "size", json_integer(size));
+	return 0;
+}
+
 static size_t fake_console_input(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct fake_vm *vm = opaque;
@@ -133,7 +196,8 @@ static int setup(void **state)
 	pthread_mutex_init(&f->vm.lock, NULL);
 	f->vm.take = SIZE_MAX;
 	f->ops = (struct control_ops){ fake_status, NULL, fake_pause, fake_resume, fake_powerdown,
-				       fake_reset, fake_quit, fake_console_input, &f->vm };
+				       fake_reset, fake_quit, fake_console_input, &f->vm,
+				       fake_request };
 	assert_int_equal(loop_init(&f->loop), 0);
 	assert_int_equal(control_start(&f->c, &f->loop, control_listen(f->path), f->path, &f->ops),
 			 0);
@@ -475,6 +539,82 @@ static void test_handed_socket(void **state)
 	assert_int_equal(control_start(&c, &f->loop, 1000, NULL, &f->ops), -EBADF);
 }
 
+static unsigned releases(struct fx *f)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&f->vm.lock);
+	n = f->vm.releases;
+	pthread_mutex_unlock(&f->vm.lock);
+	return n;
+}
+
+/* Ops of control_ops.request: theirs to answer, with their codes. */
+static void test_more_ops(void **state)
+{
+	struct fx *f = *state;
+	int fd = connect_to(f);
+
+	expect(fd, "{\"id\": 1, \"op\": \"strict\"}\n",
+	       "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-request\",\"message\":\"strict: "
+	       "strict wants nothing\"}}");
+	expect(fd, "{\"op\": \"blob\", \"size\": -1}\n", "\"code\":\"failed\"");
+	expect(fd, "{\"op\": \"fly\"}\n", "\"code\":\"unknown-op\"");
+	/* the connection still takes requests */
+	expect(fd, "{\"op\": \"status\"}\n", "\"ok\":true");
+	close(fd);
+}
+
+/* A body: the reply, exactly its bytes, end-of-file; released once. */
+static void test_body(void **state)
+{
+	struct fx *f = *state;
+	size_t size = 1000000, i;
+	int fd = connect_to(f);
+	char line[256], *buf = malloc(size + 1);
+
+	assert_non_null(buf);
+	/* the request after it is never answered: the connection ends with the body */
+	send_str(fd, "{\"id\": 5, \"op\": \"blob\", \"size\": 1000000}\n{\"op\": \"status\"}\n");
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_string_equal(line, "{\"id\":5,\"ok\":true,\"result\":{\"size\":1000000}}");
+	read_exact(fd, buf, size);
+	for (i = 0; i < size; i++)
+		if ((uint8_t)buf[i] != (uint8_t)(i * 7))
+			fail_msg("byte %zu of the body is %u", i, (uint8_t)buf[i]);
+	assert_int_equal(recv(fd, buf, 1, 0), 0);
+	close(fd);
+	assert_int_equal(releases(f), 1);
+	free(buf);
+
+	/* an empty body: the reply, then end-of-file */
+	fd = connect_to(f);
+	send_str(fd, "{\"op\": \"blob\", \"size\": 0}\n");
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_int_equal(recv(fd, line, 1, 0), 0);
+	close(fd);
+	assert_int_equal(releases(f), 2);
+}
+
+/* A reader that leaves in the middle: the body is released, other clients go on. */
+static void test_body_abandoned(void **state)
+{
+	struct fx *f = *state;
+	int fd = connect_to(f), other = connect_to(f);
+	char line[256];
+	unsigned i;
+
+	send_str(fd, "{\"op\": \"blob\", \"size\": 100000000}\n");
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_true(recv(fd, line, sizeof(line), 0) > 0);
+	close(fd);
+	for (i = 0; i < WAIT_MS / 10 && releases(f) < 1; i++)
+		usleep(10000);
+	assert_int_equal(releases(f), 1);
+	expect(other, "{\"op\": \"status\"}\n", "\"ok\":true");
+	close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +626,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_console_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handed_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_more_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_abandoned, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
