@@ -15,6 +15,7 @@ static const struct {
 	{ "oci", cmd_oci, "OCI container runtime, runc's command line (also gasang-oci)" },
 	{ "vm", cmd_vm, "VMs managed by gasangd: define, start, list, console, ..." },
 	{ "list", cmd_list, "list VMs (through gasangd) and containers" },
+	{ "trace", cmd_trace, "print a binary trace (gasang run --trace ...,mode=binary)" },
 };
 
 static void usage(FILE *f)

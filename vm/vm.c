@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/loop.h"
 #include "block/block.h"
+#include "debug/trace.h"
 #include "hw/guest-mem.h"
 #include "hw/uart16550.h"
 #include "hw/virtio/virtio-blk.h"
@@ -93,6 +94,7 @@ struct vm {
 	unsigned holds;			/* inspect's holds on the CPUs (the loop's thread) */
 	bool reset_requested;		/* a control "reset" stopped the machine */
 	uint64_t started_ns;
+	struct trace *trace;		/* --trace, or NULL */
 	struct virtio_blk *disks[VM_MAX_DISKS];
 	struct virtio_net *nets[VM_MAX_NICS];
 };
@@ -173,6 +175,13 @@ static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char
 	return err;
 }
 
+/* A device onto the machine's transport, traced as --trace asks. */
+static int attach(struct vm *vm, struct virtio_dev *vd)
+{
+	vd->trace = vm->trace;
+	return vm->m->ops->add_virtio(vm->m, vd);
+}
+
 /*
  * The virtio devices the command line asks for, in the order the guest will
  * find them: the console, disks (vda, vdb, ...), entropy, NICs.
@@ -181,7 +190,6 @@ static int devices_create(struct vm *vm)
 {
 	const struct uart_backend be = { guest_output, guest_rx_ready, vm };
 	struct guest_mem *mem = vm->m->ops->guest_mem(vm->m);
-	int (*attach)(struct machine *, struct virtio_dev *) = vm->m->ops->add_virtio;
 	const struct vm_config *cfg = vm->cfg;
 	unsigned i;
 	int err = 0;
@@ -189,27 +197,27 @@ static int devices_create(struct vm *vm)
 	if (cfg->console == VM_CONSOLE_VIRTIO) {
 		virtio_console_init(&vm->vcon, mem, &be);
 		vm->has_vcon = true;
-		err = attach(vm->m, &vm->vcon.vd);
+		err = attach(vm, &vm->vcon.vd);
 	}
 	for (i = 0; !err && i < cfg->ndisks; i++) {
 		err = disk_create(&vm->disks[i], mem, cfg->disks[i], i);
 		if (!err)
-			err = attach(vm->m, &vm->disks[i]->vd);
+			err = attach(vm, &vm->disks[i]->vd);
 	}
 	if (!err && cfg->rng) {
 		virtio_rng_init(&vm->rng, mem);
 		vm->has_rng = true;
-		err = attach(vm->m, &vm->rng.vd);
+		err = attach(vm, &vm->rng.vd);
 	}
 	for (i = 0; !err && i < cfg->nnets; i++) {
 		err = nic_create(&vm->nets[i], mem, cfg->nets[i], i);
 		if (!err)
-			err = attach(vm->m, &vm->nets[i]->vd);
+			err = attach(vm, &vm->nets[i]->vd);
 	}
 	if (!err && !vm->m->ops->powerdown && !vm_config_bare_metal(cfg)) {
 		virtio_input_init(&vm->power, mem);
 		vm->has_power = true;
-		err = attach(vm->m, &vm->power.vd);
+		err = attach(vm, &vm->power.vd);
 	}
 	return err;
 }
@@ -466,6 +474,32 @@ static void monitor_stop(struct vm *vm, int status)
 	vm->loop_made = false;
 }
 
+/* --trace: parsed, checked against what the machine records, and its file opened now. */
+static int trace_start(struct vm *vm)
+{
+	const struct machine_ops *mo = machine_find(vm->cfg->arch);
+	struct trace_opts o;
+	uint32_t missing;
+	unsigned ev;
+	int err;
+
+	if (!vm->cfg->trace)
+		return 0;
+	err = trace_parse(vm->cfg->trace, &o);
+	if (err)
+		return err;
+	missing = o.events & ~mo->trace_events;
+	for (ev = 0; ev < TRACE_EVENTS; ev++)
+		if (missing & TRACE_BIT(ev))
+			return error_set(-EINVAL, "--trace %s: the %s machine (%s) does not record "
+					 "'%s' events%s", vm->cfg->trace, mo->arch, mo->accel,
+					 trace_event_name(ev),
+					 ev == TRACE_EXEC && (mo->trace_events & TRACE_BIT(TRACE_KVM_EXIT)) ?
+					 ": its instructions run in hardware (kvm-exit records the rip of "
+					 "each exit)" : "");
+	return trace_open(&vm->trace, &o, mo->arch);
+}
+
 int vm_run(const struct vm_config *cfg)
 {
 	struct control_ops ctl_ops;
@@ -485,9 +519,14 @@ int vm_run(const struct vm_config *cfg)
 	vm->cfg = cfg;
 	vm->started_ns = loop_now_ns();
 	serial = (struct uart_backend){ guest_output, guest_rx_ready, vm };
+	err = trace_start(vm);
+	if (err)
+		goto out_free;
 	err = machine_find(cfg->arch)->create(cfg, &serial, &vm->m);
 	if (err)
 		goto out_free;
+	if (vm->trace)
+		vm->m->ops->set_trace(vm->m, vm->trace);
 	err = devices_create(vm);
 	if (!err)
 		err = vm->m->ops->boot(vm->m);
@@ -513,6 +552,7 @@ out_machine:
 	vm->m->ops->destroy(vm->m);
 	devices_destroy(vm);
 out_free:
+	trace_close(vm->trace);
 	free(vm);
 	return status;
 }
