@@ -54,16 +54,33 @@ static const char vm_help[] =
 	"  dump NAME                       its definition as JSON\n"
 	"  autostart NAME on|off           start it when gasangd starts\n"
 	"  events [NAME] [--count N] [--timeout S]   follow events (--history: the log)\n"
+	"Debugging a running VM (docs/DEBUGGING.md); ADDR is virtual (through the CPU's page\n"
+	"tables) unless --physical:\n"
+	"  gdb NAME [--listen SPEC | --stop]  a gdbstub on it (SPEC tcp:HOST:PORT or unix:PATH;\n"
+	"                                  default: a unix socket in gasangd's run directory);\n"
+	"                                  prints the 'target remote' line for GDB\n"
+	"  registers NAME [--cpu N]        every register of its CPUs\n"
+	"  memory-read NAME ADDR SIZE      up to 64K bytes, as a hex dump\n"
+	"  memory-write NAME ADDR HEX      bytes given in hex\n"
+	"  memory-save NAME ADDR SIZE FILE a range of memory into FILE (QEMU's memsave)\n"
+	"  dump NAME FILE [--no-paging]    all guest memory as an ELF core file for gdb\n"
+	"  (memory ops take --physical and --cpu N)\n"
 	"--connect SOCKET: gasangd's socket (default $GASANG_SOCKET, /run/gasang/gasangd.sock\n"
-	"as root, $XDG_RUNTIME_DIR/gasang/gasangd.sock otherwise).\n"
+	"as root, $XDG_RUNTIME_DIR/gasang/gasangd.sock otherwise). --control SOCKET: a VM's\n"
+	"own control socket (gasang run --control) instead, for the debugging commands,\n"
+	"which then take no NAME.\n"
 	"Exit status: 0 done, 1 failed, 2 bad usage or definition, 3 gasangd not reachable,\n"
 	"4 no such VM, 5 wrong state, 6 already defined, 7 timed out, 8 not allowed, 9 busy.\n";
 
 struct vm_cli {
 	const char *connect;
+	const char *control;	/* a VM's control socket instead of gasangd */
 	bool json, all, inactive, console, reset, read_only, history;
+	bool physical, stop, no_paging;
+	const char *listen;	/* gdb --listen */
 	long long timeout;	/* -1: none */
 	long long count;	/* events: stop after this many; 0: never */
+	long long cpu;		/* -1: none given */
 	struct gasang_client *c;
 };
 
@@ -100,11 +117,13 @@ static int failed(struct vm_cli *v, int status)
 static int connect_daemon(struct vm_cli *v)
 {
 	char def[256];
-	const char *path = v->connect ? v->connect : gasang_default_socket(def, sizeof(def));
+	const char *path = v->control ? v->control : v->connect ? v->connect :
+			   gasang_default_socket(def, sizeof(def));
 	int err = gasang_connect(path, &v->c);
 
 	if (err) {
-		fprintf(stderr, "gasang vm: cannot reach gasangd at %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "gasang vm: cannot reach %s at %s: %s\n",
+			v->control ? "the VM's control socket" : "gasangd", path, strerror(-err));
 		return VM_CLI_EXIT_NO_DAEMON;
 	}
 	return 0;
@@ -477,6 +496,265 @@ static int cmd_console(struct vm_cli *v, const char *name)
 	return 0;
 }
 
+/* ---- debugging a running VM ---- */
+
+/*
+ * The arguments of a debugging command: {"name": NAME} through gasangd, {}
+ * on a VM's own socket (no NAME); argv is moved past NAME. NULL: bad usage
+ * (said).
+ */
+static json_t *debug_args(struct vm_cli *v, const char *cmd, int *argc, char ***argv, int nargs,
+			  const char *usage)
+{
+	json_t *args;
+
+	if (*argc != nargs + !v->control) {
+		cli_usage_error(&vm_report, "%s: %s%s", cmd, v->control ? "" : "NAME ", usage);
+		return NULL;
+	}
+	args = json_object();
+	if (!v->control) {
+		json_object_set_new(args, "name", json_string((*argv)[0]));
+		(*argc)--;
+		(*argv)++;
+	}
+	if (v->cpu >= 0)
+		json_object_set_new(args, "cpu", json_integer(v->cpu));
+	return args;
+}
+
+/* ADDR and SIZE as the API takes them: strings, so 64-bit values pass whole */
+static void memory_args(struct vm_cli *v, json_t *args, const char *addr, const char *size)
+{
+	json_object_set_new(args, "addr", json_string(addr));
+	if (size)
+		json_object_set_new(args, "size", json_string(size));
+	if (v->physical)
+		json_object_set_new(args, "space", json_string("physical"));
+}
+
+static int cmd_gdb(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "gdb", &argc, &argv, 0, "[--listen SPEC | --stop]"), *res;
+	const char *where;
+	int st;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	if (v->stop && v->listen) {
+		json_decref(args);
+		return cli_usage_error(&vm_report, "gdb: --listen or --stop, not both");
+	}
+	if (v->stop)
+		json_object_set_new(args, "stop", json_true());
+	else if (v->listen || v->control)
+		/* a VM's own socket has no default place: a free port on the loopback */
+		json_object_set_new(args, "listen", json_string(v->listen ? v->listen :
+								 "tcp:127.0.0.1:0"));
+	st = gasang_call(v->c, "gdb", args, &res);
+	json_decref(args);
+	if (st)
+		return failed(v, st);
+	where = str_or(res, "listen", NULL);
+	if (v->json) {
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	} else if (where) {
+		/* what GDB takes: a socket's path, or HOST:PORT */
+		printf("target remote %s\n", !strncmp(where, "unix:", 5) ? where + 5 :
+		       !strncmp(where, "tcp:", 4) ? where + 4 : where);
+		if (json_object_get(res, "architecture"))
+			fprintf(stderr, "gasang vm: without a symbol file, first: set architecture %s\n",
+				str_or(res, "architecture", "?"));
+	} else {
+		printf("the gdbstub stopped\n");
+	}
+	json_decref(res);
+	return 0;
+}
+
+static int cmd_registers(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "registers", &argc, &argv, 0, "[--cpu N]"), *res, *cpu;
+	size_t i;
+	int st;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	st = gasang_call(v->c, "registers", args, &res);
+	json_decref(args);
+	if (st)
+		return failed(v, st);
+	if (v->json) {
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(res);
+		return 0;
+	}
+	json_array_foreach(json_object_get(res, "cpus"), i, cpu) {
+		const char *name;
+		json_t *val;
+
+		printf("%sCPU %lld: %s\n", i ? "\n" : "",
+		       (long long)json_integer_value(json_object_get(cpu, "cpu")),
+		       str_or(cpu, "state", ""));
+		json_object_foreach(json_object_get(cpu, "registers"), name, val)
+			printf("%-12s %s\n", name, json_string_value(val) ? json_string_value(val) : "?");
+	}
+	json_decref(res);
+	return 0;
+}
+
+/* xxd's layout: address, 16 bytes in hex, the printable ones */
+static void hex_dump(unsigned long long addr, const unsigned char *p, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < len; i += 16) {
+		printf("%016llx:", addr + i);
+		for (j = i; j < i + 16; j++)
+			printf(j < len ? " %02x" : "   ", j < len ? p[j] : 0);
+		printf("  ");
+		for (j = i; j < i + 16 && j < len; j++)
+			putchar(p[j] >= 0x20 && p[j] < 0x7f ? p[j] : '.');
+		putchar('\n');
+	}
+}
+
+static int cmd_memory_read(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "memory-read", &argc, &argv, 2, "ADDR SIZE"), *res;
+	unsigned char *bytes;
+	const char *hex;
+	size_t len, i;
+	int st;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	memory_args(v, args, argv[0], argv[1]);
+	json_object_set_new(args, "encoding", json_string("hex"));
+	st = gasang_call(v->c, "memory-read", args, &res);
+	json_decref(args);
+	if (st)
+		return failed(v, st);
+	if (v->json) {
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(res);
+		return 0;
+	}
+	hex = str_or(res, "data", "");
+	len = strlen(hex) / 2;
+	bytes = malloc(len ? len : 1);
+	if (!bytes) {
+		json_decref(res);
+		return cli_fail(&vm_report, VM_CLI_EXIT_FAILED, -ENOMEM);
+	}
+	for (i = 0; i < len; i++) {
+		unsigned b = 0;
+
+		sscanf(hex + 2 * i, "%2x", &b);
+		bytes[i] = (unsigned char)b;
+	}
+	hex_dump(strtoull(str_or(res, "addr", "0"), NULL, 0), bytes, len);
+	free(bytes);
+	json_decref(res);
+	return 0;
+}
+
+static int cmd_memory_write(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "memory-write", &argc, &argv, 2, "ADDR HEXBYTES"), *res;
+	int st;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	memory_args(v, args, argv[0], NULL);
+	json_object_set_new(args, "data", json_string(argv[1]));
+	json_object_set_new(args, "encoding", json_string("hex"));
+	st = gasang_call(v->c, "memory-write", args, &res);
+	json_decref(args);
+	if (st)
+		return failed(v, st);
+	if (v->json)
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	else
+		printf("wrote %lld bytes at %s\n",
+		       (long long)json_integer_value(json_object_get(res, "written")), argv[0]);
+	json_decref(res);
+	return 0;
+}
+
+/*
+ * The bytes after op's reply (its result says how many) into path, through
+ * a temporary file renamed once they are all there.
+ */
+static int receive_body(struct vm_cli *v, const char *op, json_t *args, const char *path)
+{
+	char tmp[4096], buf[65536];
+	json_t *res;
+	long long size, got = 0;
+	size_t n;
+	ssize_t r;
+	int st, fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+		return cli_usage_error(&vm_report, "%s: the path is too long", path);
+	st = gasang_call(v->c, op, args, &res);
+	if (st)
+		return failed(v, st);
+	size = json_integer_value(json_object_get(res, "size"));
+	json_decref(res);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "gasang vm: cannot create %s: %s\n", tmp, strerror(errno));
+		return VM_CLI_EXIT_FAILED;
+	}
+	while ((n = gasang_take_buffered(v->c, buf, sizeof(buf))) && got >= 0) {
+		got = write_all(fd, buf, n) ? got + (long long)n : -1;
+	}
+	while (got >= 0 && (r = read(gasang_fd(v->c), buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		got = r > 0 && write_all(fd, buf, (size_t)r) ? got + r : -1;
+	}
+	if (got != size || fsync(fd) || close(fd) || rename(tmp, path)) {
+		fprintf(stderr, "gasang vm: %s: %s\n", path, got < 0 ? "cannot write it or read the VM" :
+			got != size ? "the VM sent fewer bytes than it said" : strerror(errno));
+		unlink(tmp);
+		return VM_CLI_EXIT_FAILED;
+	}
+	if (!v->json)
+		printf("wrote %lld bytes to %s\n", size, path);
+	return 0;
+}
+
+static int cmd_memory_save(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "memory-save", &argc, &argv, 3, "ADDR SIZE FILE");
+	int ret;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	memory_args(v, args, argv[0], argv[1]);
+	ret = receive_body(v, "memory-save", args, argv[2]);
+	json_decref(args);
+	return ret;
+}
+
+/* dump NAME FILE (or FILE alone on a VM's own socket): an ELF core file */
+static int cmd_dump_core(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "dump", &argc, &argv, 1, "FILE [--no-paging]");
+	int ret;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	json_object_del(args, "cpu");
+	if (v->no_paging)
+		json_object_set_new(args, "paging", json_false());
+	ret = receive_body(v, "dump", args, argv[0]);
+	json_decref(args);
+	return ret;
+}
+
 /* ---- events ---- */
 
 static void print_event(struct vm_cli *v, json_t *ev)
@@ -568,7 +846,8 @@ static int parse_number(const char *opt, const char *s, long long *out)
 int cmd_vm(int argc, char **argv)
 {
 	enum { O_CONNECT = 256, O_JSON, O_ALL, O_INACTIVE, O_CONSOLE, O_TIMEOUT, O_RESET,
-	       O_READ_ONLY, O_HISTORY, O_COUNT, O_HELP };
+	       O_READ_ONLY, O_HISTORY, O_COUNT, O_HELP, O_CONTROL, O_LISTEN, O_STOP, O_CPU,
+	       O_PHYSICAL, O_NO_PAGING };
 	static const struct option opts[] = {
 		{ "connect", required_argument, NULL, O_CONNECT },
 		{ "json", no_argument, NULL, O_JSON },
@@ -581,9 +860,15 @@ int cmd_vm(int argc, char **argv)
 		{ "history", no_argument, NULL, O_HISTORY },
 		{ "count", required_argument, NULL, O_COUNT },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "control", required_argument, NULL, O_CONTROL },
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "stop", no_argument, NULL, O_STOP },
+		{ "cpu", required_argument, NULL, O_CPU },
+		{ "physical", no_argument, NULL, O_PHYSICAL },
+		{ "no-paging", no_argument, NULL, O_NO_PAGING },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vm_cli v = { .timeout = -1 };
+	struct vm_cli v = { .timeout = -1, .cpu = -1 };
 	const char *cmd;
 	int c, ret;
 
@@ -600,6 +885,15 @@ int cmd_vm(int argc, char **argv)
 		case O_RESET: v.reset = true; break;
 		case O_READ_ONLY: v.read_only = true; break;
 		case O_HISTORY: v.history = true; break;
+		case O_CONTROL: v.control = optarg; break;
+		case O_LISTEN: v.listen = optarg; break;
+		case O_STOP: v.stop = true; break;
+		case O_PHYSICAL: v.physical = true; break;
+		case O_NO_PAGING: v.no_paging = true; break;
+		case O_CPU:
+			if ((ret = parse_number("--cpu", optarg, &v.cpu)))
+				return ret;
+			break;
 		case O_TIMEOUT:
 			if ((ret = parse_number("--timeout", optarg, &v.timeout)))
 				return ret;
@@ -631,13 +925,22 @@ int cmd_vm(int argc, char **argv)
 	{
 		static const char *const known[] = { "define", "undefine", "list", "start", "shutdown",
 			"destroy", "reboot", "pause", "resume", "console", "info", "dump", "autostart",
-			"events", NULL };
+			"events", "gdb", "registers", "memory-read", "memory-write", "memory-save",
+			NULL };
+		/* what a VM's own control socket serves */
+		static const char *const debugging[] = { "gdb", "registers", "memory-read",
+			"memory-write", "memory-save", "dump", NULL };
 		size_t i;
 
 		for (i = 0; known[i] && strcmp(known[i], cmd); i++)
 			;
 		if (!known[i])
 			return cli_usage_error(&vm_report, "unknown command '%s'", cmd);
+		for (i = 0; v.control && debugging[i] && strcmp(debugging[i], cmd); i++)
+			;
+		if (v.control && !debugging[i])
+			return cli_usage_error(&vm_report, "%s: not served on a VM's control socket "
+					       "(--control)", cmd);
 	}
 	if ((ret = connect_daemon(&v)))
 		return ret;
@@ -664,8 +967,20 @@ int cmd_vm(int argc, char **argv)
 				: cli_usage_error(&vm_report, "console: one VM name");
 	else if (!strcmp(cmd, "info"))
 		ret = cmd_info(&v, argc, argv);
-	else if (!strcmp(cmd, "dump"))
+	else if (!strcmp(cmd, "dump") && argc == 1 && !v.control)
 		ret = cmd_dump(&v, argc, argv);
+	else if (!strcmp(cmd, "dump"))
+		ret = cmd_dump_core(&v, argc, argv);
+	else if (!strcmp(cmd, "gdb"))
+		ret = cmd_gdb(&v, argc, argv);
+	else if (!strcmp(cmd, "registers"))
+		ret = cmd_registers(&v, argc, argv);
+	else if (!strcmp(cmd, "memory-read"))
+		ret = cmd_memory_read(&v, argc, argv);
+	else if (!strcmp(cmd, "memory-write"))
+		ret = cmd_memory_write(&v, argc, argv);
+	else if (!strcmp(cmd, "memory-save"))
+		ret = cmd_memory_save(&v, argc, argv);
 	else if (!strcmp(cmd, "autostart"))
 		ret = cmd_autostart(&v, argc, argv);
 	else

@@ -65,6 +65,8 @@ static const char *const dom_err_codes[] = {
 	[DOM_ERR_WRONG_STATE] = E_WRONG_STATE,
 	[DOM_ERR_TIMEOUT] = E_TIMEOUT,
 	[DOM_ERR_FAILED] = E_FAILED,
+	[DOM_ERR_BAD_REQUEST] = E_BAD_REQUEST,
+	[DOM_ERR_BUSY] = E_BUSY,
 };
 
 /* A domain operation is done: its answer to the client. */
@@ -358,6 +360,64 @@ static void op_console(struct call *k)
 	console_attach(k->c, k->dom, k->rq.id, write);
 }
 
+/* ---- the VM's debugging ops (vm/inspect.h), passed to it ---- */
+
+/* The request's arguments but "name": what the VM's control socket takes. */
+static json_t *vm_args(struct call *k)
+{
+	json_t *args = json_deep_copy(k->rq.msg);
+
+	if (args) {
+		json_object_del(args, "id");
+		json_object_del(args, "op");
+		json_object_del(args, "name");
+	}
+	return args;
+}
+
+static void op_vm_call(struct call *k)
+{
+	json_t *args = vm_args(k);
+	struct dom_done done;
+
+	if (!args) {
+		reply_now_error(k, E_FAILED, "out of memory");
+		return;
+	}
+	if (answer_later(k, &done))
+		domain_call(k->dom, k->rq.op, args, done);
+	else
+		json_decref(args);
+}
+
+/* gdb without "listen" or "stop": a unix socket in the run directory, gasangd's user's */
+static void op_gdb(struct call *k)
+{
+	char path[sizeof(k->dom->sock_path) + 8], spec[sizeof(path) + 8];
+
+	if (!json_object_get(k->rq.msg, "listen") && !json_object_get(k->rq.msg, "stop")) {
+		if (domain_gdb_path(k->dom, path, sizeof(path))) {
+			reply_now_error(k, E_FAILED, "the run directory's path is too long");
+			return;
+		}
+		snprintf(spec, sizeof(spec), "unix:%s", path);
+		json_object_set_new(k->rq.msg, "listen", json_string(spec));
+	}
+	op_vm_call(k);
+}
+
+/* memory-save, dump: the reply, then the VM's bytes, then the end of the connection */
+static void op_vm_stream(struct call *k)
+{
+	json_t *args = vm_args(k);
+
+	if (!args) {
+		reply_now_error(k, E_FAILED, "out of memory");
+		return;
+	}
+	relay_attach(k->c, k->dom, k->rq.id, k->rq.op, args, false);
+}
+
 struct events_acc {
 	json_t *list;
 };
@@ -437,6 +497,15 @@ static const struct op {
 	{ "resume", OP_NAME, name_only, op_resume },
 	{ "autostart", OP_NAME, (const char *const[]){ "name", "enabled", NULL }, op_autostart },
 	{ "console", OP_NAME, (const char *const[]){ "name", "write", NULL }, op_console },
+	{ "gdb", OP_NAME, (const char *const[]){ "name", "listen", "stop", NULL }, op_gdb },
+	{ "registers", OP_NAME, (const char *const[]){ "name", "cpu", NULL }, op_vm_call },
+	{ "memory-read", OP_NAME, (const char *const[]){ "name", "addr", "size", "space", "cpu",
+							 "encoding", NULL }, op_vm_call },
+	{ "memory-write", OP_NAME, (const char *const[]){ "name", "addr", "data", "space", "cpu",
+							  "encoding", NULL }, op_vm_call },
+	{ "memory-save", OP_NAME, (const char *const[]){ "name", "addr", "size", "space", "cpu",
+							 NULL }, op_vm_stream },
+	{ "dump", OP_NAME, (const char *const[]){ "name", "paging", NULL }, op_vm_stream },
 };
 
 void api_handle(struct conn *c, const char *line, size_t len)

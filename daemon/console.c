@@ -112,7 +112,8 @@ static void handle_answer(struct console_relay *rl, size_t n)
 	stream_consume(&rl->vm, n + 1);
 	c->pending--;
 	if (rep.ok) {
-		line = reply_ok_line(rl->id, NULL);
+		/* memory-save and dump say in their result how many bytes follow */
+		line = reply_ok_line(rl->id, rep.result ? json_incref(rep.result) : NULL);
 		rl->established = true;
 		c->mode = CONN_CONSOLE;
 		if (line)
@@ -130,7 +131,7 @@ static void handle_answer(struct console_relay *rl, size_t n)
 		return;
 	}
 	line = reply_error_line(rl->id, rep.code ? rep.code : E_FAILED,
-				rep.message ? rep.message : "the VM refused its console");
+				rep.message ? rep.message : "the VM refused");
 	if (line)
 		conn_write(c, line, strlen(line));
 	free(line);
@@ -207,10 +208,10 @@ static const struct stream_ops vm_ops = {
 	.drained = vm_drained,
 };
 
-void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
+void relay_attach(struct conn *c, struct domain *dom, json_t *id, const char *op, json_t *args,
+		  bool write)
 {
 	struct console_relay *rl;
-	json_t *args;
 	char *req;
 	int fd;
 
@@ -220,6 +221,7 @@ void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
 		if (r)
 			reply_error(r, E_WRONG_STATE, "%s is %s", dom->name,
 				    dom_active(dom) ? "starting" : "not running");
+		json_decref(args);
 		return;
 	}
 	fd = monitor_socket(dom->sock_path);
@@ -232,6 +234,7 @@ void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
 				    strerror(fd < 0 ? -fd : ENOMEM));
 		if (fd >= 0)
 			close(fd);
+		json_decref(args);
 		return;
 	}
 	if (stream_open(&rl->vm, &c->d->loop, fd, CONTROL_MAX_MESSAGE + 1, TO_VM_HIGH * 4,
@@ -241,6 +244,7 @@ void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
 		free(rl);
 		if (r)
 			reply_error(r, E_FAILED, "out of descriptors");
+		json_decref(args);
 		return;
 	}
 	conn_ref(c);
@@ -251,11 +255,15 @@ void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
 	c->relay_ops = &client_ops;
 	c->mode = CONN_CONSOLE_WAIT;
 	c->pending++;
-	args = json_pack("{s:b}", "write", write);
-	req = args ? jsonl_request_line(1, "console", args) : NULL;
+	req = args ? jsonl_request_line(1, op, args) : NULL;
 	json_decref(args);
 	/* unsent, the VM's side fails: the client is answered then */
 	if (!req || stream_write(&rl->vm, req, strlen(req)))
 		stream_shutdown_write(&rl->vm);
 	free(req);
+}
+
+void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
+{
+	relay_attach(c, dom, id, "console", json_pack("{s:b}", "write", write), write);
 }

@@ -4,6 +4,8 @@
  * VM's scrollback and output flow to the client, the client's keystrokes to
  * the guest (one writer at a time: the VM says "busy" to a second one). The
  * detach key (Ctrl-]) is the client's business: it closes its connection.
+ * Ops whose reply is followed by bytes (memory-save, dump) are relayed
+ * the same way: the VM's reply, then its bytes, then the end.
  */
 #ifndef DAEMON_CONSOLE_H
 #define DAEMON_CONSOLE_H
@@ -19,5 +21,12 @@ struct domain;
  * The connection tells the relay what its client does (struct conn_relay_ops).
  */
 void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write);
+/*
+ * Relay op (args stolen) to dom's control socket on a connection of its
+ * own; the VM's reply (with its result) goes to c, then what the VM sends
+ * after it; with write, what c's client sends goes to the VM.
+ */
+void relay_attach(struct conn *c, struct domain *dom, json_t *id, const char *op, json_t *args,
+		  bool write);
 
 #endif

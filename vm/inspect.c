@@ -118,6 +118,7 @@ static int op_gdb(struct inspect *in, struct args *a, json_t *result, const char
 		return err;
 	}
 	json_object_set_new(result, "listen", json_string(gdbstub_where(in->gdb)));
+	json_object_set_new(result, "architecture", json_string(in->ops->arch->name));
 	return 0;
 }
 
