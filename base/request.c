@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/jsonl.h"
 
@@ -14,6 +15,7 @@ int request_parse(const char *line, size_t len, struct request *rq, const char *
 	json_t *op, *id;
 
 	memset(rq, 0, sizeof(*rq));
+	rq->fd = -1;
 	*code = E_BAD_REQUEST;
 	rq->msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!rq->msg) {
@@ -50,7 +52,10 @@ err:
 void request_free(struct request *rq)
 {
 	json_decref(rq->msg);
+	if (rq->fd >= 0)
+		close(rq->fd);
 	memset(rq, 0, sizeof(*rq));
+	rq->fd = -1;
 }
 
 int request_check_args(const struct request *rq, const char *const *allowed, char *msg,

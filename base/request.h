@@ -26,6 +26,8 @@ struct request {
 	json_t *msg;		/* the whole object (owned) */
 	json_t *id;		/* borrowed from msg; NULL when absent */
 	const char *op;
+	int fd;			/* a descriptor passed with it (a control socket's client), -1: none;
+				 * request_free closes it: an op that keeps it takes a dup */
 };
 
 /*

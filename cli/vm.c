@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "client/gasang-client.h"
+#include "debug/gdbstub-server.h"
 
 #define DETACH_KEY	0x1d	/* Ctrl-] */
 #define QUIET_AFTER_INPUT_MS 1000	/* input ended: detach once the output pauses this long */
@@ -536,8 +537,9 @@ static void memory_args(struct vm_cli *v, json_t *args, const char *addr, const 
 static int cmd_gdb(struct vm_cli *v, int argc, char **argv)
 {
 	json_t *args = debug_args(v, "gdb", &argc, &argv, 0, "[--listen SPEC | --stop]"), *res;
+	char bound[GDBSTUB_WHERE_MAX];
 	const char *where;
-	int st;
+	int st, listen_fd = -1;
 
 	if (!args)
 		return CLI_EXIT_USAGE;
@@ -545,13 +547,40 @@ static int cmd_gdb(struct vm_cli *v, int argc, char **argv)
 		json_decref(args);
 		return cli_usage_error(&vm_report, "gdb: --listen or --stop, not both");
 	}
-	if (v->stop)
+	if (v->stop) {
 		json_object_set_new(args, "stop", json_true());
-	else if (v->listen || v->control)
-		/* a VM's own socket has no default place: a free port on the loopback */
-		json_object_set_new(args, "listen", json_string(v->listen ? v->listen :
-								 "tcp:127.0.0.1:0"));
-	st = gasang_call(v->c, "gdb", args, &res);
+	} else if (v->control) {
+		/*
+		 * A VM's own socket: the socket is made here and passed to it (a
+		 * sandboxed VM makes none); by default a free port on the loopback.
+		 * Asked first: a unix socket made here would replace a running
+		 * stub's.
+		 */
+		st = gasang_call(v->c, "status", NULL, &res);
+		if (st) {
+			json_decref(args);
+			return failed(v, st);
+		}
+		where = str_or(res, "gdb", NULL);
+		if (where) {
+			fprintf(stderr, "gasang vm: gdb: a gdbstub already listens on %s\n", where);
+			json_decref(res);
+			json_decref(args);
+			return VM_CLI_EXIT_BUSY;
+		}
+		json_decref(res);
+		listen_fd = gdbstub_listen(v->listen ? v->listen : "tcp:127.0.0.1:0", bound);
+		if (listen_fd < 0) {
+			json_decref(args);
+			return cli_fail(&vm_report, 1, listen_fd);
+		}
+		json_object_set_new(args, "listen", json_string("fd"));
+	} else if (v->listen) {
+		json_object_set_new(args, "listen", json_string(v->listen));
+	}
+	st = gasang_call_fd(v->c, "gdb", args, listen_fd, &res);
+	if (listen_fd >= 0)
+		close(listen_fd);	/* the VM has its own copy */
 	json_decref(args);
 	if (st)
 		return failed(v, st);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -325,6 +326,16 @@ static int control_prepare(struct domain *dom)
 	return fd;
 }
 
+/* the gdbstub's socket gasangd made for it (domain_gdb_path), if any */
+static void remove_gdb_socket(const struct domain *dom)
+{
+	char path[sizeof(dom->sock_path) + 8];
+	struct stat st;
+
+	if (!domain_gdb_path(dom, path, sizeof(path)) && !lstat(path, &st) && S_ISSOCK(st.st_mode))
+		unlink(path);
+}
+
 static void control_drop(struct domain *dom)
 {
 	proc(dom)->monitor_close(dom->mon);
@@ -411,6 +422,7 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 	sup_cgroup_remove(&dom->cg);
 	unlink(dom->sock_path);
 	unlink(dom->status_path);
+	remove_gdb_socket(dom);
 	memset(&dom->shim, 0, sizeof(dom->shim));
 	memset(&dom->vm, 0, sizeof(dom->vm));
 	dom->shim_child = dom->watching_vm = dom->adopting = false;

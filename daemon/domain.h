@@ -192,6 +192,7 @@ void domain_info(struct domain *dom, struct dom_done done);
  */
 void domain_call(struct domain *dom, const char *op, json_t *args, struct dom_done done);
 /* Where a gdbstub of dom listens by default: RUN_DIR/UUID.gdb. 0, or -ENAMETOOLONG. */
+#define DOM_GDB_PATH_MAX	108	/* a unix socket's path, NUL included */
 int domain_gdb_path(const struct domain *dom, char *buf, size_t size);
 
 /* The daemon is going away: let go of the processes (they keep running). */

@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +54,7 @@ struct gdbstub {
 
 /* ---- listening ---- */
 
-static int listen_unix(struct gdbstub *g, const char *path)
+static int listen_unix(const char *path, char *where)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
@@ -73,13 +75,12 @@ static int listen_unix(struct gdbstub *g, const char *path)
 		close(fd);
 		return err;
 	}
-	strcpy(g->unix_path, path);
-	snprintf(g->where, sizeof(g->where), "unix:%s", path);
+	snprintf(where, GDBSTUB_WHERE_MAX, "unix:%s", path);
 	return fd;
 }
 
 /* The address a tcp socket is bound to, as tcp:ADDR:PORT. */
-static void tcp_where(struct gdbstub *g, int fd)
+static void tcp_where(int fd, char *where)
 {
 	char addr[INET6_ADDRSTRLEN];
 	struct sockaddr_storage ss;
@@ -91,17 +92,17 @@ static void tcp_where(struct gdbstub *g, int fd)
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
 		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
-		snprintf(g->where, sizeof(g->where), "tcp:[%s]:%u", addr, ntohs(s6->sin6_port));
+		snprintf(where, GDBSTUB_WHERE_MAX, "tcp:[%s]:%u", addr, ntohs(s6->sin6_port));
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
 		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
-		snprintf(g->where, sizeof(g->where), "tcp:%s:%u", addr, ntohs(s4->sin_port));
+		snprintf(where, GDBSTUB_WHERE_MAX, "tcp:%s:%u", addr, ntohs(s4->sin_port));
 	}
 }
 
 /* tcp:HOST:PORT, HOST a name, an IPv4 address, [IPv6] or empty (127.0.0.1) */
-static int listen_tcp(struct gdbstub *g, const char *spec)
+static int listen_tcp(const char *spec, char *where)
 {
 	char host[SPEC_MAX], port[16];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
@@ -144,16 +145,44 @@ static int listen_tcp(struct gdbstub *g, const char *spec)
 	freeaddrinfo(res);
 	if (fd < 0)
 		return error_errno(err, "gdb tcp:%s: cannot listen there", spec);
-	tcp_where(g, fd);
+	tcp_where(fd, where);
 	return fd;
 }
 
-static int listen_on(struct gdbstub *g, const char *spec)
+/* A socket bound and listening already, made non-blocking: fd, or a negative errno. */
+static int adopt_listener(struct gdbstub *g, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss), il = sizeof(int);
+	int listening = 0, flags;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &il) || !listening ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl))
+		return error_set(-EINVAL, "gdb: the descriptor passed is not a listening socket");
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK))
+		return error_errno(-errno, "gdb: the socket passed");
+	if (ss.ss_family == AF_UNIX) {
+		struct sockaddr_un *su = (struct sockaddr_un *)&ss;
+		size_t n = sl > offsetof(struct sockaddr_un, sun_path) ?
+			   sl - offsetof(struct sockaddr_un, sun_path) : 0;
+
+		snprintf(g->where, sizeof(g->where), "unix:%.*s", (int)strnlen(su->sun_path, n),
+			 su->sun_path);
+	} else if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+		tcp_where(fd, g->where);
+	} else {
+		return error_set(-EINVAL, "gdb: the socket passed is neither unix nor tcp");
+	}
+	return fd;
+}
+
+int gdbstub_listen(const char *spec, char *where)
 {
 	if (!strncmp(spec, "tcp:", 4))
-		return listen_tcp(g, spec + 4);
+		return listen_tcp(spec + 4, where);
 	if (!strncmp(spec, "unix:", 5))
-		return listen_unix(g, spec + 5);
+		return listen_unix(spec + 5, where);
 	return error_set(-EINVAL, "gdb %s: expected tcp:HOST:PORT or unix:PATH", spec);
 }
 
@@ -334,7 +363,11 @@ int gdbstub_start(struct gdbstub **out, struct loop *l, struct machine *m,
 	g->once = o->once;
 	g->ended = o->ended;
 	g->ended_opaque = o->opaque;
-	g->listen_fd = listen_on(g, o->spec);
+	g->listen_fd = o->spec ? gdbstub_listen(o->spec, g->where) :
+				 adopt_listener(g, o->listen_fd);
+	/* a socket file it made is its own to remove */
+	if (o->spec && g->listen_fd >= 0 && !strncmp(g->where, "unix:", 5))
+		snprintf(g->unix_path, sizeof(g->unix_path), "%s", g->where + 5);
 	if (g->listen_fd < 0) {
 		err = g->listen_fd;
 		free(g);

@@ -30,6 +30,12 @@ struct machine;
 
 struct gdbstub_opts {
 	const char *spec;	/* tcp:[HOST]:PORT (HOST: 127.0.0.1 when empty) or unix:PATH */
+	/*
+	 * spec NULL: a listening stream socket someone else bound (passed over
+	 * the control socket), taken over when gdbstub_start succeeds (the
+	 * caller's still when it fails); its file, if any, stays theirs.
+	 */
+	int listen_fd;
 	bool wait;		/* hold the CPUs before their first instruction (QEMU's -S) */
 	/*
 	 * once: the stub ends after its first debugger leaves (detach, kill,
@@ -48,6 +54,14 @@ struct gdbstub_opts {
  */
 int gdbstub_start(struct gdbstub **out, struct loop *l, struct machine *m,
 		  const struct gdbstub_opts *o);
+/*
+ * A listening socket for a debugger, as spec says (tcp:HOST:0 picks a free
+ * port; a unix socket is made mode 0600, a stale one replaced): its fd
+ * (non-blocking), with where (GDBSTUB_WHERE_MAX bytes) saying what was bound,
+ * or a negative errno (recorded; the message names the spec). gasang vm and
+ * gasangd make one this way to pass to a VM that cannot (its sandbox).
+ */
+int gdbstub_listen(const char *spec, char *where);
 /* Where it listens: "tcp:127.0.0.1:40123" or "unix:PATH". */
 const char *gdbstub_where(const struct gdbstub *g);
 /* Whether a debugger is connected now. */

@@ -341,6 +341,7 @@ static void handle_request(struct client *cl, const char *line, size_t len)
 		request_free(&rq);
 		return;
 	}
+	rq.fd = stream_take_fd(&cl->s);	/* passed with this request, or before it */
 	result = json_object();
 	code = NULL;	/* request_parse sets it whether it fails or not */
 	error_clear();	/* an op that fails without a message gets strerror's */
@@ -464,6 +465,7 @@ static void on_accept(void *opaque, uint32_t events)
 		free(cl);
 		return;
 	}
+	stream_take_fds(&cl->s);	/* a debugger's listening socket (inspect's gdb op) */
 	c->clients[i] = cl;
 }
 

@@ -1,9 +1,11 @@
 #include "vm/inspect.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/base64.h"
 #include "base/error.h"
@@ -62,9 +64,10 @@ static void gdb_ended(void *opaque)
 	in->gdb = NULL;
 }
 
-static int start_gdb(struct inspect *in, const char *spec, bool wait, bool once)
+/* spec NULL: listen_fd, a listening socket passed to the VM (taken on success) */
+static int start_gdb(struct inspect *in, const char *spec, int listen_fd, bool wait, bool once)
 {
-	struct gdbstub_opts o = { .spec = spec, .wait = wait, .once = once };
+	struct gdbstub_opts o = { .spec = spec, .listen_fd = listen_fd, .wait = wait, .once = once };
 
 	if (once) {
 		o.ended = gdb_ended;
@@ -75,7 +78,7 @@ static int start_gdb(struct inspect *in, const char *spec, bool wait, bool once)
 
 int inspect_gdb_start(struct inspect *in, const char *spec, bool wait)
 {
-	return start_gdb(in, spec, wait, false);
+	return start_gdb(in, spec, -1, wait, false);
 }
 
 const char *inspect_gdb_where(const struct inspect *in)
@@ -88,15 +91,20 @@ static int op_gdb(struct inspect *in, struct args *a, json_t *result, const char
 	static const char *const allowed[] = { "listen", "stop", NULL };
 	const char *listen = NULL;
 	bool stop = false;
-	int err;
+	int err, fd;
 
 	if (check_args(a, allowed, code) ||
 	    request_string(a->rq, "listen", false, &listen, a->msg, sizeof(a->msg)) ||
 	    request_bool(a->rq, "stop", &stop, a->msg, sizeof(a->msg)))
 		return bad(a, code);
 	if (!listen == !stop) {
-		snprintf(a->msg, sizeof(a->msg), "op 'gdb' takes \"listen\": \"tcp:HOST:PORT\" or "
-			 "\"unix:PATH\", or \"stop\": true");
+		snprintf(a->msg, sizeof(a->msg), "op 'gdb' takes \"listen\": \"tcp:HOST:PORT\", "
+			 "\"unix:PATH\" or \"fd\", or \"stop\": true");
+		return bad(a, code);
+	}
+	if (listen && !strcmp(listen, "fd") && a->rq->fd < 0) {
+		snprintf(a->msg, sizeof(a->msg), "op 'gdb' with \"listen\": \"fd\" takes a "
+			 "listening socket passed with the request (SCM_RIGHTS)");
 		return bad(a, code);
 	}
 	if (stop) {
@@ -110,7 +118,16 @@ static int op_gdb(struct inspect *in, struct args *a, json_t *result, const char
 		*code = E_BUSY;
 		return error_set(-EBUSY, "a gdbstub already listens on %s", gdbstub_where(in->gdb));
 	}
-	err = start_gdb(in, listen, false, true);
+	if (!strcmp(listen, "fd")) {
+		fd = fcntl(a->rq->fd, F_DUPFD_CLOEXEC, 0);	/* the request's own goes with it */
+		if (fd < 0)
+			return error_errno(-errno, "the socket passed");
+		err = start_gdb(in, NULL, fd, false, true);
+		if (err)
+			close(fd);
+	} else {
+		err = start_gdb(in, listen, -1, false, true);
+	}
 	if (err) {
 		/* a spec that does not parse is the client's fault; an address in use is not */
 		if (err == -EINVAL)

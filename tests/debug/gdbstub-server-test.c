@@ -6,9 +6,12 @@
  * a debugger that hangs up lets the machine run on; a stub started "once"
  * ends with its first debugger (its socket removed, ended called); the
  * machine's end is reported as GDB's W packet; a spec that cannot be
- * listened on is refused with a message.
+ * listened on is refused with a message; a listening socket made elsewhere
+ * (gdbstub_listen, passed to a VM) is served and its file left to its
+ * maker, and a descriptor that is no listening socket is refused.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,25 +200,38 @@ struct start_args {
 	struct fx *x;
 	struct gdbstub_opts o;
 	int err;
+	char msg[256];		/* the loop thread's error message */
 };
 
 static void start_on_loop(void *opaque)
 {
 	struct start_args *a = opaque;
 
+	error_clear();
 	a->err = gdbstub_start(&a->x->g, &a->x->loop, &a->x->f.base, &a->o);
+	snprintf(a->msg, sizeof(a->msg), "%s", error_msg());
+}
+
+/* On the loop's thread; msg (may be NULL) gets the error message */
+static int start_opts(struct fx *x, const struct gdbstub_opts *o, char *msg, size_t size)
+{
+	struct start_args a = { .x = x, .o = *o };
+
+	loop_call_wait(&x->loop, start_on_loop, &a);
+	if (msg)
+		snprintf(msg, size, "%s", a.msg);
+	return a.err;
 }
 
 /* A stub on the running loop, as the control socket's gdb op starts one. */
 static int start(struct fx *x, bool once)
 {
-	struct start_args a = { .x = x, .o = { .once = once, .ended = f_ended, .opaque = x } };
+	struct gdbstub_opts o = { .once = once, .ended = f_ended, .opaque = x };
 	char spec[160];
 
 	snprintf(spec, sizeof(spec), "unix:%s", x->path);
-	a.o.spec = spec;
-	loop_call_wait(&x->loop, start_on_loop, &a);
-	return a.err;
+	o.spec = spec;
+	return start_opts(x, &o, NULL, 0);
 }
 
 static void close_on_loop(void *opaque)
@@ -432,6 +448,56 @@ static void test_machine_ended(void **state)
 	assert_int_equal(connect_stub(x), -1);	/* no longer listening */
 }
 
+/* A socket someone else made, as gasang vm and gasangd pass one to a VM. */
+static void test_passed_socket(void **state)
+{
+	struct gdbstub_opts o = { .spec = NULL, .once = true, .ended = f_ended };
+	struct fx *x = *state;
+	char where[GDBSTUB_WHERE_MAX], spec[160], want[160];
+	int fd, a;
+
+	o.opaque = x;
+	snprintf(spec, sizeof(spec), "unix:%s", x->path);
+	fd = gdbstub_listen(spec, where);
+	assert_true(fd >= 0);
+	assert_string_equal(where, spec);
+	o.listen_fd = fd;
+	assert_int_equal(start_opts(x, &o, NULL, 0), 0);
+	snprintf(want, sizeof(want), "unix:%s", x->path);
+	assert_string_equal(gdbstub_where(x->g), want);
+	a = connect_stub(x);
+	assert_true(a >= 0);
+	send_packet(a, "?");
+	expect_packet(a, "T05");
+	send_packet(a, "D");
+	expect_packet(a, "OK");
+	expect_eof(a);
+	close(a);
+	wait_counter(x, &x->f.ended, 1);
+	x->g = NULL;
+	/* the file is its maker's to remove; nobody listens there any more */
+	assert_int_equal(access(x->path, F_OK), 0);
+	assert_int_equal(connect_stub(x), -1);
+}
+
+static void test_passed_not_listening(void **state)
+{
+	struct gdbstub_opts o = { .spec = NULL };
+	struct fx *x = *state;
+	char msg[256];
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	o.listen_fd = sv[0];
+	assert_int_not_equal(start_opts(x, &o, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "not a listening socket"));
+	/* still the caller's: open */
+	assert_int_equal(fcntl(sv[0], F_GETFD), FD_CLOEXEC);
+	close(sv[0]);
+	close(sv[1]);
+	x->g = NULL;
+}
+
 static void test_bad_specs(void **state)
 {
 	static const struct { const char *spec, *why; } bad[] = {
@@ -463,6 +529,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cpu_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_machine_ended, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passed_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passed_not_listening, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_specs, setup, teardown),
 	};
 

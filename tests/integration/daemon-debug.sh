@@ -4,8 +4,9 @@
 # waiting in WFI in main): `gasang vm gdb` starts a gdbstub on a unix
 # socket in the run directory and prints the `target remote` line, which
 # gdb-multiarch attaches with (the pc in main; after detach the VM runs on
-# and the socket is gone); a second stub is busy (exit 9), a tcp one is
-# stopped with --stop; registers; memory-read and memory-save of the
+# and takes another stub; gasangd makes the socket and passes it to the
+# VM, and removes it when the VM ends); a second stub is busy (exit 9), a
+# unix socket the client names is refused, a tcp one is stopped with --stop; registers; memory-read and memory-save of the
 # guest's code by physical address match its ELF; `gasang vm dump` writes
 # an ELF core gdb opens. Bad input through the daemon: an address outside
 # RAM (1), a size of 0 (2), no such VM (4), a stopped VM (5), the read-only
@@ -43,12 +44,19 @@ timeout -k 5 120 "$GDB" -batch -nx -ex 'set architecture riscv:rv64' -ex "$(cat 
 	-ex 'printf "PRIV %d\n", $priv' -ex 'detach' >"$work/gdb.out" 2>&1 </dev/null
 grep -q '^PC in-main=1$' "$work/gdb.out" || fail "gdb through gasangd: $(cat "$work/gdb.out")"
 grep -q '^PRIV 3$' "$work/gdb.out" || fail "the idle guest runs in M-mode: $(cat "$work/gdb.out")"
+# the stub ended with its debugger: another takes its place (gasangd made the socket)
 for _ in $(seq 50); do
-	[ -e "$sock" ] || break
+	vm gdb d1 >"$work/gdb-target2" 2>/dev/null && break
 	sleep 0.1
 done
-[ ! -e "$sock" ] || fail "the gdbstub's socket outlived its debugger"
+[ "$(cat "$work/gdb-target2")" = "target remote $sock" ] || fail "no second gdbstub after the debugger left"
+[ ! -e "$sock.new" ] || fail "gasangd left its socket's temporary name behind"
+vm gdb d1 --stop | grep -q 'stopped' || fail "vm gdb --stop (unix)"
 [ "$(vm_state d1)" = running ] || fail "d1 is $(vm_state d1) after the debugger left"
+vm gdb d1 --listen "unix:$work/mine.sock" >/dev/null 2>"$work/err"
+rc=$?
+[ $rc = 2 ] && grep -q 'takes tcp:HOST:PORT' "$work/err" || fail "a unix socket the client names: exit $rc, $(cat "$work/err")"
+[ ! -e "$work/mine.sock" ] || fail "gasangd made a socket where the client asked"
 vm gdb d1 --listen tcp:127.0.0.1:0 | grep -Eq '^target remote 127\.0\.0\.1:[0-9]+$' 2>/dev/null ||
 	fail "vm gdb --listen tcp"
 vm gdb d1 --stop | grep -q 'stopped' || fail "vm gdb --stop"
@@ -102,4 +110,5 @@ esac
 vm destroy d1 >/dev/null || fail "destroy d1"
 expect_exit 5 "registers of a stopped VM" vm registers d1
 expect_exit 5 "gdb on a stopped VM" vm gdb d1
+[ ! -e "$sock" ] || fail "the gdbstub's socket outlived its VM"
 echo "$NAME: ok: vm gdb (unix, tcp, busy, stop), registers, memory-read, memory-save, dump, bad input"

@@ -118,6 +118,7 @@ expect_code '{"op": "memory-save", "addr": "0x80000000", "size": "0x40000000", "
 expect_code '{"op": "memory-save", "addr": "0x9ffff000", "size": 8192, "space": "physical"}' failed "a save running past RAM"
 expect_code '{"op": "gdb", "listen": "udp:1"}' bad-request "a gdb spec that is neither tcp nor unix"
 expect_code '{"op": "gdb"}' bad-request "gdb with neither listen nor stop"
+expect_code '{"op": "gdb", "listen": "fd"}' bad-request "gdb on a passed socket without one"
 expect_code '{"op": "dump", "paging": "yes"}' bad-request "paging not a boolean"
 case $(req "{\"op\": \"memory-read\", \"addr\": \"$banner\", \"size\": 4}") in *'"ok":true'*) ;; *) fail "memory-read after the bad ones" ;; esac
 alive 3 "bad requests"

@@ -11,7 +11,8 @@
  * beyond the control socket's own (control_ops.request): their error codes,
  * and bodies after the reply (exactly their bytes, then end-of-file; a
  * reader that leaves early releases the body; a client that asks for one
- * pipelined after it gets no more replies).
+ * pipelined after it gets no more replies); a descriptor passed with a
+ * request reaches its op, and is closed after it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 
 #include "base/error.h"
 #include "base/loop.h"
+#include "base/fd-pass.h"
 #include "base/request.h"
 #include "vm/control.h"
 
@@ -144,7 +146,10 @@ static void fake_body_release(void *opaque)
 	free(b);
 }
 
-/* "blob" (a body of "size" bytes) and "strict" (a bad-request); nothing else */
+/*
+ * "blob" (a body of "size" bytes), "strict" (a bad-request) and "pipe" (writes
+ * "k" to the descriptor passed with it, if one was); nothing else
+ */
 static int fake_request(void *opaque, const struct request *rq, json_t *result,
 			struct control_body *body, const char **code)
 {
@@ -156,6 +161,12 @@ static int fake_request(void *opaque, const struct request *rq, json_t *result,
 	if (!strcmp(rq->op, "strict")) {
 		*code = E_BAD_REQUEST;
 		return error_set(-EINVAL, "strict wants nothing");
+	}
+	if (!strcmp(rq->op, "pipe")) {
+		json_object_set_new(result, "passed", json_boolean(rq->fd >= 0));
+		if (rq->fd >= 0 && write(rq->fd, "k", 1) != 1)
+			return -EIO;
+		return 0;
 	}
 	if (strcmp(rq->op, "blob"))
 		return 1;
@@ -565,6 +576,27 @@ static void test_more_ops(void **state)
 	close(fd);
 }
 
+/* A descriptor passed with a request is the op's to use, and closed after it. */
+static void test_passed_fd(void **state)
+{
+	static const char req[] = "{\"op\": \"pipe\"}\n";
+	struct fx *f = *state;
+	int fd = connect_to(f), p[2];
+	char line[256], c;
+
+	expect(fd, req, "\"passed\":false");
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(fd_pass_send(fd, req, strlen(req), p[1], MSG_NOSIGNAL), (ssize_t)strlen(req));
+	close(p[1]);
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "\"passed\":true"));
+	assert_int_equal(read(p[0], &c, 1), 1);
+	assert_int_equal(c, 'k');
+	assert_int_equal(read(p[0], &c, 1), 0);	/* the VM's copy is closed */
+	close(p[0]);
+	close(fd);
+}
+
 /* A body: the reply, exactly its bytes, end-of-file; released once. */
 static void test_body(void **state)
 {
@@ -620,6 +652,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passed_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console_flow, setup, teardown),
