@@ -534,6 +534,25 @@ static void memory_args(struct vm_cli *v, json_t *args, const char *addr, const 
 		json_object_set_new(args, "space", json_string("physical"));
 }
 
+/* A debugging op: 0 with *res, or the exit status once the error is said. */
+static int debug_call(struct vm_cli *v, const char *op, json_t *args, int fd, json_t **res)
+{
+	int st = gasang_call_fd(v->c, op, args, fd, res);
+
+	json_decref(args);
+	return st ? failed(v, st) : 0;
+}
+
+/* --json: res printed as the API gave it, and released (true); otherwise false. */
+static bool printed_json(const struct vm_cli *v, json_t *res)
+{
+	if (!v->json)
+		return false;
+	cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(res);
+	return true;
+}
+
 static int cmd_gdb(struct vm_cli *v, int argc, char **argv)
 {
 	json_t *args = debug_args(v, "gdb", &argc, &argv, 0, "[--listen SPEC | --stop]"), *res;
@@ -578,16 +597,13 @@ static int cmd_gdb(struct vm_cli *v, int argc, char **argv)
 	} else if (v->listen) {
 		json_object_set_new(args, "listen", json_string(v->listen));
 	}
-	st = gasang_call_fd(v->c, "gdb", args, listen_fd, &res);
+	st = debug_call(v, "gdb", args, listen_fd, &res);
 	if (listen_fd >= 0)
 		close(listen_fd);	/* the VM has its own copy */
-	json_decref(args);
-	if (st)
-		return failed(v, st);
+	if (st || printed_json(v, res))
+		return st;
 	where = str_or(res, "listen", NULL);
-	if (v->json) {
-		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	} else if (where) {
+	if (where) {
 		/* what GDB takes: a socket's path, or HOST:PORT */
 		printf("target remote %s\n", !strncmp(where, "unix:", 5) ? where + 5 :
 		       !strncmp(where, "tcp:", 4) ? where + 4 : where);
@@ -609,15 +625,9 @@ static int cmd_registers(struct vm_cli *v, int argc, char **argv)
 
 	if (!args)
 		return CLI_EXIT_USAGE;
-	st = gasang_call(v->c, "registers", args, &res);
-	json_decref(args);
-	if (st)
-		return failed(v, st);
-	if (v->json) {
-		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		json_decref(res);
-		return 0;
-	}
+	st = debug_call(v, "registers", args, -1, &res);
+	if (st || printed_json(v, res))
+		return st;
 	json_array_foreach(json_object_get(res, "cpus"), i, cpu) {
 		const char *name;
 		json_t *val;
@@ -660,15 +670,9 @@ static int cmd_memory_read(struct vm_cli *v, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	memory_args(v, args, argv[0], argv[1]);
 	json_object_set_new(args, "encoding", json_string("hex"));
-	st = gasang_call(v->c, "memory-read", args, &res);
-	json_decref(args);
-	if (st)
-		return failed(v, st);
-	if (v->json) {
-		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		json_decref(res);
-		return 0;
-	}
+	st = debug_call(v, "memory-read", args, -1, &res);
+	if (st || printed_json(v, res))
+		return st;
 	hex = str_or(res, "data", "");
 	len = strlen(hex) / 2;
 	bytes = malloc(len ? len : 1);
@@ -698,15 +702,11 @@ static int cmd_memory_write(struct vm_cli *v, int argc, char **argv)
 	memory_args(v, args, argv[0], NULL);
 	json_object_set_new(args, "data", json_string(argv[1]));
 	json_object_set_new(args, "encoding", json_string("hex"));
-	st = gasang_call(v->c, "memory-write", args, &res);
-	json_decref(args);
-	if (st)
-		return failed(v, st);
-	if (v->json)
-		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	else
-		printf("wrote %lld bytes at %s\n",
-		       (long long)json_integer_value(json_object_get(res, "written")), argv[0]);
+	st = debug_call(v, "memory-write", args, -1, &res);
+	if (st || printed_json(v, res))
+		return st;
+	printf("wrote %lld bytes at %s\n",
+	       (long long)json_integer_value(json_object_get(res, "written")), argv[0]);
 	json_decref(res);
 	return 0;
 }

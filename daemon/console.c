@@ -123,19 +123,7 @@ static void handle_answer(struct console_relay *rl, size_t n)
 	jsonl_reply_parse(rl->vm.in, n, &rep);	/* not JSON: not ok */
 	stream_consume(&rl->vm, n + 1);
 	c->pending--;
-	if (rep.ok && rl->reply_only) {
-		if (rep.result)
-			tell_hook(&rl->hook, rep.result);
-		line = reply_ok_line(rl->id, rep.result ? json_incref(rep.result) : NULL);
-		if (line)
-			conn_write(c, line, strlen(line));
-		free(line);
-		jsonl_reply_free(&rep);
-		relay_end(rl);
-		conn_resume_requests(c);
-		return;
-	}
-	if (rep.ok) {
+	if (rep.ok && !rl->reply_only) {
 		/* memory-save and dump say in their result how many bytes follow */
 		line = reply_ok_line(rl->id, rep.result ? json_incref(rep.result) : NULL);
 		rl->established = true;
@@ -154,8 +142,12 @@ static void handle_answer(struct console_relay *rl, size_t n)
 			client_eof(c);
 		return;
 	}
-	line = reply_error_line(rl->id, rep.code ? rep.code : E_FAILED,
-				rep.message ? rep.message : "the VM refused");
+	/* refused, or a reply that is all (the relay ends, the client's requests go on) */
+	if (rep.ok && rep.result)
+		tell_hook(&rl->hook, rep.result);
+	line = rep.ok ? reply_ok_line(rl->id, rep.result ? json_incref(rep.result) : NULL) :
+		reply_error_line(rl->id, rep.code ? rep.code : E_FAILED,
+				 rep.message ? rep.message : "the VM refused");
 	if (line)
 		conn_write(c, line, strlen(line));
 	free(line);

@@ -451,6 +451,24 @@ static void body_release(void *opaque)
 	free(b);
 }
 
+/* A body for in, the CPUs held until it is released; NULL with *err. */
+static struct body *body_new(struct inspect *in, int *err)
+{
+	struct body *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		*err = error_set(-ENOMEM, "out of memory");
+		return NULL;
+	}
+	*err = hold(in);
+	if (*err) {
+		free(b);
+		return NULL;
+	}
+	b->in = in;
+	return b;
+}
+
 /* The machine's RAM in bytes. */
 static uint64_t ram_total(struct inspect *in)
 {
@@ -491,20 +509,14 @@ static int op_memory_save(struct inspect *in, struct args *a, json_t *result,
 
 	if (check_args(a, allowed, code) || parse_range(in, a, ram_total(in), true, &r, code))
 		return -EINVAL;
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return error_set(-ENOMEM, "out of memory");
-	err = hold(in);
-	if (!err) {
+	b = body_new(in, &err);
+	if (b)
 		err = check_range(in, &r);
-		if (err)
-			release(in);
-	}
 	if (err) {
-		free(b);
+		if (b)
+			body_release(b);
 		return err;
 	}
-	b->in = in;
 	b->r = r;
 	*body = (struct control_body){ save_read, body_release, b };
 	json_object_set_new(result, "addr", json_sprintf("0x%llx", (unsigned long long)r.addr));
@@ -524,20 +536,14 @@ static int op_dump(struct inspect *in, struct args *a, json_t *result, struct co
 	if (check_args(a, allowed, code) ||
 	    request_bool(a->rq, "paging", &paging, a->msg, sizeof(a->msg)))
 		return bad(a, code);
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return error_set(-ENOMEM, "out of memory");
-	err = hold(in);
-	if (!err) {
+	b = body_new(in, &err);
+	if (b)
 		err = core_dump_open(&b->dump, in->ops, in->target, paging);
-		if (err)
-			release(in);
-	}
 	if (err) {
-		free(b);
+		if (b)
+			body_release(b);
 		return err;
 	}
-	b->in = in;
 	*body = (struct control_body){ dump_read, body_release, b };
 	json_object_set_new(result, "format", json_string("elf"));
 	json_object_set_new(result, "size", json_integer((json_int_t)core_dump_size(b->dump)));
