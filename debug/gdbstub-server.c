@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/loop.h"
+#include "base/socket-file.h"
 #include "base/stream.h"
 #include "debug/gdbstub.h"
 #include "debug/rsp.h"
@@ -48,7 +49,7 @@ struct gdbstub {
 	struct gdb_client *client;	/* NULL: no debugger */
 	struct loop_deferred stopped_d;	/* a CPU stopped by itself */
 	struct loop_deferred free_d;
-	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct socket_file file;		/* unix:PATH's when it made it, removed at its end */
 	char where[GDBSTUB_WHERE_MAX];
 };
 
@@ -193,8 +194,6 @@ static void stop_listening(struct gdbstub *g)
 	loop_unwatch(g->loop, &g->listen_w);
 	close(g->listen_fd);
 	g->listen_fd = -1;
-	if (g->unix_path[0])
-		unlink(g->unix_path);
 }
 
 /* ---- the debugger ---- */
@@ -204,9 +203,15 @@ static void free_later(void *opaque)
 	free(opaque);
 }
 
+/*
+ * Its file goes with it: only ever on the main thread in a sandboxed VM (a
+ * --gdb stub, at the VM's end: base/sandbox.h), since a stub started by the
+ * control socket there has a socket passed to it and holds no file.
+ */
 static void stub_end(struct gdbstub *g)
 {
 	stop_listening(g);
+	socket_file_remove(&g->file);
 	/* after any stop notification already queued (the CPUs were told to stop first) */
 	loop_defer(g->loop, &g->free_d, free_later, g);
 }
@@ -363,20 +368,29 @@ int gdbstub_start(struct gdbstub **out, struct loop *l, struct machine *m,
 	g->once = o->once;
 	g->ended = o->ended;
 	g->ended_opaque = o->opaque;
+	socket_file_init(&g->file);
 	g->listen_fd = o->spec ? gdbstub_listen(o->spec, g->where) :
 				 adopt_listener(g, o->listen_fd);
-	/* a socket file it made is its own to remove */
-	if (o->spec && g->listen_fd >= 0 && !strncmp(g->where, "unix:", 5))
-		snprintf(g->unix_path, sizeof(g->unix_path), "%s", g->where + 5);
 	if (g->listen_fd < 0) {
 		err = g->listen_fd;
 		free(g);
 		return err;
 	}
+	/* a socket file it made is its own to remove, through its directory */
+	if (o->spec && !strncmp(g->where, "unix:", 5)) {
+		err = socket_file_hold(&g->file, g->where + 5);
+		if (err) {
+			unlink(g->where + 5);
+			close(g->listen_fd);
+			free(g);
+			return err;
+		}
+	}
 	err = loop_watch(l, &g->listen_w, g->listen_fd, EPOLLIN, on_accept, g);
 	if (err) {
 		g->listen_w.fd = -1;
 		stop_listening(g);
+		socket_file_remove(&g->file);
 		free(g);
 		return err;
 	}
@@ -390,6 +404,16 @@ int gdbstub_start(struct gdbstub **out, struct loop *l, struct machine *m,
 const char *gdbstub_where(const struct gdbstub *g)
 {
 	return g->where;
+}
+
+int gdbstub_dir_fd(const struct gdbstub *g)
+{
+	return g ? g->file.dir_fd : -1;
+}
+
+bool gdbstub_once(const struct gdbstub *g)
+{
+	return g->once;
 }
 
 bool gdbstub_attached(const struct gdbstub *g)

@@ -64,6 +64,10 @@ int gdbstub_start(struct gdbstub **out, struct loop *l, struct machine *m,
 int gdbstub_listen(const char *spec, char *where);
 /* Where it listens: "tcp:127.0.0.1:40123" or "unix:PATH". */
 const char *gdbstub_where(const struct gdbstub *g);
+/* unix:PATH's directory (O_PATH) when it made the socket, where it removes it; -1: none. */
+int gdbstub_dir_fd(const struct gdbstub *g);
+/* Whether it ends with its first debugger (gdbstub_opts.once). */
+bool gdbstub_once(const struct gdbstub *g);
 /* Whether a debugger is connected now. */
 bool gdbstub_attached(const struct gdbstub *g);
 /*

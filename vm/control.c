@@ -17,6 +17,7 @@
 #include "base/jsonl.h"
 #include "base/loop.h"
 #include "base/request.h"
+#include "base/socket-file.h"
 #include "base/stream.h"
 
 #define MAX_CLIENTS	32
@@ -53,7 +54,7 @@ struct client {
  */
 struct control {
 	const struct control_ops *ops;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* "": not ours to remove */
+	struct socket_file file;	/* the socket's, removed at the end; none: not ours */
 	int listen_fd;
 	struct loop_watch listen_w;
 	struct loop *loop;	/* the VM's monitor loop */
@@ -593,19 +594,20 @@ int control_start(struct control **out, struct loop *l, int listen_fd, const cha
 		return error_set(-ENOMEM, "out of memory");
 	}
 	c->ops = ops;
-	snprintf(c->path, sizeof(c->path), "%s", path ? path : "");
+	socket_file_init(&c->file);
 	pthread_mutex_init(&c->lock, NULL);
 	c->listen_fd = listen_fd;
 	c->loop = l;
-	err = loop_watch(l, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
+	err = path ? socket_file_hold(&c->file, path) : 0;
+	if (!err)
+		err = loop_watch(l, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
 	if (err)
 		goto err_close;
 	*out = c;
 	return 0;
 err_close:
 	close(c->listen_fd);
-	if (c->path[0])
-		unlink(c->path);
+	socket_file_remove(&c->file);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return err;
@@ -620,6 +622,11 @@ static void control_free(void *opaque)
 	free(c);
 }
 
+int control_dir_fd(const struct control *c)
+{
+	return c ? c->file.dir_fd : -1;
+}
+
 void control_stop(struct control *c)
 {
 	unsigned i;
@@ -631,8 +638,7 @@ void control_stop(struct control *c)
 			client_close(c->clients[i]);
 	loop_unwatch(c->loop, &c->listen_w);
 	close(c->listen_fd);
-	if (c->path[0])
-		unlink(c->path);
+	socket_file_remove(&c->file);
 	/* after what is queued for it (the guest's last output) */
 	loop_defer(c->loop, &c->free_d, control_free, c);
 }

@@ -21,7 +21,8 @@
  * same process boots again; with --no-reboot it ends the VM instead.
  *
  * Threading: the socket is served on the VM's monitor loop (base/loop.h), a
- * thread of its own it shares with the gdbstub; control_console_output() and
+ * thread of its own it shares with the gdbstub, started after the VM's
+ * sandbox (the socket is taken before); control_console_output() and
  * control_rx_ready() may be called from any thread; the ops are called on the
  * loop's thread.
  */
@@ -83,13 +84,17 @@ int control_listen(const char *path);
 /*
  * Serve the listening socket listen_fd on loop l (taken over: closed by
  * control_stop, or now when this fails). path, if not NULL, is its file,
- * removed by control_stop. On the loop's thread, or while none runs it.
+ * removed by control_stop through a descriptor of its directory, opened now
+ * (control_dir_fd). On the loop's thread, or while none runs it.
  */
 int control_start(struct control **out, struct loop *l, int listen_fd, const char *path,
 		  const struct control_ops *ops);
+/* The socket file's directory (O_PATH), where control_stop removes it; -1: none. */
+int control_dir_fd(const struct control *c);
 /*
  * Close every connection and the socket (and its file); freed on the loop
- * after what is queued for it. As control_start for threads. NULL is fine.
+ * after what is queued for it. As control_start for threads (in a sandboxed
+ * VM: the main thread, which alone may remove the file). NULL is fine.
  */
 void control_stop(struct control *c);
 /* The guest printed this on its console (any thread). */

@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/loop.h"
 #include "base/request.h"
+#include "base/sandbox.h"
 #include "debug/core-dump.h"
 #include "debug/debug.h"
 #include "debug/gdb-arch.h"
@@ -86,6 +87,11 @@ const char *inspect_gdb_where(const struct inspect *in)
 	return in->gdb ? gdbstub_where(in->gdb) : NULL;
 }
 
+int inspect_gdb_dir_fd(const struct inspect *in)
+{
+	return gdbstub_dir_fd(in->gdb);
+}
+
 static int op_gdb(struct inspect *in, struct args *a, json_t *result, const char **code)
 {
 	static const char *const allowed[] = { "listen", "stop", NULL };
@@ -102,6 +108,12 @@ static int op_gdb(struct inspect *in, struct args *a, json_t *result, const char
 			 "\"unix:PATH\" or \"fd\", or \"stop\": true");
 		return bad(a, code);
 	}
+	/* a sandboxed VM makes no socket: its filter would end it (base/sandbox.h) */
+	if (listen && strcmp(listen, "fd") && sandbox_active()) {
+		snprintf(a->msg, sizeof(a->msg), "this VM is sandboxed and binds no socket: pass "
+			 "one with \"listen\": \"fd\" (gasang vm and gasangd do)");
+		return bad(a, code);
+	}
 	if (listen && !strcmp(listen, "fd") && a->rq->fd < 0) {
 		snprintf(a->msg, sizeof(a->msg), "op 'gdb' with \"listen\": \"fd\" takes a "
 			 "listening socket passed with the request (SCM_RIGHTS)");
@@ -110,6 +122,9 @@ static int op_gdb(struct inspect *in, struct args *a, json_t *result, const char
 	if (stop) {
 		if (!in->gdb)
 			return error_set(-ENOENT, "no gdbstub is listening");
+		/* its socket's file goes at the VM's end, by the main thread (base/sandbox.h) */
+		if (!gdbstub_once(in->gdb))
+			return error_set(-EPERM, "the gdbstub of --gdb lasts as long as the VM");
 		gdbstub_close(in->gdb);
 		in->gdb = NULL;
 		return 0;

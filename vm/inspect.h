@@ -62,6 +62,8 @@ void inspect_destroy(struct inspect *in);
 int inspect_gdb_start(struct inspect *in, const char *spec, bool wait);
 /* Where the gdbstub listens, or NULL. */
 const char *inspect_gdb_where(const struct inspect *in);
+/* Where that stub removes its socket's file (gdbstub_dir_fd), -1: none. */
+int inspect_gdb_dir_fd(const struct inspect *in);
 /* The machine ended: a debugger is told how (status, or the signal). */
 void inspect_machine_ended(struct inspect *in, int status, int signal);
 

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/loop.h"
+#include "base/sandbox.h"
 #include "block/block.h"
 #include "debug/trace.h"
 #include "hw/guest-mem.h"
@@ -25,14 +26,19 @@
 #include "vm/control.h"
 #include "vm/disk-spec.h"
 #include "vm/inspect.h"
+#include "vm/jail.h"
 #include "vm/net-spec.h"
 
-/* Signals that end the VM; they are taken by one thread with sigwait(). */
+/*
+ * Signals that end the VM: blocked before any thread is made, so every thread
+ * has them blocked, and taken by one thread with sigwait().
+ */
 struct sig_watch {
 	pthread_t thread;
 	sigset_t set;
 	struct machine *m;
 	volatile int signo;
+	bool stopping;		/* atomic: sig_watch_stop() woke the thread */
 	bool running;
 };
 
@@ -41,33 +47,40 @@ static void *sig_thread(void *opaque)
 	struct sig_watch *w = opaque;
 	int sig;
 
-	if (sigwait(&w->set, &sig) == 0) {
+	sandbox_thread_enter(SANDBOX_CONTROL);
+	if (sigwait(&w->set, &sig) == 0 && !__atomic_load_n(&w->stopping, __ATOMIC_SEQ_CST)) {
 		w->signo = sig;
 		w->m->ops->request_stop(w->m);
 	}
 	return NULL;
 }
 
-static int sig_watch_start(struct sig_watch *w, struct machine *m)
+static void sig_watch_block(struct sig_watch *w)
 {
 	memset(w, 0, sizeof(*w));
-	w->m = m;
 	sigemptyset(&w->set);
 	sigaddset(&w->set, SIGINT);
 	sigaddset(&w->set, SIGTERM);
 	sigaddset(&w->set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &w->set, NULL);
+}
+
+static int sig_watch_start(struct sig_watch *w, struct machine *m)
+{
+	w->m = m;
 	if (pthread_create(&w->thread, NULL, sig_thread, w))
 		return error_set(-EAGAIN, "cannot start the signal thread");
 	w->running = true;
 	return 0;
 }
 
+/* Woken by one of its own signals, not cancelled: cancelling would load libgcc_s. */
 static void sig_watch_stop(struct sig_watch *w)
 {
 	if (!w->running)
 		return;
-	pthread_cancel(w->thread);
+	__atomic_store_n(&w->stopping, true, __ATOMIC_SEQ_CST);
+	pthread_kill(w->thread, SIGHUP);
 	pthread_join(w->thread, NULL);
 	w->running = false;
 }
@@ -84,6 +97,7 @@ struct vm {
 	 */
 	struct loop loop;
 	bool loop_made;
+	struct jail jail;
 	struct control *ctl;
 	struct inspect inspect;
 	struct virtio_rng rng;
@@ -154,7 +168,7 @@ static int disk_create(struct virtio_blk **out, struct guest_mem *mem, const cha
 	return virtio_blk_create(out, mem, bd, serial);
 }
 
-/* --net SPEC: the backend opened here, handed to its NIC, whose thread starts. */
+/* --net SPEC: the backend opened here, handed to its NIC. */
 static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char *s,
 		      unsigned index)
 {
@@ -169,10 +183,7 @@ static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char
 	if (err)
 		return err;
 	net_spec_mac(&o, be, index, mac);
-	err = virtio_net_create(out, mem, be, mac);
-	if (!err)
-		err = virtio_net_start(*out);
-	return err;
+	return virtio_net_create(out, mem, be, mac);
 }
 
 /* A device onto the machine's transport, traced as --trace asks. */
@@ -222,7 +233,20 @@ static int devices_create(struct vm *vm)
 	return err;
 }
 
-/* After the machine is gone (it reset the devices, stopping their threads). */
+/* The devices' I/O threads, from now until devices_destroy(). */
+static int devices_start(struct vm *vm)
+{
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; !err && i < vm->cfg->ndisks; i++)
+		err = virtio_blk_start(vm->disks[i]);
+	for (i = 0; !err && i < vm->cfg->nnets; i++)
+		err = virtio_net_start(vm->nets[i]);
+	return err;
+}
+
+/* After the machine is gone (it reset the devices). */
 static void devices_destroy(struct vm *vm)
 {
 	unsigned i;
@@ -380,7 +404,7 @@ static void ctl_quit(void *opaque)
 }
 
 /* --control PATH: a socket of its own, removed at the end; --control-fd N: gasangd's. */
-static int control_open(struct vm *vm, const struct control_ops *ops)
+static int control_create(struct vm *vm, const struct control_ops *ops)
 {
 	const struct vm_config *cfg = vm->cfg;
 	int fd = cfg->control ? control_listen(cfg->control) : cfg->control_fd;
@@ -421,7 +445,7 @@ static int run_loop(struct vm *vm)
 }
 
 /* --gdb: a debugger may attach; with --gdb-wait the CPUs wait for it. */
-static int gdb_start(struct vm *vm)
+static int gdb_open(struct vm *vm)
 {
 	int err = inspect_gdb_start(&vm->inspect, vm->cfg->gdb, vm->cfg->gdb_wait);
 
@@ -434,9 +458,10 @@ static int gdb_start(struct vm *vm)
 
 /*
  * The monitor loop and what it serves: the control socket (its debugging
- * ops through inspect) and --gdb's stub, set up before its thread starts.
+ * ops through inspect) and --gdb's stub, opened at set-up; its thread starts
+ * after the sandbox (monitor_start).
  */
-static int monitor_start(struct vm *vm, const struct control_ops *ctl_ops)
+static int monitor_open(struct vm *vm, const struct control_ops *ctl_ops)
 {
 	const struct inspect_hold hold = { cpus_hold, cpus_release, vm };
 	const struct vm_config *cfg = vm->cfg;
@@ -452,12 +477,16 @@ static int monitor_start(struct vm *vm, const struct control_ops *ctl_ops)
 	vm->loop_made = true;
 	inspect_init(&vm->inspect, vm->m, &vm->loop, &hold);
 	if (cfg->control || cfg->control_fd >= 0)
-		err = control_open(vm, ctl_ops);
+		err = control_create(vm, ctl_ops);
 	if (!err && cfg->gdb)
-		err = gdb_start(vm);
-	if (!err)
-		err = loop_start(&vm->loop);
+		err = gdb_open(vm);
 	return err;
+}
+
+/* Its thread, a sandbox kind of its own: the control socket's and a debugger's calls. */
+static int monitor_start(struct vm *vm)
+{
+	return vm->loop_made ? loop_start(&vm->loop, SANDBOX_MONITOR) : 0;
 }
 
 /* The machine ended: a debugger is told how, then the loop's thread and what it served go. */
@@ -472,6 +501,40 @@ static void monitor_stop(struct vm *vm, int status)
 	vm->ctl = NULL;
 	loop_destroy(&vm->loop);	/* runs what the two left to free */
 	vm->loop_made = false;
+}
+
+/*
+ * Everything is open: the process gives up the host (vm/jail.h), then its
+ * threads start, each narrowing to its kind's filter, and the main thread
+ * narrows last to its own. Only the vCPU threads, made by the main thread
+ * at each boot, come later.
+ */
+static int sandbox_and_start(struct vm *vm)
+{
+	struct jail *j = &vm->jail;
+	unsigned i;
+	int err;
+
+	j->run.unlink_dirfd[0] = control_dir_fd(vm->ctl);
+	j->run.unlink_dirfd[1] = vm->loop_made ? inspect_gdb_dir_fd(&vm->inspect) : -1;
+	for (i = 0; i < vm->cfg->nnets; i++) {
+		if (vm->nets[i]->be->undo_at_exit) {
+			j->run.netlink = true;
+			j->keep_net_admin = true;
+		}
+	}
+	err = jail_enter(j);
+	if (!err)
+		err = sig_watch_start(&vm->w, vm->m);
+	if (!err)
+		err = monitor_start(vm);
+	if (!err)
+		err = console_start(&vm->con);
+	if (!err)
+		err = devices_start(vm);
+	if (!err)
+		err = sandbox_main_enter(&j->run);
+	return err;
 }
 
 /* --trace: parsed, checked against what the machine records, and its file opened now. */
@@ -517,6 +580,12 @@ int vm_run(const struct vm_config *cfg)
 		return VM_EXIT_USAGE;
 	}
 	vm->cfg = cfg;
+	err = jail_prepare(&vm->jail, cfg);
+	if (err)
+		goto out_free;
+	sig_watch_block(&vm->w);
+	/* jansson seeds its hashes from /dev/urandom at its first object: now, not sandboxed */
+	json_object_seed(0);
 	vm->started_ns = loop_now_ns();
 	serial = (struct uart_backend){ guest_output, guest_rx_ready, vm };
 	err = trace_start(vm);
@@ -527,26 +596,24 @@ int vm_run(const struct vm_config *cfg)
 		goto out_free;
 	if (vm->trace)
 		vm->m->ops->set_trace(vm->m, vm->trace);
+	/* set-up, on this thread alone: everything the VM will use is opened here */
 	err = devices_create(vm);
 	if (!err)
 		err = vm->m->ops->boot(vm->m);
-	if (!err)
-		err = sig_watch_start(&vm->w, vm->m);
 	ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
 					ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm,
 					ctl_request };
 	if (!err)
-		err = monitor_start(vm, &ctl_ops);
-	if (err)
-		goto out_machine;
+		err = monitor_open(vm, &ctl_ops);
 	ops = (struct console_ops){ console_to_guest, console_quit, vm };
-	err = console_start(&vm->con, STDIN_FILENO, STDOUT_FILENO, &ops);
-	if (!err) {
+	if (!err)
+		err = console_open(&vm->con, STDIN_FILENO, STDOUT_FILENO, &ops);
+	if (!err)
+		err = sandbox_and_start(vm);
+	if (!err)
 		status = run_loop(vm);
-		console_stop(&vm->con);
-	}
+	console_stop(&vm->con);
 	sig_watch_stop(&vm->w);
-out_machine:
 	/* the monitor loop calls into the machine: it goes first */
 	monitor_stop(vm, status);
 	vm->m->ops->destroy(vm->m);

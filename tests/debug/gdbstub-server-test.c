@@ -250,7 +250,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(x->dir));
 	snprintf(x->path, sizeof(x->path), "%s/gdb.sock", x->dir);
 	assert_int_equal(loop_init(&x->loop), 0);
-	assert_int_equal(loop_start(&x->loop), 0);
+	assert_int_equal(loop_start(&x->loop, SANDBOX_MONITOR), 0);
 	*state = x;
 	return 0;
 }

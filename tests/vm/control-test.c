@@ -12,9 +12,11 @@
  * and bodies after the reply (exactly their bytes, then end-of-file; a
  * reader that leaves early releases the body; a client that asks for one
  * pipelined after it gets no more replies); a descriptor passed with a
- * request reaches its op, and is closed after it.
+ * request reaches its op, and is closed after it; the socket's file is
+ * removed through its directory, whatever the working directory since.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -212,7 +214,7 @@ static int setup(void **state)
 	assert_int_equal(loop_init(&f->loop), 0);
 	assert_int_equal(control_start(&f->c, &f->loop, control_listen(f->path), f->path, &f->ops),
 			 0);
-	assert_int_equal(loop_start(&f->loop), 0);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
 	*state = f;
 	return 0;
 }
@@ -509,7 +511,7 @@ static void test_stop_with_clients(void **state)
 	/* teardown stops the next one */
 	assert_int_equal(control_start(&f->c, &f->loop, control_listen(f->path), f->path, &f->ops),
 			 0);
-	assert_int_equal(loop_start(&f->loop), 0);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
 }
 
 /* gasangd's way: it makes the socket, connects and asks, then the VM serves it. */
@@ -532,12 +534,12 @@ static void test_handed_socket(void **state)
 	send_str(fd, "{\"id\": 1, \"op\": \"status\"}\n");
 	loop_stop(&f->loop);
 	assert_int_equal(control_start(&c, &f->loop, lfd, NULL, &f->ops), 0);
-	assert_int_equal(loop_start(&f->loop), 0);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
 	assert_true(read_line(fd, line, sizeof(line)) > 0);
 	assert_string_equal(line, "{\"id\":1,\"ok\":true,\"result\":{\"state\":\"running\"}}");
 	close(fd);
 	stop_control(f, c);
-	assert_int_equal(loop_start(&f->loop), 0);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
 	/* gasangd's file: it stays */
 	assert_int_equal(access(path, F_OK), 0);
 	unlink(path);
@@ -647,6 +649,31 @@ static void test_body_abandoned(void **state)
 	close(other);
 }
 
+/*
+ * The socket's file goes by its directory, opened with it: a relative path
+ * and a root or directory changed since (a sandbox's chroot) do not matter.
+ */
+static void test_socket_file_removed_by_directory(void **state)
+{
+	struct fx *f = *state;
+	char cwd[PATH_MAX], path[160];
+	struct control *c;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	loop_stop(&f->loop);
+	assert_int_equal(control_start(&c, &f->loop, control_listen("rel.sock"), "rel.sock", &f->ops),
+			 0);
+	assert_true(control_dir_fd(c) >= 0);
+	assert_int_equal(chdir("/"), 0);
+	snprintf(path, sizeof(path), "%s/rel.sock", f->dir);
+	assert_int_equal(access(path, F_OK), 0);
+	control_stop(c);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +689,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_more_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_abandoned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_file_removed_by_directory, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
