@@ -7,7 +7,8 @@
 #     made by the main thread at boot, under the main thread's too), no
 #     capabilities; a call from a vCPU thread that its kind has no use for
 #     (opening a file) is refused with EPERM and the guest runs on; the
-#     monitor thread reads registers and refuses to bind a socket; the power
+#     monitor thread reads registers, refuses to bind a socket and to stop
+#     --gdb's stub (its file is the main thread's to remove); the power
 #     button through the control socket still ends the VM with status 0,
 #     and the sockets' files are gone after it;
 #   - execve from a vCPU thread kills the VM with SIGSYS;
@@ -54,6 +55,10 @@ case $(req '{"op": "registers", "cpu": 1}') in *'"ok":true'*'"rip":"0x'*) ;; *) 
 case $(req '{"op": "gdb", "listen": "tcp:127.0.0.1:0"}') in
 *'"code":"bad-request"'*'sandboxed'*) ;;
 *) fail "a gdb op naming an address in a sandboxed VM was not refused" ;;
+esac
+case $(req '{"op": "gdb", "stop": true}') in
+*'"code":"failed"'*'lasts as long as the VM'*) ;;
+*) fail "the --gdb stub was stopped by the gdb op" ;;
 esac
 vm_alive || fail "the VM did not survive a gdb op naming an address"
 vcpu=$(thread_of "$vm_pid" vcpu)
