@@ -408,15 +408,12 @@ static void test_cpu_stop(void **state)
 	close(a);
 }
 
-/* A stub started on a running VM ends with its first debugger. */
-static void test_once(void **state)
+/* A debugger attaches to a stub started "once" and detaches: the stub ends (and frees itself). */
+static void attach_detach_once(struct fx *x)
 {
-	struct fx *x = *state;
-	int a;
+	int a = connect_stub(x);
 
-	assert_int_equal(start(x, true), 0);
-	assert_int_equal(access(x->path, F_OK), 0);
-	a = connect_stub(x);
+	assert_true(a >= 0);
 	send_packet(a, "?");
 	expect_packet(a, "T05");
 	send_packet(a, "D");
@@ -424,7 +421,17 @@ static void test_once(void **state)
 	expect_eof(a);
 	close(a);
 	wait_counter(x, &x->f.ended, 1);
-	x->g = NULL;	/* it freed itself */
+	x->g = NULL;
+}
+
+/* A stub started on a running VM ends with its first debugger. */
+static void test_once(void **state)
+{
+	struct fx *x = *state;
+
+	assert_int_equal(start(x, true), 0);
+	assert_int_equal(access(x->path, F_OK), 0);
+	attach_detach_once(x);
 	assert_int_equal(access(x->path, F_OK), -1);
 	assert_int_equal(connect_stub(x), -1);
 }
@@ -454,7 +461,7 @@ static void test_passed_socket(void **state)
 	struct gdbstub_opts o = { .spec = NULL, .once = true, .ended = f_ended };
 	struct fx *x = *state;
 	char where[GDBSTUB_WHERE_MAX], spec[160], want[160];
-	int fd, a;
+	int fd;
 
 	o.opaque = x;
 	snprintf(spec, sizeof(spec), "unix:%s", x->path);
@@ -465,16 +472,7 @@ static void test_passed_socket(void **state)
 	assert_int_equal(start_opts(x, &o, NULL, 0), 0);
 	snprintf(want, sizeof(want), "unix:%s", x->path);
 	assert_string_equal(gdbstub_where(x->g), want);
-	a = connect_stub(x);
-	assert_true(a >= 0);
-	send_packet(a, "?");
-	expect_packet(a, "T05");
-	send_packet(a, "D");
-	expect_packet(a, "OK");
-	expect_eof(a);
-	close(a);
-	wait_counter(x, &x->f.ended, 1);
-	x->g = NULL;
+	attach_detach_once(x);
 	/* the file is its maker's to remove; nobody listens there any more */
 	assert_int_equal(access(x->path, F_OK), 0);
 	assert_int_equal(connect_stub(x), -1);
