@@ -26,7 +26,7 @@ endif
 LIB_SRCS  := $(sort $(filter-out accel/emu/jit-%.c machine/x86-%.c,$(wildcard base/*.c hw/*.c \
 		hw/*/*.c net/*.c debug/*.c accel/emu/*.c machine/*.c vm/*.c block/*.c ctr/*.c client/*.c)) \
 		$(JIT_SRCS) $(KVM_SRCS) $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
-CLIENT_SRCS := $(sort $(wildcard client/*.c)) base/jsonl.c
+CLIENT_SRCS := $(sort $(wildcard client/*.c)) base/fd-pass.c base/jsonl.c
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(shell find tests -name '*-test.c' 2>/dev/null))
 ifneq ($(HOST_ARCH),x86_64)

@@ -113,10 +113,13 @@ static const struct rule machine_state_rules[] = {
 #endif
 };
 
-/* disk images (block/host-file.c), opened before: their I/O, flushes, holes, locks */
+/*
+ * disk images (block/host-file.c), opened before: their I/O, flushes, holes,
+ * locks; --trace's ring, a mapped file written back at exit
+ */
 static const struct rule file_io_rules[] = {
 	CALL(pread64), CALL(preadv), CALL(pwrite64), CALL(pwritev), CALL(fdatasync), CALL(fsync),
-	CALL(fallocate), CALL(ftruncate), CALL(lseek), CALL(fcntl),
+	CALL(fallocate), CALL(ftruncate), CALL(lseek), CALL(fcntl), CALL(msync),
 };
 
 /* libslirp: the guest's connections as host sockets, DNS from /etc/resolv.conf */
@@ -145,9 +148,13 @@ static const struct rule control_rules[] = {
 #endif
 };
 
-/* a debugger (debug/gdbstub-server.c): its connection, the vCPUs' registers and breakpoints */
+/*
+ * a debugger (debug/gdbstub-server.c) and inspection (vm/inspect.c): its
+ * connection, a listening socket passed to the VM (checked, described), the
+ * vCPUs' registers and breakpoints
+ */
 static const struct rule debug_rules[] = {
-	CALL(setsockopt),
+	CALL(setsockopt), CALL(getsockopt), CALL(getsockname),
 #ifdef MACHINE_X86_PC
 	IOCTL(KVM_SET_GUEST_DEBUG), IOCTL(KVM_GET_REGS), IOCTL(KVM_SET_REGS),
 	IOCTL(KVM_GET_SREGS), IOCTL(KVM_SET_SREGS), IOCTL(KVM_GET_FPU), IOCTL(KVM_SET_FPU),
@@ -240,13 +247,13 @@ static const unsigned kind_groups[SANDBOX_KINDS] = {
 	[SANDBOX_BLOCK] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_FILE_IO),
 	[SANDBOX_NET] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_SOCKETS) | G(G_TAP),
 	[SANDBOX_CONTROL] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL),
-	[SANDBOX_DEBUG] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL) | G(G_DEBUG),
+	[SANDBOX_MONITOR] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL) | G(G_DEBUG),
 	[SANDBOX_PROCESS] = G(G_GROUPS) - 1,
 };
 
 static const char *const kind_names[SANDBOX_KINDS] = {
 	[SANDBOX_MAIN] = "main", [SANDBOX_VCPU] = "vcpu", [SANDBOX_BLOCK] = "block",
-	[SANDBOX_NET] = "net", [SANDBOX_CONTROL] = "control", [SANDBOX_DEBUG] = "debug",
+	[SANDBOX_NET] = "net", [SANDBOX_CONTROL] = "control", [SANDBOX_MONITOR] = "monitor",
 	[SANDBOX_PROCESS] = "process",
 };
 

@@ -66,6 +66,50 @@ static bool flush_out(struct stream *s)
 	return true;
 }
 
+/* Keep the descriptors of a control message, up to STREAM_FDS_MAX; close the rest. */
+static void keep_fds(struct stream *s, struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t i, n;
+		int fd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (s->take_fds && s->nfds < STREAM_FDS_MAX)
+				s->fds[s->nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+/*
+ * recv(), and the descriptors passed with the bytes: a unix socket's peer
+ * may pass any, and one never read stays open in this process.
+ */
+static ssize_t receive(struct stream *s, char *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(STREAM_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	ssize_t r = recvmsg(s->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (r >= 0 && mh.msg_controllen)
+		keep_fds(s, &mh);
+	return r;
+}
+
 static bool read_in(struct stream *s)
 {
 	size_t want = READ_CHUNK;
@@ -83,7 +127,7 @@ static bool read_in(struct stream *s)
 		s->in = p;
 		s->in_cap = cap;
 	}
-	r = recv(s->fd, s->in + s->in_len, want, MSG_DONTWAIT);
+	r = receive(s, s->in + s->in_len, want);
 	if (r < 0)
 		return errno == EAGAIN || errno == EINTR;
 	if (r == 0) {
@@ -248,8 +292,26 @@ bool stream_is_open(const struct stream *s)
 	return s->fd >= 0;
 }
 
+void stream_take_fds(struct stream *s)
+{
+	s->take_fds = true;
+}
+
+int stream_take_fd(struct stream *s)
+{
+	int fd;
+
+	if (!s->nfds)
+		return -1;
+	fd = s->fds[0];
+	memmove(s->fds, s->fds + 1, --s->nfds * sizeof(s->fds[0]));
+	return fd;
+}
+
 void stream_close(struct stream *s)
 {
+	while (s->nfds)
+		close(s->fds[--s->nfds]);
 	if (s->fd >= 0) {
 		loop_unwatch(s->loop, &s->w);	/* a no-op when unwatched after a hang-up */
 		close(s->fd);

@@ -20,6 +20,9 @@
 
 #include "base/loop.h"
 
+/* descriptors held for the owner; more passed before it takes them are closed */
+#define STREAM_FDS_MAX	4
+
 struct stream;
 
 struct stream_ops {
@@ -46,6 +49,9 @@ struct stream {
 	bool shut_wr;		/* shutdown(SHUT_WR) once the queue is written */
 	bool discarding;	/* input is read and dropped */
 	size_t discarded, discard_max;
+	bool take_fds;		/* descriptors the peer passes (SCM_RIGHTS) are kept */
+	int fds[STREAM_FDS_MAX];	/* those received, oldest first */
+	unsigned nfds;
 	const struct stream_ops *ops;
 	void *opaque;
 };
@@ -65,11 +71,18 @@ void stream_set_reading(struct stream *s, bool on);
  * bytes dropped the stream fails.
  */
 void stream_discard_input(struct stream *s, size_t max);
+/*
+ * Keep the descriptors the peer passes with its bytes (SCM_RIGHTS, on a unix
+ * socket) for stream_take_fd(); without this they are closed as they come.
+ */
+void stream_take_fds(struct stream *s);
+/* The oldest descriptor passed and not yet taken (the caller's now), or -1. */
+int stream_take_fd(struct stream *s);
 /* Send end-of-file once everything queued is written. */
 void stream_shutdown_write(struct stream *s);
 size_t stream_queued(const struct stream *s);
 bool stream_is_open(const struct stream *s);
-/* Close the descriptor now; no more callbacks. Buffers are freed. */
+/* Close the descriptor now; no more callbacks. Buffers and descriptors not taken are freed. */
 void stream_close(struct stream *s);
 
 #endif

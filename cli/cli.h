@@ -1,6 +1,6 @@
 /*
  * The gasang command: one binary, a subcommand per file (run, img, ctr, oci,
- * vm, list), and the glue they share: how a command says what went wrong,
+ * vm, list, trace), and the glue they share: how a command says what went wrong,
  * and how it prints JSON.
  */
 #ifndef CLI_CLI_H
@@ -28,6 +28,7 @@ int cmd_net(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_vol(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 /*
  * Where a command's messages go: "PROG: MESSAGE" on stderr, or, for the

@@ -21,6 +21,7 @@ static const struct {
 	{ "list", cmd_list, "list VMs (through gasangd) and containers" },
 	{ "ctr-monitor", cmd_ctr_monitor, "a container's process under gasangd (gasangd runs it)" },
 	{ "switch", cmd_switch, "an Ethernet switch on a unix socket for unprivileged VMs" },
+	{ "trace", cmd_trace, "print a binary trace (gasang run --trace ...,mode=binary)" },
 };
 
 static void usage(FILE *f)

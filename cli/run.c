@@ -50,6 +50,10 @@ static const char run_help[] =
 	"                        picks a free one (printed); see docs/DEBUGGING.md\n"
 	"  --gdb-wait            hold the CPUs before their first instruction until a debugger\n"
 	"                        continues them (with no --gdb: tcp:127.0.0.1:" GDB_DEFAULT_PORT ")\n"
+	"  --trace EVENTS[,file=PATH][,mode=text|binary][,size=SIZE][,range=START..END]\n"
+	"        [,priv=u|s|m]    record events: exec, int, mmu, mmio, sbi (riscv64), kvm-exit,\n"
+	"                        pio (x86_64), virtio; text on stderr or PATH, or a binary ring\n"
+	"                        of SIZE (64M) for 'gasang trace dump'; see docs/DEBUGGING.md\n"
 	"  --rng on|off          virtio-rng entropy device (default on)\n"
 	"  --net SPEC            a virtio-net NIC, up to 4 (repeat the flag):\n"
 	"                        user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
@@ -73,7 +77,7 @@ enum {
 	OPT_NO_REBOOT, OPT_CONTROL, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
 	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
 	OPT_SANDBOX, OPT_USER, OPT_CHROOT,
-	OPT_GDB, OPT_GDB_WAIT,
+	OPT_GDB, OPT_GDB_WAIT, OPT_TRACE,
 };
 
 static const struct option run_opts[] = {
@@ -101,6 +105,7 @@ static const struct option run_opts[] = {
 	{ "chroot", required_argument, NULL, OPT_CHROOT },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
+	{ "trace", required_argument, NULL, OPT_TRACE },
 	/* not in --help: gasang's test device, for the test guests (hw/pc/testdev.h) */
 	{ "test-device", no_argument, NULL, OPT_TEST_DEVICE },
 	{ NULL, 0, NULL, 0 },
@@ -207,6 +212,7 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_DEBUGCON: cfg->debugcon = optarg; break;
 		case OPT_GDB: cfg->gdb = optarg; break;
 		case OPT_GDB_WAIT: cfg->gdb_wait = true; break;
+		case OPT_TRACE: cfg->trace = optarg; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
 		case OPT_CONTROL: cfg->control = optarg; break;
 		case OPT_CONTROL_FD:

@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/daemon-client.h"
 #include "client/gasang-client.h"
+#include "debug/gdbstub-server.h"
 
 #define DETACH_KEY	0x1d	/* Ctrl-] */
 #define QUIET_AFTER_INPUT_MS 1000	/* input ended: detach once the output pauses this long */
@@ -46,19 +47,36 @@ static const char vm_help[] =
 	"                                  run a command in a running container; its output,\n"
 	"                                  and its exit status as ours\n"
 	"  events [NAME] [--count N] [--timeout S]   follow events (--history: the log)\n"
+	"Debugging a running VM (docs/DEBUGGING.md); ADDR is virtual (through the CPU's page\n"
+	"tables) unless --physical:\n"
+	"  gdb NAME [--listen SPEC | --stop]  a gdbstub on it (SPEC tcp:HOST:PORT or unix:PATH;\n"
+	"                                  default: a unix socket in gasangd's run directory);\n"
+	"                                  prints the 'target remote' line for GDB\n"
+	"  registers NAME [--cpu N]        every register of its CPUs\n"
+	"  memory-read NAME ADDR SIZE      up to 64K bytes, as a hex dump\n"
+	"  memory-write NAME ADDR HEX      bytes given in hex\n"
+	"  memory-save NAME ADDR SIZE FILE a range of memory into FILE (QEMU's memsave)\n"
+	"  dump NAME FILE [--no-paging]    all guest memory as an ELF core file for gdb\n"
+	"  (memory ops take --physical and --cpu N)\n"
 	"--connect SOCKET: gasangd's socket (default $GASANG_SOCKET, /run/gasang/gasangd.sock\n"
-	"as root, $XDG_RUNTIME_DIR/gasang/gasangd.sock otherwise).\n"
+	"as root, $XDG_RUNTIME_DIR/gasang/gasangd.sock otherwise). --control SOCKET: a VM's\n"
+	"own control socket (gasang run --control) instead, for the debugging commands,\n"
+	"which then take no NAME.\n"
 	"Exit status: 0 done, 1 failed, 2 bad usage or definition, 3 gasangd not reachable,\n"
 	"4 no such VM, 5 wrong state, 6 already defined, 7 timed out, 8 not allowed, 9 busy.\n";
 
 struct vm_cli {
 	const char *connect;
+	const char *control;	/* a VM's control socket instead of gasangd */
 	bool json, all, inactive, console, reset, read_only, history;
+	bool physical, stop, no_paging;
+	const char *listen;	/* gdb --listen */
 	long long timeout;	/* -1: none */
 	long long count;	/* events: stop after this many; 0: never */
 	long long bytes;	/* logs: how much of the end; 0: the daemon's default */
 	const char *cwd, *user;	/* exec */
 	json_t *env;		/* exec: NAME=VALUE strings */
+	long long cpu;		/* -1: none given */
 	struct gasang_client *c;
 };
 
@@ -72,6 +90,16 @@ static int failed(struct vm_cli *v, int status)
 
 static int connect_daemon(struct vm_cli *v)
 {
+	if (v->control) {
+		int err = gasang_connect(v->control, &v->c);
+
+		if (err) {
+			fprintf(stderr, "gasang vm: cannot reach the VM's control socket at %s: %s\n",
+				v->control, strerror(-err));
+			return CLI_DAEMON_UNREACHABLE;
+		}
+		return 0;
+	}
 	return cli_daemon_connect(&vm_report, v->connect, &v->c);
 }
 
@@ -517,6 +545,293 @@ static int cmd_console(struct vm_cli *v, const char *name)
 	return 0;
 }
 
+/* ---- debugging a running VM ---- */
+
+/*
+ * The arguments of a debugging command: {"name": NAME} through gasangd, {}
+ * on a VM's own socket (no NAME); argv is moved past NAME. NULL: bad usage
+ * (said).
+ */
+static json_t *debug_args(struct vm_cli *v, const char *cmd, int *argc, char ***argv, int nargs,
+			  const char *usage)
+{
+	json_t *args;
+
+	if (*argc != nargs + !v->control) {
+		cli_usage_error(&vm_report, "%s: %s%s", cmd, v->control ? "" : "NAME ", usage);
+		return NULL;
+	}
+	args = json_object();
+	if (!v->control) {
+		json_object_set_new(args, "name", json_string((*argv)[0]));
+		(*argc)--;
+		(*argv)++;
+	}
+	if (v->cpu >= 0)
+		json_object_set_new(args, "cpu", json_integer(v->cpu));
+	return args;
+}
+
+/* ADDR and SIZE as the API takes them: strings, so 64-bit values pass whole */
+static void memory_args(struct vm_cli *v, json_t *args, const char *addr, const char *size)
+{
+	json_object_set_new(args, "addr", json_string(addr));
+	if (size)
+		json_object_set_new(args, "size", json_string(size));
+	if (v->physical)
+		json_object_set_new(args, "space", json_string("physical"));
+}
+
+/* A debugging op: 0 with *res, or the exit status once the error is said. */
+static int debug_call(struct vm_cli *v, const char *op, json_t *args, int fd, json_t **res)
+{
+	int st = gasang_call_fd(v->c, op, args, fd, res);
+
+	json_decref(args);
+	return st ? failed(v, st) : 0;
+}
+
+/* --json: res printed as the API gave it, and released (true); otherwise false. */
+static bool printed_json(const struct vm_cli *v, json_t *res)
+{
+	if (!v->json)
+		return false;
+	cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(res);
+	return true;
+}
+
+static int cmd_gdb(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "gdb", &argc, &argv, 0, "[--listen SPEC | --stop]"), *res;
+	char bound[GDBSTUB_WHERE_MAX];
+	const char *where;
+	int st, listen_fd = -1;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	if (v->stop && v->listen) {
+		json_decref(args);
+		return cli_usage_error(&vm_report, "gdb: --listen or --stop, not both");
+	}
+	if (v->stop) {
+		json_object_set_new(args, "stop", json_true());
+	} else if (v->control) {
+		/*
+		 * A VM's own socket: the socket is made here and passed to it (a
+		 * sandboxed VM makes none); by default a free port on the loopback.
+		 * Asked first: a unix socket made here would replace a running
+		 * stub's.
+		 */
+		st = gasang_call(v->c, "status", NULL, &res);
+		if (st) {
+			json_decref(args);
+			return failed(v, st);
+		}
+		where = str_or(res, "gdb", NULL);
+		if (where) {
+			fprintf(stderr, "gasang vm: gdb: a gdbstub already listens on %s\n", where);
+			json_decref(res);
+			json_decref(args);
+			return CLI_DAEMON_BUSY;
+		}
+		json_decref(res);
+		listen_fd = gdbstub_listen(v->listen ? v->listen : "tcp:127.0.0.1:0", bound);
+		if (listen_fd < 0) {
+			json_decref(args);
+			return cli_fail(&vm_report, 1, listen_fd);
+		}
+		json_object_set_new(args, "listen", json_string("fd"));
+	} else if (v->listen) {
+		json_object_set_new(args, "listen", json_string(v->listen));
+	}
+	st = debug_call(v, "gdb", args, listen_fd, &res);
+	if (listen_fd >= 0)
+		close(listen_fd);	/* the VM has its own copy */
+	if (st || printed_json(v, res))
+		return st;
+	where = str_or(res, "listen", NULL);
+	if (where) {
+		/* what GDB takes: a socket's path, or HOST:PORT */
+		printf("target remote %s\n", !strncmp(where, "unix:", 5) ? where + 5 :
+		       !strncmp(where, "tcp:", 4) ? where + 4 : where);
+		if (json_object_get(res, "architecture"))
+			fprintf(stderr, "gasang vm: without a symbol file, first: set architecture %s\n",
+				str_or(res, "architecture", "?"));
+	} else {
+		printf("the gdbstub stopped\n");
+	}
+	json_decref(res);
+	return 0;
+}
+
+static int cmd_registers(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "registers", &argc, &argv, 0, "[--cpu N]"), *res, *cpu;
+	size_t i;
+	int st;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	st = debug_call(v, "registers", args, -1, &res);
+	if (st || printed_json(v, res))
+		return st;
+	json_array_foreach(json_object_get(res, "cpus"), i, cpu) {
+		const char *name;
+		json_t *val;
+
+		printf("%sCPU %lld: %s\n", i ? "\n" : "",
+		       (long long)json_integer_value(json_object_get(cpu, "cpu")),
+		       str_or(cpu, "state", ""));
+		json_object_foreach(json_object_get(cpu, "registers"), name, val)
+			printf("%-12s %s\n", name, json_string_value(val) ? json_string_value(val) : "?");
+	}
+	json_decref(res);
+	return 0;
+}
+
+/* xxd's layout: address, 16 bytes in hex, the printable ones */
+static void hex_dump(unsigned long long addr, const unsigned char *p, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < len; i += 16) {
+		printf("%016llx:", addr + i);
+		for (j = i; j < i + 16; j++)
+			printf(j < len ? " %02x" : "   ", j < len ? p[j] : 0);
+		printf("  ");
+		for (j = i; j < i + 16 && j < len; j++)
+			putchar(p[j] >= 0x20 && p[j] < 0x7f ? p[j] : '.');
+		putchar('\n');
+	}
+}
+
+static int cmd_memory_read(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "memory-read", &argc, &argv, 2, "ADDR SIZE"), *res;
+	unsigned char *bytes;
+	const char *hex;
+	size_t len, i;
+	int st;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	memory_args(v, args, argv[0], argv[1]);
+	json_object_set_new(args, "encoding", json_string("hex"));
+	st = debug_call(v, "memory-read", args, -1, &res);
+	if (st || printed_json(v, res))
+		return st;
+	hex = str_or(res, "data", "");
+	len = strlen(hex) / 2;
+	bytes = malloc(len ? len : 1);
+	if (!bytes) {
+		json_decref(res);
+		return cli_fail(&vm_report, CLI_DAEMON_FAILED, -ENOMEM);
+	}
+	for (i = 0; i < len; i++) {
+		unsigned b = 0;
+
+		sscanf(hex + 2 * i, "%2x", &b);
+		bytes[i] = (unsigned char)b;
+	}
+	hex_dump(strtoull(str_or(res, "addr", "0"), NULL, 0), bytes, len);
+	free(bytes);
+	json_decref(res);
+	return 0;
+}
+
+static int cmd_memory_write(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "memory-write", &argc, &argv, 2, "ADDR HEXBYTES"), *res;
+	int st;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	memory_args(v, args, argv[0], NULL);
+	json_object_set_new(args, "data", json_string(argv[1]));
+	json_object_set_new(args, "encoding", json_string("hex"));
+	st = debug_call(v, "memory-write", args, -1, &res);
+	if (st || printed_json(v, res))
+		return st;
+	printf("wrote %lld bytes at %s\n",
+	       (long long)json_integer_value(json_object_get(res, "written")), argv[0]);
+	json_decref(res);
+	return 0;
+}
+
+/*
+ * The bytes after op's reply (its result says how many) into path, through
+ * a temporary file renamed once they are all there.
+ */
+static int receive_body(struct vm_cli *v, const char *op, json_t *args, const char *path)
+{
+	char tmp[4096], buf[65536];
+	json_t *res;
+	long long size, got = 0;
+	size_t n;
+	ssize_t r;
+	int st, fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+		return cli_usage_error(&vm_report, "%s: the path is too long", path);
+	st = gasang_call(v->c, op, args, &res);
+	if (st)
+		return failed(v, st);
+	size = json_integer_value(json_object_get(res, "size"));
+	json_decref(res);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "gasang vm: cannot create %s: %s\n", tmp, strerror(errno));
+		return CLI_DAEMON_FAILED;
+	}
+	while ((n = gasang_take_buffered(v->c, buf, sizeof(buf))) && got >= 0) {
+		got = write_all(fd, buf, n) ? got + (long long)n : -1;
+	}
+	while (got >= 0 && (r = read(gasang_fd(v->c), buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		got = r > 0 && write_all(fd, buf, (size_t)r) ? got + r : -1;
+	}
+	if (got != size || fsync(fd) || close(fd) || rename(tmp, path)) {
+		fprintf(stderr, "gasang vm: %s: %s\n", path, got < 0 ? "cannot write it or read the VM" :
+			got != size ? "the VM sent fewer bytes than it said" : strerror(errno));
+		unlink(tmp);
+		return CLI_DAEMON_FAILED;
+	}
+	if (!v->json)
+		printf("wrote %lld bytes to %s\n", size, path);
+	return 0;
+}
+
+static int cmd_memory_save(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "memory-save", &argc, &argv, 3, "ADDR SIZE FILE");
+	int ret;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	memory_args(v, args, argv[0], argv[1]);
+	ret = receive_body(v, "memory-save", args, argv[2]);
+	json_decref(args);
+	return ret;
+}
+
+/* dump NAME FILE (or FILE alone on a VM's own socket): an ELF core file */
+static int cmd_dump_core(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args = debug_args(v, "dump", &argc, &argv, 1, "FILE [--no-paging]");
+	int ret;
+
+	if (!args)
+		return CLI_EXIT_USAGE;
+	json_object_del(args, "cpu");
+	if (v->no_paging)
+		json_object_set_new(args, "paging", json_false());
+	ret = receive_body(v, "dump", args, argv[0]);
+	json_decref(args);
+	return ret;
+}
+
 /* ---- events ---- */
 
 static void print_event(struct vm_cli *v, json_t *ev)
@@ -610,7 +925,8 @@ static int parse_number(const char *opt, const char *s, long long *out)
 int cmd_vm(int argc, char **argv)
 {
 	enum { O_CONNECT = 256, O_JSON, O_ALL, O_INACTIVE, O_CONSOLE, O_TIMEOUT, O_RESET,
-	       O_READ_ONLY, O_HISTORY, O_COUNT, O_BYTES, O_ENV, O_CWD, O_USER, O_HELP };
+	       O_READ_ONLY, O_HISTORY, O_COUNT, O_BYTES, O_ENV, O_CWD, O_USER, O_HELP, O_CONTROL,
+	       O_LISTEN, O_STOP, O_CPU, O_PHYSICAL, O_NO_PAGING };
 	static const struct option opts[] = {
 		{ "connect", required_argument, NULL, O_CONNECT },
 		{ "json", no_argument, NULL, O_JSON },
@@ -627,9 +943,15 @@ int cmd_vm(int argc, char **argv)
 		{ "cwd", required_argument, NULL, O_CWD },
 		{ "user", required_argument, NULL, O_USER },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "control", required_argument, NULL, O_CONTROL },
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "stop", no_argument, NULL, O_STOP },
+		{ "cpu", required_argument, NULL, O_CPU },
+		{ "physical", no_argument, NULL, O_PHYSICAL },
+		{ "no-paging", no_argument, NULL, O_NO_PAGING },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vm_cli v = { .timeout = -1 };
+	struct vm_cli v = { .timeout = -1, .cpu = -1 };
 	const char *cmd;
 	int c, ret;
 
@@ -646,6 +968,15 @@ int cmd_vm(int argc, char **argv)
 		case O_RESET: v.reset = true; break;
 		case O_READ_ONLY: v.read_only = true; break;
 		case O_HISTORY: v.history = true; break;
+		case O_CONTROL: v.control = optarg; break;
+		case O_LISTEN: v.listen = optarg; break;
+		case O_STOP: v.stop = true; break;
+		case O_PHYSICAL: v.physical = true; break;
+		case O_NO_PAGING: v.no_paging = true; break;
+		case O_CPU:
+			if ((ret = parse_number("--cpu", optarg, &v.cpu)))
+				return ret;
+			break;
 		case O_TIMEOUT:
 			if ((ret = parse_number("--timeout", optarg, &v.timeout)))
 				return ret;
@@ -690,13 +1021,22 @@ int cmd_vm(int argc, char **argv)
 	{
 		static const char *const known[] = { "define", "undefine", "list", "start", "shutdown",
 			"destroy", "reboot", "pause", "resume", "console", "info", "dump", "autostart",
-			"events", "logs", "exec", NULL };
+			"events", "logs", "exec", "gdb", "registers", "memory-read", "memory-write", "memory-save",
+			NULL };
+		/* what a VM's own control socket serves */
+		static const char *const debugging[] = { "gdb", "registers", "memory-read",
+			"memory-write", "memory-save", "dump", NULL };
 		size_t i;
 
 		for (i = 0; known[i] && strcmp(known[i], cmd); i++)
 			;
 		if (!known[i])
 			return cli_usage_error(&vm_report, "unknown command '%s'", cmd);
+		for (i = 0; v.control && debugging[i] && strcmp(debugging[i], cmd); i++)
+			;
+		if (v.control && !debugging[i])
+			return cli_usage_error(&vm_report, "%s: not served on a VM's control socket "
+					       "(--control)", cmd);
 	}
 	if ((ret = connect_daemon(&v)))
 		return ret;
@@ -723,8 +1063,20 @@ int cmd_vm(int argc, char **argv)
 				: cli_usage_error(&vm_report, "console: one VM name");
 	else if (!strcmp(cmd, "info"))
 		ret = cmd_info(&v, argc, argv);
-	else if (!strcmp(cmd, "dump"))
+	else if (!strcmp(cmd, "dump") && argc == 1 && !v.control)
 		ret = cmd_dump(&v, argc, argv);
+	else if (!strcmp(cmd, "dump"))
+		ret = cmd_dump_core(&v, argc, argv);
+	else if (!strcmp(cmd, "gdb"))
+		ret = cmd_gdb(&v, argc, argv);
+	else if (!strcmp(cmd, "registers"))
+		ret = cmd_registers(&v, argc, argv);
+	else if (!strcmp(cmd, "memory-read"))
+		ret = cmd_memory_read(&v, argc, argv);
+	else if (!strcmp(cmd, "memory-write"))
+		ret = cmd_memory_write(&v, argc, argv);
+	else if (!strcmp(cmd, "memory-save"))
+		ret = cmd_memory_save(&v, argc, argv);
 	else if (!strcmp(cmd, "autostart"))
 		ret = cmd_autostart(&v, argc, argv);
 	else if (!strcmp(cmd, "logs"))

@@ -38,6 +38,7 @@ struct monitor {
 	int wake;			/* eventfd-like pipe: the control thread has news */
 	int wake_w;
 	struct control *ctl;
+	struct loop loop;		/* the control socket's, on a thread of its own */
 	uint64_t started_ns;
 	atomic_bool input_blocked;	/* console input waits for in_fd to take more */
 	atomic_bool stopping;		/* powerdown asked */
@@ -645,13 +646,17 @@ int ctr_monitor_run(const struct ctr_monitor_opts *o, int *wstatus)
 		m.started_ns = loop_now_ns();
 		fcntl(m.out_fd, F_SETFL, fcntl(m.out_fd, F_GETFL) | O_NONBLOCK);
 		fcntl(m.in_fd, F_SETFL, fcntl(m.in_fd, F_GETFL) | O_NONBLOCK);
-		err = control_open(&m.ctl, o->control_fd, NULL, &ops);
+		err = loop_init(&m.loop);
 		if (!err)
-			err = control_start(m.ctl);
+			err = control_start(&m.ctl, &m.loop, o->control_fd, NULL, &ops);
+		if (!err)
+			err = loop_start(&m.loop, SANDBOX_MONITOR);
 		if (err)
 			ctr_kill(&m.rt, o->id, SIGKILL, true);
 		serve(&m, sfd, wstatus);
+		loop_stop(&m.loop);
 		control_stop(m.ctl);
+		loop_destroy(&m.loop);	/* runs what control_stop left to free */
 		if (atomic_load(&m.stopping) && !err) {
 			/* a shutdown that was asked for: the container's own end, not a crash */
 			*wstatus = 0;

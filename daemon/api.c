@@ -19,6 +19,7 @@
 #include "daemon/request.h"
 #include "daemon/server.h"
 #include "daemon/store.h"
+#include "debug/gdbstub-server.h"
 
 #define EVENTS_LIMIT_MAX 1000
 
@@ -56,6 +57,8 @@ static const char *const dom_err_codes[] = {
 	[DOM_ERR_WRONG_STATE] = E_WRONG_STATE,
 	[DOM_ERR_TIMEOUT] = E_TIMEOUT,
 	[DOM_ERR_FAILED] = E_FAILED,
+	[DOM_ERR_BAD_REQUEST] = E_BAD_REQUEST,
+	[DOM_ERR_BUSY] = E_BUSY,
 };
 
 /* A domain operation is done: its answer to the client. */
@@ -340,6 +343,127 @@ static void op_console(struct call *k)
 	console_attach(k->c, k->dom, k->rq.id, write);
 }
 
+/* ---- the VM's debugging ops (vm/inspect.h), passed to it ---- */
+
+/* The request's arguments but "name": what the VM's control socket takes. */
+static json_t *vm_args(struct call *k)
+{
+	json_t *args = json_deep_copy(k->rq.msg);
+
+	if (args) {
+		json_object_del(args, "id");
+		json_object_del(args, "op");
+		json_object_del(args, "name");
+	}
+	return args;
+}
+
+static void op_vm_call(struct call *k)
+{
+	json_t *args = vm_args(k);
+	struct dom_done done;
+
+	if (!args) {
+		reply_now_error(k, E_FAILED, "out of memory");
+		return;
+	}
+	if (answer_later(k, &done))
+		domain_call(k->dom, k->rq.op, args, done);
+	else
+		json_decref(args);
+}
+
+/* gasangd's socket for a VM's gdbstub, bound aside and put in place once the VM took it */
+struct gdb_socket {
+	char tmp[DOM_GDB_PATH_MAX + 8], path[DOM_GDB_PATH_MAX];
+};
+
+static void gdb_socket_done(void *opaque, json_t *result)
+{
+	struct gdb_socket *gs = opaque;
+	char where[sizeof(gs->path) + 8];
+
+	/* a busy VM kept its stub: the socket of that one stays where it is */
+	if (result && !rename(gs->tmp, gs->path)) {
+		snprintf(where, sizeof(where), "unix:%s", gs->path);
+		json_object_set_new(result, "listen", json_string(where));
+	} else {
+		unlink(gs->tmp);
+	}
+	free(gs);
+}
+
+/*
+ * gdb: gasangd makes the debugger's socket and passes it to the VM (a
+ * sandboxed VM could make none, nor reach the run directory): a unix socket
+ * in the run directory, gasangd's user's (RUN_DIR/UUID.gdb: removed when the
+ * VM ends, replaced by the next), or the tcp:HOST:PORT the client gives.
+ */
+static void op_gdb(struct call *k)
+{
+	const char *listen = json_string_value(json_object_get(k->rq.msg, "listen"));
+	struct relay_hook hook = { 0 };
+	char spec[DOM_GDB_PATH_MAX + 16], where[GDBSTUB_WHERE_MAX];
+	struct gdb_socket *gs = NULL;
+	json_t *args;
+	int fd;
+
+	if (json_object_get(k->rq.msg, "stop") || (json_object_get(k->rq.msg, "listen") && !listen)) {
+		op_vm_call(k);		/* the VM says what is wrong with them */
+		return;
+	}
+	if (!k->dom->mon || k->dom->job != JOB_NONE) {
+		reply_now_error(k, E_WRONG_STATE, "%s is %s", k->dom->name,
+				dom_active(k->dom) ? "starting" : "not running");
+		return;
+	}
+	/* a path of the client's choosing would be made (or replaced) as gasangd's user */
+	if (listen && strncmp(listen, "tcp:", 4)) {
+		reply_now_error(k, E_BAD_REQUEST, "gdb: \"listen\" takes tcp:HOST:PORT; leave it out "
+				"for a unix socket in gasangd's run directory");
+		return;
+	}
+	if (!listen) {
+		gs = calloc(1, sizeof(*gs));
+		if (!gs || domain_gdb_path(k->dom, gs->path, sizeof(gs->path))) {
+			free(gs);
+			reply_now_error(k, E_FAILED, "cannot name the gdbstub's socket");
+			return;
+		}
+		snprintf(gs->tmp, sizeof(gs->tmp), "%s.new", gs->path);
+		snprintf(spec, sizeof(spec), "unix:%s", gs->tmp);
+		listen = spec;
+		hook = (struct relay_hook){ .fn = gdb_socket_done, .opaque = gs };
+	}
+	error_clear();
+	fd = gdbstub_listen(listen, where);
+	args = fd >= 0 ? vm_args(k) : NULL;
+	if (!args) {
+		if (fd >= 0)
+			close(fd);
+		if (gs)
+			gdb_socket_done(gs, NULL);
+		reply_now_error(k, fd == -EINVAL ? E_BAD_REQUEST : E_FAILED, "%s",
+				fd < 0 ? error_msg() : "out of memory");
+		return;
+	}
+	json_object_set_new(args, "listen", json_string("fd"));
+	relay_call_fd(k->c, k->dom, k->rq.id, "gdb", args, fd, hook);
+	close(fd);		/* the VM has its copy */
+}
+
+/* memory-save, dump: the reply, then the VM's bytes, then the end of the connection */
+static void op_vm_stream(struct call *k)
+{
+	json_t *args = vm_args(k);
+
+	if (!args) {
+		reply_now_error(k, E_FAILED, "out of memory");
+		return;
+	}
+	relay_attach(k->c, k->dom, k->rq.id, k->rq.op, args, false);
+}
+
 struct events_acc {
 	json_t *list;
 };
@@ -409,6 +533,15 @@ static const struct api_op ops[] = {
 	{ "resume", OP_NAME, name_only, op_resume },
 	{ "autostart", OP_NAME, (const char *const[]){ "name", "enabled", NULL }, op_autostart },
 	{ "console", OP_NAME, (const char *const[]){ "name", "write", NULL }, op_console },
+	{ "gdb", OP_NAME, (const char *const[]){ "name", "listen", "stop", NULL }, op_gdb },
+	{ "registers", OP_NAME, (const char *const[]){ "name", "cpu", NULL }, op_vm_call },
+	{ "memory-read", OP_NAME, (const char *const[]){ "name", "addr", "size", "space", "cpu",
+							 "encoding", NULL }, op_vm_call },
+	{ "memory-write", OP_NAME, (const char *const[]){ "name", "addr", "data", "space", "cpu",
+							  "encoding", NULL }, op_vm_call },
+	{ "memory-save", OP_NAME, (const char *const[]){ "name", "addr", "size", "space", "cpu",
+							 NULL }, op_vm_stream },
+	{ "dump", OP_NAME, (const char *const[]){ "name", "paging", NULL }, op_vm_stream },
 	{ NULL, 0, NULL, NULL },
 };
 

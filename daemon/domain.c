@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/compiler.h"
 #include "base/error.h"
+#include "base/request.h"
 #include "daemon/events.h"
 #include "daemon/jail.h"
 #include "daemon/log.h"
@@ -326,6 +328,16 @@ static int control_prepare(struct domain *dom)
 	return fd;
 }
 
+/* the gdbstub's socket gasangd made for it (domain_gdb_path), if any */
+static void remove_gdb_socket(const struct domain *dom)
+{
+	char path[sizeof(dom->sock_path) + 8];
+	struct stat st;
+
+	if (!domain_gdb_path(dom, path, sizeof(path)) && !lstat(path, &st) && S_ISSOCK(st.st_mode))
+		unlink(path);
+}
+
 static void control_drop(struct domain *dom)
 {
 	proc(dom)->monitor_close(dom->mon);
@@ -434,6 +446,7 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 	unlink(dom->sock_path);
 	unlink(dom->status_path);
 	guest_ended(dom);
+	remove_gdb_socket(dom);
 	memset(&dom->shim, 0, sizeof(dom->shim));
 	memset(&dom->vm, 0, sizeof(dom->vm));
 	dom->shim_child = dom->watching_vm = dom->adopting = false;
@@ -1048,6 +1061,43 @@ void domain_pause(struct domain *dom, struct dom_done done)
 void domain_resume(struct domain *dom, struct dom_done done)
 {
 	pause_or_resume(dom, done, false);
+}
+
+/* ---- the VM's own ops ---- */
+
+static void on_vm_call(void *opaque, int err, json_t *result, const char *code,
+		       const char *message)
+{
+	struct op_ctx *x = opaque;
+
+	if (err > 0 && code && message && !strcmp(code, E_BAD_REQUEST))
+		done_error(x->done, DOM_ERR_BAD_REQUEST, "%s", message);
+	else if (err > 0 && code && message && !strcmp(code, E_BUSY))
+		done_error(x->done, DOM_ERR_BUSY, "%s", message);
+	else if (err)
+		vm_error(x->done, x->dom, "the op", err, message);
+	else
+		done_ok(x->done, json_incref(result));
+	free(x);
+}
+
+void domain_call(struct domain *dom, const char *op, json_t *args, struct dom_done done)
+{
+	struct op_ctx *x;
+
+	if (refuse_inactive(dom, done) || refuse_busy(dom, done) || refuse_no_monitor(dom, done) ||
+	    !(x = ctx_new(dom, done))) {
+		json_decref(args);
+		return;
+	}
+	proc(dom)->monitor_call(dom->mon, op, args, on_vm_call, x);
+}
+
+int domain_gdb_path(const struct domain *dom, char *buf, size_t size)
+{
+	if (snprintf(buf, size, "%s/%s.gdb", dom->env->vm_dir, dom->uuid) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 /* ---- info ---- */

@@ -118,6 +118,8 @@ enum dom_err {
 	DOM_ERR_WRONG_STATE,	/* not possible in the VM's state */
 	DOM_ERR_TIMEOUT,	/* the VM did not do it in time */
 	DOM_ERR_FAILED,		/* it went wrong: the message says what */
+	DOM_ERR_BAD_REQUEST,	/* the VM refused the op's arguments (domain_call) */
+	DOM_ERR_BUSY,		/* the VM is busy with another such op (domain_call) */
 };
 
 /*
@@ -206,6 +208,15 @@ void domain_reboot(struct domain *dom, struct dom_done done, bool reset);
 void domain_pause(struct domain *dom, struct dom_done done);
 void domain_resume(struct domain *dom, struct dom_done done);
 void domain_info(struct domain *dom, struct dom_done done);
+/*
+ * An op of the VM's control socket passed through as it is (args stolen):
+ * gdb, registers, memory-read, memory-write (vm/inspect.h). The VM checks
+ * the arguments; its bad-request and busy come back as such.
+ */
+void domain_call(struct domain *dom, const char *op, json_t *args, struct dom_done done);
+/* Where a gdbstub of dom listens by default: RUN_DIR/UUID.gdb. 0, or -ENAMETOOLONG. */
+#define DOM_GDB_PATH_MAX	108	/* a unix socket's path, NUL included */
+int domain_gdb_path(const struct domain *dom, char *buf, size_t size);
 
 /* The daemon is going away: let go of the processes (they keep running). */
 void domain_release(struct domain *dom);

@@ -11,6 +11,7 @@
 
 struct debug_ops;
 struct guest_mem;
+struct trace;
 struct uart_backend;
 struct virtio_dev;
 struct vm_config;
@@ -80,6 +81,10 @@ struct machine_ops {
 	/* What its CPUs offer a debugger (debug/debug.h), or NULL; the object those ops take. */
 	const struct debug_ops *debug;
 	void *(*debug_target)(struct machine *m);
+	/* The trace events its CPUs and buses record (TRACE_BIT()s, debug/trace.h). */
+	uint32_t trace_events;
+	/* Record what t asks from the next run on (before the first boot); NULL if none. */
+	void (*set_trace)(struct machine *m, struct trace *t);
 };
 
 /* The machine for an architecture name ("riscv64"), or NULL. */

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/sandbox.h"
+#include "debug/trace.h"
 #include "machine/loader.h"
 
 #define FDT_MAX_SIZE	(64u << 10)
@@ -562,6 +563,11 @@ static void *virt_debug_target(struct machine *m)
 	return &to_virt(m)->debug_harts;
 }
 
+static void virt_set_trace(struct machine *m, struct trace *t)
+{
+	hart_set_trace(&to_virt(m)->hart, t);
+}
+
 static void virt_destroy(struct machine *m)
 {
 	riscv_virt_destroy(to_virt(m));
@@ -587,4 +593,7 @@ const struct machine_ops riscv_virt_ops = {
 	.destroy = virt_destroy,
 	.debug = &hart_group_debug_ops,
 	.debug_target = virt_debug_target,
+	.trace_events = TRACE_BIT(TRACE_EXEC) | TRACE_BIT(TRACE_INT) | TRACE_BIT(TRACE_MMU) |
+			TRACE_BIT(TRACE_MMIO) | TRACE_BIT(TRACE_VIRTIO) | TRACE_BIT(TRACE_SBI),
+	.set_trace = virt_set_trace,
 };

@@ -11,6 +11,7 @@
 #include "accel/kvm/vcpu.h"
 #include "accel/kvm/x86-debug.h"
 #include "base/error.h"
+#include "debug/trace.h"
 #include "machine/config.h"
 
 #define MIB (1ull << 20)
@@ -540,6 +541,11 @@ static void pc_destroy(struct machine *m)
 	pc_free(pc);
 }
 
+static void pc_set_trace(struct machine *m, struct trace *t)
+{
+	to_pc(m)->kvm.trace = t;
+}
+
 const struct machine_ops x86_pc_ops = {
 	.arch = "x86_64",
 	.accel = "kvm",
@@ -560,4 +566,8 @@ const struct machine_ops x86_pc_ops = {
 	.destroy = pc_destroy,
 	.debug = &kvm_debug_ops,
 	.debug_target = pc_debug_target,
+	/* KVM runs instructions in hardware: no exec, int, mmu; kvm-exit has the rip */
+	.trace_events = TRACE_BIT(TRACE_KVM_EXIT) | TRACE_BIT(TRACE_PIO) | TRACE_BIT(TRACE_MMIO) |
+			TRACE_BIT(TRACE_VIRTIO),
+	.set_trace = pc_set_trace,
 };

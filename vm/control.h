@@ -20,10 +20,11 @@
  * machine in place, as the guest's own reboot does (QEMU's system_reset): the
  * same process boots again; with --no-reboot it ends the VM instead.
  *
- * Threading: the socket is served by a thread of its own (base/loop.h) from
- * control_start() on (a VM opens it before its sandbox, serves it after);
- * control_console_output() and control_rx_ready() may be called from any
- * thread; the ops are called on the control thread.
+ * Threading: the socket is served on the VM's monitor loop (base/loop.h), a
+ * thread of its own it shares with the gdbstub, started after the VM's
+ * sandbox (the socket is taken before); control_console_output() and
+ * control_rx_ready() may be called from any thread; the ops are called on the
+ * loop's thread.
  */
 #ifndef VM_CONTROL_H
 #define VM_CONTROL_H
@@ -31,9 +32,27 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+struct loop;
+struct request;
 
 #define CONTROL_MAX_MESSAGE	(1u << 20)
 #define CONTROL_SCROLLBACK	(64u << 10)
+
+/*
+ * Bytes that follow an op's reply on its connection, which ends after them
+ * (memory-save, dump): read as the client takes them, so no more than a few
+ * hundred KiB wait at a time. A client that takes nothing for 30 s is hung
+ * up on.
+ */
+struct control_body {
+	/* The next bytes into buf (at most len): their count, 0 at the end, or -errno (recorded). */
+	ssize_t (*read)(void *opaque, void *buf, size_t len);
+	/* Called once: the body ended, or its client went away. */
+	void (*release)(void *opaque);
+	void *opaque;
+};
 
 struct control_ops {
 	/* fill result with the VM's state; return 0 or a negative errno */
@@ -47,6 +66,15 @@ struct control_ops {
 	/* console input for the guest: the bytes taken */
 	size_t (*console_input)(void *opaque, const uint8_t *buf, size_t len);
 	void *opaque;
+	/*
+	 * Ops beyond the ones above (vm/debug-ops.c's), or NULL: 1 when rq's op
+	 * is not one of them; 0 with result filled (and body set when bytes
+	 * follow the reply; its release is called even when the reply cannot
+	 * be sent); or a negative errno with a message recorded and *code the
+	 * error code when it is not E_FAILED.
+	 */
+	int (*request)(void *opaque, const struct request *rq, json_t *result,
+		       struct control_body *body, const char **code);
 };
 
 struct control;
@@ -54,17 +82,20 @@ struct control;
 /* A control socket listening at path (a stale one replaced, mode 0600): its fd, or -errno. */
 int control_listen(const char *path);
 /*
- * Take the listening socket listen_fd over (closed by control_stop, or now
- * when this fails). path, if not NULL, is its file, removed by control_stop
- * through a descriptor of its directory, opened now (control_dir_fd).
+ * Serve the listening socket listen_fd on loop l (taken over: closed by
+ * control_stop, or now when this fails). path, if not NULL, is its file,
+ * removed by control_stop through a descriptor of its directory, opened now
+ * (control_dir_fd). On the loop's thread, or while none runs it.
  */
-int control_open(struct control **out, int listen_fd, const char *path,
-		 const struct control_ops *ops);
-/* Serve it, on a thread of its own. */
-int control_start(struct control *c);
+int control_start(struct control **out, struct loop *l, int listen_fd, const char *path,
+		  const struct control_ops *ops);
 /* The socket file's directory (O_PATH), where control_stop removes it; -1: none. */
 int control_dir_fd(const struct control *c);
-/* Close every connection, the socket (and its file), free. NULL is fine. */
+/*
+ * Close every connection and the socket (and its file); freed on the loop
+ * after what is queued for it. As control_start for threads (in a sandboxed
+ * VM: the main thread, which alone may remove the file). NULL is fine.
+ */
 void control_stop(struct control *c);
 /* The guest printed this on its console (any thread). */
 void control_console_output(struct control *c, const uint8_t *buf, size_t len);

@@ -13,7 +13,7 @@
 #include "base/loop.h"
 #include "base/sandbox.h"
 #include "block/block.h"
-#include "debug/gdbstub-server.h"
+#include "debug/trace.h"
 #include "hw/guest-mem.h"
 #include "hw/uart16550.h"
 #include "hw/virtio/virtio-blk.h"
@@ -25,6 +25,7 @@
 #include "vm/console.h"
 #include "vm/control.h"
 #include "vm/disk-spec.h"
+#include "vm/inspect.h"
 #include "vm/jail.h"
 #include "vm/net-spec.h"
 
@@ -90,16 +91,24 @@ struct vm {
 	struct machine *m;
 	struct console con;
 	struct sig_watch w;
+	/*
+	 * The monitor loop: a thread serving the control socket and the
+	 * gdbstub (inspect), so their requests take turns.
+	 */
+	struct loop loop;
+	bool loop_made;
 	struct jail jail;
 	struct control *ctl;
-	struct gdbstub *gdb;
+	struct inspect inspect;
 	struct virtio_rng rng;
 	struct virtio_console vcon;
 	struct virtio_input power;	/* the power key, on boards without ACPI */
 	bool has_rng, has_vcon, has_power;
-	bool paused;
+	bool paused;			/* by the control socket's "pause" (the loop's thread) */
+	unsigned holds;			/* inspect's holds on the CPUs (the loop's thread) */
 	bool reset_requested;		/* a control "reset" stopped the machine */
 	uint64_t started_ns;
+	struct trace *trace;		/* --trace, or NULL */
 	struct virtio_blk *disks[VM_MAX_DISKS];
 	struct virtio_net *nets[VM_MAX_NICS];
 };
@@ -177,6 +186,13 @@ static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char
 	return virtio_net_create(out, mem, be, mac);
 }
 
+/* A device onto the machine's transport, traced as --trace asks. */
+static int attach(struct vm *vm, struct virtio_dev *vd)
+{
+	vd->trace = vm->trace;
+	return vm->m->ops->add_virtio(vm->m, vd);
+}
+
 /*
  * The virtio devices the command line asks for, in the order the guest will
  * find them: the console, disks (vda, vdb, ...), entropy, NICs.
@@ -185,7 +201,6 @@ static int devices_create(struct vm *vm)
 {
 	const struct uart_backend be = { guest_output, guest_rx_ready, vm };
 	struct guest_mem *mem = vm->m->ops->guest_mem(vm->m);
-	int (*attach)(struct machine *, struct virtio_dev *) = vm->m->ops->add_virtio;
 	const struct vm_config *cfg = vm->cfg;
 	unsigned i;
 	int err = 0;
@@ -193,27 +208,27 @@ static int devices_create(struct vm *vm)
 	if (cfg->console == VM_CONSOLE_VIRTIO) {
 		virtio_console_init(&vm->vcon, mem, &be);
 		vm->has_vcon = true;
-		err = attach(vm->m, &vm->vcon.vd);
+		err = attach(vm, &vm->vcon.vd);
 	}
 	for (i = 0; !err && i < cfg->ndisks; i++) {
 		err = disk_create(&vm->disks[i], mem, cfg->disks[i], i);
 		if (!err)
-			err = attach(vm->m, &vm->disks[i]->vd);
+			err = attach(vm, &vm->disks[i]->vd);
 	}
 	if (!err && cfg->rng) {
 		virtio_rng_init(&vm->rng, mem);
 		vm->has_rng = true;
-		err = attach(vm->m, &vm->rng.vd);
+		err = attach(vm, &vm->rng.vd);
 	}
 	for (i = 0; !err && i < cfg->nnets; i++) {
 		err = nic_create(&vm->nets[i], mem, cfg->nets[i], i);
 		if (!err)
-			err = attach(vm->m, &vm->nets[i]->vd);
+			err = attach(vm, &vm->nets[i]->vd);
 	}
 	if (!err && !vm->m->ops->powerdown && !vm_config_bare_metal(cfg)) {
 		virtio_input_init(&vm->power, mem);
 		vm->has_power = true;
-		err = attach(vm->m, &vm->power.vd);
+		err = attach(vm, &vm->power.vd);
 	}
 	return err;
 }
@@ -265,6 +280,8 @@ static int ctl_status(void *opaque, json_t *r)
 			    json_integer((json_int_t)((loop_now_ns() - vm->started_ns) / 1000000)));
 	json_object_set_new(r, "cpu_time_ms",
 			    json_integer((json_int_t)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000));
+	json_object_set_new(r, "gdb", inspect_gdb_where(&vm->inspect) ?
+			    json_string(inspect_gdb_where(&vm->inspect)) : json_null());
 	return 0;
 }
 
@@ -302,13 +319,15 @@ static int ctl_stats(void *opaque, json_t *r)
 	return 0;
 }
 
+/* The CPUs stop while the VM is paused or anyone holds them. */
 static int ctl_pause(void *opaque)
 {
 	struct vm *vm = opaque;
 
 	if (!vm->m->ops->pause)
 		return error_set(-ENOTSUP, "this machine cannot pause");
-	vm->m->ops->pause(vm->m);
+	if (!vm->holds)
+		vm->m->ops->pause(vm->m);
 	vm->paused = true;
 	return 0;
 }
@@ -317,10 +336,29 @@ static int ctl_resume(void *opaque)
 {
 	struct vm *vm = opaque;
 
-	if (vm->m->ops->resume)
+	if (vm->m->ops->resume && !vm->holds)
 		vm->m->ops->resume(vm->m);
 	vm->paused = false;
 	return 0;
+}
+
+static int cpus_hold(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (!vm->m->ops->pause)
+		return error_set(-ENOTSUP, "this machine cannot stop its CPUs for a consistent read");
+	if (!vm->holds++ && !vm->paused)
+		vm->m->ops->pause(vm->m);
+	return 0;
+}
+
+static void cpus_release(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (!--vm->holds && !vm->paused)
+		vm->m->ops->resume(vm->m);
 }
 
 static int ctl_powerdown(void *opaque)
@@ -343,9 +381,20 @@ static int ctl_reset(void *opaque)
 
 	if (vm->paused)
 		return error_set(-EBUSY, "the VM is paused: resume it first");
+	if (vm->holds)
+		return error_set(-EBUSY, "the VM's memory is being read (memory-save, dump)");
 	__atomic_store_n(&vm->reset_requested, true, __ATOMIC_RELEASE);
 	vm->m->ops->request_stop(vm->m);
 	return 0;
+}
+
+/* gdb, registers, memory-read, ...: the debugging ops (vm/inspect.c) */
+static int ctl_request(void *opaque, const struct request *rq, json_t *result,
+		       struct control_body *body, const char **code)
+{
+	struct vm *vm = opaque;
+
+	return inspect_request(&vm->inspect, rq, result, body, code);
 }
 
 static void ctl_quit(void *opaque)
@@ -364,43 +413,7 @@ static int control_create(struct vm *vm, const struct control_ops *ops)
 
 	if (fd < 0)
 		return fd;
-	return control_open(&vm->ctl, fd, cfg->control, ops);
-}
-
-/*
- * Everything is open: the process gives up the host (vm/jail.h), then its
- * threads start, each narrowing to its kind's filter, and the main thread
- * narrows last to its own. Only the vCPU threads, made by the main thread
- * at each boot, come later.
- */
-static int sandbox_and_start(struct vm *vm)
-{
-	struct jail *j = &vm->jail;
-	unsigned i;
-	int err;
-
-	j->run.unlink_dirfd[0] = control_dir_fd(vm->ctl);
-	j->run.unlink_dirfd[1] = gdbstub_dir_fd(vm->gdb);
-	for (i = 0; i < vm->cfg->nnets; i++) {
-		if (vm->nets[i]->be->undo_at_exit) {
-			j->run.netlink = true;
-			j->keep_net_admin = true;
-		}
-	}
-	err = jail_enter(j);
-	if (!err)
-		err = sig_watch_start(&vm->w, vm->m);
-	if (!err && vm->ctl)
-		err = control_start(vm->ctl);
-	if (!err && vm->gdb)
-		err = gdbstub_start(vm->gdb);
-	if (!err)
-		err = console_start(&vm->con);
-	if (!err)
-		err = devices_start(vm);
-	if (!err)
-		err = sandbox_main_enter(&j->run);
-	return err;
+	return control_start(&vm->ctl, &vm->loop, fd, cfg->control, ops);
 }
 
 /* Run until the guest powers off or stops for good; returns an exit status. */
@@ -436,15 +449,120 @@ static int run_loop(struct vm *vm)
 /* --gdb: a debugger may attach; with --gdb-wait the CPUs wait for it. */
 static int gdb_open(struct vm *vm)
 {
-	char where[300];
-	int err;
+	int err = inspect_gdb_start(&vm->inspect, vm->cfg->gdb, vm->cfg->gdb_wait);
 
-	err = gdbstub_open(&vm->gdb, vm->m, vm->cfg->gdb, vm->cfg->gdb_wait, where, sizeof(where));
 	if (err)
 		return err;
-	fprintf(stderr, "gasang: gdb: listening on %s%s\n", where,
+	fprintf(stderr, "gasang: gdb: listening on %s%s\n", inspect_gdb_where(&vm->inspect),
 		vm->cfg->gdb_wait ? "; the guest waits for a debugger to continue it" : "");
 	return 0;
+}
+
+/*
+ * The monitor loop and what it serves: the control socket (its debugging
+ * ops through inspect) and --gdb's stub, opened at set-up; its thread starts
+ * after the sandbox (monitor_start).
+ */
+static int monitor_open(struct vm *vm, const struct control_ops *ctl_ops)
+{
+	const struct inspect_hold hold = { cpus_hold, cpus_release, vm };
+	const struct vm_config *cfg = vm->cfg;
+	int err;
+
+	if (!cfg->control && cfg->control_fd < 0 && !cfg->gdb)
+		return 0;
+	err = loop_init(&vm->loop);
+	if (err) {
+		loop_destroy(&vm->loop);
+		return err;
+	}
+	vm->loop_made = true;
+	inspect_init(&vm->inspect, vm->m, &vm->loop, &hold);
+	if (cfg->control || cfg->control_fd >= 0)
+		err = control_create(vm, ctl_ops);
+	if (!err && cfg->gdb)
+		err = gdb_open(vm);
+	return err;
+}
+
+/* Its thread, a sandbox kind of its own: the control socket's and a debugger's calls. */
+static int monitor_start(struct vm *vm)
+{
+	return vm->loop_made ? loop_start(&vm->loop, SANDBOX_MONITOR) : 0;
+}
+
+/* The machine ended: a debugger is told how, then the loop's thread and what it served go. */
+static void monitor_stop(struct vm *vm, int status)
+{
+	if (!vm->loop_made)
+		return;
+	inspect_machine_ended(&vm->inspect, status, vm->w.signo);
+	loop_stop(&vm->loop);
+	inspect_destroy(&vm->inspect);
+	control_stop(vm->ctl);
+	vm->ctl = NULL;
+	loop_destroy(&vm->loop);	/* runs what the two left to free */
+	vm->loop_made = false;
+}
+
+/*
+ * Everything is open: the process gives up the host (vm/jail.h), then its
+ * threads start, each narrowing to its kind's filter, and the main thread
+ * narrows last to its own. Only the vCPU threads, made by the main thread
+ * at each boot, come later.
+ */
+static int sandbox_and_start(struct vm *vm)
+{
+	struct jail *j = &vm->jail;
+	unsigned i;
+	int err;
+
+	j->run.unlink_dirfd[0] = control_dir_fd(vm->ctl);
+	j->run.unlink_dirfd[1] = vm->loop_made ? inspect_gdb_dir_fd(&vm->inspect) : -1;
+	for (i = 0; i < vm->cfg->nnets; i++) {
+		if (vm->nets[i]->be->undo_at_exit) {
+			j->run.netlink = true;
+			j->keep_net_admin = true;
+		}
+	}
+	err = jail_enter(j);
+	if (!err)
+		err = sig_watch_start(&vm->w, vm->m);
+	if (!err)
+		err = monitor_start(vm);
+	if (!err)
+		err = console_start(&vm->con);
+	if (!err)
+		err = devices_start(vm);
+	if (!err)
+		err = sandbox_main_enter(&j->run);
+	return err;
+}
+
+/* --trace: parsed, checked against what the machine records, and its file opened now. */
+static int trace_start(struct vm *vm)
+{
+	const struct machine_ops *mo = machine_find(vm->cfg->arch);
+	struct trace_opts o;
+	uint32_t missing;
+	unsigned ev;
+	int err;
+
+	if (!vm->cfg->trace)
+		return 0;
+	err = trace_parse(vm->cfg->trace, &o);
+	if (err)
+		return err;
+	missing = o.events & ~mo->trace_events;
+	for (ev = 0; ev < TRACE_EVENTS; ev++)
+		if (missing & TRACE_BIT(ev))
+			return error_set(-EINVAL, "--trace %s: the %s machine (%s) does not record "
+					 "'%s' events%s", vm->cfg->trace, mo->arch, mo->accel,
+					 trace_event_name(ev),
+					 ev == TRACE_EXEC && (mo->trace_events & TRACE_BIT(TRACE_KVM_EXIT)) ?
+					 ": its instructions run in hardware (kvm-exit records the rip of "
+					 "each exit)" : "");
+	return trace_open(&vm->trace, &o, mo->arch);
 }
 
 int vm_run(const struct vm_config *cfg)
@@ -472,20 +590,23 @@ int vm_run(const struct vm_config *cfg)
 	json_object_seed(0);
 	vm->started_ns = loop_now_ns();
 	serial = (struct uart_backend){ guest_output, guest_rx_ready, vm };
+	err = trace_start(vm);
+	if (err)
+		goto out_free;
 	err = machine_find(cfg->arch)->create(cfg, &serial, &vm->m);
 	if (err)
 		goto out_free;
+	if (vm->trace)
+		vm->m->ops->set_trace(vm->m, vm->trace);
 	/* set-up, on this thread alone: everything the VM will use is opened here */
 	err = devices_create(vm);
 	if (!err)
 		err = vm->m->ops->boot(vm->m);
-	if (!err && (cfg->control || cfg->control_fd >= 0)) {
-		ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
-						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
-		err = control_create(vm, &ctl_ops);
-	}
-	if (!err && cfg->gdb)
-		err = gdb_open(vm);
+	ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
+					ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm,
+					ctl_request };
+	if (!err)
+		err = monitor_open(vm, &ctl_ops);
 	ops = (struct console_ops){ console_to_guest, console_quit, vm };
 	if (!err)
 		err = console_open(&vm->con, STDIN_FILENO, STDOUT_FILENO, &ops);
@@ -495,14 +616,12 @@ int vm_run(const struct vm_config *cfg)
 		status = run_loop(vm);
 	console_stop(&vm->con);
 	sig_watch_stop(&vm->w);
-	/* the control and gdbstub threads call into the machine: they go first */
-	gdbstub_stop(vm->gdb, status, vm->w.signo);
-	vm->gdb = NULL;
-	control_stop(vm->ctl);
-	vm->ctl = NULL;
+	/* the monitor loop calls into the machine: it goes first */
+	monitor_stop(vm, status);
 	vm->m->ops->destroy(vm->m);
 	devices_destroy(vm);
 out_free:
+	trace_close(vm->trace);
 	free(vm);
 	return status;
 }

@@ -4,6 +4,7 @@
 #include "accel/emu/exec.h"
 #include "accel/emu/hart.h"
 #include "accel/emu/mmu.h"
+#include "debug/trace.h"
 
 #define MSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | \
 			  MSTATUS_SPP | MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV |     \
@@ -162,6 +163,8 @@ static void write_satp(struct hart *h, uint64_t v)
 	if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
 		return;
 	h->satp = (mode << SATP_MODE_SHIFT) | (v & SATP_PPN_MASK);
+	if (trace_wants(h->trace, TRACE_MMU))
+		trace_mmu(h->trace, (unsigned)h->hartid, h->priv, TRACE_MMU_SATP, h->satp, 0, 0);
 	mmu_flush(h);
 }
 

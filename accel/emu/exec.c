@@ -10,6 +10,7 @@
 #include "accel/emu/sbi.h"
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
+#include "debug/trace.h"
 #include "hw/vclock.h"
 
 /* instructions between two looks at the clock */
@@ -99,7 +100,8 @@ static bool wfi_ok(const struct hart *h)
  * One instruction on its own, fetched in halves (a 4-byte instruction may
  * cross a page end): a block of one that is never cached, compiled or linked.
  */
-static struct block *fetch_single(struct hart *h, uint64_t pc, void *buf, size_t size)
+static struct block *fetch_single(struct hart *h, uint64_t pc, void *buf, size_t size,
+				  uint32_t *raw)
 {
 	uint16_t lo, hi = 0;
 
@@ -107,7 +109,8 @@ static struct block *fetch_single(struct hart *h, uint64_t pc, void *buf, size_t
 		return NULL;
 	if (insn_length(lo) == 4 && !mmu_fetch16(h, pc + 2, &hi))
 		return NULL;
-	return tcache_single(h->tc, (uint32_t)lo | ((uint32_t)hi << 16), buf, size);
+	*raw = (uint32_t)lo | ((uint32_t)hi << 16);
+	return tcache_single(h->tc, *raw, buf, size);
 }
 
 #define LOAD_AS(type, host) ({ type v_; memcpy(&v_, (const void *)(host), sizeof(v_)); v_; })
@@ -124,6 +127,7 @@ static enum hart_stop run(struct hart *h, const void *const **labels_out)
 	const struct dinsn *d;
 	struct block *b, *link_from = NULL;
 	unsigned link_slot = 0;
+	uint32_t raw;
 	uint64_t pc;
 	_Alignas(16) uint8_t single[sizeof(struct block) + 2 * sizeof(struct dinsn)];
 
@@ -210,17 +214,13 @@ dispatch:
 			case HART_DEBUG_AGAIN:
 				goto dispatch;
 			case HART_DEBUG_ONE:
-				pc = h->pc;
-				b = fetch_single(h, pc, single, sizeof(single));
-				if (!b) {
-					hart_exception(h, h->exc_cause, h->exc_tval);
-					goto dispatch;
-				}
-				goto enter;
+				goto one;
 			case HART_DEBUG_BLOCK:
 				break;
 			}
 		}
+		if (unlikely(h->trace_exec) && hart_trace_exec_one(h))
+			goto one;
 	}
 	pc = h->pc;
 	{
@@ -240,7 +240,7 @@ dispatch:
 			b = tcache_get(h, host);
 			if (!b) {
 				link_from = NULL;
-				b = fetch_single(h, pc, single, sizeof(single));
+				b = fetch_single(h, pc, single, sizeof(single), &raw);
 				if (!b) {
 					hart_exception(h, h->exc_cause, h->exc_tval);
 					goto dispatch;
@@ -293,6 +293,18 @@ enter:
 	}
 	d = b->ins;
 	goto *d->handler;
+
+one:
+	/* one instruction on its own: a debugger's step or breakpoint page, or traced */
+	pc = h->pc;
+	b = fetch_single(h, pc, single, sizeof(single), &raw);
+	if (!b) {
+		hart_exception(h, h->exc_cause, h->exc_tval);
+		goto dispatch;
+	}
+	if (unlikely(h->trace_exec))
+		hart_trace_insn(h, raw, b->ins[0].len);
+	goto enter;
 
 L_END:
 	/* not an instruction: retire the ones before it */
@@ -384,10 +396,14 @@ L_FENCE_I:
 L_SFENCE_VMA:
 	if (!privileged_fence_ok(h))
 		RAISE(EXC_ILLEGAL_INSN, 0);
+	if (trace_wants(h->trace, TRACE_MMU))
+		trace_mmu(h->trace, (unsigned)h->hartid, h->priv, TRACE_MMU_SFENCE,
+			  d->rs1 ? RS1 : UINT64_MAX, d->rs2 ? RS2 : UINT64_MAX, 0);
 	mmu_flush(h);
 	JUMP(PC() + d->len);
 L_ECALL:
 	if (h->sbi && h->priv == PRV_S) {
+		h->pc = PC();	/* the call's own pc, for what it records */
 		sbi_call(h);
 		JUMP(PC() + d->len);
 	}

@@ -11,6 +11,7 @@
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
 #include "base/error.h"
+#include "debug/trace.h"
 #include "hw/guest-mem.h"
 #include "hw/vclock.h"
 
@@ -238,6 +239,26 @@ void hart_set_priv(struct hart *h, enum priv p)
 	h->exit_req = 1;	/* interrupt enables depend on the privilege */
 }
 
+void hart_set_trace(struct hart *h, struct trace *t)
+{
+	h->trace = t;
+	h->trace_exec = trace_wants(t, TRACE_EXEC);
+	h->exit_req = 1;
+}
+
+bool hart_trace_exec_one(struct hart *h)
+{
+	/* come back before the next block too: each is looked at */
+	h->exit_req = 1;
+	return trace_exec_covers(h->trace, h->pc & PAGE_MASK, PAGE_SIZE, h->priv);
+}
+
+void hart_trace_insn(struct hart *h, uint32_t raw, unsigned len)
+{
+	/* the filter has the last word (a debugger's steps run one at a time anywhere) */
+	trace_exec(h->trace, (unsigned)h->hartid, h->priv, h->pc, raw, len);
+}
+
 void hart_watch(struct hart *h, uint64_t gpa, uint64_t len)
 {
 	h->watch_lo = gpa;
@@ -280,7 +301,8 @@ static void trap_enter(struct hart *h, uint64_t cause, uint64_t tval)
 	bool irq = cause & CAUSE_INTERRUPT;
 	unsigned code = cause & 63;
 	uint64_t deleg = irq ? h->mideleg : h->medeleg;
-	uint64_t tvec;
+	uint64_t tvec, epc = h->pc;
+	enum priv from = h->priv;
 
 	h->resv_valid = false;
 	/* traps count toward the next timer check: a trap storm still sees timers */
@@ -313,6 +335,8 @@ static void trap_enter(struct hart *h, uint64_t cause, uint64_t tval)
 	h->pc = tvec & ~3ull;
 	if (irq && (tvec & 1))
 		h->pc += 4ull * code;
+	if (trace_wants(h->trace, TRACE_INT))
+		trace_trap(h->trace, (unsigned)h->hartid, from, irq, code, epc, tval, h->priv);
 }
 
 void hart_exception(struct hart *h, uint64_t cause, uint64_t tval)

@@ -23,6 +23,7 @@ struct guest_mem;
 struct vclock;
 struct tcache;
 struct block;
+struct trace;
 
 enum priv {
 	PRV_U = 0,
@@ -99,6 +100,7 @@ struct hart {
 	bool dbg_active;		/* points or a step: hart_debug_check between blocks */
 	bool dbg_watching;		/* watchpoints: loads and stores check them */
 	bool dbg_hold_irqs;		/* no interrupt is taken: stepping, or a watch hit to report */
+	bool trace_exec;		/* --trace exec: instructions the filter covers run traced */
 
 	uint64_t f[32];
 	uint32_t fflags;
@@ -171,6 +173,8 @@ struct hart {
 
 	/* --- a debugger's breakpoints, watchpoints and halts (accel/emu/debug.c) --- */
 	struct hart_debug dbg;
+	/* --trace: NULL when off; looked at in slow paths only (debug/trace.h) */
+	struct trace *trace;
 };
 
 /* Machine-visible interface */
@@ -195,6 +199,8 @@ void hart_park(struct hart *h);
 void hart_set_running(struct hart *h, bool running);
 /* Interrupt line into mip: opaque = hart, num = mip bit number (any thread). */
 void hart_irq_set(void *hart, unsigned bit, bool level);
+/* Trace what t asks (NULL: nothing); before the hart runs. */
+void hart_set_trace(struct hart *h, struct trace *t);
 /* Watch a guest-physical range of RAM: stores there call env.watch_store. */
 void hart_watch(struct hart *h, uint64_t gpa, uint64_t len);
 
@@ -213,6 +219,13 @@ void hart_wfi(struct hart *h);
 uint64_t hart_time(const struct hart *h);
 /* Drop translations of RAM that was written outside the hart (hart thread). */
 void hart_drop_stale_code(struct hart *h);
+/*
+ * --trace exec, between blocks: whether the instruction at h->pc runs on
+ * its own, traced (its page is in the filter), or with its block untraced.
+ */
+bool hart_trace_exec_one(struct hart *h);
+/* An instruction about to run on its own: traced. */
+void hart_trace_insn(struct hart *h, uint32_t raw, unsigned len);
 
 /* An exception a slow path wants raised: record it and return false. */
 static inline bool hart_fault(struct hart *h, uint64_t cause, uint64_t tval)

@@ -6,6 +6,7 @@
 #include "accel/emu/hart.h"
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
+#include "debug/trace.h"
 #include "hw/bus.h"
 #include "hw/guest-mem.h"
 
@@ -155,6 +156,9 @@ int mmu_translate(struct hart *h, uint64_t va, enum mmu_access acc, int priv, ui
 	cause = page_walk(h, va, acc, priv, levels, &w);
 	if (!cause)
 		*pa = w.pa;
+	else if (trace_wants(h->trace, TRACE_MMU))
+		trace_mmu(h->trace, (unsigned)h->hartid, (unsigned)priv, TRACE_MMU_FAULT, va, acc,
+			  (uint64_t)cause);
 	return cause;
 }
 
@@ -230,6 +234,15 @@ static bool load_split(struct hart *h, uint64_t va, unsigned size, uint64_t *val
 	return true;
 }
 
+/* --trace mmio: a device register access (found: a device answered) */
+static void trace_device_access(struct hart *h, bool write, uint64_t pa, unsigned size,
+				uint64_t val, bool found)
+{
+	if (trace_wants(h->trace, TRACE_MMIO))
+		trace_io(h->trace, TRACE_MMIO, (unsigned)h->hartid, h->dpriv, write, pa, size, val,
+			 found ? bus_name_at(h->bus, pa) : NULL);
+}
+
 bool mmu_load(struct hart *h, uint64_t va, unsigned size, uint64_t *val)
 {
 	uint64_t pa, v = 0;
@@ -250,8 +263,11 @@ bool mmu_load(struct hart *h, uint64_t va, unsigned size, uint64_t *val)
 	}
 	if (pa & (size - 1))
 		return hart_fault(h, EXC_LOAD_MISALIGNED, va);
-	if (!bus_read(h->bus, pa, size, val))
+	if (!bus_read(h->bus, pa, size, val)) {
+		trace_device_access(h, false, pa, size, 0, false);
 		return hart_fault(h, EXC_LOAD_ACCESS, va);
+	}
+	trace_device_access(h, false, pa, size, *val, true);
 	return true;
 }
 
@@ -276,8 +292,11 @@ static bool store_one(struct hart *h, uint64_t va, unsigned size, uint64_t val)
 		return hart_fault(h, EXC_STORE_MISALIGNED, va);
 	if (size < 8)
 		val &= (1ull << (8 * size)) - 1;	/* devices see only the bytes stored */
-	if (!bus_write(h->bus, pa, size, val))
+	if (!bus_write(h->bus, pa, size, val)) {
+		trace_device_access(h, true, pa, size, val, false);
 		return hart_fault(h, EXC_STORE_ACCESS, va);
+	}
+	trace_device_access(h, true, pa, size, val, true);
 	return true;
 }
 

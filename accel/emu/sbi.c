@@ -3,6 +3,7 @@
 #include "accel/emu/csr.h"
 #include "accel/emu/hart.h"
 #include "accel/emu/mmu.h"
+#include "debug/trace.h"
 #include "hw/guest-mem.h"
 
 /* argument and result registers */
@@ -223,10 +224,17 @@ static bool legacy(struct hart *h, uint64_t eid)
 void sbi_call(struct hart *h)
 {
 	uint64_t eid = h->x[A7], fid = h->x[A6];
+	/* for --trace sbi: the arguments as the kernel passed them */
+	uint64_t args[3] = { h->x[A0], h->x[A1], h->x[A2] };
 	struct sbi_ret r;
 
-	if (legacy(h, eid))
+	if (legacy(h, eid)) {
+		/* a legacy call returns in a0 alone */
+		if (trace_wants(h->trace, TRACE_SBI))
+			trace_sbi(h->trace, (unsigned)h->hartid, h->pc, eid, fid, args,
+				  (int64_t)h->x[A0], 0);
 		return;
+	}
 	switch (eid) {
 	case SBI_EXT_BASE: r = base(h, fid); break;
 	case SBI_EXT_TIME:
@@ -246,4 +254,6 @@ void sbi_call(struct hart *h)
 	}
 	h->x[A0] = (uint64_t)r.error;
 	h->x[A1] = r.value;
+	if (trace_wants(h->trace, TRACE_SBI))
+		trace_sbi(h->trace, (unsigned)h->hartid, h->pc, eid, fid, args, r.error, r.value);
 }

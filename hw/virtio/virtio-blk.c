@@ -242,6 +242,29 @@ static void blk_reset(struct virtio_dev *vd)
 	loop_call_wait(&((struct virtio_blk *)vd)->loop, stop_on_loop, vd);
 }
 
+/* --trace virtio: the request's type and sector, from its header */
+static const char *blk_describe(struct virtio_dev *vd, unsigned q, const struct virtq_elem *e,
+				uint64_t *sector)
+{
+	uint8_t hdr[REQ_HDR_SIZE];
+	uint32_t type;
+
+	(void)vd;
+	(void)q;
+	if (iov_to_buf(e->iov, (int)e->out_num, 0, hdr, sizeof(hdr)) != sizeof(hdr))
+		return "short";
+	memcpy(&type, hdr, 4);
+	switch (type) {
+	case VIRTIO_BLK_T_IN: memcpy(sector, hdr + 8, 8); return "read";
+	case VIRTIO_BLK_T_OUT: memcpy(sector, hdr + 8, 8); return "write";
+	case VIRTIO_BLK_T_FLUSH: return "flush";
+	case VIRTIO_BLK_T_GET_ID: return "get-id";
+	case VIRTIO_BLK_T_DISCARD: return "discard";
+	case VIRTIO_BLK_T_WRITE_ZEROES: return "write-zeroes";
+	default: return "unknown";
+	}
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
@@ -251,6 +274,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.kick_fd = blk_kick_fd,
 	.activate = blk_activate,
 	.reset = blk_reset,
+	.describe_request = blk_describe,
 };
 
 int virtio_blk_create(struct virtio_blk **out, struct guest_mem *mem, struct block_dev *bd,

@@ -390,6 +390,16 @@ static void net_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint
 		memcpy(buf, cfg + off, len);
 }
 
+/* --trace virtio: which way the frame goes */
+static const char *net_describe(struct virtio_dev *vd, unsigned q, const struct virtq_elem *e,
+				uint64_t *sector)
+{
+	(void)vd;
+	(void)e;
+	(void)sector;
+	return q == VIRTIO_NET_RXQ ? "rx" : "tx";
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
@@ -398,6 +408,7 @@ static const struct virtio_dev_ops net_ops = {
 	.notify = net_notify,
 	.activate = net_activate,
 	.reset = net_reset,
+	.describe_request = net_describe,
 };
 
 /* ---- life cycle ---- */

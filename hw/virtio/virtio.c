@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "debug/trace.h"
 #include "hw/guest-mem.h"
 
 /* ring element sizes */
@@ -266,6 +267,38 @@ static int walk_indirect(struct virtio_dev *vd, struct virtq_elem *e, const stru
 	}
 }
 
+/* --trace virtio: a request the driver made */
+static void trace_request(struct virtio_dev *vd, struct virtq *q, const struct virtq_elem *e)
+{
+	struct trace_record r = { .event = TRACE_VIRTIO, .cpu = TRACE_CPU_NONE,
+				  .priv = TRACE_PRIV_NONE };
+	unsigned qi = (unsigned)(q - vd->vq);
+	uint64_t sector = UINT64_MAX;
+	const char *req = vd->ops->describe_request ?
+			  vd->ops->describe_request(vd, qi, e, &sector) : NULL;
+
+	r.args[0] = qi;
+	r.args[1] = e->head;
+	r.args[2] = e->out_num + e->in_num;
+	r.args[3] = e->out_len;
+	r.args[4] = e->in_len;
+	if (sector != UINT64_MAX) {
+		r.kind = TRACE_VIRTIO_BLOCK;
+		r.args[5] = sector;
+	}
+	r.name = trace_name(vd->trace, vd->ops->name);
+	r.detail = trace_name(vd->trace, req);
+	trace_emit(vd->trace, &r);
+}
+
+/* A chain popped whole: 1, and traced when asked. */
+static int popped(struct virtio_dev *vd, struct virtq *q, const struct virtq_elem *e)
+{
+	if (trace_wants(vd->trace, TRACE_VIRTIO))
+		trace_request(vd, q, e);
+	return 1;
+}
+
 int virtq_pop(struct virtio_dev *vd, struct virtq *q, struct virtq_elem *e)
 {
 	uint16_t *avail = avail_ring(vd, q), avail_idx, head;
@@ -301,12 +334,12 @@ int virtq_pop(struct virtio_dev *vd, struct virtq *q, struct virtq_elem *e)
 			/* it ends the chain; direct descriptors may come before it */
 			if (d.flags & VIRTQ_DESC_F_NEXT)
 				return broken(vd, "indirect descriptor inside a chain");
-			return walk_indirect(vd, e, &d) ? -1 : 1;
+			return walk_indirect(vd, e, &d) ? -1 : popped(vd, q, e);
 		}
 		if (add_buffer(vd, e, &d))
 			return -1;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
-			return 1;
+			return popped(vd, q, e);
 		if (d.next >= q->num || ++seen >= q->num)
 			return broken(vd, "descriptor chain loops or leaves the table");
 		i = d.next;

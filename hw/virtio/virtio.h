@@ -23,6 +23,7 @@
 #include "base/iov.h"	/* iov_to_buf() and friends, for devices */
 
 struct guest_mem;
+struct trace;
 
 /* device types */
 #define VIRTIO_ID_NET		1
@@ -106,6 +107,13 @@ struct virtio_dev_ops {
 	int (*activate)(struct virtio_dev *vd);
 	/* stop processing (wait for it) and forget device state */
 	void (*reset)(struct virtio_dev *vd);
+	/*
+	 * Optional, for --trace virtio (the queue's thread): what request e,
+	 * popped from queue q, is ("read", "tx"), and for a disk its sector
+	 * (UINT64_MAX: none).
+	 */
+	const char *(*describe_request)(struct virtio_dev *vd, unsigned q,
+					const struct virtq_elem *e, uint64_t *sector);
 };
 
 /*
@@ -129,6 +137,7 @@ struct virtio_dev {
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 	struct virtio_transport tr;
 	bool active;			/* activate() succeeded */
+	struct trace *trace;		/* --trace (set before the guest runs); NULL: off */
 };
 
 /* Set up the core; features are the device's own, VERSION_1 etc. are added. */

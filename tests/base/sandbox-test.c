@@ -399,7 +399,7 @@ static enum outcome outcome_of(int status)
 struct expect {
 	const char *name;
 	call_fn fn;
-	enum outcome by_kind[SANDBOX_KINDS];	/* MAIN, VCPU, BLOCK, NET, CONTROL, DEBUG, PROCESS */
+	enum outcome by_kind[SANDBOX_KINDS];	/* MAIN, VCPU, BLOCK, NET, CONTROL, MONITOR, PROCESS */
 };
 
 #define P PASSES
