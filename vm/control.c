@@ -254,6 +254,36 @@ static int run_op(struct control *c, const char *op, json_t *result)
 	return 1;	/* not an operation */
 }
 
+/* {"op": "save", "path": FILE}: the VM ends after the answer (its thread stops ours). */
+static void save(struct client *cl, const struct request *rq)
+{
+	static const char *const args[] = { "path", NULL };
+	const struct control_ops *o = cl->c->ops;
+	const char *path = NULL;
+	json_t *result;
+	char msg[256];
+	int err;
+
+	if (!o->save) {
+		reply_error(cl, rq->id, E_FAILED, "save: this VM cannot be saved");
+		return;
+	}
+	if (request_check_args(rq, args, msg, sizeof(msg)) ||
+	    request_string(rq, "path", true, &path, msg, sizeof(msg))) {
+		reply_error(cl, rq->id, E_BAD_REQUEST, "%s", msg);
+		return;
+	}
+	result = json_object();
+	error_clear();
+	err = result ? o->save(o->opaque, path, result) : -ENOMEM;
+	if (err < 0)
+		reply_error(cl, rq->id, E_FAILED, "save: %s",
+			    error_msg()[0] ? error_msg() : strerror(-err));
+	else
+		send_line(cl, reply_ok_line(rq->id, json_incref(result)));
+	json_decref(result);
+}
+
 static void handle_request(struct client *cl, const char *line, size_t len)
 {
 	struct request rq;
@@ -264,6 +294,11 @@ static void handle_request(struct client *cl, const char *line, size_t len)
 
 	if (request_parse(line, len, &rq, &code, msg, sizeof(msg))) {
 		reply_error(cl, rq.id, code, "%s", msg);
+		request_free(&rq);
+		return;
+	}
+	if (!strcmp(rq.op, "save")) {
+		save(cl, &rq);
 		request_free(&rq);
 		return;
 	}

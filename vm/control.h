@@ -6,7 +6,7 @@
  * (`--control-fd N`), so it can connect before the VM serves it.
  *
  *   request  {"id": ID, "op": "status" | "stats" | "pause" | "resume" |
- *             "powerdown" | "reset" | "quit" | "console", ...}
+ *             "powerdown" | "reset" | "quit" | "console" | "save", ...}
  *   reply    {"id": ID, "ok": true, "result": {...}}
  *            {"id": ID, "ok": false, "error": {"code": "...", "message": "..."}}
  *
@@ -19,6 +19,10 @@
  * sends is dropped, and end-of-file follows the answer. "reset" resets the
  * machine in place, as the guest's own reboot does (QEMU's system_reset): the
  * same process boots again; with --no-reboot it ends the VM instead.
+ * "save" ({"op": "save", "path": FILE}) pauses the VM, writes its state and
+ * RAM to FILE (vm/state.h; a new file renamed over FILE when complete) and
+ * ends the VM with exit status 0 after the answer; `gasang run --restore
+ * FILE` resumes it. If the save fails the VM goes on as it was.
  *
  * Threading: the socket is served by a thread of its own (base/loop.h);
  * control_console_output() and control_rx_ready() may be called from any
@@ -46,6 +50,11 @@ struct control_ops {
 	/* console input for the guest: the bytes taken */
 	size_t (*console_input)(void *opaque, const uint8_t *buf, size_t len);
 	void *opaque;
+	/*
+	 * Save the VM into the file at path and end it (NULL: not offered);
+	 * fill result with what was written. On failure the VM runs on as before.
+	 */
+	int (*save)(void *opaque, const char *path, json_t *result);
 };
 
 struct control;

@@ -1,6 +1,8 @@
 #include "vm/vm.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "vm/control.h"
 #include "vm/disk-spec.h"
 #include "vm/net-spec.h"
+#include "vm/state.h"
 
 /* Signals that end the VM; they are taken by one thread with sigwait(). */
 struct sig_watch {
@@ -85,7 +88,9 @@ struct vm {
 	bool has_rng, has_vcon, has_power;
 	bool paused;
 	bool reset_requested;		/* a control "reset" stopped the machine */
+	bool saved;			/* a control "save" wrote the VM out: it ends */
 	uint64_t started_ns;
+	uint64_t restore_ns;		/* --restore: from the start to a loaded state */
 	struct virtio_blk *disks[VM_MAX_DISKS];
 	struct virtio_net *nets[VM_MAX_NICS];
 };
@@ -224,6 +229,150 @@ static void devices_destroy(struct vm *vm)
 		virtio_net_destroy(vm->nets[i]);
 }
 
+/* Every virtio device of the VM, to fn. */
+static void devices_each(struct vm *vm, void (*fn)(struct virtio_dev *vd))
+{
+	unsigned i;
+
+	if (vm->has_vcon)
+		fn(&vm->vcon.vd);
+	for (i = 0; i < vm->cfg->ndisks; i++)
+		fn(&vm->disks[i]->vd);
+	if (vm->has_rng)
+		fn(&vm->rng.vd);
+	for (i = 0; i < vm->cfg->nnets; i++)
+		fn(&vm->nets[i]->vd);
+	if (vm->has_power)
+		fn(&vm->power.vd);
+}
+
+static void vm_shape(const struct vm *vm, struct state_shape *s)
+{
+	const struct guest_mem *mem = vm->m->ops->guest_mem(vm->m);
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->arch, sizeof(s->arch), "%s", vm->cfg->arch);
+	s->mem_size = mem->size + mem->high_size;
+	s->cpus = vm->cfg->cpus;
+}
+
+static int vm_state_list(struct vm *vm, struct state_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (!vm->m->ops->state_list)
+		return error_set(-ENOTSUP, "the %s machine cannot be saved yet", vm->cfg->arch);
+	return vm->m->ops->state_list(vm->m, l);
+}
+
+/* --restore FILE: the state loaded where boot would have loaded images. */
+static int vm_restore(struct vm *vm)
+{
+	const char *path = vm->cfg->restore;
+	struct state_shape shape;
+	struct state_list l;
+	struct state_file f;
+	int fd, err;
+
+	err = vm_state_list(vm, &l);
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(-errno, "--restore %s: cannot open", path);
+	err = state_file_open(&f, fd);
+	if (!err) {
+		vm_shape(vm, &shape);
+		err = state_file_check_shape(&f, &shape);
+		if (!err)
+			err = vm->m->ops->restore(vm->m, fd, f.ram_off, vm->cfg->clock_jump);
+		if (!err)
+			err = state_file_load(&f, &l);
+		state_file_close(&f);
+	}
+	close(fd);	/* the mapping holds the file */
+	if (err) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", error_msg());
+		return error_set(err, "--restore %s: %s", path, why);
+	}
+	vm->restore_ns = loop_now_ns() - vm->started_ns;
+	return 0;
+}
+
+/* A new file beside path, renamed over it once complete and synced. */
+static int save_to(struct vm *vm, const char *path, const struct state_list *l,
+		   struct state_save_stats *st)
+{
+	struct state_shape shape;
+	char tmp[PATH_MAX];
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return error_set(-ENAMETOOLONG, "%s: path too long", path);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return error_errno(-errno, "cannot create %s", tmp);
+	vm_shape(vm, &shape);
+	err = state_file_save(fd, &shape, l, vm->m->ops->guest_mem(vm->m), st);
+	if (close(fd) < 0 && !err)
+		err = error_errno(-errno, "cannot write %s", tmp);
+	if (!err && rename(tmp, path) < 0)
+		err = error_errno(-errno, "cannot rename %s to %s", tmp, path);
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static void quiesce(struct virtio_dev *vd)
+{
+	virtio_dev_quiesce(vd);
+}
+
+static void unquiesce(struct virtio_dev *vd)
+{
+	virtio_dev_unquiesce(vd);
+}
+
+/* The control op "save": CPUs paused, devices still, state and RAM out, then the end. */
+static int ctl_save(void *opaque, const char *path, json_t *r)
+{
+	struct vm *vm = opaque;
+	struct state_save_stats st;
+	struct state_list l;
+	bool was_paused = vm->paused;
+	uint64_t t0;
+	int err;
+
+	err = vm_state_list(vm, &l);
+	if (err)
+		return err;
+	if (!vm->m->ops->pause)
+		return error_set(-ENOTSUP, "this machine cannot pause");
+	t0 = loop_now_ns();
+	vm->m->ops->pause(vm->m);
+	devices_each(vm, quiesce);
+	err = save_to(vm, path, &l, &st);
+	if (err) {
+		/* as if nothing happened */
+		devices_each(vm, unquiesce);
+		if (!was_paused)
+			vm->m->ops->resume(vm->m);
+		return err;
+	}
+	json_object_set_new(r, "path", json_string(path));
+	json_object_set_new(r, "file_bytes", json_integer((json_int_t)st.file_bytes));
+	json_object_set_new(r, "ram_bytes", json_integer((json_int_t)st.ram_bytes));
+	json_object_set_new(r, "state_bytes", json_integer((json_int_t)st.state_bytes));
+	json_object_set_new(r, "save_ms",
+			    json_integer((json_int_t)((loop_now_ns() - t0) / 1000000)));
+	/* the saved VM must not run on: the devices stay quiesced, the CPUs paused */
+	vm->saved = true;
+	__atomic_store_n(&vm->reset_requested, false, __ATOMIC_RELEASE);
+	vm->m->ops->request_stop(vm->m);
+	return 0;
+}
+
 /* ---- the control socket's operations (its thread) ---- */
 
 static int ctl_status(void *opaque, json_t *r)
@@ -241,6 +390,8 @@ static int ctl_status(void *opaque, json_t *r)
 			    json_integer((json_int_t)((loop_now_ns() - vm->started_ns) / 1000000)));
 	json_object_set_new(r, "cpu_time_ms",
 			    json_integer((json_int_t)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000));
+	if (vm->cfg->restore)
+		json_object_set_new(r, "restore_us", json_integer((json_int_t)(vm->restore_ns / 1000)));
 	return 0;
 }
 
@@ -409,12 +560,13 @@ int vm_run(const struct vm_config *cfg)
 		goto out_free;
 	err = devices_create(vm);
 	if (!err)
-		err = vm->m->ops->boot(vm->m);
+		err = cfg->restore ? vm_restore(vm) : vm->m->ops->boot(vm->m);
 	if (!err)
 		err = sig_watch_start(&vm->w, vm->m);
 	if (!err && (cfg->control || cfg->control_fd >= 0)) {
 		ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
-						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
+						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm,
+						ctl_save };
 		err = control_open(vm, &ctl_ops);
 	}
 	if (!err && cfg->gdb)

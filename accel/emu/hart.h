@@ -23,6 +23,7 @@ struct guest_mem;
 struct vclock;
 struct tcache;
 struct block;
+struct state_ops;
 
 enum priv {
 	PRV_U = 0,
@@ -197,6 +198,13 @@ void hart_set_running(struct hart *h, bool running);
 void hart_irq_set(void *hart, unsigned bit, bool level);
 /* Watch a guest-physical range of RAM: stores there call env.watch_store. */
 void hart_watch(struct hart *h, uint64_t gpa, uint64_t len);
+
+/*
+ * Its saved state (base/state.h), one section per hart, instance = hart id
+ * (hart-state.c). Saved while the hart is parked (hart_pause), loaded before
+ * it runs.
+ */
+extern const struct state_ops hart_state_ops;
 
 /* --- used inside the emulator (accel/emu) --- */
 /* Make the hart look at its requests before the next block, and wake it from WFI. */

@@ -226,6 +226,26 @@ static void blk_reset(struct virtio_dev *vd)
 		block_flush(b->bd);
 }
 
+/* Requests run to completion on the I/O thread: parked, none is in flight. */
+static void blk_quiesce(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = (struct virtio_blk *)vd;
+
+	if (!vd->active)
+		return;
+	loop_stop(&b->loop);
+	if (!b->read_only)
+		block_flush(b->bd);
+}
+
+static void blk_unquiesce(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = (struct virtio_blk *)vd;
+
+	if (vd->active && !loop_start(&b->loop))
+		blk_notify(vd, 0);	/* kicks that came while parked */
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
@@ -235,6 +255,8 @@ static const struct virtio_dev_ops blk_ops = {
 	.kick_fd = blk_kick_fd,
 	.activate = blk_activate,
 	.reset = blk_reset,
+	.quiesce = blk_quiesce,
+	.unquiesce = blk_unquiesce,
 };
 
 int virtio_blk_create(struct virtio_blk **out, struct guest_mem *mem, struct block_dev *bd,

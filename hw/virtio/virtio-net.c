@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/state.h"
 #include "net/checksum.h"
 #include "net/gso.h"
 
@@ -388,6 +389,73 @@ static void net_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint
 		memcpy(buf, cfg + off, len);
 }
 
+/* ---- saved state: the MAC and the backend's own (its loop parked) ---- */
+
+static void net_quiesce(struct virtio_dev *vd)
+{
+	loop_stop(&((struct virtio_net *)vd)->loop);
+}
+
+static void net_unquiesce(struct virtio_dev *vd)
+{
+	struct virtio_net *n = (struct virtio_net *)vd;
+
+	if (loop_start(&n->loop))
+		return;
+	kick(n, VIRTIO_NET_RXQ);
+	kick(n, VIRTIO_NET_TXQ);
+}
+
+static int net_save(struct virtio_dev *vd, struct state_out *o)
+{
+	struct virtio_net *n = (struct virtio_net *)vd;
+	bool has = n->be->ops->save != NULL;
+
+	state_put_bytes(o, n->mac, NET_MAC_LEN);
+	state_put_u8(o, has);
+	if (has)
+		return n->be->ops->save(n->be, o);
+	return o->err;
+}
+
+struct net_load_call {
+	struct virtio_net *n;
+	struct state_in *in;
+	int err;
+};
+
+static void load_on_loop(void *opaque)
+{
+	struct net_load_call *c = opaque;
+
+	c->err = c->n->be->ops->load(c->n->be, c->in);
+}
+
+static int net_load(struct virtio_dev *vd, struct state_in *in)
+{
+	struct virtio_net *n = (struct virtio_net *)vd;
+	struct net_load_call c = { n, in, 0 };
+	uint8_t mac[NET_MAC_LEN];
+	bool has;
+
+	state_get_bytes(in, mac, NET_MAC_LEN);
+	has = state_get_bool(in);
+	if (in->err)
+		return in->err;
+	if (memcmp(mac, n->mac, NET_MAC_LEN))
+		return error_set(-EINVAL, "virtio-net: the saved NIC had another MAC address: "
+				 "run with the same --net options");
+	if (has != (n->be->ops->load != NULL))
+		return error_set(-EINVAL, "virtio-net: the saved NIC had another kind of "
+				 "backend (%s here)", n->be->desc);
+	if (has) {
+		loop_call_wait(&n->loop, load_on_loop, &c);
+		if (c.err)
+			return c.err;
+	}
+	return state_in_end(in);
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
@@ -396,6 +464,10 @@ static const struct virtio_dev_ops net_ops = {
 	.notify = net_notify,
 	.activate = net_activate,
 	.reset = net_reset,
+	.quiesce = net_quiesce,
+	.unquiesce = net_unquiesce,
+	.save = net_save,
+	.load = net_load,
 };
 
 /* ---- life cycle ---- */

@@ -39,6 +39,7 @@ struct fake_vm {
 	size_t take;			/* console bytes the guest still takes */
 	char typed[256];		/* what it took */
 	size_t ntyped;
+	char saved_to[64];		/* the path of the last "save" */
 };
 
 struct fx {
@@ -120,6 +121,20 @@ static size_t fake_console_input(void *opaque, const uint8_t *buf, size_t len)
 	return n;
 }
 
+/* a save to a path under /nonexistent fails; any other is taken */
+static int fake_save(void *opaque, const char *path, json_t *r)
+{
+	struct fake_vm *vm = opaque;
+
+	if (!strncmp(path, "/nonexistent/", 13))
+		return error_set(-ENOENT, "cannot create %s", path);
+	pthread_mutex_lock(&vm->lock);
+	snprintf(vm->saved_to, sizeof(vm->saved_to), "%s", path);
+	pthread_mutex_unlock(&vm->lock);
+	json_object_set_new(r, "ram_bytes", json_integer(4096));
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -131,7 +146,8 @@ static int setup(void **state)
 	pthread_mutex_init(&f->vm.lock, NULL);
 	f->vm.take = SIZE_MAX;
 	f->ops = (struct control_ops){ fake_status, NULL, fake_pause, fake_resume, fake_powerdown,
-				       fake_reset, fake_quit, fake_console_input, &f->vm };
+				       fake_reset, fake_quit, fake_console_input, &f->vm,
+				       fake_save };
 	assert_int_equal(control_start(&f->c, control_listen(f->path), f->path, &f->ops), 0);
 	*state = f;
 	return 0;
@@ -232,6 +248,25 @@ static void test_ops(void **state)
 	expect(fd, "{\"op\": \"quit\"}\n", "\"ok\":true");
 	pthread_mutex_lock(&f->vm.lock);
 	assert_int_equal(f->vm.quits, 1);
+	pthread_mutex_unlock(&f->vm.lock);
+	close(fd);
+}
+
+/* "save" takes a path, and only that; its failure is the VM's message */
+static void test_save(void **state)
+{
+	struct fx *f = *state;
+	int fd = connect_to(f);
+
+	expect(fd, "{\"id\": 1, \"op\": \"save\"}\n", "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-request\"");
+	expect(fd, "{\"op\": \"save\", \"path\": 7}\n", "\"code\":\"bad-request\"");
+	expect(fd, "{\"op\": \"save\", \"path\": \"/x\", \"fd\": 3}\n", "\"code\":\"bad-request\"");
+	expect(fd, "{\"op\": \"save\", \"path\": \"/nonexistent/vm\"}\n",
+	       "\"code\":\"failed\",\"message\":\"save: cannot create /nonexistent/vm\"");
+	expect(fd, "{\"id\": 2, \"op\": \"save\", \"path\": \"/tmp/vm.state\"}\n",
+	       "{\"id\":2,\"ok\":true,\"result\":{\"ram_bytes\":4096}}");
+	pthread_mutex_lock(&f->vm.lock);
+	assert_string_equal(f->vm.saved_to, "/tmp/vm.state");
 	pthread_mutex_unlock(&f->vm.lock);
 	close(fd);
 }
@@ -461,6 +496,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console, setup, teardown),
