@@ -83,7 +83,7 @@ struct machine_ops {
 	 * Save and restore (vm/state.h); NULL when the board cannot. state_list:
 	 * the sections of its own objects (its clock first, CPUs, interrupt
 	 * controllers, serial port, virtio transports), in the order they load.
-	 * restore: instead of boot, CPUs and devices to power-on state and RAM
+	 * restore: instead of the first boot (the machine as created), RAM
 	 * mapped from fd at ram_off; vm/ loads the sections next. clock_jump:
 	 * the guest's clock moves on by the time the VM spent saved.
 	 */

@@ -524,23 +524,16 @@ static int virt_state_list(struct machine *mm, struct state_list *l)
 	return err;
 }
 
-/* As boot, without images: power-on devices and hart, RAM from the file. */
+/*
+ * Instead of the first boot: the machine is as created (hart and devices at
+ * power-on, nothing run), so only RAM comes from the file.
+ */
 static int virt_restore(struct machine *mm, int fd, uint64_t ram_off, bool clock_jump)
 {
 	struct riscv_virt *m = to_virt(mm);
-	int err;
 
 	if (vm_config_bare_metal(m->cfg))
 		return error_set(-ENOTSUP, "a bare-metal program (--bios none) cannot be restored");
-	memset(&m->htif, 0, sizeof(m->htif));
-	hart_watch(&m->hart, 0, 0);
-	for (unsigned i = 0; i < m->nvirtio; i++)
-		virtio_mmio_reset(&m->virtio[i]);
-	devices_destroy(m);
-	err = devices_init(m);
-	if (err)
-		return err;
-	hart_reset(&m->hart);
 	m->clock_jump = clock_jump;
 	return guest_mem_map_file(&m->mem, fd, ram_off);
 }
