@@ -190,7 +190,8 @@ static void on_kick(void *opaque, uint32_t events)
 	(void)events;
 	if (read(b->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
-	process(b);
+	if (!b->quiesced)
+		process(b);	/* quiesced: unquiesce looks at the queue */
 }
 
 static void blk_notify(struct virtio_dev *vd, unsigned q)
@@ -226,24 +227,36 @@ static void blk_reset(struct virtio_dev *vd)
 		block_flush(b->bd);
 }
 
-/* Requests run to completion on the I/O thread: parked, none is in flight. */
-static void blk_quiesce(struct virtio_dev *vd)
+/*
+ * Requests run to completion on the I/O thread: once it has set the flag,
+ * none is in flight and none starts until unquiesce.
+ */
+static void quiesce_on_loop(void *opaque)
 {
-	struct virtio_blk *b = (struct virtio_blk *)vd;
+	struct virtio_blk *b = opaque;
 
-	if (!vd->active)
-		return;
-	loop_stop(&b->loop);
+	b->quiesced = true;
 	if (!b->read_only)
 		block_flush(b->bd);
 }
 
+static void unquiesce_on_loop(void *opaque)
+{
+	struct virtio_blk *b = opaque;
+
+	b->quiesced = false;
+	if (b->vd.active)
+		process(b);	/* what was kicked meanwhile */
+}
+
+static void blk_quiesce(struct virtio_dev *vd)
+{
+	loop_call_wait(&((struct virtio_blk *)vd)->loop, quiesce_on_loop, vd);
+}
+
 static void blk_unquiesce(struct virtio_dev *vd)
 {
-	struct virtio_blk *b = (struct virtio_blk *)vd;
-
-	if (vd->active && !loop_start(&b->loop))
-		blk_notify(vd, 0);	/* kicks that came while parked */
+	loop_call_wait(&((struct virtio_blk *)vd)->loop, unquiesce_on_loop, vd);
 }
 
 static const struct virtio_dev_ops blk_ops = {

@@ -44,6 +44,7 @@ struct virtio_blk {
 	struct block_dev *bd;
 	bool read_only;
 	bool told_refusal;	/* a refused write was reported on stderr */
+	bool quiesced;		/* the I/O thread's: a save holds the queue still */
 	char serial[VIRTIO_BLK_ID_BYTES];
 	struct loop loop;	/* the I/O thread */
 	int kick_fd;		/* eventfd: the driver kicked the queue */

@@ -227,6 +227,10 @@ static bool net_receive(void *opaque, const struct iovec *iov, unsigned n_iov)
 
 	if (!n->running || !q->ready)
 		return true;	/* no driver: lost, as on a wire */
+	if (n->quiesced) {
+		n->rx_refused = true;	/* the backend keeps it until unquiesce */
+		return false;
+	}
 	/* the features are the driver's to change until DRIVER_OK, fixed after */
 	mrg = has(n, VIRTIO_NET_F_MRG_RXBUF);
 	max = mrg ? VIRTIO_NET_RX_MAX_BUFS : 1;
@@ -307,6 +311,8 @@ static void rx_flush(void *opaque, struct loop_pollfds *p, int *timeout_ms)
 
 /* ---- the I/O thread's side of kicks, DRIVER_OK and reset ---- */
 
+static void handle_kicks(struct virtio_net *n, unsigned k);
+
 static void kicked(void *opaque, uint32_t events)
 {
 	struct virtio_net *n = opaque;
@@ -317,8 +323,13 @@ static void kicked(void *opaque, uint32_t events)
 	(void)r;
 	(void)events;
 	k = __atomic_exchange_n(&n->kicks, 0, __ATOMIC_SEQ_CST);
-	if (!n->running)
-		return;
+	if (!n->running || n->quiesced)
+		return;	/* quiesced: unquiesce looks at both queues */
+	handle_kicks(n, k);
+}
+
+static void handle_kicks(struct virtio_net *n, unsigned k)
+{
 	if (k & (1u << VIRTIO_NET_TXQ))
 		tx_process(n);
 	if ((k & (1u << VIRTIO_NET_RXQ)) && n->rx_refused) {
@@ -391,50 +402,77 @@ static void net_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint
 
 /* ---- saved state: the MAC and the backend's own (its loop parked) ---- */
 
+/*
+ * On the I/O thread: the interrupt owed for frames already received goes
+ * out, then neither queue is touched (frames wait in the backend) until
+ * unquiesce; the backend itself runs on.
+ */
+static void quiesce_on_loop(void *opaque)
+{
+	struct virtio_net *n = opaque;
+
+	rx_flush(n, NULL, NULL);
+	n->quiesced = true;
+}
+
+static void unquiesce_on_loop(void *opaque)
+{
+	struct virtio_net *n = opaque;
+
+	n->quiesced = false;
+	if (n->running)
+		handle_kicks(n, (1u << VIRTIO_NET_RXQ) | (1u << VIRTIO_NET_TXQ));
+}
+
 static void net_quiesce(struct virtio_dev *vd)
 {
-	loop_stop(&((struct virtio_net *)vd)->loop);
+	loop_call_wait(&((struct virtio_net *)vd)->loop, quiesce_on_loop, vd);
 }
 
 static void net_unquiesce(struct virtio_dev *vd)
 {
-	struct virtio_net *n = (struct virtio_net *)vd;
+	loop_call_wait(&((struct virtio_net *)vd)->loop, unquiesce_on_loop, vd);
+}
 
-	if (loop_start(&n->loop))
-		return;
-	kick(n, VIRTIO_NET_RXQ);
-	kick(n, VIRTIO_NET_TXQ);
+/* The backend's state is its loop's: saved and loaded there. */
+struct net_state_call {
+	struct virtio_net *n;
+	struct state_out *out;
+	struct state_in *in;
+	int err;
+};
+
+static void save_on_loop(void *opaque)
+{
+	struct net_state_call *c = opaque;
+
+	c->err = c->n->be->ops->save(c->n->be, c->out);
+}
+
+static void load_on_loop(void *opaque)
+{
+	struct net_state_call *c = opaque;
+
+	c->err = c->n->be->ops->load(c->n->be, c->in);
 }
 
 static int net_save(struct virtio_dev *vd, struct state_out *o)
 {
 	struct virtio_net *n = (struct virtio_net *)vd;
+	struct net_state_call c = { n, o, NULL, 0 };
 	bool has = n->be->ops->save != NULL;
 
 	state_put_bytes(o, n->mac, NET_MAC_LEN);
 	state_put_u8(o, has);
 	if (has)
-		return n->be->ops->save(n->be, o);
-	return o->err;
-}
-
-struct net_load_call {
-	struct virtio_net *n;
-	struct state_in *in;
-	int err;
-};
-
-static void load_on_loop(void *opaque)
-{
-	struct net_load_call *c = opaque;
-
-	c->err = c->n->be->ops->load(c->n->be, c->in);
+		loop_call_wait(&n->loop, save_on_loop, &c);
+	return c.err ? c.err : o->err;
 }
 
 static int net_load(struct virtio_dev *vd, struct state_in *in)
 {
 	struct virtio_net *n = (struct virtio_net *)vd;
-	struct net_load_call c = { n, in, 0 };
+	struct net_state_call c = { n, NULL, in, 0 };
 	uint8_t mac[NET_MAC_LEN];
 	bool has;
 

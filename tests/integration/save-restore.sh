@@ -8,7 +8,7 @@
 # and writable; saved and restored a second time, then the guest powers off
 # and the file system is clean. A truncated file, a flipped byte and other
 # arguments (RAM size, a disk fewer) are refused with a message and exit
-# status 2, never run.
+# status 2, never run; a save that fails leaves the VM running.
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 set -eu
 NAME=save-restore
@@ -63,6 +63,11 @@ wait_for '^R0:mounted$' "$CMD_TIMEOUT" "mount /dev/vda"
 # the count lives in the shell's memory; each one is also written through to the disk
 send 'i=0; while [ $i -lt 100000 ]; do i=$((i + 1)); echo $i >/mnt/count; sync; echo "C:$i"; sleep 1; done &'
 wait_for '^C:3$' "$CMD_TIMEOUT" "the count to reach 3"
+# a save that cannot write its file leaves the VM running as before
+r=$(req '{"op": "save", "path": "/nonexistent-dir/vm.state"}')
+case $r in *'"ok":false'*'"code":"failed"'*'cannot create'*) ;; *) fail "a save to a missing directory: $r" ;; esac
+case $(req '{"op": "status"}') in *'"state":"running"'*) ;; *) fail "not running after a failed save" ;; esac
+wait_for '^C:5$' "$CMD_TIMEOUT" "the count to go on after a failed save"
 save_vm
 n1=$(last_count)
 
