@@ -10,6 +10,7 @@
 #include "base/error.h"
 
 #define READ_CHUNK	(64u << 10)
+#define PASSED_FDS_MAX	4	/* descriptors one read takes; past the first, closed */
 
 static void on_event(void *opaque, uint32_t events);
 
@@ -66,6 +67,42 @@ static bool flush_out(struct stream *s)
 	return true;
 }
 
+/*
+ * recv() that also takes a descriptor the peer sent (SCM_RIGHTS on a unix
+ * socket): the newest one is kept for stream_take_fd(), the rest closed.
+ */
+static ssize_t recv_with_fd(struct stream *s, size_t want)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(PASSED_FDS_MAX * sizeof(int))];
+	} c;
+	struct iovec iov = { s->in + s->in_len, want };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			    .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *cm;
+	ssize_t r = recvmsg(s->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (r < 0)
+		return r;
+	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		size_t n, i;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (s->passed_fd >= 0)
+				close(s->passed_fd);
+			s->passed_fd = fd;
+		}
+	}
+	return r;
+}
+
 static bool read_in(struct stream *s)
 {
 	size_t want = READ_CHUNK;
@@ -83,7 +120,7 @@ static bool read_in(struct stream *s)
 		s->in = p;
 		s->in_cap = cap;
 	}
-	r = recv(s->fd, s->in + s->in_len, want, MSG_DONTWAIT);
+	r = recv_with_fd(s, want);
 	if (r < 0)
 		return errno == EAGAIN || errno == EINTR;
 	if (r == 0) {
@@ -151,6 +188,7 @@ int stream_open(struct stream *s, struct loop *l, int fd, size_t in_max, size_t 
 	memset(s, 0, sizeof(*s));
 	s->loop = l;
 	s->fd = fd;
+	s->passed_fd = -1;
 	s->in_max = in_max;
 	s->out_max = out_max;
 	s->ops = ops;
@@ -248,8 +286,20 @@ bool stream_is_open(const struct stream *s)
 	return s->fd >= 0;
 }
 
+int stream_take_fd(struct stream *s)
+{
+	int fd = s->passed_fd;
+
+	s->passed_fd = -1;
+	return fd;
+}
+
 void stream_close(struct stream *s)
 {
+	if (s->passed_fd >= 0) {
+		close(s->passed_fd);
+		s->passed_fd = -1;
+	}
 	if (s->fd >= 0) {
 		loop_unwatch(s->loop, &s->w);	/* a no-op when unwatched after a hang-up */
 		close(s->fd);

@@ -259,23 +259,33 @@ static void save(struct client *cl, const struct request *rq)
 {
 	static const char *const args[] = { "path", NULL };
 	const struct control_ops *o = cl->c->ops;
+	int fd = stream_take_fd(&cl->s);
 	const char *path = NULL;
 	json_t *result;
 	char msg[256];
 	int err;
 
 	if (!o->save) {
+		if (fd >= 0)
+			close(fd);
 		reply_error(cl, rq->id, E_FAILED, "save: this VM cannot be saved");
 		return;
 	}
 	if (request_check_args(rq, args, msg, sizeof(msg)) ||
-	    request_string(rq, "path", true, &path, msg, sizeof(msg))) {
+	    request_string(rq, "path", false, &path, msg, sizeof(msg)) ||
+	    ((path != NULL) == (fd >= 0) &&
+	     snprintf(msg, sizeof(msg), "save takes a \"path\" or a descriptor sent with "
+		      "the request, one of them") > 0)) {
+		if (fd >= 0)
+			close(fd);
 		reply_error(cl, rq->id, E_BAD_REQUEST, "%s", msg);
 		return;
 	}
 	result = json_object();
 	error_clear();
-	err = result ? o->save(o->opaque, path, result) : -ENOMEM;
+	err = result ? o->save(o->opaque, path, fd, result) : -ENOMEM;
+	if (!result && fd >= 0)
+		close(fd);
 	if (err < 0)
 		reply_error(cl, rq->id, E_FAILED, "save: %s",
 			    error_msg()[0] ? error_msg() : strerror(-err));

@@ -22,7 +22,10 @@
  * "save" ({"op": "save", "path": FILE}) pauses the VM, writes its state and
  * RAM to FILE (vm/state.h; a new file renamed over FILE when complete) and
  * ends the VM with exit status 0 after the answer; `gasang run --restore
- * FILE` resumes it. If the save fails the VM goes on as it was.
+ * FILE` resumes it. If the save fails the VM goes on as it was. A VM that
+ * cannot open host paths (sandboxed) is given the file instead: {"op":
+ * "save"} without a path, sent with a descriptor of a regular file open for
+ * writing (SCM_RIGHTS on the same sendmsg as the request line).
  *
  * Threading: the socket is served by a thread of its own (base/loop.h);
  * control_console_output() and control_rx_ready() may be called from any
@@ -51,10 +54,11 @@ struct control_ops {
 	size_t (*console_input)(void *opaque, const uint8_t *buf, size_t len);
 	void *opaque;
 	/*
-	 * Save the VM into the file at path and end it (NULL: not offered);
-	 * fill result with what was written. On failure the VM runs on as before.
+	 * Save the VM into the file at path, or into fd (path NULL; the op's to
+	 * close), and end it (NULL: not offered); fill result with what was
+	 * written. On failure the VM runs on as before.
 	 */
-	int (*save)(void *opaque, const char *path, json_t *result);
+	int (*save)(void *opaque, const char *path, int fd, json_t *result);
 };
 
 struct control;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,6 +92,7 @@ struct vm {
 	bool saved;			/* a control "save" wrote the VM out: it ends */
 	uint64_t started_ns;
 	uint64_t restore_ns;		/* --restore: reading, mapping and loading the state */
+	struct stat restored_from;	/* --restore: the file RAM is mapped from */
 	struct virtio_blk *disks[VM_MAX_DISKS];
 	struct virtio_net *nets[VM_MAX_NICS];
 };
@@ -281,6 +283,8 @@ static int vm_restore(struct vm *vm)
 	if (fd < 0)
 		return error_errno(-errno, "--restore %s: cannot open", path);
 	err = state_file_open(&f, fd);
+	if (!err && fstat(fd, &vm->restored_from) < 0)
+		err = error_errno(-errno, "cannot stat it");
 	if (!err) {
 		vm_shape(vm, &shape);
 		err = state_file_check_shape(&f, &shape);
@@ -335,8 +339,38 @@ static void unquiesce(struct virtio_dev *vd)
 	virtio_dev_unquiesce(vd);
 }
 
+/*
+ * A descriptor handed over for a save: a regular file this process may write
+ * at any offset, not the file RAM is mapped from (restored from it).
+ */
+static int save_fd_check(struct vm *vm, int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	struct stat st;
+
+	if (fl < 0 || fstat(fd, &st) < 0)
+		return error_errno(-errno, "the descriptor sent");
+	if (!S_ISREG(st.st_mode) || (fl & O_ACCMODE) == O_RDONLY || (fl & O_APPEND))
+		return error_set(-EINVAL, "the descriptor sent is not a regular file open for "
+				 "writing (without O_APPEND)");
+	if (vm->restored_from.st_ino && st.st_ino == vm->restored_from.st_ino &&
+	    st.st_dev == vm->restored_from.st_dev)
+		return error_set(-EINVAL, "the descriptor sent is the file this VM was restored "
+				 "from, which its RAM still reads: save to a new file");
+	return 0;
+}
+
+static int save_to_fd(struct vm *vm, int fd, const struct state_list *l,
+		      struct state_save_stats *st)
+{
+	struct state_shape shape;
+
+	vm_shape(vm, &shape);
+	return state_file_save(fd, &shape, l, vm->m->ops->guest_mem(vm->m), st);
+}
+
 /* The control op "save": CPUs paused, devices still, state and RAM out, then the end. */
-static int ctl_save(void *opaque, const char *path, json_t *r)
+static int ctl_save(void *opaque, const char *path, int fd, json_t *r)
 {
 	struct vm *vm = opaque;
 	struct state_save_stats st;
@@ -346,14 +380,24 @@ static int ctl_save(void *opaque, const char *path, json_t *r)
 	int err;
 
 	err = vm_state_list(vm, &l);
-	if (err)
+	if (!err && fd >= 0)
+		err = save_fd_check(vm, fd);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
 		return err;
+	}
 	if (!vm->m->ops->pause)
 		return error_set(-ENOTSUP, "this machine cannot pause");
 	t0 = loop_now_ns();
 	vm->m->ops->pause(vm->m);
 	devices_each(vm, quiesce);
-	err = save_to(vm, path, &l, &st);
+	if (fd >= 0) {
+		err = save_to_fd(vm, fd, &l, &st);
+		close(fd);
+	} else {
+		err = save_to(vm, path, &l, &st);
+	}
 	if (err) {
 		/* as if nothing happened */
 		devices_each(vm, unquiesce);
@@ -361,7 +405,8 @@ static int ctl_save(void *opaque, const char *path, json_t *r)
 			vm->m->ops->resume(vm->m);
 		return err;
 	}
-	json_object_set_new(r, "path", json_string(path));
+	if (path)
+		json_object_set_new(r, "path", json_string(path));
 	json_object_set_new(r, "file_bytes", json_integer((json_int_t)st.file_bytes));
 	json_object_set_new(r, "ram_bytes", json_integer((json_int_t)st.ram_bytes));
 	json_object_set_new(r, "state_bytes", json_integer((json_int_t)st.state_bytes));

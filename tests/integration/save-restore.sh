@@ -6,7 +6,8 @@
 # disk; the VM is saved (it ends with status 0), restored with the same
 # arguments, and the loop goes on from the next count, with the disk mounted
 # and writable; saved and restored a second time, then the guest powers off
-# and the file system is clean. A truncated file, a flipped byte and other
+# and the file system is clean. The second save goes to a descriptor sent
+# with the request (as a sandboxed VM is saved), not the file it runs from. A truncated file, a flipped byte and other
 # arguments (RAM size, a disk fewer) are refused with a message and exit
 # status 2, never run; a save that fails leaves the VM running.
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
@@ -18,6 +19,7 @@ NAME=save-restore
 . "$(dirname "$0")/lib/disk.bash"
 
 command -v socat >/dev/null || skip "socat is not installed"
+command -v python3 >/dev/null || skip "python3 is not installed (sends a descriptor)"
 need_disk_tools
 need_guest
 sock=$work/ctl.sock
@@ -27,13 +29,31 @@ ARGS=(--no-reboot --control "$sock" --disk "$work/disk.raw,format=raw")
 
 req() { printf '%s\n' "$1" | socat -t 60 - "UNIX-CONNECT:$sock" | head -n 1; }
 
+# req_fd FILE: {"op": "save"} with FILE's descriptor (SCM_RIGHTS), as a sandboxed VM is asked
+req_fd() {
+	python3 - "$sock" "$1" <<'PY'
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+fd = os.open(sys.argv[2], os.O_RDWR | os.O_CREAT, 0o600)
+s.sendmsg([b'{"op": "save"}\n'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+os.close(fd)
+print(s.makefile().readline().strip())
+PY
+}
+
 # last_count: the highest C:N the guest printed in this run's log
 last_count() { console | sed -n 's/^C:\([0-9]*\)$/\1/p' | tail -n 1; }
 
-# save_vm: the control op, then the VM must end with status 0
+# save_vm [fd]: the control op (with a path, or the file's descriptor), then
+# the VM must end with status 0
 save_vm() {
 	local r
-	r=$(req "{\"op\": \"save\", \"path\": \"$state\"}")
+	if [ "${1:-}" = fd ]; then
+		r=$(req_fd "$state")
+	else
+		r=$(req "{\"op\": \"save\", \"path\": \"$state\"}")
+	fi
 	case $r in *'"ok":true'*'"ram_bytes":'*) ;; *) fail "save: $r" ;; esac
 	wait_exit "the save"
 	[ -s "$state" ] || fail "no state file after the save"
@@ -102,8 +122,14 @@ disk=$(console | sed -n 's/^R1://p' | tail -n 1)
 [ "$disk" -gt "$n1" ] || fail "the disk holds count $disk after the restore, not past $n1"
 wait_for '^C:[0-9]+$' "$CMD_TIMEOUT" "two more counts" 3
 
-# saved again from the restored VM, over the file it was restored from
-save_vm
+# saved again from the restored VM: not into the file its RAM is mapped from
+# (a descriptor of it is refused), into a new one sent as a descriptor
+case $(req_fd "$state") in
+*'"code":"failed"'*'restored from'*) ;;
+*) fail "a save into the file the VM was restored from was not refused" ;;
+esac
+state=$work/vm2.state
+save_vm fd
 n2=$(last_count)
 [ "$n2" -gt "$n1" ] || fail "the second save's count $n2 is not past the first's $n1"
 restore_vm "$n2"

@@ -122,10 +122,17 @@ static size_t fake_console_input(void *opaque, const uint8_t *buf, size_t len)
 }
 
 /* a save to a path under /nonexistent fails; any other is taken */
-static int fake_save(void *opaque, const char *path, json_t *r)
+static int fake_save(void *opaque, const char *path, int fd, json_t *r)
 {
 	struct fake_vm *vm = opaque;
 
+	if (fd >= 0) {
+		/* a descriptor: write where it points, to show it is the one sent */
+		if (write(fd, "saved", 5) != 5) {
+		}
+		close(fd);
+		path = "(fd)";
+	}
 	if (!strncmp(path, "/nonexistent/", 13))
 		return error_set(-ENOENT, "cannot create %s", path);
 	pthread_mutex_lock(&vm->lock);
@@ -252,7 +259,26 @@ static void test_ops(void **state)
 	close(fd);
 }
 
-/* "save" takes a path, and only that; its failure is the VM's message */
+/* A request line with a descriptor in the same message (SCM_RIGHTS). */
+static void send_with_fd(int sock, const char *line, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct iovec iov = { (void *)line, strlen(line) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			    .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	assert_int_equal(sendmsg(sock, &m, MSG_NOSIGNAL), (ssize_t)strlen(line));
+}
+
+/* "save" takes a path or a descriptor, one of them; its failure is the VM's message */
 static void test_save(void **state)
 {
 	struct fx *f = *state;
@@ -268,6 +294,25 @@ static void test_save(void **state)
 	pthread_mutex_lock(&f->vm.lock);
 	assert_string_equal(f->vm.saved_to, "/tmp/vm.state");
 	pthread_mutex_unlock(&f->vm.lock);
+
+	/* a descriptor sent with the request instead of a path (a sandboxed VM) */
+	char tmp[] = "/tmp/gasang-control-save-XXXXXX", got[8] = { 0 }, line[512];
+	int file = mkstemp(tmp);
+
+	assert_true(file >= 0);
+	unlink(tmp);
+	send_with_fd(fd, "{\"id\": 3, \"op\": \"save\", \"path\": \"/x\"}\n", file);
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "\"code\":\"bad-request\""));
+	send_with_fd(fd, "{\"id\": 4, \"op\": \"save\"}\n", file);
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "{\"id\":4,\"ok\":true"));
+	assert_int_equal(pread(file, got, 5, 0), 5);
+	assert_string_equal(got, "saved");
+	pthread_mutex_lock(&f->vm.lock);
+	assert_string_equal(f->vm.saved_to, "(fd)");
+	pthread_mutex_unlock(&f->vm.lock);
+	close(file);
 	close(fd);
 }
 
