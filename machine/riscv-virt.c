@@ -602,8 +602,12 @@ static void virt_pause(struct machine *mm)
 	struct riscv_virt *m = to_virt(mm);
 
 	hart_pause(&m->hart);
-	/* parked: guest time stands at what the hart last saw, near enough */
-	m->pause_ticks = vclock_now(&m->clock);
+	/*
+	 * parked: guest time stands at what the hart last saw, near enough
+	 * (paused already: it stood still since, while vclock_now() ran on)
+	 */
+	if (!m->paused)
+		m->pause_ticks = vclock_now(&m->clock);
 	m->paused = true;
 }
 

@@ -179,6 +179,18 @@ static void attach_console(struct client *cl, json_t *id, bool write)
 	free(scroll);
 }
 
+size_t control_scrollback(struct control *c, uint8_t *buf)
+{
+	size_t len;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	len = scrollback_copy(c, buf);
+	pthread_mutex_unlock(&c->lock);
+	return len;
+}
+
 /* On the control thread: what the guest printed, to each console. */
 static void flush_output(void *opaque)
 {

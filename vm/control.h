@@ -77,5 +77,7 @@ void control_stop(struct control *c);
 void control_console_output(struct control *c, const uint8_t *buf, size_t len);
 /* The guest can take console input again (any thread). */
 void control_rx_ready(struct control *c);
+/* The scrollback, oldest byte first, into buf (CONTROL_SCROLLBACK bytes): its length (any thread; c NULL: 0). */
+size_t control_scrollback(struct control *c, uint8_t *buf);
 
 #endif

@@ -93,6 +93,8 @@ struct vm {
 	uint64_t started_ns;
 	uint64_t restore_ns;		/* --restore: reading, mapping and loading the state */
 	struct stat restored_from;	/* --restore: the file RAM is mapped from */
+	uint8_t *restored_scroll;	/* --restore: the console's scrollback, for the control socket */
+	size_t restored_scroll_len;
 	struct virtio_blk *disks[VM_MAX_DISKS];
 	struct virtio_net *nets[VM_MAX_NICS];
 };
@@ -258,12 +260,57 @@ static void vm_shape(const struct vm *vm, struct state_shape *s)
 	s->cpus = vm->cfg->cpus;
 }
 
+/*
+ * The VM's own section: the control socket's console scrollback, so a client
+ * attaching after a restore sees what the guest printed before the save.
+ */
+static int console_save(void *obj, struct state_out *o)
+{
+	struct vm *vm = obj;
+	uint8_t *buf = malloc(CONTROL_SCROLLBACK);
+	size_t len;
+
+	if (!buf)
+		return -ENOMEM;
+	len = control_scrollback(vm->ctl, buf);
+	state_put_u32(o, (uint32_t)len);
+	state_put_bytes(o, buf, len);
+	free(buf);
+	return o->err;
+}
+
+static int console_load(void *obj, struct state_in *in)
+{
+	struct vm *vm = obj;
+	uint32_t len = state_get_u32(in);
+
+	if (len > CONTROL_SCROLLBACK || len > in->len - in->off)
+		return state_bad(in, "the scrollback's length");
+	free(vm->restored_scroll);
+	vm->restored_scroll = malloc(len ? len : 1);
+	if (!vm->restored_scroll)
+		return error_set(-ENOMEM, "out of memory");
+	state_get_bytes(in, vm->restored_scroll, len);
+	vm->restored_scroll_len = len;
+	return state_in_end(in);
+}
+
+static const struct state_ops console_state_ops = {
+	.name = "console",
+	.version = 1,
+	.save = console_save,
+	.load = console_load,
+};
+
 static int vm_state_list(struct vm *vm, struct state_list *l)
 {
+	int err;
+
 	memset(l, 0, sizeof(*l));
 	if (!vm->m->ops->state_list)
 		return error_set(-ENOTSUP, "the %s machine cannot be saved yet", vm->cfg->arch);
-	return vm->m->ops->state_list(vm->m, l);
+	err = vm->m->ops->state_list(vm->m, l);
+	return err ? err : state_list_add(l, &console_state_ops, vm, 0);
 }
 
 /* --restore FILE: the state loaded where boot would have loaded images. */
@@ -614,6 +661,8 @@ int vm_run(const struct vm_config *cfg)
 						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm,
 						ctl_save };
 		err = control_open(vm, &ctl_ops);
+		if (!err && vm->restored_scroll_len)
+			control_console_output(vm->ctl, vm->restored_scroll, vm->restored_scroll_len);
 	}
 	if (!err && cfg->gdb)
 		err = gdb_start(vm);
@@ -635,6 +684,7 @@ out_machine:
 	vm->m->ops->destroy(vm->m);
 	devices_destroy(vm);
 out_free:
+	free(vm->restored_scroll);
 	free(vm);
 	return status;
 }

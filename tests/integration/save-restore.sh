@@ -74,6 +74,9 @@ restore_vm() {
 	*'"state":"running"'*'"restore_us":'*) ;;
 	*) fail "status after the restore does not say running with restore_us" ;;
 	esac
+	# the console's scrollback came along: the boot before the save
+	printf '%s\n' '{"op": "console", "write": false}' | socat -t 2 - "UNIX-CONNECT:$sock" |
+		grep -q 'Linux version' || fail "the restored VM's console scrollback lacks the boot"
 }
 
 vm_start "$GUEST/initrd.gz" "console=ttyS0 panic=-1" "${ARGS[@]}"
