@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <libfdt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "base/error.h"
+#include "base/sandbox.h"
 #include "base/state.h"
 #include "machine/loader.h"
 
@@ -339,6 +341,7 @@ void riscv_virt_destroy(struct riscv_virt *m)
 	devices_destroy(m);
 	hart_destroy(&m->hart);
 	guest_mem_free(&m->mem);
+	boot_files_unmap(&m->files);
 }
 
 static int setup_htif(struct riscv_virt *m, const struct loaded_image *img)
@@ -410,7 +413,10 @@ int riscv_virt_boot(struct riscv_virt *m)
 		return err;
 	hart_reset(&m->hart);
 
-	err = load_kernel(&m->mem, cfg->kernel, bare, VIRT_KERNEL_OFFSET, &img);
+	err = boot_files_map(&m->files, cfg->kernel, cfg->initrd);
+	if (!err)
+		err = load_kernel_buf(&m->mem, &m->files.kernel, cfg->kernel, bare, VIRT_KERNEL_OFFSET,
+				      &img);
 	if (err)
 		return err;
 	m->fdt_addr = (ram_end - FDT_MAX_SIZE) & ~(uint64_t)(FDT_MAX_SIZE - 1);
@@ -420,8 +426,9 @@ int riscv_virt_boot(struct riscv_virt *m)
 				 (unsigned long long)(m->mem.size >> 20), cfg->kernel,
 				 (unsigned long long)((img.hi - m->mem.base + FDT_MAX_SIZE + (1 << 20) - 1) >> 20));
 	if (cfg->initrd) {
-		err = load_initrd(&m->mem, cfg->initrd, (img.hi + 4095) & ~4095ull, m->fdt_addr,
-				  &initrd_start, &initrd_end);
+		err = load_initrd_buf(&m->mem, &m->files.initrd, cfg->initrd,
+				      (img.hi + 4095) & ~4095ull, m->fdt_addr, &initrd_start,
+				      &initrd_end);
 		if (err)
 			return err;
 	}
@@ -532,8 +539,14 @@ static int virt_restore(struct machine *mm, int fd, uint64_t ram_off, bool clock
 {
 	struct riscv_virt *m = to_virt(mm);
 
+	int err;
+
 	if (vm_config_bare_metal(m->cfg))
 		return error_set(-ENOTSUP, "a bare-metal program (--bios none) cannot be restored");
+	/* as the first boot does: a reboot inside the sandbox loads the images from these */
+	err = boot_files_map(&m->files, m->cfg->kernel, m->cfg->initrd);
+	if (err)
+		return err;
 	m->clock_jump = clock_jump;
 	return guest_mem_map_file(&m->mem, fd, ram_off);
 }
@@ -572,12 +585,41 @@ static int virt_boot(struct machine *m)
 	return riscv_virt_boot(to_virt(m));
 }
 
+struct hart_thread {
+	struct hart *h;
+	enum hart_stop why;
+};
+
+static void *hart_thread(void *opaque)
+{
+	struct hart_thread *t = opaque;
+
+	sandbox_thread_enter(SANDBOX_VCPU);
+	t->why = hart_run(t->h);
+	return NULL;
+}
+
+/*
+ * The hart runs guest code on a thread of its own, as a KVM vCPU does: in a
+ * sandboxed VM it has the vCPU's filter, narrower than the main thread's.
+ */
 static void virt_run(struct machine *m, struct machine_result *res)
 {
-	struct hart *h = &to_virt(m)->hart;
+	struct hart_thread t = { .h = &to_virt(m)->hart };
+	struct hart *h = t.h;
+	pthread_t thread;
+	int err;
 
 	memset(res, 0, sizeof(*res));
-	switch (hart_run(h)) {
+	err = pthread_create(&thread, NULL, hart_thread, &t);
+	if (err) {
+		res->why = MACHINE_FATAL;
+		snprintf(res->msg, sizeof(res->msg), "cannot start the hart's thread: %s",
+			 strerror(err));
+		return;
+	}
+	pthread_join(thread, NULL);
+	switch (t.why) {
 	case HART_STOP_POWEROFF: res->why = MACHINE_POWEROFF; break;
 	case HART_STOP_REBOOT: res->why = MACHINE_REBOOT; break;
 	case HART_STOP_EXIT:

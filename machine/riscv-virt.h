@@ -21,6 +21,7 @@
 #include "hw/virtio/virtio-mmio.h"
 #include "machine/machine.h"
 #include "machine/config.h"
+#include "machine/loader.h"
 
 #define VIRT_CLINT_BASE		0x02000000ull
 #define VIRT_PLIC_BASE		0x0c000000ull
@@ -58,6 +59,7 @@ struct riscv_virt {
 	uint64_t pause_ticks;
 	bool paused;
 	bool clock_jump;		/* restoring: the clock moves on by the time saved */
+	struct boot_files files;	/* mapped by the first boot, reloaded from by the next */
 };
 
 int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg,

@@ -62,9 +62,8 @@ net_guest_dhcp
 guest_fetch F1
 host_fetch H1
 
-r=$(printf '%s\n' "{\"op\": \"save\", \"path\": \"$work/vm.state\"}" |
-	socat -t 60 - "UNIX-CONNECT:$sock" | head -n 1)
-case $r in *'"ok":true'*) ;; *) fail "save: $r" ;; esac
+r=$("$GASANG" save "$sock" "$work/vm.state") || fail "gasang save: $r"
+case $r in *'"ram_bytes":'*) ;; *) fail "save: $r" ;; esac
 wait_exit "the save"
 
 vm_start "$work/initrd.gz" "console=ttyS0 panic=-1" "${ARGS[@]}" --restore "$work/vm.state"

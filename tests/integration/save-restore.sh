@@ -6,8 +6,9 @@
 # disk; the VM is saved (it ends with status 0), restored with the same
 # arguments, and the loop goes on from the next count, with the disk mounted
 # and writable; saved and restored a second time, then the guest powers off
-# and the file system is clean. The second save goes to a descriptor sent
-# with the request (as a sandboxed VM is saved), not the file it runs from. A truncated file, a flipped byte and other
+# and the file system is clean. The VM is sandboxed (it opens no files): the
+# first save is `gasang save` (which sends the file's descriptor), the second
+# a descriptor sent by hand, not the file the VM runs from. A truncated file, a flipped byte and other
 # arguments (RAM size, a disk fewer) are refused with a message and exit
 # status 2, never run; a save that fails leaves the VM running.
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
@@ -52,9 +53,9 @@ save_vm() {
 	if [ "${1:-}" = fd ]; then
 		r=$(req_fd "$state")
 	else
-		r=$(req "{\"op\": \"save\", \"path\": \"$state\"}")
+		r=$("$GASANG" save "$sock" "$state") || fail "gasang save: $r"
 	fi
-	case $r in *'"ok":true'*'"ram_bytes":'*) ;; *) fail "save: $r" ;; esac
+	case $r in *'"ram_bytes":'*) ;; *) fail "save: $r" ;; esac
 	wait_exit "the save"
 	[ -s "$state" ] || fail "no state file after the save"
 	[ ! -e "$sock" ] || fail "the control socket was left behind"
@@ -86,9 +87,12 @@ wait_for '^R0:mounted$' "$CMD_TIMEOUT" "mount /dev/vda"
 # the count lives in the shell's memory; each one is also written through to the disk
 send 'i=0; while [ $i -lt 100000 ]; do i=$((i + 1)); echo $i >/mnt/count; sync; echo "C:$i"; sleep 1; done &'
 wait_for '^C:3$' "$CMD_TIMEOUT" "the count to reach 3"
-# a save that cannot write its file leaves the VM running as before
-r=$(req '{"op": "save", "path": "/nonexistent-dir/vm.state"}')
-case $r in *'"ok":false'*'"code":"failed"'*'cannot create'*) ;; *) fail "a save to a missing directory: $r" ;; esac
+# a save that cannot be done leaves the VM running as before: a path given to
+# the sandboxed VM (it opens no files), a file gasang save cannot make
+r=$(req "{\"op\": \"save\", \"path\": \"$work/by-path.state\"}")
+case $r in *'"ok":false'*'"code":"failed"'*'send the file'*) ;; *) fail "a save by path in the sandbox: $r" ;; esac
+"$GASANG" save "$sock" /nonexistent-dir/vm.state 2>"$work/save.err" && fail "gasang save into a missing directory succeeded"
+grep -q 'cannot create' "$work/save.err" || fail "gasang save into a missing directory: $(cat "$work/save.err")"
 case $(req '{"op": "status"}') in *'"state":"running"'*) ;; *) fail "not running after a failed save" ;; esac
 wait_for '^C:5$' "$CMD_TIMEOUT" "the count to go on after a failed save"
 save_vm
