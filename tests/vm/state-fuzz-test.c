@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/fuzz-target.h"
 #include "tests/vm/state-rig.h"
 
 #define FUZZ_RUNS "20000"
@@ -76,31 +77,9 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_fuzz) };
-	const char *b = getenv("GASANG_BUILD");
-	char self[PATH_MAX];
-	ssize_t n;
+	int skip = fuzz_target_find("state-fuzz", fuzzer, sizeof(fuzzer));
 
-#if defined(__SANITIZE_ADDRESS__)
-	printf("state-fuzz: skipped: the fuzzer has its own sanitizers, the plain build runs it\n");
-	return 77;
-#endif
-	if (b) {
-		snprintf(fuzzer, sizeof(fuzzer), "%s/fuzz/state-fuzz", b);
-	} else {
-		/* BUILD/tests/vm/state-fuzz-test -> BUILD/fuzz/state-fuzz */
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		self[n > 0 ? n : 0] = '\0';
-		for (int i = 0; i < 3; i++) {
-			char *s = strrchr(self, '/');
-
-			if (s)
-				*s = '\0';
-		}
-		snprintf(fuzzer, sizeof(fuzzer), "%s/fuzz/state-fuzz", self);
-	}
-	if (access(fuzzer, X_OK)) {
-		printf("state-fuzz: skipped: %s is not built ('make fuzz', needs clang)\n", fuzzer);
-		return 77;
-	}
+	if (skip)
+		return skip;
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

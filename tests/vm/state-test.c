@@ -53,8 +53,9 @@ static struct vmx *vmx_new(uint64_t mem, bool input)
 	struct vmx *x = calloc(1, sizeof(*x));
 
 	assert_non_null(x);
-	x->cfg = (struct vm_config){ .arch = "riscv64", .kernel = "unused", .mem_size = mem,
-				     .cpus = 1 };
+	/* a restore maps the kernel as a first boot would: any file will do here */
+	x->cfg = (struct vm_config){ .arch = "riscv64", .kernel = "/proc/self/exe",
+				     .mem_size = mem, .cpus = 1 };
 	x->m = calloc(1, sizeof(*x->m));
 	assert_non_null(x->m);
 	assert_int_equal(riscv_virt_create(x->m, &x->cfg, NULL), 0);
