@@ -124,8 +124,18 @@ FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,unde
 FUZZ_SRCS  := tests/block/qcow2-fuzz.c $(wildcard block/*.c) base/error.c base/iov.c
 
 .PHONY: fuzz
-fuzz: $(BUILD)/fuzz/qcow2-fuzz
+fuzz: $(BUILD)/fuzz/qcow2-fuzz $(BUILD)/fuzz/state-fuzz
 
 $(BUILD)/fuzz/qcow2-fuzz: $(FUZZ_SRCS) $(wildcard block/*.h base/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(FUZZ_SRCS) -lz -lzstd -lpthread
+
+# libFuzzer target for a state file's loading (vm/state.c and the devices' sections);
+# tests/vm/state-fuzz-test runs it for a bounded number of inputs.
+STATE_FUZZ_SRCS := tests/vm/state-fuzz.c vm/state.c base/state.c base/error.c base/iov.c \
+	hw/guest-mem.c hw/riscv/plic.c hw/riscv/aclint.c hw/uart16550.c hw/virtio/virtio.c \
+	hw/virtio/virtio-mmio.c hw/virtio/virtio-rng.c hw/virtio/virtio-input.c debug/trace.c debug/trace-format.c accel/emu/disasm.c accel/emu/decode.c base/size.c
+
+$(BUILD)/fuzz/state-fuzz: $(STATE_FUZZ_SRCS) $(wildcard tests/vm/*.h vm/*.h hw/*.h hw/*/*.h base/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(STATE_FUZZ_SRCS) -lz -lpthread

@@ -148,6 +148,11 @@ static const struct rule control_rules[] = {
 #endif
 };
 
+/* a save (vm/state.c) written into the descriptor a control client sent with it */
+static const struct rule save_rules[] = {
+	CALL(pwrite64), CALL(ftruncate), CALL(fdatasync),
+};
+
 /*
  * a debugger (debug/gdbstub-server.c) and inspection (vm/inspect.c): its
  * connection, a listening socket passed to the VM (checked, described), the
@@ -215,7 +220,7 @@ static const unsigned long danger_ioctls[] = { TIOCSTI, TIOCLINUX };
 
 enum group {
 	G_COMMON, G_EVENTS, G_IRQ, G_VCPU, G_MACHINE_STATE, G_FILE_IO, G_SOCKETS, G_TAP,
-	G_CONTROL, G_DEBUG, G_THREADS, G_TERMINAL, G_GROUPS,
+	G_CONTROL, G_SAVE, G_DEBUG, G_THREADS, G_TERMINAL, G_GROUPS,
 };
 
 #define GROUP(r) { r, ARRAY_SIZE(r) }
@@ -229,6 +234,7 @@ static const struct {
 	[G_MACHINE_STATE] = GROUP(machine_state_rules),
 	[G_FILE_IO] = GROUP(file_io_rules), [G_SOCKETS] = GROUP(socket_rules),
 	[G_TAP] = GROUP(tap_rules), [G_CONTROL] = GROUP(control_rules),
+	[G_SAVE] = GROUP(save_rules),
 	[G_DEBUG] = GROUP(debug_rules),
 	[G_THREADS] = GROUP(thread_rules), [G_TERMINAL] = GROUP(terminal_rules),
 };
@@ -247,7 +253,8 @@ static const unsigned kind_groups[SANDBOX_KINDS] = {
 	[SANDBOX_BLOCK] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_FILE_IO),
 	[SANDBOX_NET] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_SOCKETS) | G(G_TAP),
 	[SANDBOX_CONTROL] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL),
-	[SANDBOX_MONITOR] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL) | G(G_DEBUG),
+	[SANDBOX_MONITOR] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL) | G(G_DEBUG) |
+			    G(G_SAVE),
 	[SANDBOX_PROCESS] = G(G_GROUPS) - 1,
 };
 

@@ -36,6 +36,7 @@ struct stream {
 	struct loop *loop;
 	struct loop_watch w;
 	int fd;			/* -1: closed */
+	int passed_fd;		/* the last descriptor the peer sent (SCM_RIGHTS), or -1 */
 	char *in;
 	size_t in_len, in_cap;
 	size_t in_max;		/* reading pauses while this much is unconsumed */
@@ -61,6 +62,11 @@ int stream_open(struct stream *s, struct loop *l, int fd, size_t in_max, size_t 
 		const struct stream_ops *ops, void *opaque);
 /* Queue bytes: 0, -ENOBUFS past out_max, -EPIPE when closed. */
 int stream_write(struct stream *s, const void *buf, size_t len);
+/*
+ * The newest descriptor the peer sent with its bytes (SCM_RIGHTS), now the
+ * caller's to close; -1 when none came. Unclaimed ones close with the stream.
+ */
+int stream_take_fd(struct stream *s);
 /* Drop the first n input bytes. */
 void stream_consume(struct stream *s, size_t n);
 void stream_set_reading(struct stream *s, bool on);

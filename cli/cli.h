@@ -1,6 +1,6 @@
 /*
- * The gasang command: one binary, a subcommand per file (run, img, ctr, oci,
- * vm, list, trace), and the glue they share: how a command says what went wrong,
+ * The gasang command: one binary, a subcommand per file (run, save, img, ctr,
+ * oci, vm, list, trace), and the glue they share: how a command says what went wrong,
  * and how it prints JSON.
  */
 #ifndef CLI_CLI_H
@@ -17,6 +17,7 @@
 struct ctr_log;
 
 int cmd_run(int argc, char **argv);
+int cmd_save(int argc, char **argv);
 int cmd_img(int argc, char **argv);
 int cmd_oci(int argc, char **argv);
 int cmd_ctr(int argc, char **argv);

@@ -10,6 +10,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "run", cmd_run, "run one VM in the foreground" },
+	{ "save", cmd_save, "save a running VM into a file (gasang run --restore resumes it)" },
 	{ "img", cmd_img, "create, inspect, check and convert disk images" },
 	{ "ctr", cmd_ctr, "run containers from a root file system directory" },
 	{ "oci", cmd_oci, "OCI container runtime, runc's command line (also gasang-oci)" },

@@ -54,6 +54,10 @@ static const char run_help[] =
 	"        [,priv=u|s|m]    record events: exec, int, mmu, mmio, sbi (riscv64), kvm-exit,\n"
 	"                        pio (x86_64), virtio; text on stderr or PATH, or a binary ring\n"
 	"                        of SIZE (64M) for 'gasang trace dump'; see docs/DEBUGGING.md\n"
+	"  --restore FILE        resume the VM saved in FILE (control op \"save\") instead of\n"
+	"                        booting; give the arguments the saved VM was started with\n"
+	"  --clock-jump          with --restore: the guest's clock jumps by the time the VM\n"
+	"                        was saved (default: it continues where it stopped)\n"
 	"  --rng on|off          virtio-rng entropy device (default on)\n"
 	"  --net SPEC            a virtio-net NIC, up to 4 (repeat the flag):\n"
 	"                        user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
@@ -78,6 +82,7 @@ enum {
 	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
 	OPT_SANDBOX, OPT_USER, OPT_CHROOT,
 	OPT_GDB, OPT_GDB_WAIT, OPT_TRACE,
+	OPT_RESTORE, OPT_CLOCK_JUMP,
 };
 
 static const struct option run_opts[] = {
@@ -106,6 +111,8 @@ static const struct option run_opts[] = {
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
+	{ "clock-jump", no_argument, NULL, OPT_CLOCK_JUMP },
 	/* not in --help: gasang's test device, for the test guests (hw/pc/testdev.h) */
 	{ "test-device", no_argument, NULL, OPT_TEST_DEVICE },
 	{ NULL, 0, NULL, 0 },
@@ -213,6 +220,8 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_GDB: cfg->gdb = optarg; break;
 		case OPT_GDB_WAIT: cfg->gdb_wait = true; break;
 		case OPT_TRACE: cfg->trace = optarg; break;
+		case OPT_RESTORE: cfg->restore = optarg; break;
+		case OPT_CLOCK_JUMP: cfg->clock_jump = true; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
 		case OPT_CONTROL: cfg->control = optarg; break;
 		case OPT_CONTROL_FD:
@@ -260,6 +269,8 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		return error_set(-EINVAL, "unexpected argument '%s'", argv[optind]);
 	if (cfg->control && cfg->control_fd >= 0)
 		return error_set(-EINVAL, "--control and --control-fd: one control socket at most");
+	if (cfg->clock_jump && !cfg->restore)
+		return error_set(-EINVAL, "--clock-jump: only with --restore");
 	if (cfg->gdb_wait && !cfg->gdb)
 		cfg->gdb = "tcp:127.0.0.1:" GDB_DEFAULT_PORT;	/* QEMU's -s -S */
 	return check_mem(cfg, mem_flag);

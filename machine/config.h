@@ -47,6 +47,8 @@ struct vm_config {
 	const char *gdb;	/* --gdb tcp:HOST:PORT | unix:PATH: listen for a debugger, or NULL */
 	bool gdb_wait;		/* --gdb-wait: hold the CPUs before their first instruction */
 	const char *trace;	/* --trace EVENTS[,OPTIONS] (debug/trace.h), or NULL */
+	const char *restore;	/* --restore FILE: resume a saved VM instead of booting */
+	bool clock_jump;	/* --clock-jump: the guest's clock jumps by the time saved */
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

@@ -6,10 +6,12 @@
 #ifndef MACHINE_MACHINE_H
 #define MACHINE_MACHINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct debug_ops;
+struct state_list;
 struct guest_mem;
 struct trace;
 struct uart_backend;
@@ -78,6 +80,16 @@ struct machine_ops {
 	/* Input for the serial console; returns the bytes taken (any thread). */
 	size_t (*serial_receive)(struct machine *m, const uint8_t *buf, size_t len);
 	void (*destroy)(struct machine *m);
+	/*
+	 * Save and restore (vm/state.h); NULL when the board cannot. state_list:
+	 * the sections of its own objects (its clock first, CPUs, interrupt
+	 * controllers, serial port, virtio transports), in the order they load.
+	 * restore: instead of the first boot (the machine as created), RAM
+	 * mapped from fd at ram_off; vm/ loads the sections next. clock_jump:
+	 * the guest's clock moves on by the time the VM spent saved.
+	 */
+	int (*state_list)(struct machine *m, struct state_list *l);
+	int (*restore)(struct machine *m, int fd, uint64_t ram_off, bool clock_jump);
 	/* What its CPUs offer a debugger (debug/debug.h), or NULL; the object those ops take. */
 	const struct debug_ops *debug;
 	void *(*debug_target)(struct machine *m);

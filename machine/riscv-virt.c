@@ -6,12 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "base/error.h"
 #include "base/sandbox.h"
 #include "debug/trace.h"
+#include "base/state.h"
 #include "machine/loader.h"
 
 #define FDT_MAX_SIZE	(64u << 10)
@@ -402,7 +403,7 @@ int riscv_virt_boot(struct riscv_virt *m)
 	int err;
 
 	/* a reboot starts from clean memory and devices, like power cycling */
-	madvise(m->mem.host, m->mem.size, MADV_DONTNEED);
+	guest_mem_clear(&m->mem);
 	memset(&m->htif, 0, sizeof(m->htif));
 	hart_watch(&m->hart, 0, 0);
 	for (unsigned i = 0; i < m->nvirtio; i++)
@@ -450,12 +451,108 @@ int riscv_virt_boot(struct riscv_virt *m)
 	return 0;
 }
 
-/* ---- struct machine_ops ---- */
+/* ---- save and restore ---- */
 
 static struct riscv_virt *to_virt(struct machine *m)
 {
 	return (struct riscv_virt *)m;
 }
+
+
+/*
+ * The board's own section: the guest clock (mtime, the time CSR) at the
+ * pause, and the host's real time then, for --clock-jump.
+ */
+static int board_save(void *obj, struct state_out *o)
+{
+	struct riscv_virt *m = obj;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	state_put_u64(o, m->paused ? m->pause_ticks : vclock_now(&m->clock));
+	state_put_u64(o, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec);
+	state_put_u64(o, m->fdt_addr);
+	return o->err;
+}
+
+static int board_load(void *obj, struct state_in *in)
+{
+	struct riscv_virt *m = obj;
+	uint64_t ticks = state_get_u64(in), saved_at = state_get_u64(in), host, back;
+	struct timespec now;
+	int err;
+
+	m->fdt_addr = state_get_u64(in);
+	err = state_in_end(in);
+	if (err)
+		return err;
+	if (ticks > UINT64_MAX / (1000000000ull / VCLOCK_HZ))
+		return state_bad(in, "the guest clock");
+	/* origin such that the clock reads 'ticks' now (plus the time saved, if asked) */
+	host = vclock_host_ns();
+	back = ticks * (1000000000ull / VCLOCK_HZ);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (m->clock_jump) {
+		uint64_t real = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+
+		if (real > saved_at && real - saved_at <= UINT64_MAX - back)
+			back += real - saved_at;
+	}
+	/* a host clock younger than the guest's: the origin lies "before boot" */
+	m->clock.origin_ns = host - back;
+	return 0;
+}
+
+static const struct state_ops board_state_ops = {
+	.name = "riscv-virt",
+	.version = 1,
+	.save = board_save,
+	.load = board_load,
+};
+
+static int virt_state_list(struct machine *mm, struct state_list *l)
+{
+	struct riscv_virt *m = to_virt(mm);
+	unsigned i;
+	int err;
+
+	if (vm_config_bare_metal(m->cfg))
+		return error_set(-ENOTSUP, "a bare-metal program (--bios none) cannot be saved");
+	err = state_list_add(l, &board_state_ops, m, 0);
+	if (!err)
+		err = state_list_add(l, &hart_state_ops, &m->hart, (uint32_t)m->hart.hartid);
+	if (!err)
+		err = state_list_add(l, &aclint_state_ops, &m->aclint, 0);
+	if (!err)
+		err = state_list_add(l, &plic_state_ops, &m->plic, 0);
+	if (!err)
+		err = state_list_add(l, &uart16550_state_ops, &m->uart, 0);
+	for (i = 0; !err && i < m->nvirtio; i++)
+		err = state_list_add(l, &virtio_mmio_state_ops, &m->virtio[i], i);
+	return err;
+}
+
+/*
+ * Instead of the first boot: the machine is as created (hart and devices at
+ * power-on, nothing run), so only RAM comes from the file.
+ */
+static int virt_restore(struct machine *mm, int fd, uint64_t ram_off, bool clock_jump)
+{
+	struct riscv_virt *m = to_virt(mm);
+
+	int err;
+
+	if (vm_config_bare_metal(m->cfg))
+		return error_set(-ENOTSUP, "a bare-metal program (--bios none) cannot be restored");
+	/* as the first boot does: a reboot inside the sandbox loads the images from these */
+	err = boot_files_map(&m->files, m->cfg->kernel, m->cfg->initrd);
+	if (err)
+		return err;
+	m->clock_jump = clock_jump;
+	return guest_mem_map_file(&m->mem, fd, ram_off);
+}
+
+/* ---- struct machine_ops ---- */
 
 static int virt_create(const struct vm_config *cfg, const struct uart_backend *serial,
 		       struct machine **out)
@@ -543,14 +640,26 @@ static void virt_request_stop(struct machine *m)
 	hart_request_stop(&to_virt(m)->hart, HART_STOP_REQUEST);
 }
 
-static void virt_pause(struct machine *m)
+static void virt_pause(struct machine *mm)
 {
-	hart_pause(&to_virt(m)->hart);
+	struct riscv_virt *m = to_virt(mm);
+
+	hart_pause(&m->hart);
+	/*
+	 * parked: guest time stands at what the hart last saw, near enough
+	 * (paused already: it stood still since, while vclock_now() ran on)
+	 */
+	if (!m->paused)
+		m->pause_ticks = vclock_now(&m->clock);
+	m->paused = true;
 }
 
-static void virt_resume(struct machine *m)
+static void virt_resume(struct machine *mm)
 {
-	hart_resume(&to_virt(m)->hart);
+	struct riscv_virt *m = to_virt(mm);
+
+	m->paused = false;
+	hart_resume(&m->hart);
 }
 
 static size_t virt_serial_receive(struct machine *m, const uint8_t *buf, size_t len)
@@ -591,6 +700,8 @@ const struct machine_ops riscv_virt_ops = {
 	.resume = virt_resume,
 	.serial_receive = virt_serial_receive,
 	.destroy = virt_destroy,
+	.state_list = virt_state_list,
+	.restore = virt_restore,
 	.debug = &hart_group_debug_ops,
 	.debug_target = virt_debug_target,
 	.trace_events = TRACE_BIT(TRACE_EXEC) | TRACE_BIT(TRACE_INT) | TRACE_BIT(TRACE_MMU) |

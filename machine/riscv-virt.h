@@ -55,6 +55,10 @@ struct riscv_virt {
 	struct uart_backend serial;	/* where the console's output goes */
 	uint64_t fdt_addr;
 	char isa[64];
+	/* guest time at the last pause (a save's clock), and whether it still is */
+	uint64_t pause_ticks;
+	bool paused;
+	bool clock_jump;		/* restoring: the clock moves on by the time saved */
 	struct boot_files files;	/* mapped by the first boot, reloaded from by the next */
 };
 

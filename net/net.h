@@ -77,6 +77,8 @@ struct net_opts {
 };
 
 struct net_backend;
+struct state_in;
+struct state_out;
 
 /* A frame for the NIC (vnet_hdr_len header bytes first); false: no room, keep it. */
 typedef bool (*net_receive_cb)(void *opaque, const struct iovec *iov, unsigned n);
@@ -92,6 +94,12 @@ struct net_backend_ops {
 	/* Start working on be->loop (set by net_backend_attach); NULL: nothing to do. */
 	int (*attach)(struct net_backend *be);
 	void (*destroy)(struct net_backend *be);
+	/*
+	 * Optional, on the loop's thread or while it is stopped: the backend's
+	 * own state for a save (user mode: libslirp's connections) and back.
+	 */
+	int (*save)(struct net_backend *be, struct state_out *o);
+	int (*load)(struct net_backend *be, struct state_in *in);
 };
 
 struct net_backend {

@@ -195,6 +195,18 @@ static void attach_console(struct client *cl, json_t *id, bool write)
 	free(scroll);
 }
 
+size_t control_scrollback(struct control *c, uint8_t *buf)
+{
+	size_t len;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	len = scrollback_copy(c, buf);
+	pthread_mutex_unlock(&c->lock);
+	return len;
+}
+
 /* On the control thread: what the guest printed, to each console. */
 static void flush_output(void *opaque)
 {
@@ -322,6 +334,46 @@ static int run_op(struct control *c, const char *op, json_t *result)
 	return 1;	/* not an operation */
 }
 
+/* {"op": "save", "path": FILE}: the VM ends after the answer (its thread stops ours). */
+static void save(struct client *cl, const struct request *rq)
+{
+	static const char *const args[] = { "path", NULL };
+	const struct control_ops *o = cl->c->ops;
+	int fd = stream_take_fd(&cl->s);
+	const char *path = NULL;
+	json_t *result;
+	char msg[256];
+	int err;
+
+	if (!o->save) {
+		if (fd >= 0)
+			close(fd);
+		reply_error(cl, rq->id, E_FAILED, "save: this VM cannot be saved");
+		return;
+	}
+	if (request_check_args(rq, args, msg, sizeof(msg)) ||
+	    request_string(rq, "path", false, &path, msg, sizeof(msg)) ||
+	    ((path != NULL) == (fd >= 0) &&
+	     snprintf(msg, sizeof(msg), "save takes a \"path\" or a descriptor sent with "
+		      "the request, one of them") > 0)) {
+		if (fd >= 0)
+			close(fd);
+		reply_error(cl, rq->id, E_BAD_REQUEST, "%s", msg);
+		return;
+	}
+	result = json_object();
+	error_clear();
+	err = result ? o->save(o->opaque, path, fd, result) : -ENOMEM;
+	if (!result && fd >= 0)
+		close(fd);
+	if (err < 0)
+		reply_error(cl, rq->id, E_FAILED, "save: %s",
+			    error_msg()[0] ? error_msg() : strerror(-err));
+	else
+		send_line(cl, reply_ok_line(rq->id, json_incref(result)));
+	json_decref(result);
+}
+
 static void handle_request(struct client *cl, const char *line, size_t len)
 {
 	const struct control_ops *o = cl->c->ops;
@@ -334,6 +386,11 @@ static void handle_request(struct client *cl, const char *line, size_t len)
 
 	if (request_parse(line, len, &rq, &code, msg, sizeof(msg))) {
 		reply_error(cl, rq.id, code, "%s", msg);
+		request_free(&rq);
+		return;
+	}
+	if (!strcmp(rq.op, "save")) {
+		save(cl, &rq);
 		request_free(&rq);
 		return;
 	}

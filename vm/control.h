@@ -6,7 +6,7 @@
  * (`--control-fd N`), so it can connect before the VM serves it.
  *
  *   request  {"id": ID, "op": "status" | "stats" | "pause" | "resume" |
- *             "powerdown" | "reset" | "quit" | "console", ...}
+ *             "powerdown" | "reset" | "quit" | "console" | "save", ...}
  *   reply    {"id": ID, "ok": true, "result": {...}}
  *            {"id": ID, "ok": false, "error": {"code": "...", "message": "..."}}
  *
@@ -19,6 +19,13 @@
  * sends is dropped, and end-of-file follows the answer. "reset" resets the
  * machine in place, as the guest's own reboot does (QEMU's system_reset): the
  * same process boots again; with --no-reboot it ends the VM instead.
+ * "save" ({"op": "save", "path": FILE}) pauses the VM, writes its state and
+ * RAM to FILE (vm/state.h; a new file renamed over FILE when complete) and
+ * ends the VM with exit status 0 after the answer; `gasang run --restore
+ * FILE` resumes it. If the save fails the VM goes on as it was. A VM that
+ * cannot open host paths (sandboxed) is given the file instead: {"op":
+ * "save"} without a path, sent with a descriptor of a regular file open for
+ * writing (SCM_RIGHTS on the same sendmsg as the request line).
  *
  * Threading: the socket is served on the VM's monitor loop (base/loop.h), a
  * thread of its own it shares with the gdbstub, started after the VM's
@@ -75,6 +82,12 @@ struct control_ops {
 	 */
 	int (*request)(void *opaque, const struct request *rq, json_t *result,
 		       struct control_body *body, const char **code);
+	/*
+	 * Save the VM into the file at path, or into fd (path NULL; the op's to
+	 * close), and end it (NULL: not offered); fill result with what was
+	 * written. On failure the VM runs on as before.
+	 */
+	int (*save)(void *opaque, const char *path, int fd, json_t *result);
 };
 
 struct control;
@@ -101,5 +114,7 @@ void control_stop(struct control *c);
 void control_console_output(struct control *c, const uint8_t *buf, size_t len);
 /* The guest can take console input again (any thread). */
 void control_rx_ready(struct control *c);
+/* The scrollback, oldest byte first, into buf (CONTROL_SCROLLBACK bytes): its length (any thread; c NULL: 0). */
+size_t control_scrollback(struct control *c, uint8_t *buf);
 
 #endif

@@ -1,11 +1,14 @@
 #include "vm/vm.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +31,7 @@
 #include "vm/inspect.h"
 #include "vm/jail.h"
 #include "vm/net-spec.h"
+#include "vm/state.h"
 
 /*
  * Signals that end the VM: blocked before any thread is made, so every thread
@@ -107,8 +111,13 @@ struct vm {
 	bool paused;			/* by the control socket's "pause" (the loop's thread) */
 	unsigned holds;			/* inspect's holds on the CPUs (the loop's thread) */
 	bool reset_requested;		/* a control "reset" stopped the machine */
+	bool saved;			/* a control "save" wrote the VM out: it ends */
 	uint64_t started_ns;
 	struct trace *trace;		/* --trace, or NULL */
+	uint64_t restore_ns;		/* --restore: reading, mapping and loading the state */
+	struct stat restored_from;	/* --restore: the file RAM is mapped from */
+	uint8_t *restored_scroll;	/* --restore: the console's scrollback, for the control socket */
+	size_t restored_scroll_len;
 	struct virtio_blk *disks[VM_MAX_DISKS];
 	struct virtio_net *nets[VM_MAX_NICS];
 };
@@ -263,6 +272,243 @@ static void devices_destroy(struct vm *vm)
 		virtio_net_destroy(vm->nets[i]);
 }
 
+/* Every virtio device of the VM, to fn. */
+static void devices_each(struct vm *vm, void (*fn)(struct virtio_dev *vd))
+{
+	unsigned i;
+
+	if (vm->has_vcon)
+		fn(&vm->vcon.vd);
+	for (i = 0; i < vm->cfg->ndisks; i++)
+		fn(&vm->disks[i]->vd);
+	if (vm->has_rng)
+		fn(&vm->rng.vd);
+	for (i = 0; i < vm->cfg->nnets; i++)
+		fn(&vm->nets[i]->vd);
+	if (vm->has_power)
+		fn(&vm->power.vd);
+}
+
+static void vm_shape(const struct vm *vm, struct state_shape *s)
+{
+	const struct guest_mem *mem = vm->m->ops->guest_mem(vm->m);
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->arch, sizeof(s->arch), "%s", vm->cfg->arch);
+	s->mem_size = mem->size + mem->high_size;
+	s->cpus = vm->cfg->cpus;
+}
+
+/*
+ * The VM's own section: the control socket's console scrollback, so a client
+ * attaching after a restore sees what the guest printed before the save.
+ */
+static int console_save(void *obj, struct state_out *o)
+{
+	struct vm *vm = obj;
+	uint8_t *buf = malloc(CONTROL_SCROLLBACK);
+	size_t len;
+
+	if (!buf)
+		return -ENOMEM;
+	len = control_scrollback(vm->ctl, buf);
+	state_put_u32(o, (uint32_t)len);
+	state_put_bytes(o, buf, len);
+	free(buf);
+	return o->err;
+}
+
+static int console_load(void *obj, struct state_in *in)
+{
+	struct vm *vm = obj;
+	uint32_t len = state_get_u32(in);
+
+	if (len > CONTROL_SCROLLBACK || len > in->len - in->off)
+		return state_bad(in, "the scrollback's length");
+	free(vm->restored_scroll);
+	vm->restored_scroll = malloc(len ? len : 1);
+	if (!vm->restored_scroll)
+		return error_set(-ENOMEM, "out of memory");
+	state_get_bytes(in, vm->restored_scroll, len);
+	vm->restored_scroll_len = len;
+	return state_in_end(in);
+}
+
+static const struct state_ops console_state_ops = {
+	.name = "console",
+	.version = 1,
+	.save = console_save,
+	.load = console_load,
+};
+
+static int vm_state_list(struct vm *vm, struct state_list *l)
+{
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	if (!vm->m->ops->state_list)
+		return error_set(-ENOTSUP, "the %s machine cannot be saved yet", vm->cfg->arch);
+	err = vm->m->ops->state_list(vm->m, l);
+	return err ? err : state_list_add(l, &console_state_ops, vm, 0);
+}
+
+/* --restore FILE: the state loaded where boot would have loaded images. */
+static int vm_restore(struct vm *vm)
+{
+	const char *path = vm->cfg->restore;
+	struct state_shape shape;
+	struct state_list l;
+	struct state_file f;
+	uint64_t t0 = loop_now_ns();
+	int fd, err;
+
+	err = vm_state_list(vm, &l);
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(-errno, "--restore %s: cannot open", path);
+	err = state_file_open(&f, fd);
+	if (!err && fstat(fd, &vm->restored_from) < 0)
+		err = error_errno(-errno, "cannot stat it");
+	if (!err) {
+		vm_shape(vm, &shape);
+		err = state_file_check_shape(&f, &shape);
+		if (!err)
+			err = vm->m->ops->restore(vm->m, fd, f.ram_off, vm->cfg->clock_jump);
+		if (!err)
+			err = state_file_load(&f, &l);
+		state_file_close(&f);
+	}
+	close(fd);	/* the mapping holds the file */
+	if (err) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", error_msg());
+		return error_set(err, "--restore %s: %s", path, why);
+	}
+	vm->restore_ns = loop_now_ns() - t0;
+	return 0;
+}
+
+/* A new file beside path, renamed over it once complete and synced. */
+static int save_to(struct vm *vm, const char *path, const struct state_list *l,
+		   struct state_save_stats *st)
+{
+	struct state_shape shape;
+	char tmp[PATH_MAX];
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return error_set(-ENAMETOOLONG, "%s: path too long", path);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return error_errno(-errno, "cannot create %s", tmp);
+	vm_shape(vm, &shape);
+	err = state_file_save(fd, &shape, l, vm->m->ops->guest_mem(vm->m), st);
+	if (close(fd) < 0 && !err)
+		err = error_errno(-errno, "cannot write %s", tmp);
+	if (!err && rename(tmp, path) < 0)
+		err = error_errno(-errno, "cannot rename %s to %s", tmp, path);
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static void quiesce(struct virtio_dev *vd)
+{
+	virtio_dev_quiesce(vd);
+}
+
+static void unquiesce(struct virtio_dev *vd)
+{
+	virtio_dev_unquiesce(vd);
+}
+
+/*
+ * A descriptor handed over for a save: a regular file this process may write
+ * at any offset, not the file RAM is mapped from (restored from it).
+ */
+static int save_fd_check(struct vm *vm, int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	struct stat st;
+
+	if (fl < 0 || fstat(fd, &st) < 0)
+		return error_errno(-errno, "the descriptor sent");
+	if (!S_ISREG(st.st_mode) || (fl & O_ACCMODE) == O_RDONLY || (fl & O_APPEND))
+		return error_set(-EINVAL, "the descriptor sent is not a regular file open for "
+				 "writing (without O_APPEND)");
+	if (vm->restored_from.st_ino && st.st_ino == vm->restored_from.st_ino &&
+	    st.st_dev == vm->restored_from.st_dev)
+		return error_set(-EINVAL, "the descriptor sent is the file this VM was restored "
+				 "from, which its RAM still reads: save to a new file");
+	return 0;
+}
+
+static int save_to_fd(struct vm *vm, int fd, const struct state_list *l,
+		      struct state_save_stats *st)
+{
+	struct state_shape shape;
+
+	vm_shape(vm, &shape);
+	return state_file_save(fd, &shape, l, vm->m->ops->guest_mem(vm->m), st);
+}
+
+/* The control op "save": CPUs paused, devices still, state and RAM out, then the end. */
+static int ctl_save(void *opaque, const char *path, int fd, json_t *r)
+{
+	struct vm *vm = opaque;
+	struct state_save_stats st;
+	struct state_list l;
+	bool was_paused = vm->paused;
+	uint64_t t0;
+	int err;
+
+	err = vm_state_list(vm, &l);
+	if (!err && fd >= 0)
+		err = save_fd_check(vm, fd);
+	else if (!err && sandbox_active())
+		err = error_set(-EPERM, "a sandboxed VM opens no files: send the file's descriptor "
+				"with the request ('gasang save SOCKET FILE' does), or run it with "
+				"--sandbox off");
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	if (!vm->m->ops->pause)
+		return error_set(-ENOTSUP, "this machine cannot pause");
+	t0 = loop_now_ns();
+	vm->m->ops->pause(vm->m);
+	devices_each(vm, quiesce);
+	if (fd >= 0) {
+		err = save_to_fd(vm, fd, &l, &st);
+		close(fd);
+	} else {
+		err = save_to(vm, path, &l, &st);
+	}
+	if (err) {
+		/* as if nothing happened */
+		devices_each(vm, unquiesce);
+		if (!was_paused)
+			vm->m->ops->resume(vm->m);
+		return err;
+	}
+	if (path)
+		json_object_set_new(r, "path", json_string(path));
+	json_object_set_new(r, "file_bytes", json_integer((json_int_t)st.file_bytes));
+	json_object_set_new(r, "ram_bytes", json_integer((json_int_t)st.ram_bytes));
+	json_object_set_new(r, "state_bytes", json_integer((json_int_t)st.state_bytes));
+	json_object_set_new(r, "save_ms",
+			    json_integer((json_int_t)((loop_now_ns() - t0) / 1000000)));
+	/* the saved VM must not run on: the devices stay quiesced, the CPUs paused */
+	vm->saved = true;
+	__atomic_store_n(&vm->reset_requested, false, __ATOMIC_RELEASE);
+	vm->m->ops->request_stop(vm->m);
+	return 0;
+}
+
 /* ---- the control socket's operations (its thread) ---- */
 
 static int ctl_status(void *opaque, json_t *r)
@@ -282,6 +528,8 @@ static int ctl_status(void *opaque, json_t *r)
 			    json_integer((json_int_t)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000));
 	json_object_set_new(r, "gdb", inspect_gdb_where(&vm->inspect) ?
 			    json_string(inspect_gdb_where(&vm->inspect)) : json_null());
+	if (vm->cfg->restore)
+		json_object_set_new(r, "restore_us", json_integer((json_int_t)(vm->restore_ns / 1000)));
 	return 0;
 }
 
@@ -601,12 +849,14 @@ int vm_run(const struct vm_config *cfg)
 	/* set-up, on this thread alone: everything the VM will use is opened here */
 	err = devices_create(vm);
 	if (!err)
-		err = vm->m->ops->boot(vm->m);
+		err = cfg->restore ? vm_restore(vm) : vm->m->ops->boot(vm->m);
 	ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
 					ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm,
-					ctl_request };
+					ctl_request, ctl_save };
 	if (!err)
 		err = monitor_open(vm, &ctl_ops);
+	if (!err && vm->ctl && vm->restored_scroll_len)
+		control_console_output(vm->ctl, vm->restored_scroll, vm->restored_scroll_len);
 	ops = (struct console_ops){ console_to_guest, console_quit, vm };
 	if (!err)
 		err = console_open(&vm->con, STDIN_FILENO, STDOUT_FILENO, &ops);
@@ -622,6 +872,7 @@ int vm_run(const struct vm_config *cfg)
 	devices_destroy(vm);
 out_free:
 	trace_close(vm->trace);
+	free(vm->restored_scroll);
 	free(vm);
 	return status;
 }

@@ -6,20 +6,6 @@
 #include "accel/emu/mmu.h"
 #include "debug/trace.h"
 
-#define MSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | \
-			  MSTATUS_SPP | MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV |     \
-			  MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW |      \
-			  MSTATUS_TSR)
-#define SSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | \
-			  MSTATUS_SUM | MSTATUS_MXR)
-/* exceptions M may delegate: all but ecall from M and the reserved 10 and 14 */
-#define MEDELEG_WRITABLE 0xb3ffull
-#define COUNTEREN_WRITABLE 0xffffffffull
-#define MCOUNTINHIBIT_WRITABLE 0ull	/* counters always count: read-only zero (WARL) */
-#define TVEC_WRITABLE (~2ull)		/* modes 0 (direct) and 1 (vectored) */
-#define EPC_WRITABLE (~1ull)		/* IALIGN = 16 with the C extension */
-#define FFLAGS_MASK 0x1fu
-#define FRM_MASK 0x7u
 #define FCSR_FRM_SHIFT 5
 
 uint64_t csr_misa(void)

@@ -142,6 +142,22 @@ struct hart;
 #define SATP_MODE_SV48	9ull
 #define SATP_PPN_MASK	((1ull << 44) - 1)
 
+/* what software can set in each CSR (WARL): csr.c writes, saved state is checked against them */
+#define MSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | \
+			  MSTATUS_SPP | MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV |     \
+			  MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW |      \
+			  MSTATUS_TSR)
+#define SSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | \
+			  MSTATUS_SUM | MSTATUS_MXR)
+/* exceptions M may delegate: all but ecall from M and the reserved 10 and 14 */
+#define MEDELEG_WRITABLE 0xb3ffull
+#define COUNTEREN_WRITABLE 0xffffffffull
+#define MCOUNTINHIBIT_WRITABLE 0ull	/* counters always count: read-only zero (WARL) */
+#define TVEC_WRITABLE (~2ull)		/* modes 0 (direct) and 1 (vectored) */
+#define EPC_WRITABLE (~1ull)		/* IALIGN = 16 with the C extension */
+#define FFLAGS_MASK 0x1fu
+#define FRM_MASK 0x7u
+
 /* counter-enable bits */
 #define COUNTEREN_CY	(1u << 0)
 #define COUNTEREN_TM	(1u << 1)

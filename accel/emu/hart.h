@@ -24,6 +24,7 @@ struct vclock;
 struct tcache;
 struct block;
 struct trace;
+struct state_ops;
 
 enum priv {
 	PRV_U = 0,
@@ -203,6 +204,13 @@ void hart_irq_set(void *hart, unsigned bit, bool level);
 void hart_set_trace(struct hart *h, struct trace *t);
 /* Watch a guest-physical range of RAM: stores there call env.watch_store. */
 void hart_watch(struct hart *h, uint64_t gpa, uint64_t len);
+
+/*
+ * Its saved state (base/state.h), one section per hart, instance = hart id
+ * (hart-state.c). Saved while the hart is parked (hart_pause), loaded before
+ * it runs.
+ */
+extern const struct state_ops hart_state_ops;
 
 /* --- used inside the emulator (accel/emu) --- */
 /* Make the hart look at its requests before the next block, and wake it from WFI. */

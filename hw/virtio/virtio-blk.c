@@ -193,8 +193,8 @@ static void on_kick(void *opaque, uint32_t events)
 	(void)events;
 	if (read(b->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
-	if (b->running)
-		process(b);
+	if (b->running && !b->quiesced)
+		process(b);	/* quiesced: unquiesce looks at the queue */
 }
 
 static void blk_notify(struct virtio_dev *vd, unsigned q)
@@ -265,6 +265,38 @@ static const char *blk_describe(struct virtio_dev *vd, unsigned q, const struct 
 	}
 }
 
+/*
+ * Requests run to completion on the I/O thread: once it has set the flag,
+ * none is in flight and none starts until unquiesce.
+ */
+static void quiesce_on_loop(void *opaque)
+{
+	struct virtio_blk *b = opaque;
+
+	b->quiesced = true;
+	if (!b->read_only)
+		block_flush(b->bd);
+}
+
+static void unquiesce_on_loop(void *opaque)
+{
+	struct virtio_blk *b = opaque;
+
+	b->quiesced = false;
+	if (b->running)
+		process(b);	/* what was kicked meanwhile */
+}
+
+static void blk_quiesce(struct virtio_dev *vd)
+{
+	loop_call_wait(&((struct virtio_blk *)vd)->loop, quiesce_on_loop, vd);
+}
+
+static void blk_unquiesce(struct virtio_dev *vd)
+{
+	loop_call_wait(&((struct virtio_blk *)vd)->loop, unquiesce_on_loop, vd);
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
@@ -275,6 +307,8 @@ static const struct virtio_dev_ops blk_ops = {
 	.activate = blk_activate,
 	.reset = blk_reset,
 	.describe_request = blk_describe,
+	.quiesce = blk_quiesce,
+	.unquiesce = blk_unquiesce,
 };
 
 int virtio_blk_create(struct virtio_blk **out, struct guest_mem *mem, struct block_dev *bd,

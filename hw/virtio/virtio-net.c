@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/state.h"
 #include "net/checksum.h"
 #include "net/gso.h"
 
@@ -227,6 +228,10 @@ static bool net_receive(void *opaque, const struct iovec *iov, unsigned n_iov)
 
 	if (!n->running || !q->ready)
 		return true;	/* no driver: lost, as on a wire */
+	if (n->quiesced) {
+		n->rx_refused = true;	/* the backend keeps it until unquiesce */
+		return false;
+	}
 	/* the features are the driver's to change until DRIVER_OK, fixed after */
 	mrg = has(n, VIRTIO_NET_F_MRG_RXBUF);
 	max = mrg ? VIRTIO_NET_RX_MAX_BUFS : 1;
@@ -308,6 +313,8 @@ static void rx_flush(void *opaque, struct loop_pollfds *p, int *timeout_ms)
 
 /* ---- the I/O thread's side of kicks, DRIVER_OK and reset ---- */
 
+static void handle_kicks(struct virtio_net *n, unsigned k);
+
 static void kicked(void *opaque, uint32_t events)
 {
 	struct virtio_net *n = opaque;
@@ -318,8 +325,13 @@ static void kicked(void *opaque, uint32_t events)
 	(void)r;
 	(void)events;
 	k = __atomic_exchange_n(&n->kicks, 0, __ATOMIC_SEQ_CST);
-	if (!n->running)
-		return;
+	if (!n->running || n->quiesced)
+		return;	/* quiesced: unquiesce looks at both queues */
+	handle_kicks(n, k);
+}
+
+static void handle_kicks(struct virtio_net *n, unsigned k)
+{
 	if (k & (1u << VIRTIO_NET_TXQ))
 		tx_process(n);
 	if ((k & (1u << VIRTIO_NET_RXQ)) && n->rx_refused) {
@@ -400,6 +412,100 @@ static const char *net_describe(struct virtio_dev *vd, unsigned q, const struct 
 	return q == VIRTIO_NET_RXQ ? "rx" : "tx";
 }
 
+/* ---- saved state: the MAC and the backend's own (its loop parked) ---- */
+
+/*
+ * On the I/O thread: the interrupt owed for frames already received goes
+ * out, then neither queue is touched (frames wait in the backend) until
+ * unquiesce; the backend itself runs on.
+ */
+static void quiesce_on_loop(void *opaque)
+{
+	struct virtio_net *n = opaque;
+
+	rx_flush(n, NULL, NULL);
+	n->quiesced = true;
+}
+
+static void unquiesce_on_loop(void *opaque)
+{
+	struct virtio_net *n = opaque;
+
+	n->quiesced = false;
+	if (n->running)
+		handle_kicks(n, (1u << VIRTIO_NET_RXQ) | (1u << VIRTIO_NET_TXQ));
+}
+
+static void net_quiesce(struct virtio_dev *vd)
+{
+	loop_call_wait(&((struct virtio_net *)vd)->loop, quiesce_on_loop, vd);
+}
+
+static void net_unquiesce(struct virtio_dev *vd)
+{
+	loop_call_wait(&((struct virtio_net *)vd)->loop, unquiesce_on_loop, vd);
+}
+
+/* The backend's state is its loop's: saved and loaded there. */
+struct net_state_call {
+	struct virtio_net *n;
+	struct state_out *out;
+	struct state_in *in;
+	int err;
+};
+
+static void save_on_loop(void *opaque)
+{
+	struct net_state_call *c = opaque;
+
+	c->err = c->n->be->ops->save(c->n->be, c->out);
+}
+
+static void load_on_loop(void *opaque)
+{
+	struct net_state_call *c = opaque;
+
+	c->err = c->n->be->ops->load(c->n->be, c->in);
+}
+
+static int net_save(struct virtio_dev *vd, struct state_out *o)
+{
+	struct virtio_net *n = (struct virtio_net *)vd;
+	struct net_state_call c = { n, o, NULL, 0 };
+	bool has = n->be->ops->save != NULL;
+
+	state_put_bytes(o, n->mac, NET_MAC_LEN);
+	state_put_u8(o, has);
+	if (has)
+		loop_call_wait(&n->loop, save_on_loop, &c);
+	return c.err ? c.err : o->err;
+}
+
+static int net_load(struct virtio_dev *vd, struct state_in *in)
+{
+	struct virtio_net *n = (struct virtio_net *)vd;
+	struct net_state_call c = { n, NULL, in, 0 };
+	uint8_t mac[NET_MAC_LEN];
+	bool has;
+
+	state_get_bytes(in, mac, NET_MAC_LEN);
+	has = state_get_bool(in);
+	if (in->err)
+		return in->err;
+	if (memcmp(mac, n->mac, NET_MAC_LEN))
+		return error_set(-EINVAL, "virtio-net: the saved NIC had another MAC address: "
+				 "run with the same --net options");
+	if (has != (n->be->ops->load != NULL))
+		return error_set(-EINVAL, "virtio-net: the saved NIC had another kind of "
+				 "backend (%s here)", n->be->desc);
+	if (has) {
+		loop_call_wait(&n->loop, load_on_loop, &c);
+		if (c.err)
+			return c.err;
+	}
+	return state_in_end(in);
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
@@ -409,6 +515,10 @@ static const struct virtio_dev_ops net_ops = {
 	.activate = net_activate,
 	.reset = net_reset,
 	.describe_request = net_describe,
+	.quiesce = net_quiesce,
+	.unquiesce = net_unquiesce,
+	.save = net_save,
+	.load = net_load,
 };
 
 /* ---- life cycle ---- */

@@ -50,6 +50,7 @@ struct fake_vm {
 	char typed[256];		/* what it took */
 	size_t ntyped;
 	unsigned releases;		/* bodies released */
+	char saved_to[64];		/* the path of the last "save" */
 };
 
 struct fx {
@@ -198,6 +199,27 @@ static size_t fake_console_input(void *opaque, const uint8_t *buf, size_t len)
 	return n;
 }
 
+/* a save to a path under /nonexistent fails; any other is taken */
+static int fake_save(void *opaque, const char *path, int fd, json_t *r)
+{
+	struct fake_vm *vm = opaque;
+
+	if (fd >= 0) {
+		/* a descriptor: write where it points, to show it is the one sent */
+		if (write(fd, "saved", 5) != 5) {
+		}
+		close(fd);
+		path = "(fd)";
+	}
+	if (!strncmp(path, "/nonexistent/", 13))
+		return error_set(-ENOENT, "cannot create %s", path);
+	pthread_mutex_lock(&vm->lock);
+	snprintf(vm->saved_to, sizeof(vm->saved_to), "%s", path);
+	pthread_mutex_unlock(&vm->lock);
+	json_object_set_new(r, "ram_bytes", json_integer(4096));
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -210,7 +232,7 @@ static int setup(void **state)
 	f->vm.take = SIZE_MAX;
 	f->ops = (struct control_ops){ fake_status, NULL, fake_pause, fake_resume, fake_powerdown,
 				       fake_reset, fake_quit, fake_console_input, &f->vm,
-				       fake_request };
+				       fake_request, fake_save };
 	assert_int_equal(loop_init(&f->loop), 0);
 	assert_int_equal(control_start(&f->c, &f->loop, control_listen(f->path), f->path, &f->ops),
 			 0);
@@ -323,6 +345,63 @@ static void test_ops(void **state)
 	pthread_mutex_lock(&f->vm.lock);
 	assert_int_equal(f->vm.quits, 1);
 	pthread_mutex_unlock(&f->vm.lock);
+	close(fd);
+}
+
+/* A request line with a descriptor in the same message (SCM_RIGHTS). */
+static void send_with_fd(int sock, const char *line, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct iovec iov = { (void *)line, strlen(line) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			    .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	assert_int_equal(sendmsg(sock, &m, MSG_NOSIGNAL), (ssize_t)strlen(line));
+}
+
+/* "save" takes a path or a descriptor, one of them; its failure is the VM's message */
+static void test_save(void **state)
+{
+	struct fx *f = *state;
+	int fd = connect_to(f);
+
+	expect(fd, "{\"id\": 1, \"op\": \"save\"}\n", "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-request\"");
+	expect(fd, "{\"op\": \"save\", \"path\": 7}\n", "\"code\":\"bad-request\"");
+	expect(fd, "{\"op\": \"save\", \"path\": \"/x\", \"fd\": 3}\n", "\"code\":\"bad-request\"");
+	expect(fd, "{\"op\": \"save\", \"path\": \"/nonexistent/vm\"}\n",
+	       "\"code\":\"failed\",\"message\":\"save: cannot create /nonexistent/vm\"");
+	expect(fd, "{\"id\": 2, \"op\": \"save\", \"path\": \"/tmp/vm.state\"}\n",
+	       "{\"id\":2,\"ok\":true,\"result\":{\"ram_bytes\":4096}}");
+	pthread_mutex_lock(&f->vm.lock);
+	assert_string_equal(f->vm.saved_to, "/tmp/vm.state");
+	pthread_mutex_unlock(&f->vm.lock);
+
+	/* a descriptor sent with the request instead of a path (a sandboxed VM) */
+	char tmp[] = "/tmp/gasang-control-save-XXXXXX", got[8] = { 0 }, line[512];
+	int file = mkstemp(tmp);
+
+	assert_true(file >= 0);
+	unlink(tmp);
+	send_with_fd(fd, "{\"id\": 3, \"op\": \"save\", \"path\": \"/x\"}\n", file);
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "\"code\":\"bad-request\""));
+	send_with_fd(fd, "{\"id\": 4, \"op\": \"save\"}\n", file);
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "{\"id\":4,\"ok\":true"));
+	assert_int_equal(pread(file, got, 5, 0), 5);
+	assert_string_equal(got, "saved");
+	pthread_mutex_lock(&f->vm.lock);
+	assert_string_equal(f->vm.saved_to, "(fd)");
+	pthread_mutex_unlock(&f->vm.lock);
+	close(file);
 	close(fd);
 }
 
@@ -678,6 +757,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passed_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
