@@ -31,6 +31,7 @@ static const char run_help[] =
 	"  --bios none           riscv64: no SBI, run the kernel ELF in machine mode\n"
 	"  --cpu MODEL[,+FEAT|,-FEAT]...  x86_64 CPU features: host (default), x86-64-v1..v4,\n"
 	"                        then features to add or hide, e.g. -xsave,-cx16\n"
+	"  --cpu rv64gc|rva22|rva23  riscv64: the extensions the guest sees (default rva23)\n"
 	"  --mem-file PATH       x86_64: back guest RAM with a shared file (a directory, such\n"
 	"                        as a hugetlbfs mount: a new file in it)\n"
 	"  --hugepages           x86_64: guest RAM from the huge page pool\n"

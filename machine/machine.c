@@ -88,5 +88,11 @@ int machine_check_config(const struct vm_config *cfg)
 	if (cfg->cpus < 1 || cfg->cpus > m->max_cpus)
 		return error_set(-EINVAL, "--cpus %u: the %s machine takes 1 to %u", cfg->cpus,
 				 m->arch, m->max_cpus);
+	if (cfg->cpu && m->check_cpu) {
+		int err = m->check_cpu(cfg->cpu);
+
+		if (err)
+			return err;
+	}
 	return check_firmware(m, cfg);
 }

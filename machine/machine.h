@@ -51,6 +51,8 @@ struct machine_ops {
 	uint64_t min_ram, max_ram;	/* the guest RAM it takes, in bytes */
 	unsigned max_cpus;
 	enum machine_firmware firmware;
+	/* Is --cpu NAME one this board offers? 0 or an error recorded; NULL: any (checked later) */
+	int (*check_cpu)(const char *cpu);
 	/*
 	 * Build the machine (RAM, CPUs, its own devices). Its serial console's
 	 * output (and rx_ready) goes to 'serial', which outlives the machine.

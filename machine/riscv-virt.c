@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 
+#include "accel/emu/isa.h"
 #include "base/error.h"
 #include "machine/loader.h"
 
@@ -18,10 +19,10 @@
 #define PHANDLE_CPU0_INTC 1
 #define PHANDLE_PLIC 2
 
-/* exactly the extensions the hart implements (accel/emu) */
+/* exactly the extensions the hart implements: --cpu's profile (accel/emu/isa.c) */
 #define ISA_BASE "rv64i"
-static const char isa_extensions[] = "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei";
-#define ISA_STRING "rv64imafdc_zicntr_zicsr_zifencei"
+#define ISA_DT_MAX 512
+#define CBO_BLOCK_SIZE 64	/* accel/emu/cbo.c */
 
 /* with gasang's SBI, everything S-mode can handle goes straight to S-mode */
 #define SBI_MEDELEG ((1u << EXC_INSN_MISALIGNED) | (1u << EXC_INSN_ACCESS) |          \
@@ -93,8 +94,13 @@ static int fdt_cells(void *fdt, const char *name, const uint32_t *cells, unsigne
 	return fdt_property(fdt, name, v, (int)(n * sizeof(v[0])));
 }
 
-static int fdt_cpus(void *fdt)
+static int fdt_cpus(void *fdt, uint64_t isa)
 {
+	char exts[ISA_DT_MAX], str[ISA_DT_MAX];
+	size_t len;
+
+	if (isa_dt_extensions(isa, exts, sizeof(exts), &len) || isa_dt_string(isa, str, sizeof(str)))
+		return error_set(-ENOSPC, "device tree: the ISA strings do not fit");
 	FDT_TRY(fdt_begin_node(fdt, "cpus"));
 	FDT_TRY(fdt_property_u32(fdt, "#address-cells", 1));
 	FDT_TRY(fdt_property_u32(fdt, "#size-cells", 0));
@@ -104,9 +110,15 @@ static int fdt_cpus(void *fdt)
 	FDT_TRY(fdt_property_u32(fdt, "reg", 0));
 	FDT_TRY(fdt_property_string(fdt, "status", "okay"));
 	FDT_TRY(fdt_property_string(fdt, "compatible", "riscv"));
-	FDT_TRY(fdt_property_string(fdt, "riscv,isa", ISA_STRING));
+	FDT_TRY(fdt_property_string(fdt, "riscv,isa", str));
 	FDT_TRY(fdt_property_string(fdt, "riscv,isa-base", ISA_BASE));
-	FDT_TRY(fdt_property(fdt, "riscv,isa-extensions", isa_extensions, sizeof(isa_extensions)));
+	FDT_TRY(fdt_property(fdt, "riscv,isa-extensions", exts, (int)len));
+	if (isa & ISA(ZICBOM))
+		FDT_TRY(fdt_property_u32(fdt, "riscv,cbom-block-size", CBO_BLOCK_SIZE));
+	if (isa & ISA(ZICBOP))
+		FDT_TRY(fdt_property_u32(fdt, "riscv,cbop-block-size", CBO_BLOCK_SIZE));
+	if (isa & ISA(ZICBOZ))
+		FDT_TRY(fdt_property_u32(fdt, "riscv,cboz-block-size", CBO_BLOCK_SIZE));
 	FDT_TRY(fdt_property_string(fdt, "mmu-type", "riscv,sv48"));
 	FDT_TRY(fdt_begin_node(fdt, "interrupt-controller"));
 	FDT_TRY(fdt_property_u32(fdt, "#interrupt-cells", 1));
@@ -210,7 +222,7 @@ int riscv_virt_fdt(const struct riscv_virt *m, void *fdt, size_t size, const cha
 	FDT_TRY(fdt_property_string(fdt, "model", "gasang riscv-virt"));
 	err = fdt_chosen(fdt, bootargs, initrd_start, initrd_end);
 	if (!err)
-		err = fdt_cpus(fdt);
+		err = fdt_cpus(fdt, m->hart.isa);
 	if (err)
 		return err;
 	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)m->mem.base);
@@ -271,7 +283,8 @@ static void dbcn_out(void *opaque, const uint8_t *buf, size_t len)
 int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg,
 		      const struct uart_backend *serial)
 {
-	struct hart_env env = { dbcn_out, watch_store, m };
+	struct hart_env env = { dbcn_out, watch_store, m, 0 };
+	const struct isa_profile *cpu = isa_profile_find(cfg->cpu);
 	int err;
 
 	memset(m, 0, sizeof(*m));
@@ -282,6 +295,7 @@ int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg,
 	err = machine_check_config(cfg);
 	if (err)
 		return err;
+	env.isa = cpu->exts;	/* checked by machine_check_config() */
 	vclock_init(&m->clock);
 	err = guest_mem_init(&m->mem, VIRT_RAM_BASE, cfg->mem_size);
 	if (err)
@@ -373,6 +387,13 @@ static void boot_sbi(struct hart *h, uint64_t entry, uint64_t fdt)
 	 * as that driver would, or every clock_gettime() in the guest is SIGILL.
 	 */
 	h->scounteren = COUNTEREN_TM;
+	/* what an SBI firmware turns on for the kernel (OpenSBI does the same) */
+	if (h->isa & ISA(SSTC))
+		h->menvcfg |= ENVCFG_STCE;
+	if (h->isa & ISA(ZICBOM))
+		h->menvcfg |= ENVCFG_CBIE | ENVCFG_CBCFE;
+	if (h->isa & ISA(ZICBOZ))
+		h->menvcfg |= ENVCFG_CBZE;
 	hart_set_priv(h, PRV_S);
 	h->x[10] = h->hartid;
 	h->x[11] = fdt;
@@ -443,6 +464,14 @@ int riscv_virt_boot(struct riscv_virt *m)
 }
 
 /* ---- struct machine_ops ---- */
+
+static int virt_check_cpu(const char *cpu)
+{
+	if (isa_profile_find(cpu))
+		return 0;
+	return error_set(-EINVAL, "--cpu %s: unknown RISC-V CPU (known: %s)", cpu,
+			 isa_profile_names());
+}
 
 static struct riscv_virt *to_virt(struct machine *m)
 {
@@ -539,6 +568,7 @@ const struct machine_ops riscv_virt_ops = {
 	.max_ram = VIRT_MAX_RAM,
 	.max_cpus = VIRT_MAX_CPUS,
 	.firmware = MACHINE_FW_BARE_METAL,
+	.check_cpu = virt_check_cpu,
 	.create = virt_create,
 	.guest_mem = virt_guest_mem,
 	.add_virtio = virt_add_virtio,

@@ -31,6 +31,7 @@ struct hart;
 #define CSR_STVAL	0x143
 #define CSR_SIP		0x144
 #define CSR_SATP	0x180
+#define CSR_STIMECMP	0x14d
 /* machine */
 #define CSR_MVENDORID	0xf11
 #define CSR_MARCHID	0xf12
@@ -147,8 +148,14 @@ struct hart;
 #define COUNTEREN_TM	(1u << 1)
 #define COUNTEREN_IR	(1u << 2)
 
-/* menvcfg / senvcfg: fence of I/O implies memory (the only field without an extension) */
-#define ENVCFG_FIOM	(1ull << 0)
+/* menvcfg / senvcfg */
+#define ENVCFG_FIOM	(1ull << 0)	/* fence of I/O implies memory */
+#define ENVCFG_CBIE	(3ull << 4)	/* Zicbom: cbo.inval enabled (as a flush) */
+#define ENVCFG_CBCFE	(1ull << 6)	/* Zicbom: cbo.clean/flush enabled */
+#define ENVCFG_CBZE	(1ull << 7)	/* Zicboz: cbo.zero enabled */
+#define ENVCFG_ADUE	(1ull << 61)	/* menvcfg, Svadu: hardware A/D updates */
+#define ENVCFG_PBMTE	(1ull << 62)	/* menvcfg, Svpbmt: PBMT bits in PTEs */
+#define ENVCFG_STCE	(1ull << 63)	/* menvcfg, Sstc: stimecmp drives STIP */
 
 /* What we report for mvendorid/marchid/mimpid: non-commercial, unregistered. */
 #define GASANG_MIMPID	0x67617361ull	/* "gasa" */

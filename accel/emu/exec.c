@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "accel/emu/bitmanip.h"
 #include "accel/emu/decode.h"
 #include "accel/emu/divide.h"
 #include "accel/emu/hart.h"
@@ -377,6 +378,62 @@ L_JALR: {
 	ALU(REMW, rv_remw(RS1, RS2))
 	ALU(REMUW, rv_remuw(RS1, RS2))
 
+	/* Zba */
+	ALU(ADD_UW, (uint64_t)(uint32_t)RS1 + RS2)
+	ALU(SH1ADD, (RS1 << 1) + RS2)
+	ALU(SH2ADD, (RS1 << 2) + RS2)
+	ALU(SH3ADD, (RS1 << 3) + RS2)
+	ALU(SH1ADD_UW, ((uint64_t)(uint32_t)RS1 << 1) + RS2)
+	ALU(SH2ADD_UW, ((uint64_t)(uint32_t)RS1 << 2) + RS2)
+	ALU(SH3ADD_UW, ((uint64_t)(uint32_t)RS1 << 3) + RS2)
+	ALU(SLLI_UW, (uint64_t)(uint32_t)RS1 << d->imm)
+	/* Zbb */
+	ALU(ANDN, RS1 & ~RS2)
+	ALU(ORN, RS1 | ~RS2)
+	ALU(XNOR, ~(RS1 ^ RS2))
+	ALU(CLZ, rv_clz(RS1))
+	ALU(CLZW, rv_clzw(RS1))
+	ALU(CTZ, rv_ctz(RS1))
+	ALU(CTZW, rv_ctzw(RS1))
+	ALU(CPOP, (uint64_t)__builtin_popcountll(RS1))
+	ALU(CPOPW, (uint64_t)__builtin_popcount((uint32_t)RS1))
+	ALU(MAX, (int64_t)RS1 > (int64_t)RS2 ? RS1 : RS2)
+	ALU(MAXU, RS1 > RS2 ? RS1 : RS2)
+	ALU(MIN, (int64_t)RS1 < (int64_t)RS2 ? RS1 : RS2)
+	ALU(MINU, RS1 < RS2 ? RS1 : RS2)
+	ALU(SEXT_B, (uint64_t)(int64_t)(int8_t)RS1)
+	ALU(SEXT_H, (uint64_t)(int64_t)(int16_t)RS1)
+	ALU(ZEXT_H, (uint64_t)(uint16_t)RS1)
+	ALU(ROL, rv_rol(RS1, (unsigned)RS2))
+	ALU(ROLW, rv_rolw(RS1, (unsigned)RS2))
+	ALU(ROR, rv_ror(RS1, (unsigned)RS2))
+	ALU(RORI, rv_ror(RS1, (unsigned)d->imm))
+	ALU(RORIW, rv_rorw(RS1, (unsigned)d->imm))
+	ALU(RORW, rv_rorw(RS1, (unsigned)RS2))
+	ALU(ORC_B, rv_orc_b(RS1))
+	ALU(REV8, __builtin_bswap64(RS1))
+	/* Zbc */
+	ALU(CLMUL, rv_clmul(RS1, RS2))
+	ALU(CLMULH, rv_clmulh(RS1, RS2))
+	ALU(CLMULR, rv_clmulr(RS1, RS2))
+	/* Zbs */
+	ALU(BCLR, RS1 & ~(1ull << (RS2 & 63)))
+	ALU(BCLRI, RS1 & ~(1ull << d->imm))
+	ALU(BEXT, (RS1 >> (RS2 & 63)) & 1)
+	ALU(BEXTI, (RS1 >> d->imm) & 1)
+	ALU(BINV, RS1 ^ (1ull << (RS2 & 63)))
+	ALU(BINVI, RS1 ^ (1ull << d->imm))
+	ALU(BSET, RS1 | (1ull << (RS2 & 63)))
+	ALU(BSETI, RS1 | (1ull << d->imm))
+	/* Zicond */
+	ALU(CZERO_EQZ, RS2 ? RS1 : 0)
+	ALU(CZERO_NEZ, RS2 ? 0 : RS1)
+
+L_CBO_ZERO: L_CBO_CMO:
+	if (!exec_cbo(h, d))
+		EXCEPTION();
+	NEXT();
+
 L_FENCE_I:
 	/* the hart's own stores already dropped their translations; others queue */
 	hart_drop_stale_code(h);
@@ -385,6 +442,11 @@ L_SFENCE_VMA:
 	if (!privileged_fence_ok(h))
 		RAISE(EXC_ILLEGAL_INSN, 0);
 	mmu_flush(h);
+	JUMP(PC() + d->len);
+L_SFENCE_INVAL:
+	/* Svinval's fences around sinval.vma: ordering we already have */
+	if (h->priv == PRV_U)
+		RAISE(EXC_ILLEGAL_INSN, 0);
 	JUMP(PC() + d->len);
 L_ECALL:
 	if (h->sbi && h->priv == PRV_S) {

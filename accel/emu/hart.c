@@ -1,4 +1,5 @@
 #include "accel/emu/hart.h"
+#include "accel/emu/isa.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -148,6 +149,8 @@ int hart_init(struct hart *h, uint64_t hartid, struct guest_mem *mem, struct bus
 	h->clock = clock;
 	if (env)
 		h->env = *env;
+	/* without a machine (unit tests) the hart has every extension */
+	h->isa = env ? env->isa : ISA_ALL;
 	h->tc = calloc(1, sizeof(*h->tc));
 	if (!h->tc)
 		return error_set(-ENOMEM, "out of memory");
@@ -158,6 +161,8 @@ int hart_init(struct hart *h, uint64_t hartid, struct guest_mem *mem, struct bus
 		return err;
 	}
 	h->jcache = h->tc->jcache;
+	h->tc->isa = h->isa;
+	h->tc->jit.isa = h->isa;
 	mem->on_write = mem_written;
 	mem->on_write_opaque = h;
 	pthread_mutex_init(&h->lock, NULL);
@@ -195,7 +200,10 @@ void hart_reset(struct hart *h)
 	h->medeleg = h->mideleg = h->mie = 0;
 	__atomic_store_n(&h->mip_sw, 0, __ATOMIC_SEQ_CST);
 	h->mtvec = h->mscratch = h->mepc = h->mcause = h->mtval = 0;
-	h->mcounteren = h->menvcfg = h->mcountinhibit = 0;
+	h->mcounteren = h->mcountinhibit = 0;
+	/* as QEMU: the page-table extensions start on, for software that predates menvcfg */
+	h->menvcfg = (h->isa & ISA(SVADU) ? ENVCFG_ADUE : 0) |
+		     (h->isa & ISA(SVPBMT) ? ENVCFG_PBMTE : 0);
 	h->stvec = h->sscratch = h->sepc = h->scause = h->stval = 0;
 	h->scounteren = h->senvcfg = h->satp = 0;
 	h->resv_valid = false;

@@ -1,6 +1,7 @@
 /*
  * One RISC-V hart emulated in software: RV64IMAFDC + Zicsr + Zifencei +
- * Zicntr, machine/supervisor/user modes, Sv39/Sv48.
+ * Zicntr, machine/supervisor/user modes, Sv39/Sv48, and the extensions of
+ * accel/emu/isa.h the machine turns on (h->isa).
  *
  * Everything a hart owns lives here, so several harts (threads) can run side
  * by side on one machine: registers, CSRs, its TLBs and its translation cache.
@@ -79,6 +80,7 @@ struct hart_env {
 	/* A store hit a watched page (HTIF tohost); gpa is the stored address. */
 	void (*watch_store)(void *opaque, struct hart *h, uint64_t gpa);
 	void *opaque;
+	uint64_t isa;		/* extensions beyond RV64GC the guest sees (accel/emu/isa.h) */
 };
 
 struct hart {
@@ -119,6 +121,7 @@ struct hart {
 	uint64_t stvec, sscratch, sepc, scause, stval;
 	uint64_t scounteren, senvcfg, satp;
 	uint64_t hartid;
+	uint64_t isa;			/* extensions beyond RV64GC (accel/emu/isa.h) */
 
 	/* LR/SC reservation: host address and the value LR read */
 	uintptr_t resv_addr;

@@ -46,6 +46,7 @@ struct jit {
 	uint8_t *code;		/* executable buffer */
 	size_t size, used;
 	uint64_t compiled, refused;
+	uint64_t isa;		/* the extensions a trace decodes with (accel/emu/isa.h) */
 };
 
 #ifdef EMU_JIT	/* the Makefile found accel/emu/jit-<host arch>.c */

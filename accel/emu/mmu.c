@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "accel/emu/hart.h"
+#include "accel/emu/isa.h"
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
 #include "hw/bus.h"
@@ -17,6 +18,10 @@
 /* D, A and U are reserved in a pointer to the next level (privileged 4.3.1) */
 #define PTE_NONLEAF_RESERVED (PTE_D | PTE_A | PTE_U)
 #define PTE_SIZE 8
+/* Svnapot's one size: 64 KiB, ppn[3:0] = 1000 in the leaf */
+#define NAPOT_PPN_BITS 4
+#define NAPOT_PPN_MASK ((1ull << NAPOT_PPN_BITS) - 1)
+#define NAPOT_64K_PPN 0x8ull
 
 struct walk {
 	uint64_t pa;
@@ -83,11 +88,24 @@ static void note_ram_store(struct hart *h, uintptr_t host, unsigned size)
 	}
 }
 
+/* PTE bits that make any PTE fault for this hart (extensions and menvcfg decide) */
+static uint64_t pte_reserved(const struct hart *h)
+{
+	uint64_t r = PTE_RESERVED_MASK;
+
+	if (!(h->isa & ISA(SVPBMT)) || !(h->menvcfg & ENVCFG_PBMTE))
+		r |= PTE_PBMT;
+	if (!(h->isa & ISA(SVNAPOT)))
+		r |= PTE_N;
+	return r;
+}
+
 static int page_walk(struct hart *h, uint64_t va, enum mmu_access acc, int priv,
 		     unsigned levels, struct walk *w)
 {
 	unsigned va_bits = PAGE_SHIFT + levels * SV_LEVEL_BITS, level;
 	uint64_t table = (h->satp & SATP_PPN_MASK) << PAGE_SHIFT, pte, want;
+	uint64_t reserved = pte_reserved(h);
 	uint64_t *ptep;
 
 	/* the address must be sign-extended from its top translated bit */
@@ -102,12 +120,12 @@ retry:
 		if (!ptep)
 			return access_cause[acc];
 		pte = __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
-		if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) ||
-		    (pte & PTE_RESERVED_MASK))
+		if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & reserved) ||
+		    (pte & PTE_PBMT) == PTE_PBMT_RESERVED)
 			return fault_cause[acc];
 		if (pte & (PTE_R | PTE_X))
 			goto leaf;
-		if (pte & PTE_NONLEAF_RESERVED)
+		if (pte & (PTE_NONLEAF_RESERVED | PTE_PBMT | PTE_N))
 			return fault_cause[acc];
 		table = ((pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << PAGE_SHIFT;
 	}
@@ -121,6 +139,13 @@ leaf:
 		uint64_t ppn = (pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK;
 		uint64_t span = (1ull << (level * SV_LEVEL_BITS)) - 1;	/* pages in a superpage - 1 */
 
+		if (pte & PTE_N) {
+			/* a 64 KiB NAPOT page: only at level 0 and only that size */
+			if (level || (ppn & NAPOT_PPN_MASK) != NAPOT_64K_PPN)
+				return fault_cause[acc];
+			span = NAPOT_PPN_MASK;
+			ppn &= ~span;
+		}
 		if (ppn & span)
 			return fault_cause[acc];	/* misaligned superpage */
 		w->pa = ((ppn | ((va >> PAGE_SHIFT) & span)) << PAGE_SHIFT) | (va & ~PAGE_MASK);
@@ -128,6 +153,10 @@ leaf:
 	want = PTE_A | (acc == ACCESS_WRITE ? PTE_D : 0);
 	if ((pte & want) != want) {
 		uint64_t npte = pte | want;
+
+		/* Svadu with menvcfg.ADUE clear: A/D as Svade, a fault to the OS */
+		if ((h->isa & ISA(SVADU)) && !(h->menvcfg & ENVCFG_ADUE))
+			return fault_cause[acc];
 
 		if (!__atomic_compare_exchange_n(ptep, &pte, npte, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE)) {

@@ -146,7 +146,7 @@ struct block *tcache_get(struct hart *h, uintptr_t host_pc)
 				break;
 			raw |= (uint32_t)*(const uint16_t *)(p + 2) << 16;
 		}
-		decode(raw, &tmp[n]);
+		decode_isa(raw, &tmp[n], tc->isa);
 		tmp[n].off = (uint16_t)(p - host_pc);
 		p += tmp[n].len;
 		if (op_ends_block(tmp[n++].op))
@@ -186,7 +186,7 @@ struct block *tcache_single(struct tcache *tc, uint32_t raw, void *buf, size_t s
 	if (size < sizeof(*b) + 2 * sizeof(struct dinsn))
 		return NULL;
 	memset(b, 0, sizeof(*b));	/* never compiled: it is not cached */
-	decode(raw, &b->ins[0]);
+	decode_isa(raw, &b->ins[0], tc->isa);
 	b->ninsns = 1;
 	b->bytes = b->ins[0].len;
 	finish(tc, b->ins, 1, b->bytes);

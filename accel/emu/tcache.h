@@ -56,6 +56,7 @@ struct tcache {
 	const void *const *labels;	/* enum op -> interpreter entry */
 	struct jit jit;
 	int jit_threshold;		/* entries before compiling; 0: never */
+	uint64_t isa;			/* the extensions instructions decode with */
 	bool want_flush;		/* the JIT's buffer is full: flush between blocks */
 	uint64_t flushes, translated;
 };

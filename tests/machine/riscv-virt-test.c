@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "accel/emu/isa.h"
 #include "base/error.h"
 #include "machine/loader.h"
 #include "machine/riscv-virt.h"
@@ -186,9 +187,17 @@ static void test_fdt_root(void **state)
 	assert_int_equal(fdt_num_mem_rsv(fdt), 0);
 }
 
+/* --cpu rva23, the default: everything accel/emu/isa.h implements */
+#define RVA23_EXTENSIONS "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei\0zicbom\0zicbop\0zicboz\0zicond\0zihintntl\0" \
+		"zihintpause\0zimop\0zawrs\0zcb\0zcmop\0zba\0zbb\0zbc\0zbs\0zkt\0sstc\0svadu\0svinval\0" \
+		"svnapot\0svpbmt"
+#define RVA23_ISA "rv64imafdc_zicntr_zicsr_zifencei_zicbom_zicbop_zicboz_zicond_zihintntl_" \
+		"zihintpause_zimop_zawrs_zcb_zcmop_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_" \
+		"svnapot_svpbmt"
+
 static void test_fdt_cpu(void **state)
 {
-	static const char extensions[] = "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei";
+	static const char extensions[] = RVA23_EXTENSIONS;
 	struct fixture *f = *state;
 	void *fdt = build(f, BOOTARGS, 0, 0);
 	const char *s;
@@ -201,12 +210,14 @@ static void test_fdt_cpu(void **state)
 	assert_int_equal(prop_u32(fdt, CPU, "reg"), 0);
 	assert_prop_str(fdt, CPU, "status", "okay");
 	assert_int_equal(fdt_node_check_compatible(fdt, node(fdt, CPU), "riscv"), 0);
-	assert_prop_str(fdt, CPU, "riscv,isa", "rv64imafdc_zicntr_zicsr_zifencei");
+	assert_prop_str(fdt, CPU, "riscv,isa", RVA23_ISA);
 	assert_prop_str(fdt, CPU, "riscv,isa-base", "rv64i");
 	s = prop(fdt, CPU, "riscv,isa-extensions", &len);
 	assert_int_equal(len, sizeof(extensions));
 	assert_memory_equal(s, extensions, sizeof(extensions));
-	assert_int_equal(fdt_stringlist_count(fdt, node(fdt, CPU), "riscv,isa-extensions"), 9);
+	assert_int_equal(fdt_stringlist_count(fdt, node(fdt, CPU), "riscv,isa-extensions"), 29);
+	assert_int_equal(prop_u32(fdt, CPU, "riscv,cbom-block-size"), 64);
+	assert_int_equal(prop_u32(fdt, CPU, "riscv,cboz-block-size"), 64);
 	assert_prop_str(fdt, CPU, "mmu-type", "riscv,sv48");
 
 	assert_int_equal(fdt_node_check_compatible(fdt, node(fdt, CPU_INTC), "riscv,cpu-intc"), 0);
@@ -379,6 +390,40 @@ static void test_create_rejects_cpus(void **state)
 	free(m);
 }
 
+/* --cpu picks what the hart decodes and the device tree says; an unknown name is refused */
+static void test_cpu_profiles(void **state)
+{
+	static const char rv64gc[] = "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei";
+	struct fixture *f = *state;
+	const char *s;
+	void *fdt;
+	int len;
+
+	riscv_virt_destroy(f->m);
+	f->cfg.cpu = "rv64gc";
+	assert_int_equal(riscv_virt_create(f->m, &f->cfg, NULL), 0);
+	assert_int_equal(f->m->hart.isa, 0);
+	fdt = build(f, BOOTARGS, 0, 0);
+	assert_prop_str(fdt, CPU, "riscv,isa", "rv64imafdc_zicntr_zicsr_zifencei");
+	s = prop(fdt, CPU, "riscv,isa-extensions", &len);
+	assert_int_equal(len, sizeof(rv64gc));
+	assert_memory_equal(s, rv64gc, sizeof(rv64gc));
+	assert_int_equal(fdt_getprop(fdt, node(fdt, CPU), "riscv,cbom-block-size", &len), NULL);
+
+	riscv_virt_destroy(f->m);
+	f->cfg.cpu = "rva22";
+	assert_int_equal(riscv_virt_create(f->m, &f->cfg, NULL), 0);
+	assert_true(f->m->hart.isa & ISA(ZBA));
+	assert_false(f->m->hart.isa & ISA(ZICOND));
+
+	riscv_virt_destroy(f->m);
+	f->cfg.cpu = "rva99";
+	assert_int_equal(riscv_virt_create(f->m, &f->cfg, NULL), -EINVAL);
+	assert_non_null(strstr(error_msg(), "--cpu rva99"));
+	f->cfg.cpu = NULL;
+	assert_int_equal(riscv_virt_create(f->m, &f->cfg, NULL), 0);	/* for teardown */
+}
+
 /* ---- booting ---- */
 
 static char *temp_file(struct fixture *f, unsigned slot, const void *data, size_t len)
@@ -535,6 +580,7 @@ int main(void)
 		T(test_fdt_phandles_unique),
 		T(test_fdt_no_room),
 		cmocka_unit_test(test_create_rejects_cpus),
+		T(test_cpu_profiles),
 		T(test_boot_protocol),
 		T(test_boot_default_bootargs),
 		T(test_boot_too_little_memory),
