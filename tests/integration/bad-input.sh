@@ -14,6 +14,7 @@
 #   bad memory size              --mem 12Q, --mem 0
 #   too little memory            --mem 16M with Debian's kernel (~31 MiB image)
 #   unknown flag                 --frobnicate
+#   unknown RISC-V CPU           --cpu rva99
 #   control socket descriptor    --control-fd 2 (the terminal's), one not open, one
 #                                not a listening socket, with --control too
 #   bad --gdb                    an unknown kind, a port that is no number or out of
@@ -115,6 +116,9 @@ elif command -v setpriv >/dev/null &&
 else
 	notes+=("unreadable kernel not checked: running as root and nobody cannot run $GASANG")
 fi
+
+check unknown-cpu "--cpu rva99" \
+	"${RUN[@]}" --mem 512M --cpu rva99 --kernel "$kernel"
 
 mkdir "$work/kernel-dir"
 check kernel-is-directory kernel-dir \
