@@ -82,6 +82,16 @@
 
 #define HAS(ext) ((isa & ISA(ext)) != 0)
 
+/* Zfhmin's OP-FP funct7 (with the fmt in bits 1:0) and the source fmt in rs2 */
+#define FUNCT7_FCVT_S	0x20
+#define FUNCT7_FCVT_D	0x21
+#define FUNCT7_FCVT_H	0x22
+#define FUNCT7_FMV_X_H	0x72
+#define FUNCT7_FMV_H_X	0x7a
+#define FMT_S		0
+#define FMT_D		1
+#define FMT_H		2
+
 static const char *const op_names[OP_COUNT] = {
 #define OP_NAME(name) #name,
 	OPS(OP_NAME)
@@ -450,12 +460,47 @@ static enum op fp_op(uint32_t r, int *uses_rm, int *int_rd)
 	return OP_ILLEGAL;
 }
 
-static void decode_op_fp(uint32_t r, struct dinsn *d)
+/* Zfhmin's moves and conversions (OP-FP); OP_ILLEGAL if r is none of them */
+static enum op fp_half_op(uint32_t r, int *uses_rm, int *int_rd)
+{
+	unsigned f7 = bits(r, 31, 25), f3 = bits(r, 14, 12), rs2 = bits(r, 24, 20);
+
+	*uses_rm = 1;
+	*int_rd = 0;
+	switch (f7 << 5 | rs2) {
+	case FUNCT7_FCVT_S << 5 | FMT_H: return OP_FCVT_S_H;
+	case FUNCT7_FCVT_D << 5 | FMT_H: return OP_FCVT_D_H;
+	case FUNCT7_FCVT_H << 5 | FMT_S: return OP_FCVT_H_S;
+	case FUNCT7_FCVT_H << 5 | FMT_D: return OP_FCVT_H_D;
+	}
+	*uses_rm = 0;
+	if (f3 == 0 && rs2 == 0 && f7 == FUNCT7_FMV_X_H) {
+		*int_rd = 1;
+		return OP_FMV_X_H;
+	}
+	if (f3 == 0 && rs2 == 0 && f7 == FUNCT7_FMV_H_X)
+		return OP_FMV_H_X;
+	return OP_ILLEGAL;
+}
+
+static void decode_op_fp(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	int uses_rm, int_rd;
 	enum op op = fp_op(r, &uses_rm, &int_rd);
 	unsigned rm = bits(r, 14, 12), rd = bits(r, 11, 7);
 
+	if (HAS(ZFHMIN)) {
+		int h_rm, h_int_rd;
+		enum op h = fp_half_op(r, &h_rm, &h_int_rd);
+
+		if (h != OP_ILLEGAL) {
+			if (h_rm && !rm_valid(rm))
+				return illegal(d, r);
+			set(d, h, h_int_rd ? xrd(rd) : rd, bits(r, 19, 15), 0, 0);
+			d->rm = (uint8_t)rm;
+			return;
+		}
+	}
 	if (op == OP_ILLEGAL || (bits(r, 26, 25) > 1) || (uses_rm && !rm_valid(rm)))
 		return illegal(d, r);
 	set(d, op, int_rd ? xrd(rd) : rd, bits(r, 19, 15), bits(r, 24, 20), 0);
@@ -519,12 +564,16 @@ static void decode32(uint32_t r, struct dinsn *d, uint64_t isa)
 	case OPC_SYSTEM: return decode_system(r, d, isa);
 	case OPC_AMO: return decode_amo(r, d);
 	case OPC_LOAD_FP:
+		if (HAS(ZFHMIN) && f3 == 1)
+			return set(d, OP_FLH, rd, rs1, 0, imm_i(r));
 		if (f3 == 2)
 			return set(d, OP_FLW, rd, rs1, 0, imm_i(r));
 		if (f3 == 3)
 			return set(d, OP_FLD, rd, rs1, 0, imm_i(r));
 		return illegal(d, r);
 	case OPC_STORE_FP:
+		if (HAS(ZFHMIN) && f3 == 1)
+			return set(d, OP_FSH, 0, rs1, rs2, imm_s(r));
 		if (f3 == 2)
 			return set(d, OP_FSW, 0, rs1, rs2, imm_s(r));
 		if (f3 == 3)
@@ -534,7 +583,7 @@ static void decode32(uint32_t r, struct dinsn *d, uint64_t isa)
 	case OPC_MSUB:
 	case OPC_NMSUB:
 	case OPC_NMADD: return decode_fma(r, d);
-	case OPC_OP_FP: return decode_op_fp(r, d);
+	case OPC_OP_FP: return decode_op_fp(r, d, isa);
 	}
 	illegal(d, r);
 }
@@ -767,5 +816,5 @@ int op_ends_block(enum op op)
 
 int op_is_fp(enum op op)
 {
-	return op >= OP_FLW && op <= OP_FMV_D_X;
+	return (op >= OP_FLW && op <= OP_FMV_D_X) || (op >= OP_FLH && op <= OP_FCVT_H_D);
 }

@@ -50,7 +50,9 @@
 	X(CLMUL) X(CLMULH) X(CLMULR)                                                 \
 	X(BCLR) X(BCLRI) X(BEXT) X(BEXTI) X(BINV) X(BINVI) X(BSET) X(BSETI)          \
 	X(CZERO_EQZ) X(CZERO_NEZ)                                                    \
-	X(CBO_ZERO) X(CBO_CMO) X(SFENCE_INVAL)
+	X(CBO_ZERO) X(CBO_CMO) X(SFENCE_INVAL)                                       \
+	X(FLH) X(FSH) X(FMV_X_H) X(FMV_H_X)                                          \
+	X(FCVT_S_H) X(FCVT_H_S) X(FCVT_D_H) X(FCVT_H_D)
 
 enum op {
 #define OP_ENUM(name) OP_##name,

@@ -429,6 +429,12 @@ L_JALR: {
 	ALU(CZERO_EQZ, RS2 ? RS1 : 0)
 	ALU(CZERO_NEZ, RS2 ? 0 : RS1)
 
+L_FLH: L_FSH: L_FMV_X_H: L_FMV_H_X:
+L_FCVT_S_H: L_FCVT_H_S: L_FCVT_D_H: L_FCVT_H_D:
+	if (!exec_fp(h, d))
+		EXCEPTION();
+	NEXT();
+
 L_CBO_ZERO: L_CBO_CMO:
 	if (!exec_cbo(h, d))
 		EXCEPTION();

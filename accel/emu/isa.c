@@ -14,12 +14,10 @@ static const char *const ext_names[ISA_BITS] = {
 #undef ISA_NAME
 };
 
-/*
- * The RVA22U64/S64 parts we implement (Zfhmin is not yet), with its options
- * Sstc, Svpbmt and Svinval
- */
+/* RVA22U64/S64's mandatory extensions, with its options Sstc, Svpbmt and Svinval */
 #define RVA22 (ISA(ZBA) | ISA(ZBB) | ISA(ZBS) | ISA(ZICBOM) | ISA(ZICBOP) | ISA(ZICBOZ) | \
-	       ISA(ZIHINTPAUSE) | ISA(ZKT) | ISA(SSTC) | ISA(SVPBMT) | ISA(SVINVAL))
+	       ISA(ZIHINTPAUSE) | ISA(ZFHMIN) | ISA(ZKT) | ISA(SSTC) | ISA(SVPBMT) |      \
+	       ISA(SVINVAL))
 /* RVA23U64/S64's scalar parts on top (not Zfa, nor V yet), with the options Zbc and Svadu */
 #define RVA23 (RVA22 | ISA(ZICOND) | ISA(ZIHINTNTL) | ISA(ZIMOP) | ISA(ZCMOP) |           \
 	       ISA(ZCB) | ISA(ZAWRS) | ISA(SVNAPOT) | ISA(SVADU) | ISA(ZBC))

@@ -13,7 +13,7 @@
 #define ISA_EXTS(X)                                                                  \
 	X(ZICBOM, "zicbom") X(ZICBOP, "zicbop") X(ZICBOZ, "zicboz")                  \
 	X(ZICOND, "zicond") X(ZIHINTNTL, "zihintntl") X(ZIHINTPAUSE, "zihintpause")  \
-	X(ZIMOP, "zimop") X(ZAWRS, "zawrs")                                          \
+	X(ZIMOP, "zimop") X(ZAWRS, "zawrs") X(ZFHMIN, "zfhmin")                      \
 	X(ZCB, "zcb") X(ZCMOP, "zcmop")                                              \
 	X(ZBA, "zba") X(ZBB, "zbb") X(ZBC, "zbc") X(ZBS, "zbs") X(ZKT, "zkt")        \
 	X(SSTC, "sstc") X(SVADU, "svadu") X(SVINVAL, "svinval") X(SVNAPOT, "svnapot") \

@@ -28,7 +28,7 @@ case ${1:-} in
 esac
 NAME=boot-debian
 EXPECT_ISA=${EXPECT_ISA:-rv64imafdc}
-EXPECT_EXTS=${EXPECT_EXTS:-zicbom zicboz zicond zihintntl zihintpause zimop zawrs zcb zcmop zba zbb zbc zbs zkt sstc svinval svnapot svpbmt}
+EXPECT_EXTS=${EXPECT_EXTS:-zicbom zicboz zicond zihintntl zihintpause zimop zawrs zfhmin zcb zcmop zba zbb zbc zbs zkt sstc svinval svnapot svpbmt}
 [ $vm = gasang ] || EXPECT_EXTS=
 # shellcheck source=lib/guest.bash
 . "$(dirname "$0")/lib/guest.bash"

@@ -189,10 +189,10 @@ static void test_fdt_root(void **state)
 
 /* --cpu rva23, the default: everything accel/emu/isa.h implements */
 #define RVA23_EXTENSIONS "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei\0zicbom\0zicbop\0zicboz\0zicond\0zihintntl\0" \
-		"zihintpause\0zimop\0zawrs\0zcb\0zcmop\0zba\0zbb\0zbc\0zbs\0zkt\0sstc\0svadu\0svinval\0" \
+		"zihintpause\0zimop\0zawrs\0zfhmin\0zcb\0zcmop\0zba\0zbb\0zbc\0zbs\0zkt\0sstc\0svadu\0svinval\0" \
 		"svnapot\0svpbmt"
 #define RVA23_ISA "rv64imafdc_zicntr_zicsr_zifencei_zicbom_zicbop_zicboz_zicond_zihintntl_" \
-		"zihintpause_zimop_zawrs_zcb_zcmop_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_" \
+		"zihintpause_zimop_zawrs_zfhmin_zcb_zcmop_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_" \
 		"svnapot_svpbmt"
 
 static void test_fdt_cpu(void **state)
@@ -215,7 +215,7 @@ static void test_fdt_cpu(void **state)
 	s = prop(fdt, CPU, "riscv,isa-extensions", &len);
 	assert_int_equal(len, sizeof(extensions));
 	assert_memory_equal(s, extensions, sizeof(extensions));
-	assert_int_equal(fdt_stringlist_count(fdt, node(fdt, CPU), "riscv,isa-extensions"), 29);
+	assert_int_equal(fdt_stringlist_count(fdt, node(fdt, CPU), "riscv,isa-extensions"), 30);
 	assert_int_equal(prop_u32(fdt, CPU, "riscv,cbom-block-size"), 64);
 	assert_int_equal(prop_u32(fdt, CPU, "riscv,cboz-block-size"), 64);
 	assert_prop_str(fdt, CPU, "mmu-type", "riscv,sv48");

@@ -499,6 +499,10 @@ static const struct dcase ext_cases[] = {
 	I(0x16b50073, SFENCE_VMA, NA, A0, A1, NO_IMM, "sinval.vma a0, a1"),
 	I(0x18000073, SFENCE_INVAL, NA, NA, NA, NO_IMM, "sfence.w.inval"),
 	I(0x00d00073, NOP, NA, NA, NA, NO_IMM, "wrs.nto"),
+	F(0x4405f553, FCVT_H_S, 10, 11, NA, NA, 7, NO_IMM, "fcvt.h.s fa0, fa1"),
+	F(0xe4050553, FMV_X_H, A0, 10, NA, NA, NA, NO_IMM, "fmv.x.h a0, fa0"),
+	F(0x00051507, FLH, 10, A0, NA, NA, NA, 0, "flh fa0, 0(a0)"),
+	F(0x00a51127, FSH, NA, A0, 10, NA, NA, 2, "fsh fa0, 2(a0)"),
 	C(0x81c8, LBU, A0, A1, NA, 1, "c.lbu a0, 1(a1)"),
 	C(0x9d4d, MUL, A0, A0, A1, NO_IMM, "c.mul a0, a1"),
 	C(0x9d75, XORI, A0, A0, NA, -1, "c.not a0"),
@@ -582,7 +586,7 @@ static void test_extensions(void **state)
 		check_any_upper(&c);
 		check_isa = 0;		/* rv64gc */
 		c.op = OP_ILLEGAL;
-		c.rd = c.rs1 = c.rs2 = NA;
+		c.rd = c.rs1 = c.rs2 = c.rs3 = c.rm = NA;
 		c.imm = (int32_t)c.raw;
 		check(&c, c.raw);
 		check_isa = ISA_ALL;

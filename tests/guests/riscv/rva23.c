@@ -1,7 +1,8 @@
 /*
  * What --cpu rva23 (the default) adds that riscv-tests does not cover (see
  * tests/guests/riscv-isa for Zba/Zbb/Zbc/Zbs/Zicond/cbo.zero/Svnapot):
- * Zcb's compressed forms, Zimop/Zcmop, Sstc's stimecmp driving STIP and its
+ * Zcb's compressed forms, Zimop/Zcmop, Zfhmin's conversions (rounding,
+ * flags, NaN-boxing), Sstc's stimecmp driving STIP and its
  * gating by menvcfg.STCE and mcounteren.TM, menvcfg/senvcfg gating of the
  * cache-block operations, Svinval's fences, Zawrs, and 16-bit satp ASIDs.
  * Encodings bookworm's binutils does not know are written as .2byte/.insn.
@@ -193,8 +194,84 @@ static void test_svinval_asid(void)
 	csr_write(satp, 0);
 }
 
+#define ZFHMIN(insn) ".option push\n.option arch, +zfhmin\n" insn "\n.option pop"
+
+/* binary32 bits -> binary16 bits with rounding mode rm ("dyn" uses frm); *fl: fflags */
+static uint64_t h_from_s(uint32_t s, int rm, uint64_t *fl)
+{
+	uint64_t h;
+
+	csr_write(fflags, 0);
+	csr_write(frm, rm);
+	asm volatile("fmv.w.x ft0, %1\n" ZFHMIN("fcvt.h.s ft1, ft0\nfmv.x.h %0, ft1")
+		     : "=r"(h) : "r"((uint64_t)s) : "ft0", "ft1");
+	*fl = csr_read(fflags);
+	return h;
+}
+
+static uint64_t s_from_fbits(uint64_t fbits, uint64_t *fl)
+{
+	uint64_t s;
+
+	csr_write(fflags, 0);
+	asm volatile("fmv.d.x ft0, %1\n" ZFHMIN("fcvt.s.h ft1, ft0") "\nfmv.x.w %0, ft1"
+		     : "=r"(s) : "r"(fbits) : "ft0", "ft1");
+	*fl = csr_read(fflags);
+	return s & 0xffffffffu;
+}
+
+static void test_zfhmin(void)
+{
+	static volatile uint16_t mem[2];
+	uint64_t fl, v;
+
+	csr_set(mstatus, MSTATUS_FS);
+	CHECK_EQ(h_from_s(0x3fc00000, FRM_RNE, &fl), 0x3e00);		/* 1.5 */
+	CHECK_EQ(fl, 0);
+	CHECK_EQ(h_from_s(0x477ff000, FRM_RNE, &fl), 0x7c00);		/* 65520: overflows */
+	CHECK_EQ(fl, FFLAG_OF | FFLAG_NX);
+	CHECK_EQ(h_from_s(0x477ff000, FRM_RTZ, &fl), 0x7bff);		/* 65504: in range */
+	CHECK_EQ(fl, FFLAG_NX);
+	CHECK_EQ(h_from_s(0x3f801000, FRM_RNE, &fl), 0x3c00);		/* 1 + 2^-11: tie to even */
+	CHECK_EQ(fl, FFLAG_NX);
+	CHECK_EQ(h_from_s(0x3f801000, FRM_RUP, &fl), 0x3c01);
+	CHECK_EQ(h_from_s(0xbf801000, FRM_RDN, &fl), 0xffffffffffffbc01ul);	/* sign-extended */
+	CHECK_EQ(h_from_s(0x33000000, FRM_RNE, &fl), 0);		/* 2^-25: tie to 0 */
+	CHECK_EQ(fl, FFLAG_UF | FFLAG_NX);
+	CHECK_EQ(h_from_s(0x33800000, FRM_RNE, &fl), 1);		/* 2^-24: exact subnormal */
+	CHECK_EQ(fl, 0);
+	CHECK_EQ(h_from_s(0x7f800001, FRM_RNE, &fl), 0x7e00);		/* sNaN */
+	CHECK_EQ(fl, FFLAG_NV);
+
+	CHECK_EQ(s_from_fbits(0xffffffffffff3555ul, &fl), 0x3eaaa000);	/* exact */
+	CHECK_EQ(fl, 0);
+	CHECK_EQ(s_from_fbits(0xffffffffffff7c01ul, &fl), 0x7fc00000);	/* sNaN */
+	CHECK_EQ(fl, FFLAG_NV);
+	CHECK_EQ(s_from_fbits(0x3c00, &fl), 0x7fc00000);		/* not boxed: canonical NaN */
+	CHECK_EQ(fl, 0);
+	CHECK_EQ(s_from_fbits(0xffffffffffff0001ul, &fl), 0x33800000);	/* subnormal */
+
+	/* fcvt.d.h / fcvt.h.d, fmv.h.x boxes, flh/fsh */
+	asm volatile("fmv.d.x ft0, %1\n" ZFHMIN("fcvt.d.h ft1, ft0") "\nfmv.x.d %0, ft1"
+		     : "=r"(v) : "r"(0xffffffffffffc000ul) : "ft0", "ft1");
+	CHECK_EQ(v, 0xc000000000000000ul);	/* -2.0 */
+	asm volatile("fmv.d.x ft0, %1\n" ZFHMIN("fcvt.h.d ft1, ft0, rtz") "\nfmv.x.d %0, ft1"
+		     : "=r"(v) : "r"(0x3fd5555555555555ul) : "ft0", "ft1");
+	CHECK_EQ(v, 0xffffffffffff3555ul);	/* 1/3 toward zero, boxed */
+	asm volatile(ZFHMIN("fmv.h.x ft0, %1") "\nfmv.x.d %0, ft0" : "=r"(v) : "r"(0x12345678ul) : "ft0");
+	CHECK_EQ(v, 0xffffffffffff5678ul);
+	mem[0] = 0xabcd;
+	asm volatile(ZFHMIN("flh ft0, 0(%1)\nfsh ft0, 2(%1)") "\nfmv.x.d %0, ft0"
+		     : "=r"(v) : "r"(mem) : "ft0", "memory");
+	CHECK_EQ(v, 0xffffffffffffabcdul);
+	CHECK_EQ(mem[1], 0xabcd);
+	csr_write(frm, 0);
+	csr_write(fflags, 0);
+}
+
 int main(void)
 {
+	test_zfhmin();
 	test_zcb();
 	test_mops();
 	test_sstc();
