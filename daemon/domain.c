@@ -1091,6 +1091,8 @@ static void on_info_status(void *opaque, int err, json_t *result, const char *co
 	}
 	json_object_set(x->info, "cpu_time_ms", json_object_get(result, "cpu_time_ms"));
 	json_object_set(x->info, "uptime_ms", json_object_get(result, "uptime_ms"));
+	if (json_object_get(result, "cpus"))	/* per CPU, where the machine reports it */
+		json_object_set(x->info, "cpus", json_object_get(result, "cpus"));
 	if (dom->mon)
 		proc(dom)->monitor_call(dom->mon, "stats", NULL, on_info_stats, x);
 	else

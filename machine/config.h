@@ -43,6 +43,7 @@ struct vm_config {
 	const char *debugcon;	/* x86_64 --debugcon FILE: port 0x402's bytes ("-": the console) */
 	const char *gdb;	/* --gdb tcp:HOST:PORT | unix:PATH: listen for a debugger, or NULL */
 	bool gdb_wait;		/* --gdb-wait: hold the CPUs before their first instruction */
+	const char *rtc;	/* --rtc base=utc|localtime|DATE, or NULL (utc) */
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

@@ -65,6 +65,19 @@ static inline uint8_t xrd(uint32_t r)
 	return r ? (uint8_t)r : XREG_SINK;
 }
 
+#define FENCE_PRED_W	(1u << 24)
+#define FENCE_SUCC_R	(1u << 21)
+#define FENCE_FM_TSO	0x8u
+
+/*
+ * RVWMO on a TSO host: only a fence that orders an earlier store before a
+ * later load needs a host fence; FENCE.TSO (fm = 1000) leaves that pair out.
+ */
+static int32_t fence_w_before_r(uint32_t r)
+{
+	return (r & FENCE_PRED_W) && (r & FENCE_SUCC_R) && (r >> 28) != FENCE_FM_TSO;
+}
+
 static void set(struct dinsn *d, enum op op, unsigned rd, unsigned rs1, unsigned rs2, int32_t imm)
 {
 	d->op = op;
@@ -375,8 +388,8 @@ static void decode32(uint32_t r, struct dinsn *d)
 	case OPC_OP: return decode_op(r, d);
 	case OPC_OP_32: return decode_op_32(r, d);
 	case OPC_MISC_MEM:
-		if (f3 == 0)
-			return set(d, OP_FENCE, 0, 0, 0, 0);
+		if (f3 == 0)	/* imm: whether a TSO host must order it (FENCE_W_BEFORE_R) */
+			return set(d, OP_FENCE, 0, 0, 0, fence_w_before_r(r));
 		if (f3 == 1)
 			return set(d, OP_FENCE_I, 0, 0, 0, 0);
 		return illegal(d, r);

@@ -8,6 +8,8 @@
 
 #include "accel/emu/exec.h"
 #include "accel/emu/mmu.h"
+#include "accel/emu/sbi.h"
+#include "accel/emu/smp.h"
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
 #include "base/error.h"
@@ -72,14 +74,12 @@ static bool range_has_code(struct hart *h, uint64_t gpa, uint64_t len)
 }
 
 /*
- * guest_mem's on_write hook: any thread may call it after writing RAM. The
- * translation cache belongs to the hart's thread, so the range is queued and
- * the hart kicked; it drops the translations before it runs another block.
+ * Any thread may call it after writing RAM. The translation cache belongs to
+ * the hart's thread, so the range is queued and the hart kicked; it drops the
+ * translations before it runs another block.
  */
-static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
+void hart_queue_stale_code(struct hart *h, uint64_t gpa, uint64_t len)
 {
-	struct hart *h = opaque;
-
 	if (!len || !range_has_code(h, gpa, len))
 		return;
 	pthread_mutex_lock(&h->lock);
@@ -93,6 +93,34 @@ static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
 	__atomic_store_n(&h->inval_pending, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&h->lock);
 	hart_kick(h);
+}
+
+/* guest_mem's on_write hook of a hart on its own (struct smp has the machine's) */
+static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
+{
+	hart_queue_stale_code(opaque, gpa, len);
+}
+
+void hart_set_idle(struct hart *h, bool idle)
+{
+	__atomic_store_n(&h->idle, idle, __ATOMIC_SEQ_CST);
+}
+
+void hart_serve_requests(struct hart *h)
+{
+	uint64_t seq;
+	unsigned req;
+
+	if (likely(!__atomic_load_n(&h->req, __ATOMIC_SEQ_CST)))
+		return;
+	/* the number first: bits posted with a later one stay for the next round */
+	seq = __atomic_load_n(&h->req_seq, __ATOMIC_SEQ_CST);
+	req = __atomic_exchange_n(&h->req, 0, __ATOMIC_SEQ_CST);
+	if (req & HART_REQ_SFENCE_VMA)
+		mmu_flush(h);
+	if (req & HART_REQ_FENCE_I)
+		hart_drop_stale_code(h);
+	__atomic_store_n(&h->ack_seq, seq, __ATOMIC_SEQ_CST);
 }
 
 void hart_drop_stale_code(struct hart *h)
@@ -199,6 +227,8 @@ void hart_reset(struct hart *h)
 	h->stvec = h->sscratch = h->sepc = h->scause = h->stval = 0;
 	h->scounteren = h->senvcfg = h->satp = 0;
 	h->resv_valid = false;
+	__atomic_store_n(&h->hsm_state, SBI_HSM_STATE_STARTED, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&h->req, 0, __ATOMIC_SEQ_CST);
 	h->stop = HART_RUNNING;
 	h->stop_req = 0;
 	h->exit_req = 1;
@@ -402,6 +432,7 @@ void hart_wfi(struct hart *h)
 			break;
 		pthread_mutex_lock(&h->lock);
 		__atomic_store_n(&h->sleeping, 1, __ATOMIC_SEQ_CST);
+		hart_set_idle(h, true);
 		if (!wfi_done(h)) {
 			if (deadline == TIMER_OFF) {
 				pthread_cond_wait(&h->wake, &h->lock);
@@ -413,9 +444,10 @@ void hart_wfi(struct hart *h)
 			}
 		}
 		__atomic_store_n(&h->sleeping, 0, __ATOMIC_SEQ_CST);
+		hart_set_idle(h, false);
 		pthread_mutex_unlock(&h->lock);
 	}
-	h->exit_req = 1;
+	h->exit_req = 1;	/* service() serves what was asked meanwhile */
 }
 
 void hart_pause(struct hart *h)
@@ -443,6 +475,7 @@ static void park_while(struct hart *h, int *req, bool *parked)
 {
 	uint64_t t0 = vclock_host_ns();
 
+	hart_set_idle(h, true);
 	pthread_mutex_lock(&h->lock);
 	*parked = true;
 	pthread_cond_broadcast(&h->wake);
@@ -451,7 +484,10 @@ static void park_while(struct hart *h, int *req, bool *parked)
 		pthread_cond_wait(&h->wake, &h->lock);
 	*parked = false;
 	pthread_mutex_unlock(&h->lock);
-	h->clock->origin_ns += vclock_host_ns() - t0;
+	hart_set_idle(h, false);
+	/* the harts share one clock: the first one moves it for all */
+	if (h->index == 0)
+		h->clock->origin_ns += vclock_host_ns() - t0;
 }
 
 void hart_park(struct hart *h)
