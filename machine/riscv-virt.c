@@ -11,6 +11,7 @@
 
 #include "accel/emu/sbi.h"
 #include "base/error.h"
+#include "base/sandbox.h"
 #include "hw/rtc-base.h"
 #include "machine/loader.h"
 
@@ -276,7 +277,6 @@ static int devices_init(struct riscv_virt *m)
 	struct irq_line ext[2 * VIRT_MAX_CPUS], msip[VIRT_MAX_CPUS];
 	struct hw_timer *timers[VIRT_MAX_CPUS];
 	struct uart_backend be = { uart_out, uart_rx_ready, m };
-	int64_t rtc_offset;
 	unsigned i;
 	int err;
 
@@ -296,10 +296,8 @@ static int devices_init(struct riscv_virt *m)
 	err = uart16550_init(&m->uart, plic_input(&m->plic, VIRT_UART0_IRQ), &be);
 	if (err)
 		goto err_aclint;
-	err = rtc_base_parse(m->cfg->rtc, &rtc_offset);
-	if (!err)
-		err = goldfish_rtc_init(&m->rtc, plic_input(&m->plic, VIRT_RTC_IRQ), rtc_offset,
-					NULL, NULL);
+	err = goldfish_rtc_init(&m->rtc, plic_input(&m->plic, VIRT_RTC_IRQ), m->rtc_offset,
+				NULL, NULL);
 	if (err)
 		goto err_uart;
 	return 0;
@@ -372,6 +370,10 @@ int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg,
 	err = machine_check_config(cfg);
 	if (err)
 		return err;
+	/* localtime reads /etc/localtime: now, not at a reboot in the sandbox */
+	err = rtc_base_parse(cfg->rtc, &m->rtc_offset);
+	if (err)
+		return err;
 	vclock_init(&m->clock);
 	err = guest_mem_init(&m->mem, VIRT_RAM_BASE, cfg->mem_size);
 	if (err)
@@ -434,6 +436,7 @@ void riscv_virt_destroy(struct riscv_virt *m)
 	harts_destroy(m, m->nharts);
 	guest_mem_free(&m->mem);
 	pthread_mutex_destroy(&m->stop_lock);
+	boot_files_unmap(&m->files);
 }
 
 static int setup_htif(struct riscv_virt *m, const struct loaded_image *img)
@@ -511,7 +514,10 @@ int riscv_virt_boot(struct riscv_virt *m)
 	for (unsigned i = 0; i < m->nharts; i++)
 		hart_reset(&m->harts[i]);
 
-	err = load_kernel(&m->mem, cfg->kernel, bare, VIRT_KERNEL_OFFSET, &img);
+	err = boot_files_map(&m->files, cfg->kernel, cfg->initrd);
+	if (!err)
+		err = load_kernel_buf(&m->mem, &m->files.kernel, cfg->kernel, bare, VIRT_KERNEL_OFFSET,
+				      &img);
 	if (err)
 		return err;
 	m->fdt_addr = (ram_end - FDT_MAX_SIZE) & ~(uint64_t)(FDT_MAX_SIZE - 1);
@@ -521,8 +527,9 @@ int riscv_virt_boot(struct riscv_virt *m)
 				 (unsigned long long)(m->mem.size >> 20), cfg->kernel,
 				 (unsigned long long)((img.hi - m->mem.base + FDT_MAX_SIZE + (1 << 20) - 1) >> 20));
 	if (cfg->initrd) {
-		err = load_initrd(&m->mem, cfg->initrd, (img.hi + 4095) & ~4095ull, m->fdt_addr,
-				  &initrd_start, &initrd_end);
+		err = load_initrd_buf(&m->mem, &m->files.initrd, cfg->initrd,
+				      (img.hi + 4095) & ~4095ull, m->fdt_addr, &initrd_start,
+				      &initrd_end);
 		if (err)
 			return err;
 	}
@@ -596,8 +603,12 @@ static void *hart_thread(void *opaque)
 {
 	struct hart_thread *t = opaque;
 	struct riscv_virt *m = t->m;
-	enum hart_stop why = hart_run(t->h);
+	enum hart_stop why;
 	unsigned i;
+
+	/* in a sandboxed VM it takes the vCPU's filter, narrower than the main thread's */
+	sandbox_thread_enter(SANDBOX_VCPU);
+	why = hart_run(t->h);
 
 	if (why == HART_STOP_REQUEST)
 		return NULL;

@@ -23,6 +23,7 @@
 #include "hw/virtio/virtio-mmio.h"
 #include "machine/machine.h"
 #include "machine/config.h"
+#include "machine/loader.h"
 
 #define VIRT_RTC_BASE		0x00101000ull	/* goldfish RTC */
 #define VIRT_RTC_IRQ		11
@@ -58,12 +59,14 @@ struct riscv_virt {
 	struct aclint aclint;
 	struct uart16550 uart;
 	struct goldfish_rtc rtc;
+	int64_t rtc_offset;		/* --rtc base=, read at create (a reboot opens no file) */
 	struct htif htif;
 	struct virtio_mmio virtio[VIRT_VIRTIO_SLOTS];
 	unsigned nvirtio;
 	struct uart_backend serial;	/* where the console's output goes */
 	uint64_t fdt_addr;
 	char isa[64];
+	struct boot_files files;	/* mapped by the first boot, reloaded from by the next */
 };
 
 int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg,
