@@ -78,12 +78,17 @@ static bool range_has_code(struct hart *h, uint64_t gpa, uint64_t len)
  * the hart's thread, so the range is queued and the hart kicked; it drops the
  * translations before it runs another block.
  */
-void hart_queue_stale_code(struct hart *h, uint64_t gpa, uint64_t len)
+static void queue_stale(struct hart *h, uint64_t gpa, uint64_t len)
 {
-	if (!len || !range_has_code(h, gpa, len))
-		return;
+	unsigned i;
+
 	pthread_mutex_lock(&h->lock);
-	if (h->inval_n < HART_INVAL_SLOTS) {
+	for (i = 0; i < h->inval_n; i++)
+		if (h->inval_gpa[i] == gpa && h->inval_len[i] == len)
+			break;		/* queued already */
+	if (i < h->inval_n) {
+		/* nothing to add */
+	} else if (h->inval_n < HART_INVAL_SLOTS) {
 		h->inval_gpa[h->inval_n] = gpa;
 		h->inval_len[h->inval_n] = len;
 		h->inval_n++;
@@ -93,6 +98,17 @@ void hart_queue_stale_code(struct hart *h, uint64_t gpa, uint64_t len)
 	__atomic_store_n(&h->inval_pending, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&h->lock);
 	hart_kick(h);
+}
+
+void hart_queue_stale_code(struct hart *h, uint64_t gpa, uint64_t len)
+{
+	if (len && range_has_code(h, gpa, len))
+		queue_stale(h, gpa, len);
+}
+
+void hart_queue_stale_page(struct hart *h, uint64_t gpa)
+{
+	queue_stale(h, gpa & PAGE_MASK, PAGE_SIZE);
 }
 
 /* guest_mem's on_write hook of a hart on its own (struct smp has the machine's) */

@@ -225,6 +225,11 @@ uint64_t hart_time(const struct hart *h);
 void hart_drop_stale_code(struct hart *h);
 /* Queue [gpa, gpa + len) for hart_drop_stale_code() and kick the hart (any thread). */
 void hart_queue_stale_code(struct hart *h, uint64_t gpa, uint64_t len);
+/*
+ * The same for a page the hart has marked as code (struct smp), with no look
+ * at its cache: it may be translating the page right now.
+ */
+void hart_queue_stale_page(struct hart *h, uint64_t gpa);
 /* Serve what other harts asked (remote fences) and acknowledge it (hart thread). */
 void hart_serve_requests(struct hart *h);
 /* Mark the hart idle (no guest code runs until it is cleared) or busy again. */

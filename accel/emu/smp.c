@@ -101,7 +101,7 @@ void smp_code_stored(struct hart *h, uintptr_t host, uint64_t mask)
 	__atomic_and_fetch(&s->code_harts[pfn], ~mask, __ATOMIC_SEQ_CST);
 	for (i = 0; i < s->n; i++)
 		if (mask & (1ull << i))
-			hart_queue_stale_code(s->harts[i], gpa, PAGE_SIZE);
+			hart_queue_stale_page(s->harts[i], gpa);
 }
 
 /* Has t served request number seq, or will it before it runs guest code? */

@@ -20,9 +20,9 @@ const char test_name[] = "sbi-smp";
  * Small enough for 4 harts on a loaded 2-core host: a spinning hart takes
  * host time from the one it waits for. Harts with nothing to do sleep in WFI.
  */
-#define COUNT_ITERS	5000
-#define SB_ROUNDS	300
-#define CODE_ROUNDS	20
+#define COUNT_ITERS	3000
+#define SB_ROUNDS	200
+#define CODE_ROUNDS	10
 
 #define SBI_HSM_STATE_STOPPED	1
 #define SBI_HSM_STATE_SUSPENDED	4
