@@ -47,6 +47,7 @@ int smp_init(struct smp *s, struct hart **harts, unsigned n, struct guest_mem *m
 		h->tc->smp_code = s->code_harts;
 		h->tc->smp_bit = 1ull << i;
 		h->tc->smp = n > 1;
+		h->tc->jit.smp = n > 1;
 	}
 	mem->on_write = mem_written;
 	mem->on_write_opaque = s;
