@@ -25,7 +25,10 @@ static const char run_help[] =
 	"  --initrd FILE         initial ramdisk\n"
 	"  --append STRING       kernel command line (default \"" VM_DEFAULT_APPEND "\")\n"
 	"  --mem SIZE            guest memory, e.g. 512M, 2G (default 512M)\n"
-	"  --cpus N              virtual CPUs (default 1)\n"
+	"  --cpus N              virtual CPUs (default 1): x86_64 vCPUs, riscv64 harts (1 to\n"
+	"                        64), each a host thread\n"
+	"  --rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]  where the guest's real-time clock\n"
+	"                        starts (default utc: the host's time)\n"
 	"  --bios FILE           x86_64: firmware (e.g. /usr/share/seabios/bios.bin) started at\n"
 	"                        the reset vector instead of a direct kernel boot\n"
 	"  --bios none           riscv64: no SBI, run the kernel ELF in machine mode\n"
@@ -58,7 +61,9 @@ static const char run_help[] =
 	"                          the default when SPEC names no backend\n"
 	"                        tap,ifname=NAME | tap,bridge=BR[,ifname=NAME]\n"
 	"                          an existing tap, or (root) a new tap on bridge BR\n"
-	"                        either with ,mac=52:54:00:xx:xx:xx\n"
+	"                        stream,path=SOCKET\n"
+	"                          a switch's unix socket (gasang's, or a QEMU -netdev stream peer)\n"
+	"                        any with ,mac=52:54:00:xx:xx:xx\n"
 	"  --sandbox on|off      after set-up, seccomp filters per thread and no capabilities\n"
 	"                        (default on; off is for debugging)\n"
 	"  --user USER           after set-up, run as USER (a name, or UID[:GID]); needs root\n"
@@ -70,7 +75,7 @@ static const char run_help[] =
 enum {
 	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
 	OPT_NO_REBOOT, OPT_CONTROL, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
-	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
+	OPT_CPU, OPT_RTC, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
 	OPT_SANDBOX, OPT_USER, OPT_CHROOT,
 	OPT_GDB, OPT_GDB_WAIT,
 };
@@ -82,6 +87,7 @@ static const struct option run_opts[] = {
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "rtc", required_argument, NULL, OPT_RTC },
 	{ "bios", required_argument, NULL, OPT_BIOS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "control", required_argument, NULL, OPT_CONTROL },
@@ -200,6 +206,7 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_BIOS: cfg->bios = optarg; break;
 		case OPT_CPU: cfg->cpu = optarg; break;
+		case OPT_RTC: cfg->rtc = optarg; break;
 		case OPT_MEM_FILE: cfg->mem_file = optarg; break;
 		case OPT_HUGEPAGES: cfg->hugepages = true; break;
 		case OPT_TEST_DEVICE: cfg->test_device = true; break;

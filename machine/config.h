@@ -46,6 +46,7 @@ struct vm_config {
 	const char *chroot;	/* --chroot DIR: the root after set-up; NULL: none */
 	const char *gdb;	/* --gdb tcp:HOST:PORT | unix:PATH: listen for a debugger, or NULL */
 	bool gdb_wait;		/* --gdb-wait: hold the CPUs before their first instruction */
+	const char *rtc;	/* --rtc base=utc|localtime|DATE, or NULL (utc) */
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

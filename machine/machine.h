@@ -6,6 +6,7 @@
 #ifndef MACHINE_MACHINE_H
 #define MACHINE_MACHINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,12 @@ struct machine_result {
 	enum machine_stop why;
 	int exit_code;
 	char msg[320];
+};
+
+/* What one CPU is doing, for status reports (the control socket, gasangd). */
+struct machine_cpu_state {
+	const char *state;	/* "running", "idle" (waiting for an interrupt), "stopped", "suspended", "paused" */
+	uint64_t instructions;	/* retired so far */
 };
 
 /* What a board runs before (or instead of) a kernel. */
@@ -79,6 +86,11 @@ struct machine_ops {
 	/* Input for the serial console; returns the bytes taken (any thread). */
 	size_t (*serial_receive)(struct machine *m, const uint8_t *buf, size_t len);
 	void (*destroy)(struct machine *m);
+	/*
+	 * CPU i's state; false past the last CPU. NULL: not reported. Any thread:
+	 * a snapshot read while the CPUs run.
+	 */
+	bool (*cpu_state)(struct machine *m, unsigned i, struct machine_cpu_state *st);
 	/* What its CPUs offer a debugger (debug/debug.h), or NULL; the object those ops take. */
 	const struct debug_ops *debug;
 	void *(*debug_target)(struct machine *m);

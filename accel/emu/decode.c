@@ -118,6 +118,19 @@ static inline uint8_t xrd(uint32_t r)
 	return r ? (uint8_t)r : XREG_SINK;
 }
 
+#define FENCE_PRED_W	(1u << 24)
+#define FENCE_SUCC_R	(1u << 21)
+#define FENCE_FM_TSO	0x8u
+
+/*
+ * RVWMO on a TSO host: only a fence that orders an earlier store before a
+ * later load needs a host fence; FENCE.TSO (fm = 1000) leaves that pair out.
+ */
+static int32_t fence_w_before_r(uint32_t r)
+{
+	return (r & FENCE_PRED_W) && (r & FENCE_SUCC_R) && (r >> 28) != FENCE_FM_TSO;
+}
+
 static void set(struct dinsn *d, enum op op, unsigned rd, unsigned rs1, unsigned rs2, int32_t imm)
 {
 	d->op = op;
@@ -511,8 +524,8 @@ static void decode_misc_mem(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	unsigned f3 = bits(r, 14, 12), which = bits(r, 31, 20);
 
-	if (f3 == 0)
-		return set(d, OP_FENCE, 0, 0, 0, 0);	/* pause (Zihintpause) among them */
+	if (f3 == 0)	/* imm: whether a TSO host must order it (FENCE_W_BEFORE_R); pause too */
+		return set(d, OP_FENCE, 0, 0, 0, fence_w_before_r(r));
 	if (f3 == 1)
 		return set(d, OP_FENCE_I, 0, 0, 0, 0);
 	if (f3 == 2 && bits(r, 11, 7) == 0) {

@@ -9,6 +9,7 @@
 #include "accel/emu/jit.h"
 #include "accel/emu/mmu.h"
 #include "accel/emu/sbi.h"
+#include "accel/emu/smp.h"
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
 #include "hw/vclock.h"
@@ -30,6 +31,7 @@ static bool service(struct hart *h)
 		h->stop = (enum hart_stop)req;
 		return true;
 	}
+	hart_serve_requests(h);
 	hart_drop_stale_code(h);
 	if (unlikely(h->tc->want_flush))
 		tcache_flush(h->tc);	/* the JIT's buffer is full */
@@ -41,6 +43,10 @@ static bool service(struct hart *h)
 		hart_debug_park(h);
 		return service(h);
 	}
+	/* SBI HSM: a stopped hart waits for hart_start (or a stop, pause, halt) */
+	if (unlikely(__atomic_load_n(&h->hsm_state, __ATOMIC_RELAXED) != SBI_HSM_STATE_STARTED) &&
+	    !smp_wait_start(h))
+		return service(h);
 	if (h->instret >= h->check_at) {
 		uint64_t now = vclock_now(h->clock);
 
@@ -301,8 +307,12 @@ L_END:
 	EXIT_TO(BLOCK_NEXT_FALL, PC() + d->len);
 L_ILLEGAL:
 	RAISE(EXC_ILLEGAL_INSN, (uint64_t)(uint32_t)d->imm & (d->len == 2 ? 0xffff : 0xffffffff));
-L_NOP:
 L_FENCE:
+	/* d->imm: it orders a store before a load, which a TSO host may swap */
+	if (unlikely(d->imm) && h->tc->smp)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	NEXT();
+L_NOP:
 	NEXT();
 
 	ALU(LUI, (uint64_t)IMM)
@@ -456,8 +466,10 @@ L_SFENCE_INVAL:
 	JUMP(PC() + d->len);
 L_ECALL:
 	if (h->sbi && h->priv == PRV_S) {
+		/* the call may move pc itself (HSM resume) */
+		h->pc = PC() + d->len;
 		sbi_call(h);
-		JUMP(PC() + d->len);
+		JUMP(h->pc);
 	}
 	RAISE(EXC_ECALL_U + h->priv, 0);
 L_EBREAK:

@@ -9,6 +9,8 @@
 
 #include "accel/emu/exec.h"
 #include "accel/emu/mmu.h"
+#include "accel/emu/sbi.h"
+#include "accel/emu/smp.h"
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
 #include "base/error.h"
@@ -73,18 +75,21 @@ static bool range_has_code(struct hart *h, uint64_t gpa, uint64_t len)
 }
 
 /*
- * guest_mem's on_write hook: any thread may call it after writing RAM. The
- * translation cache belongs to the hart's thread, so the range is queued and
- * the hart kicked; it drops the translations before it runs another block.
+ * Any thread may call it after writing RAM. The translation cache belongs to
+ * the hart's thread, so the range is queued and the hart kicked; it drops the
+ * translations before it runs another block.
  */
-static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
+static void queue_stale(struct hart *h, uint64_t gpa, uint64_t len)
 {
-	struct hart *h = opaque;
+	unsigned i;
 
-	if (!len || !range_has_code(h, gpa, len))
-		return;
 	pthread_mutex_lock(&h->lock);
-	if (h->inval_n < HART_INVAL_SLOTS) {
+	for (i = 0; i < h->inval_n; i++)
+		if (h->inval_gpa[i] == gpa && h->inval_len[i] == len)
+			break;		/* queued already */
+	if (i < h->inval_n) {
+		/* nothing to add */
+	} else if (h->inval_n < HART_INVAL_SLOTS) {
 		h->inval_gpa[h->inval_n] = gpa;
 		h->inval_len[h->inval_n] = len;
 		h->inval_n++;
@@ -94,6 +99,45 @@ static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
 	__atomic_store_n(&h->inval_pending, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&h->lock);
 	hart_kick(h);
+}
+
+void hart_queue_stale_code(struct hart *h, uint64_t gpa, uint64_t len)
+{
+	if (len && range_has_code(h, gpa, len))
+		queue_stale(h, gpa, len);
+}
+
+void hart_queue_stale_page(struct hart *h, uint64_t gpa)
+{
+	queue_stale(h, gpa & PAGE_MASK, PAGE_SIZE);
+}
+
+/* guest_mem's on_write hook of a hart on its own (struct smp has the machine's) */
+static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
+{
+	hart_queue_stale_code(opaque, gpa, len);
+}
+
+void hart_set_idle(struct hart *h, bool idle)
+{
+	__atomic_store_n(&h->idle, idle, __ATOMIC_SEQ_CST);
+}
+
+void hart_serve_requests(struct hart *h)
+{
+	uint64_t seq;
+	unsigned req;
+
+	if (likely(!__atomic_load_n(&h->req, __ATOMIC_SEQ_CST)))
+		return;
+	/* the number first: bits posted with a later one stay for the next round */
+	seq = __atomic_load_n(&h->req_seq, __ATOMIC_SEQ_CST);
+	req = __atomic_exchange_n(&h->req, 0, __ATOMIC_SEQ_CST);
+	if (req & HART_REQ_SFENCE_VMA)
+		mmu_flush(h);
+	if (req & HART_REQ_FENCE_I)
+		hart_drop_stale_code(h);
+	__atomic_store_n(&h->ack_seq, seq, __ATOMIC_SEQ_CST);
 }
 
 void hart_drop_stale_code(struct hart *h)
@@ -207,6 +251,8 @@ void hart_reset(struct hart *h)
 	h->stvec = h->sscratch = h->sepc = h->scause = h->stval = 0;
 	h->scounteren = h->senvcfg = h->satp = 0;
 	h->resv_valid = false;
+	__atomic_store_n(&h->hsm_state, SBI_HSM_STATE_STARTED, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&h->req, 0, __ATOMIC_SEQ_CST);
 	h->stop = HART_RUNNING;
 	h->stop_req = 0;
 	h->exit_req = 1;
@@ -410,6 +456,7 @@ void hart_wfi(struct hart *h)
 			break;
 		pthread_mutex_lock(&h->lock);
 		__atomic_store_n(&h->sleeping, 1, __ATOMIC_SEQ_CST);
+		hart_set_idle(h, true);
 		if (!wfi_done(h)) {
 			if (deadline == TIMER_OFF) {
 				pthread_cond_wait(&h->wake, &h->lock);
@@ -421,9 +468,10 @@ void hart_wfi(struct hart *h)
 			}
 		}
 		__atomic_store_n(&h->sleeping, 0, __ATOMIC_SEQ_CST);
+		hart_set_idle(h, false);
 		pthread_mutex_unlock(&h->lock);
 	}
-	h->exit_req = 1;
+	h->exit_req = 1;	/* service() serves what was asked meanwhile */
 }
 
 void hart_pause(struct hart *h)
@@ -451,6 +499,7 @@ static void park_while(struct hart *h, int *req, bool *parked)
 {
 	uint64_t t0 = vclock_host_ns();
 
+	hart_set_idle(h, true);
 	pthread_mutex_lock(&h->lock);
 	*parked = true;
 	pthread_cond_broadcast(&h->wake);
@@ -459,7 +508,10 @@ static void park_while(struct hart *h, int *req, bool *parked)
 		pthread_cond_wait(&h->wake, &h->lock);
 	*parked = false;
 	pthread_mutex_unlock(&h->lock);
-	h->clock->origin_ns += vclock_host_ns() - t0;
+	hart_set_idle(h, false);
+	/* the harts share one clock: the first one moves it for all */
+	if (h->index == 0)
+		h->clock->origin_ns += vclock_host_ns() - t0;
 }
 
 void hart_park(struct hart *h)

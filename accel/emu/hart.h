@@ -24,6 +24,7 @@ struct guest_mem;
 struct vclock;
 struct tcache;
 struct block;
+struct smp;
 
 enum priv {
 	PRV_U = 0,
@@ -172,6 +173,15 @@ struct hart {
 	int exit_code;			/* HART_STOP_EXIT */
 	char fatal_msg[160];		/* HART_STOP_FATAL */
 
+	/* --- the other harts (accel/emu/smp.c); NULL smp: a hart on its own --- */
+	struct smp *smp;
+	unsigned index;			/* in smp->harts; the hart id */
+	int hsm_state;			/* atomic: SBI_HSM_STATE_*, what the SBI reports */
+	uint64_t hsm_addr, hsm_opaque;	/* where a hart_start (or resume) enters S-mode */
+	int idle;			/* atomic: runs no guest code (WFI, parked, stopped) */
+	unsigned req;			/* atomic: HART_REQ_* other harts posted */
+	uint64_t req_seq, ack_seq;	/* atomic: requests posted, and served */
+
 	/* --- a debugger's breakpoints, watchpoints and halts (accel/emu/debug.c) --- */
 	struct hart_debug dbg;
 };
@@ -216,6 +226,17 @@ void hart_wfi(struct hart *h);
 uint64_t hart_time(const struct hart *h);
 /* Drop translations of RAM that was written outside the hart (hart thread). */
 void hart_drop_stale_code(struct hart *h);
+/* Queue [gpa, gpa + len) for hart_drop_stale_code() and kick the hart (any thread). */
+void hart_queue_stale_code(struct hart *h, uint64_t gpa, uint64_t len);
+/*
+ * The same for a page the hart has marked as code (struct smp), with no look
+ * at its cache: it may be translating the page right now.
+ */
+void hart_queue_stale_page(struct hart *h, uint64_t gpa);
+/* Serve what other harts asked (remote fences) and acknowledge it (hart thread). */
+void hart_serve_requests(struct hart *h);
+/* Mark the hart idle (no guest code runs until it is cleared) or busy again. */
+void hart_set_idle(struct hart *h, bool idle);
 
 /* An exception a slow path wants raised: record it and return false. */
 static inline bool hart_fault(struct hart *h, uint64_t cause, uint64_t tval)

@@ -5,6 +5,7 @@
 
 #include "accel/emu/hart.h"
 #include "accel/emu/isa.h"
+#include "accel/emu/smp.h"
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
 #include "hw/bus.h"
@@ -77,15 +78,30 @@ static unsigned access_perm(enum mmu_access acc)
 	return acc == ACCESS_READ ? PERM_R : acc == ACCESS_WRITE ? PERM_W : PERM_X;
 }
 
+/* Does any hart (this one alone, without others) have translated code on host's page? */
+static bool code_page(const struct hart *h, uintptr_t host)
+{
+	if (h->smp)
+		return smp_code_harts(h->smp, host) != 0;
+	return tcache_is_code_page(h->tc, host);
+}
+
+static void note_page_store(struct hart *h, uintptr_t host)
+{
+	uint64_t mask;
+
+	if (tcache_is_code_page(h->tc, host))
+		tcache_invalidate_page(h->tc, host);
+	if (h->smp && (mask = smp_code_harts(h->smp, host)) != 0)
+		smp_code_stored(h, host, mask);
+}
+
 /* Code-page check for stores the hart makes into RAM outside the fast path. */
 static void note_ram_store(struct hart *h, uintptr_t host, unsigned size)
 {
-	if (tcache_is_code_page(h->tc, host))
-		tcache_invalidate_page(h->tc, host);
-	if (((host + size - 1) ^ host) & PAGE_MASK) {
-		if (tcache_is_code_page(h->tc, host + size - 1))
-			tcache_invalidate_page(h->tc, host + size - 1);
-	}
+	note_page_store(h, host);
+	if (((host + size - 1) ^ host) & PAGE_MASK)
+		note_page_store(h, host + size - 1);
 }
 
 /* PTE bits that make any PTE fault for this hart (extensions and menvcfg decide) */
@@ -225,7 +241,7 @@ static int translate_fill(struct hart *h, struct tlb_entry *tlb, uint64_t va,
 	*host = p ? (uintptr_t)p + (w.pa & ~PAGE_MASK) : 0;
 	if (!p)
 		return 0;
-	if (tcache_is_code_page(h->tc, (uintptr_t)p) || watched(h, w.pa & PAGE_MASK))
+	if (code_page(h, (uintptr_t)p) || watched(h, w.pa & PAGE_MASK))
 		w.perms &= ~PERM_W;
 	/* a debugger's watchpoint: every access to the page reaches its check */
 	if (unlikely(h->dbg_watching) && hart_debug_watches_page(h, va & PAGE_MASK))
@@ -237,6 +253,15 @@ static int translate_fill(struct hart *h, struct tlb_entry *tlb, uint64_t va,
 	e->tag_w = (w.perms & PERM_W) ? vpage : TLB_INVALID;
 	e->tag_x = (w.perms & PERM_X) ? vpage : TLB_INVALID;
 	e->addend = (uintptr_t)p - vpage;
+	/*
+	 * The page may have become code since the check above, its hart's scan of
+	 * the TLBs (smp_code_mark) missing this entry: look again after the fill.
+	 */
+	if ((w.perms & PERM_W) && h->smp) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (code_page(h, (uintptr_t)p))
+			__atomic_store_n(&e->tag_w, TLB_INVALID, __ATOMIC_RELAXED);
+	}
 	return 0;
 }
 
@@ -415,9 +440,12 @@ void mmu_protect_code_page(struct hart *h, uintptr_t host_page)
 	for (r = 0; r < TLB_REGIMES; r++) {
 		for (i = 0; i < TLB_ENTRIES; i++) {
 			struct tlb_entry *e = &h->tlb[r][i];
+			/* another hart's TLB too (smp_code_mark): the hart may refill it meanwhile */
+			uint64_t tag = __atomic_load_n(&e->tag_w, __ATOMIC_RELAXED);
 
-			if (e->tag_w != TLB_INVALID && e->tag_w + e->addend == host_page)
-				e->tag_w = TLB_INVALID;
+			if (tag != TLB_INVALID &&
+			    tag + __atomic_load_n(&e->addend, __ATOMIC_RELAXED) == host_page)
+				__atomic_store_n(&e->tag_w, TLB_INVALID, __ATOMIC_RELAXED);
 		}
 	}
 }

@@ -613,6 +613,30 @@ static void test_nops(void **state)
 	}
 }
 
+/* FENCE's imm: whether a TSO host must order it (an earlier store before a later load) */
+static void test_fence_orders(void **state)
+{
+	static const struct { uint32_t raw; int32_t host_fence; } cases[] = {
+		{ 0x0330000f, 1 },	/* fence rw, rw */
+		{ 0x0120000f, 1 },	/* fence w, r */
+		{ 0x0130000f, 1 },	/* fence w, rw */
+		{ 0x0220000f, 0 },	/* fence r, r */
+		{ 0x0310000f, 0 },	/* fence rw, w (a release) */
+		{ 0x0230000f, 0 },	/* fence r, rw (an acquire) */
+		{ 0x8330000f, 0 },	/* fence.tso */
+		{ 0x0100000f, 0 },	/* fence w, 0 (pause's encoding) */
+	};
+	struct dinsn d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		decode(cases[i].raw, &d);
+		assert_int_equal(d.op, OP_FENCE);
+		assert_int_equal(d.imm, cases[i].host_fence);
+	}
+}
+
 static void test_immediate_bits(void **state)
 {
 	size_t i, j;
@@ -791,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_compressed),
 		cmocka_unit_test(test_extensions),
 		cmocka_unit_test(test_nops),
+		cmocka_unit_test(test_fence_orders),
 		cmocka_unit_test(test_immediate_bits),
 		cmocka_unit_test(test_illegal),
 		cmocka_unit_test(test_block_enders),
