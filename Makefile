@@ -95,6 +95,7 @@ unit: $(UNIT_BINS) $(UNIT_BINS_ASAN)
 # the host's gcc.
 guest-tests:
 	$(MAKE) -C tests/guests/riscv BUILD=$(abspath $(BUILD))/guest-tests/riscv
+	$(MAKE) -C tests/guests/riscv-isa BUILD=$(abspath $(BUILD))/guest-tests/riscv
 	$(MAKE) -C tests/guests/riscv-sbi BUILD=$(abspath $(BUILD))/guest-tests/riscv-sbi
 ifeq ($(HOST_ARCH),x86_64)
 	$(MAKE) -C tests/guests/x86 BUILD=$(abspath $(BUILD))/guest-tests/x86

@@ -25,12 +25,16 @@ static const char run_help[] =
 	"  --initrd FILE         initial ramdisk\n"
 	"  --append STRING       kernel command line (default \"" VM_DEFAULT_APPEND "\")\n"
 	"  --mem SIZE            guest memory, e.g. 512M, 2G (default 512M)\n"
-	"  --cpus N              virtual CPUs (default 1)\n"
+	"  --cpus N              virtual CPUs (default 1): x86_64 vCPUs, riscv64 harts (1 to\n"
+	"                        64), each a host thread\n"
+	"  --rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]  where the guest's real-time clock\n"
+	"                        starts (default utc: the host's time)\n"
 	"  --bios FILE           x86_64: firmware (e.g. /usr/share/seabios/bios.bin) started at\n"
 	"                        the reset vector instead of a direct kernel boot\n"
 	"  --bios none           riscv64: no SBI, run the kernel ELF in machine mode\n"
 	"  --cpu MODEL[,+FEAT|,-FEAT]...  x86_64 CPU features: host (default), x86-64-v1..v4,\n"
 	"                        then features to add or hide, e.g. -xsave,-cx16\n"
+	"  --cpu rv64gc|rva22|rva23  riscv64: the extensions the guest sees (default rva23)\n"
 	"  --mem-file PATH       x86_64: back guest RAM with a shared file (a directory, such\n"
 	"                        as a hugetlbfs mount: a new file in it)\n"
 	"  --hugepages           x86_64: guest RAM from the huge page pool\n"
@@ -79,7 +83,7 @@ static const char run_help[] =
 enum {
 	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
 	OPT_NO_REBOOT, OPT_CONTROL, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
-	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
+	OPT_CPU, OPT_RTC, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
 	OPT_SANDBOX, OPT_USER, OPT_CHROOT,
 	OPT_GDB, OPT_GDB_WAIT, OPT_TRACE,
 	OPT_RESTORE, OPT_CLOCK_JUMP,
@@ -92,6 +96,7 @@ static const struct option run_opts[] = {
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "rtc", required_argument, NULL, OPT_RTC },
 	{ "bios", required_argument, NULL, OPT_BIOS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "control", required_argument, NULL, OPT_CONTROL },
@@ -213,6 +218,7 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case OPT_BIOS: cfg->bios = optarg; break;
 		case OPT_CPU: cfg->cpu = optarg; break;
+		case OPT_RTC: cfg->rtc = optarg; break;
 		case OPT_MEM_FILE: cfg->mem_file = optarg; break;
 		case OPT_HUGEPAGES: cfg->hugepages = true; break;
 		case OPT_TEST_DEVICE: cfg->test_device = true; break;

@@ -362,6 +362,14 @@ static int cmd_info(struct vm_cli *v, int argc, char **argv)
 		printf("%-12s %s\n", "Signal:", str_or(res, "signal_name", "?"));
 	if (json_object_get(res, "detail"))
 		printf("%-12s %s\n", "Detail:", str_or(res, "detail", ""));
+	json_array_foreach(json_object_get(res, "cpus"), i, e) {
+		char label[24];
+
+		snprintf(label, sizeof(label), "CPU %lld:",
+			 (long long)json_integer_value(json_object_get(e, "id")));
+		printf("%-12s %s, %lld instructions\n", label, str_or(e, "state", "?"),
+		       (long long)json_integer_value(json_object_get(e, "instructions")));
+	}
 	json_array_foreach(json_object_get(res, "disks"), i, e) {
 		printf("Disk vd%c:     %s", (char)('a' + i), str_or(e, "path", "?"));
 		if (json_object_get(e, "requests"))

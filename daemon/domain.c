@@ -1236,6 +1236,7 @@ static void on_info_status(void *opaque, int err, json_t *result, const char *co
 	}
 	info_merge(x, "cpu_time_ms", result);
 	info_merge(x, "uptime_ms", result);
+	info_merge(x, "cpus", result);	/* per CPU, where the machine reports it */
 	if (dom->container) {
 		/* a container's pid is its init's; its CPU time and memory are its cgroup's */
 		info_merge(x, "pid", result);

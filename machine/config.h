@@ -49,6 +49,7 @@ struct vm_config {
 	const char *trace;	/* --trace EVENTS[,OPTIONS] (debug/trace.h), or NULL */
 	const char *restore;	/* --restore FILE: resume a saved VM instead of booting */
 	bool clock_jump;	/* --clock-jump: the guest's clock jumps by the time saved */
+	const char *rtc;	/* --rtc base=utc|localtime|DATE, or NULL (utc) */
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

@@ -33,6 +33,12 @@ struct machine_result {
 	char msg[320];
 };
 
+/* What one CPU is doing, for status reports (the control socket, gasangd). */
+struct machine_cpu_state {
+	const char *state;	/* "running", "idle" (waiting for an interrupt), "stopped", "suspended", "paused" */
+	uint64_t instructions;	/* retired so far */
+};
+
 /* What a board runs before (or instead of) a kernel. */
 enum machine_firmware {
 	/* --bios FILE: firmware started at the reset vector (SeaBIOS); without it, a direct kernel boot */
@@ -54,6 +60,8 @@ struct machine_ops {
 	uint64_t min_ram, max_ram;	/* the guest RAM it takes, in bytes */
 	unsigned max_cpus;
 	enum machine_firmware firmware;
+	/* Is --cpu NAME one this board offers? 0 or an error recorded; NULL: any (checked later) */
+	int (*check_cpu)(const char *cpu);
 	/*
 	 * Build the machine (RAM, CPUs, its own devices). Its serial console's
 	 * output (and rx_ready) goes to 'serial', which outlives the machine.
@@ -90,6 +98,11 @@ struct machine_ops {
 	 */
 	int (*state_list)(struct machine *m, struct state_list *l);
 	int (*restore)(struct machine *m, int fd, uint64_t ram_off, bool clock_jump);
+	/*
+	 * CPU i's state; false past the last CPU. NULL: not reported. Any thread:
+	 * a snapshot read while the CPUs run.
+	 */
+	bool (*cpu_state)(struct machine *m, unsigned i, struct machine_cpu_state *st);
 	/* What its CPUs offer a debugger (debug/debug.h), or NULL; the object those ops take. */
 	const struct debug_ops *debug;
 	void *(*debug_target)(struct machine *m);

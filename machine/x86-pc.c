@@ -12,6 +12,7 @@
 #include "accel/kvm/x86-debug.h"
 #include "base/error.h"
 #include "debug/trace.h"
+#include "hw/rtc-base.h"
 #include "machine/config.h"
 
 #define MIB (1ull << 20)
@@ -220,12 +221,16 @@ static int setup_devices(struct x86_pc *pc)
 {
 	struct uart_backend be = { serial_out, serial_rx_ready, pc };
 	struct testdev_ops tops = { test_exit, test_irq, pc };
+	int64_t rtc_offset;
 	int err;
 
 	err = uart16550_init(&pc->com1, isa_irq(pc, X86_COM1_IRQ), &be);
 	if (err)
 		return err;
 	cmos_init(&pc->cmos, NULL, NULL);
+	/* checked by machine_check_config(): --rtc base= */
+	if (rtc_base_parse(pc->cfg->rtc, &rtc_offset) == 0)
+		pc->cmos.offset = rtc_offset;
 	cmos_set_pc_memory(&pc->cmos, pc->layout.low_ram, pc->layout.high_ram, pc->cfg->cpus);
 	cmos_set(&pc->cmos, CMOS_BOOT_FLAG2, 0x02);	/* legacy boot order: hard disk first */
 	i8042_init(&pc->kbc, isa_irq(pc, I8042_KBD_IRQ), isa_irq(pc, I8042_AUX_IRQ), guest_reset, pc);

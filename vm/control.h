@@ -10,6 +10,10 @@
  *   reply    {"id": ID, "ok": true, "result": {...}}
  *            {"id": ID, "ok": false, "error": {"code": "...", "message": "..."}}
  *
+ * "status" answers state, pid, arch, vcpus, memory, uptime_ms, cpu_time_ms
+ * and, where the machine reports it (riscv64), "cpus": [{"id", "state",
+ * "instructions"}, ...] (state: running, idle, stopped, suspended, paused).
+ *
  * "console" ({"op": "console", "write": true|false}) turns the connection into
  * the guest's serial console as a raw byte stream: first the last 64 KiB of
  * output (scrollback), then what the guest prints; with "write", bytes sent go

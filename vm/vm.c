@@ -530,6 +530,16 @@ static int ctl_status(void *opaque, json_t *r)
 			    json_string(inspect_gdb_where(&vm->inspect)) : json_null());
 	if (vm->cfg->restore)
 		json_object_set_new(r, "restore_us", json_integer((json_int_t)(vm->restore_ns / 1000)));
+	if (vm->m->ops->cpu_state) {
+		json_t *cpus = json_array();
+		struct machine_cpu_state st;
+
+		for (unsigned i = 0; vm->m->ops->cpu_state(vm->m, i, &st); i++)
+			json_array_append_new(cpus, json_pack("{s:i,s:s,s:I}", "id", i, "state",
+							      st.state, "instructions",
+							      (json_int_t)st.instructions));
+		json_object_set_new(r, "cpus", cpus);
+	}
 	return 0;
 }
 
@@ -679,6 +689,11 @@ static int run_loop(struct vm *vm)
 		if (vm->m->ops->boot(vm->m)) {
 			fprintf(stderr, "gasang: reboot failed: %s\n", error_msg());
 			return VM_EXIT_GUEST;
+		}
+		/* a signal taken during the reboot: the reset forgot its stop request */
+		if (vm->w.signo) {
+			res.why = MACHINE_STOPPED;
+			break;
 		}
 	}
 	switch (res.why) {

@@ -6,7 +6,9 @@
  * not: TLBs and translated code (rebuilt), an LR reservation (dropped: the
  * next SC fails, as after any trap), run control.
  */
+#include "accel/emu/csr.h"
 #include "accel/emu/hart.h"
+#include "accel/emu/sbi.h"
 
 #include "accel/emu/mmu.h"
 #include "accel/emu/tcache.h"
@@ -53,6 +55,10 @@ static int hart_save(void *obj, struct state_out *o)
 	state_put_u64(o, h->satp);
 	state_put_u8(o, h->sbi);
 	state_put_u64(o, __atomic_load_n(&h->stimer.deadline, __ATOMIC_ACQUIRE));
+	/* SBI HSM: started, stopped or suspended, and where a start or resume enters */
+	state_put_u32(o, (uint32_t)__atomic_load_n(&h->hsm_state, __ATOMIC_ACQUIRE));
+	state_put_u64(o, h->hsm_addr);
+	state_put_u64(o, h->hsm_opaque);
 	return o->err;
 }
 
@@ -61,7 +67,7 @@ static bool satp_valid(uint64_t v)
 	uint64_t mode = v >> SATP_MODE_SHIFT;
 
 	return (mode == SATP_MODE_BARE || mode == SATP_MODE_SV39 || mode == SATP_MODE_SV48) &&
-	       v == ((mode << SATP_MODE_SHIFT) | (v & SATP_PPN_MASK));
+	       v == ((mode << SATP_MODE_SHIFT) | (v & (SATP_ASID_MASK | SATP_PPN_MASK)));
 }
 
 /* Every CSR within what software could have written to it. */
@@ -84,7 +90,8 @@ static int csrs_check(struct hart *h, struct state_in *in)
 	if (h->mcounteren & ~COUNTEREN_WRITABLE || h->scounteren & ~COUNTEREN_WRITABLE ||
 	    h->mcountinhibit & ~MCOUNTINHIBIT_WRITABLE)
 		return state_bad(in, "a counter enable");
-	if (h->menvcfg & ~ENVCFG_FIOM || h->senvcfg & ~ENVCFG_FIOM)
+	if (h->menvcfg & ~csr_envcfg_writable(h, true) ||
+	    h->senvcfg & ~csr_envcfg_writable(h, false))
 		return state_bad(in, "menvcfg/senvcfg");
 	if (!satp_valid(h->satp))
 		return state_bad(in, "satp");
@@ -95,6 +102,7 @@ static int hart_load(void *obj, struct state_in *in)
 {
 	struct hart *h = obj;
 	uint64_t deadline;
+	uint32_t hsm;
 	unsigned i;
 	int err;
 
@@ -135,6 +143,9 @@ static int hart_load(void *obj, struct state_in *in)
 	h->satp = state_get_u64(in);
 	h->sbi = state_get_bool(in);
 	deadline = state_get_u64(in);
+	hsm = state_get_u32(in);
+	h->hsm_addr = state_get_u64(in);
+	h->hsm_opaque = state_get_u64(in);
 	err = state_in_end(in);
 	if (err)
 		return err;
@@ -143,6 +154,9 @@ static int hart_load(void *obj, struct state_in *in)
 		return err;
 	if (h->pc & 1)
 		return state_bad(in, "pc");
+	if (hsm > SBI_HSM_STATE_RESUME_PENDING)
+		return state_bad(in, "the hart's SBI HSM state");
+	__atomic_store_n(&h->hsm_state, (int)hsm, __ATOMIC_RELEASE);
 	h->stimer.deadline = deadline;
 	h->resv_valid = false;
 	h->stop = HART_RUNNING;

@@ -1,6 +1,7 @@
 /*
  * One RISC-V hart emulated in software: RV64IMAFDC + Zicsr + Zifencei +
- * Zicntr, machine/supervisor/user modes, Sv39/Sv48.
+ * Zicntr, machine/supervisor/user modes, Sv39/Sv48, and the extensions of
+ * accel/emu/isa.h the machine turns on (h->isa).
  *
  * Everything a hart owns lives here, so several harts (threads) can run side
  * by side on one machine: registers, CSRs, its TLBs and its translation cache.
@@ -25,6 +26,7 @@ struct tcache;
 struct block;
 struct trace;
 struct state_ops;
+struct smp;
 
 enum priv {
 	PRV_U = 0,
@@ -81,6 +83,7 @@ struct hart_env {
 	/* A store hit a watched page (HTIF tohost); gpa is the stored address. */
 	void (*watch_store)(void *opaque, struct hart *h, uint64_t gpa);
 	void *opaque;
+	uint64_t isa;		/* extensions beyond RV64GC the guest sees (accel/emu/isa.h) */
 };
 
 struct hart {
@@ -122,6 +125,7 @@ struct hart {
 	uint64_t stvec, sscratch, sepc, scause, stval;
 	uint64_t scounteren, senvcfg, satp;
 	uint64_t hartid;
+	uint64_t isa;			/* extensions beyond RV64GC (accel/emu/isa.h) */
 
 	/* LR/SC reservation: host address and the value LR read */
 	uintptr_t resv_addr;
@@ -171,6 +175,15 @@ struct hart {
 	enum hart_stop stop;
 	int exit_code;			/* HART_STOP_EXIT */
 	char fatal_msg[160];		/* HART_STOP_FATAL */
+
+	/* --- the other harts (accel/emu/smp.c); NULL smp: a hart on its own --- */
+	struct smp *smp;
+	unsigned index;			/* in smp->harts; the hart id */
+	int hsm_state;			/* atomic: SBI_HSM_STATE_*, what the SBI reports */
+	uint64_t hsm_addr, hsm_opaque;	/* where a hart_start (or resume) enters S-mode */
+	int idle;			/* atomic: runs no guest code (WFI, parked, stopped) */
+	unsigned req;			/* atomic: HART_REQ_* other harts posted */
+	uint64_t req_seq, ack_seq;	/* atomic: requests posted, and served */
 
 	/* --- a debugger's breakpoints, watchpoints and halts (accel/emu/debug.c) --- */
 	struct hart_debug dbg;
@@ -234,6 +247,17 @@ void hart_drop_stale_code(struct hart *h);
 bool hart_trace_exec_one(struct hart *h);
 /* An instruction about to run on its own: traced. */
 void hart_trace_insn(struct hart *h, uint32_t raw, unsigned len);
+/* Queue [gpa, gpa + len) for hart_drop_stale_code() and kick the hart (any thread). */
+void hart_queue_stale_code(struct hart *h, uint64_t gpa, uint64_t len);
+/*
+ * The same for a page the hart has marked as code (struct smp), with no look
+ * at its cache: it may be translating the page right now.
+ */
+void hart_queue_stale_page(struct hart *h, uint64_t gpa);
+/* Serve what other harts asked (remote fences) and acknowledge it (hart thread). */
+void hart_serve_requests(struct hart *h);
+/* Mark the hart idle (no guest code runs until it is cleared) or busy again. */
+void hart_set_idle(struct hart *h, bool idle);
 
 /* An exception a slow path wants raised: record it and return false. */
 static inline bool hart_fault(struct hart *h, uint64_t cause, uint64_t tval)

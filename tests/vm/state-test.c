@@ -126,7 +126,7 @@ static void rng_up(struct vmx *x)
 /* Everything away from power-on: registers, CSRs, controllers, RAM. */
 static void vmx_dirty(struct vmx *x)
 {
-	struct hart *h = &x->m->hart;
+	struct hart *h = &x->m->harts[0];
 	uint8_t page[4096];
 	unsigned i;
 
@@ -228,7 +228,7 @@ static int restore(struct vmx *x, int fd)
 static void test_round_trip(void **state)
 {
 	struct vmx *a = vmx_new(MEM_SIZE, true), *b = vmx_new(MEM_SIZE, true);
-	struct hart *ha = &a->m->hart, *hb = &b->m->hart;
+	struct hart *ha = &a->m->harts[0], *hb = &b->m->harts[0];
 	struct state_save_stats st;
 	uint64_t ticks;
 	int fd;
