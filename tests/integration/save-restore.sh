@@ -3,7 +3,7 @@
 # Integration: save and restore of the emulated RISC-V machine (control op
 # "save", `gasang run --restore`, vm/state.h) on the Debian guest. A shell loop
 # counts in the guest's memory and writes each count to a file on a virtio
-# disk; the VM is saved (it ends with status 0), restored with the same
+# disk; the VM (two harts) is saved (it ends with status 0), restored with the same
 # arguments, and the loop goes on from the next count, with the disk mounted
 # and writable; saved and restored a second time, then the guest powers off
 # and the file system is clean. The VM is sandboxed (it opens no files): the
@@ -26,7 +26,8 @@ need_guest
 sock=$work/ctl.sock
 state=$work/vm.state
 make_ext4 "$work/disk.raw" 64
-ARGS=(--no-reboot --control "$sock" --disk "$work/disk.raw,format=raw")
+# two harts: each saved in a section of its own, with its SBI HSM state
+ARGS=(--no-reboot --cpus 2 --control "$sock" --disk "$work/disk.raw,format=raw")
 
 req() { printf '%s\n' "$1" | socat -t 60 - "UNIX-CONNECT:$sock" | head -n 1; }
 
@@ -107,7 +108,7 @@ refused() {
 	local what=$1 want=$2 rc
 	shift 2
 	"$GASANG" run --arch riscv64 --kernel "$GUEST/vmlinux" --initrd "$GUEST/initrd.gz" \
-		--append "console=ttyS0 panic=-1" --no-reboot "$@" </dev/null >"$work/refused.log" 2>&1 &&
+		--append "console=ttyS0 panic=-1" --no-reboot --cpus 2 "$@" </dev/null >"$work/refused.log" 2>&1 &&
 		rc=0 || rc=$?
 	[ "$rc" = 2 ] || fail "$what: exit status $rc, expected 2: $(cat "$work/refused.log")"
 	grep -q -- "$want" "$work/refused.log" ||
@@ -119,6 +120,8 @@ refused "a truncated file" "truncated" --mem 512M --disk "$work/disk.raw,format=
 refused "a flipped byte" "is corrupt" --mem 512M --disk "$work/disk.raw,format=raw" --restore "$work/flipped"
 refused "another RAM size" "512 MiB" --mem 256M --disk "$work/disk.raw,format=raw" --restore "$state"
 refused "a disk fewer" "virtio-mmio #" --mem 512M --restore "$state"
+refused "another number of harts" "2 CPU(s)" --mem 512M --disk "$work/disk.raw,format=raw" --cpus 1 \
+	--restore "$state"
 refused "not a state file" "not a gasang state file" --mem 512M --disk "$work/disk.raw,format=raw" \
 	--restore "$GUEST/vmlinux"
 
