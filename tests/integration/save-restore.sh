@@ -9,7 +9,7 @@
 # and the file system is clean. The VM is sandboxed (it opens no files): the
 # first save is `gasang save` (which sends the file's descriptor), the second
 # a descriptor sent by hand, not the file the VM runs from. A truncated file, a flipped byte and other
-# arguments (RAM size, a disk fewer) are refused with a message and exit
+# arguments (RAM size, a disk fewer, another number of harts) are refused with a message and exit
 # status 2, never run; a save that fails leaves the VM running.
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 set -eu
