@@ -26,9 +26,14 @@ l2_case=
 l2_pid=
 l2_log=
 l2_ok=
+l2_from=0
 
 # The console log without CRs and terminal escapes (ash asks ESC[6n).
 l2_console() { tr -d '\r' <"$l2_log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g'; }
+
+# From now on l2_wait looks only at what the console prints after this
+# (the line being written included).
+l2_mark() { l2_from=$(l2_console | wc -l); }
 
 l2_alive() {
 	[ -n "$l2_pid" ] && kill -0 "$l2_pid" 2>/dev/null &&
@@ -73,15 +78,17 @@ l2_launch() {
 	mkfifo "$NESTED_WORK/in"
 	l2_log=$NESTED_WORK/$l2_case.log
 	: >"$l2_log"
+	l2_from=0
 	exec 3<>"$NESTED_WORK/in"
 	"$GASANG" "$@" <&3 >>"$l2_log" 2>&1 3>&- &
 	l2_pid=$!
 }
 
-# l2_wait ERE TIMEOUT WHAT [COUNT]: until COUNT console lines (default 1) match.
+# l2_wait ERE TIMEOUT WHAT [COUNT]: until COUNT console lines (default 1)
+# since the last l2_mark match.
 l2_wait() {
 	start=$(date +%s)
-	while [ "$(l2_console | grep -Ec -- "$1")" -lt "${4:-1}" ]; do
+	while [ "$(l2_console | tail -n +$((l2_from + 1)) | grep -Ec -- "$1")" -lt "${4:-1}" ]; do
 		if ! l2_alive; then
 			wait "$l2_pid"
 			rc=$?
@@ -93,7 +100,7 @@ l2_wait() {
 			l2_fail "no $3 within $2 s"
 			return 1
 		}
-		sleep 0.5
+		sleep 1
 	done
 }
 
@@ -102,9 +109,10 @@ l2_send() { printf '%s\n' "$1" >&3; }
 # l2_cmd TAG CMD: run CMD in the guest's shell, its output printed after
 # "TAG:" on one line; the value in $l2_out.
 l2_cmd() {
+	l2_mark
 	l2_send "echo \"$1:\$($2)\""
 	l2_wait "^$1:" "$CMD_TIMEOUT" "the output of '$2'" || return 1
-	l2_out=$(l2_console | sed -n "s/^$1://p" | tail -n 1)
+	l2_out=$(l2_console | tail -n +$((l2_from + 1)) | sed -n "s/^$1://p" | tail -n 1)
 }
 
 # l2_wait_exit WHAT [STATUS]: gasang exits with STATUS (default 0).
