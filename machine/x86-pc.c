@@ -155,10 +155,17 @@ static int setup_memory(struct x86_pc *pc)
 static int setup_cpus(struct x86_pc *pc)
 {
 	const struct vm_config *cfg = pc->cfg;
+	struct cpu_topology topo = { 1, cfg->cpus, 1 };
 	unsigned i;
 	int err;
 
-	err = kvm_cpuid_build(pc->kvm.sys_fd, cfg->cpu, cfg->cpus, &pc->kvm.cpuid);
+	if (cfg->sockets && cfg->cores && cfg->threads) {
+		if (cfg->sockets * cfg->cores * cfg->threads != cfg->cpus)
+			return error_set(-EINVAL, "--cpus %u: %u sockets x %u cores x %u threads",
+					 cfg->cpus, cfg->sockets, cfg->cores, cfg->threads);
+		topo = (struct cpu_topology){ cfg->sockets, cfg->cores, cfg->threads };
+	}
+	err = kvm_cpuid_build(pc->kvm.sys_fd, cfg->cpu, &topo, &pc->kvm.cpuid);
 	if (err)
 		return err;
 	for (i = 0; i < cfg->cpus; i++) {

@@ -98,7 +98,7 @@ static int setup(void **state)
 	assert_int_equal(bus_register(&f->mmio, "test", MMIO_ADDR, 0x1000, &mmio_ops, f), 0);
 	f->kvm.pio = &f->pio;
 	f->kvm.mmio = &f->mmio;
-	assert_int_equal(kvm_cpuid_build(f->kvm.sys_fd, NULL, 1, &f->kvm.cpuid), 0);
+	assert_int_equal(kvm_cpuid_build(f->kvm.sys_fd, NULL, NULL, &f->kvm.cpuid), 0);
 	assert_int_equal(kvm_vcpu_create(&f->kvm, 0, f->kvm.cpuid), 0);
 	*state = f;
 	return 0;
