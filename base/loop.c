@@ -399,15 +399,19 @@ void loop_wake(struct loop *l)
 
 static void *loop_thread(void *opaque)
 {
-	loop_run(opaque);
+	struct loop *l = opaque;
+
+	sandbox_thread_enter(l->thread_kind);
+	loop_run(l);
 	return NULL;
 }
 
-int loop_start(struct loop *l)
+int loop_start(struct loop *l, enum sandbox_kind kind)
 {
 	int err;
 
 	__atomic_store_n(&l->quit, false, __ATOMIC_SEQ_CST);
+	l->thread_kind = kind;
 	pthread_mutex_lock(&l->lock);
 	err = pthread_create(&l->thread, NULL, loop_thread, l);
 	l->threaded = !err;

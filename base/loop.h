@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
+#include "base/sandbox.h"
+
 /* events: EPOLLIN | EPOLLOUT asked for; EPOLLHUP and EPOLLERR come unasked */
 typedef void (*loop_fd_fn)(void *opaque, uint32_t events);
 typedef void (*loop_fn)(void *opaque);
@@ -83,6 +85,7 @@ struct loop {
 	bool quit;			/* atomic */
 	bool threaded;			/* a thread of its own runs it (loop_start) */
 	pthread_t thread;
+	enum sandbox_kind thread_kind;	/* what that thread is, to the VM's sandbox */
 };
 
 int loop_init(struct loop *l);
@@ -127,8 +130,12 @@ void loop_quit(struct loop *l);
 /* Make a waiting round return (any thread). */
 void loop_wake(struct loop *l);
 
-/* Run the loop on a thread of its own until loop_stop() (which waits for it). */
-int loop_start(struct loop *l);
+/*
+ * Run the loop on a thread of its own until loop_stop() (which waits for it).
+ * In a sandboxed VM process the thread first narrows to kind's filter
+ * (base/sandbox.h); elsewhere kind changes nothing.
+ */
+int loop_start(struct loop *l, enum sandbox_kind kind);
 void loop_stop(struct loop *l);
 
 /* CLOCK_MONOTONIC */

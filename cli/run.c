@@ -61,12 +61,19 @@ static const char run_help[] =
 	"                        tap,ifname=NAME | tap,bridge=BR[,ifname=NAME]\n"
 	"                          an existing tap, or (root) a new tap on bridge BR\n"
 	"                        either with ,mac=52:54:00:xx:xx:xx\n"
-	"The serial console is on the terminal: Ctrl-A x quits, Ctrl-A h helps.\n";
+	"  --sandbox on|off      after set-up, seccomp filters per thread and no capabilities\n"
+	"                        (default on; off is for debugging)\n"
+	"  --user USER           after set-up, run as USER (a name, or UID[:GID]); needs root\n"
+	"  --chroot DIR          after set-up, DIR is the root (with --net user it wants\n"
+	"                        DIR/etc/resolv.conf for DNS); needs root\n"
+	"The serial console is on the terminal: Ctrl-A x quits, Ctrl-A h helps.\n"
+	"docs/SECURITY.md says what the sandbox allows each thread.\n";
 
 enum {
 	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
 	OPT_NO_REBOOT, OPT_CONTROL, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
 	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
+	OPT_SANDBOX, OPT_USER, OPT_CHROOT,
 	OPT_GDB, OPT_GDB_WAIT,
 };
 
@@ -90,6 +97,9 @@ static const struct option run_opts[] = {
 	{ "mem-file", required_argument, NULL, OPT_MEM_FILE },
 	{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
 	{ "debugcon", required_argument, NULL, OPT_DEBUGCON },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "chroot", required_argument, NULL, OPT_CHROOT },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 	/* not in --help: gasang's test device, for the test guests (hw/pc/testdev.h) */
@@ -151,6 +161,16 @@ static int parse_choice(const char *opt, const char *s, const char *const *names
 			 names[1] ? " or " : "", names[1] ? names[1] : "");
 }
 
+static int parse_on_off(const char *opt, const char *s, bool *out)
+{
+	static const char *const onoff[] = { "off", "on", NULL };
+	int on = 1, err = parse_choice(opt, s, onoff, &on);
+
+	if (!err)
+		*out = on;
+	return err;
+}
+
 /* 0: a VM to run; 1: --help was shown; -errno: bad usage (error_msg() says why). */
 static int parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -162,6 +182,7 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 	cfg->mem_size = VM_DEFAULT_MEM;
 	cfg->cpus = 1;
 	cfg->rng = true;
+	cfg->sandbox = true;
 	cfg->control_fd = -1;
 	opterr = 0;
 	optind = 1;
@@ -217,14 +238,10 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 			cfg->console = (enum vm_console)k;
 			break;
 		}
-		case OPT_RNG: {
-			static const char *const onoff[] = { "off", "on", NULL };
-			int on = 1;
-
-			err = parse_choice("rng", optarg, onoff, &on);
-			cfg->rng = on;
-			break;
-		}
+		case OPT_RNG: err = parse_on_off("rng", optarg, &cfg->rng); break;
+		case OPT_SANDBOX: err = parse_on_off("sandbox", optarg, &cfg->sandbox); break;
+		case OPT_USER: cfg->user = optarg; break;
+		case OPT_CHROOT: cfg->chroot = optarg; break;
 		case OPT_NET:
 			if (cfg->nnets == VM_MAX_NICS)
 				return error_set(-EINVAL, "--net %s: at most %d NICs", optarg,

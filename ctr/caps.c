@@ -2,8 +2,10 @@
 #include "ctr/caps.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "base/error.h"
 
@@ -77,4 +79,25 @@ int ctr_caps_apply(const struct ctr_caps *in)
 			return error_errno(-errno, "cannot raise ambient capability %d", c);
 	}
 	return 0;
+}
+
+int ctr_caps_become(uid_t uid, gid_t gid, size_t ngroups, const gid_t *groups,
+		    const struct ctr_caps *caps)
+{
+	int err;
+
+	/* bounding set first: dropping needs CAP_SETPCAP, which the new uid may not keep */
+	if ((err = ctr_caps_drop_bounding(caps->bounding)))
+		return err;
+	if (setgroups(ngroups, groups) < 0 && !(errno == EPERM && !ngroups))
+		return error_errno(-errno, "setgroups");
+	if (setresgid(gid, gid, gid) < 0)
+		return error_errno(-errno, "setresgid %u", gid);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return error_errno(-errno, "PR_SET_KEEPCAPS");
+	if (setresuid(uid, uid, uid) < 0)
+		return error_errno(-errno, "setresuid %u", uid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return error_errno(-errno, "PR_SET_KEEPCAPS");
+	return ctr_caps_apply(caps);
 }

@@ -173,23 +173,9 @@ static bool any_stdio_tty(void)
 static int set_user(const struct ctr_process *p)
 {
 	const struct ctr_user *u = &p->user;
-	int err;
 
-	/* bounding set first: dropping needs CAP_SETPCAP, which the new uid may not keep */
-	if ((err = ctr_caps_drop_bounding(p->caps.bounding)))
-		return err;
-	if (setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 &&
-	    !(errno == EPERM && !u->n_additional_gids))
-		return error_errno(-errno, "setgroups");
-	if (setresgid(u->gid, u->gid, u->gid) < 0)
-		return error_errno(-errno, "setresgid %u", u->gid);
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return error_errno(-errno, "PR_SET_KEEPCAPS");
-	if (setresuid(u->uid, u->uid, u->uid) < 0)
-		return error_errno(-errno, "setresuid %u", u->uid);
-	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		return error_errno(-errno, "PR_SET_KEEPCAPS");
-	return ctr_caps_apply(&p->caps);
+	return ctr_caps_become(u->uid, u->gid, u->n_additional_gids,
+			       (const gid_t *)u->additional_gids, &p->caps);
 }
 
 /* Checks the cwd is inside the root: a cwd reached through a leaked fd is not. */

@@ -22,7 +22,7 @@
 
 static const char *const top_keys[] = {
 	"name", "uuid", "arch", "accel", "memory", "vcpus", "kernel", "initrd", "append",
-	"firmware", "disks", "nics", "console", "rng", "on_reboot", "autostart", NULL,
+	"firmware", "disks", "nics", "console", "rng", "on_reboot", "autostart", "sandbox", NULL,
 };
 static const char *const disk_keys[] = { "path", "format", "readonly", "cache", "serial", NULL };
 static const char *const nic_keys[] = { "type", "hostfwd", "ifname", "bridge", "mac", NULL };
@@ -425,7 +425,7 @@ int def_normalize(const json_t *doc, json_t **out, bool *autostart)
 	uint64_t memory = DEF_MEMORY_DEFAULT;
 	json_int_t vcpus = 1;
 	json_t *disks = NULL, *nics = NULL;
-	bool rng = true, autos = false;
+	bool rng = true, autos = false, sandbox = true;
 	int err;
 
 #define FIELD(k) json_object_get(doc, k)
@@ -477,6 +477,7 @@ int def_normalize(const json_t *doc, json_t **out, bool *autostart)
 	if ((err = get_choice(FIELD("console"), "console", consoles, &console)) ||
 	    (err = get_choice(FIELD("on_reboot"), "on_reboot", on_reboots, &on_reboot)) ||
 	    (err = get_bool(FIELD("rng"), "rng", &rng)) ||
+	    (err = get_bool(FIELD("sandbox"), "sandbox", &sandbox)) ||
 	    (err = get_bool(FIELD("autostart"), "autostart", &autos)))
 		return err;
 	err = check_list(FIELD("disks"), "disks", VM_MAX_DISKS, check_disk, &disks);
@@ -488,12 +489,12 @@ int def_normalize(const json_t *doc, json_t **out, bool *autostart)
 		return err;
 	}
 #undef FIELD
-	*out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s?,s:s?,s:s?,s:s?,s:o,s:o,s:s,s:b,s:s}",
+	*out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s?,s:s?,s:s?,s:s?,s:o,s:o,s:s,s:b,s:s,s:b}",
 			 "name", name, "uuid", uuid, "arch", arch, "accel", accel,
 			 "memory", (json_int_t)memory, "vcpus", vcpus, "kernel", kernel,
 			 "initrd", initrd, "append", append, "firmware", firmware,
 			 "disks", disks, "nics", nics, "console", console, "rng", rng,
-			 "on_reboot", on_reboot);
+			 "on_reboot", on_reboot, "sandbox", sandbox);
 	if (!*out)
 		return error_set(-ENOMEM, "out of memory");
 	drop_nulls(*out);
@@ -679,7 +680,8 @@ static char *nic_spec(const json_t *n)
 	return s;
 }
 
-int def_argv(const json_t *def, const char *gasang, int control_fd, char ***argv)
+int def_argv(const json_t *def, const char *gasang, int control_fd, const struct def_jail *jail,
+	     char ***argv)
 {
 	const struct machine_ops *m = machine_find(str(def, "arch"));
 	struct argv_buf a = { 0 };
@@ -732,6 +734,15 @@ int def_argv(const json_t *def, const char *gasang, int control_fd, char ***argv
 	arg_addf(&a, "--rng=%s", json_is_false(json_object_get(def, "rng")) ? "off" : "on");
 	if (str(def, "on_reboot") && !strcmp(str(def, "on_reboot"), "destroy"))
 		arg_add(&a, "--no-reboot");
+	/* absent in definitions stored before it existed: sandboxed, as by default */
+	if (json_is_false(json_object_get(def, "sandbox"))) {
+		arg_add(&a, "--sandbox=off");
+	} else if (jail) {
+		if (jail->user[0])
+			arg_addf(&a, "--user=%s", jail->user);
+		if (jail->root[0])
+			arg_addf(&a, "--chroot=%s", jail->root);
+	}
 	arg_addf(&a, "--control-fd=%d", control_fd);
 	if (a.oom) {
 		def_argv_free(a.v);

@@ -11,6 +11,7 @@
 #define DAEMON_DEFINITION_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 
 #define DEF_NAME_MAX	64
@@ -36,6 +37,12 @@ void def_uuid_generate(char out[DEF_UUID_LEN + 1]);
  */
 int def_normalize(const json_t *doc, json_t **out, bool *autostart);
 
+/* Where gasangd jails its sandboxed VMs (daemon/jail.h); "": not that part. */
+struct def_jail {
+	char user[32];		/* gasang run --user */
+	char root[PATH_MAX];	/* gasang run --chroot */
+};
+
 /*
  * Record the format of each disk that has none. Its file is probed once,
  * here on the host's side (the block layer, the image alone, read-only),
@@ -56,9 +63,11 @@ size_t def_formats_missing(const json_t *def);
  * argv of the VM process (NULL-terminated; free with def_argv_free): it finds
  * its control socket, listening, at descriptor control_fd. Every disk must
  * have its format recorded (-EINVAL otherwise): a VM's disks are never probed
- * at start.
+ * at start. A definition with "sandbox": false runs with --sandbox=off; the
+ * others in jail (NULL: only the sandbox every `gasang run` has).
  */
-int def_argv(const json_t *def, const char *gasang, int control_fd, char ***argv);
+int def_argv(const json_t *def, const char *gasang, int control_fd, const struct def_jail *jail,
+	     char ***argv);
 void def_argv_free(char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 #include "base/compiler.h"
 #include "base/error.h"
 #include "daemon/events.h"
+#include "daemon/jail.h"
 #include "daemon/log.h"
 #include "daemon/monitor.h"
 #include "daemon/store.h"
@@ -345,10 +346,13 @@ static int spawn(struct domain *dom)
 {
 	const struct dom_env *env = dom->env;
 	struct sup_spawn sp = { 0 };
+	struct def_jail jail;
 	char **argv;
 	int err, fd;
 
-	err = def_argv(dom->def, env->gasang, SUP_CONTROL_FD, &argv);
+	err = dom_jail_default(env->vm_dir, &jail);
+	if (!err)
+		err = def_argv(dom->def, env->gasang, SUP_CONTROL_FD, &jail, &argv);
 	if (err)
 		return err;
 	sp.control_fd = control_prepare(dom);

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/sandbox.h"
+#include "base/socket-file.h"
 #include "debug/gdbstub.h"
 #include "debug/rsp.h"
 #include "machine/machine.h"
@@ -36,7 +38,8 @@ struct gdbstub {
 	int client_fd;			/* -1: no debugger */
 	int event_fd;			/* a CPU stopped by itself (notify) */
 	int wake_fd;			/* the machine ended: the thread finishes */
-	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct socket_file file;	/* unix:PATH's, removed at the end */
+	bool threaded;
 	int end_status, end_signal;	/* set before wake_fd is written */
 	struct gdb_session session;
 	bool in_session;
@@ -48,7 +51,7 @@ static int listen_unix(struct gdbstub *g, const char *path, char *where, size_t 
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	if (!*path || strlen(path) >= sizeof(sa.sun_path))
 		return error_set(-EINVAL, "--gdb unix:%s: the path is empty or too long", path);
@@ -60,12 +63,16 @@ static int listen_unix(struct gdbstub *g, const char *path, char *where, size_t 
 	if (fd < 0)
 		return error_errno(-errno, "--gdb unix:%s: socket", path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) || listen(fd, 2)) {
-		int err = error_errno(-errno, "--gdb unix:%s: cannot listen there", path);
-
+		err = error_errno(-errno, "--gdb unix:%s: cannot listen there", path);
 		close(fd);
 		return err;
 	}
-	strcpy(g->unix_path, path);
+	err = socket_file_hold(&g->file, path);
+	if (err) {
+		unlink(path);
+		close(fd);
+		return err;
+	}
 	snprintf(where, where_size, "unix:%s", path);
 	return fd;
 }
@@ -260,6 +267,7 @@ static void *stub_thread(void *opaque)
 	struct gdbstub *g = opaque;
 	uint64_t count;
 
+	sandbox_thread_enter(SANDBOX_DEBUG);
 	for (;;) {
 		struct pollfd pf[4] = {
 			{ .fd = g->wake_fd, .events = POLLIN },
@@ -294,8 +302,8 @@ static void *stub_thread(void *opaque)
 	return NULL;
 }
 
-int gdbstub_start(struct gdbstub **out, struct machine *m, const char *spec, bool wait,
-		  char *where, size_t where_size)
+int gdbstub_open(struct gdbstub **out, struct machine *m, const char *spec, bool wait,
+		 char *where, size_t where_size)
 {
 	struct gdbstub *g;
 	int err;
@@ -307,6 +315,7 @@ int gdbstub_start(struct gdbstub **out, struct machine *m, const char *spec, boo
 	if (!g)
 		return error_set(-ENOMEM, "out of memory");
 	g->m = m;
+	socket_file_init(&g->file);
 	g->ops = m->ops->debug;
 	g->target = m->ops->debug_target(m);
 	g->client_fd = -1;
@@ -324,17 +333,8 @@ int gdbstub_start(struct gdbstub **out, struct machine *m, const char *spec, boo
 	/* before the thread: the CPUs are held before anything can run them */
 	if (wait)
 		g->ops->stop(g->target);
-	if (pthread_create(&g->thread, NULL, stub_thread, g)) {
-		/* the VM does not start: no need to let the CPUs go */
-		err = error_set(-EAGAIN, "--gdb: cannot start the gdbstub's thread");
-		goto err_listen;
-	}
 	*out = g;
 	return 0;
-err_listen:
-	close(g->listen_fd);
-	if (g->unix_path[0])
-		unlink(g->unix_path);
 err_fds:
 	if (g->event_fd >= 0)
 		close(g->event_fd);
@@ -342,6 +342,20 @@ err_fds:
 		close(g->wake_fd);
 	free(g);
 	return err;
+}
+
+int gdbstub_start(struct gdbstub *g)
+{
+	/* the VM does not start if this fails: no need to let held CPUs go */
+	if (pthread_create(&g->thread, NULL, stub_thread, g))
+		return error_set(-EAGAIN, "--gdb: cannot start the gdbstub's thread");
+	g->threaded = true;
+	return 0;
+}
+
+int gdbstub_dir_fd(const struct gdbstub *g)
+{
+	return g ? g->file.dir_fd : -1;
 }
 
 void gdbstub_stop(struct gdbstub *g, int status, int signal)
@@ -352,12 +366,13 @@ void gdbstub_stop(struct gdbstub *g, int status, int signal)
 		return;
 	g->end_status = status;
 	g->end_signal = signal;
-	if (write(g->wake_fd, &one, sizeof(one)) < 0)
-		fprintf(stderr, "gasang: gdb: cannot wake the gdbstub's thread\n");
-	pthread_join(g->thread, NULL);
+	if (g->threaded) {
+		if (write(g->wake_fd, &one, sizeof(one)) < 0)
+			fprintf(stderr, "gasang: gdb: cannot wake the gdbstub's thread\n");
+		pthread_join(g->thread, NULL);
+	}
 	close(g->listen_fd);
-	if (g->unix_path[0])
-		unlink(g->unix_path);
+	socket_file_remove(&g->file);
 	close(g->event_fd);
 	close(g->wake_fd);
 	free(g);

@@ -18,9 +18,15 @@ struct machine;
  * before its first instruction until a debugger lets it go (QEMU's -S).
  * The address actually bound (tcp:HOST:0 picks a free port) goes to where,
  * as "tcp:127.0.0.1:40123" or "unix:PATH". 0, or a negative errno (recorded).
+ * Debuggers are served from gdbstub_start() on: a VM listens before its
+ * sandbox, and its threads are made after.
  */
-int gdbstub_start(struct gdbstub **out, struct machine *m, const char *spec, bool wait,
-		  char *where, size_t where_size);
+int gdbstub_open(struct gdbstub **out, struct machine *m, const char *spec, bool wait,
+		 char *where, size_t where_size);
+/* Serve debuggers, on a thread of its own. */
+int gdbstub_start(struct gdbstub *g);
+/* unix:PATH's directory (O_PATH), where gdbstub_stop removes the socket; -1: none. */
+int gdbstub_dir_fd(const struct gdbstub *g);
 /*
  * The machine ended (status, or the signal that ended it): tell a connected
  * debugger, stop the thread, close and free. NULL is a no-op.

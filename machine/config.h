@@ -43,6 +43,9 @@ struct vm_config {
 	bool hugepages;		/* --hugepages: RAM from the huge page pool */
 	bool test_device;	/* --test-device (hidden): hw/pc/testdev.c for test guests */
 	const char *debugcon;	/* x86_64 --debugcon FILE: port 0x402's bytes ("-": the console) */
+	bool sandbox;		/* --sandbox on: seccomp, no capabilities (vm/jail.h) */
+	const char *user;	/* --user NAME|UID[:GID]: run as, after set-up; NULL: as started */
+	const char *chroot;	/* --chroot DIR: the root after set-up; NULL: none */
 	const char *gdb;	/* --gdb tcp:HOST:PORT | unix:PATH: listen for a debugger, or NULL */
 	bool gdb_wait;		/* --gdb-wait: hold the CPUs before their first instruction */
 };

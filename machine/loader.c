@@ -321,34 +321,51 @@ int load_kernel(struct guest_mem *mem, const char *path, bool bare_metal,
 	return err;
 }
 
+int load_initrd_buf(struct guest_mem *mem, const struct file_buf *f, const char *path,
+		    uint64_t lo, uint64_t hi, uint64_t *start, uint64_t *end)
+{
+	uint64_t at = (hi - f->size) & ~(PAGE - 1);
+	int err;
+
+	if (hi < lo || f->size > hi - lo || at < lo)
+		return error_set(-E2BIG, "initrd '%s' (%zu MiB) does not fit in guest memory "
+				 "beside the kernel: give the VM more memory with --mem",
+				 path, f->size >> 20);
+	err = copy_to_ram(mem, path, at, f->data, f->size, f->size);
+	if (err)
+		return err;
+	*start = at;
+	*end = at + f->size;
+	return 0;
+}
+
 int load_initrd(struct guest_mem *mem, const char *path, uint64_t lo, uint64_t hi,
 		uint64_t *start, uint64_t *end)
 {
 	struct file_buf f;
-	uint64_t at;
 	int err;
 
 	err = file_map(path, "initrd", &f);
 	if (err)
 		return err;
-	if (hi < lo || f.size > hi - lo) {
-		file_unmap(&f);
-		return error_set(-E2BIG, "initrd '%s' (%zu MiB) does not fit in guest memory "
-				 "beside the kernel: give the VM more memory with --mem",
-				 path, f.size >> 20);
-	}
-	at = (hi - f.size) & ~(PAGE - 1);
-	if (at < lo) {
-		file_unmap(&f);
-		return error_set(-E2BIG, "initrd '%s' (%zu MiB) does not fit in guest memory "
-				 "beside the kernel: give the VM more memory with --mem",
-				 path, f.size >> 20);
-	}
-	err = copy_to_ram(mem, path, at, f.data, f.size, f.size);
+	err = load_initrd_buf(mem, &f, path, lo, hi, start, end);
 	file_unmap(&f);
-	if (err)
-		return err;
-	*start = at;
-	*end = at + f.size;
-	return 0;
+	return err;
+}
+
+int boot_files_map(struct boot_files *b, const char *kernel, const char *initrd)
+{
+	int err = 0;
+
+	if (kernel && !b->kernel.data)
+		err = file_map(kernel, "kernel", &b->kernel);
+	if (!err && initrd && !b->initrd.data)
+		err = file_map(initrd, "initrd", &b->initrd);
+	return err;
+}
+
+void boot_files_unmap(struct boot_files *b)
+{
+	file_unmap(&b->kernel);
+	file_unmap(&b->initrd);
 }

@@ -42,6 +42,23 @@ int load_kernel(struct guest_mem *mem, const char *path, bool bare_metal,
 /* Load a file at the top of [lo, hi), page aligned; returns its range. */
 int load_initrd(struct guest_mem *mem, const char *path, uint64_t lo, uint64_t hi,
 		uint64_t *start, uint64_t *end);
+/* The same from a file in memory (path names it in messages). */
+int load_initrd_buf(struct guest_mem *mem, const struct file_buf *f, const char *path,
+		    uint64_t lo, uint64_t hi, uint64_t *start, uint64_t *end);
+
+/*
+ * The kernel and initrd a machine boots, mapped at its first boot and kept
+ * until it goes: a reboot reads them from memory and opens no file (the VM
+ * process's sandbox lets none be opened after set-up, docs/SECURITY.md).
+ */
+struct boot_files {
+	struct file_buf kernel;
+	struct file_buf initrd;
+};
+
+/* Map what is not mapped yet of kernel and initrd (either may be NULL). */
+int boot_files_map(struct boot_files *b, const char *kernel, const char *initrd);
+void boot_files_unmap(struct boot_files *b);
 
 /* Exposed for tests: parse from a buffer instead of a file. */
 int load_kernel_buf(struct guest_mem *mem, const struct file_buf *f, const char *path,

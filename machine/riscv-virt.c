@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <libfdt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <sys/random.h>
 
 #include "base/error.h"
+#include "base/sandbox.h"
 #include "machine/loader.h"
 
 #define FDT_MAX_SIZE	(64u << 10)
@@ -338,6 +340,7 @@ void riscv_virt_destroy(struct riscv_virt *m)
 	devices_destroy(m);
 	hart_destroy(&m->hart);
 	guest_mem_free(&m->mem);
+	boot_files_unmap(&m->files);
 }
 
 static int setup_htif(struct riscv_virt *m, const struct loaded_image *img)
@@ -409,7 +412,10 @@ int riscv_virt_boot(struct riscv_virt *m)
 		return err;
 	hart_reset(&m->hart);
 
-	err = load_kernel(&m->mem, cfg->kernel, bare, VIRT_KERNEL_OFFSET, &img);
+	err = boot_files_map(&m->files, cfg->kernel, cfg->initrd);
+	if (!err)
+		err = load_kernel_buf(&m->mem, &m->files.kernel, cfg->kernel, bare, VIRT_KERNEL_OFFSET,
+				      &img);
 	if (err)
 		return err;
 	m->fdt_addr = (ram_end - FDT_MAX_SIZE) & ~(uint64_t)(FDT_MAX_SIZE - 1);
@@ -419,8 +425,9 @@ int riscv_virt_boot(struct riscv_virt *m)
 				 (unsigned long long)(m->mem.size >> 20), cfg->kernel,
 				 (unsigned long long)((img.hi - m->mem.base + FDT_MAX_SIZE + (1 << 20) - 1) >> 20));
 	if (cfg->initrd) {
-		err = load_initrd(&m->mem, cfg->initrd, (img.hi + 4095) & ~4095ull, m->fdt_addr,
-				  &initrd_start, &initrd_end);
+		err = load_initrd_buf(&m->mem, &m->files.initrd, cfg->initrd,
+				      (img.hi + 4095) & ~4095ull, m->fdt_addr, &initrd_start,
+				      &initrd_end);
 		if (err)
 			return err;
 	}
@@ -481,12 +488,41 @@ static int virt_boot(struct machine *m)
 	return riscv_virt_boot(to_virt(m));
 }
 
+struct hart_thread {
+	struct hart *h;
+	enum hart_stop why;
+};
+
+static void *hart_thread(void *opaque)
+{
+	struct hart_thread *t = opaque;
+
+	sandbox_thread_enter(SANDBOX_VCPU);
+	t->why = hart_run(t->h);
+	return NULL;
+}
+
+/*
+ * The hart runs guest code on a thread of its own, as a KVM vCPU does: in a
+ * sandboxed VM it has the vCPU's filter, narrower than the main thread's.
+ */
 static void virt_run(struct machine *m, struct machine_result *res)
 {
-	struct hart *h = &to_virt(m)->hart;
+	struct hart_thread t = { .h = &to_virt(m)->hart };
+	struct hart *h = t.h;
+	pthread_t thread;
+	int err;
 
 	memset(res, 0, sizeof(*res));
-	switch (hart_run(h)) {
+	err = pthread_create(&thread, NULL, hart_thread, &t);
+	if (err) {
+		res->why = MACHINE_FATAL;
+		snprintf(res->msg, sizeof(res->msg), "cannot start the hart's thread: %s",
+			 strerror(err));
+		return;
+	}
+	pthread_join(thread, NULL);
+	switch (t.why) {
 	case HART_STOP_POWEROFF: res->why = MACHINE_POWEROFF; break;
 	case HART_STOP_REBOOT: res->why = MACHINE_REBOOT; break;
 	case HART_STOP_EXIT:

@@ -21,6 +21,7 @@
 #include "hw/virtio/virtio-mmio.h"
 #include "machine/machine.h"
 #include "machine/config.h"
+#include "machine/loader.h"
 
 #define VIRT_CLINT_BASE		0x02000000ull
 #define VIRT_PLIC_BASE		0x0c000000ull
@@ -54,6 +55,7 @@ struct riscv_virt {
 	struct uart_backend serial;	/* where the console's output goes */
 	uint64_t fdt_addr;
 	char isa[64];
+	struct boot_files files;	/* mapped by the first boot, reloaded from by the next */
 };
 
 int riscv_virt_create(struct riscv_virt *m, const struct vm_config *cfg,

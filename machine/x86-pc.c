@@ -316,6 +316,7 @@ static void pc_free(struct x86_pc *pc)
 	devices_destroy(pc);
 	kvm_close(&pc->kvm);
 	x86_firmware_unmap(pc);
+	boot_files_unmap(&pc->files);
 	guest_mem_free(&pc->mem);
 	free(pc);
 }
@@ -400,7 +401,7 @@ static int pc_add_virtio(struct machine *m, struct virtio_dev *vd)
 static int boot_direct(struct x86_pc *pc)
 {
 	const struct vm_config *cfg = pc->cfg;
-	struct file_buf kernel, initrd = { 0 };
+	const struct file_buf *kernel = &pc->files.kernel;
 	struct x86_boot_config bc;
 	struct x86_boot_result res;
 	struct acpi_tables *acpi;
@@ -426,40 +427,32 @@ static int boot_direct(struct x86_pc *pc)
 		return error_set(err, "no room for the ACPI tables");
 
 	x86_e820_build(&pc->layout, true, &e820);
-	err = file_map(cfg->kernel, "kernel", &kernel);
+	err = boot_files_map(&pc->files, cfg->kernel, cfg->initrd);
 	if (err)
 		return err;
-	if (cfg->initrd) {
-		err = file_map(cfg->initrd, "initrd", &initrd);
-		if (err)
-			goto out;
-	}
 	bc = (struct x86_boot_config){
 		.kernel_name = cfg->kernel,
 		.cmdline = cfg->append ? cfg->append : VM_DEFAULT_APPEND,
-		.initrd = initrd.data,
-		.initrd_size = initrd.size,
+		.initrd = pc->files.initrd.data,
+		.initrd_size = pc->files.initrd.size,
 		.rsdp = X86_BOOT_BIOS_AREA,
 		.e820 = &e820,
 	};
-	if (x86_is_bzimage(&kernel))
-		err = x86_load_bzimage(&pc->mem, &kernel, &bc, &res);
-	else if (x86_is_elf(&kernel))
-		err = x86_load_pvh(&pc->mem, &kernel, &bc, &res);
+	if (x86_is_bzimage(kernel))
+		err = x86_load_bzimage(&pc->mem, kernel, &bc, &res);
+	else if (x86_is_elf(kernel))
+		err = x86_load_pvh(&pc->mem, kernel, &bc, &res);
 	else
 		err = error_set(-EINVAL, "kernel '%s' is neither a bzImage nor an ELF file", cfg->kernel);
 	if (err)
-		goto out;
+		return err;
 	/* what a BIOS would have done: PCI resources and interrupt routing */
 	err = i440fx_firmware_setup(&pc->host);
 	if (err)
-		goto out;
+		return err;
 	err = kvm_vcpu_set_boot(pc->kvm.vcpu[0], &res.regs);
 	for (i = 1; !err && i < pc->kvm.nvcpus; i++)
 		err = kvm_vcpu_set_virtual_wire(pc->kvm.vcpu[i]);
-out:
-	file_unmap(&initrd);
-	file_unmap(&kernel);
 	return err;
 }
 

@@ -94,6 +94,7 @@ struct x86_pc {
 	unsigned nvirtio;
 
 	struct file_buf bios;		/* --bios image, mapped */
+	struct boot_files files;	/* a direct boot's kernel and initrd, from the first boot on */
 	void *bios_rom;			/* its read-only copy behind the top-of-4G slot */
 	struct acpi_tables acpi;
 	bool booted;			/* boot() ran: the next one is a reset */

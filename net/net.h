@@ -99,6 +99,9 @@ struct net_backend {
 	unsigned vnet_hdr_len;		/* 0 or NET_VNET_HDR_LEN */
 	char desc[48];			/* for messages: "net user", "tap gasang-0" */
 	char ifname[IF_NAMESIZE];	/* the host interface behind it, "" for none */
+	/* destroy() changes the host's links (a tap taken off its bridge): route
+	 * netlink and CAP_NET_ADMIN at exit, which the VM's sandbox keeps for it */
+	bool undo_at_exit;
 	/* counters, on the loop's thread */
 	uint64_t tx_frames, tx_dropped, rx_frames, rx_dropped;
 };

@@ -272,6 +272,7 @@ static int join_bridge(struct tap_be *t, const char *bridge)
 		return error_errno(err, "--net tap,bridge=%s: cannot add %s to it", bridge,
 				   t->be.ifname);
 	t->enslaved = true;
+	t->be.undo_at_exit = !t->created;
 	return 0;
 }
 

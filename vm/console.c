@@ -11,6 +11,7 @@
 
 #include "base/compiler.h"
 #include "base/error.h"
+#include "base/sandbox.h"
 
 #define CONSOLE_READ_SIZE	256
 
@@ -373,6 +374,7 @@ static void *console_thread(void *arg)
 	struct console *c = arg;
 	struct pollfd pfd[POLL_COUNT];
 
+	sandbox_thread_enter(SANDBOX_CONTROL);
 	for (;;) {
 		if (c->in_eof && c->pending_len == 0)
 			break;
@@ -415,7 +417,8 @@ static int console_spawn(struct console *c)
 	return 0;
 }
 
-static int console_start_input(struct console *c)
+/* The terminal in raw mode and the thread's eventfds; the thread comes with console_start(). */
+static int console_open_input(struct console *c)
 {
 	int err;
 
@@ -434,9 +437,7 @@ static int console_start_input(struct console *c)
 		err = error_errno(-errno, "console: eventfd");
 		goto err_fds;
 	}
-	err = console_spawn(c);
-	if (err)
-		goto err_fds;
+	c->wants_thread = true;
 	return 0;
 
 err_fds:
@@ -451,7 +452,7 @@ err_fds:
 	return err;
 }
 
-int console_start(struct console *c, int in_fd, int out_fd, const struct console_ops *ops)
+int console_open(struct console *c, int in_fd, int out_fd, const struct console_ops *ops)
 {
 	int err;
 
@@ -467,7 +468,7 @@ int console_start(struct console *c, int in_fd, int out_fd, const struct console
 	if (out_fd >= 0)
 		ignore_default_sigpipe();
 	if (in_fd >= 0 && c->ops.receive) {
-		err = console_start_input(c);
+		err = console_open_input(c);
 		if (err) {
 			pthread_mutex_destroy(&c->out_lock);
 			return err;
@@ -475,6 +476,13 @@ int console_start(struct console *c, int in_fd, int out_fd, const struct console
 	}
 	c->started = true;
 	return 0;
+}
+
+int console_start(struct console *c)
+{
+	if (!c->wants_thread || c->thread_running)
+		return 0;
+	return console_spawn(c);
 }
 
 void console_stop(struct console *c)

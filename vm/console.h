@@ -18,8 +18,10 @@
  * CONSOLE_BUF_SIZE bytes wait for a guest that does not read, further typed
  * bytes are dropped (as a real serial line overruns).
  *
- * Threading: one input thread per console calls ops->receive and ops->quit.
- * console_write() and console_rx_ready() may be called from any thread.
+ * Threading: one input thread per console calls ops->receive and ops->quit;
+ * console_open() makes none (a VM sets its terminal up before its sandbox),
+ * console_start() does. console_write() and console_rx_ready() may be called
+ * from any thread.
  */
 #ifndef VM_CONSOLE_H
 #define VM_CONSOLE_H
@@ -62,6 +64,7 @@ struct console {
 	int in_fd, out_fd;
 	struct console_ops ops;
 	bool started;
+	bool wants_thread;	/* there is input to read: console_start() reads it */
 	bool escapes;		/* input is our raw terminal: Ctrl-A commands */
 	bool raw;		/* we changed the terminal's mode */
 	bool thread_running;
@@ -80,13 +83,15 @@ struct console {
 };
 
 /*
- * Start the console: in_fd (usually STDIN_FILENO, or -1 for no input) feeds
- * ops->receive; out_fd (usually STDOUT_FILENO, or -1 to discard) takes
- * console_write(). Sets SIGPIPE to SIG_IGN if it had its default action, so a
- * closed output is an EPIPE to ignore rather than death. -EBUSY when another
- * console already holds the terminal.
+ * Open the console: in_fd (usually STDIN_FILENO, or -1 for no input) will feed
+ * ops->receive, a terminal put in raw mode now; out_fd (usually STDOUT_FILENO,
+ * or -1 to discard) takes console_write() from now on. Sets SIGPIPE to SIG_IGN
+ * if it had its default action, so a closed output is an EPIPE to ignore
+ * rather than death. -EBUSY when another console already holds the terminal.
  */
-int console_start(struct console *c, int in_fd, int out_fd, const struct console_ops *ops);
+int console_open(struct console *c, int in_fd, int out_fd, const struct console_ops *ops);
+/* Start reading the input (its thread). */
+int console_start(struct console *c);
 
 /*
  * Stop and join the input thread, restore the terminal. Idempotent. Stop the

@@ -17,6 +17,7 @@
 #include "base/jsonl.h"
 #include "base/loop.h"
 #include "base/request.h"
+#include "base/socket-file.h"
 #include "base/stream.h"
 
 #define MAX_CLIENTS	32
@@ -46,7 +47,7 @@ struct client {
  */
 struct control {
 	const struct control_ops *ops;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* "": not ours to remove */
+	struct socket_file file;	/* the socket's, removed at the end; none: not ours */
 	int listen_fd;
 	struct loop_watch listen_w;
 	struct loop loop;
@@ -495,8 +496,8 @@ static int check_listening(int fd)
 	return 0;
 }
 
-int control_start(struct control **out, int listen_fd, const char *path,
-		  const struct control_ops *ops)
+int control_open(struct control **out, int listen_fd, const char *path,
+		 const struct control_ops *ops)
 {
 	struct control *c;
 	int err = check_listening(listen_fd);
@@ -511,14 +512,14 @@ int control_start(struct control **out, int listen_fd, const char *path,
 		return error_set(-ENOMEM, "out of memory");
 	}
 	c->ops = ops;
-	snprintf(c->path, sizeof(c->path), "%s", path ? path : "");
+	socket_file_init(&c->file);
 	pthread_mutex_init(&c->lock, NULL);
 	c->listen_fd = listen_fd;
-	err = loop_init(&c->loop);
+	err = path ? socket_file_hold(&c->file, path) : 0;
+	if (!err)
+		err = loop_init(&c->loop);
 	if (!err)
 		err = loop_watch(&c->loop, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
-	if (!err)
-		err = loop_start(&c->loop);
 	if (err)
 		goto err_close;
 	*out = c;
@@ -526,11 +527,20 @@ int control_start(struct control **out, int listen_fd, const char *path,
 err_close:
 	loop_destroy(&c->loop);
 	close(c->listen_fd);
-	if (c->path[0])
-		unlink(c->path);
+	socket_file_remove(&c->file);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return err;
+}
+
+int control_start(struct control *c)
+{
+	return loop_start(&c->loop, SANDBOX_CONTROL);
+}
+
+int control_dir_fd(const struct control *c)
+{
+	return c ? c->file.dir_fd : -1;
 }
 
 void control_stop(struct control *c)
@@ -545,8 +555,7 @@ void control_stop(struct control *c)
 			client_close(c->clients[i]);
 	loop_destroy(&c->loop);		/* frees the clients */
 	close(c->listen_fd);
-	if (c->path[0])
-		unlink(c->path);
+	socket_file_remove(&c->file);
 	free(c->pending);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

@@ -20,7 +20,8 @@
  * machine in place, as the guest's own reboot does (QEMU's system_reset): the
  * same process boots again; with --no-reboot it ends the VM instead.
  *
- * Threading: the socket is served by a thread of its own (base/loop.h);
+ * Threading: the socket is served by a thread of its own (base/loop.h) from
+ * control_start() on (a VM opens it before its sandbox, serves it after);
  * control_console_output() and control_rx_ready() may be called from any
  * thread; the ops are called on the control thread.
  */
@@ -53,11 +54,16 @@ struct control;
 /* A control socket listening at path (a stale one replaced, mode 0600): its fd, or -errno. */
 int control_listen(const char *path);
 /*
- * Serve the listening socket listen_fd (taken over: closed by control_stop, or
- * now when this fails). path, if not NULL, is its file, removed by control_stop.
+ * Take the listening socket listen_fd over (closed by control_stop, or now
+ * when this fails). path, if not NULL, is its file, removed by control_stop
+ * through a descriptor of its directory, opened now (control_dir_fd).
  */
-int control_start(struct control **out, int listen_fd, const char *path,
-		  const struct control_ops *ops);
+int control_open(struct control **out, int listen_fd, const char *path,
+		 const struct control_ops *ops);
+/* Serve it, on a thread of its own. */
+int control_start(struct control *c);
+/* The socket file's directory (O_PATH), where control_stop removes it; -1: none. */
+int control_dir_fd(const struct control *c);
 /* Close every connection, the socket (and its file), free. NULL is fine. */
 void control_stop(struct control *c);
 /* The guest printed this on its console (any thread). */

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/loop.h"
+#include "base/sandbox.h"
 #include "block/block.h"
 #include "debug/gdbstub-server.h"
 #include "hw/guest-mem.h"
@@ -24,14 +25,19 @@
 #include "vm/console.h"
 #include "vm/control.h"
 #include "vm/disk-spec.h"
+#include "vm/jail.h"
 #include "vm/net-spec.h"
 
-/* Signals that end the VM; they are taken by one thread with sigwait(). */
+/*
+ * Signals that end the VM: blocked before any thread is made, so every thread
+ * has them blocked, and taken by one thread with sigwait().
+ */
 struct sig_watch {
 	pthread_t thread;
 	sigset_t set;
 	struct machine *m;
 	volatile int signo;
+	bool stopping;		/* atomic: sig_watch_stop() woke the thread */
 	bool running;
 };
 
@@ -40,33 +46,40 @@ static void *sig_thread(void *opaque)
 	struct sig_watch *w = opaque;
 	int sig;
 
-	if (sigwait(&w->set, &sig) == 0) {
+	sandbox_thread_enter(SANDBOX_CONTROL);
+	if (sigwait(&w->set, &sig) == 0 && !__atomic_load_n(&w->stopping, __ATOMIC_SEQ_CST)) {
 		w->signo = sig;
 		w->m->ops->request_stop(w->m);
 	}
 	return NULL;
 }
 
-static int sig_watch_start(struct sig_watch *w, struct machine *m)
+static void sig_watch_block(struct sig_watch *w)
 {
 	memset(w, 0, sizeof(*w));
-	w->m = m;
 	sigemptyset(&w->set);
 	sigaddset(&w->set, SIGINT);
 	sigaddset(&w->set, SIGTERM);
 	sigaddset(&w->set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &w->set, NULL);
+}
+
+static int sig_watch_start(struct sig_watch *w, struct machine *m)
+{
+	w->m = m;
 	if (pthread_create(&w->thread, NULL, sig_thread, w))
 		return error_set(-EAGAIN, "cannot start the signal thread");
 	w->running = true;
 	return 0;
 }
 
+/* Woken by one of its own signals, not cancelled: cancelling would load libgcc_s. */
 static void sig_watch_stop(struct sig_watch *w)
 {
 	if (!w->running)
 		return;
-	pthread_cancel(w->thread);
+	__atomic_store_n(&w->stopping, true, __ATOMIC_SEQ_CST);
+	pthread_kill(w->thread, SIGHUP);
 	pthread_join(w->thread, NULL);
 	w->running = false;
 }
@@ -77,6 +90,7 @@ struct vm {
 	struct machine *m;
 	struct console con;
 	struct sig_watch w;
+	struct jail jail;
 	struct control *ctl;
 	struct gdbstub *gdb;
 	struct virtio_rng rng;
@@ -145,7 +159,7 @@ static int disk_create(struct virtio_blk **out, struct guest_mem *mem, const cha
 	return virtio_blk_create(out, mem, bd, serial);
 }
 
-/* --net SPEC: the backend opened here, handed to its NIC, whose thread starts. */
+/* --net SPEC: the backend opened here, handed to its NIC. */
 static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char *s,
 		      unsigned index)
 {
@@ -160,10 +174,7 @@ static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char
 	if (err)
 		return err;
 	net_spec_mac(&o, be, index, mac);
-	err = virtio_net_create(out, mem, be, mac);
-	if (!err)
-		err = virtio_net_start(*out);
-	return err;
+	return virtio_net_create(out, mem, be, mac);
 }
 
 /*
@@ -207,7 +218,20 @@ static int devices_create(struct vm *vm)
 	return err;
 }
 
-/* After the machine is gone (it reset the devices, stopping their threads). */
+/* The devices' I/O threads, from now until devices_destroy(). */
+static int devices_start(struct vm *vm)
+{
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; !err && i < vm->cfg->ndisks; i++)
+		err = virtio_blk_start(vm->disks[i]);
+	for (i = 0; !err && i < vm->cfg->nnets; i++)
+		err = virtio_net_start(vm->nets[i]);
+	return err;
+}
+
+/* After the machine is gone (it reset the devices). */
 static void devices_destroy(struct vm *vm)
 {
 	unsigned i;
@@ -331,14 +355,50 @@ static void ctl_quit(void *opaque)
 }
 
 /* --control PATH: a socket of its own, removed at the end; --control-fd N: gasangd's. */
-static int control_open(struct vm *vm, const struct control_ops *ops)
+static int control_create(struct vm *vm, const struct control_ops *ops)
 {
 	const struct vm_config *cfg = vm->cfg;
 	int fd = cfg->control ? control_listen(cfg->control) : cfg->control_fd;
 
 	if (fd < 0)
 		return fd;
-	return control_start(&vm->ctl, fd, cfg->control, ops);
+	return control_open(&vm->ctl, fd, cfg->control, ops);
+}
+
+/*
+ * Everything is open: the process gives up the host (vm/jail.h), then its
+ * threads start, each narrowing to its kind's filter, and the main thread
+ * narrows last to its own. Only the vCPU threads, made by the main thread
+ * at each boot, come later.
+ */
+static int sandbox_and_start(struct vm *vm)
+{
+	struct jail *j = &vm->jail;
+	unsigned i;
+	int err;
+
+	j->run.unlink_dirfd[0] = control_dir_fd(vm->ctl);
+	j->run.unlink_dirfd[1] = gdbstub_dir_fd(vm->gdb);
+	for (i = 0; i < vm->cfg->nnets; i++) {
+		if (vm->nets[i]->be->undo_at_exit) {
+			j->run.netlink = true;
+			j->keep_net_admin = true;
+		}
+	}
+	err = jail_enter(j);
+	if (!err)
+		err = sig_watch_start(&vm->w, vm->m);
+	if (!err && vm->ctl)
+		err = control_start(vm->ctl);
+	if (!err && vm->gdb)
+		err = gdbstub_start(vm->gdb);
+	if (!err)
+		err = console_start(&vm->con);
+	if (!err)
+		err = devices_start(vm);
+	if (!err)
+		err = sandbox_main_enter(&j->run);
+	return err;
 }
 
 /* Run until the guest powers off or stops for good; returns an exit status. */
@@ -372,12 +432,12 @@ static int run_loop(struct vm *vm)
 }
 
 /* --gdb: a debugger may attach; with --gdb-wait the CPUs wait for it. */
-static int gdb_start(struct vm *vm)
+static int gdb_open(struct vm *vm)
 {
 	char where[300];
 	int err;
 
-	err = gdbstub_start(&vm->gdb, vm->m, vm->cfg->gdb, vm->cfg->gdb_wait, where, sizeof(where));
+	err = gdbstub_open(&vm->gdb, vm->m, vm->cfg->gdb, vm->cfg->gdb_wait, where, sizeof(where));
 	if (err)
 		return err;
 	fprintf(stderr, "gasang: gdb: listening on %s%s\n", where,
@@ -402,33 +462,37 @@ int vm_run(const struct vm_config *cfg)
 		return VM_EXIT_USAGE;
 	}
 	vm->cfg = cfg;
+	err = jail_prepare(&vm->jail, cfg);
+	if (err)
+		goto out_free;
+	sig_watch_block(&vm->w);
+	/* jansson seeds its hashes from /dev/urandom at its first object: now, not sandboxed */
+	json_object_seed(0);
 	vm->started_ns = loop_now_ns();
 	serial = (struct uart_backend){ guest_output, guest_rx_ready, vm };
 	err = machine_find(cfg->arch)->create(cfg, &serial, &vm->m);
 	if (err)
 		goto out_free;
+	/* set-up, on this thread alone: everything the VM will use is opened here */
 	err = devices_create(vm);
 	if (!err)
 		err = vm->m->ops->boot(vm->m);
-	if (!err)
-		err = sig_watch_start(&vm->w, vm->m);
 	if (!err && (cfg->control || cfg->control_fd >= 0)) {
 		ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
 						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
-		err = control_open(vm, &ctl_ops);
+		err = control_create(vm, &ctl_ops);
 	}
 	if (!err && cfg->gdb)
-		err = gdb_start(vm);
-	if (err)
-		goto out_machine;
+		err = gdb_open(vm);
 	ops = (struct console_ops){ console_to_guest, console_quit, vm };
-	err = console_start(&vm->con, STDIN_FILENO, STDOUT_FILENO, &ops);
-	if (!err) {
+	if (!err)
+		err = console_open(&vm->con, STDIN_FILENO, STDOUT_FILENO, &ops);
+	if (!err)
+		err = sandbox_and_start(vm);
+	if (!err)
 		status = run_loop(vm);
-		console_stop(&vm->con);
-	}
+	console_stop(&vm->con);
 	sig_watch_stop(&vm->w);
-out_machine:
 	/* the control and gdbstub threads call into the machine: they go first */
 	gdbstub_stop(vm->gdb, status, vm->w.signo);
 	vm->gdb = NULL;

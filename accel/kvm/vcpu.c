@@ -24,6 +24,7 @@
 #include "accel/kvm/x86-insn.h"
 #include "base/compiler.h"
 #include "base/error.h"
+#include "base/sandbox.h"
 #include "hw/bus.h"
 
 #define KICK_SIGNAL	(SIGRTMIN)
@@ -312,6 +313,7 @@ void *kvm_vcpu_thread(void *opaque)
 	struct kvm *k = v->kvm;
 	sigset_t set;
 
+	sandbox_thread_enter(SANDBOX_VCPU);
 	sigemptyset(&set);
 	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);

@@ -190,7 +190,8 @@ static void on_kick(void *opaque, uint32_t events)
 	(void)events;
 	if (read(b->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
-	process(b);
+	if (b->running)
+		process(b);
 }
 
 static void blk_notify(struct virtio_dev *vd, unsigned q)
@@ -209,21 +210,33 @@ static int blk_kick_fd(struct virtio_dev *vd, unsigned q)
 	return ((struct virtio_blk *)vd)->kick_fd;
 }
 
+/* DRIVER_OK and reset, on the I/O thread: the queue and the image have one user */
+static void start_on_loop(void *opaque)
+{
+	struct virtio_blk *b = opaque;
+
+	b->running = true;
+}
+
+static void stop_on_loop(void *opaque)
+{
+	struct virtio_blk *b = opaque;
+
+	b->running = false;
+	/* what the guest wrote before the reset reaches the image */
+	if (!b->read_only)
+		block_flush(b->bd);
+}
+
 static int blk_activate(struct virtio_dev *vd)
 {
-	struct virtio_blk *b = (struct virtio_blk *)vd;
-
-	return loop_start(&b->loop);
+	loop_call_wait(&((struct virtio_blk *)vd)->loop, start_on_loop, vd);
+	return 0;
 }
 
 static void blk_reset(struct virtio_dev *vd)
 {
-	struct virtio_blk *b = (struct virtio_blk *)vd;
-
-	loop_stop(&b->loop);
-	/* what the guest wrote before the reset reaches the image */
-	if (!b->read_only)
-		block_flush(b->bd);
+	loop_call_wait(&((struct virtio_blk *)vd)->loop, stop_on_loop, vd);
 }
 
 static const struct virtio_dev_ops blk_ops = {
@@ -278,6 +291,11 @@ err_close:
 	block_close(b->bd);
 	free(b);
 	return err;
+}
+
+int virtio_blk_start(struct virtio_blk *b)
+{
+	return loop_start(&b->loop, SANDBOX_BLOCK);
 }
 
 void virtio_blk_destroy(struct virtio_blk *b)

@@ -1,6 +1,12 @@
 /*
  * virtio-blk: a disk image (block/) as /dev/vdX. Requests run on an I/O
  * thread of the device's own, so the guest's vCPU never waits on host I/O.
+ *
+ * Threads: the I/O thread runs from virtio_blk_start() to
+ * virtio_blk_destroy(), whatever the guest does: DRIVER_OK and reset, which
+ * come from a vCPU, are handed to it (the vCPU waiting), and kicks before
+ * DRIVER_OK are dropped. No thread is made while the guest runs, which the
+ * VM process's sandbox relies on (docs/SECURITY.md).
  */
 #ifndef HW_VIRTIO_VIRTIO_BLK_H
 #define HW_VIRTIO_VIRTIO_BLK_H
@@ -43,6 +49,7 @@ struct virtio_blk {
 	struct virtio_dev vd;
 	struct block_dev *bd;
 	bool read_only;
+	bool running;		/* the I/O thread's: DRIVER_OK and not reset */
 	bool told_refusal;	/* a refused write was reported on stderr */
 	char serial[VIRTIO_BLK_ID_BYTES];
 	struct loop loop;	/* the I/O thread */
@@ -61,6 +68,8 @@ struct virtio_blk {
  */
 int virtio_blk_create(struct virtio_blk **out, struct guest_mem *mem, struct block_dev *bd,
 		      const char *serial);
+/* Its I/O thread runs from here until virtio_blk_destroy(). */
+int virtio_blk_start(struct virtio_blk *b);
 void virtio_blk_destroy(struct virtio_blk *b);
 
 #endif

@@ -467,7 +467,7 @@ int virtio_net_create(struct virtio_net **out, struct guest_mem *mem, struct net
 
 int virtio_net_start(struct virtio_net *n)
 {
-	return loop_start(&n->loop);
+	return loop_start(&n->loop, SANDBOX_NET);
 }
 
 void virtio_net_poll(struct virtio_net *n, int timeout_ms)

@@ -330,7 +330,7 @@ static void test_thread(void **state)
 	loop_call_wait(&f.l, note_thread, &f);
 	assert_true(pthread_equal(f.loop_thread, pthread_self()));
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(loop_start(&f.l), 0);
+		assert_int_equal(loop_start(&f.l, SANDBOX_CONTROL), 0);
 		loop_call_wait(&f.l, note_thread, &f);
 		assert_false(pthread_equal(f.loop_thread, pthread_self()));
 		loop_defer(&f.l, &f.d, count_deferred, &f);
@@ -341,7 +341,7 @@ static void test_thread(void **state)
 	assert_int_equal(f.waited_calls, 4);
 	/* queued after its thread stopped: the next start runs it */
 	loop_defer(&f.l, &f.d, count_deferred, &f);
-	assert_int_equal(loop_start(&f.l), 0);
+	assert_int_equal(loop_start(&f.l, SANDBOX_CONTROL), 0);
 	while (__atomic_load_n(&f.deferred_calls, __ATOMIC_SEQ_CST) != 4)
 		usleep(1000);
 	loop_stop(&f.l);

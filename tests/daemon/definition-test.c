@@ -76,6 +76,7 @@ static void test_smallest(void **state)
 	assert_int_equal(json_integer_value(json_object_get(d, "vcpus")), 1);
 	assert_string_equal(json_string_value(json_object_get(d, "console")), "serial");
 	assert_true(json_is_true(json_object_get(d, "rng")));
+	assert_true(json_is_true(json_object_get(d, "sandbox")));
 	assert_string_equal(json_string_value(json_object_get(d, "on_reboot")), "restart");
 	assert_int_equal(json_array_size(json_object_get(d, "disks")), 0);
 	assert_int_equal(json_array_size(json_object_get(d, "nics")), 0);
@@ -278,7 +279,7 @@ static void test_argv(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(def_argv(d, "/bin/gasang", 4, &argv), 0);
+	assert_int_equal(def_argv(d, "/bin/gasang", 4, NULL, &argv), 0);
 	for (i = 0; want[i]; i++) {
 		assert_non_null(argv[i]);
 		assert_string_equal(argv[i], want[i]);
@@ -292,14 +293,14 @@ static void test_argv(void **state)
 		 "[{\"path\": \"/d\", \"format\": \"raw\"}, {\"path\": \"/e\"}]}", NULL);
 	argv = NULL;
 	error_clear();
-	assert_int_equal(def_argv(d, "g", 4, &argv), -EINVAL);
+	assert_int_equal(def_argv(d, "g", 4, NULL, &argv), -EINVAL);
 	assert_null(argv);
 	assert_non_null(strstr(error_msg(), "disks[1] (/e) has no recorded format"));
 	json_decref(d);
 
 	d = good("{\"name\": \"fw\", \"arch\": \"riscv64\", \"firmware\": \"/g.elf\", \"memory\": \"16M\"}",
 		 NULL);
-	assert_int_equal(def_argv(d, "g", 4, &argv), 0);
+	assert_int_equal(def_argv(d, "g", 4, NULL, &argv), 0);
 	assert_string_equal(argv[3], "--mem=16384K");
 	assert_string_equal(argv[5], "--bios=none");
 	assert_string_equal(argv[6], "--kernel=/g.elf");
@@ -311,13 +312,49 @@ static void test_argv(void **state)
 	d = json_loads("{\"name\": \"pc\", \"arch\": \"x86_64\", \"firmware\": \"/bios.bin\"}", 0, NULL);
 	if (def_normalize(d, &norm, NULL) == 0) {
 		assert_string_equal(json_string_value(json_object_get(norm, "accel")), "kvm");
-		assert_int_equal(def_argv(norm, "g", 4, &argv), 0);
+		assert_int_equal(def_argv(norm, "g", 4, NULL, &argv), 0);
 		assert_string_equal(argv[5], "--bios=/bios.bin");
 		assert_string_equal(argv[6], "--console=serial");
 		def_argv_free(argv);
 		json_decref(norm);
 	}
 	json_decref(d);
+}
+
+/* gasangd's jail goes on the command line; "sandbox": false turns the sandbox off instead. */
+static void test_argv_sandbox(void **state)
+{
+	const struct def_jail jail = { .user = "gasang-vm", .root = "/run/gasang/vm/root" };
+	json_t *d = good(SMALLEST "}", NULL), *off = good(SMALLEST ", \"sandbox\": false}", NULL);
+	char **argv;
+	size_t n;
+
+	(void)state;
+	assert_true(json_is_false(json_object_get(off, "sandbox")));
+	assert_int_equal(def_argv(d, "g", 4, &jail, &argv), 0);
+	for (n = 0; argv[n]; n++)
+		;
+	assert_true(n >= 3);
+	assert_string_equal(argv[n - 3], "--user=gasang-vm");
+	assert_string_equal(argv[n - 2], "--chroot=/run/gasang/vm/root");
+	assert_string_equal(argv[n - 1], "--control-fd=4");
+	def_argv_free(argv);
+	assert_int_equal(def_argv(off, "g", 4, &jail, &argv), 0);
+	for (n = 0; argv[n]; n++) {
+		assert_null(strstr(argv[n], "--user"));
+		assert_null(strstr(argv[n], "--chroot"));
+	}
+	assert_string_equal(argv[n - 2], "--sandbox=off");
+	def_argv_free(argv);
+	/* a definition stored before "sandbox" existed is sandboxed */
+	json_object_del(d, "sandbox");
+	assert_int_equal(def_argv(d, "g", 4, &jail, &argv), 0);
+	for (n = 0; argv[n]; n++)
+		assert_null(strstr(argv[n], "--sandbox"));
+	assert_string_equal(argv[n - 2], "--chroot=/run/gasang/vm/root");
+	def_argv_free(argv);
+	json_decref(d);
+	json_decref(off);
 }
 
 /* ---- formats recorded by probing once ---- */
@@ -403,7 +440,7 @@ static void test_formats_probed(void **state)
 	snprintf(want, sizeof(want), "1 %s qcow2", p->qcow2);
 	assert_string_equal(p->recorded[1], want);
 	/* and the command line says so */
-	assert_int_equal(def_argv(d, "g", 4, &argv), 0);
+	assert_int_equal(def_argv(d, "g", 4, NULL, &argv), 0);
 	for (i = 0; argv[i] && strncmp(argv[i], "--disk=", 7); i++)
 		;
 	snprintf(want, sizeof(want), "--disk=%s,format=raw,cache=writeback", p->raw);
@@ -463,6 +500,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_smallest),
+		cmocka_unit_test(test_argv_sandbox),
 		cmocka_unit_test(test_defaults_and_full),
 		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_refused),

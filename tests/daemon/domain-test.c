@@ -161,10 +161,19 @@ static int fake_control_listen(const char *path)
 	return fds[0];
 }
 
+static bool has_arg(char *const *argv, const char *arg)
+{
+	for (; *argv; argv++)
+		if (!strcmp(*argv, arg))
+			return true;
+	return false;
+}
+
 static int fake_spawn(const struct sup_spawn *sp, struct sup_proc *shim, struct sup_proc *vm)
 {
-	char control[32];
+	char control[32], chroot[160];
 	bool has_control = false;
+	struct stat st;
 	int i, fd;
 
 	/* the control socket is made before, and handed on as the command line says */
@@ -177,6 +186,13 @@ static int fake_spawn(const struct sup_spawn *sp, struct sup_proc *shim, struct 
 	for (i = 0; sp->argv[i]; i++)
 		has_control |= !strcmp(sp->argv[i], control);
 	assert_true(has_control);
+	/* as root, in the jail: an empty root of root's, with resolv.conf for DNS */
+	snprintf(chroot, sizeof(chroot), "--chroot=%s/root", fx->vm_dir);
+	assert_int_equal(has_arg(sp->argv, chroot), geteuid() == 0);
+	if (geteuid() == 0) {
+		assert_int_equal(stat(chroot + strlen("--chroot="), &st), 0);
+		assert_true(S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 022));
+	}
 	assert_string_equal(sp->status_path, fx->dom->status_path);
 	assert_null(sp->cg);
 	/* the VM's stderr, started afresh */

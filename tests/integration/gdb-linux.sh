@@ -25,7 +25,7 @@ APPEND="console=ttyS0 nokaslr panic=-1"
 vm_start "$GUEST/initrd.gz" "$APPEND" --no-reboot
 wait_for "$PROMPT" "$BOOT_TIMEOUT" "shell prompt '$PROMPT'"
 send 'dmesg -n 1; grep -E " (kernel_init|linux_banner)\$" /proc/kallsyms | sed "s/^/SYM:/"'
-wait_for '^SYM:[0-9a-f]+ [A-Za-z] linux_banner$' "$CMD_TIMEOUT" "linux_banner in /proc/kallsyms"
+wait_for '^SYM:[0-9a-f]+ [A-Za-z] linux_banner$' $((CMD_TIMEOUT * 3)) "linux_banner in /proc/kallsyms"
 wait_for '^SYM:[0-9a-f]+ [A-Za-z] kernel_init$' "$CMD_TIMEOUT" "kernel_init in /proc/kallsyms"
 sym() { console | sed -n "s/^SYM:\\([0-9a-f]*\\) [A-Za-z] $1\$/0x\\1/p" | tail -n 1; }
 kernel_init=$(sym kernel_init)

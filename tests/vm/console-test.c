@@ -216,7 +216,8 @@ static void test_pipe_flow_control(void **state)
 	assert_int_equal(pipe(p), 0);
 	write_all(p[1], data, TOTAL);
 	close(p[1]);
-	assert_int_equal(console_start(&c, p[0], -1, &ops), 0);
+	assert_int_equal(console_open(&c, p[0], -1, &ops), 0);
+	assert_int_equal(console_start(&c), 0);
 
 	assert_true(rx_wait(r, STEP, false));
 	/* the receiver is full: the console sleeps instead of retrying */
@@ -250,7 +251,8 @@ static void test_pipe_binary_no_escapes(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(console_start(&c, p[0], -1, &ops), 0);
+	assert_int_equal(console_open(&c, p[0], -1, &ops), 0);
+	assert_int_equal(console_start(&c), 0);
 	write_all(p[1], in, sizeof(in));
 	assert_true(rx_wait(r, sizeof(in), false));
 	assert_memory_equal(r->buf, in, sizeof(in));
@@ -299,7 +301,8 @@ static void test_pipe_backpressure(void **state)
 	assert_int_equal(pipe(p), 0);
 	w = (struct writer){ p[1], TOTAL };
 	assert_int_equal(pthread_create(&t, NULL, writer_thread, &w), 0);
-	assert_int_equal(console_start(&c, p[0], -1, &ops), 0);
+	assert_int_equal(console_open(&c, p[0], -1, &ops), 0);
+	assert_int_equal(console_start(&c), 0);
 	assert_true(rx_wait(r, 10, false));
 	sleep_ms(50);
 	assert_int_equal(ioctl(p[0], FIONREAD, &queued), 0);
@@ -325,7 +328,8 @@ static void test_devnull_input(void **state)
 
 	(void)state;
 	assert_true(fd >= 0);
-	assert_int_equal(console_start(&c, fd, -1, &ops), 0);
+	assert_int_equal(console_open(&c, fd, -1, &ops), 0);
+	assert_int_equal(console_start(&c), 0);
 	sleep_ms(50);
 	assert_int_equal(rx_calls(r), 0);
 	assert_int_equal(r->quits, 0);
@@ -344,10 +348,12 @@ static void test_stop_while_blocked(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(console_start(&c, p[0], -1, &ops), 0);
+	assert_int_equal(console_open(&c, p[0], -1, &ops), 0);
+	assert_int_equal(console_start(&c), 0);
 	console_stop(&c);			/* waiting for input */
 	write_all(p[1], "abc", 3);
-	assert_int_equal(console_start(&c, p[0], -1, &ops), 0);
+	assert_int_equal(console_open(&c, p[0], -1, &ops), 0);
+	assert_int_equal(console_start(&c), 0);
 	sleep_ms(50);				/* now waiting for the receiver */
 	assert_true(rx_calls(r) > 0);
 	console_stop(&c);
@@ -397,7 +403,7 @@ static void check_big_write(bool nonblock)
 		fcntl(p[1], F_SETFL, fcntl(p[1], F_GETFL) | O_NONBLOCK);
 	rd = (struct reader){ p[0], test_malloc(TOTAL), 0, TOTAL };
 	assert_int_equal(pthread_create(&t, NULL, reader_thread, &rd), 0);
-	assert_int_equal(console_start(&c, -1, p[1], NULL), 0);
+	assert_int_equal(console_open(&c, -1, p[1], NULL), 0);
 	console_write(&c, data, TOTAL / 2);
 	console_write(&c, data + TOTAL / 2, TOTAL - TOTAL / 2);
 	close(p[1]);
@@ -430,8 +436,8 @@ static void test_write_epipe(void **state)
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	close(p[0]);
-	/* Without SIGPIPE ignored by console_start() this would kill the test. */
-	assert_int_equal(console_start(&c, -1, p[1], NULL), 0);
+	/* Without SIGPIPE ignored by console_open() this would kill the test. */
+	assert_int_equal(console_open(&c, -1, p[1], NULL), 0);
 	console_write(&c, (const uint8_t *)"lost", 4);
 	console_write(&c, (const uint8_t *)"lost", 4);
 	assert_true(c.out_broken);
@@ -444,7 +450,7 @@ static void test_write_without_output(void **state)
 	struct console c;
 
 	(void)state;
-	assert_int_equal(console_start(&c, -1, -1, NULL), 0);
+	assert_int_equal(console_open(&c, -1, -1, NULL), 0);
 	console_write(&c, (const uint8_t *)"x", 1);
 	console_stop(&c);
 }
@@ -518,10 +524,11 @@ static void test_tty_escapes_and_restore(void **state)
 		skip();
 	assert_true(t.orig.c_lflag & ICANON);
 	assert_int_equal(pipe(out), 0);
-	assert_int_equal(console_start(&c, t.slave, out[1], &ops), 0);
+	assert_int_equal(console_open(&c, t.slave, out[1], &ops), 0);
+	assert_int_equal(console_start(&c), 0);
 	assert_true(pty_is_raw(&t));
 	/* one terminal, one console */
-	assert_int_equal(console_start(&c2, t.slave, -1, &ops), -EBUSY);
+	assert_int_equal(console_open(&c2, t.slave, -1, &ops), -EBUSY);
 
 	write_all(t.master, "ab\r\x01\x01" "c\x01zd", 9);
 	assert_true(rx_wait(r, 5, false));
@@ -541,7 +548,8 @@ static void test_tty_escapes_and_restore(void **state)
 	assert_true(pty_is_restored(&t));
 
 	/* the guard is free again */
-	assert_int_equal(console_start(&c, t.slave, -1, &ops), 0);
+	assert_int_equal(console_open(&c, t.slave, -1, &ops), 0);
+	assert_int_equal(console_start(&c), 0);
 	assert_true(pty_is_raw(&t));
 	console_stop(&c);
 	assert_true(pty_is_restored(&t));
@@ -565,7 +573,8 @@ static void test_tty_quit_with_stuck_guest(void **state)
 	if (!pty_open(&t))
 		skip();
 	memset(junk, 'j', sizeof(junk));
-	assert_int_equal(console_start(&c, t.slave, -1, &ops), 0);
+	assert_int_equal(console_open(&c, t.slave, -1, &ops), 0);
+	assert_int_equal(console_start(&c), 0);
 	for (i = 0; i < 2 * CONSOLE_BUF_SIZE / sizeof(junk) + 2; i++)
 		write_all(t.master, junk, sizeof(junk));
 	write_all(t.master, "\x01x", 2);
@@ -604,7 +613,8 @@ static void child_start(struct pty *t)
 {
 	struct console_ops ops = { discard, NULL, NULL };
 
-	if (console_start(&child_console, t->slave, -1, &ops) || !pty_is_raw(t))
+	if (console_open(&child_console, t->slave, -1, &ops) || console_start(&child_console) ||
+	    !pty_is_raw(t))
 		_exit(101);
 }
 

@@ -10,6 +10,7 @@
  * not the VM's to remove; what is not a listening socket is refused).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -132,7 +133,8 @@ static int setup(void **state)
 	f->vm.take = SIZE_MAX;
 	f->ops = (struct control_ops){ fake_status, NULL, fake_pause, fake_resume, fake_powerdown,
 				       fake_reset, fake_quit, fake_console_input, &f->vm };
-	assert_int_equal(control_start(&f->c, control_listen(f->path), f->path, &f->ops), 0);
+	assert_int_equal(control_open(&f->c, control_listen(f->path), f->path, &f->ops), 0);
+	assert_int_equal(control_start(f->c), 0);
 	*state = f;
 	return 0;
 }
@@ -419,7 +421,8 @@ static void test_stop_with_clients(void **state)
 	close(con);
 	close(half);
 	/* teardown stops the next one */
-	assert_int_equal(control_start(&f->c, control_listen(f->path), f->path, &f->ops), 0);
+	assert_int_equal(control_open(&f->c, control_listen(f->path), f->path, &f->ops), 0);
+	assert_int_equal(control_start(f->c), 0);
 }
 
 /* gasangd's way: it makes the socket, connects and asks, then the VM serves it. */
@@ -440,7 +443,8 @@ static void test_handed_socket(void **state)
 		fd = connect_to(&early);	/* queued until the VM accepts */
 	}
 	send_str(fd, "{\"id\": 1, \"op\": \"status\"}\n");
-	assert_int_equal(control_start(&c, lfd, NULL, &f->ops), 0);
+	assert_int_equal(control_open(&c, lfd, NULL, &f->ops), 0);
+	assert_int_equal(control_start(c), 0);
 	assert_true(read_line(fd, line, sizeof(line)) > 0);
 	assert_string_equal(line, "{\"id\":1,\"ok\":true,\"result\":{\"state\":\"running\"}}");
 	close(fd);
@@ -451,10 +455,32 @@ static void test_handed_socket(void **state)
 
 	/* what is not a listening socket */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(control_start(&c, sv[0], NULL, &f->ops), -ENOTSOCK);
+	assert_int_equal(control_open(&c, sv[0], NULL, &f->ops), -ENOTSOCK);
 	assert_int_equal(fcntl(sv[0], F_GETFD), -1);	/* closed all the same */
 	close(sv[1]);
-	assert_int_equal(control_start(&c, 1000, NULL, &f->ops), -EBADF);
+	assert_int_equal(control_open(&c, 1000, NULL, &f->ops), -EBADF);
+}
+
+/*
+ * The socket's file goes by its directory, opened with it: a relative path
+ * and a root or directory changed since (a sandbox's chroot) do not matter.
+ */
+static void test_socket_file_removed_by_directory(void **state)
+{
+	struct fx *f = *state;
+	char cwd[PATH_MAX], path[160];
+	struct control *c;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	assert_int_equal(control_open(&c, control_listen("rel.sock"), "rel.sock", &f->ops), 0);
+	assert_true(control_dir_fd(c) >= 0);
+	assert_int_equal(chdir("/"), 0);
+	snprintf(path, sizeof(path), "%s/rel.sock", f->dir);
+	assert_int_equal(access(path, F_OK), 0);
+	control_stop(c);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(chdir(cwd), 0);
 }
 
 int main(void)
@@ -468,6 +494,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_console_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handed_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_file_removed_by_directory, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "block/block.h"
 #include "hw/virtio/virtio-blk.h"
@@ -63,6 +64,7 @@ static struct fx *fx_new(bool read_only, const char *serial)
 	assert_int_equal(vdrv_ram_init(&f->mem, VDRV_RAM_BASE, VDRV_RAM_SIZE), 0);
 	assert_int_equal(block_open(&bd, f->path, &opts), 0);
 	assert_int_equal(virtio_blk_create(&f->blk, &f->mem, bd, serial), 0);
+	assert_int_equal(virtio_blk_start(f->blk), 0);
 	vdrv_attach(&f->drv, &f->blk->vd, &f->mem);
 	return f;
 }
@@ -150,6 +152,39 @@ static uint8_t request(struct fx *f, uint32_t type, uint64_t sector, unsigned ns
 static void image_read(struct fx *f, uint64_t off, void *buf, size_t len)
 {
 	assert_int_equal(pread(f->fd, buf, len, (off_t)off), (ssize_t)len);
+}
+
+static unsigned thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 2;	/* . and .. */
+}
+
+/*
+ * The I/O thread runs from virtio_blk_start() on: DRIVER_OK and reset, which
+ * come from a vCPU, neither make nor end a thread (the VM's sandbox lets no
+ * vCPU make one), and requests still complete after a reset.
+ */
+static void test_io_thread_outlives_resets(void **state)
+{
+	struct fx *f = *state;
+	unsigned n = thread_count();
+
+	assert_int_equal(request(f, VIRTIO_BLK_T_IN, 0, 1, VIRTIO_BLK_SECTOR, NULL), VIRTIO_BLK_S_OK);
+	assert_true(vdrv_reset(&f->drv));
+	assert_int_equal(thread_count(), n);
+	assert_true(vdrv_init(&f->drv, F_V1, 1, 0));
+	assert_int_equal(thread_count(), n);
+	f->next_head = 0;
+	assert_int_equal(request(f, VIRTIO_BLK_T_IN, 1, 1, VIRTIO_BLK_SECTOR, NULL), VIRTIO_BLK_S_OK);
+	assert_int_equal(*vdrv_ptr(&f->mem, DATA, 1), 2);	/* sector 1 holds 2 */
+	assert_int_equal(thread_count(), n);
 }
 
 static void test_config_and_features(void **state)
@@ -332,6 +367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_zeroes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_io_thread_outlives_resets, setup, teardown),
 		cmocka_unit_test(test_read_only),
 	};
 
