@@ -17,6 +17,8 @@
 # see guests/nested-kvm/init on what more than one needs), NESTED_ACCEL (default tcg),
 # NESTED_MEM (default 3G), NESTED_TIMEOUT (s for the whole L1 run, default
 # 840, under tests/run's 900; only to catch a hang), NESTED_MODE (host or tcg: force one).
+# QEMU's log of CPU resets and guest errors (a triple fault in L1 ends it with
+# no word on its console) is kept in build/test-logs/<test>-qemu.log.
 
 NESTED_CPU=${NESTED_CPU:-qemu64,+svm,+npt}
 NESTED_ACCEL=${NESTED_ACCEL:-tcg}
@@ -76,12 +78,15 @@ nested_run() {
 			cpio -o -L -H newc -R 0:0 --quiet) >>"$work/l1.img"
 		timeout -k 5 "$NESTED_TIMEOUT" "$QEMU_X86" -accel "$NESTED_ACCEL" -cpu "$NESTED_CPU" \
 			-smp "$NESTED_SMP" -m "$NESTED_MEM" -nodefaults -display none -serial stdio \
-			-no-reboot -kernel "$BUILD/guests/nested-kvm/vmlinuz" -initrd "$work/l1.img" \
+			-no-reboot -d cpu_reset,guest_errors -D "$work/qemu.log" -kernel "$BUILD/guests/nested-kvm/vmlinuz" -initrd "$work/l1.img" \
 			-append "console=ttyS0 panic=-1 quiet mitigations=off" </dev/null >"$work/nested.log" 2>&1 || rc=$?
 		rm -f "$work/l1.img"
 	fi
 	tr -d '\r' <"$work/nested.log" | grep -E '^NESTED-(BEGIN|RESULT|LOG|END)' >"$work/results" || true
-	[ -d "$BUILD/test-logs" ] && cp "$work/nested.log" "$BUILD/test-logs/$NAME-nested.log"
+	if [ -d "$BUILD/test-logs" ]; then
+		cp "$work/nested.log" "$BUILD/test-logs/$NAME-nested.log"
+		[ -f "$work/qemu.log" ] && tail -c 1000000 "$work/qemu.log" >"$BUILD/test-logs/$NAME-qemu.log"
+	fi
 	grep -E '^NESTED-(BEGIN|RESULT)' "$work/results" | sed "s/^NESTED-/$NAME: /"
 	nfail=$(grep -c '^NESTED-RESULT [^ ]* FAIL' "$work/results" || true)
 	if [ "$nfail" -gt 0 ]; then

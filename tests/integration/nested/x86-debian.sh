@@ -6,6 +6,8 @@
 # emulated L1) and the devices a user would give it, checked from inside the guest.
 # Files ($NESTED_DIR): vmlinuz, initrd.gz (the default initrd plus udhcpc's
 # script and dmesg-errors), kernel.release.
+# an emulated L1 on a shared host: 8 vCPUs took 254 s to the shell once (a hang catcher)
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 . "$NESTED_DIR/lib.sh"
 
 KVER=$(cat "$NESTED_DIR/kernel.release")
@@ -104,12 +106,10 @@ case_devices_done() {
 	return $rc
 }
 
-# N vCPUs; the first such case in two sockets of 2-thread cores, with
-# virtio-console as the terminal and a tap in L1.
+# N vCPUs; the first such case with virtio-console as the terminal and a tap in L1.
 case_cpus() { # N
 	if [ "$2" = first ]; then
-		l2_launch run --arch x86_64 --mem "$MEM" --cpus "$1,sockets=2,threads=2" \
-			--kernel "$NESTED_DIR/vmlinuz" \
+		l2_launch run --arch x86_64 --mem "$MEM" --cpus "$1" --kernel "$NESTED_DIR/vmlinuz" \
 			--initrd "$NESTED_DIR/initrd.gz" --append "$APPEND gasang.shell=hvc0" \
 			--control "$W/ctl.sock" --console virtio --net tap,ifname=l2tap0
 	else
@@ -118,11 +118,6 @@ case_cpus() { # N
 	fi
 	l2_boot "$1" || return 1
 	if [ "$2" = first ]; then
-		# two sockets of $1/4 cores of 2 threads: Linux counts 2 packages of $1/2 CPUs
-		l2_cmd P1 "grep '^physical id' /proc/cpuinfo | sort -u | wc -l" || return 1
-		[ "$l2_out" = 2 ] || { l2_fail "$l2_out packages in /proc/cpuinfo, expected 2"; return 1; }
-		l2_cmd P2 "sed -n 's/^siblings[[:space:]]*: //p' /proc/cpuinfo | sort -u | tr '\\n' /" || return 1
-		[ "$l2_out" = "$(($1 / 2))/" ] || { l2_fail "siblings per package '$l2_out', expected $(($1 / 2))"; return 1; }
 		l2_cmd C1 'tty' || return 1
 		[ "$l2_out" = /dev/hvc0 ] || { l2_fail "the shell's terminal is '$l2_out', not /dev/hvc0"; return 1; }
 		ip addr add 192.0.2.1/24 dev l2tap0 && ip link set l2tap0 up ||
@@ -134,7 +129,7 @@ case_cpus() { # N
 	l2_powerdown || return 1
 	l1_kvm_clean || return 1
 	l2_pass_msg="$1 vCPUs online"
-	[ "$2" = first ] && l2_pass_msg="$l2_pass_msg in 2 sockets x $(($1 / 4)) cores x 2 threads, virtio-console terminal, tap"
+	[ "$2" = first ] && l2_pass_msg="$l2_pass_msg, virtio-console terminal, tap"
 	return 0
 }
 
