@@ -22,6 +22,12 @@ int cmd_oci(int argc, char **argv);
 int cmd_ctr(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_ctr_monitor(int argc, char **argv);
+int cmd_switch(int argc, char **argv);
+int cmd_net(int argc, char **argv);
+int cmd_pool(int argc, char **argv);
+int cmd_vol(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 /*
  * Where a command's messages go: "PROG: MESSAGE" on stderr, or, for the

@@ -16,30 +16,18 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/daemon-client.h"
 #include "client/gasang-client.h"
 
 #define DETACH_KEY	0x1d	/* Ctrl-] */
 #define QUIET_AFTER_INPUT_MS 1000	/* input ended: detach once the output pauses this long */
 
-/*
- * `gasang vm`'s exit statuses, one per class of the daemon's answers (not a
- * VM's own exit status: that is vm/exit-status.h).
- */
-enum vm_cli_exit {
-	VM_CLI_EXIT_OK = 0,
-	VM_CLI_EXIT_FAILED = 1,
-	/* 2: CLI_EXIT_USAGE, bad usage or definition */
-	VM_CLI_EXIT_NO_DAEMON = 3,
-	VM_CLI_EXIT_NOT_FOUND = 4,
-	VM_CLI_EXIT_WRONG_STATE = 5,
-	VM_CLI_EXIT_EXISTS = 6,
-	VM_CLI_EXIT_TIMEOUT = 7,
-	VM_CLI_EXIT_DENIED = 8,
-	VM_CLI_EXIT_BUSY = 9,
-};
+/* `gasang vm`'s exit statuses: cli/daemon-client.h's, one per class of the daemon's answers. */
+#define VM_CLI_EXIT_TIMEOUT	CLI_DAEMON_TIMEOUT
 
 static const char vm_help[] =
 	"usage: gasang vm [--connect SOCKET] [--json] COMMAND ...\n"
+	"VMs and containers (\"type\": \"container\" definitions) alike:\n"
 	"  define FILE|-                   define a VM from a JSON definition (docs/API.md)\n"
 	"  undefine NAME                   forget a VM (not while it runs)\n"
 	"  list [--all | --inactive]       running VMs (--all: every one); --json: an array\n"
@@ -53,6 +41,10 @@ static const char vm_help[] =
 	"  info NAME                       state, pid, vcpus, memory, CPU time, uptime, I/O\n"
 	"  dump NAME                       its definition as JSON\n"
 	"  autostart NAME on|off           start it when gasangd starts\n"
+	"  logs NAME [--bytes N]           the end of its log (a container's output)\n"
+	"  exec NAME [--env K=V]... [--cwd DIR] [--user UID[:GID]] [--timeout S] -- CMD [ARG...]\n"
+	"                                  run a command in a running container; its output,\n"
+	"                                  and its exit status as ours\n"
 	"  events [NAME] [--count N] [--timeout S]   follow events (--history: the log)\n"
 	"--connect SOCKET: gasangd's socket (default $GASANG_SOCKET, /run/gasang/gasangd.sock\n"
 	"as root, $XDG_RUNTIME_DIR/gasang/gasangd.sock otherwise).\n"
@@ -64,50 +56,23 @@ struct vm_cli {
 	bool json, all, inactive, console, reset, read_only, history;
 	long long timeout;	/* -1: none */
 	long long count;	/* events: stop after this many; 0: never */
+	long long bytes;	/* logs: how much of the end; 0: the daemon's default */
+	const char *cwd, *user;	/* exec */
+	json_t *env;		/* exec: NAME=VALUE strings */
 	struct gasang_client *c;
 };
 
 static const struct cli_report vm_report = { .prog = "gasang vm", .help = "gasang vm --help" };
 
-static int exit_of(int status)
-{
-	switch (status) {
-	case GASANG_OK: return VM_CLI_EXIT_OK;
-	case GASANG_E_BAD_REQUEST:
-	case GASANG_E_UNKNOWN_OP:
-	case GASANG_E_TOO_BIG:
-	case GASANG_E_INVALID: return CLI_EXIT_USAGE;
-	case GASANG_E_NOT_FOUND: return VM_CLI_EXIT_NOT_FOUND;
-	case GASANG_E_WRONG_STATE: return VM_CLI_EXIT_WRONG_STATE;
-	case GASANG_E_EXISTS: return VM_CLI_EXIT_EXISTS;
-	case GASANG_E_TIMEOUT: return VM_CLI_EXIT_TIMEOUT;
-	case GASANG_E_DENIED: return VM_CLI_EXIT_DENIED;
-	case GASANG_E_BUSY: return VM_CLI_EXIT_BUSY;
-	default:
-		if (status == -ETIMEDOUT)
-			return VM_CLI_EXIT_TIMEOUT;
-		return status < 0 ? VM_CLI_EXIT_NO_DAEMON : VM_CLI_EXIT_FAILED;
-	}
-}
-
 /* Report a failed call once; its exit status. */
 static int failed(struct vm_cli *v, int status)
 {
-	fprintf(stderr, "gasang vm: %s\n", gasang_error_message(v->c));
-	return exit_of(status);
+	return cli_daemon_failed(&vm_report, v->c, status);
 }
 
 static int connect_daemon(struct vm_cli *v)
 {
-	char def[256];
-	const char *path = v->connect ? v->connect : gasang_default_socket(def, sizeof(def));
-	int err = gasang_connect(path, &v->c);
-
-	if (err) {
-		fprintf(stderr, "gasang vm: cannot reach gasangd at %s: %s\n", path, strerror(-err));
-		return VM_CLI_EXIT_NO_DAEMON;
-	}
-	return 0;
+	return cli_daemon_connect(&vm_report, v->connect, &v->c);
 }
 
 /* 268435456 -> "256M" */
@@ -140,22 +105,15 @@ static const char *str_or(json_t *o, const char *key, const char *dflt)
 
 static int cmd_define(struct vm_cli *v, int argc, char **argv)
 {
-	json_error_t jerr;
 	json_t *def, *res;
 	int st;
 
 	if (argc != 1)
 		return cli_usage_error(&vm_report,
 				       "define: a definition file (or - for standard input)");
-	if (!strcmp(argv[0], "-"))
-		def = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
-	else
-		def = json_load_file(argv[0], JSON_REJECT_DUPLICATES, &jerr);
-	if (!def) {
-		fprintf(stderr, "gasang vm: %s:%d:%d: %s\n", argv[0], jerr.line, jerr.column,
-			jerr.text);
+	def = cli_definition_load(&vm_report, argv[0]);
+	if (!def)
 		return CLI_EXIT_USAGE;
-	}
 	st = gasang_vm_define(v->c, def, &res);
 	json_decref(def);
 	if (st)
@@ -186,19 +144,26 @@ static int cmd_vm_list(struct vm_cli *v, int argc)
 		json_decref(res);
 		return 0;
 	}
-	printf("%-24s %-9s %-12s %-8s %-5s %-7s %s\n", "NAME", "STATE", "REASON", "PID", "VCPUS",
-	       "MEMORY", "AUTOSTART");
+	printf("%-24s %-9s %-12s %-8s %-5s %-7s %-9s %s\n", "NAME", "STATE", "REASON", "PID",
+	       "VCPUS", "MEMORY", "AUTOSTART", "TYPE");
 	json_array_foreach(json_object_get(res, "vms"), i, vm) {
-		char mem[32], pid[16] = "-";
+		char mem[32] = "-", pid[16] = "-", cpus[16] = "-";
+		json_t *v = json_object_get(vm, "vcpus");
 
-		human_size(mem, sizeof(mem), json_integer_value(json_object_get(vm, "memory")));
+		if (json_is_integer(json_object_get(vm, "memory")))
+			human_size(mem, sizeof(mem), json_integer_value(json_object_get(vm, "memory")));
 		if (json_is_integer(json_object_get(vm, "pid")))
 			snprintf(pid, sizeof(pid), "%lld",
 				 (long long)json_integer_value(json_object_get(vm, "pid")));
-		printf("%-24s %-9s %-12s %-8s %-5lld %-7s %s\n", str_or(vm, "name", "?"),
-		       str_or(vm, "state", "?"), str_or(vm, "reason", "?"), pid,
-		       (long long)json_integer_value(json_object_get(vm, "vcpus")), mem,
-		       json_is_true(json_object_get(vm, "autostart")) ? "yes" : "no");
+		if (json_is_integer(v))
+			snprintf(cpus, sizeof(cpus), "%lld", (long long)json_integer_value(v));
+		else if (json_is_number(json_object_get(vm, "cpus")))
+			snprintf(cpus, sizeof(cpus), "%g",
+				 json_number_value(json_object_get(vm, "cpus")));
+		printf("%-24s %-9s %-12s %-8s %-5s %-7s %-9s %s\n", str_or(vm, "name", "?"),
+		       str_or(vm, "state", "?"), str_or(vm, "reason", "?"), pid, cpus, mem,
+		       json_is_true(json_object_get(vm, "autostart")) ? "yes" : "no",
+		       str_or(vm, "type", "vm"));
 	}
 	json_decref(res);
 	return 0;
@@ -346,9 +311,19 @@ static int cmd_info(struct vm_cli *v, int argc, char **argv)
 		printf("%-12s %lld\n", "PID:", (long long)json_integer_value(json_object_get(res, "pid")));
 	else
 		printf("%-12s -\n", "PID:");
-	printf("%-12s %s\n", "Arch:", str_or(res, "arch", "?"));
-	printf("%-12s %lld\n", "vCPUs:", (long long)json_integer_value(json_object_get(res, "vcpus")));
-	printf("%-12s %s\n", "Memory:", mem);
+	printf("%-12s %s\n", "Type:", str_or(res, "type", "vm"));
+	if (json_object_get(res, "arch")) {
+		printf("%-12s %s\n", "Arch:", str_or(res, "arch", "?"));
+		printf("%-12s %lld\n", "vCPUs:",
+		       (long long)json_integer_value(json_object_get(res, "vcpus")));
+	} else if (json_is_number(json_object_get(res, "cpus"))) {
+		printf("%-12s %g\n", "CPUs:", json_number_value(json_object_get(res, "cpus")));
+	}
+	printf("%-12s %s\n", "Memory:", json_is_integer(json_object_get(res, "memory")) ? mem : "-");
+	if (json_is_integer(json_object_get(res, "memory_used"))) {
+		human_size(mem, sizeof(mem), json_integer_value(json_object_get(res, "memory_used")));
+		printf("%-12s %s\n", "Memory used:", mem);
+	}
 	print_duration("CPU time:", json_object_get(res, "cpu_time_ms"));
 	print_duration("Uptime:", json_object_get(res, "uptime_ms"));
 	printf("%-12s %s\n", "Autostart:", json_is_true(json_object_get(res, "autostart")) ? "yes" : "no");
@@ -382,20 +357,7 @@ static int cmd_info(struct vm_cli *v, int argc, char **argv)
 	return 0;
 }
 
-/* ---- console ---- */
-
-/* The terminal raw for the console; false when it is not one (nothing to restore). */
-static bool tty_raw(struct termios *saved)
-{
-	struct termios t;
-
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved))
-		return false;
-	t = *saved;
-	cfmakeraw(&t);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
-	return true;
-}
+/* ---- logs, exec ---- */
 
 static bool write_all(int fd, const char *buf, size_t len)
 {
@@ -409,6 +371,84 @@ static bool write_all(int fd, const char *buf, size_t len)
 		buf += w;
 		len -= (size_t)w;
 	}
+	return true;
+}
+
+
+static int cmd_logs(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args, *res;
+	const char *text;
+	int st;
+
+	if (argc != 1)
+		return cli_usage_error(&vm_report, "logs: one VM or container name");
+	args = json_pack("{s:s}", "name", argv[0]);
+	if (v->bytes > 0)
+		json_object_set_new(args, "bytes", json_integer(v->bytes));
+	st = gasang_call(v->c, "logs", args, &res);
+	json_decref(args);
+	if (st)
+		return failed(v, st);
+	text = str_or(res, "log", "");
+	if (v->json)
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	else
+		write_all(STDOUT_FILENO, text, strlen(text));
+	json_decref(res);
+	return 0;
+}
+
+static int cmd_exec(struct vm_cli *v, int argc, char **argv)
+{
+	json_t *args, *cmd = json_array(), *res;
+	const char *out, *err;
+	int st, i, status;
+
+	if (argc < 2)
+		return cli_usage_error(&vm_report, "exec: NAME -- COMMAND [ARG...]");
+	for (i = 1; i < argc; i++)
+		json_array_append_new(cmd, json_string(argv[i]));
+	args = json_pack("{s:s,s:o}", "name", argv[0], "command", cmd);
+	if (v->cwd)
+		json_object_set_new(args, "cwd", json_string(v->cwd));
+	if (v->user)
+		json_object_set_new(args, "user", json_string(v->user));
+	if (v->env)
+		json_object_set(args, "env", v->env);
+	if (v->timeout > 0)
+		json_object_set_new(args, "timeout", json_integer(v->timeout));
+	/* the daemon answers when the command ends: no client-side limit */
+	gasang_set_timeout(v->c, -1);
+	st = gasang_call(v->c, "exec", args, &res);
+	json_decref(args);
+	if (st)
+		return failed(v, st);
+	if (v->json) {
+		cli_print_json(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	} else {
+		out = str_or(res, "stdout", "");
+		err = str_or(res, "stderr", "");
+		write_all(STDOUT_FILENO, out, strlen(out));
+		write_all(STDERR_FILENO, err, strlen(err));
+	}
+	status = (int)json_integer_value(json_object_get(res, "exit_status"));
+	json_decref(res);
+	return status;
+}
+
+/* ---- console ---- */
+
+/* The terminal raw for the console; false when it is not one (nothing to restore). */
+static bool tty_raw(struct termios *saved)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved))
+		return false;
+	t = *saved;
+	cfmakeraw(&t);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
 	return true;
 }
 
@@ -491,6 +531,8 @@ static void print_event(struct vm_cli *v, json_t *ev)
 		else if (json_is_integer(json_object_get(ev, "exit_status")))
 			printf(" exit status %lld",
 			       (long long)json_integer_value(json_object_get(ev, "exit_status")));
+		if (json_object_get(ev, "volume"))
+			printf(" volume %s", str_or(ev, "volume", ""));
 		if (json_object_get(ev, "detail"))
 			printf(": %s", str_or(ev, "detail", ""));
 		printf("\n");
@@ -568,7 +610,7 @@ static int parse_number(const char *opt, const char *s, long long *out)
 int cmd_vm(int argc, char **argv)
 {
 	enum { O_CONNECT = 256, O_JSON, O_ALL, O_INACTIVE, O_CONSOLE, O_TIMEOUT, O_RESET,
-	       O_READ_ONLY, O_HISTORY, O_COUNT, O_HELP };
+	       O_READ_ONLY, O_HISTORY, O_COUNT, O_BYTES, O_ENV, O_CWD, O_USER, O_HELP };
 	static const struct option opts[] = {
 		{ "connect", required_argument, NULL, O_CONNECT },
 		{ "json", no_argument, NULL, O_JSON },
@@ -580,6 +622,10 @@ int cmd_vm(int argc, char **argv)
 		{ "read-only", no_argument, NULL, O_READ_ONLY },
 		{ "history", no_argument, NULL, O_HISTORY },
 		{ "count", required_argument, NULL, O_COUNT },
+		{ "bytes", required_argument, NULL, O_BYTES },
+		{ "env", required_argument, NULL, O_ENV },
+		{ "cwd", required_argument, NULL, O_CWD },
+		{ "user", required_argument, NULL, O_USER },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -608,6 +654,19 @@ int cmd_vm(int argc, char **argv)
 			if ((ret = parse_number("--count", optarg, &v.count)))
 				return ret;
 			break;
+		case O_BYTES:
+			if ((ret = parse_number("--bytes", optarg, &v.bytes)))
+				return ret;
+			break;
+		case O_ENV:
+			if (!strchr(optarg, '='))
+				return cli_usage_error(&vm_report, "--env %s: NAME=VALUE", optarg);
+			if (!v.env)
+				v.env = json_array();
+			json_array_append_new(v.env, json_string(optarg));
+			break;
+		case O_CWD: v.cwd = optarg; break;
+		case O_USER: v.user = optarg; break;
 		case 'h':
 		case O_HELP: fputs(vm_help, stdout); return 0;
 		case ':':
@@ -631,7 +690,7 @@ int cmd_vm(int argc, char **argv)
 	{
 		static const char *const known[] = { "define", "undefine", "list", "start", "shutdown",
 			"destroy", "reboot", "pause", "resume", "console", "info", "dump", "autostart",
-			"events", NULL };
+			"events", "logs", "exec", NULL };
 		size_t i;
 
 		for (i = 0; known[i] && strcmp(known[i], cmd); i++)
@@ -668,8 +727,13 @@ int cmd_vm(int argc, char **argv)
 		ret = cmd_dump(&v, argc, argv);
 	else if (!strcmp(cmd, "autostart"))
 		ret = cmd_autostart(&v, argc, argv);
+	else if (!strcmp(cmd, "logs"))
+		ret = cmd_logs(&v, argc, argv);
+	else if (!strcmp(cmd, "exec"))
+		ret = cmd_exec(&v, argc, argv);
 	else
 		ret = cmd_events(&v, argc, argv);
 	gasang_disconnect(v.c);
+	json_decref(v.env);
 	return ret;
 }

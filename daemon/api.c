@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "daemon/api-call.h"
 #include "daemon/console.h"
 #include "daemon/daemon.h"
 #include "daemon/definition.h"
 #include "daemon/domain.h"
 #include "daemon/events.h"
+#include "daemon/guest.h"
 #include "daemon/log.h"
 #include "daemon/registry.h"
 #include "daemon/request.h"
@@ -20,17 +22,9 @@
 
 #define EVENTS_LIMIT_MAX 1000
 
-struct call {
-	struct conn *c;
-	struct daemon *d;
-	struct request rq;
-	struct domain *dom;	/* for ops on one VM */
-	char msg[512];
-};
-
 /* ---- replies ---- */
 
-static void reply_now_ok(struct call *k, json_t *result)
+void reply_now_ok(struct call *k, json_t *result)
 {
 	struct reply_to *r = reply_to_new(k->c, k->rq.id);
 
@@ -40,10 +34,7 @@ static void reply_now_ok(struct call *k, json_t *result)
 		json_decref(result);
 }
 
-static void reply_now_error(struct call *k, const char *code, const char *fmt, ...)
-	PRINTF_LIKE(3, 4);
-
-static void reply_now_error(struct call *k, const char *code, const char *fmt, ...)
+void reply_now_error(struct call *k, const char *code, const char *fmt, ...)
 {
 	struct reply_to *r = reply_to_new(k->c, k->rq.id);
 	char msg[512];
@@ -56,7 +47,7 @@ static void reply_now_error(struct call *k, const char *code, const char *fmt, .
 		reply_error(r, code, "%s", msg);
 }
 
-static struct reply_to *later(struct call *k)
+struct reply_to *reply_later(struct call *k)
 {
 	return reply_to_new(k->c, k->rq.id);
 }
@@ -79,9 +70,9 @@ static void reply_done(void *opaque, enum dom_err err, json_t *result, const cha
 }
 
 /* The completion that answers this request (false: out of memory, nothing to do). */
-static bool answer_later(struct call *k, struct dom_done *done)
+bool answer_later(struct call *k, struct dom_done *done)
 {
-	struct reply_to *r = later(k);
+	struct reply_to *r = reply_later(k);
 
 	*done = (struct dom_done){ .fn = reply_done, .opaque = r };
 	return r;
@@ -94,6 +85,16 @@ static void op_version(struct call *k)
 	reply_now_ok(k, json_pack("{s:s,s:s,s:i,s:b,s:i}", "name", "gasangd", "version",
 				  GASANGD_VERSION, "api", API_VERSION, "readonly", k->c->readonly,
 				  "pid", (int)getpid()));
+}
+
+static int add_domain(struct store *s, const void *sd)
+{
+	return store_domain_add(s, sd);
+}
+
+static int remove_domain(struct store *s, const void *name)
+{
+	return store_domain_remove(s, name);
 }
 
 static void op_define(struct call *k)
@@ -115,8 +116,8 @@ static void op_define(struct call *k)
 		reply_now_error(k, E_INVALID, "%s", error_msg());
 		return;
 	}
-	/* each disk's format: probed now, once, on the host's side; never at start */
-	if (def_record_formats(norm, NULL, NULL)) {
+	/* what it names on the host; each disk's format probed now, once, never at start */
+	if (guest_check(d, norm)) {
 		reply_now_error(k, E_INVALID, "%s", error_msg());
 		json_decref(norm);
 		return;
@@ -145,16 +146,7 @@ static void op_define(struct call *k)
 	sd.uuid = dom->uuid;
 	sd.definition = text;
 	sd.autostart = autostart;
-	err = store_begin(d->store);
-	if (!err) {
-		err = store_domain_add(d->store, &sd);
-		if (!err)
-			line = events_log(&d->events, &about, "defined", NULL);
-		if (!err)
-			err = store_commit(d->store);
-		else
-			store_rollback(d->store);
-	}
+	err = events_record(&d->events, add_domain, &sd, &about, "defined", &line);
 	free(text);
 	if (!err && registry_add(&d->vms, dom))
 		err = error_set(-ENOMEM, "out of memory (%s is stored, and known after a restart)",
@@ -183,19 +175,9 @@ static void op_undefine(struct call *k)
 				dom->name, dom_state_name(dom->state));
 		return;
 	}
-	err = store_begin(d->store);
-	if (!err) {
-		err = store_domain_remove(d->store, dom->name);
-		if (!err)
-			line = events_log(&d->events, &about, "undefined", NULL);
-		if (!err)
-			err = store_commit(d->store);
-		else
-			store_rollback(d->store);
-	}
+	err = events_record(&d->events, remove_domain, dom->name, &about, "undefined", &line);
 	if (err) {
 		reply_now_error(k, E_FAILED, "%s", error_msg());
-		free(line);
 		return;
 	}
 	events_send(&d->events, dom->name, line);
@@ -255,7 +237,7 @@ static void op_list(struct call *k)
 		reply_now_error(k, E_FAILED, "out of memory");
 		return;
 	}
-	r = later(k);
+	r = reply_later(k);
 	if (r)
 		reply_ok_text(r, text, len);
 	free(text);
@@ -407,20 +389,10 @@ static void op_subscribe(struct call *k)
 
 /* ---- dispatch ---- */
 
-enum op_flags {
-	OP_READONLY = 1,	/* served on the read-only socket too */
-	OP_NAME = 2,		/* about one VM: "name" required, and must exist */
-};
-
 static const char *const no_args[] = { NULL };
 static const char *const name_only[] = { "name", NULL };
 
-static const struct op {
-	const char *name;
-	unsigned flags;
-	const char *const *args;
-	void (*fn)(struct call *k);
-} ops[] = {
+static const struct api_op ops[] = {
 	{ "version", OP_READONLY, no_args, op_version },
 	{ "list", OP_READONLY, (const char *const[]){ "filter", NULL }, op_list },
 	{ "get", OP_READONLY | OP_NAME, name_only, op_get },
@@ -437,14 +409,31 @@ static const struct op {
 	{ "resume", OP_NAME, name_only, op_resume },
 	{ "autostart", OP_NAME, (const char *const[]){ "name", "enabled", NULL }, op_autostart },
 	{ "console", OP_NAME, (const char *const[]){ "name", "write", NULL }, op_console },
+	{ NULL, 0, NULL, NULL },
 };
+
+/* Every room's ops: the domains' here, then the others'. */
+static const struct api_op *const op_tables[] = {
+	ops, api_guest_ops, api_net_ops, api_pool_ops, api_metrics_ops,
+};
+
+static const struct api_op *find_op(const char *name)
+{
+	const struct api_op *op;
+	size_t t;
+
+	for (t = 0; t < sizeof(op_tables) / sizeof(op_tables[0]); t++)
+		for (op = op_tables[t]; op->name; op++)
+			if (!strcmp(op->name, name))
+				return op;
+	return NULL;
+}
 
 void api_handle(struct conn *c, const char *line, size_t len)
 {
 	struct call k = { .c = c, .d = c->d };
-	const struct op *op = NULL;
+	const struct api_op *op;
 	const char *code, *name;
-	size_t i;
 
 	if (request_parse(line, len, &k.rq, &code, k.msg, sizeof(k.msg))) {
 		reply_now_error(&k, code, "%s", k.msg);
@@ -455,9 +444,7 @@ void api_handle(struct conn *c, const char *line, size_t len)
 				"the gasang group only)", (unsigned)c->cred.uid, (unsigned)geteuid());
 		goto out;
 	}
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (!strcmp(ops[i].name, k.rq.op))
-			op = &ops[i];
+	op = find_op(k.rq.op);
 	if (!op) {
 		reply_now_error(&k, E_UNKNOWN_OP, "unknown op '%.64s'", k.rq.op);
 		goto out;

@@ -49,6 +49,7 @@ struct loop;
 enum net_kind {
 	NET_USER,	/* libslirp: 10.0.2.0/24 behind the host's sockets */
 	NET_TAP,	/* a Linux tap device */
+	NET_STREAM,	/* a switch's unix stream socket (QEMU's -netdev stream framing) */
 };
 
 struct net_hostfwd {
@@ -71,6 +72,8 @@ struct net_opts {
 	char ifname[IF_NAMESIZE];	/* "" when not given */
 	char bridge[IF_NAMESIZE];	/* "" when not given */
 	bool vnet_hdr;			/* default on */
+	/* stream */
+	char path[108];			/* the switch's socket (sizeof sun_path) */
 };
 
 struct net_backend;
@@ -136,8 +139,9 @@ static inline void net_backend_set_offload(struct net_backend *be, unsigned flag
 		be->ops->set_offload(be, flags);
 }
 
-/* The backends (net/slirp.c, net/tap.c). */
+/* The backends (net/slirp.c, net/tap.c, net/stream.c). */
 int net_slirp_open(struct net_backend **out, const struct net_opts *o);
 int net_tap_open(struct net_backend **out, const struct net_opts *o);
+int net_stream_open(struct net_backend **out, const struct net_opts *o);
 
 #endif

@@ -279,10 +279,11 @@ static int ctl_stats(void *opaque, json_t *r)
 	for (i = 0; i < vm->cfg->ndisks; i++) {
 		struct virtio_blk *b = vm->disks[i];
 
-		json_array_append_new(disks, json_pack("{s:s,s:I,s:I,s:I}",
+		json_array_append_new(disks, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}",
 			"path", b->bd->filename, "requests", COUNTER(b->requests),
 			"bytes_read", COUNTER(b->bytes_read),
-			"bytes_written", COUNTER(b->bytes_written)));
+			"bytes_written", COUNTER(b->bytes_written),
+			"read_ops", COUNTER(b->reads), "write_ops", COUNTER(b->writes)));
 	}
 	for (i = 0; i < vm->cfg->nnets; i++) {
 		struct virtio_net *n = vm->nets[i];
@@ -290,9 +291,10 @@ static int ctl_stats(void *opaque, json_t *r)
 
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1],
 			 n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
-		json_array_append_new(nics, json_pack("{s:s,s:I,s:I,s:I,s:I}", "mac", mac,
+		json_array_append_new(nics, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "mac", mac,
 			"rx_frames", COUNTER(n->rx_frames), "rx_dropped", COUNTER(n->rx_dropped),
-			"tx_frames", COUNTER(n->tx_frames), "tx_dropped", COUNTER(n->tx_dropped)));
+			"tx_frames", COUNTER(n->tx_frames), "tx_dropped", COUNTER(n->tx_dropped),
+			"rx_bytes", COUNTER(n->rx_bytes), "tx_bytes", COUNTER(n->tx_bytes)));
 	}
 #undef COUNTER
 	json_object_set_new(r, "disks", disks);

@@ -88,11 +88,14 @@ static uint8_t do_rw(struct virtio_blk *b, const struct virtq_elem *e, uint32_t 
 		if (!err) {
 			*written = (uint32_t)len;
 			b->bytes_read += len;
+			b->reads++;
 		}
 	} else {
 		err = block_pwritev(b->bd, sector * VIRTIO_BLK_SECTOR, b->data, n);
-		if (!err)
+		if (!err) {
 			b->bytes_written += len;
+			b->writes++;
+		}
 		else if (err == -EPERM && !b->told_refusal) {
 			/* a policy refusal (a probed raw disk's first sector): the host hears it once */
 			fprintf(stderr, "gasang: virtio-blk: %s\n", error_msg());

@@ -59,6 +59,7 @@ struct virtio_blk {
 	uint64_t gpa[VIRTIO_BLK_SEG_MAX + 2];
 	struct iovec data[VIRTIO_BLK_SEG_MAX + 2];
 	uint64_t requests, bytes_read, bytes_written;	/* statistics */
+	uint64_t reads, writes;				/* of them, done reads and writes */
 };
 
 /*

@@ -122,6 +122,7 @@ static void tx_frame(struct virtio_net *n, const struct virtq_elem *e)
 		net_backend_send(n->be, n->tx_out, (unsigned)segs);
 	}
 	n->tx_frames++;
+	n->tx_bytes += flen;
 	return;
 drop:
 	n->tx_dropped++;
@@ -285,6 +286,7 @@ static bool net_receive(void *opaque, const struct iovec *iov, unsigned n_iov)
 		virtq_push(vd, q, &n->rx_elem[i], n->rx_len[i]);
 	n->rx_notify = true;
 	n->rx_frames++;
+	n->rx_bytes += len - hin;
 	return true;
 drop:
 	n->rx_dropped++;
