@@ -110,6 +110,8 @@ static const struct rule machine_state_rules[] = {
 	IOCTL(KVM_SET_LAPIC), IOCTL(KVM_SET_MSRS), IOCTL(KVM_SET_VCPU_EVENTS),
 	IOCTL(KVM_SET_MP_STATE), IOCTL(KVM_GET_IRQCHIP), IOCTL(KVM_SET_IRQCHIP),
 	IOCTL(KVM_GET_PIT2), IOCTL(KVM_SET_PIT2),
+	/* which MSRs the guest changed: a reset writes back only those (accel/kvm/x86-regs.c) */
+	IOCTL(KVM_GET_MSRS),
 #endif
 };
 

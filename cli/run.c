@@ -10,6 +10,7 @@
 #include "base/size.h"
 #include "cli/cli.h"
 #include "machine/machine.h"
+#include "vm/cpus-spec.h"
 #include "vm/vm.h"
 
 #define PAGE 4096ull
@@ -25,8 +26,10 @@ static const char run_help[] =
 	"  --initrd FILE         initial ramdisk\n"
 	"  --append STRING       kernel command line (default \"" VM_DEFAULT_APPEND "\")\n"
 	"  --mem SIZE            guest memory, e.g. 512M, 2G (default 512M)\n"
-	"  --cpus N              virtual CPUs (default 1): x86_64 vCPUs, riscv64 harts (1 to\n"
-	"                        64), each a host thread\n"
+	"  --cpus N[,sockets=S][,cores=C][,threads=T]\n"
+	"                        virtual CPUs (default 1): x86_64 vCPUs, riscv64 harts (1 to\n"
+	"                        64), each a host thread; x86_64: their topology\n"
+	"                        (default: one socket of N cores)\n"
 	"  --rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]  where the guest's real-time clock\n"
 	"                        starts (default utc: the host's time)\n"
 	"  --bios FILE           x86_64: firmware (e.g. /usr/share/seabios/bios.bin) started at\n"
@@ -190,7 +193,7 @@ static int parse_on_off(const char *opt, const char *s, bool *out)
 /* 0: a VM to run; 1: --help was shown; -errno: bad usage (error_msg() says why). */
 static int parse(int argc, char **argv, struct vm_config *cfg)
 {
-	const char *mem_flag = NULL;
+	const char *mem_flag = NULL, *cpus_flag = NULL;
 	int c, err = 0;
 	long n = 0;
 
@@ -212,10 +215,19 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 			mem_flag = optarg;
 			err = parse_mem(optarg, &cfg->mem_size);
 			break;
-		case OPT_CPUS:
-			err = parse_number("cpus", optarg, 1, 512, &n);
-			cfg->cpus = (unsigned)n;
+		case OPT_CPUS: {
+			struct cpus_spec cs;
+
+			err = cpus_spec_parse(optarg, 512, &cs);
+			cfg->cpus = cs.cpus;
+			if (!err && cs.topology) {
+				cpus_flag = optarg;
+				cfg->sockets = cs.sockets;
+				cfg->cores = cs.cores;
+				cfg->threads = cs.threads;
+			}
 			break;
+		}
 		case OPT_BIOS: cfg->bios = optarg; break;
 		case OPT_CPU: cfg->cpu = optarg; break;
 		case OPT_RTC: cfg->rtc = optarg; break;
@@ -277,6 +289,8 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		return error_set(-EINVAL, "--control and --control-fd: one control socket at most");
 	if (cfg->clock_jump && !cfg->restore)
 		return error_set(-EINVAL, "--clock-jump: only with --restore");
+	if (cpus_flag && strcmp(cfg->arch, "x86_64"))
+		return error_set(-EINVAL, "--cpus %s: sockets, cores and threads are x86_64's", cpus_flag);
 	if (cfg->gdb_wait && !cfg->gdb)
 		cfg->gdb = "tcp:127.0.0.1:" GDB_DEFAULT_PORT;	/* QEMU's -s -S */
 	return check_mem(cfg, mem_flag);

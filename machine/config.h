@@ -27,6 +27,8 @@ struct vm_config {
 	const char *bios;
 	uint64_t mem_size;
 	unsigned cpus;
+	/* x86_64 --cpus N,sockets=,cores=,threads= (vm/cpus-spec.h); 0: one socket of N cores */
+	unsigned sockets, cores, threads;
 	bool no_reboot;
 	bool rng;		/* virtio-rng */
 	enum vm_console console;

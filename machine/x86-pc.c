@@ -157,10 +157,17 @@ static int setup_memory(struct x86_pc *pc)
 static int setup_cpus(struct x86_pc *pc)
 {
 	const struct vm_config *cfg = pc->cfg;
+	struct cpu_topology topo = { 1, cfg->cpus, 1 };
 	unsigned i;
 	int err;
 
-	err = kvm_cpuid_build(pc->kvm.sys_fd, cfg->cpu, cfg->cpus, &pc->kvm.cpuid);
+	if (cfg->sockets && cfg->cores && cfg->threads) {
+		if (cfg->sockets * cfg->cores * cfg->threads != cfg->cpus)
+			return error_set(-EINVAL, "--cpus %u: %u sockets x %u cores x %u threads",
+					 cfg->cpus, cfg->sockets, cfg->cores, cfg->threads);
+		topo = (struct cpu_topology){ cfg->sockets, cfg->cores, cfg->threads };
+	}
+	err = kvm_cpuid_build(pc->kvm.sys_fd, cfg->cpu, &topo, &pc->kvm.cpuid);
 	if (err)
 		return err;
 	for (i = 0; i < cfg->cpus; i++) {
@@ -403,16 +410,25 @@ static int boot_direct(struct x86_pc *pc)
 	const struct file_buf *kernel = &pc->files.kernel;
 	struct x86_boot_config bc;
 	struct x86_boot_result res;
+	struct acpi_tables *acpi;
 	struct e820_map e820;
 	unsigned i;
 	int err;
 
-	/* ACPI tables in the BIOS area, where an OS looks for the RSDP */
-	acpi_fixup(&pc->acpi, X86_BOOT_BIOS_AREA + 64);
-	err = guest_mem_write(&pc->mem, X86_BOOT_BIOS_AREA, pc->acpi.rsdp, ACPI_RSDP_SIZE);
+	/*
+	 * ACPI tables in the BIOS area, where an OS looks for the RSDP; their
+	 * pointers resolved in a copy, since every boot (a reboot's too)
+	 * starts from the tables as built
+	 */
+	acpi = malloc(sizeof(*acpi));
+	if (!acpi)
+		return error_set(-ENOMEM, "out of memory");
+	memcpy(acpi, &pc->acpi, sizeof(*acpi));
+	acpi_fixup(acpi, X86_BOOT_BIOS_AREA + 64);
+	err = guest_mem_write(&pc->mem, X86_BOOT_BIOS_AREA, acpi->rsdp, ACPI_RSDP_SIZE);
 	if (!err)
-		err = guest_mem_write(&pc->mem, X86_BOOT_BIOS_AREA + 64, pc->acpi.tables,
-				      pc->acpi.tables_len);
+		err = guest_mem_write(&pc->mem, X86_BOOT_BIOS_AREA + 64, acpi->tables, acpi->tables_len);
+	free(acpi);
 	if (err)
 		return error_set(err, "no room for the ACPI tables");
 

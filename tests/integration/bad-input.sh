@@ -12,6 +12,7 @@
 #   kernel or initrd is a FIFO   (opening one must not wait for a writer)
 #   Image cut short              Debian's kernel less its last 4 KiB
 #   bad memory size              --mem 12Q, --mem 0
+#   a CPU topology               --cpus 2,sockets=2 (sockets and threads are x86_64's)
 #   too little memory            --mem 16M with Debian's kernel (~31 MiB image)
 #   unknown flag                 --frobnicate
 #   unknown RISC-V CPU           --cpu rva99
@@ -149,6 +150,7 @@ fi
 
 check mem-12Q 12Q "${RUN[@]}" --mem 12Q --kernel "$kernel"
 check mem-0 "" "${RUN[@]}" --mem 0 --kernel "$kernel"
+check cpus-topology "x86_64's" "${RUN[@]}" --cpus 2,sockets=2 --kernel "$kernel"
 
 if [ "$kernel" = "$guest/vmlinux" ]; then
 	check mem-too-small "" "${RUN[@]}" --mem 16M --kernel "$kernel"
