@@ -6,7 +6,7 @@ CC       ?= gcc
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Werror
 CFLAGS   := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -g -pthread -MMD -MP
-LIBS     := -lfdt -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lsqlite3 -lm -lpthread
+LIBS     := -lfdt -lpng -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lsqlite3 -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # The emulator's JIT emits code for the host it runs on: accel/emu/jit-$(HOST_ARCH).c

@@ -66,6 +66,53 @@ static bool flush_out(struct stream *s)
 	return true;
 }
 
+#define PASSED_FDS_MAX	4	/* a peer passing more has the rest truncated (closed) */
+
+/* Bytes, and any descriptors passed with them: kept (the last) or closed. */
+static ssize_t recv_with_fds(struct stream *s, size_t want)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * PASSED_FDS_MAX)];
+	} ctl;
+	struct iovec iov = { s->in + s->in_len, want };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *c;
+	ssize_t r = recvmsg(s->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (r < 0)
+		return r;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		size_t i, n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (!s->take_fds) {
+				close(fd);
+				continue;
+			}
+			if (s->passed_fd >= 0)
+				close(s->passed_fd);
+			s->passed_fd = fd;
+		}
+	}
+	return r;
+}
+
+int stream_take_fd(struct stream *s)
+{
+	int fd = s->passed_fd;
+
+	s->passed_fd = -1;
+	return fd;
+}
+
 static bool read_in(struct stream *s)
 {
 	size_t want = READ_CHUNK;
@@ -83,7 +130,7 @@ static bool read_in(struct stream *s)
 		s->in = p;
 		s->in_cap = cap;
 	}
-	r = recv(s->fd, s->in + s->in_len, want, MSG_DONTWAIT);
+	r = recv_with_fds(s, want);
 	if (r < 0)
 		return errno == EAGAIN || errno == EINTR;
 	if (r == 0) {
@@ -151,6 +198,7 @@ int stream_open(struct stream *s, struct loop *l, int fd, size_t in_max, size_t 
 	memset(s, 0, sizeof(*s));
 	s->loop = l;
 	s->fd = fd;
+	s->passed_fd = -1;
 	s->in_max = in_max;
 	s->out_max = out_max;
 	s->ops = ops;
@@ -255,6 +303,9 @@ void stream_close(struct stream *s)
 		close(s->fd);
 		s->fd = -1;
 	}
+	if (s->take_fds && s->passed_fd >= 0)
+		close(s->passed_fd);
+	s->passed_fd = -1;
 	free(s->in);
 	free(s->out);
 	s->in = s->out = NULL;

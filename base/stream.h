@@ -45,6 +45,8 @@ struct stream {
 	bool hup;		/* the peer hung up: watched only while there is work */
 	bool shut_wr;		/* shutdown(SHUT_WR) once the queue is written */
 	bool discarding;	/* input is read and dropped */
+	bool take_fds;		/* keep a descriptor the peer passes (SCM_RIGHTS); else closed */
+	int passed_fd;		/* the last one passed, not yet taken; -1: none */
 	size_t discarded, discard_max;
 	const struct stream_ops *ops;
 	void *opaque;
@@ -53,6 +55,12 @@ struct stream {
 /* Take fd (non-blocking, owned by the stream from now on); reading starts. */
 int stream_open(struct stream *s, struct loop *l, int fd, size_t in_max, size_t out_max,
 		const struct stream_ops *ops, void *opaque);
+/*
+ * The descriptor the peer passed last with its bytes (SCM_RIGHTS, when
+ * take_fds is set), now the caller's; -1: none. One passed before it and not
+ * taken was closed.
+ */
+int stream_take_fd(struct stream *s);
 /* Queue bytes: 0, -ENOBUFS past out_max, -EPIPE when closed. */
 int stream_write(struct stream *s, const void *buf, size_t len);
 /* Drop the first n input bytes. */

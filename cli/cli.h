@@ -22,6 +22,7 @@ int cmd_oci(int argc, char **argv);
 int cmd_ctr(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_screenshot(int argc, char **argv);
 
 /*
  * Where a command's messages go: "PROG: MESSAGE" on stderr, or, for the

@@ -15,6 +15,7 @@ static const struct {
 	{ "oci", cmd_oci, "OCI container runtime, runc's command line (also gasang-oci)" },
 	{ "vm", cmd_vm, "VMs managed by gasangd: define, start, list, console, ..." },
 	{ "list", cmd_list, "list VMs (through gasangd) and containers" },
+	{ "screenshot", cmd_screenshot, "what a VM's display shows, as a PNG (--control SOCKET)" },
 };
 
 static void usage(FILE *f)
@@ -23,7 +24,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: gasang <command> [options]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n'gasang <command> --help' describes a command.\n");
 }
 

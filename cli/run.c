@@ -51,6 +51,8 @@ static const char run_help[] =
 	"  --gdb-wait            hold the CPUs before their first instruction until a debugger\n"
 	"                        continues them (with no --gdb: tcp:127.0.0.1:" GDB_DEFAULT_PORT ")\n"
 	"  --rng on|off          virtio-rng entropy device (default on)\n"
+	"  --display none        a virtio-gpu display (no viewer: see it with the control\n"
+	"                        socket's screendump, `gasang screenshot`); default: no display\n"
 	"  --net SPEC            a virtio-net NIC, up to 4 (repeat the flag):\n"
 	"                        user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
 	"                          user-mode network 10.0.2.0/24 (guest 10.0.2.15, host 10.0.2.2);\n"
@@ -71,7 +73,7 @@ enum {
 	OPT_NO_REBOOT, OPT_CONTROL, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
 	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
 	OPT_SANDBOX, OPT_USER, OPT_CHROOT,
-	OPT_GDB, OPT_GDB_WAIT,
+	OPT_GDB, OPT_GDB_WAIT, OPT_DISPLAY,
 };
 
 static const struct option run_opts[] = {
@@ -99,6 +101,7 @@ static const struct option run_opts[] = {
 	{ "chroot", required_argument, NULL, OPT_CHROOT },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
+	{ "display", required_argument, NULL, OPT_DISPLAY },
 	/* not in --help: gasang's test device, for the test guests (hw/pc/testdev.h) */
 	{ "test-device", no_argument, NULL, OPT_TEST_DEVICE },
 	{ NULL, 0, NULL, 0 },
@@ -226,6 +229,12 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 			cfg->console = (enum vm_console)k;
 			break;
 		}
+		case OPT_DISPLAY:
+			if (strcmp(optarg, "none"))
+				return error_set(-EINVAL, "--display %s: only 'none' (a display without "
+						 "a viewer) is built; VNC is not yet", optarg);
+			cfg->display = optarg;
+			break;
 		case OPT_RNG: err = parse_on_off("rng", optarg, &cfg->rng); break;
 		case OPT_SANDBOX: err = parse_on_off("sandbox", optarg, &cfg->sandbox); break;
 		case OPT_USER: cfg->user = optarg; break;

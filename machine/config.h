@@ -29,6 +29,7 @@ struct vm_config {
 	unsigned cpus;
 	bool no_reboot;
 	bool rng;		/* virtio-rng */
+	const char *display;	/* --display none: a virtio-gpu, no viewer; NULL: no display */
 	enum vm_console console;
 	const char *disks[VM_MAX_DISKS];	/* --disk specs, in order: vda, vdb, ... */
 	unsigned ndisks;

@@ -10,6 +10,12 @@
  *   reply    {"id": ID, "ok": true, "result": {...}}
  *            {"id": ID, "ok": false, "error": {"code": "...", "message": "..."}}
  *
+ * "screendump" ({"op": "screendump", "path": "FILE.png"}) writes what the
+ * display shows as a PNG to the file whose descriptor the client passes with
+ * the request (SCM_RIGHTS; the sandboxed VM opens no paths, "path" names the
+ * file in messages): a blank screen while the guest has drawn nothing, an
+ * error for a VM without --display.
+ *
  * "console" ({"op": "console", "write": true|false}) turns the connection into
  * the guest's serial console as a raw byte stream: first the last 64 KiB of
  * output (scrollback), then what the guest prints; with "write", bytes sent go
@@ -47,6 +53,8 @@ struct control_ops {
 	/* console input for the guest: the bytes taken */
 	size_t (*console_input)(void *opaque, const uint8_t *buf, size_t len);
 	void *opaque;
+	/* write the screen as a PNG to fd (the caller closes it); NULL: no display */
+	int (*screendump)(void *opaque, int fd);
 };
 
 struct control;

@@ -18,6 +18,7 @@
 #include "hw/uart16550.h"
 #include "hw/virtio/virtio-blk.h"
 #include "hw/virtio/virtio-console.h"
+#include "hw/virtio/virtio-gpu.h"
 #include "hw/virtio/virtio-input.h"
 #include "hw/virtio/virtio-net.h"
 #include "hw/virtio/virtio-rng.h"
@@ -27,6 +28,7 @@
 #include "vm/disk-spec.h"
 #include "vm/jail.h"
 #include "vm/net-spec.h"
+#include "vm/screendump.h"
 
 /*
  * Signals that end the VM: blocked before any thread is made, so every thread
@@ -96,7 +98,8 @@ struct vm {
 	struct virtio_rng rng;
 	struct virtio_console vcon;
 	struct virtio_input power;	/* the power key, on boards without ACPI */
-	bool has_rng, has_vcon, has_power;
+	struct virtio_gpu gpu;		/* --display */
+	bool has_rng, has_vcon, has_power, has_gpu;
 	bool paused;
 	bool reset_requested;		/* a control "reset" stopped the machine */
 	uint64_t started_ns;
@@ -215,6 +218,11 @@ static int devices_create(struct vm *vm)
 		vm->has_power = true;
 		err = attach(vm->m, &vm->power.vd);
 	}
+	if (!err && cfg->display) {
+		virtio_gpu_init(&vm->gpu, mem, 0, 0);
+		vm->has_gpu = true;
+		err = attach(vm->m, &vm->gpu.vd);
+	}
 	return err;
 }
 
@@ -242,6 +250,8 @@ static void devices_destroy(struct vm *vm)
 		virtio_rng_destroy(&vm->rng);
 	if (vm->has_power)
 		virtio_input_destroy(&vm->power);
+	if (vm->has_gpu)
+		virtio_gpu_destroy(&vm->gpu);
 	for (i = 0; i < VM_MAX_DISKS; i++)
 		virtio_blk_destroy(vm->disks[i]);
 	for (i = 0; i < VM_MAX_NICS; i++)
@@ -344,6 +354,21 @@ static int ctl_reset(void *opaque)
 	__atomic_store_n(&vm->reset_requested, true, __ATOMIC_RELEASE);
 	vm->m->ops->request_stop(vm->m);
 	return 0;
+}
+
+/* On the control thread: a copy of the screen, encoded there. */
+static int ctl_screendump(void *opaque, int fd)
+{
+	struct vm *vm = opaque;
+	struct gpu_image img;
+	int err;
+
+	err = virtio_gpu_snapshot(&vm->gpu, &img);
+	if (err)
+		return err;
+	err = screendump_png(fd, &img);
+	free(img.rgb);
+	return err;
 }
 
 static void ctl_quit(void *opaque)
@@ -479,7 +504,8 @@ int vm_run(const struct vm_config *cfg)
 		err = vm->m->ops->boot(vm->m);
 	if (!err && (cfg->control || cfg->control_fd >= 0)) {
 		ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
-						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm };
+						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm,
+						vm->has_gpu ? ctl_screendump : NULL };
 		err = control_create(vm, &ctl_ops);
 	}
 	if (!err && cfg->gdb)
