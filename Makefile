@@ -124,8 +124,16 @@ FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,unde
 FUZZ_SRCS  := tests/block/qcow2-fuzz.c $(wildcard block/*.c) base/error.c base/iov.c
 
 .PHONY: fuzz
-fuzz: $(BUILD)/fuzz/qcow2-fuzz
+fuzz: $(BUILD)/fuzz/qcow2-fuzz $(BUILD)/fuzz/virtio-gpu-fuzz
 
 $(BUILD)/fuzz/qcow2-fuzz: $(FUZZ_SRCS) $(wildcard block/*.h base/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(FUZZ_SRCS) -lz -lzstd -lpthread
+
+# virtio-gpu's command parser; tests/hw/virtio/virtio-gpu-fuzz-test runs it.
+GPU_FUZZ_SRCS := tests/hw/virtio/virtio-gpu-fuzz.c hw/virtio/virtio-gpu.c hw/virtio/virtio.c \
+		 hw/display/edid.c hw/guest-mem.c base/error.c base/iov.c
+
+$(BUILD)/fuzz/virtio-gpu-fuzz: $(GPU_FUZZ_SRCS) $(wildcard hw/virtio/*.h hw/display/*.h hw/*.h base/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(GPU_FUZZ_SRCS) -lpthread
