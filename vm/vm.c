@@ -98,7 +98,8 @@ struct vm {
 	struct virtio_rng rng;
 	struct virtio_console vcon;
 	struct virtio_input power;	/* the power key, on boards without ACPI */
-	struct virtio_gpu gpu;		/* --display */
+	struct virtio_gpu gpu;		/* --display: the screen, */
+	struct virtio_input keyboard, tablet;	/* and what a viewer types and points with */
 	bool has_rng, has_vcon, has_power, has_gpu;
 	bool paused;
 	bool reset_requested;		/* a control "reset" stopped the machine */
@@ -182,7 +183,8 @@ static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char
 
 /*
  * The virtio devices the command line asks for, in the order the guest will
- * find them: the console, disks (vda, vdb, ...), entropy, NICs.
+ * find them: the console, disks (vda, vdb, ...), entropy, NICs, the power
+ * button, the display with its keyboard and tablet.
  */
 static int devices_create(struct vm *vm)
 {
@@ -220,8 +222,14 @@ static int devices_create(struct vm *vm)
 	}
 	if (!err && cfg->display) {
 		virtio_gpu_init(&vm->gpu, mem, 0, 0);
+		virtio_input_init_kind(&vm->keyboard, mem, VIRTIO_INPUT_KEYBOARD);
+		virtio_input_init_kind(&vm->tablet, mem, VIRTIO_INPUT_TABLET);
 		vm->has_gpu = true;
 		err = attach(vm->m, &vm->gpu.vd);
+		if (!err)
+			err = attach(vm->m, &vm->keyboard.vd);
+		if (!err)
+			err = attach(vm->m, &vm->tablet.vd);
 	}
 	return err;
 }
@@ -250,8 +258,11 @@ static void devices_destroy(struct vm *vm)
 		virtio_rng_destroy(&vm->rng);
 	if (vm->has_power)
 		virtio_input_destroy(&vm->power);
-	if (vm->has_gpu)
+	if (vm->has_gpu) {
 		virtio_gpu_destroy(&vm->gpu);
+		virtio_input_destroy(&vm->keyboard);
+		virtio_input_destroy(&vm->tablet);
+	}
 	for (i = 0; i < VM_MAX_DISKS; i++)
 		virtio_blk_destroy(vm->disks[i]);
 	for (i = 0; i < VM_MAX_NICS; i++)

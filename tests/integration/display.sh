@@ -6,7 +6,9 @@
 # Then the shell loads virtio-gpu (fbcon binds to it, the EDID's preferred
 # mode) and writes to tty1: the screenshot has text pixels. Bad requests: a
 # screendump without a descriptor, a file that cannot be made, a VM without
-# --display; the VM lives on and powers off cleanly.
+# --display; the VM lives on and powers off cleanly. The display's keyboard
+# and tablet (virtio-input) show up in the guest. On x86 (KVM), the same
+# devices on virtio-pci under a test guest: a blank screenshot.
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 set -eu
 NAME=display
@@ -51,6 +53,12 @@ shot "$work/blank.png" || fail "screenshot of the blank screen failed"
 read -r w h lit < <("$work/pngstat" "$work/blank.png") || fail "blank.png is not a PNG"
 [ "$w x $h" = "1280 x 800" ] || fail "blank screen is $w x $h, expected 1280 x 800"
 [ "$lit" = 0 ] || fail "the blank screen has $lit lit pixels"
+
+# the viewer's keyboard and tablet are there for the guest (virtio_input is in the initrd)
+send 'for n in /sys/class/input/input*/name; do echo "R4:$(cat "$n")"; done; echo R4:end'
+wait_for '^R4:end$' "$CMD_TIMEOUT" "the guest's input devices"
+console | grep -q '^R4:gasang keyboard$' || fail "the guest has no gasang keyboard"
+console | grep -q '^R4:gasang tablet$' || fail "the guest has no gasang tablet"
 
 # bad requests: no descriptor passed, a file that cannot be made
 r=$(printf '%s\n' '{"id":1,"op":"screendump","path":"x.png"}' |
@@ -98,4 +106,19 @@ fi
 case $out in *"no display"*) ;; *) fail "no display: '$out'" ;; esac
 [ ! -e "$work/none.png" ] || fail "a failed screenshot left its file"
 vm_kill
+
+# x86: the same devices on virtio-pci, under the powerbtn test guest (SeaBIOS-less, on KVM)
+pb=$BUILD/guest-tests/x86/powerbtn.bin
+if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ -f "$pb" ]; then
+	vm_launch "$GASANG" run --arch x86_64 --test-device --mem 512M --bios "$pb" \
+		--display none --control "$sock"
+	wait_for 'waiting for the power button' "$BOOT_TIMEOUT" "the x86 guest"
+	shot "$work/x86.png" || fail "x86: screenshot failed"
+	read -r w h lit < <("$work/pngstat" "$work/x86.png") || fail "x86.png is not a PNG"
+	[ "$w x $h x $lit" = "1280 x 800 x 0" ] || fail "x86: the screen is $w x $h with $lit lit pixels"
+	printf '%s\n' '{"op": "powerdown"}' | socat -t 5 - "UNIX-CONNECT:$sock" >/dev/null
+	wait_exit "the x86 guest's power button"
+else
+	echo "$NAME: x86 part skipped: no usable /dev/kvm or $pb (make guest-tests)"
+fi
 echo "$NAME: ok"
