@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/fuzz-target.h"
+
 #include "tests/block/block-test.h"
 
 #define FUZZ_RUNS "20000"
@@ -99,31 +101,12 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_fuzz) };
-	const char *b = getenv("GASANG_BUILD");
-	char self[PATH_MAX];
-	ssize_t n;
 
 #if defined(__SANITIZE_ADDRESS__)
 	printf("qcow2-fuzz: skipped: the fuzzer has its own sanitizers, the plain build runs it\n");
 	return 77;
 #endif
-	if (b) {
-		snprintf(fuzzer, sizeof(fuzzer), "%s/fuzz/qcow2-fuzz", b);
-	} else {
-		/* BUILD/tests/block/qcow2-fuzz-test -> BUILD/fuzz/qcow2-fuzz */
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		self[n > 0 ? n : 0] = '\0';
-		for (int i = 0; i < 3; i++) {
-			char *s = strrchr(self, '/');
-
-			if (s)
-				*s = '\0';
-		}
-		snprintf(fuzzer, sizeof(fuzzer), "%s/fuzz/qcow2-fuzz", self);
-	}
-	if (access(fuzzer, X_OK)) {
-		printf("qcow2-fuzz: skipped: %s is not built ('make fuzz', needs clang)\n", fuzzer);
+	if (!fuzz_target_path(fuzzer, sizeof(fuzzer), "qcow2-fuzz"))
 		return 77;
-	}
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

@@ -42,6 +42,12 @@ cat "$GUEST/initrd.gz" "$work/extra.cpio.gz" >"$work/initrd.gz"
 
 shot() { "$GASANG" screenshot --control "$sock" "$1"; }
 
+# --display takes 'none' only for now: anything else is bad usage, one line
+rc=0
+out=$("$GASANG" run --arch riscv64 --kernel "$GUEST/vmlinux" --display vnc=127.0.0.1:5900 2>&1) || rc=$?
+[ "$rc" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] ||
+	fail "--display vnc=...: status $rc, '$out'"
+
 vm_start "$work/initrd.gz" "console=tty0 console=ttyS0 panic=-1" --no-reboot \
 	--display none --control "$sock"
 wait_for "$PROMPT" "$BOOT_TIMEOUT" "shell prompt '$PROMPT'"

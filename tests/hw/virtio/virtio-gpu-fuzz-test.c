@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/fuzz-target.h"
+
 #include "hw/virtio/virtio-gpu.h"
 
 #define FUZZ_RUNS	"10000"
@@ -189,31 +191,12 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_fuzz) };
-	const char *b = getenv("GASANG_BUILD");
-	char self[PATH_MAX];
-	ssize_t n;
 
 #if defined(__SANITIZE_ADDRESS__)
 	printf("virtio-gpu-fuzz: skipped: the fuzzer has its own sanitizers, the plain build runs it\n");
 	return 77;
 #endif
-	if (b) {
-		snprintf(fuzzer, sizeof(fuzzer), "%s/fuzz/virtio-gpu-fuzz", b);
-	} else {
-		/* BUILD/tests/hw/virtio/virtio-gpu-fuzz-test -> BUILD/fuzz/virtio-gpu-fuzz */
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		self[n > 0 ? n : 0] = '\0';
-		for (int i = 0; i < 4; i++) {
-			char *s = strrchr(self, '/');
-
-			if (s)
-				*s = '\0';
-		}
-		snprintf(fuzzer, sizeof(fuzzer), "%s/fuzz/virtio-gpu-fuzz", self);
-	}
-	if (access(fuzzer, X_OK)) {
-		printf("virtio-gpu-fuzz: skipped: %s is not built ('make fuzz', needs clang)\n", fuzzer);
+	if (!fuzz_target_path(fuzzer, sizeof(fuzzer), "virtio-gpu-fuzz"))
 		return 77;
-	}
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }
