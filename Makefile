@@ -6,7 +6,7 @@ CC       ?= gcc
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Werror
 CFLAGS   := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -g -pthread -MMD -MP
-LIBS     := -lfdt -lpng -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lsqlite3 -lm -lpthread
+LIBS     := -lfdt -lpng -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lsqlite3 -larchive -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # The emulator's JIT emits code for the host it runs on: accel/emu/jit-$(HOST_ARCH).c
@@ -26,7 +26,7 @@ endif
 LIB_SRCS  := $(sort $(filter-out accel/emu/jit-%.c machine/x86-%.c,$(wildcard base/*.c hw/*.c \
 		hw/*/*.c net/*.c debug/*.c accel/emu/*.c machine/*.c vm/*.c block/*.c ctr/*.c client/*.c)) \
 		$(JIT_SRCS) $(KVM_SRCS) $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
-CLIENT_SRCS := $(sort $(wildcard client/*.c)) base/jsonl.c
+CLIENT_SRCS := $(sort $(wildcard client/*.c)) base/fd-pass.c base/jsonl.c
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(shell find tests -name '*-test.c' 2>/dev/null))
 ifneq ($(HOST_ARCH),x86_64)
@@ -95,6 +95,7 @@ unit: $(UNIT_BINS) $(UNIT_BINS_ASAN)
 # the host's gcc.
 guest-tests:
 	$(MAKE) -C tests/guests/riscv BUILD=$(abspath $(BUILD))/guest-tests/riscv
+	$(MAKE) -C tests/guests/riscv-isa BUILD=$(abspath $(BUILD))/guest-tests/riscv
 	$(MAKE) -C tests/guests/riscv-sbi BUILD=$(abspath $(BUILD))/guest-tests/riscv-sbi
 ifeq ($(HOST_ARCH),x86_64)
 	$(MAKE) -C tests/guests/x86 BUILD=$(abspath $(BUILD))/guest-tests/x86
@@ -124,7 +125,7 @@ FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,unde
 FUZZ_SRCS  := tests/block/qcow2-fuzz.c $(wildcard block/*.c) base/error.c base/iov.c
 
 .PHONY: fuzz
-fuzz: $(BUILD)/fuzz/qcow2-fuzz $(BUILD)/fuzz/virtio-gpu-fuzz
+fuzz: $(BUILD)/fuzz/qcow2-fuzz $(BUILD)/fuzz/state-fuzz $(BUILD)/fuzz/virtio-gpu-fuzz
 
 $(BUILD)/fuzz/qcow2-fuzz: $(FUZZ_SRCS) $(wildcard block/*.h base/*.h)
 	@mkdir -p $(dir $@)
@@ -132,8 +133,19 @@ $(BUILD)/fuzz/qcow2-fuzz: $(FUZZ_SRCS) $(wildcard block/*.h base/*.h)
 
 # virtio-gpu's command parser; tests/hw/virtio/virtio-gpu-fuzz-test runs it.
 GPU_FUZZ_SRCS := tests/hw/virtio/virtio-gpu-fuzz.c hw/virtio/virtio-gpu.c hw/virtio/virtio.c \
-		 hw/display/edid.c hw/guest-mem.c base/error.c base/iov.c
+		 hw/display/edid.c hw/guest-mem.c base/error.c base/iov.c base/state.c base/size.c \
+		 debug/trace.c debug/trace-format.c accel/emu/disasm.c accel/emu/decode.c
 
 $(BUILD)/fuzz/virtio-gpu-fuzz: $(GPU_FUZZ_SRCS) $(wildcard hw/virtio/*.h hw/display/*.h hw/*.h base/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(GPU_FUZZ_SRCS) -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(GPU_FUZZ_SRCS) -lz -lpthread
+
+# libFuzzer target for a state file's loading (vm/state.c and the devices' sections);
+# tests/vm/state-fuzz-test runs it for a bounded number of inputs.
+STATE_FUZZ_SRCS := tests/vm/state-fuzz.c vm/state.c base/state.c base/error.c base/iov.c \
+	hw/guest-mem.c hw/riscv/plic.c hw/riscv/aclint.c hw/uart16550.c hw/virtio/virtio.c \
+	hw/virtio/virtio-mmio.c hw/virtio/virtio-rng.c hw/virtio/virtio-input.c debug/trace.c debug/trace-format.c accel/emu/disasm.c accel/emu/decode.c base/size.c
+
+$(BUILD)/fuzz/state-fuzz: $(STATE_FUZZ_SRCS) $(wildcard tests/vm/*.h vm/*.h hw/*.h hw/*/*.h base/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(STATE_FUZZ_SRCS) -lz -lpthread

@@ -77,3 +77,30 @@ char *str_escape(const char *s)
 	*o = '\0';
 	return out;
 }
+
+char *str_utf8_lossy(const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf, *end = p + len;
+	char *out = malloc(len + 1), *o = out;
+	size_t n;
+
+	if (!out)
+		return NULL;
+	while (p < end) {
+		unsigned char seq[4] = { 0 };	/* a sequence cut by the end is not whole */
+		size_t avail = (size_t)(end - p) < sizeof(seq) ? (size_t)(end - p) : sizeof(seq);
+
+		memcpy(seq, p, avail);
+		n = *p >= 0x80 ? utf8_printable(seq) : *p ? 1 : 0;
+		if (n) {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		} else {
+			*o++ = '?';
+			p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}

@@ -17,4 +17,11 @@ bool str_needs_escape(const char *s);
 /* The escaped text, malloc'd (NULL when out of memory). */
 char *str_escape(const char *s);
 
+/*
+ * len bytes of output (a program's, a log's) as a C string of valid UTF-8
+ * that JSON can carry: control characters kept, NUL bytes and bytes not in
+ * a printable UTF-8 sequence each become '?'. malloc'd; NULL: out of memory.
+ */
+char *str_utf8_lossy(const char *buf, size_t len);
+
 #endif

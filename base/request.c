@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/jsonl.h"
 
@@ -14,6 +15,7 @@ int request_parse(const char *line, size_t len, struct request *rq, const char *
 	json_t *op, *id;
 
 	memset(rq, 0, sizeof(*rq));
+	rq->fd = -1;
 	*code = E_BAD_REQUEST;
 	rq->msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!rq->msg) {
@@ -50,7 +52,10 @@ err:
 void request_free(struct request *rq)
 {
 	json_decref(rq->msg);
+	if (rq->fd >= 0)
+		close(rq->fd);
 	memset(rq, 0, sizeof(*rq));
+	rq->fd = -1;
 }
 
 int request_check_args(const struct request *rq, const char *const *allowed, char *msg,
@@ -121,6 +126,43 @@ int request_int(const struct request *rq, const char *key, long long min, long l
 	}
 	*out = json_integer_value(v);
 	return 0;
+}
+
+int request_address(const struct request *rq, const char *key, bool required, uint64_t *out,
+		    char *msg, size_t msg_len)
+{
+	json_t *v = json_object_get(rq->msg, key);
+	const char *s;
+	char *end;
+
+	if (!v && !required)
+		return 0;
+	if (!v) {
+		snprintf(msg, msg_len, "op '%.32s' needs \"%s\"", rq->op, key);
+		return -EINVAL;
+	}
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*out = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	s = json_is_string(v) ? json_string_value(v) : NULL;
+	if (s && strlen(s) == json_string_length(v)) {
+		bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+		const char *digits = hex ? s + 2 : s;
+		unsigned long long v;
+
+		/* digits only: strtoull would take a sign, blanks and another 0x */
+		errno = 0;
+		v = strtoull(digits, &end, hex ? 16 : 10);
+		if (*digits && strspn(digits, hex ? "0123456789abcdefABCDEF" : "0123456789") ==
+		    strlen(digits) && !errno && !*end) {
+			*out = v;
+			return 0;
+		}
+	}
+	snprintf(msg, msg_len, "\"%s\" must be a number from 0 to 2^64 - 1, or a string of one "
+		 "(decimal, or hex as \"0xffffffff80000000\")", key);
+	return -EINVAL;
 }
 
 char *reply_ok_line(json_t *id, json_t *result)

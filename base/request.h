@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define E_BAD_REQUEST	"bad-request"	/* not JSON, not an object, a missing or wrong argument */
 #define E_UNKNOWN_OP	"unknown-op"
@@ -25,6 +26,8 @@ struct request {
 	json_t *msg;		/* the whole object (owned) */
 	json_t *id;		/* borrowed from msg; NULL when absent */
 	const char *op;
+	int fd;			/* a descriptor passed with it (a control socket's client), -1: none;
+				 * request_free closes it: an op that keeps it takes a dup */
 };
 
 /*
@@ -49,6 +52,14 @@ int request_bool(const struct request *rq, const char *key, bool *out, char *msg
 /* An integer argument within [min, max]; absent leaves *out alone. */
 int request_int(const struct request *rq, const char *key, long long min, long long max,
 		long long *out, char *msg, size_t msg_len);
+
+/*
+ * An address (or size) argument: a non-negative JSON integer, or a string
+ * of one in C's notation ("0x..." hex, decimal) for values past what JSON
+ * numbers hold exactly. Absent leaves *out alone unless required.
+ */
+int request_address(const struct request *rq, const char *key, bool required, uint64_t *out,
+		    char *msg, size_t msg_len);
 
 /* Reply lines (compact JSON + "\n", malloc'd; NULL: out of memory). id may be NULL. */
 char *reply_ok_line(json_t *id, json_t *result);

@@ -110,13 +110,18 @@ static const struct rule machine_state_rules[] = {
 	IOCTL(KVM_SET_LAPIC), IOCTL(KVM_SET_MSRS), IOCTL(KVM_SET_VCPU_EVENTS),
 	IOCTL(KVM_SET_MP_STATE), IOCTL(KVM_GET_IRQCHIP), IOCTL(KVM_SET_IRQCHIP),
 	IOCTL(KVM_GET_PIT2), IOCTL(KVM_SET_PIT2),
+	/* which MSRs the guest changed: a reset writes back only those (accel/kvm/x86-regs.c) */
+	IOCTL(KVM_GET_MSRS),
 #endif
 };
 
-/* disk images (block/host-file.c), opened before: their I/O, flushes, holes, locks */
+/*
+ * disk images (block/host-file.c), opened before: their I/O, flushes, holes,
+ * locks; --trace's ring, a mapped file written back at exit
+ */
 static const struct rule file_io_rules[] = {
 	CALL(pread64), CALL(preadv), CALL(pwrite64), CALL(pwritev), CALL(fdatasync), CALL(fsync),
-	CALL(fallocate), CALL(ftruncate), CALL(lseek), CALL(fcntl),
+	CALL(fallocate), CALL(ftruncate), CALL(lseek), CALL(fcntl), CALL(msync),
 };
 
 /* libslirp: the guest's connections as host sockets, DNS from /etc/resolv.conf */
@@ -145,9 +150,18 @@ static const struct rule control_rules[] = {
 #endif
 };
 
-/* a debugger (debug/gdbstub-server.c): its connection, the vCPUs' registers and breakpoints */
+/* a save (vm/state.c) written into the descriptor a control client sent with it */
+static const struct rule save_rules[] = {
+	CALL(pwrite64), CALL(ftruncate), CALL(fdatasync),
+};
+
+/*
+ * a debugger (debug/gdbstub-server.c) and inspection (vm/inspect.c): its
+ * connection, a listening socket passed to the VM (checked, described), the
+ * vCPUs' registers and breakpoints
+ */
 static const struct rule debug_rules[] = {
-	CALL(setsockopt),
+	CALL(setsockopt), CALL(getsockopt), CALL(getsockname),
 #ifdef MACHINE_X86_PC
 	IOCTL(KVM_SET_GUEST_DEBUG), IOCTL(KVM_GET_REGS), IOCTL(KVM_SET_REGS),
 	IOCTL(KVM_GET_SREGS), IOCTL(KVM_SET_SREGS), IOCTL(KVM_GET_FPU), IOCTL(KVM_SET_FPU),
@@ -208,7 +222,7 @@ static const unsigned long danger_ioctls[] = { TIOCSTI, TIOCLINUX };
 
 enum group {
 	G_COMMON, G_EVENTS, G_IRQ, G_VCPU, G_MACHINE_STATE, G_FILE_IO, G_SOCKETS, G_TAP,
-	G_CONTROL, G_DEBUG, G_THREADS, G_TERMINAL, G_GROUPS,
+	G_CONTROL, G_SAVE, G_DEBUG, G_THREADS, G_TERMINAL, G_GROUPS,
 };
 
 #define GROUP(r) { r, ARRAY_SIZE(r) }
@@ -222,6 +236,7 @@ static const struct {
 	[G_MACHINE_STATE] = GROUP(machine_state_rules),
 	[G_FILE_IO] = GROUP(file_io_rules), [G_SOCKETS] = GROUP(socket_rules),
 	[G_TAP] = GROUP(tap_rules), [G_CONTROL] = GROUP(control_rules),
+	[G_SAVE] = GROUP(save_rules),
 	[G_DEBUG] = GROUP(debug_rules),
 	[G_THREADS] = GROUP(thread_rules), [G_TERMINAL] = GROUP(terminal_rules),
 };
@@ -240,13 +255,14 @@ static const unsigned kind_groups[SANDBOX_KINDS] = {
 	[SANDBOX_BLOCK] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_FILE_IO),
 	[SANDBOX_NET] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_SOCKETS) | G(G_TAP),
 	[SANDBOX_CONTROL] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL),
-	[SANDBOX_DEBUG] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL) | G(G_DEBUG),
+	[SANDBOX_MONITOR] = G(G_COMMON) | G(G_EVENTS) | G(G_IRQ) | G(G_CONTROL) | G(G_DEBUG) |
+			    G(G_SAVE),
 	[SANDBOX_PROCESS] = G(G_GROUPS) - 1,
 };
 
 static const char *const kind_names[SANDBOX_KINDS] = {
 	[SANDBOX_MAIN] = "main", [SANDBOX_VCPU] = "vcpu", [SANDBOX_BLOCK] = "block",
-	[SANDBOX_NET] = "net", [SANDBOX_CONTROL] = "control", [SANDBOX_DEBUG] = "debug",
+	[SANDBOX_NET] = "net", [SANDBOX_CONTROL] = "control", [SANDBOX_MONITOR] = "monitor",
 	[SANDBOX_PROCESS] = "process",
 };
 

@@ -33,8 +33,8 @@ enum sandbox_kind {
 	SANDBOX_VCPU,		/* a KVM vCPU, or the emulated hart */
 	SANDBOX_BLOCK,		/* a virtio-blk I/O thread */
 	SANDBOX_NET,		/* a virtio-net I/O thread: its tap or libslirp */
-	SANDBOX_CONTROL,	/* the control socket, the console's input, signals */
-	SANDBOX_DEBUG,		/* the gdbstub (--gdb) */
+	SANDBOX_CONTROL,	/* the console's input, signals */
+	SANDBOX_MONITOR,	/* the monitor loop: the control socket, a gdbstub, inspection */
 	SANDBOX_PROCESS,	/* the process filter: all of the above */
 	SANDBOX_KINDS,
 };

@@ -66,51 +66,48 @@ static bool flush_out(struct stream *s)
 	return true;
 }
 
-#define PASSED_FDS_MAX	4	/* a peer passing more has the rest truncated (closed) */
-
-/* Bytes, and any descriptors passed with them: kept (the last) or closed. */
-static ssize_t recv_with_fds(struct stream *s, size_t want)
+/* Keep the descriptors of a control message, up to STREAM_FDS_MAX; close the rest. */
+static void keep_fds(struct stream *s, struct msghdr *mh)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * PASSED_FDS_MAX)];
-	} ctl;
-	struct iovec iov = { s->in + s->in_len, want };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-			     .msg_controllen = sizeof(ctl.buf) };
-	struct cmsghdr *c;
-	ssize_t r = recvmsg(s->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	struct cmsghdr *cm;
 
-	if (r < 0)
-		return r;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
 		size_t i, n;
+		int fd;
 
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (!s->take_fds) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (s->take_fds && s->nfds < STREAM_FDS_MAX)
+				s->fds[s->nfds++] = fd;
+			else
 				close(fd);
-				continue;
-			}
-			if (s->passed_fd >= 0)
-				close(s->passed_fd);
-			s->passed_fd = fd;
 		}
 	}
-	return r;
 }
 
-int stream_take_fd(struct stream *s)
+/*
+ * recv(), and the descriptors passed with the bytes: a unix socket's peer
+ * may pass any, and one never read stays open in this process.
+ */
+static ssize_t receive(struct stream *s, char *buf, size_t len)
 {
-	int fd = s->passed_fd;
+	union {
+		char buf[CMSG_SPACE(STREAM_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+	};
+	ssize_t r = recvmsg(s->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
-	s->passed_fd = -1;
-	return fd;
+	if (r >= 0 && mh.msg_controllen)
+		keep_fds(s, &mh);
+	return r;
 }
 
 static bool read_in(struct stream *s)
@@ -130,7 +127,7 @@ static bool read_in(struct stream *s)
 		s->in = p;
 		s->in_cap = cap;
 	}
-	r = recv_with_fds(s, want);
+	r = receive(s, s->in + s->in_len, want);
 	if (r < 0)
 		return errno == EAGAIN || errno == EINTR;
 	if (r == 0) {
@@ -198,7 +195,6 @@ int stream_open(struct stream *s, struct loop *l, int fd, size_t in_max, size_t 
 	memset(s, 0, sizeof(*s));
 	s->loop = l;
 	s->fd = fd;
-	s->passed_fd = -1;
 	s->in_max = in_max;
 	s->out_max = out_max;
 	s->ops = ops;
@@ -296,16 +292,31 @@ bool stream_is_open(const struct stream *s)
 	return s->fd >= 0;
 }
 
+void stream_take_fds(struct stream *s)
+{
+	s->take_fds = true;
+}
+
+int stream_take_fd(struct stream *s)
+{
+	int fd;
+
+	if (!s->nfds)
+		return -1;
+	fd = s->fds[0];
+	memmove(s->fds, s->fds + 1, --s->nfds * sizeof(s->fds[0]));
+	return fd;
+}
+
 void stream_close(struct stream *s)
 {
+	while (s->nfds)
+		close(s->fds[--s->nfds]);
 	if (s->fd >= 0) {
 		loop_unwatch(s->loop, &s->w);	/* a no-op when unwatched after a hang-up */
 		close(s->fd);
 		s->fd = -1;
 	}
-	if (s->take_fds && s->passed_fd >= 0)
-		close(s->passed_fd);
-	s->passed_fd = -1;
 	free(s->in);
 	free(s->out);
 	s->in = s->out = NULL;

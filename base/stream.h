@@ -20,6 +20,9 @@
 
 #include "base/loop.h"
 
+/* descriptors held for the owner; more passed before it takes them are closed */
+#define STREAM_FDS_MAX	4
+
 struct stream;
 
 struct stream_ops {
@@ -33,6 +36,7 @@ struct stream {
 	struct loop *loop;
 	struct loop_watch w;
 	int fd;			/* -1: closed */
+	int passed_fd;		/* the last descriptor the peer sent (SCM_RIGHTS), or -1 */
 	char *in;
 	size_t in_len, in_cap;
 	size_t in_max;		/* reading pauses while this much is unconsumed */
@@ -45,9 +49,10 @@ struct stream {
 	bool hup;		/* the peer hung up: watched only while there is work */
 	bool shut_wr;		/* shutdown(SHUT_WR) once the queue is written */
 	bool discarding;	/* input is read and dropped */
-	bool take_fds;		/* keep a descriptor the peer passes (SCM_RIGHTS); else closed */
-	int passed_fd;		/* the last one passed, not yet taken; -1: none */
 	size_t discarded, discard_max;
+	bool take_fds;		/* descriptors the peer passes (SCM_RIGHTS) are kept */
+	int fds[STREAM_FDS_MAX];	/* those received, oldest first */
+	unsigned nfds;
 	const struct stream_ops *ops;
 	void *opaque;
 };
@@ -55,14 +60,13 @@ struct stream {
 /* Take fd (non-blocking, owned by the stream from now on); reading starts. */
 int stream_open(struct stream *s, struct loop *l, int fd, size_t in_max, size_t out_max,
 		const struct stream_ops *ops, void *opaque);
-/*
- * The descriptor the peer passed last with its bytes (SCM_RIGHTS, when
- * take_fds is set), now the caller's; -1: none. One passed before it and not
- * taken was closed.
- */
-int stream_take_fd(struct stream *s);
 /* Queue bytes: 0, -ENOBUFS past out_max, -EPIPE when closed. */
 int stream_write(struct stream *s, const void *buf, size_t len);
+/*
+ * The newest descriptor the peer sent with its bytes (SCM_RIGHTS), now the
+ * caller's to close; -1 when none came. Unclaimed ones close with the stream.
+ */
+int stream_take_fd(struct stream *s);
 /* Drop the first n input bytes. */
 void stream_consume(struct stream *s, size_t n);
 void stream_set_reading(struct stream *s, bool on);
@@ -73,11 +77,18 @@ void stream_set_reading(struct stream *s, bool on);
  * bytes dropped the stream fails.
  */
 void stream_discard_input(struct stream *s, size_t max);
+/*
+ * Keep the descriptors the peer passes with its bytes (SCM_RIGHTS, on a unix
+ * socket) for stream_take_fd(); without this they are closed as they come.
+ */
+void stream_take_fds(struct stream *s);
+/* The oldest descriptor passed and not yet taken (the caller's now), or -1. */
+int stream_take_fd(struct stream *s);
 /* Send end-of-file once everything queued is written. */
 void stream_shutdown_write(struct stream *s);
 size_t stream_queued(const struct stream *s);
 bool stream_is_open(const struct stream *s);
-/* Close the descriptor now; no more callbacks. Buffers are freed. */
+/* Close the descriptor now; no more callbacks. Buffers and descriptors not taken are freed. */
 void stream_close(struct stream *s);
 
 #endif

@@ -5,7 +5,8 @@
 #
 # Usage: bench/boot.sh [-n RUNS]     (default 5 runs each)
 # Environment: GASANG (default build/gasang), GASANG_BUILD (default build),
-#              QEMU_RISCV (default qemu-system-riscv64), BOOT_TIMEOUT (s, 300).
+#              QEMU_RISCV (default qemu-system-riscv64), BOOT_TIMEOUT (s, 300),
+#              BOOT_CPUS (harts: gasang --cpus, QEMU -smp; default 1).
 # Prints each run's wall time and peak RSS, the medians, and gasang/QEMU.
 set -eu
 # shellcheck source=bench/lib.sh
@@ -25,9 +26,11 @@ kernel=$guest/vmlinux
 initrd=$guest/initrd.gz
 append="console=ttyS0 quiet panic=-1 gasang.poweroff"
 
-GASANG_CMD=("$BENCH_GASANG" run --arch riscv64 --mem 512M --no-reboot
+cpus=${BOOT_CPUS:-1}
+case $cpus in '' | *[!0-9]* | 0) bench_die "BOOT_CPUS must be a positive number" ;; esac
+GASANG_CMD=("$BENCH_GASANG" run --arch riscv64 --mem 512M --cpus "$cpus" --no-reboot
 	--kernel "$kernel" --initrd "$initrd" --append "$append")
-QEMU_CMD=("$QEMU_RISCV" -M virt -m 512 -nographic -no-reboot -bios "$OPENSBI"
+QEMU_CMD=("$QEMU_RISCV" -M virt -m 512 -smp "$cpus" -nographic -no-reboot -bios "$OPENSBI"
 	-kernel "$kernel" -initrd "$initrd" -append "$append")
 
 tmp=$(mktemp -d)

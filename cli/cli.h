@@ -1,6 +1,6 @@
 /*
- * The gasang command: one binary, a subcommand per file (run, img, ctr, oci,
- * vm, list), and the glue they share: how a command says what went wrong,
+ * The gasang command: one binary, a subcommand per file (run, save, img, ctr,
+ * oci, vm, list, trace), and the glue they share: how a command says what went wrong,
  * and how it prints JSON.
  */
 #ifndef CLI_CLI_H
@@ -17,11 +17,19 @@
 struct ctr_log;
 
 int cmd_run(int argc, char **argv);
+int cmd_save(int argc, char **argv);
 int cmd_img(int argc, char **argv);
 int cmd_oci(int argc, char **argv);
 int cmd_ctr(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_ctr_monitor(int argc, char **argv);
+int cmd_switch(int argc, char **argv);
+int cmd_net(int argc, char **argv);
+int cmd_pool(int argc, char **argv);
+int cmd_vol(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 int cmd_screenshot(int argc, char **argv);
 
 /*

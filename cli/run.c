@@ -10,6 +10,7 @@
 #include "base/size.h"
 #include "cli/cli.h"
 #include "machine/machine.h"
+#include "vm/cpus-spec.h"
 #include "vm/vm.h"
 
 #define PAGE 4096ull
@@ -25,12 +26,18 @@ static const char run_help[] =
 	"  --initrd FILE         initial ramdisk\n"
 	"  --append STRING       kernel command line (default \"" VM_DEFAULT_APPEND "\")\n"
 	"  --mem SIZE            guest memory, e.g. 512M, 2G (default 512M)\n"
-	"  --cpus N              virtual CPUs (default 1)\n"
+	"  --cpus N[,sockets=S][,cores=C][,threads=T]\n"
+	"                        virtual CPUs (default 1): x86_64 vCPUs, riscv64 harts (1 to\n"
+	"                        64), each a host thread; x86_64: their topology\n"
+	"                        (default: one socket of N cores)\n"
+	"  --rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]  where the guest's real-time clock\n"
+	"                        starts (default utc: the host's time)\n"
 	"  --bios FILE           x86_64: firmware (e.g. /usr/share/seabios/bios.bin) started at\n"
 	"                        the reset vector instead of a direct kernel boot\n"
 	"  --bios none           riscv64: no SBI, run the kernel ELF in machine mode\n"
 	"  --cpu MODEL[,+FEAT|,-FEAT]...  x86_64 CPU features: host (default), x86-64-v1..v4,\n"
 	"                        then features to add or hide, e.g. -xsave,-cx16\n"
+	"  --cpu rv64gc|rva22|rva23  riscv64: the extensions the guest sees (default rva23)\n"
 	"  --mem-file PATH       x86_64: back guest RAM with a shared file (a directory, such\n"
 	"                        as a hugetlbfs mount: a new file in it)\n"
 	"  --hugepages           x86_64: guest RAM from the huge page pool\n"
@@ -50,6 +57,14 @@ static const char run_help[] =
 	"                        picks a free one (printed); see docs/DEBUGGING.md\n"
 	"  --gdb-wait            hold the CPUs before their first instruction until a debugger\n"
 	"                        continues them (with no --gdb: tcp:127.0.0.1:" GDB_DEFAULT_PORT ")\n"
+	"  --trace EVENTS[,file=PATH][,mode=text|binary][,size=SIZE][,range=START..END]\n"
+	"        [,priv=u|s|m]    record events: exec, int, mmu, mmio, sbi (riscv64), kvm-exit,\n"
+	"                        pio (x86_64), virtio; text on stderr or PATH, or a binary ring\n"
+	"                        of SIZE (64M) for 'gasang trace dump'; see docs/DEBUGGING.md\n"
+	"  --restore FILE        resume the VM saved in FILE (control op \"save\") instead of\n"
+	"                        booting; give the arguments the saved VM was started with\n"
+	"  --clock-jump          with --restore: the guest's clock jumps by the time the VM\n"
+	"                        was saved (default: it continues where it stopped)\n"
 	"  --rng on|off          virtio-rng entropy device (default on)\n"
 	"  --display none        a virtio-gpu display (no viewer: see it with the control\n"
 	"                        socket's screendump, `gasang screenshot`); default: no display\n"
@@ -59,7 +74,9 @@ static const char run_help[] =
 	"                          the default when SPEC names no backend\n"
 	"                        tap,ifname=NAME | tap,bridge=BR[,ifname=NAME]\n"
 	"                          an existing tap, or (root) a new tap on bridge BR\n"
-	"                        either with ,mac=52:54:00:xx:xx:xx\n"
+	"                        stream,path=SOCKET\n"
+	"                          a switch's unix socket (gasang's, or a QEMU -netdev stream peer)\n"
+	"                        any with ,mac=52:54:00:xx:xx:xx\n"
 	"  --sandbox on|off      after set-up, seccomp filters per thread and no capabilities\n"
 	"                        (default on; off is for debugging)\n"
 	"  --user USER           after set-up, run as USER (a name, or UID[:GID]); needs root\n"
@@ -71,9 +88,10 @@ static const char run_help[] =
 enum {
 	OPT_ARCH = 256, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_BIOS,
 	OPT_NO_REBOOT, OPT_CONTROL, OPT_DISK, OPT_CONSOLE, OPT_RNG, OPT_NET, OPT_HELP,
-	OPT_CPU, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
+	OPT_CPU, OPT_RTC, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
 	OPT_SANDBOX, OPT_USER, OPT_CHROOT,
-	OPT_GDB, OPT_GDB_WAIT, OPT_DISPLAY,
+	OPT_GDB, OPT_GDB_WAIT, OPT_TRACE,
+	OPT_RESTORE, OPT_CLOCK_JUMP, OPT_DISPLAY,
 };
 
 static const struct option run_opts[] = {
@@ -83,6 +101,7 @@ static const struct option run_opts[] = {
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "rtc", required_argument, NULL, OPT_RTC },
 	{ "bios", required_argument, NULL, OPT_BIOS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "control", required_argument, NULL, OPT_CONTROL },
@@ -101,6 +120,9 @@ static const struct option run_opts[] = {
 	{ "chroot", required_argument, NULL, OPT_CHROOT },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
+	{ "clock-jump", no_argument, NULL, OPT_CLOCK_JUMP },
 	{ "display", required_argument, NULL, OPT_DISPLAY },
 	/* not in --help: gasang's test device, for the test guests (hw/pc/testdev.h) */
 	{ "test-device", no_argument, NULL, OPT_TEST_DEVICE },
@@ -174,7 +196,7 @@ static int parse_on_off(const char *opt, const char *s, bool *out)
 /* 0: a VM to run; 1: --help was shown; -errno: bad usage (error_msg() says why). */
 static int parse(int argc, char **argv, struct vm_config *cfg)
 {
-	const char *mem_flag = NULL;
+	const char *mem_flag = NULL, *cpus_flag = NULL;
 	int c, err = 0;
 	long n = 0;
 
@@ -196,18 +218,31 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 			mem_flag = optarg;
 			err = parse_mem(optarg, &cfg->mem_size);
 			break;
-		case OPT_CPUS:
-			err = parse_number("cpus", optarg, 1, 512, &n);
-			cfg->cpus = (unsigned)n;
+		case OPT_CPUS: {
+			struct cpus_spec cs;
+
+			err = cpus_spec_parse(optarg, 512, &cs);
+			cfg->cpus = cs.cpus;
+			if (!err && cs.topology) {
+				cpus_flag = optarg;
+				cfg->sockets = cs.sockets;
+				cfg->cores = cs.cores;
+				cfg->threads = cs.threads;
+			}
 			break;
+		}
 		case OPT_BIOS: cfg->bios = optarg; break;
 		case OPT_CPU: cfg->cpu = optarg; break;
+		case OPT_RTC: cfg->rtc = optarg; break;
 		case OPT_MEM_FILE: cfg->mem_file = optarg; break;
 		case OPT_HUGEPAGES: cfg->hugepages = true; break;
 		case OPT_TEST_DEVICE: cfg->test_device = true; break;
 		case OPT_DEBUGCON: cfg->debugcon = optarg; break;
 		case OPT_GDB: cfg->gdb = optarg; break;
 		case OPT_GDB_WAIT: cfg->gdb_wait = true; break;
+		case OPT_TRACE: cfg->trace = optarg; break;
+		case OPT_RESTORE: cfg->restore = optarg; break;
+		case OPT_CLOCK_JUMP: cfg->clock_jump = true; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
 		case OPT_CONTROL: cfg->control = optarg; break;
 		case OPT_CONTROL_FD:
@@ -261,6 +296,10 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 		return error_set(-EINVAL, "unexpected argument '%s'", argv[optind]);
 	if (cfg->control && cfg->control_fd >= 0)
 		return error_set(-EINVAL, "--control and --control-fd: one control socket at most");
+	if (cfg->clock_jump && !cfg->restore)
+		return error_set(-EINVAL, "--clock-jump: only with --restore");
+	if (cpus_flag && strcmp(cfg->arch, "x86_64"))
+		return error_set(-EINVAL, "--cpus %s: sockets, cores and threads are x86_64's", cpus_flag);
 	if (cfg->gdb_wait && !cfg->gdb)
 		cfg->gdb = "tcp:127.0.0.1:" GDB_DEFAULT_PORT;	/* QEMU's -s -S */
 	return check_mem(cfg, mem_flag);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/fd-pass.h"
 #include "base/jsonl.h"
 
 #define READ_CHUNK	(64u << 10)
@@ -177,12 +178,15 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Write all of buf (the socket is blocking). */
-static int send_all(struct gasang_client *c, const char *buf, size_t len)
+/* Write all of buf (the socket is blocking); fd (>= 0) passed with its first bytes. */
+static int send_all(struct gasang_client *c, const char *buf, size_t len, int fd)
 {
 	while (len) {
-		ssize_t w = send(c->fd, buf, len, MSG_NOSIGNAL);
+		ssize_t w = fd >= 0 ? fd_pass_send(c->fd, buf, len, fd, MSG_NOSIGNAL) :
+				      send(c->fd, buf, len, MSG_NOSIGNAL);
 
+		if (w > 0)
+			fd = -1;	/* it went with those bytes */
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
@@ -326,6 +330,12 @@ static int await_reply(struct gasang_client *c, unsigned long long id, long long
 
 int gasang_call(struct gasang_client *c, const char *op, json_t *args, json_t **result)
 {
+	return gasang_call_fd(c, op, args, -1, result);
+}
+
+int gasang_call_fd(struct gasang_client *c, const char *op, json_t *args, int fd,
+		   json_t **result)
+{
 	unsigned long long id = c->next_id++;
 	long long deadline = deadline_of(c->timeout_ms);
 	char *line;
@@ -348,7 +358,7 @@ int gasang_call(struct gasang_client *c, const char *op, json_t *args, json_t **
 		return set_error(c, -EMSGSIZE, "too-big", "the request is longer than %u bytes",
 				 GASANG_MAX_MESSAGE);
 	}
-	err = send_all(c, line, len);
+	err = send_all(c, line, len, fd);
 	free(line);
 	/* a daemon that refuses a connection (busy) says why and closes: read that */
 	if (err && err != -EPIPE && err != -ECONNRESET)

@@ -65,6 +65,9 @@ void gasang_set_timeout(struct gasang_client *c, int ms);
  * when the connection ended, -ETIMEDOUT, -EMSGSIZE for a reply too long.
  */
 int gasang_call(struct gasang_client *c, const char *op, json_t *args, json_t **result);
+/* The same, passing descriptor fd with the request (SCM_RIGHTS): the peer gets a copy. */
+int gasang_call_fd(struct gasang_client *c, const char *op, json_t *args, int fd,
+		   json_t **result);
 /* The last error: the daemon's code ("not-found", ...) and message, or what failed here. */
 const char *gasang_error_code(const struct gasang_client *c);
 const char *gasang_error_message(const struct gasang_client *c);

@@ -12,224 +12,77 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
-#include <linux/veth.h>
-#include <libmnl/libmnl.h>
 
 #include "base/error.h"
+#include "base/netlink.h"
 
-/* ---- rtnetlink ---- */
-
-struct nl {
-	struct mnl_socket *sock;
-	unsigned portid, seq;
-	char buf[8192];	/* requests and acks here are small */
-};
-
-static int nl_open(struct nl *n)
+static int make_bridge(struct rtnl *n)
 {
-	n->sock = mnl_socket_open(NETLINK_ROUTE);
-	if (!n->sock)
-		return -errno;
-	if (mnl_socket_bind(n->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int err = -errno;
-
-		mnl_socket_close(n->sock);
-		return err;
-	}
-	n->portid = mnl_socket_get_portid(n->sock);
-	n->seq = (unsigned)time(NULL);
-	return 0;
-}
-
-static struct nlmsghdr *nl_msg(struct nl *n, uint16_t type, uint16_t flags)
-{
-	struct nlmsghdr *h = mnl_nlmsg_put_header(n->buf);
-
-	h->nlmsg_type = type;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	h->nlmsg_seq = ++n->seq;
-	return h;
-}
-
-/* Send and wait for the ack: 0 or -errno. */
-static int nl_talk(struct nl *n, struct nlmsghdr *h)
-{
-	ssize_t r;
-
-	if (mnl_socket_sendto(n->sock, h, h->nlmsg_len) < 0)
-		return -errno;
-	r = mnl_socket_recvfrom(n->sock, n->buf, sizeof(n->buf));
-	if (r < 0)
-		return -errno;
-	if (mnl_cb_run(n->buf, (size_t)r, h->nlmsg_seq, n->portid, NULL, NULL) < 0)
-		return -errno;
-	return 0;
-}
-
-static struct ifinfomsg *link_hdr(struct nlmsghdr *h, int index)
-{
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(h, sizeof(*ifm));
-
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = index;
-	return ifm;
-}
-
-static int link_up(struct nl *n, int index, int master)
-{
-	struct nlmsghdr *h = nl_msg(n, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifm = link_hdr(h, index);
-
-	ifm->ifi_change = IFF_UP;
-	ifm->ifi_flags = IFF_UP;
-	if (master)
-		mnl_attr_put_u32(h, IFLA_MASTER, (uint32_t)master);
-	return nl_talk(n, h);
-}
-
-static int addr_add(struct nl *n, int index, const char *ip, int prefix)
-{
-	struct nlmsghdr *h = nl_msg(n, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
-	struct in_addr a;
-
-	inet_pton(AF_INET, ip, &a);
-	ifa->ifa_family = AF_INET;
-	ifa->ifa_prefixlen = (unsigned char)prefix;
-	ifa->ifa_index = (unsigned)index;
-	mnl_attr_put(h, IFA_LOCAL, sizeof(a), &a);
-	mnl_attr_put(h, IFA_ADDRESS, sizeof(a), &a);
-	return nl_talk(n, h);
-}
-
-static int route_default(struct nl *n, int index, const char *gw)
-{
-	struct nlmsghdr *h = nl_msg(n, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-	struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
-	struct in_addr a;
-
-	inet_pton(AF_INET, gw, &a);
-	rt->rtm_family = AF_INET;
-	rt->rtm_table = RT_TABLE_MAIN;
-	rt->rtm_protocol = RTPROT_BOOT;
-	rt->rtm_scope = RT_SCOPE_UNIVERSE;
-	rt->rtm_type = RTN_UNICAST;
-	mnl_attr_put(h, RTA_GATEWAY, sizeof(a), &a);
-	mnl_attr_put_u32(h, RTA_OIF, (uint32_t)index);
-	return nl_talk(n, h);
-}
-
-static int make_bridge(struct nl *n)
-{
-	struct nlmsghdr *h;
-	struct nlattr *li;
+	struct in_addr gw;
 	int err, index;
 
 	if (!if_nametoindex(CTR_BRIDGE_NAME)) {
-		h = nl_msg(n, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-		link_hdr(h, 0);
-		mnl_attr_put_strz(h, IFLA_IFNAME, CTR_BRIDGE_NAME);
-		li = mnl_attr_nest_start(h, IFLA_LINKINFO);
-		mnl_attr_put_strz(h, IFLA_INFO_KIND, "bridge");
-		mnl_attr_nest_end(h, li);
-		err = nl_talk(n, h);
+		err = rtnl_bridge_add(n, CTR_BRIDGE_NAME);
 		if (err && err != -EEXIST)
 			return error_errno(err, "cannot create bridge " CTR_BRIDGE_NAME);
 	}
 	index = (int)if_nametoindex(CTR_BRIDGE_NAME);
 	if (!index)
 		return error_set(-ENODEV, "bridge " CTR_BRIDGE_NAME " vanished");
-	err = addr_add(n, index, CTR_BRIDGE_GATEWAY, CTR_BRIDGE_PREFIX);
+	inet_pton(AF_INET, CTR_BRIDGE_GATEWAY, &gw);
+	err = rtnl_addr_add(n, index, gw, CTR_BRIDGE_PREFIX);
 	if (err && err != -EEXIST)
 		return error_errno(err, "cannot give " CTR_BRIDGE_NAME " its address");
-	if ((err = link_up(n, index, 0)))
+	if ((err = rtnl_link_set(n, index, 1, -1)))
 		return error_errno(err, "cannot bring " CTR_BRIDGE_NAME " up");
 	return 0;
 }
 
 /* host end on the bridge, peer named eth0 straight into the namespace of pid */
-static int make_veth(struct nl *n, const char *host, pid_t pid)
+static int make_veth(struct rtnl *n, const char *host, pid_t pid)
 {
-	struct nlmsghdr *h = nl_msg(n, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	struct nlattr *li, *data, *peer;
-	struct ifinfomsg *pifm;
 	int err, index;
 
-	link_hdr(h, 0);
-	mnl_attr_put_strz(h, IFLA_IFNAME, host);
-	li = mnl_attr_nest_start(h, IFLA_LINKINFO);
-	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(h, IFLA_INFO_DATA);
-	peer = mnl_attr_nest_start(h, VETH_INFO_PEER);
-	pifm = mnl_nlmsg_get_payload_tail(h);
-	memset(pifm, 0, sizeof(*pifm));
-	h->nlmsg_len += MNL_ALIGN(sizeof(*pifm));
-	mnl_attr_put_strz(h, IFLA_IFNAME, "eth0");
-	mnl_attr_put_u32(h, IFLA_NET_NS_PID, (uint32_t)pid);
-	mnl_attr_nest_end(h, peer);
-	mnl_attr_nest_end(h, data);
-	mnl_attr_nest_end(h, li);
-	if ((err = nl_talk(n, h)))
+	if ((err = rtnl_veth_add(n, host, "eth0", pid, NULL)))
 		return error_errno(err, "cannot create the veth pair %s", host);
 	index = (int)if_nametoindex(host);
-	if (!index || (err = link_up(n, index, (int)if_nametoindex(CTR_BRIDGE_NAME))))
+	if (!index || (err = rtnl_link_set(n, index, 1, (int)if_nametoindex(CTR_BRIDGE_NAME))))
 		return error_errno(err ? err : -ENODEV, "cannot put %s on " CTR_BRIDGE_NAME, host);
 	return 0;
 }
 
-static void del_link(const char *name)
+static int lo_up(struct rtnl *n, void *arg)
 {
-	struct nl n;
-	int index = (int)if_nametoindex(name);
+	(void)arg;
+	return rtnl_link_set(n, (int)if_nametoindex("lo"), 1, -1);
+}
 
-	if (!index || nl_open(&n))
-		return;
-	link_hdr(nl_msg(&n, RTM_DELLINK, 0), index);
-	nl_talk(&n, (struct nlmsghdr *)n.buf);
-	mnl_socket_close(n.sock);
+/* inside the container's namespace: lo and eth0 up, eth0's address and the default route */
+static int eth0_up(struct rtnl *n, void *arg)
+{
+	const char *ip = arg;
+	struct in_addr a, gw;
+	int eth = (int)if_nametoindex("eth0"), err;
+
+	inet_pton(AF_INET, ip, &a);
+	inet_pton(AF_INET, CTR_BRIDGE_GATEWAY, &gw);
+	if ((err = lo_up(n, NULL)))
+		return err;
+	if (!eth)
+		return -ENODEV;
+	if ((err = rtnl_addr_add(n, eth, a, CTR_BRIDGE_PREFIX)) ||
+	    (err = rtnl_link_set(n, eth, 1, -1)))
+		return err;
+	return rtnl_route_default(n, eth, gw);
 }
 
 /* lo up, and (with ip) eth0 up with the address and the default route: inside the namespace. */
 static int configure_inside(pid_t pid, const char *ip)
 {
-	char path[64];
-	int fd, status;
-	pid_t child;
+	int err = rtnl_in_netns(pid, ip ? eth0_up : lo_up, (void *)ip);
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_errno(-errno, "cannot open %s", path);
-	child = fork();
-	if (child < 0) {
-		close(fd);
-		return error_errno(-errno, "fork");
-	}
-	if (child == 0) {
-		struct nl n;
-		int eth, err;
-
-		if (setns(fd, CLONE_NEWNET) < 0 || nl_open(&n))
-			_exit(1);
-		if (link_up(&n, (int)if_nametoindex("lo"), 0))
-			_exit(2);
-		if (!ip)
-			_exit(0);
-		eth = (int)if_nametoindex("eth0");
-		if (!eth ||
-		    (err = addr_add(&n, eth, ip, CTR_BRIDGE_PREFIX)) || (err = link_up(&n, eth, 0)) ||
-		    (err = route_default(&n, eth, CTR_BRIDGE_GATEWAY)))
-			_exit(2);
-		_exit(0);
-	}
-	close(fd);
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return error_errno(-errno, "wait");
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return error_set(-EIO, "cannot configure %s in the container", ip ? "eth0" : "lo");
+	if (err)
+		return error_errno(err, "cannot configure %s in the container", ip ? "eth0" : "lo");
 	return 0;
 }
 
@@ -352,7 +205,7 @@ static void release(const char *dir, const char *ip)
 int ctr_net_bridge_attach(const char *ipam_dir, const char *name, pid_t pid,
 			  struct ctr_net_lease *out)
 {
-	struct nl n;
+	struct rtnl n;
 	int err, last;
 
 	memset(out, 0, sizeof(*out));
@@ -363,7 +216,7 @@ int ctr_net_bridge_attach(const char *ipam_dir, const char *name, pid_t pid,
 	if ((size_t)snprintf(out->host_if, sizeof(out->host_if), "gsv%d-%d", last,
 			     (int)(pid % 100000)) >= sizeof(out->host_if))
 		out->host_if[sizeof(out->host_if) - 1] = '\0';
-	if ((err = nl_open(&n))) {
+	if ((err = rtnl_open(&n))) {
 		release(ipam_dir, out->ip);
 		return error_errno(err, "netlink");
 	}
@@ -372,11 +225,11 @@ int ctr_net_bridge_attach(const char *ipam_dir, const char *name, pid_t pid,
 		err = ensure_nat();
 	if (!err)
 		err = make_veth(&n, out->host_if, pid);
-	mnl_socket_close(n.sock);
+	rtnl_close(&n);
 	if (!err)
 		err = configure_inside(pid, out->ip);
 	if (err) {
-		del_link(out->host_if);
+		rtnl_link_del_name(out->host_if);
 		release(ipam_dir, out->ip);
 		memset(out, 0, sizeof(*out));
 	}
@@ -386,7 +239,7 @@ int ctr_net_bridge_attach(const char *ipam_dir, const char *name, pid_t pid,
 void ctr_net_bridge_detach(const char *ipam_dir, const struct ctr_net_lease *l)
 {
 	if (l->host_if[0])
-		del_link(l->host_if);
+		rtnl_link_del_name(l->host_if);
 	if (l->ip[0])
 		release(ipam_dir, l->ip);
 }

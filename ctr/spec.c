@@ -40,14 +40,13 @@ bool ctr_env_same_name(const char *a, const char *b)
 	return !strncmp(a, b, n) && (b[n] == '=' || b[n] == '\0');
 }
 
-/* NAME=VALUE replaces what env says of NAME, as docker's -e does (PATH included). */
-static void env_set(json_t *env, const char *var)
+void ctr_env_set(json_t *env, const char *var)
 {
 	size_t i;
 	json_t *e;
 
 	json_array_foreach(env, i, e) {
-		if (ctr_env_same_name(var, json_string_value(e))) {
+		if (json_is_string(e) && ctr_env_same_name(var, json_string_value(e))) {
 			json_array_set_new(env, i, json_string(var));
 			return;
 		}
@@ -81,7 +80,7 @@ json_t *ctr_spec_build(const struct ctr_spec_opts *o)
 	if (o->terminal)
 		json_array_append_new(env, json_string("TERM=xterm"));
 	for (i = 0; i < o->nenv; i++)
-		env_set(env, o->env[i]);
+		ctr_env_set(env, o->env[i]);
 	capo = json_pack("{sososo}", "bounding", strv(caps, ncaps), "effective", strv(caps, ncaps),
 			 "permitted", strv(caps, ncaps));
 	proc = json_pack("{sbs{sisi}sososssos[{sssIsI}]sb}", "terminal", o->terminal,

@@ -40,6 +40,8 @@ json_t *ctr_spec_build(const struct ctr_spec_opts *o);
 
 /* a and b (NAME=VALUE, or a bare NAME) name the same environment variable */
 bool ctr_env_same_name(const char *a, const char *b);
+/* NAME=VALUE replaces what the array env says of NAME, as docker's -e does (PATH included). */
+void ctr_env_set(json_t *env, const char *var);
 
 /*
  * A volume as Docker writes it, HOST:CTR[:ro|rw]: HOST resolved (realpath)

@@ -7,30 +7,25 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "daemon/api-call.h"
 #include "daemon/console.h"
 #include "daemon/daemon.h"
 #include "daemon/definition.h"
 #include "daemon/domain.h"
 #include "daemon/events.h"
+#include "daemon/guest.h"
 #include "daemon/log.h"
 #include "daemon/registry.h"
 #include "daemon/request.h"
 #include "daemon/server.h"
 #include "daemon/store.h"
+#include "debug/gdbstub-server.h"
 
 #define EVENTS_LIMIT_MAX 1000
 
-struct call {
-	struct conn *c;
-	struct daemon *d;
-	struct request rq;
-	struct domain *dom;	/* for ops on one VM */
-	char msg[512];
-};
-
 /* ---- replies ---- */
 
-static void reply_now_ok(struct call *k, json_t *result)
+void reply_now_ok(struct call *k, json_t *result)
 {
 	struct reply_to *r = reply_to_new(k->c, k->rq.id);
 
@@ -40,10 +35,7 @@ static void reply_now_ok(struct call *k, json_t *result)
 		json_decref(result);
 }
 
-static void reply_now_error(struct call *k, const char *code, const char *fmt, ...)
-	PRINTF_LIKE(3, 4);
-
-static void reply_now_error(struct call *k, const char *code, const char *fmt, ...)
+void reply_now_error(struct call *k, const char *code, const char *fmt, ...)
 {
 	struct reply_to *r = reply_to_new(k->c, k->rq.id);
 	char msg[512];
@@ -56,7 +48,7 @@ static void reply_now_error(struct call *k, const char *code, const char *fmt, .
 		reply_error(r, code, "%s", msg);
 }
 
-static struct reply_to *later(struct call *k)
+struct reply_to *reply_later(struct call *k)
 {
 	return reply_to_new(k->c, k->rq.id);
 }
@@ -65,6 +57,8 @@ static const char *const dom_err_codes[] = {
 	[DOM_ERR_WRONG_STATE] = E_WRONG_STATE,
 	[DOM_ERR_TIMEOUT] = E_TIMEOUT,
 	[DOM_ERR_FAILED] = E_FAILED,
+	[DOM_ERR_BAD_REQUEST] = E_BAD_REQUEST,
+	[DOM_ERR_BUSY] = E_BUSY,
 };
 
 /* A domain operation is done: its answer to the client. */
@@ -79,9 +73,9 @@ static void reply_done(void *opaque, enum dom_err err, json_t *result, const cha
 }
 
 /* The completion that answers this request (false: out of memory, nothing to do). */
-static bool answer_later(struct call *k, struct dom_done *done)
+bool answer_later(struct call *k, struct dom_done *done)
 {
-	struct reply_to *r = later(k);
+	struct reply_to *r = reply_later(k);
 
 	*done = (struct dom_done){ .fn = reply_done, .opaque = r };
 	return r;
@@ -94,6 +88,16 @@ static void op_version(struct call *k)
 	reply_now_ok(k, json_pack("{s:s,s:s,s:i,s:b,s:i}", "name", "gasangd", "version",
 				  GASANGD_VERSION, "api", API_VERSION, "readonly", k->c->readonly,
 				  "pid", (int)getpid()));
+}
+
+static int add_domain(struct store *s, const void *sd)
+{
+	return store_domain_add(s, sd);
+}
+
+static int remove_domain(struct store *s, const void *name)
+{
+	return store_domain_remove(s, name);
 }
 
 static void op_define(struct call *k)
@@ -115,8 +119,8 @@ static void op_define(struct call *k)
 		reply_now_error(k, E_INVALID, "%s", error_msg());
 		return;
 	}
-	/* each disk's format: probed now, once, on the host's side; never at start */
-	if (def_record_formats(norm, NULL, NULL)) {
+	/* what it names on the host; each disk's format probed now, once, never at start */
+	if (guest_check(d, norm)) {
 		reply_now_error(k, E_INVALID, "%s", error_msg());
 		json_decref(norm);
 		return;
@@ -145,16 +149,7 @@ static void op_define(struct call *k)
 	sd.uuid = dom->uuid;
 	sd.definition = text;
 	sd.autostart = autostart;
-	err = store_begin(d->store);
-	if (!err) {
-		err = store_domain_add(d->store, &sd);
-		if (!err)
-			line = events_log(&d->events, &about, "defined", NULL);
-		if (!err)
-			err = store_commit(d->store);
-		else
-			store_rollback(d->store);
-	}
+	err = events_record(&d->events, add_domain, &sd, &about, "defined", &line);
 	free(text);
 	if (!err && registry_add(&d->vms, dom))
 		err = error_set(-ENOMEM, "out of memory (%s is stored, and known after a restart)",
@@ -183,19 +178,9 @@ static void op_undefine(struct call *k)
 				dom->name, dom_state_name(dom->state));
 		return;
 	}
-	err = store_begin(d->store);
-	if (!err) {
-		err = store_domain_remove(d->store, dom->name);
-		if (!err)
-			line = events_log(&d->events, &about, "undefined", NULL);
-		if (!err)
-			err = store_commit(d->store);
-		else
-			store_rollback(d->store);
-	}
+	err = events_record(&d->events, remove_domain, dom->name, &about, "undefined", &line);
 	if (err) {
 		reply_now_error(k, E_FAILED, "%s", error_msg());
-		free(line);
 		return;
 	}
 	events_send(&d->events, dom->name, line);
@@ -255,7 +240,7 @@ static void op_list(struct call *k)
 		reply_now_error(k, E_FAILED, "out of memory");
 		return;
 	}
-	r = later(k);
+	r = reply_later(k);
 	if (r)
 		reply_ok_text(r, text, len);
 	free(text);
@@ -358,6 +343,127 @@ static void op_console(struct call *k)
 	console_attach(k->c, k->dom, k->rq.id, write);
 }
 
+/* ---- the VM's debugging ops (vm/inspect.h), passed to it ---- */
+
+/* The request's arguments but "name": what the VM's control socket takes. */
+static json_t *vm_args(struct call *k)
+{
+	json_t *args = json_deep_copy(k->rq.msg);
+
+	if (args) {
+		json_object_del(args, "id");
+		json_object_del(args, "op");
+		json_object_del(args, "name");
+	}
+	return args;
+}
+
+static void op_vm_call(struct call *k)
+{
+	json_t *args = vm_args(k);
+	struct dom_done done;
+
+	if (!args) {
+		reply_now_error(k, E_FAILED, "out of memory");
+		return;
+	}
+	if (answer_later(k, &done))
+		domain_call(k->dom, k->rq.op, args, done);
+	else
+		json_decref(args);
+}
+
+/* gasangd's socket for a VM's gdbstub, bound aside and put in place once the VM took it */
+struct gdb_socket {
+	char tmp[DOM_GDB_PATH_MAX + 8], path[DOM_GDB_PATH_MAX];
+};
+
+static void gdb_socket_done(void *opaque, json_t *result)
+{
+	struct gdb_socket *gs = opaque;
+	char where[sizeof(gs->path) + 8];
+
+	/* a busy VM kept its stub: the socket of that one stays where it is */
+	if (result && !rename(gs->tmp, gs->path)) {
+		snprintf(where, sizeof(where), "unix:%s", gs->path);
+		json_object_set_new(result, "listen", json_string(where));
+	} else {
+		unlink(gs->tmp);
+	}
+	free(gs);
+}
+
+/*
+ * gdb: gasangd makes the debugger's socket and passes it to the VM (a
+ * sandboxed VM could make none, nor reach the run directory): a unix socket
+ * in the run directory, gasangd's user's (RUN_DIR/UUID.gdb: removed when the
+ * VM ends, replaced by the next), or the tcp:HOST:PORT the client gives.
+ */
+static void op_gdb(struct call *k)
+{
+	const char *listen = json_string_value(json_object_get(k->rq.msg, "listen"));
+	struct relay_hook hook = { 0 };
+	char spec[DOM_GDB_PATH_MAX + 16], where[GDBSTUB_WHERE_MAX];
+	struct gdb_socket *gs = NULL;
+	json_t *args;
+	int fd;
+
+	if (json_object_get(k->rq.msg, "stop") || (json_object_get(k->rq.msg, "listen") && !listen)) {
+		op_vm_call(k);		/* the VM says what is wrong with them */
+		return;
+	}
+	if (!k->dom->mon || k->dom->job != JOB_NONE) {
+		reply_now_error(k, E_WRONG_STATE, "%s is %s", k->dom->name,
+				dom_active(k->dom) ? "starting" : "not running");
+		return;
+	}
+	/* a path of the client's choosing would be made (or replaced) as gasangd's user */
+	if (listen && strncmp(listen, "tcp:", 4)) {
+		reply_now_error(k, E_BAD_REQUEST, "gdb: \"listen\" takes tcp:HOST:PORT; leave it out "
+				"for a unix socket in gasangd's run directory");
+		return;
+	}
+	if (!listen) {
+		gs = calloc(1, sizeof(*gs));
+		if (!gs || domain_gdb_path(k->dom, gs->path, sizeof(gs->path))) {
+			free(gs);
+			reply_now_error(k, E_FAILED, "cannot name the gdbstub's socket");
+			return;
+		}
+		snprintf(gs->tmp, sizeof(gs->tmp), "%s.new", gs->path);
+		snprintf(spec, sizeof(spec), "unix:%s", gs->tmp);
+		listen = spec;
+		hook = (struct relay_hook){ .fn = gdb_socket_done, .opaque = gs };
+	}
+	error_clear();
+	fd = gdbstub_listen(listen, where);
+	args = fd >= 0 ? vm_args(k) : NULL;
+	if (!args) {
+		if (fd >= 0)
+			close(fd);
+		if (gs)
+			gdb_socket_done(gs, NULL);
+		reply_now_error(k, fd == -EINVAL ? E_BAD_REQUEST : E_FAILED, "%s",
+				fd < 0 ? error_msg() : "out of memory");
+		return;
+	}
+	json_object_set_new(args, "listen", json_string("fd"));
+	relay_call_fd(k->c, k->dom, k->rq.id, "gdb", args, fd, hook);
+	close(fd);		/* the VM has its copy */
+}
+
+/* memory-save, dump: the reply, then the VM's bytes, then the end of the connection */
+static void op_vm_stream(struct call *k)
+{
+	json_t *args = vm_args(k);
+
+	if (!args) {
+		reply_now_error(k, E_FAILED, "out of memory");
+		return;
+	}
+	relay_attach(k->c, k->dom, k->rq.id, k->rq.op, args, false);
+}
+
 struct events_acc {
 	json_t *list;
 };
@@ -407,20 +513,10 @@ static void op_subscribe(struct call *k)
 
 /* ---- dispatch ---- */
 
-enum op_flags {
-	OP_READONLY = 1,	/* served on the read-only socket too */
-	OP_NAME = 2,		/* about one VM: "name" required, and must exist */
-};
-
 static const char *const no_args[] = { NULL };
 static const char *const name_only[] = { "name", NULL };
 
-static const struct op {
-	const char *name;
-	unsigned flags;
-	const char *const *args;
-	void (*fn)(struct call *k);
-} ops[] = {
+static const struct api_op ops[] = {
 	{ "version", OP_READONLY, no_args, op_version },
 	{ "list", OP_READONLY, (const char *const[]){ "filter", NULL }, op_list },
 	{ "get", OP_READONLY | OP_NAME, name_only, op_get },
@@ -437,14 +533,40 @@ static const struct op {
 	{ "resume", OP_NAME, name_only, op_resume },
 	{ "autostart", OP_NAME, (const char *const[]){ "name", "enabled", NULL }, op_autostart },
 	{ "console", OP_NAME, (const char *const[]){ "name", "write", NULL }, op_console },
+	{ "gdb", OP_NAME, (const char *const[]){ "name", "listen", "stop", NULL }, op_gdb },
+	{ "registers", OP_NAME, (const char *const[]){ "name", "cpu", NULL }, op_vm_call },
+	{ "memory-read", OP_NAME, (const char *const[]){ "name", "addr", "size", "space", "cpu",
+							 "encoding", NULL }, op_vm_call },
+	{ "memory-write", OP_NAME, (const char *const[]){ "name", "addr", "data", "space", "cpu",
+							  "encoding", NULL }, op_vm_call },
+	{ "memory-save", OP_NAME, (const char *const[]){ "name", "addr", "size", "space", "cpu",
+							 NULL }, op_vm_stream },
+	{ "dump", OP_NAME, (const char *const[]){ "name", "paging", NULL }, op_vm_stream },
+	{ NULL, 0, NULL, NULL },
 };
+
+/* Every room's ops: the domains' here, then the others'. */
+static const struct api_op *const op_tables[] = {
+	ops, api_guest_ops, api_net_ops, api_pool_ops, api_metrics_ops,
+};
+
+static const struct api_op *find_op(const char *name)
+{
+	const struct api_op *op;
+	size_t t;
+
+	for (t = 0; t < sizeof(op_tables) / sizeof(op_tables[0]); t++)
+		for (op = op_tables[t]; op->name; op++)
+			if (!strcmp(op->name, name))
+				return op;
+	return NULL;
+}
 
 void api_handle(struct conn *c, const char *line, size_t len)
 {
 	struct call k = { .c = c, .d = c->d };
-	const struct op *op = NULL;
+	const struct api_op *op;
 	const char *code, *name;
-	size_t i;
 
 	if (request_parse(line, len, &k.rq, &code, k.msg, sizeof(k.msg))) {
 		reply_now_error(&k, code, "%s", k.msg);
@@ -455,9 +577,7 @@ void api_handle(struct conn *c, const char *line, size_t len)
 				"the gasang group only)", (unsigned)c->cred.uid, (unsigned)geteuid());
 		goto out;
 	}
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (!strcmp(ops[i].name, k.rq.op))
-			op = &ops[i];
+	op = find_op(k.rq.op);
 	if (!op) {
 		reply_now_error(&k, E_UNKNOWN_OP, "unknown op '%.64s'", k.rq.op);
 		goto out;

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/fd-pass.h"
 #include "base/jsonl.h"
 #include "daemon/domain.h"
 #include "daemon/monitor.h"
@@ -22,6 +24,8 @@ struct console_relay {
 	json_t *id;
 	bool established;
 	bool write;
+	bool reply_only;		/* the VM's reply is all: the client's requests go on */
+	struct relay_hook hook;		/* reply_only's: told once how it went */
 	struct loop_deferred free_d;
 };
 
@@ -33,11 +37,19 @@ static void relay_free(void *opaque)
 	free(rl);
 }
 
+static void tell_hook(struct relay_hook *h, json_t *result)
+{
+	if (h->fn)
+		h->fn(h->opaque, result);
+	h->fn = NULL;
+}
+
 /* Undo the relay (both sides are the caller's to finish). */
 static void relay_end(struct console_relay *rl)
 {
 	struct conn *c = rl->c;
 
+	tell_hook(&rl->hook, NULL);	/* not done: failed */
 	stream_close(&rl->vm);
 	if (c->relay == rl)
 		c->relay = NULL;
@@ -111,8 +123,9 @@ static void handle_answer(struct console_relay *rl, size_t n)
 	jsonl_reply_parse(rl->vm.in, n, &rep);	/* not JSON: not ok */
 	stream_consume(&rl->vm, n + 1);
 	c->pending--;
-	if (rep.ok) {
-		line = reply_ok_line(rl->id, NULL);
+	if (rep.ok && !rl->reply_only) {
+		/* memory-save and dump say in their result how many bytes follow */
+		line = reply_ok_line(rl->id, rep.result ? json_incref(rep.result) : NULL);
 		rl->established = true;
 		c->mode = CONN_CONSOLE;
 		if (line)
@@ -129,8 +142,12 @@ static void handle_answer(struct console_relay *rl, size_t n)
 			client_eof(c);
 		return;
 	}
-	line = reply_error_line(rl->id, rep.code ? rep.code : E_FAILED,
-				rep.message ? rep.message : "the VM refused its console");
+	/* refused, or a reply that is all (the relay ends, the client's requests go on) */
+	if (rep.ok && rep.result)
+		tell_hook(&rl->hook, rep.result);
+	line = rep.ok ? reply_ok_line(rl->id, rep.result ? json_incref(rep.result) : NULL) :
+		reply_error_line(rl->id, rep.code ? rep.code : E_FAILED,
+				 rep.message ? rep.message : "the VM refused");
 	if (line)
 		conn_write(c, line, strlen(line));
 	free(line);
@@ -207,11 +224,13 @@ static const struct stream_ops vm_ops = {
 	.drained = vm_drained,
 };
 
-void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
+/* op to the VM on a connection of its own, with pass_fd (>= 0) passed along */
+static void relay_start(struct conn *c, struct domain *dom, json_t *id, const char *op,
+			json_t *args, bool write, int pass_fd, struct relay_hook *hook)
 {
 	struct console_relay *rl;
-	json_t *args;
 	char *req;
+	size_t len;
 	int fd;
 
 	if (!dom->mon || dom->job != JOB_NONE) {
@@ -220,6 +239,7 @@ void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
 		if (r)
 			reply_error(r, E_WRONG_STATE, "%s is %s", dom->name,
 				    dom_active(dom) ? "starting" : "not running");
+		json_decref(args);
 		return;
 	}
 	fd = monitor_socket(dom->sock_path);
@@ -232,6 +252,7 @@ void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
 				    strerror(fd < 0 ? -fd : ENOMEM));
 		if (fd >= 0)
 			close(fd);
+		json_decref(args);
 		return;
 	}
 	if (stream_open(&rl->vm, &c->d->loop, fd, CONTROL_MAX_MESSAGE + 1, TO_VM_HIGH * 4,
@@ -241,21 +262,50 @@ void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
 		free(rl);
 		if (r)
 			reply_error(r, E_FAILED, "out of descriptors");
+		json_decref(args);
 		return;
 	}
 	conn_ref(c);
 	rl->c = c;
 	rl->id = json_incref(id);
 	rl->write = write;
+	if (hook) {
+		rl->reply_only = true;
+		rl->hook = *hook;
+		hook->fn = NULL;	/* the relay's to tell now */
+	}
 	c->relay = rl;
 	c->relay_ops = &client_ops;
 	c->mode = CONN_CONSOLE_WAIT;
 	c->pending++;
-	args = json_pack("{s:b}", "write", write);
-	req = args ? jsonl_request_line(1, "console", args) : NULL;
+	req = args ? jsonl_request_line(1, op, args) : NULL;
 	json_decref(args);
-	/* unsent, the VM's side fails: the client is answered then */
-	if (!req || stream_write(&rl->vm, req, strlen(req)))
+	len = req ? strlen(req) : 0;
+	/*
+	 * unsent, the VM's side fails: the client is answered then. A fresh
+	 * connection takes a request line whole: the descriptor goes with it.
+	 */
+	if (!req || (pass_fd >= 0 ? fd_pass_send(rl->vm.fd, req, len, pass_fd,
+						 MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len :
+				    stream_write(&rl->vm, req, len) != 0))
 		stream_shutdown_write(&rl->vm);
 	free(req);
+}
+
+void relay_attach(struct conn *c, struct domain *dom, json_t *id, const char *op, json_t *args,
+		  bool write)
+{
+	relay_start(c, dom, id, op, args, write, -1, NULL);
+}
+
+void relay_call_fd(struct conn *c, struct domain *dom, json_t *id, const char *op, json_t *args,
+		   int fd, struct relay_hook hook)
+{
+	relay_start(c, dom, id, op, args, false, fd, &hook);
+	tell_hook(&hook, NULL);		/* never sent */
+}
+
+void console_attach(struct conn *c, struct domain *dom, json_t *id, bool write)
+{
+	relay_attach(c, dom, id, "console", json_pack("{s:b}", "write", write), write);
 }

@@ -16,6 +16,11 @@
  * and the model, which knows no client:
  *
  *   registry.c    the defined VMs, by name and by uuid
+ *   pool.c        storage pools: directories of volumes, through the block layer
+ *   network.c     a managed network's life (network-def.c: definitions; net-nft.c,
+ *                 net-dnsmasq.c: its filter and its DHCP/DNS); obj-table.c: by name
+ *   guest.c       what a domain's process is made of: networks and volumes resolved,
+ *                 a container's bundle; what is undone when it ends
  *   domain.c      a VM's life: states and reasons, start, stop, pause, info, re-adoption;
  *                 operations end in a struct dom_done
  *   events.c      events: logged in the store, lines to a hook after the change
@@ -25,7 +30,8 @@
  *   vm-procs.c    the VM processes of the run directory, found in /proc
  *   supervisor.c  the VM process, its supervisor (shim), pids checked by start time, cgroups
  *   monitor.c     the daemon's connection to a VM's control socket
- *   definition.c  definitions: validation, defaults, the VM's command line
+ *   definition.c  definitions: validation, defaults, the VM's command line; a
+ *                 container's in container-def.c; the field checks in def-field.c
  *   store.c       SQLite (WAL): definitions, last known state, events
  *   log.c         logging (the event loop and buffered sockets: base/loop.c, stream.c)
  *
@@ -43,6 +49,8 @@
 #include "base/loop.h"
 #include "daemon/domain.h"
 #include "daemon/events.h"
+#include "daemon/network.h"
+#include "daemon/obj-table.h"
 #include "daemon/registry.h"
 #include "daemon/supervisor.h"
 
@@ -52,12 +60,14 @@
 struct store;
 struct conn;
 struct listener;
+struct metrics_http;
 
 struct daemon_config {
 	char socket_path[PATH_MAX];
 	char ro_socket_path[PATH_MAX];
 	char state_dir[PATH_MAX];
 	char gasang[PATH_MAX];		/* the program VMs run as (`gasang run`) */
+	char metrics_listen[256];	/* HOST:PORT of the metrics' HTTP server; "": none */
 	bool foreground;
 	bool debug;
 };
@@ -75,12 +85,22 @@ struct daemon {
 	struct loop_timer backup_timer;	/* looks for a due backup now and then */
 	char vm_dir[PATH_MAX];		/* control sockets and exit-status files */
 	char log_dir[PATH_MAX];		/* each VM's stderr */
+	char ctr_dir[PATH_MAX];		/* containers' bundles: STATE/containers */
+	char oci_root[PATH_MAX];	/* the OCI runtime's state of them: RUN_DIR/oci */
+	struct dom_guest_ops guest;	/* networks, volumes, bundles: daemon/guest.c */
+	struct network_env net_env;	/* what the networks share */
+	struct obj_table nets;		/* the defined networks (struct network) */
+	struct obj_table pools;		/* the defined storage pools (struct pool) */
+	char net_state_dir[PATH_MAX];	/* STATE/networks: leases, logs */
+	char net_run_dir[PATH_MAX];	/* beside the socket: net/ (hosts files, switch sockets) */
+	char dnsmasq[PATH_MAX];		/* its path; "": not installed */
 	struct registry vms;		/* the defined VMs */
 	struct conn *conns;		/* every client connection */
 	size_t nconns;
 	/* each request line: api_handle, given to server_start */
 	void (*on_request)(struct conn *c, const char *line, size_t len);
 	struct listener *rw, *ro;
+	struct metrics_http *metrics;	/* --metrics-listen's server; NULL: none */
 	int sigfd;			/* SIGTERM, SIGINT, SIGHUP */
 	bool has_group;			/* the `gasang` group exists */
 	gid_t group;

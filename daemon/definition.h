@@ -14,6 +14,8 @@
 #include <limits.h>
 #include <stdbool.h>
 
+#include "base/compiler.h"
+
 #define DEF_NAME_MAX	64
 #define DEF_UUID_LEN	36
 #define DEF_APPEND_MAX	4096
@@ -29,6 +31,16 @@ bool def_name_valid(const char *name);
 int def_uuid_parse(const char *in, char out[DEF_UUID_LEN + 1]);
 /* A new random (version 4) uuid. */
 void def_uuid_generate(char out[DEF_UUID_LEN + 1]);
+/* "name" and "uuid" of a definition (any kind): uuid gets one made when absent. */
+int def_get_identity(const json_t *doc, const char **name, char uuid[DEF_UUID_LEN + 1]);
+/* "POOL/VOLUME", both names as def_name_valid takes them. */
+bool def_volume_ref_valid(const char *ref);
+/*
+ * A NIC on a managed network, {"network": NAME, "mac": ...}, normalized to
+ * {"type": "network", "network": NAME, "mac": MAC} with a MAC made when
+ * none is given (kept: a guest's DHCP lease follows it). where: "nics[N]".
+ */
+int def_network_nic(const json_t *n, const char *where, json_t **out);
 
 /*
  * Check a definition and return it with every default filled in (a new
@@ -61,7 +73,10 @@ size_t def_formats_missing(const json_t *def);
 
 /*
  * argv of the VM process (NULL-terminated; free with def_argv_free): it finds
- * its control socket, listening, at descriptor control_fd. Every disk must
+ * its control socket, listening, at descriptor control_fd. NICs on networks
+ * and volume disks must have been resolved (a copy of the definition with
+ * {"type": "tap", "bridge": ...} or {"type": "stream", "path": ...} NICs, and
+ * each disk's "path", daemon/guest.h). Every disk must
  * have its format recorded (-EINVAL otherwise): a VM's disks are never probed
  * at start. A definition with "sandbox": false runs with --sandbox=off; the
  * others in jail (NULL: only the sandbox every `gasang run` has).
@@ -69,5 +84,15 @@ size_t def_formats_missing(const json_t *def);
 int def_argv(const json_t *def, const char *gasang, int control_fd, const struct def_jail *jail,
 	     char ***argv);
 void def_argv_free(char **argv);
+
+/* A command line being built: a failed allocation sets oom (checked once at the end). */
+struct def_args {
+	char **v;			/* NULL-terminated */
+	size_t n, cap;
+	bool oom;
+};
+
+void def_args_add(struct def_args *a, const char *s);
+void def_args_addf(struct def_args *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 #endif

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/compiler.h"
 #include "base/error.h"
+#include "base/request.h"
 #include "daemon/events.h"
 #include "daemon/jail.h"
 #include "daemon/log.h"
@@ -103,7 +105,8 @@ static json_t *end_fields(const struct domain *dom)
 struct event_vm domain_event_vm(const struct domain *dom)
 {
 	return (struct event_vm){ .name = dom->name, .uuid = dom->uuid,
-				  .state = dom_state_name(dom->state), .reason = dom->reason };
+				  .state = dom_state_name(dom->state), .reason = dom->reason,
+				  .kind = dom->container ? "container" : "vm" };
 }
 
 /*
@@ -325,6 +328,16 @@ static int control_prepare(struct domain *dom)
 	return fd;
 }
 
+/* the gdbstub's socket gasangd made for it (domain_gdb_path), if any */
+static void remove_gdb_socket(const struct domain *dom)
+{
+	char path[sizeof(dom->sock_path) + 8];
+	struct stat st;
+
+	if (!domain_gdb_path(dom, path, sizeof(path)) && !lstat(path, &st) && S_ISSOCK(st.st_mode))
+		unlink(path);
+}
+
 static void control_drop(struct domain *dom)
 {
 	proc(dom)->monitor_close(dom->mon);
@@ -336,6 +349,16 @@ static void control_drop(struct domain *dom)
 static void ask_status(struct domain *dom)
 {
 	proc(dom)->monitor_call(dom->mon, "status", NULL, on_first_status, dom);
+}
+
+/* What the process's start set up outside it (a container's leftovers, leases): undone. */
+static void guest_ended(struct domain *dom)
+{
+	const struct dom_guest_ops *g = dom->env->guest;
+
+	dom->guest_pid = 0;
+	if (g && g->ended)
+		g->ended(g->opaque, dom);
 }
 
 /*
@@ -350,8 +373,14 @@ static int spawn(struct domain *dom)
 	char **argv;
 	int err, fd;
 
-	err = dom_jail_default(env->vm_dir, &jail);
-	if (!err)
+	/* a VM is jailed (daemon/jail.h); a container's isolation is its own */
+	err = dom->container ? 0 : dom_jail_default(env->vm_dir, &jail);
+	if (err)
+		return err;
+	if (env->guest && env->guest->argv)
+		err = env->guest->argv(env->guest->opaque, dom, SUP_CONTROL_FD,
+				       dom->container ? NULL : &jail, &argv);
+	else
 		err = def_argv(dom->def, env->gasang, SUP_CONTROL_FD, &jail, &argv);
 	if (err)
 		return err;
@@ -374,6 +403,7 @@ static int spawn(struct domain *dom)
 	if (err) {
 		sup_cgroup_remove(&dom->cg);
 		control_drop(dom);
+		guest_ended(dom);
 		return err;
 	}
 	dom->shim_child = true;
@@ -384,6 +414,7 @@ static int spawn(struct domain *dom)
 		proc(dom)->reap(&dom->shim);
 		sup_cgroup_remove(&dom->cg);
 		control_drop(dom);
+		guest_ended(dom);
 		memset(&dom->shim, 0, sizeof(dom->shim));
 		memset(&dom->vm, 0, sizeof(dom->vm));
 		return error_set(fd, "cannot watch the VM's process");
@@ -414,6 +445,8 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 	sup_cgroup_remove(&dom->cg);
 	unlink(dom->sock_path);
 	unlink(dom->status_path);
+	guest_ended(dom);
+	remove_gdb_socket(dom);
 	memset(&dom->shim, 0, sizeof(dom->shim));
 	memset(&dom->vm, 0, sizeof(dom->vm));
 	dom->shim_child = dom->watching_vm = dom->adopting = false;
@@ -448,6 +481,10 @@ static void process_ended(struct domain *dom, bool known, int wstatus)
 		set_state(dom, DOM_CRASHED, "killed");
 	} else if (dom->exit_status == VM_EXIT_OK) {
 		set_state(dom, DOM_SHUTOFF, "shutdown");
+	} else if (dom->container) {
+		/* its monitor ends as its init did: any other exit status is the command's own */
+		last_log_line(dom);
+		set_state(dom, DOM_CRASHED, "failed");
 	} else if (dom->exit_status > VM_EXIT_SIGNAL && dom->exit_status - VM_EXIT_SIGNAL < NSIG) {
 		/* `gasang run` stopped cleanly on a signal someone else sent */
 		dom->signal = dom->exit_status - VM_EXIT_SIGNAL;
@@ -541,6 +578,8 @@ static void on_first_status(void *opaque, int err, json_t *result, const char *c
 		}
 		return;
 	}
+	if (dom->container && json_is_integer(json_object_get(result, "pid")))
+		dom->guest_pid = (pid_t)json_integer_value(json_object_get(result, "pid"));
 	if (dom->job == JOB_STARTING) {
 		const char *event = dom->rebooting ? "rebooted" : "started";
 
@@ -608,6 +647,8 @@ struct domain *domain_new(const struct dom_env *env, json_t *def, bool autostart
 	dom->env = env;
 	dom->def = def;
 	dom->autostart = autostart;
+	dom->container = !strcmp(json_string_value(json_object_get(def, "type")) ?: "vm",
+				 "container");
 	snprintf(dom->name, sizeof(dom->name), "%s", name);
 	snprintf(dom->uuid, sizeof(dom->uuid), "%s", uuid);
 	set_state(dom, DOM_SHUTOFF, "unknown");
@@ -731,24 +772,42 @@ void domain_free(struct domain *dom)
 	free(dom);
 }
 
+/* Its pid: a VM's process, a container's init (once its monitor said which). */
+static pid_t guest_pid(const struct domain *dom)
+{
+	if (!dom_active(dom))
+		return 0;
+	return dom->container && dom->guest_pid ? dom->guest_pid : dom->vm.pid;
+}
+
 static json_t *pid_or_null(const struct domain *dom)
 {
-	return dom_active(dom) && dom->vm.pid ? json_integer(dom->vm.pid) : json_null();
+	return guest_pid(dom) ? json_integer(guest_pid(dom)) : json_null();
 }
 
 json_t *domain_summary(const struct domain *dom)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:O,s:O,s:O}", "name", dom->name, "uuid",
-			 dom->uuid, "state", dom_state_name(dom->state), "reason", dom->reason,
-			 "pid", pid_or_null(dom), "autostart", dom->autostart,
-			 "arch", json_object_get(dom->def, "arch"),
-			 "vcpus", json_object_get(dom->def, "vcpus"),
-			 "memory", json_object_get(dom->def, "memory"));
+	json_t *s = json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:s}", "name", dom->name, "uuid", dom->uuid,
+			      "state", dom_state_name(dom->state), "reason", dom->reason,
+			      "pid", pid_or_null(dom), "autostart", dom->autostart,
+			      "type", dom->container ? "container" : "vm");
+
+	if (!s)
+		return NULL;
+	if (dom->container) {
+		json_object_set(s, "memory", json_object_get(dom->def, "memory") ?: json_null());
+		json_object_set(s, "cpus", json_object_get(dom->def, "cpus") ?: json_null());
+	} else {
+		json_object_set(s, "arch", json_object_get(dom->def, "arch"));
+		json_object_set(s, "vcpus", json_object_get(dom->def, "vcpus"));
+		json_object_set(s, "memory", json_object_get(dom->def, "memory"));
+	}
+	return s;
 }
 
 const char *domain_summary_text(struct domain *dom)
 {
-	pid_t pid = dom_active(dom) ? dom->vm.pid : 0;
+	pid_t pid = guest_pid(dom);
 	json_t *j;
 
 	if (dom->sum.text && dom->sum.state == dom->state && dom->sum.pid == pid &&
@@ -1004,6 +1063,43 @@ void domain_resume(struct domain *dom, struct dom_done done)
 	pause_or_resume(dom, done, false);
 }
 
+/* ---- the VM's own ops ---- */
+
+static void on_vm_call(void *opaque, int err, json_t *result, const char *code,
+		       const char *message)
+{
+	struct op_ctx *x = opaque;
+
+	if (err > 0 && code && message && !strcmp(code, E_BAD_REQUEST))
+		done_error(x->done, DOM_ERR_BAD_REQUEST, "%s", message);
+	else if (err > 0 && code && message && !strcmp(code, E_BUSY))
+		done_error(x->done, DOM_ERR_BUSY, "%s", message);
+	else if (err)
+		vm_error(x->done, x->dom, "the op", err, message);
+	else
+		done_ok(x->done, json_incref(result));
+	free(x);
+}
+
+void domain_call(struct domain *dom, const char *op, json_t *args, struct dom_done done)
+{
+	struct op_ctx *x;
+
+	if (refuse_inactive(dom, done) || refuse_busy(dom, done) || refuse_no_monitor(dom, done) ||
+	    !(x = ctx_new(dom, done))) {
+		json_decref(args);
+		return;
+	}
+	proc(dom)->monitor_call(dom->mon, op, args, on_vm_call, x);
+}
+
+int domain_gdb_path(const struct domain *dom, char *buf, size_t size)
+{
+	if (snprintf(buf, size, "%s/%s.gdb", dom->env->vm_dir, dom->uuid) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 /* ---- info ---- */
 
 /* Host CPU time of a process from /proc, in ms (when its control socket cannot say). */
@@ -1030,6 +1126,24 @@ static long long proc_cpu_ms(pid_t pid)
 	return (long long)((ut + st) * 1000 / (unsigned long long)hz);
 }
 
+/* Resident memory of a process from /proc, in bytes. */
+static long long proc_rss_bytes(pid_t pid)
+{
+	char path[64];
+	long long pages = -1;
+	long page = sysconf(_SC_PAGESIZE);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%*s %lld", &pages) != 1)
+		pages = -1;
+	fclose(f);
+	return pages < 0 || page <= 0 ? -1 : pages * page;
+}
+
 /* json_object_update with a new reference to drop */
 static void merge_new(json_t *into, json_t *from)
 {
@@ -1054,15 +1168,44 @@ static json_t *info_base(const struct domain *dom)
 			json_object_set_new(o, "uptime_ms",
 					    json_integer(wall_ms() - dom->started_ms));
 	}
+	json_object_set_new(o, "memory_used", json_null());
+	if (dom_active(dom) && dom->vm.pid && !dom->container) {
+		long long rss = proc_rss_bytes(dom->vm.pid);
+
+		if (rss >= 0)
+			json_object_set_new(o, "memory_used", json_integer(rss));
+	}
 	/* without a process: what the definition has, no counters */
 	json_array_foreach(json_object_get(dom->def, "disks"), i, e)
-		json_array_append_new(disks, json_pack("{s:O}", "path", json_object_get(e, "path")));
+		json_array_append_new(disks, json_pack("{s:O?,s:O?}", "path", json_object_get(e, "path"),
+						       "volume", json_object_get(e, "volume")));
 	json_array_foreach(json_object_get(dom->def, "nics"), i, e)
-		json_array_append_new(nics, json_pack("{s:O,s:O?}", "type", json_object_get(e, "type"),
-						      "mac", json_object_get(e, "mac")));
+		json_array_append_new(nics, json_pack("{s:O,s:O?,s:O?}", "type",
+						      json_object_get(e, "type"), "mac",
+						      json_object_get(e, "mac"), "network",
+						      json_object_get(e, "network")));
 	json_object_set_new(o, "disks", disks);
 	json_object_set_new(o, "nics", nics);
 	return o;
+}
+
+/* What the process said of itself, and what the daemon knows of the NICs, into info. */
+static void info_merge(struct op_ctx *x, const char *key, json_t *result)
+{
+	json_t *v = json_object_get(result, key);
+
+	if (v)
+		json_object_set(x->info, key, v);
+}
+
+static void info_done(struct op_ctx *x)
+{
+	const struct dom_guest_ops *g = x->dom->env->guest;
+
+	if (g && g->info)
+		g->info(g->opaque, x->dom, x->info);
+	done_ok(x->done, x->info);
+	free(x);
 }
 
 static void on_info_stats(void *opaque, int err, json_t *result, const char *code,
@@ -1076,8 +1219,7 @@ static void on_info_stats(void *opaque, int err, json_t *result, const char *cod
 		json_object_set(x->info, "disks", json_object_get(result, "disks"));
 		json_object_set(x->info, "nics", json_object_get(result, "nics"));
 	}
-	done_ok(x->done, x->info);
-	free(x);
+	info_done(x);
 }
 
 static void on_info_status(void *opaque, int err, json_t *result, const char *code,
@@ -1089,12 +1231,18 @@ static void on_info_status(void *opaque, int err, json_t *result, const char *co
 	(void)code;
 	(void)message;
 	if (err) {
-		done_ok(x->done, x->info);
-		free(x);
+		info_done(x);
 		return;
 	}
-	json_object_set(x->info, "cpu_time_ms", json_object_get(result, "cpu_time_ms"));
-	json_object_set(x->info, "uptime_ms", json_object_get(result, "uptime_ms"));
+	info_merge(x, "cpu_time_ms", result);
+	info_merge(x, "uptime_ms", result);
+	info_merge(x, "cpus", result);	/* per CPU, where the machine reports it */
+	if (dom->container) {
+		/* a container's pid is its init's; its CPU time and memory are its cgroup's */
+		info_merge(x, "pid", result);
+		info_merge(x, "monitor_pid", result);
+		info_merge(x, "memory_used", result);
+	}
 	if (dom->mon)
 		proc(dom)->monitor_call(dom->mon, "stats", NULL, on_info_stats, x);
 	else
@@ -1110,16 +1258,16 @@ void domain_info(struct domain *dom, struct dom_done done)
 		done_error(done, DOM_ERR_FAILED, "out of memory");
 		return;
 	}
-	if (!dom->mon || dom->job != JOB_NONE) {
-		done_ok(done, info);
-		return;
-	}
 	x = ctx_new(dom, done);
 	if (!x) {
 		json_decref(info);
 		return;
 	}
 	x->info = info;
+	if (!dom->mon || dom->job != JOB_NONE) {
+		info_done(x);
+		return;
+	}
 	proc(dom)->monitor_call(dom->mon, "status", NULL, on_info_status, x);
 }
 

@@ -66,6 +66,26 @@ struct dom_process_ops {
 
 extern const struct dom_process_ops dom_process_supervised;
 
+struct domain;
+
+/*
+ * What a domain's process is made of beyond its definition: the networks
+ * and volumes it names resolved, a container's bundle written, and what is
+ * left to undo once the process has ended. gasangd's are daemon/guest.c's;
+ * without them (unit tests) a VM runs from its definition alone.
+ */
+struct dom_guest_ops {
+	/* the process's command line; it finds its control socket at control_fd;
+	 * a VM's jail (NULL for a container: its isolation is its own) */
+	int (*argv)(void *opaque, struct domain *dom, int control_fd, const struct def_jail *jail,
+		    char ***argv);
+	/* its process ended (or was found gone): undo what argv set up */
+	void (*ended)(void *opaque, struct domain *dom);
+	/* what info adds about it (its addresses on networks) */
+	void (*info)(void *opaque, const struct domain *dom, json_t *info);
+	void *opaque;
+};
+
 /* What the domains of a daemon share (it outlives them). */
 struct dom_env {
 	struct loop *loop;
@@ -77,6 +97,7 @@ struct dom_env {
 	const char *vm_dir;		/* control sockets and exit-status files */
 	const char *log_dir;		/* each VM's stderr */
 	const char *boot_id;		/* this boot of the host (sup_boot_id) */
+	const struct dom_guest_ops *guest;	/* NULL: VMs from their definitions alone */
 };
 
 enum dom_state {
@@ -97,6 +118,8 @@ enum dom_err {
 	DOM_ERR_WRONG_STATE,	/* not possible in the VM's state */
 	DOM_ERR_TIMEOUT,	/* the VM did not do it in time */
 	DOM_ERR_FAILED,		/* it went wrong: the message says what */
+	DOM_ERR_BAD_REQUEST,	/* the VM refused the op's arguments (domain_call) */
+	DOM_ERR_BUSY,		/* the VM is busy with another such op (domain_call) */
 };
 
 /*
@@ -117,6 +140,7 @@ struct domain {
 	char uuid[DEF_UUID_LEN + 1];
 	json_t *def;			/* normalized (definition.h), without autostart */
 	bool autostart;
+	bool container;			/* "type": "container": its process is its monitor */
 
 	enum dom_state state;
 	char reason[24];
@@ -130,6 +154,7 @@ struct domain {
 	bool rebooting;			/* start again once the process ends */
 	bool reboot_reset;		/* ... however it ends (reboot --reset) */
 	struct sup_proc shim, vm;
+	pid_t guest_pid;		/* a container's init, as its monitor says; 0: not known */
 	bool shim_child;		/* ours to reap */
 	bool watching_vm;		/* the shim is gone: watching the VM itself */
 	int pidfd;			/* of what we watch; -1: none */
@@ -183,6 +208,15 @@ void domain_reboot(struct domain *dom, struct dom_done done, bool reset);
 void domain_pause(struct domain *dom, struct dom_done done);
 void domain_resume(struct domain *dom, struct dom_done done);
 void domain_info(struct domain *dom, struct dom_done done);
+/*
+ * An op of the VM's control socket passed through as it is (args stolen):
+ * gdb, registers, memory-read, memory-write (vm/inspect.h). The VM checks
+ * the arguments; its bad-request and busy come back as such.
+ */
+void domain_call(struct domain *dom, const char *op, json_t *args, struct dom_done done);
+/* Where a gdbstub of dom listens by default: RUN_DIR/UUID.gdb. 0, or -ENAMETOOLONG. */
+#define DOM_GDB_PATH_MAX	108	/* a unix socket's path, NUL included */
+int domain_gdb_path(const struct domain *dom, char *buf, size_t size);
 
 /* The daemon is going away: let go of the processes (they keep running). */
 void domain_release(struct domain *dom);

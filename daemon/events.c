@@ -124,6 +124,11 @@ char *events_log(struct events *ev, const struct event_vm *vm, const char *type,
 	char *detail = NULL, *line = NULL;
 	json_t *obj, *wrap;
 
+	if (vm->kind) {
+		if (!extra)
+			extra = json_object();
+		json_object_set_new(extra, "kind", json_string(vm->kind));
+	}
 	if (extra && json_object_size(extra))
 		detail = json_dumps(extra, JSON_COMPACT);
 	e.detail = detail;
@@ -142,4 +147,26 @@ char *events_log(struct events *ev, const struct event_vm *vm, const char *type,
 	json_decref(extra);
 	free(detail);
 	return line;
+}
+
+int events_record(struct events *ev, int (*change)(struct store *s, const void *arg),
+		  const void *arg, const struct event_vm *about, const char *type, char **line)
+{
+	int err = store_begin(ev->store);
+
+	*line = NULL;
+	if (err)
+		return err;
+	err = change(ev->store, arg);
+	if (err) {
+		store_rollback(ev->store);
+		return err;
+	}
+	*line = events_log(ev, about, type, NULL);
+	err = store_commit(ev->store);
+	if (err) {
+		free(*line);
+		*line = NULL;
+	}
+	return err;
 }

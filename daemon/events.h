@@ -1,7 +1,10 @@
 /*
- * Events: each change of a VM's life (defined, undefined, started, stopped,
- * paused, resumed, crashed, rebooted) is logged in the store and sent to every
- * subscribed client as {"event": {...}} (docs/API.md).
+ * Events: each change of a VM's or container's life (defined, undefined,
+ * started, stopped, paused, resumed, crashed, rebooted), of a network's
+ * (defined, undefined, started, stopped) and of a pool's (defined,
+ * undefined, volume-created, volume-deleted, volume-resized) is logged in the
+ * store and sent to every subscribed client as {"event": {...}} with its
+ * "kind" (docs/API.md).
  *
  * The model logs an event inside the transaction that records the change and
  * sends its line once that committed. Who gets the lines is a hook the
@@ -32,12 +35,13 @@ struct events {
 	struct loop_deferred deliver;
 };
 
-/* What an event is about: a VM, with its state and reason after the change. */
+/* What an event is about: a VM, container, network or pool, with its state and reason after the change. */
 struct event_vm {
 	const char *name;
 	const char *uuid;
 	const char *state;
 	const char *reason;
+	const char *kind;	/* "vm", "container", "network", "pool"; NULL: not said */
 };
 
 void events_init(struct events *ev, struct loop *l, struct store *s);
@@ -51,6 +55,15 @@ void events_set_hook(struct events *ev, events_hook_fn fn, void *opaque);
  * that committed, or NULL.
  */
 char *events_log(struct events *ev, const struct event_vm *vm, const char *type, json_t *extra);
+/*
+ * A change of the store and its event in one transaction: change(s, arg),
+ * then the event of type about what changed logged; committed, or rolled
+ * back on any failure (-errno with a message). The event's line goes to
+ * *line, for events_send once the caller is done with what else goes with
+ * the change (NULL: not to be sent).
+ */
+int events_record(struct events *ev, int (*change)(struct store *s, const void *arg),
+		  const void *arg, const struct event_vm *about, const char *type, char **line);
 /* Queue line (stolen; NULL: nothing) for the hook, after this round. */
 void events_send(struct events *ev, const char *vm_name, char *line);
 

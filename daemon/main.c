@@ -1,6 +1,6 @@
 /*
  * gasangd [--socket PATH] [--ro-socket PATH] [--state-dir DIR] [--run-dir DIR]
- *         [--gasang PATH] [--foreground] [--debug]
+ *         [--gasang PATH] [--metrics-listen HOST:PORT] [--foreground] [--debug]
  * gasangd [--state-dir DIR] [--socket PATH | --run-dir DIR] --check
  * gasangd [--state-dir DIR] --restore-backup FILE
  *
@@ -33,7 +33,12 @@
 #include "daemon/backup.h"
 #include "daemon/daemon.h"
 #include "daemon/domain.h"
+#include "daemon/guest.h"
 #include "daemon/log.h"
+#include "daemon/metrics-http.h"
+#include "daemon/net-dnsmasq.h"
+#include "daemon/network.h"
+#include "daemon/pool.h"
 #include "daemon/registry.h"
 #include "daemon/server.h"
 #include "daemon/store-check.h"
@@ -59,6 +64,8 @@ static const char usage_text[] =
 	"                     $XDG_DATA_HOME/gasang otherwise)\n"
 	"  --run-dir DIR      VMs' control sockets (default: vm/ beside the socket)\n"
 	"  --gasang PATH      the program VMs run as (default: gasang beside gasangd)\n"
+	"  --metrics-listen HOST:PORT\n"
+	"                     serve Prometheus metrics over HTTP at /metrics there\n"
 	"  --foreground       stay in the foreground and log to stderr (default: become\n"
 	"                     a daemon once ready, and log to syslog)\n"
 	"  --debug            log more\n"
@@ -143,7 +150,7 @@ static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *ru
 {
 	enum {
 		O_SOCKET = 256, O_RO, O_STATE, O_RUN, O_GASANG, O_FG, O_DEBUG, O_HELP, O_CHECK,
-		O_RESTORE,
+		O_RESTORE, O_METRICS,
 	};
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
@@ -151,6 +158,7 @@ static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *ru
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "run-dir", required_argument, NULL, O_RUN },
 		{ "gasang", required_argument, NULL, O_GASANG },
+		{ "metrics-listen", required_argument, NULL, O_METRICS },
 		{ "foreground", no_argument, NULL, O_FG },
 		{ "debug", no_argument, NULL, O_DEBUG },
 		{ "help", no_argument, NULL, O_HELP },
@@ -169,6 +177,11 @@ static int parse_args(int argc, char **argv, struct daemon_config *cfg, char *ru
 		case O_STATE: err = set_path(cfg->state_dir, "%s%s", optarg, ""); state = true; break;
 		case O_RUN: err = set_path(run_dir, "%s%s", optarg, ""); break;
 		case O_GASANG: err = set_path(cfg->gasang, "%s%s", optarg, ""); break;
+		case O_METRICS:
+			if (snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen), "%s", optarg) >=
+			    (int)sizeof(cfg->metrics_listen))
+				err = error_set(-EINVAL, "--metrics-listen: too long");
+			break;
 		case O_FG: cfg->foreground = true; break;
 		case O_DEBUG: cfg->debug = true; break;
 		case O_HELP: fputs(usage_text, stdout); exit(0);
@@ -394,6 +407,47 @@ static int load_domains(struct daemon *d)
 	return err;
 }
 
+static int load_network(void *opaque, const struct store_object *o)
+{
+	struct daemon *d = opaque;
+	struct network *n = network_load(&d->net_env, o);
+
+	if (!n)
+		return 0;	/* logged: the others still load */
+	if (obj_add(&d->nets, &n->h)) {
+		network_free(n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int load_pool(void *opaque, const struct store_object *o)
+{
+	struct daemon *d = opaque;
+	json_t *def = json_loads(o->definition, 0, NULL), *norm = NULL;
+	struct pool *p = NULL;
+
+	if (!def || pool_def_normalize(def, &norm))
+		log_err("pool %s: its stored definition is not valid any more: %s", o->name,
+			def ? error_msg() : "not JSON");
+	else if (!(p = pool_new(norm)))
+		json_decref(norm);
+	json_decref(def);
+	if (p && obj_add(&d->pools, &p->h)) {
+		pool_free(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The networks and pools of the store; a definition that does not hold any more is logged. */
+static int load_networks(struct daemon *d)
+{
+	int err = store_object_foreach(d->store, "network", load_network, d);
+
+	return err ? err : store_object_foreach(d->store, "pool", load_pool, d);
+}
+
 /*
  * A backup when one is due: the store holds definitions and its newest
  * backup is a day old (or there is none, or it claims to be from the future).
@@ -492,6 +546,15 @@ static void say_ready(int fd, const char *error)
 	close(fd);
 }
 
+/* Networks' files others may read (dnsmasq, as its own user): net/ beside the socket. */
+static int net_run_dir(struct daemon *d)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", d->cfg.socket_path);
+	return set_path(d->net_run_dir, "%s/net%s", dirname(dir), "");
+}
+
 /* Where the state lies: the store, its backups, the VMs' logs, and the run directory. */
 static int state_paths_init(struct daemon *d, const char *run_dir)
 {
@@ -502,6 +565,10 @@ static int state_paths_init(struct daemon *d, const char *run_dir)
 		return error_set(-ENAMETOOLONG, "run directory '%s' is too long for sockets in it",
 				 run_dir);
 	if ((err = set_path(d->log_dir, "%s/logs%s", d->cfg.state_dir, "")) ||
+	    (err = set_path(d->ctr_dir, "%s/containers%s", d->cfg.state_dir, "")) ||
+	    (err = set_path(d->oci_root, "%s/oci%s", d->vm_dir, "")) ||
+	    (err = set_path(d->net_state_dir, "%s/networks%s", d->cfg.state_dir, "")) ||
+	    (err = net_run_dir(d)) ||
 	    (err = set_path(d->db_path, "%s/" STORE_FILE "%s", d->cfg.state_dir, "")) ||
 	    (err = set_path(d->backup_dir, "%s/" BACKUP_DIR "%s", d->cfg.state_dir, "")))
 		return err;
@@ -527,7 +594,8 @@ static int setup(struct daemon *d, const char *run_dir)
 
 	if ((err = state_paths_init(d, run_dir)) ||
 	    (err = mkdir_p(d->cfg.state_dir, 0700)) || (err = mkdir_p(d->log_dir, 0700)) ||
-	    (err = mkdir_p(d->vm_dir, 0700)))
+	    (err = mkdir_p(d->vm_dir, 0700)) || (err = mkdir_p(d->net_state_dir, 0700)) ||
+	    (err = mkdir_p(d->net_run_dir, 0755)))
 		return err;
 	err = lock_state_dir(d);
 	if (err < 0)
@@ -549,12 +617,33 @@ static int setup(struct daemon *d, const char *run_dir)
 		.vm_dir = d->vm_dir,
 		.log_dir = d->log_dir,
 		.boot_id = d->boot_id,
+		.guest = &d->guest,
 	};
-	err = load_domains(d);
+	guest_ops_init(&d->guest, d);
+	if (dnsmasq_find(d->dnsmasq, sizeof(d->dnsmasq))) {
+		d->dnsmasq[0] = '\0';
+		error_clear();
+	}
+	d->net_env = (struct network_env){
+		.loop = &d->loop,
+		.store = d->store,
+		.events = &d->events,
+		.gasang = d->cfg.gasang,
+		.dnsmasq = d->dnsmasq,
+		.state_dir = d->net_state_dir,
+		.run_dir = d->net_run_dir,
+		.boot_id = d->boot_id,
+	};
+	err = load_networks(d);
+	if (!err)
+		err = load_domains(d);
 	if (err)
 		return err;
 	log_info("gasangd %s: %zu VMs defined; state in %s", GASANGD_VERSION, d->vms.n,
 		 d->cfg.state_dir);
+	/* networks first: a guest's NIC may need one */
+	for (i = 0; i < d->nets.n; i++)
+		network_adopt((struct network *)d->nets.v[i]);
 	for (i = 0; i < d->vms.n; i++)
 		domain_adopt(d->vms.doms[i]);
 	backup_if_due(d);
@@ -562,6 +651,18 @@ static int setup(struct daemon *d, const char *run_dir)
 	if (err)
 		return err;
 	log_info("listening on %s (read-only: %s)", d->cfg.socket_path, d->cfg.ro_socket_path);
+	if (d->cfg.metrics_listen[0]) {
+		err = metrics_http_start(d, d->cfg.metrics_listen, &d->metrics);
+		if (err)
+			return err;
+		log_info("metrics at http://%s/metrics", d->cfg.metrics_listen);
+	}
+	for (i = 0; i < d->nets.n; i++) {
+		struct network *n = (struct network *)d->nets.v[i];
+
+		if (n->autostart && !n->active && network_start(n))
+			log_err("network %s: autostart: %s", n->h.name, error_msg());
+	}
 	for (i = 0; i < d->vms.n; i++) {
 		struct domain *dom = d->vms.doms[i];
 
@@ -660,8 +761,15 @@ int main(int argc, char **argv)
 	loop_run(&d.loop);
 
 	server_stop(&d);
+	metrics_http_stop(d.metrics);
 	loop_timer_stop(&d.loop, &d.backup_timer);
 	registry_destroy(&d.vms);
+	for (size_t i = 0; i < d.nets.n; i++)
+		network_free((struct network *)d.nets.v[i]);
+	obj_table_free(&d.nets);
+	for (size_t i = 0; i < d.pools.n; i++)
+		pool_free((struct pool *)d.pools.v[i]);
+	obj_table_free(&d.pools);
 	loop_destroy(&d.loop);
 	events_destroy(&d.events);
 	store_close(d.store);

@@ -17,6 +17,22 @@ enum stmt_id {
 	ST_COUNT
 };
 
+/* Prepared at first use: a store opened to read only may predate their table. */
+enum obj_stmt_id {
+	OB_ADD, OB_REMOVE, OB_RUNTIME, OB_AUTOSTART, OB_ALL,
+	OB_COUNT
+};
+
+static const char *const obj_sql[OB_COUNT] = {
+	[OB_ADD] = "INSERT INTO objects (kind, name, uuid, definition, autostart, runtime) "
+		   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[OB_REMOVE] = "DELETE FROM objects WHERE kind = ?1 AND name = ?2",
+	[OB_RUNTIME] = "UPDATE objects SET runtime = ?3 WHERE kind = ?1 AND name = ?2",
+	[OB_AUTOSTART] = "UPDATE objects SET autostart = ?3 WHERE kind = ?1 AND name = ?2",
+	[OB_ALL] = "SELECT name, uuid, definition, autostart, runtime FROM objects "
+		   "WHERE kind = ?1 ORDER BY name",
+};
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -73,11 +89,21 @@ static const char schema[] =
 	"  state TEXT NOT NULL,"
 	"  reason TEXT NOT NULL,"
 	"  detail TEXT);"
-	"CREATE INDEX IF NOT EXISTS events_by_name ON events (name, seq);";
+	"CREATE INDEX IF NOT EXISTS events_by_name ON events (name, seq);"
+	"CREATE TABLE IF NOT EXISTS objects ("
+	"  kind TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  uuid TEXT NOT NULL,"
+	"  definition TEXT NOT NULL,"
+	"  autostart INTEGER NOT NULL DEFAULT 0,"
+	"  runtime TEXT,"
+	"  PRIMARY KEY (kind, name),"
+	"  UNIQUE (kind, uuid));";
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	sqlite3_stmt *obj[OB_COUNT];
 	char path[4096];
 };
 
@@ -261,6 +287,8 @@ void store_close(struct store *s)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (i = 0; i < OB_COUNT; i++)
+		sqlite3_finalize(s->obj[i]);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -474,6 +502,124 @@ int store_event_foreach(struct store *s, int64_t since, int limit, const char *n
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = db_error(s, rc, "reading the event log");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
+/* ---- objects ---- */
+
+static sqlite3_stmt *obj_stmt(struct store *s, enum obj_stmt_id id, int *err)
+{
+	int rc;
+
+	*err = 0;
+	if (!s->obj[id]) {
+		rc = sqlite3_prepare_v3(s->db, obj_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->obj[id],
+					NULL);
+		if (rc != SQLITE_OK) {
+			*err = db_error(s, rc, "preparing a statement");
+			return NULL;
+		}
+	}
+	return s->obj[id];
+}
+
+/* -ENOENT when the statement just run changed no object. */
+static int obj_changed(struct store *s, const char *kind, const char *name)
+{
+	if (sqlite3_changes(s->db) == 0)
+		return error_set(-ENOENT, "no %s named '%s' in the store", kind, name);
+	return 0;
+}
+
+int store_object_add(struct store *s, const struct store_object *o)
+{
+	int err;
+	sqlite3_stmt *st = obj_stmt(s, OB_ADD, &err);
+
+	if (!st)
+		return err;
+	bind_text(st, 1, o->kind);
+	bind_text(st, 2, o->name);
+	bind_text(st, 3, o->uuid);
+	bind_text(st, 4, o->definition);
+	sqlite3_bind_int(st, 5, o->autostart);
+	bind_text(st, 6, o->runtime);
+	err = step_done(s, st, "adding a definition");
+	if (err == -EEXIST)
+		return error_set(-EEXIST, "a %s named '%s' or with uuid %s is already defined",
+				 o->kind, o->name, o->uuid);
+	return err;
+}
+
+int store_object_remove(struct store *s, const char *kind, const char *name)
+{
+	int err;
+	sqlite3_stmt *st = obj_stmt(s, OB_REMOVE, &err);
+
+	if (!st)
+		return err;
+	bind_text(st, 1, kind);
+	bind_text(st, 2, name);
+	err = step_done(s, st, "removing a definition");
+	return err ? err : obj_changed(s, kind, name);
+}
+
+int store_object_set_runtime(struct store *s, const char *kind, const char *name,
+			     const char *runtime)
+{
+	int err;
+	sqlite3_stmt *st = obj_stmt(s, OB_RUNTIME, &err);
+
+	if (!st)
+		return err;
+	bind_text(st, 1, kind);
+	bind_text(st, 2, name);
+	bind_text(st, 3, runtime);
+	err = step_done(s, st, "recording a state");
+	return err ? err : obj_changed(s, kind, name);
+}
+
+int store_object_set_autostart(struct store *s, const char *kind, const char *name, bool on)
+{
+	int err;
+	sqlite3_stmt *st = obj_stmt(s, OB_AUTOSTART, &err);
+
+	if (!st)
+		return err;
+	bind_text(st, 1, kind);
+	bind_text(st, 2, name);
+	sqlite3_bind_int(st, 3, on);
+	err = step_done(s, st, "setting autostart");
+	return err ? err : obj_changed(s, kind, name);
+}
+
+int store_object_foreach(struct store *s, const char *kind,
+			 int (*fn)(void *opaque, const struct store_object *o), void *opaque)
+{
+	int rc, ret;
+	sqlite3_stmt *st = obj_stmt(s, OB_ALL, &ret);
+
+	if (!st)
+		return ret;
+	bind_text(st, 1, kind);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_object o = {
+			.kind = kind,
+			.name = col_text(st, 0),
+			.uuid = col_text(st, 1),
+			.definition = col_text(st, 2),
+			.autostart = sqlite3_column_int(st, 3),
+			.runtime = col_text(st, 4),
+		};
+
+		ret = fn(opaque, &o);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_error(s, rc, "reading the definitions");
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return ret;

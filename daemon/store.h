@@ -1,6 +1,7 @@
 /*
  * gasangd's state on disk: one SQLite database (WAL mode, synchronous=FULL)
- * in the state directory. It holds the VM definitions, their autostart flags,
+ * in the state directory. It holds the VM and container definitions (and
+ * the networks' and pools', as objects), their autostart flags,
  * the last known state of each VM with what it takes to re-adopt a running
  * one (its supervisor's and its own pid with their start times, and the boot
  * id), and an event log. Every write is one transaction: a daemon killed at
@@ -84,6 +85,29 @@ int store_domain_set_definition(struct store *s, const char *name, const char *d
 int store_domain_foreach(struct store *s, int (*fn)(void *opaque, const struct store_domain *d),
 			 void *opaque);
 int store_domain_count(struct store *s, int64_t *n);
+
+/*
+ * Other objects gasangd keeps (networks, storage pools), by kind and name:
+ * a definition, an autostart flag and a runtime record, each JSON text.
+ */
+struct store_object {
+	const char *kind;		/* "network", "pool" */
+	const char *name;
+	const char *uuid;
+	const char *definition;
+	bool autostart;
+	const char *runtime;		/* NULL: none */
+};
+
+/* -EEXIST when kind has that name or uuid already. */
+int store_object_add(struct store *s, const struct store_object *o);
+int store_object_remove(struct store *s, const char *kind, const char *name);
+int store_object_set_runtime(struct store *s, const char *kind, const char *name,
+			     const char *runtime);
+int store_object_set_autostart(struct store *s, const char *kind, const char *name, bool on);
+/* Every object of kind, in name order; fn's strings live only for the call. */
+int store_object_foreach(struct store *s, const char *kind,
+			 int (*fn)(void *opaque, const struct store_object *o), void *opaque);
 
 /* Append an event (its seq is filled in); the log keeps the newest STORE_EVENTS_KEPT. */
 int store_event_add(struct store *s, struct store_event *e);

@@ -125,7 +125,8 @@ static bool is_vm_of(const char *vm_dir, pid_t pid, const char *cmd, size_t len,
 
 	for (i = 0; arg < end; i++, arg = next) {
 		next = arg + strlen(arg) + 1;
-		if (i == 1 && strcmp(arg, "run"))
+		/* a VM's `gasang run`, or a container's monitor */
+		if (i == 1 && strcmp(arg, "run") && strcmp(arg, "ctr-monitor"))
 			return false;
 		if (i < 2 || strncmp(arg, CONTROL_OPT, strlen(CONTROL_OPT)))
 			continue;

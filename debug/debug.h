@@ -84,6 +84,11 @@ struct debug_mapping {
 	unsigned flags;		/* DEBUG_MAP_* */
 };
 
+/* A range of guest-physical RAM. */
+struct debug_range {
+	uint64_t base, size;
+};
+
 /* Text the monitor's commands write into (bounded; what does not fit is cut). */
 struct debug_text {
 	char *buf;
@@ -165,6 +170,11 @@ struct debug_ops {
 			int (*fn)(void *opaque, const struct debug_mapping *map), void *opaque);
 	/* The machine's devices (name, bus, address range), one per line. */
 	void (*devices)(void *target, struct debug_text *out);
+	/*
+	 * The machine's RAM (not ROM, not devices), in address order: how many
+	 * ranges it has, the first max of them in out.
+	 */
+	unsigned (*ram_ranges)(void *target, struct debug_range *out, unsigned max);
 };
 
 #endif

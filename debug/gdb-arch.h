@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct gdb_reg {
@@ -33,7 +34,17 @@ struct gdb_arch {
 	unsigned pc_regnum;
 	/* the 'g' packet holds registers 0 .. g_regs - 1 (numbered without gaps); p fetches the rest */
 	unsigned g_regs;
+	/*
+	 * ELF core files (debug/core-dump.c): e_machine, and the registers of
+	 * Linux's NT_PRSTATUS (elf_gregset_t) slot by slot as regnums, or
+	 * GDB_CORE_NO_REG for a slot with none (x86_64's orig_rax).
+	 */
+	uint16_t elf_machine;
+	const int *prstatus_regs;
+	unsigned prstatus_nregs;
 };
+
+#define GDB_CORE_NO_REG (-1)
 
 extern const struct gdb_arch gdb_arch_riscv64;
 extern const struct gdb_arch gdb_arch_x86_64;

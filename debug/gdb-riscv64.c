@@ -2,6 +2,8 @@
 #include "debug/gdb-arch.h"
 #include "debug/gdb-riscv64.h"
 
+#include <elf.h>
+
 #include "base/compiler.h"
 
 #define X(name, n, type) { name, GDB_RV_X0 + (n), 64, type, "general" }
@@ -57,10 +59,19 @@ static const struct gdb_feature features[] = {
 	{ "org.gnu.gdb.riscv.virtual", NULL, virtual_regs, ARRAY_SIZE(virtual_regs) },
 };
 
+/* Linux's riscv64 user_regs_struct: pc, then x1 to x31 */
+static const int prstatus_regs[] = {
+	GDB_RV_PC, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+};
+
 const struct gdb_arch gdb_arch_riscv64 = {
 	.name = "riscv:rv64",
 	.features = features,
 	.nfeatures = ARRAY_SIZE(features),
 	.pc_regnum = GDB_RV_PC,
 	.g_regs = GDB_RV_PC + 1,
+	.elf_machine = EM_RISCV,
+	.prstatus_regs = prstatus_regs,
+	.prstatus_nregs = ARRAY_SIZE(prstatus_regs),
 };

@@ -6,6 +6,8 @@
 #include "debug/gdb-arch.h"
 #include "debug/gdb-x86_64.h"
 
+#include <elf.h>
+
 #include "base/compiler.h"
 
 #define R(name, num, bits, type, group) { name, num, bits, type, group }
@@ -106,10 +108,22 @@ static const struct gdb_feature features[] = {
 	{ "org.gasang.x86.system", NULL, system_regs, ARRAY_SIZE(system_regs) },
 };
 
+/* Linux's x86_64 user_regs_struct, in its order */
+static const int prstatus_regs[] = {
+	GDB_X86_R15, GDB_X86_R8 + 6, GDB_X86_R8 + 5, GDB_X86_R8 + 4, GDB_X86_RBP, GDB_X86_RBX,
+	GDB_X86_R8 + 3, GDB_X86_R8 + 2, GDB_X86_R8 + 1, GDB_X86_R8, GDB_X86_RAX, GDB_X86_RCX,
+	GDB_X86_RDX, GDB_X86_RSI, GDB_X86_RDI, GDB_CORE_NO_REG /* orig_rax */, GDB_X86_RIP,
+	GDB_X86_CS, GDB_X86_EFLAGS, GDB_X86_RSP, GDB_X86_SS, GDB_X86_FS_BASE, GDB_X86_GS_BASE,
+	GDB_X86_DS, GDB_X86_ES, GDB_X86_FS, GDB_X86_GS,
+};
+
 const struct gdb_arch gdb_arch_x86_64 = {
 	.name = "i386:x86-64",
 	.features = features,
 	.nfeatures = ARRAY_SIZE(features),
 	.pc_regnum = GDB_X86_RIP,
 	.g_regs = GDB_X86_MXCSR + 1,
+	.elf_machine = EM_X86_64,
+	.prstatus_regs = prstatus_regs,
+	.prstatus_nregs = ARRAY_SIZE(prstatus_regs),
 };

@@ -136,6 +136,7 @@ static bool find(const struct bus *bus, uint64_t addr, unsigned size, struct bus
 
 			if (addr - base < len) {
 				found = len - (addr - base) >= size;
+				out->name = LOAD(&d->name);
 				out->base = base;
 				out->ops = LOAD(&d->ops);
 				out->dev = LOAD(&d->dev);
@@ -166,4 +167,11 @@ bool bus_write(const struct bus *bus, uint64_t addr, unsigned size, uint64_t val
 		return false;
 	d.ops->write(d.dev, addr - d.base, val, size);
 	return true;
+}
+
+const char *bus_name_at(const struct bus *bus, uint64_t addr)
+{
+	struct bus_device d;
+
+	return find(bus, addr, 1, &d) ? d.name : NULL;
 }

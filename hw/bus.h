@@ -54,4 +54,7 @@ const struct bus_device *bus_lookup(const struct bus *bus, uint64_t addr, unsign
 bool bus_read(const struct bus *bus, uint64_t addr, unsigned size, uint64_t *val);
 bool bus_write(const struct bus *bus, uint64_t addr, unsigned size, uint64_t val);
 
+/* The name of the device whose window holds addr, or NULL (for traces). */
+const char *bus_name_at(const struct bus *bus, uint64_t addr);
+
 #endif

@@ -152,12 +152,42 @@ void guest_mem_free(struct guest_mem *m)
 	m->high_host = NULL;
 }
 
+int guest_mem_map_file(struct guest_mem *m, int fd, uint64_t off)
+{
+	uint64_t len = m->size + m->high_size;
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (m->shared || (m->map_len && m->map_len != len))
+		return error_set(-EINVAL, "RAM backed by --mem-file or --hugepages cannot be "
+				 "mapped from a state file");
+	if (page <= 0 || off % (uint64_t)page)
+		return error_set(-EINVAL, "the state file's RAM is not page-aligned");
+	p = mmap(m->host, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE,
+		 fd, (off_t)off);
+	if (p == MAP_FAILED)
+		return error_errno(-errno, "cannot map guest RAM from the state file");
+	m->from_file = true;
+	return 0;
+}
+
 void guest_mem_clear(struct guest_mem *m)
 {
 	uint64_t len = m->map_len ? m->map_len : m->size;
 
 	if (!m->host)
 		return;
+	if (m->from_file) {
+		/* back to anonymous memory: the file's pages would come back otherwise */
+		if (mmap(m->host, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED) {
+			m->from_file = false;
+			madvise(m->host, len, MADV_HUGEPAGE);
+			return;
+		}
+		memset(m->host, 0, len);
+		return;
+	}
 	/* give the pages back: they read as zeroes when touched again */
 	if (madvise(m->host, len, m->shared ? MADV_REMOVE : MADV_DONTNEED) == 0)
 		return;

@@ -31,6 +31,7 @@ struct guest_mem {
 	/* the host mapping behind both regions, from host (0: size bytes) */
 	uint64_t map_len;
 	bool shared;		/* a shared file mapping (--mem-file), not anonymous memory */
+	bool from_file;		/* copy-on-write from a state file (guest_mem_map_file) */
 };
 
 /* How guest RAM is backed (gasang run --mem-file, --hugepages). */
@@ -53,6 +54,14 @@ int guest_mem_init_backed(struct guest_mem *m, uint64_t base, uint64_t size, uin
 void guest_mem_free(struct guest_mem *m);
 /* Make all RAM read as zeroes again (a power cycle); no CPU or device may run. */
 void guest_mem_clear(struct guest_mem *m);
+/*
+ * RAM from bytes [off, off + size + high_size) of fd, copy-on-write
+ * (MAP_PRIVATE over the same addresses): a page is read from the file when
+ * first touched, and the file never changes. Anonymous, not huge-page RAM
+ * only; off must be a multiple of the host page size. A later
+ * guest_mem_clear() makes it anonymous again. No CPU or device may run.
+ */
+int guest_mem_map_file(struct guest_mem *m, int fd, uint64_t off);
 
 /* Host pointer for [gpa, gpa + len), or NULL when any byte lies outside RAM. */
 static inline void *guest_ram_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len)

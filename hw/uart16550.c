@@ -430,3 +430,72 @@ const struct bus_device_ops uart16550_ops = {
 	.read = uart16550_mmio_read,
 	.write = uart16550_mmio_write,
 };
+
+/* ---- saved state ---- */
+
+static int uart16550_save(void *obj, struct state_out *o)
+{
+	struct uart16550 *u = obj;
+	unsigned i;
+
+	pthread_mutex_lock(&u->lock);
+	state_put_u8(o, (uint8_t)u->rx_count);
+	for (i = 0; i < u->rx_count; i++)
+		state_put_u8(o, u->rx_fifo[(u->rx_head + i) % UART16550_FIFO_SIZE]);
+	state_put_u8(o, u->thr_ipending);
+	state_put_u8(o, u->irq_level);
+	state_put_u8(o, u->ier);
+	state_put_u8(o, u->lcr);
+	state_put_u8(o, u->mcr);
+	state_put_u8(o, u->lsr);
+	state_put_u8(o, u->msr);
+	state_put_u8(o, u->scr);
+	state_put_u8(o, u->fcr);
+	state_put_u8(o, u->dll);
+	state_put_u8(o, u->dlm);
+	pthread_mutex_unlock(&u->lock);
+	return o->err;
+}
+
+static int uart16550_load(void *obj, struct state_in *in)
+{
+	struct uart16550 *u = obj;
+
+	u->rx_count = state_get_u8(in);
+	if (u->rx_count > UART16550_FIFO_SIZE)
+		return state_bad(in, "the receive FIFO's fill");
+	u->rx_head = 0;
+	state_get_bytes(in, u->rx_fifo, u->rx_count);
+	u->rx_refused = false;	/* nobody waits for rx_ready in this process yet */
+	u->thr_ipending = state_get_bool(in);
+	u->irq_level = state_get_bool(in);
+	u->ier = state_get_u8(in);
+	u->lcr = state_get_u8(in);
+	u->mcr = state_get_u8(in);
+	u->lsr = state_get_u8(in);
+	u->msr = state_get_u8(in);
+	u->scr = state_get_u8(in);
+	u->fcr = state_get_u8(in);
+	u->dll = state_get_u8(in);
+	u->dlm = state_get_u8(in);
+	return state_in_end(in);
+}
+
+static int uart16550_post_load(void *obj)
+{
+	struct uart16550 *u = obj;
+
+	pthread_mutex_lock(&u->lock);
+	irq_line_set(&u->irq, u->irq_level);
+	uart_update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
+const struct state_ops uart16550_state_ops = {
+	.name = "uart16550",
+	.version = 1,
+	.save = uart16550_save,
+	.load = uart16550_load,
+	.post_load = uart16550_post_load,
+};

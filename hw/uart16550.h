@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/state.h"
 #include "hw/bus.h"
 #include "hw/irq.h"
 
@@ -69,5 +70,7 @@ size_t uart16550_receive(struct uart16550 *u, const uint8_t *buf, size_t len);
  * one 8-bit register at its offset (low byte written, value zero-extended).
  */
 extern const struct bus_device_ops uart16550_ops;
+/* Its saved state (base/state.h): registers and the receive FIFO. */
+extern const struct state_ops uart16550_state_ops;
 
 #endif

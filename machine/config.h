@@ -27,6 +27,8 @@ struct vm_config {
 	const char *bios;
 	uint64_t mem_size;
 	unsigned cpus;
+	/* x86_64 --cpus N,sockets=,cores=,threads= (vm/cpus-spec.h); 0: one socket of N cores */
+	unsigned sockets, cores, threads;
 	bool no_reboot;
 	bool rng;		/* virtio-rng */
 	const char *display;	/* --display none: a virtio-gpu, no viewer; NULL: no display */
@@ -47,6 +49,10 @@ struct vm_config {
 	const char *chroot;	/* --chroot DIR: the root after set-up; NULL: none */
 	const char *gdb;	/* --gdb tcp:HOST:PORT | unix:PATH: listen for a debugger, or NULL */
 	bool gdb_wait;		/* --gdb-wait: hold the CPUs before their first instruction */
+	const char *trace;	/* --trace EVENTS[,OPTIONS] (debug/trace.h), or NULL */
+	const char *restore;	/* --restore FILE: resume a saved VM instead of booting */
+	bool clock_jump;	/* --clock-jump: the guest's clock jumps by the time saved */
+	const char *rtc;	/* --rtc base=utc|localtime|DATE, or NULL (utc) */
 };
 
 static inline bool vm_config_bare_metal(const struct vm_config *c)

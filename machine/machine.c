@@ -7,6 +7,7 @@
 
 #include "base/compiler.h"
 #include "base/error.h"
+#include "hw/rtc-base.h"
 #include "machine/config.h"
 #include "machine/riscv-virt.h"
 #ifdef MACHINE_X86_PC
@@ -85,8 +86,20 @@ int machine_check_config(const struct vm_config *cfg)
 		return error_set(-ENOTSUP, "--arch %s: not supported (supported: %s)", cfg->arch,
 				 archs);
 	}
+	int64_t rtc_offset;
+	int err;
+
 	if (cfg->cpus < 1 || cfg->cpus > m->max_cpus)
 		return error_set(-EINVAL, "--cpus %u: the %s machine takes 1 to %u", cfg->cpus,
 				 m->arch, m->max_cpus);
+	if (cfg->cpu && m->check_cpu) {
+		int err = m->check_cpu(cfg->cpu);
+
+		if (err)
+			return err;
+	}
+	err = rtc_base_parse(cfg->rtc, &rtc_offset);
+	if (err)
+		return err;
 	return check_firmware(m, cfg);
 }

@@ -6,11 +6,14 @@
 #ifndef MACHINE_MACHINE_H
 #define MACHINE_MACHINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct debug_ops;
+struct state_list;
 struct guest_mem;
+struct trace;
 struct uart_backend;
 struct virtio_dev;
 struct vm_config;
@@ -28,6 +31,12 @@ struct machine_result {
 	enum machine_stop why;
 	int exit_code;
 	char msg[320];
+};
+
+/* What one CPU is doing, for status reports (the control socket, gasangd). */
+struct machine_cpu_state {
+	const char *state;	/* "running", "idle" (waiting for an interrupt), "stopped", "suspended", "paused" */
+	uint64_t instructions;	/* retired so far */
 };
 
 /* What a board runs before (or instead of) a kernel. */
@@ -51,6 +60,8 @@ struct machine_ops {
 	uint64_t min_ram, max_ram;	/* the guest RAM it takes, in bytes */
 	unsigned max_cpus;
 	enum machine_firmware firmware;
+	/* Is --cpu NAME one this board offers? 0 or an error recorded; NULL: any (checked later) */
+	int (*check_cpu)(const char *cpu);
 	/*
 	 * Build the machine (RAM, CPUs, its own devices). Its serial console's
 	 * output (and rx_ready) goes to 'serial', which outlives the machine.
@@ -77,9 +88,28 @@ struct machine_ops {
 	/* Input for the serial console; returns the bytes taken (any thread). */
 	size_t (*serial_receive)(struct machine *m, const uint8_t *buf, size_t len);
 	void (*destroy)(struct machine *m);
+	/*
+	 * Save and restore (vm/state.h); NULL when the board cannot. state_list:
+	 * the sections of its own objects (its clock first, CPUs, interrupt
+	 * controllers, serial port, virtio transports), in the order they load.
+	 * restore: instead of the first boot (the machine as created), RAM
+	 * mapped from fd at ram_off; vm/ loads the sections next. clock_jump:
+	 * the guest's clock moves on by the time the VM spent saved.
+	 */
+	int (*state_list)(struct machine *m, struct state_list *l);
+	int (*restore)(struct machine *m, int fd, uint64_t ram_off, bool clock_jump);
+	/*
+	 * CPU i's state; false past the last CPU. NULL: not reported. Any thread:
+	 * a snapshot read while the CPUs run.
+	 */
+	bool (*cpu_state)(struct machine *m, unsigned i, struct machine_cpu_state *st);
 	/* What its CPUs offer a debugger (debug/debug.h), or NULL; the object those ops take. */
 	const struct debug_ops *debug;
 	void *(*debug_target)(struct machine *m);
+	/* The trace events its CPUs and buses record (TRACE_BIT()s, debug/trace.h). */
+	uint32_t trace_events;
+	/* Record what t asks from the next run on (before the first boot); NULL if none. */
+	void (*set_trace)(struct machine *m, struct trace *t);
 };
 
 /* The machine for an architecture name ("riscv64"), or NULL. */

@@ -1,6 +1,6 @@
 /*
- * The emulated RISC-V board, laid out like QEMU's `-M virt`: CLINT, PLIC and
- * an NS16550A UART below RAM at 0x80000000, described to the guest by a
+ * The emulated RISC-V board, laid out like QEMU's `-M virt`: 1 to 64 harts, a
+ * goldfish RTC, CLINT, PLIC and an NS16550A UART below RAM at 0x80000000, described to the guest by a
  * flattened device tree. With gasang's built-in SBI the kernel starts in
  * S-mode (a0 = hart id, a1 = device tree); with --bios none an ELF starts in
  * M-mode at its entry and may exit through HTIF.
@@ -11,8 +11,10 @@
 #include <stdint.h>
 
 #include "accel/emu/hart.h"
+#include "accel/emu/smp.h"
 #include "hw/riscv/aclint.h"
 #include "hw/bus.h"
+#include "hw/goldfish-rtc.h"
 #include "hw/guest-mem.h"
 #include "hw/riscv/htif.h"
 #include "hw/riscv/plic.h"
@@ -23,6 +25,8 @@
 #include "machine/config.h"
 #include "machine/loader.h"
 
+#define VIRT_RTC_BASE		0x00101000ull	/* goldfish RTC */
+#define VIRT_RTC_IRQ		11
 #define VIRT_CLINT_BASE		0x02000000ull
 #define VIRT_PLIC_BASE		0x0c000000ull
 #define VIRT_UART0_BASE		0x10000000ull
@@ -35,7 +39,7 @@
 #define VIRT_KERNEL_OFFSET	0x200000ull	/* RISC-V kernels sit on a 2 MiB boundary */
 #define VIRT_MIN_RAM		(16ull << 20)
 #define VIRT_MAX_RAM		(256ull << 30)
-#define VIRT_MAX_CPUS		1
+#define VIRT_MAX_CPUS		64		/* SMP_MAX_HARTS */
 
 
 struct riscv_virt {
@@ -44,17 +48,28 @@ struct riscv_virt {
 	struct guest_mem mem;
 	struct bus bus;
 	struct vclock clock;
-	struct hart hart;
-	struct hart_group debug_harts;	/* the hart as a debugger's CPU 0 */
+	struct hart *harts;		/* nharts of them, hart i with hart id i */
+	unsigned nharts;
+	struct smp smp;			/* over debug_harts.harts */
+	struct hart_group debug_harts;	/* the harts, as a debugger's CPUs 0 .. nharts - 1 */
+	pthread_mutex_t stop_lock;	/* the first hart to stop for good sets stop_why */
+	enum hart_stop stop_why;
+	struct hart *stop_hart;
 	struct plic plic;
 	struct aclint aclint;
 	struct uart16550 uart;
+	struct goldfish_rtc rtc;
+	int64_t rtc_offset;		/* --rtc base=, read at create (a reboot opens no file) */
 	struct htif htif;
 	struct virtio_mmio virtio[VIRT_VIRTIO_SLOTS];
 	unsigned nvirtio;
 	struct uart_backend serial;	/* where the console's output goes */
 	uint64_t fdt_addr;
 	char isa[64];
+	/* guest time at the last pause (a save's clock), and whether it still is */
+	uint64_t pause_ticks;
+	bool paused;
+	bool clock_jump;		/* restoring: the clock moves on by the time saved */
 	struct boot_files files;	/* mapped by the first boot, reloaded from by the next */
 };
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/compiler.h"
 #include "base/error.h"
 
 #define OEM_ID		"GASANG"
@@ -77,6 +78,7 @@
 
 /* AML opcodes (ACPI 6.5, 20) */
 #define AML_ZERO		0x00
+#define AML_NULL_NAME		0x00	/* a Target that stores nowhere */
 #define AML_ONE			0x01
 #define AML_NAME		0x08
 #define AML_BYTE_PREFIX		0x0a
@@ -86,14 +88,40 @@
 #define AML_SCOPE		0x10
 #define AML_BUFFER		0x11
 #define AML_PACKAGE		0x12
-#define AML_EXT_PREFIX		0x5b
-#define AML_DEVICE		0x82	/* after AML_EXT_PREFIX */
-#define AML_ROOT_CHAR		0x5c
+#define AML_METHOD		0x14
 #define AML_DUAL_NAME		0x2e
+#define AML_MULTI_NAME		0x2f
+#define AML_EXT_PREFIX		0x5b
+#define AML_ROOT_CHAR		0x5c
+#define AML_ARG0		0x68
+#define AML_STORE		0x70
+#define AML_AND			0x7b
+#define AML_OR			0x7d
+#define AML_CREATE_DWORD_FIELD	0x8a
+#define AML_LNOT		0x92
+#define AML_IF			0xa0
+#define AML_RETURN		0xa4
+/* after AML_EXT_PREFIX */
+#define AML_OP_REGION		0x80
+#define AML_FIELD		0x81
+#define AML_DEVICE		0x82
+
+#define AML_METHOD_SERIALIZED	0x08	/* MethodFlags, beside the argument count */
+#define AML_REGION_PCI_CONFIG	0x02
+#define AML_FIELD_BYTE_ACC	0x01	/* FieldFlags: byte access, no lock, preserve */
+#define AML_NAME_MAX_SEGS	4
+
+/* _STA values: present, enabled, functioning, with or without shown in the UI */
+#define ACPI_STA_LINK_DISABLED	0x09
+#define ACPI_STA_LINK_ENABLED	0x0b
 
 /* resource descriptors (6.4) */
 #define RES_IO			0x47	/* small: I/O port, 8 bytes */
 #define RES_END			0x79
+#define RES_EXT_IRQ		0x89	/* large: extended interrupt */
+#define RES_EXT_IRQ_FIRST	5	/* offset of its first interrupt number */
+#define RES_IRQ_CONSUMER	0x01
+#define RES_IRQ_SHARED		0x08	/* beside level-triggered (0) and active high (0) */
 #define RES_WORD_ADDR		0x88
 #define RES_DWORD_ADDR		0x87
 #define RES_QWORD_ADDR		0x8a
@@ -106,7 +134,21 @@
 #define RES_MEM_RW		0x01
 
 #define EISA_PNP0A03		0x030ad041u	/* EisaId("PNP0A03"), the PCI root bridge */
+#define EISA_PNP0C0F		0x0f0cd041u	/* EisaId("PNP0C0F"), a PCI interrupt link */
 
+/*
+ * PCI INTx routing, as QEMU's i440FX DSDT has it: INTx# of slot s goes to
+ * PIIX3 PIRQ (s - 1 + pin) mod 4 (hw/pc/pci-host.c), and PIRQA-D are the
+ * link devices LNKA-D whose IRQ is the PIIX3 route register at 0x60 + n, so
+ * that firmware's or the OS's choice of ISA IRQ is what the chipset does.
+ */
+#define PCI_SLOT_COUNT		32
+#define PCI_INTX_PINS		4
+#define PIIX3_DEVICE_ADR	0x00010000	/* _ADR of 00:01.0 */
+#define PIIX3_PIRQ_REGS		0x60
+#define PIIX3_PIRQ_DISABLED	0x80
+#define PIIX3_PIRQ_IRQ		0x0f
+static const uint32_t link_irqs[] = { 5, 10, 11 };	/* what the links may be set to */
 #define VGA_BASE		0xa0000
 #define VGA_SIZE		0x20000
 #define PCI_CONFIG_PORTS	0xcf8
@@ -216,7 +258,7 @@ static void header(struct builder *b, uint32_t off, const char *sig, uint32_t le
 #define AML_MAX_DEPTH	8
 
 struct aml {
-	uint8_t buf[1024];
+	uint8_t buf[4096];
 	size_t len;
 	size_t open[AML_MAX_DEPTH];	/* where each open PkgLength was reserved */
 	unsigned depth;
@@ -285,6 +327,36 @@ static void aml_nameseg(struct aml *a, const char *seg)
 	aml_bytes(a, seg, 4);
 }
 
+/* A NameString: "\\" for the root, then 4-character segments joined by '.'. */
+static void aml_namestring(struct aml *a, const char *path)
+{
+	const char *seg[AML_NAME_MAX_SEGS];
+	unsigned n = 0, i;
+
+	if (*path == '\\') {
+		aml_byte(a, AML_ROOT_CHAR);
+		path++;
+	}
+	for (;;) {
+		if (n == AML_NAME_MAX_SEGS) {
+			a->overflow = true;
+			return;
+		}
+		seg[n++] = path;
+		if (path[4] != '.')
+			break;
+		path += 5;
+	}
+	if (n == 2)
+		aml_byte(a, AML_DUAL_NAME);
+	else if (n > 2) {
+		aml_byte(a, AML_MULTI_NAME);
+		aml_byte(a, (uint8_t)n);
+	}
+	for (i = 0; i < n; i++)
+		aml_nameseg(a, seg[i]);
+}
+
 static void aml_integer(struct aml *a, uint64_t v)
 {
 	uint8_t b[9];
@@ -331,6 +403,31 @@ static void aml_name_buffer(struct aml *a, const char *seg, const uint8_t *p, si
 	aml_integer(a, n);
 	aml_bytes(a, p, n);
 	aml_close(a);
+}
+
+static void aml_open_device(struct aml *a, const char *seg)
+{
+	static const uint8_t device[] = { AML_EXT_PREFIX, AML_DEVICE };
+
+	aml_open(a, device, sizeof(device));
+	aml_nameseg(a, seg);
+}
+
+static void aml_open_method(struct aml *a, const char *seg, unsigned nargs, bool serialized)
+{
+	static const uint8_t method = AML_METHOD;
+
+	aml_open(a, &method, 1);
+	aml_nameseg(a, seg);
+	aml_byte(a, (uint8_t)(nargs | (serialized ? AML_METHOD_SERIALIZED : 0)));
+}
+
+/* If (predicate) { ... }: the predicate's bytes follow, then the body, then aml_close */
+static void aml_open_if(struct aml *a)
+{
+	static const uint8_t op = AML_IF;
+
+	aml_open(a, &op, 1);
 }
 
 /* ---- the DSDT's resource template for the root bridge ---- */
@@ -405,27 +502,192 @@ static size_t pci_crs(const struct acpi_config *cfg, uint8_t *p)
 	return n;
 }
 
+/* ResourceTemplate () { Interrupt (ResourceConsumer, Level, ActiveHigh, Shared) { irqs } } */
+static size_t res_link_irqs(uint8_t *p, const uint32_t *irqs, unsigned n)
+{
+	size_t len = RES_EXT_IRQ_FIRST;
+	unsigned i;
+
+	p[0] = RES_EXT_IRQ;
+	put16(p + 1, (uint16_t)(2 + 4 * n));
+	p[3] = RES_IRQ_CONSUMER | RES_IRQ_SHARED;
+	p[4] = (uint8_t)n;
+	for (i = 0; i < n; i++, len += 4)
+		put32(p + len, irqs[i]);
+	p[len++] = RES_END;
+	p[len++] = 0;
+	return len;
+}
+
+/* Name (_PRT, Package () { Package () { slot << 16 | 0xFFFF, pin, LNKx, 0 }, ... }) */
+static void build_prt(struct aml *a)
+{
+	static const uint8_t package = AML_PACKAGE;
+	char link[] = "LNKA";
+	unsigned slot, pin;
+
+	aml_byte(a, AML_NAME);
+	aml_nameseg(a, "_PRT");
+	aml_open(a, &package, 1);
+	aml_byte(a, PCI_SLOT_COUNT * PCI_INTX_PINS);
+	for (slot = 0; slot < PCI_SLOT_COUNT; slot++) {
+		for (pin = 0; pin < PCI_INTX_PINS; pin++) {
+			aml_open(a, &package, 1);
+			aml_byte(a, 4);
+			aml_integer(a, (uint64_t)slot << 16 | 0xffff);
+			aml_integer(a, pin);
+			link[3] = (char)('A' + (slot + 3 + pin) % 4);
+			aml_namestring(a, link);
+			aml_integer(a, 0);
+			aml_close(a);
+		}
+	}
+	aml_close(a);
+}
+
+/* Device (ISA_) at 00:01.0 with OperationRegion (P40C, PCI_Config, 0x60, 4) */
+static void build_piix3(struct aml *a)
+{
+	static const uint8_t region[] = { AML_EXT_PREFIX, AML_OP_REGION };
+
+	aml_open_device(a, "ISA_");
+	aml_name_int(a, "_ADR", PIIX3_DEVICE_ADR);
+	aml_bytes(a, region, sizeof(region));
+	aml_nameseg(a, "P40C");
+	aml_byte(a, AML_REGION_PCI_CONFIG);
+	aml_integer(a, PIIX3_PIRQ_REGS);
+	aml_integer(a, PCI_INTX_PINS);
+	aml_close(a);
+}
+
+/* Field (PCI0.ISA_.P40C, ByteAcc, NoLock, Preserve) { PRQ0, 8, ... PRQ3, 8 } */
+static void build_pirq_field(struct aml *a)
+{
+	static const uint8_t field[] = { AML_EXT_PREFIX, AML_FIELD };
+	char reg[] = "PRQ0";
+	unsigned i;
+
+	aml_open(a, field, sizeof(field));
+	aml_namestring(a, "PCI0.ISA_.P40C");
+	aml_byte(a, AML_FIELD_BYTE_ACC);
+	for (i = 0; i < PCI_INTX_PINS; i++) {
+		reg[3] = (char)('0' + i);
+		aml_nameseg(a, reg);
+		aml_byte(a, 8);		/* bits, as a PkgLength */
+	}
+	aml_close(a);
+}
+
+/* PIRQ n's link device: its IRQ is PIIX3 register PRQn */
+static void build_link(struct aml *a, unsigned n)
+{
+	uint8_t res[RES_EXT_IRQ_FIRST + 4 * ARRAY_SIZE(link_irqs) + 2];
+	static const uint32_t none = 0;
+	char name[] = "LNKA", reg[] = "PRQ0";
+	size_t len;
+
+	name[3] = (char)('A' + n);
+	reg[3] = (char)('0' + n);
+	aml_open_device(a, name);
+	aml_name_int(a, "_HID", EISA_PNP0C0F);
+	aml_name_int(a, "_UID", n);
+	len = res_link_irqs(res, link_irqs, ARRAY_SIZE(link_irqs));
+	aml_name_buffer(a, "_PRS", res, len);
+
+	/* Method (_STA) { If (And (PRQn, 0x80)) { Return (0x09) } Return (0x0B) } */
+	aml_open_method(a, "_STA", 0, false);
+	aml_open_if(a);
+	aml_byte(a, AML_AND);
+	aml_nameseg(a, reg);
+	aml_integer(a, PIIX3_PIRQ_DISABLED);
+	aml_byte(a, AML_NULL_NAME);
+	aml_byte(a, AML_RETURN);
+	aml_integer(a, ACPI_STA_LINK_DISABLED);
+	aml_close(a);
+	aml_byte(a, AML_RETURN);
+	aml_integer(a, ACPI_STA_LINK_ENABLED);
+	aml_close(a);
+
+	/* Method (_DIS) { Or (PRQn, 0x80, PRQn) } */
+	aml_open_method(a, "_DIS", 0, false);
+	aml_byte(a, AML_OR);
+	aml_nameseg(a, reg);
+	aml_integer(a, PIIX3_PIRQ_DISABLED);
+	aml_nameseg(a, reg);
+	aml_close(a);
+
+	/*
+	 * Method (_CRS, 0, Serialized) {
+	 *     Name (PRR0, ResourceTemplate () { Interrupt (...) { 0 } })
+	 *     CreateDWordField (PRR0, 5, PRRI)
+	 *     If (LNot (And (PRQn, 0x80))) { Store (And (PRQn, 0x0F), PRRI) }
+	 *     Return (PRR0)
+	 * }
+	 * a disabled link reads as IRQ 0, which OSes take for none
+	 */
+	aml_open_method(a, "_CRS", 0, true);
+	len = res_link_irqs(res, &none, 1);
+	aml_name_buffer(a, "PRR0", res, len);
+	aml_byte(a, AML_CREATE_DWORD_FIELD);
+	aml_nameseg(a, "PRR0");
+	aml_integer(a, RES_EXT_IRQ_FIRST);
+	aml_nameseg(a, "PRRI");
+	aml_open_if(a);
+	aml_byte(a, AML_LNOT);
+	aml_byte(a, AML_AND);
+	aml_nameseg(a, reg);
+	aml_integer(a, PIIX3_PIRQ_DISABLED);
+	aml_byte(a, AML_NULL_NAME);
+	aml_byte(a, AML_STORE);
+	aml_byte(a, AML_AND);
+	aml_nameseg(a, reg);
+	aml_integer(a, PIIX3_PIRQ_IRQ);
+	aml_byte(a, AML_NULL_NAME);
+	aml_nameseg(a, "PRRI");
+	aml_close(a);
+	aml_byte(a, AML_RETURN);
+	aml_nameseg(a, "PRR0");
+	aml_close(a);
+
+	/* Method (_SRS, 1) { CreateDWordField (Arg0, 5, PRRI) Store (PRRI, PRQn) } */
+	aml_open_method(a, "_SRS", 1, false);
+	aml_byte(a, AML_CREATE_DWORD_FIELD);
+	aml_byte(a, AML_ARG0);
+	aml_integer(a, RES_EXT_IRQ_FIRST);
+	aml_nameseg(a, "PRRI");
+	aml_byte(a, AML_STORE);
+	aml_nameseg(a, "PRRI");
+	aml_nameseg(a, reg);
+	aml_close(a);
+
+	aml_close(a);
+}
+
 static void build_dsdt_aml(struct aml *a, const struct acpi_config *cfg)
 {
 	static const uint8_t scope = AML_SCOPE;
-	static const uint8_t device[] = { AML_EXT_PREFIX, AML_DEVICE };
 	static const uint8_t package = AML_PACKAGE;
 	uint8_t crs[256];
+	unsigned i;
 	size_t n;
 
-	/* Scope (\_SB) { Device (PCI0) { ... } } */
+	/* Scope (\_SB) { Device (PCI0) { ... } PIRQ registers, links } */
 	aml_open(a, &scope, 1);
 	aml_byte(a, AML_ROOT_CHAR);
 	aml_nameseg(a, "_SB_");
-	aml_open(a, device, sizeof(device));
-	aml_nameseg(a, "PCI0");
+	aml_open_device(a, "PCI0");
 	aml_name_int(a, "_HID", EISA_PNP0A03);
 	aml_name_int(a, "_ADR", 0);
 	aml_name_int(a, "_UID", 0);
 	aml_name_int(a, "_BBN", 0);
 	n = pci_crs(cfg, crs);
 	aml_name_buffer(a, "_CRS", crs, n);
+	build_prt(a);
+	build_piix3(a);
 	aml_close(a);
+	build_pirq_field(a);
+	for (i = 0; i < PCI_INTX_PINS; i++)
+		build_link(a, i);
 	aml_close(a);
 
 	/* Name (_S5, Package () { SLP_TYPa, SLP_TYPb, 0, 0 }): hw/pc/acpi-pm.c's S5 */

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ACPI_TABLES_MAX		8192
+#define ACPI_TABLES_MAX		16384
 #define ACPI_RSDP_SIZE		36
 #define ACPI_HEADER_SIZE	36
 #define ACPI_MAX_FIXUPS		32

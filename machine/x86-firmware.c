@@ -27,6 +27,27 @@
 #define SERCON_PORT		X86_COM1_PORT
 #define BOOT_FAIL_WAIT_MS	5000	/* SeaBIOS retries booting after this (its default: 60 s) */
 #define LOADER_MAX		(64 * LOADER_CMD_SIZE)
+#define RESET_VECTOR_SIZE	16	/* the image's last bytes, where the CPU starts */
+#define OPTION_ROM_SIGNATURE	0xaa55	/* a PCI/ISA expansion ROM, not system firmware */
+
+/* NULL, or why the file cannot be a system firmware image, for the one error line. */
+static const char *not_firmware(const struct file_buf *f)
+{
+	const uint8_t *v = f->data + f->size - RESET_VECTOR_SIZE;
+	unsigned i;
+
+	if (x86_is_bzimage(f))
+		return "a Linux bzImage (give it with --kernel)";
+	if (x86_is_elf(f))
+		return "an ELF file (a kernel goes with --kernel)";
+	if ((f->data[0] | f->data[1] << 8) == OPTION_ROM_SIGNATURE)
+		return "an option ROM (0x55AA), not system firmware";
+	for (i = 1; i < RESET_VECTOR_SIZE && v[i] == v[0]; i++)
+		;
+	if (i == RESET_VECTOR_SIZE)
+		return "its reset vector (the last 16 bytes) is blank";
+	return NULL;
+}
 
 int x86_firmware_map(struct x86_pc *pc)
 {
@@ -39,10 +60,13 @@ int x86_firmware_map(struct x86_pc *pc)
 	if (err)
 		return err;
 	size = pc->bios.size;
-	if (size % PAGE || size > X86_BIOS_MAX)
+	if (!size || size % PAGE || size > X86_BIOS_MAX)
 		return error_set(-EINVAL, "--bios %s: a firmware image is a multiple of 4 KiB, at "
 				 "most %llu MiB (this one is %llu bytes)", path, X86_BIOS_MAX >> 20,
 				 (unsigned long long)size);
+	if (not_firmware(&pc->bios))
+		return error_set(-EINVAL, "--bios %s: not a firmware image: %s", path,
+				 not_firmware(&pc->bios));
 	rom = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (rom == MAP_FAILED)
 		return error_errno(-errno, "cannot map the firmware");

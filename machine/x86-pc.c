@@ -11,6 +11,8 @@
 #include "accel/kvm/vcpu.h"
 #include "accel/kvm/x86-debug.h"
 #include "base/error.h"
+#include "debug/trace.h"
+#include "hw/rtc-base.h"
 #include "machine/config.h"
 
 #define MIB (1ull << 20)
@@ -155,10 +157,17 @@ static int setup_memory(struct x86_pc *pc)
 static int setup_cpus(struct x86_pc *pc)
 {
 	const struct vm_config *cfg = pc->cfg;
+	struct cpu_topology topo = { 1, cfg->cpus, 1 };
 	unsigned i;
 	int err;
 
-	err = kvm_cpuid_build(pc->kvm.sys_fd, cfg->cpu, cfg->cpus, &pc->kvm.cpuid);
+	if (cfg->sockets && cfg->cores && cfg->threads) {
+		if (cfg->sockets * cfg->cores * cfg->threads != cfg->cpus)
+			return error_set(-EINVAL, "--cpus %u: %u sockets x %u cores x %u threads",
+					 cfg->cpus, cfg->sockets, cfg->cores, cfg->threads);
+		topo = (struct cpu_topology){ cfg->sockets, cfg->cores, cfg->threads };
+	}
+	err = kvm_cpuid_build(pc->kvm.sys_fd, cfg->cpu, &topo, &pc->kvm.cpuid);
 	if (err)
 		return err;
 	for (i = 0; i < cfg->cpus; i++) {
@@ -219,12 +228,16 @@ static int setup_devices(struct x86_pc *pc)
 {
 	struct uart_backend be = { serial_out, serial_rx_ready, pc };
 	struct testdev_ops tops = { test_exit, test_irq, pc };
+	int64_t rtc_offset;
 	int err;
 
 	err = uart16550_init(&pc->com1, isa_irq(pc, X86_COM1_IRQ), &be);
 	if (err)
 		return err;
 	cmos_init(&pc->cmos, NULL, NULL);
+	/* checked by machine_check_config(): --rtc base= */
+	if (rtc_base_parse(pc->cfg->rtc, &rtc_offset) == 0)
+		pc->cmos.offset = rtc_offset;
 	cmos_set_pc_memory(&pc->cmos, pc->layout.low_ram, pc->layout.high_ram, pc->cfg->cpus);
 	cmos_set(&pc->cmos, CMOS_BOOT_FLAG2, 0x02);	/* legacy boot order: hard disk first */
 	i8042_init(&pc->kbc, isa_irq(pc, I8042_KBD_IRQ), isa_irq(pc, I8042_AUX_IRQ), guest_reset, pc);
@@ -397,16 +410,25 @@ static int boot_direct(struct x86_pc *pc)
 	const struct file_buf *kernel = &pc->files.kernel;
 	struct x86_boot_config bc;
 	struct x86_boot_result res;
+	struct acpi_tables *acpi;
 	struct e820_map e820;
 	unsigned i;
 	int err;
 
-	/* ACPI tables in the BIOS area, where an OS looks for the RSDP */
-	acpi_fixup(&pc->acpi, X86_BOOT_BIOS_AREA + 64);
-	err = guest_mem_write(&pc->mem, X86_BOOT_BIOS_AREA, pc->acpi.rsdp, ACPI_RSDP_SIZE);
+	/*
+	 * ACPI tables in the BIOS area, where an OS looks for the RSDP; their
+	 * pointers resolved in a copy, since every boot (a reboot's too)
+	 * starts from the tables as built
+	 */
+	acpi = malloc(sizeof(*acpi));
+	if (!acpi)
+		return error_set(-ENOMEM, "out of memory");
+	memcpy(acpi, &pc->acpi, sizeof(*acpi));
+	acpi_fixup(acpi, X86_BOOT_BIOS_AREA + 64);
+	err = guest_mem_write(&pc->mem, X86_BOOT_BIOS_AREA, acpi->rsdp, ACPI_RSDP_SIZE);
 	if (!err)
-		err = guest_mem_write(&pc->mem, X86_BOOT_BIOS_AREA + 64, pc->acpi.tables,
-				      pc->acpi.tables_len);
+		err = guest_mem_write(&pc->mem, X86_BOOT_BIOS_AREA + 64, acpi->tables, acpi->tables_len);
+	free(acpi);
 	if (err)
 		return error_set(err, "no room for the ACPI tables");
 
@@ -540,6 +562,11 @@ static void pc_destroy(struct machine *m)
 	pc_free(pc);
 }
 
+static void pc_set_trace(struct machine *m, struct trace *t)
+{
+	to_pc(m)->kvm.trace = t;
+}
+
 const struct machine_ops x86_pc_ops = {
 	.arch = "x86_64",
 	.accel = "kvm",
@@ -560,4 +587,8 @@ const struct machine_ops x86_pc_ops = {
 	.destroy = pc_destroy,
 	.debug = &kvm_debug_ops,
 	.debug_target = pc_debug_target,
+	/* KVM runs instructions in hardware: no exec, int, mmu; kvm-exit has the rip */
+	.trace_events = TRACE_BIT(TRACE_KVM_EXIT) | TRACE_BIT(TRACE_PIO) | TRACE_BIT(TRACE_MMIO) |
+			TRACE_BIT(TRACE_VIRTIO),
+	.set_trace = pc_set_trace,
 };

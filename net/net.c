@@ -9,6 +9,7 @@ int net_backend_open(struct net_backend **out, const struct net_opts *o)
 	switch (o->kind) {
 	case NET_USER: return net_slirp_open(out, o);
 	case NET_TAP: return net_tap_open(out, o);
+	case NET_STREAM: return net_stream_open(out, o);
 	}
 	return error_set(-EINVAL, "unknown network backend");
 }

@@ -49,6 +49,7 @@ struct loop;
 enum net_kind {
 	NET_USER,	/* libslirp: 10.0.2.0/24 behind the host's sockets */
 	NET_TAP,	/* a Linux tap device */
+	NET_STREAM,	/* a switch's unix stream socket (QEMU's -netdev stream framing) */
 };
 
 struct net_hostfwd {
@@ -71,9 +72,13 @@ struct net_opts {
 	char ifname[IF_NAMESIZE];	/* "" when not given */
 	char bridge[IF_NAMESIZE];	/* "" when not given */
 	bool vnet_hdr;			/* default on */
+	/* stream */
+	char path[108];			/* the switch's socket (sizeof sun_path) */
 };
 
 struct net_backend;
+struct state_in;
+struct state_out;
 
 /* A frame for the NIC (vnet_hdr_len header bytes first); false: no room, keep it. */
 typedef bool (*net_receive_cb)(void *opaque, const struct iovec *iov, unsigned n);
@@ -89,6 +94,12 @@ struct net_backend_ops {
 	/* Start working on be->loop (set by net_backend_attach); NULL: nothing to do. */
 	int (*attach)(struct net_backend *be);
 	void (*destroy)(struct net_backend *be);
+	/*
+	 * Optional, on the loop's thread or while it is stopped: the backend's
+	 * own state for a save (user mode: libslirp's connections) and back.
+	 */
+	int (*save)(struct net_backend *be, struct state_out *o);
+	int (*load)(struct net_backend *be, struct state_in *in);
 };
 
 struct net_backend {
@@ -136,8 +147,9 @@ static inline void net_backend_set_offload(struct net_backend *be, unsigned flag
 		be->ops->set_offload(be, flags);
 }
 
-/* The backends (net/slirp.c, net/tap.c). */
+/* The backends (net/slirp.c, net/tap.c, net/stream.c). */
 int net_slirp_open(struct net_backend **out, const struct net_opts *o);
 int net_tap_open(struct net_backend **out, const struct net_opts *o);
+int net_stream_open(struct net_backend **out, const struct net_opts *o);
 
 #endif

@@ -19,8 +19,9 @@
 #include <slirp/libslirp.h>
 
 #include "base/error.h"
-#include "base/loop.h"
 #include "base/iov.h"
+#include "base/loop.h"
+#include "base/state.h"
 #include "net/net.h"
 
 #define SLIRP_NET	"10.0.2.0"
@@ -364,12 +365,67 @@ static int slirp_attach(struct net_backend *be)
 	return 0;
 }
 
+/* ---- saved state: libslirp's own, with its version ---- */
+
+static ssize_t state_write(const void *buf, size_t len, void *opaque)
+{
+	state_put_bytes(opaque, buf, len);
+	return (ssize_t)len;
+}
+
+static ssize_t state_read(void *buf, size_t len, void *opaque)
+{
+	struct state_in *in = opaque;
+
+	state_get_bytes(in, buf, len);
+	return in->err ? -1 : (ssize_t)len;
+}
+
+static int slirp_save(struct net_backend *be, struct state_out *o)
+{
+	struct state_out body;
+
+	state_out_init(&body);
+	slirp_state_save(to_slirp(be)->slirp, state_write, &body);
+	state_put_u32(o, (uint32_t)slirp_state_version());
+	state_put_u32(o, (uint32_t)body.len);
+	if (body.len)
+		state_put_bytes(o, body.buf, body.len);
+	if (body.err && !o->err)
+		o->err = body.err;
+	state_out_free(&body);
+	return o->err;
+}
+
+static int slirp_load(struct net_backend *be, struct state_in *in)
+{
+	uint32_t version = state_get_u32(in), len = state_get_u32(in);
+	struct state_in body;
+
+	if (in->err)
+		return in->err;
+	if (version != (uint32_t)slirp_state_version())
+		return error_set(-EINVAL, "--net user: the state file holds libslirp state of "
+				 "version %u, this libslirp (%s) has %d", version,
+				 slirp_version_string(), slirp_state_version());
+	if (len > in->len - in->off)
+		return state_bad(in, "libslirp's state length");
+	state_in_init(&body, in->p + in->off, len, "libslirp");
+	in->off += len;
+	if (slirp_state_load(to_slirp(be)->slirp, (int)version, state_read, &body) < 0 ||
+	    body.err)
+		return error_set(-EINVAL, "--net user: libslirp refused its saved state");
+	return 0;
+}
+
 static const struct net_backend_ops slirp_ops = {
 	.name = "user",
 	.send = slirp_send,
 	.rx_ready = slirp_rx_ready,
 	.attach = slirp_attach,
 	.destroy = slirp_destroy,
+	.save = slirp_save,
+	.load = slirp_load,
 };
 
 int net_slirp_open(struct net_backend **out, const struct net_opts *o)

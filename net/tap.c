@@ -30,10 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libmnl/libmnl.h>
-
 #include "base/error.h"
 #include "base/loop.h"
+#include "base/netlink.h"
 #include "net/net.h"
 
 #define TUN_PATH	"/dev/net/tun"
@@ -57,50 +56,16 @@ static struct tap_be *to_tap(struct net_backend *be)
 	return (struct tap_be *)be;
 }
 
-/*
- * RTM_NEWLINK on ifindex: set IFF_UP (up >= 0) and IFLA_MASTER (master >= 0,
- * 0 = none). Returns 0 or a negative errno from the kernel's answer.
- */
+/* IFF_UP and IFLA_MASTER of ifindex, as rtnl_link_set takes them. */
 static int link_change(unsigned ifindex, int up, int master)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifm;
-	unsigned seq = (unsigned)time(NULL), portid;
-	ssize_t n;
-	int err = 0;
+	struct rtnl n;
+	int err = rtnl_open(&n);
 
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = (int)ifindex;
-	if (up >= 0) {
-		ifm->ifi_change = IFF_UP;
-		ifm->ifi_flags = up ? IFF_UP : 0;
-	}
-	if (master >= 0)
-		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		err = -errno;
-		goto out;
-	}
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n < 0 || mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0)
-		err = errno ? -errno : -EIO;
-out:
-	mnl_socket_close(nl);
+	if (err)
+		return err;
+	err = rtnl_link_set(&n, (int)ifindex, up, master);
+	rtnl_close(&n);
 	return err;
 }
 

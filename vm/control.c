@@ -23,11 +23,15 @@
 #define MAX_CLIENTS	32
 #define CLIENT_OUT_MAX	(256u << 10)	/* a console reader further behind is cut off */
 #define DISCARD_MAX	(16u << 20)	/* what a too-big sender may still push */
+#define BODY_CHUNK	(64u << 10)
+#define BODY_QUEUE	(192u << 10)	/* a body is read on while less than this waits */
+#define BODY_STALL_MS	30000		/* a body's reader this long without taking any is gone */
 
 enum client_mode {
 	CLIENT_JSON,
 	CLIENT_CONSOLE_RO,
 	CLIENT_CONSOLE_RW,
+	CLIENT_BODY,		/* bytes after a reply, then the end */
 };
 
 struct client {
@@ -37,6 +41,9 @@ struct client {
 	uint64_t console_at;	/* console: the next output byte it gets (control.printed) */
 	bool closed;
 	bool close_when_drained;
+	struct control_body body;	/* CLIENT_BODY */
+	char *body_buf;
+	struct loop_timer stall;	/* CLIENT_BODY: no progress for BODY_STALL_MS */
 	struct loop_deferred free_d;
 };
 
@@ -50,9 +57,9 @@ struct control {
 	struct socket_file file;	/* the socket's, removed at the end; none: not ours */
 	int listen_fd;
 	struct loop_watch listen_w;
-	struct loop loop;
+	struct loop *loop;	/* the VM's monitor loop */
 	struct client *clients[MAX_CLIENTS];
-	struct loop_deferred output_d, rx_ready_d;
+	struct loop_deferred output_d, rx_ready_d, free_d;
 
 	pthread_mutex_t lock;	/* what follows */
 	uint8_t scroll[CONTROL_SCROLLBACK];
@@ -82,13 +89,21 @@ static void client_close(struct client *cl)
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (c->clients[i] == cl)
 			c->clients[i] = NULL;
-	if (cl->mode != CLIENT_JSON) {
+	if (cl->mode == CLIENT_CONSOLE_RO || cl->mode == CLIENT_CONSOLE_RW) {
 		pthread_mutex_lock(&c->lock);
 		c->consoles--;
 		pthread_mutex_unlock(&c->lock);
 	}
+	if (cl->mode == CLIENT_BODY) {
+		loop_timer_stop(c->loop, &cl->stall);
+		if (cl->body.release)
+			cl->body.release(cl->body.opaque);
+		cl->body.release = NULL;
+		free(cl->body_buf);
+		cl->body_buf = NULL;
+	}
 	/* its stream's events of this round may still come */
-	loop_defer(&c->loop, &cl->free_d, client_free, cl);
+	loop_defer(c->loop, &cl->free_d, client_free, cl);
 }
 
 /* The end of what it sends: what it is owed is written first. */
@@ -180,6 +195,18 @@ static void attach_console(struct client *cl, json_t *id, bool write)
 	free(scroll);
 }
 
+size_t control_scrollback(struct control *c, uint8_t *buf)
+{
+	size_t len;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	len = scrollback_copy(c, buf);
+	pthread_mutex_unlock(&c->lock);
+	return len;
+}
+
 /* On the control thread: what the guest printed, to each console. */
 static void flush_output(void *opaque)
 {
@@ -228,6 +255,58 @@ static void feed_writer(void *opaque)
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (c->clients[i] && c->clients[i]->mode == CLIENT_CONSOLE_RW)
 			console_feed(c->clients[i]);
+}
+
+/* ---- bodies: bytes after a reply ---- */
+
+static void body_stalled(void *opaque)
+{
+	client_close(opaque);
+}
+
+/* Read the body on while its reader keeps up; at its end the connection ends. */
+static void body_pump(struct client *cl)
+{
+	struct control *c = cl->c;
+
+	while (!cl->closed && stream_queued(&cl->s) < BODY_QUEUE) {
+		ssize_t n = cl->body.read(cl->body.opaque, cl->body_buf, BODY_CHUNK);
+
+		if (n < 0) {
+			/* the reader sees the body end short of its size */
+			fprintf(stderr, "gasang: control: a body ended early: %s\n", error_msg());
+			client_close(cl);
+			return;
+		}
+		if (n == 0) {
+			loop_timer_stop(c->loop, &cl->stall);
+			cl->body.release(cl->body.opaque);
+			cl->body.release = NULL;
+			client_close_after_flush(cl);
+			return;
+		}
+		if (stream_write(&cl->s, cl->body_buf, (size_t)n)) {
+			client_close(cl);
+			return;
+		}
+	}
+	if (!cl->closed)
+		loop_timer_start(c->loop, &cl->stall, BODY_STALL_MS, body_stalled, cl);
+}
+
+/* After the reply: the body; what the client sends meanwhile is not read. */
+static void start_body(struct client *cl, const struct control_body *body)
+{
+	cl->body_buf = malloc(BODY_CHUNK);
+	if (!cl->body_buf) {
+		body->release(body->opaque);
+		client_close(cl);
+		return;
+	}
+	cl->body = *body;
+	cl->mode = CLIENT_BODY;
+	stream_set_reading(&cl->s, false);
+	body_pump(cl);
 }
 
 /* ---- requests ---- */
@@ -285,16 +364,63 @@ static void screendump(struct client *cl, struct request *rq)
 		close(fd);
 }
 
+/* {"op": "save", "path": FILE}: the VM ends after the answer (its thread stops ours). */
+static void save(struct client *cl, const struct request *rq)
+{
+	static const char *const args[] = { "path", NULL };
+	const struct control_ops *o = cl->c->ops;
+	int fd = stream_take_fd(&cl->s);
+	const char *path = NULL;
+	json_t *result;
+	char msg[256];
+	int err;
+
+	if (!o->save) {
+		if (fd >= 0)
+			close(fd);
+		reply_error(cl, rq->id, E_FAILED, "save: this VM cannot be saved");
+		return;
+	}
+	if (request_check_args(rq, args, msg, sizeof(msg)) ||
+	    request_string(rq, "path", false, &path, msg, sizeof(msg)) ||
+	    ((path != NULL) == (fd >= 0) &&
+	     snprintf(msg, sizeof(msg), "save takes a \"path\" or a descriptor sent with "
+		      "the request, one of them") > 0)) {
+		if (fd >= 0)
+			close(fd);
+		reply_error(cl, rq->id, E_BAD_REQUEST, "%s", msg);
+		return;
+	}
+	result = json_object();
+	error_clear();
+	err = result ? o->save(o->opaque, path, fd, result) : -ENOMEM;
+	if (!result && fd >= 0)
+		close(fd);
+	if (err < 0)
+		reply_error(cl, rq->id, E_FAILED, "save: %s",
+			    error_msg()[0] ? error_msg() : strerror(-err));
+	else
+		send_line(cl, reply_ok_line(rq->id, json_incref(result)));
+	json_decref(result);
+}
+
 static void handle_request(struct client *cl, const char *line, size_t len)
 {
+	const struct control_ops *o = cl->c->ops;
+	struct control_body body = { 0 };
 	struct request rq;
-	const char *code;
+	const char *code = NULL;
 	char msg[256];
 	json_t *result;
 	int err;
 
 	if (request_parse(line, len, &rq, &code, msg, sizeof(msg))) {
 		reply_error(cl, rq.id, code, "%s", msg);
+		request_free(&rq);
+		return;
+	}
+	if (!strcmp(rq.op, "save")) {
+		save(cl, &rq);
 		request_free(&rq);
 		return;
 	}
@@ -308,16 +434,25 @@ static void handle_request(struct client *cl, const char *line, size_t len)
 		request_free(&rq);
 		return;
 	}
+	rq.fd = stream_take_fd(&cl->s);	/* passed with this request, or before it */
 	result = json_object();
+	code = NULL;	/* request_parse sets it whether it fails or not */
 	error_clear();	/* an op that fails without a message gets strerror's */
 	err = result ? run_op(cl->c, rq.op, result) : -ENOMEM;
-	if (err == 1)
+	if (err == 1 && o->request)
+		err = o->request(o->opaque, &rq, result, &body, &code);
+	if (err == 1) {
 		reply_error(cl, rq.id, E_UNKNOWN_OP, "unknown op '%s'", rq.op);
-	else if (err < 0)
-		reply_error(cl, rq.id, E_FAILED, "%s: %s", rq.op,
+	} else if (err < 0) {
+		reply_error(cl, rq.id, code ? code : E_FAILED, "%s: %s", rq.op,
 			    error_msg()[0] ? error_msg() : strerror(-err));
-	else
+	} else {
 		send_line(cl, reply_ok_line(rq.id, json_incref(result)));
+		if (body.read && stream_is_open(&cl->s))
+			start_body(cl, &body);
+		else if (body.release)
+			body.release(body.opaque);
+	}
 	json_decref(result);
 	request_free(&rq);
 }
@@ -368,6 +503,7 @@ static void client_input(struct stream *s)
 	case CLIENT_JSON: json_input(cl); break;
 	case CLIENT_CONSOLE_RW: console_feed(cl); break;
 	case CLIENT_CONSOLE_RO: stream_consume(s, s->in_len); break;	/* reading only */
+	case CLIENT_BODY: break;	/* not reading */
 	}
 }
 
@@ -387,6 +523,8 @@ static void client_drained(struct stream *s)
 
 	if (cl->close_when_drained)
 		client_close(cl);
+	else if (cl->mode == CLIENT_BODY)
+		body_pump(cl);
 }
 
 static const struct stream_ops client_ops = {
@@ -415,12 +553,12 @@ static void on_accept(void *opaque, uint32_t events)
 		return;
 	}
 	cl->c = c;
-	if (stream_open(&cl->s, &c->loop, fd, CONTROL_MAX_MESSAGE + 1, CLIENT_OUT_MAX, &client_ops,
+	if (stream_open(&cl->s, c->loop, fd, CONTROL_MAX_MESSAGE + 1, CLIENT_OUT_MAX, &client_ops,
 			cl)) {
 		free(cl);
 		return;
 	}
-	cl->s.take_fds = true;	/* screendump's file */
+	stream_take_fds(&cl->s);	/* a debugger's listening socket (inspect's gdb op) */
 	c->clients[i] = cl;
 }
 
@@ -482,13 +620,13 @@ void control_console_output(struct control *c, const uint8_t *buf, size_t len)
 		pending_append(c, buf, len);
 	pthread_mutex_unlock(&c->lock);
 	if (consoles)
-		loop_defer(&c->loop, &c->output_d, flush_output, c);
+		loop_defer(c->loop, &c->output_d, flush_output, c);
 }
 
 void control_rx_ready(struct control *c)
 {
 	if (c)
-		loop_defer(&c->loop, &c->rx_ready_d, feed_writer, c);
+		loop_defer(c->loop, &c->rx_ready_d, feed_writer, c);
 }
 
 /* ---- life cycle ---- */
@@ -532,8 +670,8 @@ static int check_listening(int fd)
 	return 0;
 }
 
-int control_open(struct control **out, int listen_fd, const char *path,
-		 const struct control_ops *ops)
+int control_start(struct control **out, struct loop *l, int listen_fd, const char *path,
+		  const struct control_ops *ops)
 {
 	struct control *c;
 	int err = check_listening(listen_fd);
@@ -551,17 +689,15 @@ int control_open(struct control **out, int listen_fd, const char *path,
 	socket_file_init(&c->file);
 	pthread_mutex_init(&c->lock, NULL);
 	c->listen_fd = listen_fd;
+	c->loop = l;
 	err = path ? socket_file_hold(&c->file, path) : 0;
 	if (!err)
-		err = loop_init(&c->loop);
-	if (!err)
-		err = loop_watch(&c->loop, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
+		err = loop_watch(l, &c->listen_w, c->listen_fd, EPOLLIN, on_accept, c);
 	if (err)
 		goto err_close;
 	*out = c;
 	return 0;
 err_close:
-	loop_destroy(&c->loop);
 	close(c->listen_fd);
 	socket_file_remove(&c->file);
 	pthread_mutex_destroy(&c->lock);
@@ -569,9 +705,13 @@ err_close:
 	return err;
 }
 
-int control_start(struct control *c)
+static void control_free(void *opaque)
 {
-	return loop_start(&c->loop, SANDBOX_CONTROL);
+	struct control *c = opaque;
+
+	free(c->pending);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
 }
 
 int control_dir_fd(const struct control *c)
@@ -585,14 +725,12 @@ void control_stop(struct control *c)
 
 	if (!c)
 		return;
-	loop_stop(&c->loop);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (c->clients[i])
 			client_close(c->clients[i]);
-	loop_destroy(&c->loop);		/* frees the clients */
+	loop_unwatch(c->loop, &c->listen_w);
 	close(c->listen_fd);
 	socket_file_remove(&c->file);
-	free(c->pending);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	/* after what is queued for it (the guest's last output) */
+	loop_defer(c->loop, &c->free_d, control_free, c);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/error.h"
 
@@ -145,6 +146,13 @@ static int parse_option(const char *spec, struct net_opts *o, char *opt)
 		return parse_ifname(spec, "ifname", v, o->ifname);
 	if (o->kind == NET_TAP && !strcmp(opt, "bridge"))
 		return parse_ifname(spec, "bridge", v, o->bridge);
+	if (o->kind == NET_STREAM && !strcmp(opt, "path")) {
+		if (*v != '/' || strlen(v) >= sizeof(o->path))
+			return bad(spec, "path= needs the switch socket's absolute path (at most %zu "
+				   "characters)", sizeof(o->path) - 1);
+		strcpy(o->path, v);
+		return 0;
+	}
 	if (o->kind == NET_TAP && !strcmp(opt, "vnet_hdr")) {
 		if (strcmp(v, "on") && strcmp(v, "off"))
 			return bad(spec, "vnet_hdr=%s: expected on or off", v);
@@ -152,7 +160,7 @@ static int parse_option(const char *spec, struct net_opts *o, char *opt)
 		return 0;
 	}
 	return bad(spec, "unknown option '%s' (user takes hostfwd= and mac=; tap takes ifname=, "
-		   "bridge=, vnet_hdr= and mac=)", opt);
+		   "bridge=, vnet_hdr= and mac=; stream takes path= and mac=)", opt);
 }
 
 int net_spec_parse(const char *spec, struct net_opts *o)
@@ -183,9 +191,13 @@ int net_spec_parse(const char *spec, struct net_opts *o)
 				o->kind = NET_TAP;
 				continue;
 			}
+			if (!strcmp(tok, "stream")) {
+				o->kind = NET_STREAM;
+				continue;
+			}
 			/* options without a backend: user mode, the default */
 			if (!strchr(tok, '='))
-				return bad(spec, "'%s': expected user, tap or an option", tok);
+				return bad(spec, "'%s': expected user, tap, stream or an option", tok);
 		}
 		err = parse_option(spec, o, tok);
 		if (err)
@@ -193,6 +205,8 @@ int net_spec_parse(const char *spec, struct net_opts *o)
 	}
 	if (o->kind == NET_TAP && !o->ifname[0] && !o->bridge[0])
 		return bad(spec, "tap needs ifname=NAME (an existing tap) or bridge=BRIDGE");
+	if (o->kind == NET_STREAM && !o->path[0])
+		return bad(spec, "stream needs path=SOCKET (a switch's unix socket)");
 	return 0;
 }
 
@@ -204,6 +218,12 @@ void net_spec_mac(const struct net_opts *o, const struct net_backend *be, unsign
 	uint32_t h = 2166136261u;	/* FNV-1a */
 
 	memcpy(mac, qemu_mac, NET_MAC_LEN);
+	if (o->kind == NET_STREAM && !o->has_mac) {
+		/* VMs sharing a switch must differ: the socket and this process name it */
+		name = o->path;
+		h = (h ^ (uint32_t)getpid()) * 16777619u;
+		h = (h ^ index) * 16777619u;
+	}
 	if (o->has_mac) {
 		memcpy(mac, o->mac, NET_MAC_LEN);
 	} else if (*name) {

@@ -1,11 +1,14 @@
 #include "vm/vm.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,7 +16,7 @@
 #include "base/loop.h"
 #include "base/sandbox.h"
 #include "block/block.h"
-#include "debug/gdbstub-server.h"
+#include "debug/trace.h"
 #include "hw/guest-mem.h"
 #include "hw/uart16550.h"
 #include "hw/virtio/virtio-blk.h"
@@ -26,9 +29,11 @@
 #include "vm/console.h"
 #include "vm/control.h"
 #include "vm/disk-spec.h"
+#include "vm/inspect.h"
 #include "vm/jail.h"
 #include "vm/net-spec.h"
 #include "vm/screendump.h"
+#include "vm/state.h"
 
 /*
  * Signals that end the VM: blocked before any thread is made, so every thread
@@ -92,18 +97,31 @@ struct vm {
 	struct machine *m;
 	struct console con;
 	struct sig_watch w;
+	/*
+	 * The monitor loop: a thread serving the control socket and the
+	 * gdbstub (inspect), so their requests take turns.
+	 */
+	struct loop loop;
+	bool loop_made;
 	struct jail jail;
 	struct control *ctl;
-	struct gdbstub *gdb;
+	struct inspect inspect;
 	struct virtio_rng rng;
 	struct virtio_console vcon;
 	struct virtio_input power;	/* the power key, on boards without ACPI */
 	struct virtio_gpu gpu;		/* --display: the screen, */
 	struct virtio_input keyboard, tablet;	/* and what a viewer types and points with */
 	bool has_rng, has_vcon, has_power, has_gpu;
-	bool paused;
+	bool paused;			/* by the control socket's "pause" (the loop's thread) */
+	unsigned holds;			/* inspect's holds on the CPUs (the loop's thread) */
 	bool reset_requested;		/* a control "reset" stopped the machine */
+	bool saved;			/* a control "save" wrote the VM out: it ends */
 	uint64_t started_ns;
+	struct trace *trace;		/* --trace, or NULL */
+	uint64_t restore_ns;		/* --restore: reading, mapping and loading the state */
+	struct stat restored_from;	/* --restore: the file RAM is mapped from */
+	uint8_t *restored_scroll;	/* --restore: the console's scrollback, for the control socket */
+	size_t restored_scroll_len;
 	struct virtio_blk *disks[VM_MAX_DISKS];
 	struct virtio_net *nets[VM_MAX_NICS];
 };
@@ -181,6 +199,13 @@ static int nic_create(struct virtio_net **out, struct guest_mem *mem, const char
 	return virtio_net_create(out, mem, be, mac);
 }
 
+/* A device onto the machine's transport, traced as --trace asks. */
+static int attach(struct vm *vm, struct virtio_dev *vd)
+{
+	vd->trace = vm->trace;
+	return vm->m->ops->add_virtio(vm->m, vd);
+}
+
 /*
  * The virtio devices the command line asks for, in the order the guest will
  * find them: the console, disks (vda, vdb, ...), entropy, NICs, the power
@@ -190,7 +215,6 @@ static int devices_create(struct vm *vm)
 {
 	const struct uart_backend be = { guest_output, guest_rx_ready, vm };
 	struct guest_mem *mem = vm->m->ops->guest_mem(vm->m);
-	int (*attach)(struct machine *, struct virtio_dev *) = vm->m->ops->add_virtio;
 	const struct vm_config *cfg = vm->cfg;
 	unsigned i;
 	int err = 0;
@@ -198,38 +222,38 @@ static int devices_create(struct vm *vm)
 	if (cfg->console == VM_CONSOLE_VIRTIO) {
 		virtio_console_init(&vm->vcon, mem, &be);
 		vm->has_vcon = true;
-		err = attach(vm->m, &vm->vcon.vd);
+		err = attach(vm, &vm->vcon.vd);
 	}
 	for (i = 0; !err && i < cfg->ndisks; i++) {
 		err = disk_create(&vm->disks[i], mem, cfg->disks[i], i);
 		if (!err)
-			err = attach(vm->m, &vm->disks[i]->vd);
+			err = attach(vm, &vm->disks[i]->vd);
 	}
 	if (!err && cfg->rng) {
 		virtio_rng_init(&vm->rng, mem);
 		vm->has_rng = true;
-		err = attach(vm->m, &vm->rng.vd);
+		err = attach(vm, &vm->rng.vd);
 	}
 	for (i = 0; !err && i < cfg->nnets; i++) {
 		err = nic_create(&vm->nets[i], mem, cfg->nets[i], i);
 		if (!err)
-			err = attach(vm->m, &vm->nets[i]->vd);
+			err = attach(vm, &vm->nets[i]->vd);
 	}
 	if (!err && !vm->m->ops->powerdown && !vm_config_bare_metal(cfg)) {
 		virtio_input_init(&vm->power, mem);
 		vm->has_power = true;
-		err = attach(vm->m, &vm->power.vd);
+		err = attach(vm, &vm->power.vd);
 	}
 	if (!err && cfg->display) {
 		virtio_gpu_init(&vm->gpu, mem, 0, 0);
 		virtio_input_init_kind(&vm->keyboard, mem, VIRTIO_INPUT_KEYBOARD);
 		virtio_input_init_kind(&vm->tablet, mem, VIRTIO_INPUT_TABLET);
 		vm->has_gpu = true;
-		err = attach(vm->m, &vm->gpu.vd);
+		err = attach(vm, &vm->gpu.vd);
 		if (!err)
-			err = attach(vm->m, &vm->keyboard.vd);
+			err = attach(vm, &vm->keyboard.vd);
 		if (!err)
-			err = attach(vm->m, &vm->tablet.vd);
+			err = attach(vm, &vm->tablet.vd);
 	}
 	return err;
 }
@@ -269,6 +293,246 @@ static void devices_destroy(struct vm *vm)
 		virtio_net_destroy(vm->nets[i]);
 }
 
+/* Every virtio device of the VM, to fn. */
+static void devices_each(struct vm *vm, void (*fn)(struct virtio_dev *vd))
+{
+	unsigned i;
+
+	if (vm->has_vcon)
+		fn(&vm->vcon.vd);
+	for (i = 0; i < vm->cfg->ndisks; i++)
+		fn(&vm->disks[i]->vd);
+	if (vm->has_rng)
+		fn(&vm->rng.vd);
+	for (i = 0; i < vm->cfg->nnets; i++)
+		fn(&vm->nets[i]->vd);
+	if (vm->has_power)
+		fn(&vm->power.vd);
+}
+
+static void vm_shape(const struct vm *vm, struct state_shape *s)
+{
+	const struct guest_mem *mem = vm->m->ops->guest_mem(vm->m);
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->arch, sizeof(s->arch), "%s", vm->cfg->arch);
+	s->mem_size = mem->size + mem->high_size;
+	s->cpus = vm->cfg->cpus;
+}
+
+/*
+ * The VM's own section: the control socket's console scrollback, so a client
+ * attaching after a restore sees what the guest printed before the save.
+ */
+static int console_save(void *obj, struct state_out *o)
+{
+	struct vm *vm = obj;
+	uint8_t *buf = malloc(CONTROL_SCROLLBACK);
+	size_t len;
+
+	if (!buf)
+		return -ENOMEM;
+	len = control_scrollback(vm->ctl, buf);
+	state_put_u32(o, (uint32_t)len);
+	state_put_bytes(o, buf, len);
+	free(buf);
+	return o->err;
+}
+
+static int console_load(void *obj, struct state_in *in)
+{
+	struct vm *vm = obj;
+	uint32_t len = state_get_u32(in);
+
+	if (len > CONTROL_SCROLLBACK || len > in->len - in->off)
+		return state_bad(in, "the scrollback's length");
+	free(vm->restored_scroll);
+	vm->restored_scroll = malloc(len ? len : 1);
+	if (!vm->restored_scroll)
+		return error_set(-ENOMEM, "out of memory");
+	state_get_bytes(in, vm->restored_scroll, len);
+	vm->restored_scroll_len = len;
+	return state_in_end(in);
+}
+
+static const struct state_ops console_state_ops = {
+	.name = "console",
+	.version = 1,
+	.save = console_save,
+	.load = console_load,
+};
+
+static int vm_state_list(struct vm *vm, struct state_list *l)
+{
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	if (!vm->m->ops->state_list)
+		return error_set(-ENOTSUP, "the %s machine cannot be saved yet", vm->cfg->arch);
+	/* virtio-gpu's resources live in host memory and have no section yet */
+	if (vm->has_gpu)
+		return error_set(-ENOTSUP, "a VM with a display (--display) cannot be saved yet");
+	err = vm->m->ops->state_list(vm->m, l);
+	return err ? err : state_list_add(l, &console_state_ops, vm, 0);
+}
+
+/* --restore FILE: the state loaded where boot would have loaded images. */
+static int vm_restore(struct vm *vm)
+{
+	const char *path = vm->cfg->restore;
+	struct state_shape shape;
+	struct state_list l;
+	struct state_file f;
+	uint64_t t0 = loop_now_ns();
+	int fd, err;
+
+	err = vm_state_list(vm, &l);
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(-errno, "--restore %s: cannot open", path);
+	err = state_file_open(&f, fd);
+	if (!err && fstat(fd, &vm->restored_from) < 0)
+		err = error_errno(-errno, "cannot stat it");
+	if (!err) {
+		vm_shape(vm, &shape);
+		err = state_file_check_shape(&f, &shape);
+		if (!err)
+			err = vm->m->ops->restore(vm->m, fd, f.ram_off, vm->cfg->clock_jump);
+		if (!err)
+			err = state_file_load(&f, &l);
+		state_file_close(&f);
+	}
+	close(fd);	/* the mapping holds the file */
+	if (err) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", error_msg());
+		return error_set(err, "--restore %s: %s", path, why);
+	}
+	vm->restore_ns = loop_now_ns() - t0;
+	return 0;
+}
+
+/* A new file beside path, renamed over it once complete and synced. */
+static int save_to(struct vm *vm, const char *path, const struct state_list *l,
+		   struct state_save_stats *st)
+{
+	struct state_shape shape;
+	char tmp[PATH_MAX];
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return error_set(-ENAMETOOLONG, "%s: path too long", path);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return error_errno(-errno, "cannot create %s", tmp);
+	vm_shape(vm, &shape);
+	err = state_file_save(fd, &shape, l, vm->m->ops->guest_mem(vm->m), st);
+	if (close(fd) < 0 && !err)
+		err = error_errno(-errno, "cannot write %s", tmp);
+	if (!err && rename(tmp, path) < 0)
+		err = error_errno(-errno, "cannot rename %s to %s", tmp, path);
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static void quiesce(struct virtio_dev *vd)
+{
+	virtio_dev_quiesce(vd);
+}
+
+static void unquiesce(struct virtio_dev *vd)
+{
+	virtio_dev_unquiesce(vd);
+}
+
+/*
+ * A descriptor handed over for a save: a regular file this process may write
+ * at any offset, not the file RAM is mapped from (restored from it).
+ */
+static int save_fd_check(struct vm *vm, int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	struct stat st;
+
+	if (fl < 0 || fstat(fd, &st) < 0)
+		return error_errno(-errno, "the descriptor sent");
+	if (!S_ISREG(st.st_mode) || (fl & O_ACCMODE) == O_RDONLY || (fl & O_APPEND))
+		return error_set(-EINVAL, "the descriptor sent is not a regular file open for "
+				 "writing (without O_APPEND)");
+	if (vm->restored_from.st_ino && st.st_ino == vm->restored_from.st_ino &&
+	    st.st_dev == vm->restored_from.st_dev)
+		return error_set(-EINVAL, "the descriptor sent is the file this VM was restored "
+				 "from, which its RAM still reads: save to a new file");
+	return 0;
+}
+
+static int save_to_fd(struct vm *vm, int fd, const struct state_list *l,
+		      struct state_save_stats *st)
+{
+	struct state_shape shape;
+
+	vm_shape(vm, &shape);
+	return state_file_save(fd, &shape, l, vm->m->ops->guest_mem(vm->m), st);
+}
+
+/* The control op "save": CPUs paused, devices still, state and RAM out, then the end. */
+static int ctl_save(void *opaque, const char *path, int fd, json_t *r)
+{
+	struct vm *vm = opaque;
+	struct state_save_stats st;
+	struct state_list l;
+	bool was_paused = vm->paused;
+	uint64_t t0;
+	int err;
+
+	err = vm_state_list(vm, &l);
+	if (!err && fd >= 0)
+		err = save_fd_check(vm, fd);
+	else if (!err && sandbox_active())
+		err = error_set(-EPERM, "a sandboxed VM opens no files: send the file's descriptor "
+				"with the request ('gasang save SOCKET FILE' does), or run it with "
+				"--sandbox off");
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	if (!vm->m->ops->pause)
+		return error_set(-ENOTSUP, "this machine cannot pause");
+	t0 = loop_now_ns();
+	vm->m->ops->pause(vm->m);
+	devices_each(vm, quiesce);
+	if (fd >= 0) {
+		err = save_to_fd(vm, fd, &l, &st);
+		close(fd);
+	} else {
+		err = save_to(vm, path, &l, &st);
+	}
+	if (err) {
+		/* as if nothing happened */
+		devices_each(vm, unquiesce);
+		if (!was_paused)
+			vm->m->ops->resume(vm->m);
+		return err;
+	}
+	if (path)
+		json_object_set_new(r, "path", json_string(path));
+	json_object_set_new(r, "file_bytes", json_integer((json_int_t)st.file_bytes));
+	json_object_set_new(r, "ram_bytes", json_integer((json_int_t)st.ram_bytes));
+	json_object_set_new(r, "state_bytes", json_integer((json_int_t)st.state_bytes));
+	json_object_set_new(r, "save_ms",
+			    json_integer((json_int_t)((loop_now_ns() - t0) / 1000000)));
+	/* the saved VM must not run on: the devices stay quiesced, the CPUs paused */
+	vm->saved = true;
+	__atomic_store_n(&vm->reset_requested, false, __ATOMIC_RELEASE);
+	vm->m->ops->request_stop(vm->m);
+	return 0;
+}
+
 /* ---- the control socket's operations (its thread) ---- */
 
 static int ctl_status(void *opaque, json_t *r)
@@ -286,6 +550,20 @@ static int ctl_status(void *opaque, json_t *r)
 			    json_integer((json_int_t)((loop_now_ns() - vm->started_ns) / 1000000)));
 	json_object_set_new(r, "cpu_time_ms",
 			    json_integer((json_int_t)cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000));
+	json_object_set_new(r, "gdb", inspect_gdb_where(&vm->inspect) ?
+			    json_string(inspect_gdb_where(&vm->inspect)) : json_null());
+	if (vm->cfg->restore)
+		json_object_set_new(r, "restore_us", json_integer((json_int_t)(vm->restore_ns / 1000)));
+	if (vm->m->ops->cpu_state) {
+		json_t *cpus = json_array();
+		struct machine_cpu_state st;
+
+		for (unsigned i = 0; vm->m->ops->cpu_state(vm->m, i, &st); i++)
+			json_array_append_new(cpus, json_pack("{s:i,s:s,s:I}", "id", i, "state",
+							      st.state, "instructions",
+							      (json_int_t)st.instructions));
+		json_object_set_new(r, "cpus", cpus);
+	}
 	return 0;
 }
 
@@ -300,10 +578,11 @@ static int ctl_stats(void *opaque, json_t *r)
 	for (i = 0; i < vm->cfg->ndisks; i++) {
 		struct virtio_blk *b = vm->disks[i];
 
-		json_array_append_new(disks, json_pack("{s:s,s:I,s:I,s:I}",
+		json_array_append_new(disks, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}",
 			"path", b->bd->filename, "requests", COUNTER(b->requests),
 			"bytes_read", COUNTER(b->bytes_read),
-			"bytes_written", COUNTER(b->bytes_written)));
+			"bytes_written", COUNTER(b->bytes_written),
+			"read_ops", COUNTER(b->reads), "write_ops", COUNTER(b->writes)));
 	}
 	for (i = 0; i < vm->cfg->nnets; i++) {
 		struct virtio_net *n = vm->nets[i];
@@ -311,9 +590,10 @@ static int ctl_stats(void *opaque, json_t *r)
 
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1],
 			 n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
-		json_array_append_new(nics, json_pack("{s:s,s:I,s:I,s:I,s:I}", "mac", mac,
+		json_array_append_new(nics, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "mac", mac,
 			"rx_frames", COUNTER(n->rx_frames), "rx_dropped", COUNTER(n->rx_dropped),
-			"tx_frames", COUNTER(n->tx_frames), "tx_dropped", COUNTER(n->tx_dropped)));
+			"tx_frames", COUNTER(n->tx_frames), "tx_dropped", COUNTER(n->tx_dropped),
+			"rx_bytes", COUNTER(n->rx_bytes), "tx_bytes", COUNTER(n->tx_bytes)));
 	}
 #undef COUNTER
 	json_object_set_new(r, "disks", disks);
@@ -321,13 +601,15 @@ static int ctl_stats(void *opaque, json_t *r)
 	return 0;
 }
 
+/* The CPUs stop while the VM is paused or anyone holds them. */
 static int ctl_pause(void *opaque)
 {
 	struct vm *vm = opaque;
 
 	if (!vm->m->ops->pause)
 		return error_set(-ENOTSUP, "this machine cannot pause");
-	vm->m->ops->pause(vm->m);
+	if (!vm->holds)
+		vm->m->ops->pause(vm->m);
 	vm->paused = true;
 	return 0;
 }
@@ -336,10 +618,29 @@ static int ctl_resume(void *opaque)
 {
 	struct vm *vm = opaque;
 
-	if (vm->m->ops->resume)
+	if (vm->m->ops->resume && !vm->holds)
 		vm->m->ops->resume(vm->m);
 	vm->paused = false;
 	return 0;
+}
+
+static int cpus_hold(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (!vm->m->ops->pause)
+		return error_set(-ENOTSUP, "this machine cannot stop its CPUs for a consistent read");
+	if (!vm->holds++ && !vm->paused)
+		vm->m->ops->pause(vm->m);
+	return 0;
+}
+
+static void cpus_release(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	if (!--vm->holds && !vm->paused)
+		vm->m->ops->resume(vm->m);
 }
 
 static int ctl_powerdown(void *opaque)
@@ -362,6 +663,8 @@ static int ctl_reset(void *opaque)
 
 	if (vm->paused)
 		return error_set(-EBUSY, "the VM is paused: resume it first");
+	if (vm->holds)
+		return error_set(-EBUSY, "the VM's memory is being read (memory-save, dump)");
 	__atomic_store_n(&vm->reset_requested, true, __ATOMIC_RELEASE);
 	vm->m->ops->request_stop(vm->m);
 	return 0;
@@ -382,6 +685,15 @@ static int ctl_screendump(void *opaque, int fd)
 	return err;
 }
 
+/* gdb, registers, memory-read, ...: the debugging ops (vm/inspect.c) */
+static int ctl_request(void *opaque, const struct request *rq, json_t *result,
+		       struct control_body *body, const char **code)
+{
+	struct vm *vm = opaque;
+
+	return inspect_request(&vm->inspect, rq, result, body, code);
+}
+
 static void ctl_quit(void *opaque)
 {
 	struct vm *vm = opaque;
@@ -398,43 +710,7 @@ static int control_create(struct vm *vm, const struct control_ops *ops)
 
 	if (fd < 0)
 		return fd;
-	return control_open(&vm->ctl, fd, cfg->control, ops);
-}
-
-/*
- * Everything is open: the process gives up the host (vm/jail.h), then its
- * threads start, each narrowing to its kind's filter, and the main thread
- * narrows last to its own. Only the vCPU threads, made by the main thread
- * at each boot, come later.
- */
-static int sandbox_and_start(struct vm *vm)
-{
-	struct jail *j = &vm->jail;
-	unsigned i;
-	int err;
-
-	j->run.unlink_dirfd[0] = control_dir_fd(vm->ctl);
-	j->run.unlink_dirfd[1] = gdbstub_dir_fd(vm->gdb);
-	for (i = 0; i < vm->cfg->nnets; i++) {
-		if (vm->nets[i]->be->undo_at_exit) {
-			j->run.netlink = true;
-			j->keep_net_admin = true;
-		}
-	}
-	err = jail_enter(j);
-	if (!err)
-		err = sig_watch_start(&vm->w, vm->m);
-	if (!err && vm->ctl)
-		err = control_start(vm->ctl);
-	if (!err && vm->gdb)
-		err = gdbstub_start(vm->gdb);
-	if (!err)
-		err = console_start(&vm->con);
-	if (!err)
-		err = devices_start(vm);
-	if (!err)
-		err = sandbox_main_enter(&j->run);
-	return err;
+	return control_start(&vm->ctl, &vm->loop, fd, cfg->control, ops);
 }
 
 /* Run until the guest powers off or stops for good; returns an exit status. */
@@ -453,6 +729,11 @@ static int run_loop(struct vm *vm)
 			fprintf(stderr, "gasang: reboot failed: %s\n", error_msg());
 			return VM_EXIT_GUEST;
 		}
+		/* a signal taken during the reboot: the reset forgot its stop request */
+		if (vm->w.signo) {
+			res.why = MACHINE_STOPPED;
+			break;
+		}
 	}
 	switch (res.why) {
 	case MACHINE_EXIT:
@@ -470,15 +751,120 @@ static int run_loop(struct vm *vm)
 /* --gdb: a debugger may attach; with --gdb-wait the CPUs wait for it. */
 static int gdb_open(struct vm *vm)
 {
-	char where[300];
-	int err;
+	int err = inspect_gdb_start(&vm->inspect, vm->cfg->gdb, vm->cfg->gdb_wait);
 
-	err = gdbstub_open(&vm->gdb, vm->m, vm->cfg->gdb, vm->cfg->gdb_wait, where, sizeof(where));
 	if (err)
 		return err;
-	fprintf(stderr, "gasang: gdb: listening on %s%s\n", where,
+	fprintf(stderr, "gasang: gdb: listening on %s%s\n", inspect_gdb_where(&vm->inspect),
 		vm->cfg->gdb_wait ? "; the guest waits for a debugger to continue it" : "");
 	return 0;
+}
+
+/*
+ * The monitor loop and what it serves: the control socket (its debugging
+ * ops through inspect) and --gdb's stub, opened at set-up; its thread starts
+ * after the sandbox (monitor_start).
+ */
+static int monitor_open(struct vm *vm, const struct control_ops *ctl_ops)
+{
+	const struct inspect_hold hold = { cpus_hold, cpus_release, vm };
+	const struct vm_config *cfg = vm->cfg;
+	int err;
+
+	if (!cfg->control && cfg->control_fd < 0 && !cfg->gdb)
+		return 0;
+	err = loop_init(&vm->loop);
+	if (err) {
+		loop_destroy(&vm->loop);
+		return err;
+	}
+	vm->loop_made = true;
+	inspect_init(&vm->inspect, vm->m, &vm->loop, &hold);
+	if (cfg->control || cfg->control_fd >= 0)
+		err = control_create(vm, ctl_ops);
+	if (!err && cfg->gdb)
+		err = gdb_open(vm);
+	return err;
+}
+
+/* Its thread, a sandbox kind of its own: the control socket's and a debugger's calls. */
+static int monitor_start(struct vm *vm)
+{
+	return vm->loop_made ? loop_start(&vm->loop, SANDBOX_MONITOR) : 0;
+}
+
+/* The machine ended: a debugger is told how, then the loop's thread and what it served go. */
+static void monitor_stop(struct vm *vm, int status)
+{
+	if (!vm->loop_made)
+		return;
+	inspect_machine_ended(&vm->inspect, status, vm->w.signo);
+	loop_stop(&vm->loop);
+	inspect_destroy(&vm->inspect);
+	control_stop(vm->ctl);
+	vm->ctl = NULL;
+	loop_destroy(&vm->loop);	/* runs what the two left to free */
+	vm->loop_made = false;
+}
+
+/*
+ * Everything is open: the process gives up the host (vm/jail.h), then its
+ * threads start, each narrowing to its kind's filter, and the main thread
+ * narrows last to its own. Only the vCPU threads, made by the main thread
+ * at each boot, come later.
+ */
+static int sandbox_and_start(struct vm *vm)
+{
+	struct jail *j = &vm->jail;
+	unsigned i;
+	int err;
+
+	j->run.unlink_dirfd[0] = control_dir_fd(vm->ctl);
+	j->run.unlink_dirfd[1] = vm->loop_made ? inspect_gdb_dir_fd(&vm->inspect) : -1;
+	for (i = 0; i < vm->cfg->nnets; i++) {
+		if (vm->nets[i]->be->undo_at_exit) {
+			j->run.netlink = true;
+			j->keep_net_admin = true;
+		}
+	}
+	err = jail_enter(j);
+	if (!err)
+		err = sig_watch_start(&vm->w, vm->m);
+	if (!err)
+		err = monitor_start(vm);
+	if (!err)
+		err = console_start(&vm->con);
+	if (!err)
+		err = devices_start(vm);
+	if (!err)
+		err = sandbox_main_enter(&j->run);
+	return err;
+}
+
+/* --trace: parsed, checked against what the machine records, and its file opened now. */
+static int trace_start(struct vm *vm)
+{
+	const struct machine_ops *mo = machine_find(vm->cfg->arch);
+	struct trace_opts o;
+	uint32_t missing;
+	unsigned ev;
+	int err;
+
+	if (!vm->cfg->trace)
+		return 0;
+	err = trace_parse(vm->cfg->trace, &o);
+	if (err)
+		return err;
+	missing = o.events & ~mo->trace_events;
+	for (ev = 0; ev < TRACE_EVENTS; ev++)
+		if (missing & TRACE_BIT(ev))
+			return error_set(-EINVAL, "--trace %s: the %s machine (%s) does not record "
+					 "'%s' events%s", vm->cfg->trace, mo->arch, mo->accel,
+					 trace_event_name(ev),
+					 ev == TRACE_EXEC && (mo->trace_events & TRACE_BIT(TRACE_KVM_EXIT)) ?
+					 ": its instructions run in hardware (kvm-exit records the rip of "
+					 "each exit)" : "");
+	return trace_open(&vm->trace, &o, mo->arch);
 }
 
 int vm_run(const struct vm_config *cfg)
@@ -506,21 +892,25 @@ int vm_run(const struct vm_config *cfg)
 	json_object_seed(0);
 	vm->started_ns = loop_now_ns();
 	serial = (struct uart_backend){ guest_output, guest_rx_ready, vm };
+	err = trace_start(vm);
+	if (err)
+		goto out_free;
 	err = machine_find(cfg->arch)->create(cfg, &serial, &vm->m);
 	if (err)
 		goto out_free;
+	if (vm->trace)
+		vm->m->ops->set_trace(vm->m, vm->trace);
 	/* set-up, on this thread alone: everything the VM will use is opened here */
 	err = devices_create(vm);
 	if (!err)
-		err = vm->m->ops->boot(vm->m);
-	if (!err && (cfg->control || cfg->control_fd >= 0)) {
-		ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
-						ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm,
-						vm->has_gpu ? ctl_screendump : NULL };
-		err = control_create(vm, &ctl_ops);
-	}
-	if (!err && cfg->gdb)
-		err = gdb_open(vm);
+		err = cfg->restore ? vm_restore(vm) : vm->m->ops->boot(vm->m);
+	ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
+					ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm,
+					ctl_request, ctl_save, vm->has_gpu ? ctl_screendump : NULL };
+	if (!err)
+		err = monitor_open(vm, &ctl_ops);
+	if (!err && vm->ctl && vm->restored_scroll_len)
+		control_console_output(vm->ctl, vm->restored_scroll, vm->restored_scroll_len);
 	ops = (struct console_ops){ console_to_guest, console_quit, vm };
 	if (!err)
 		err = console_open(&vm->con, STDIN_FILENO, STDOUT_FILENO, &ops);
@@ -530,14 +920,13 @@ int vm_run(const struct vm_config *cfg)
 		status = run_loop(vm);
 	console_stop(&vm->con);
 	sig_watch_stop(&vm->w);
-	/* the control and gdbstub threads call into the machine: they go first */
-	gdbstub_stop(vm->gdb, status, vm->w.signo);
-	vm->gdb = NULL;
-	control_stop(vm->ctl);
-	vm->ctl = NULL;
+	/* the monitor loop calls into the machine: it goes first */
+	monitor_stop(vm, status);
 	vm->m->ops->destroy(vm->m);
 	devices_destroy(vm);
 out_free:
+	trace_close(vm->trace);
+	free(vm->restored_scroll);
 	free(vm);
 	return status;
 }

@@ -3,23 +3,46 @@
 #include "accel/emu/decode.h"
 #include "accel/emu/exec.h"
 #include "accel/emu/hart.h"
+#include "accel/emu/isa.h"
 #include "accel/emu/mmu.h"
+#include "debug/trace.h"
 
-#define MSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | \
-			  MSTATUS_SPP | MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV |     \
-			  MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW |      \
-			  MSTATUS_TSR)
-#define SSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | \
-			  MSTATUS_SUM | MSTATUS_MXR)
-/* exceptions M may delegate: all but ecall from M and the reserved 10 and 14 */
-#define MEDELEG_WRITABLE 0xb3ffull
-#define COUNTEREN_WRITABLE 0xffffffffull
-#define MCOUNTINHIBIT_WRITABLE 0ull	/* counters always count: read-only zero (WARL) */
-#define TVEC_WRITABLE (~2ull)		/* modes 0 (direct) and 1 (vectored) */
-#define EPC_WRITABLE (~1ull)		/* IALIGN = 16 with the C extension */
-#define FFLAGS_MASK 0x1fu
-#define FRM_MASK 0x7u
 #define FCSR_FRM_SHIFT 5
+#define ENVCFG_CBIE_RESERVED (2ull << 4)
+
+uint64_t csr_envcfg_writable(const struct hart *h, bool m)
+{
+	uint64_t w = ENVCFG_FIOM;
+
+	if (h->isa & ISA(ZICBOM))
+		w |= ENVCFG_CBIE | ENVCFG_CBCFE;
+	if (h->isa & ISA(ZICBOZ))
+		w |= ENVCFG_CBZE;
+	if (m && (h->isa & ISA(SVADU)))
+		w |= ENVCFG_ADUE;
+	if (m && (h->isa & ISA(SVPBMT)))
+		w |= ENVCFG_PBMTE;
+	if (m && (h->isa & ISA(SSTC)))
+		w |= ENVCFG_STCE;
+	return w;
+}
+
+static uint64_t envcfg_legal(const struct hart *h, uint64_t v, bool m)
+{
+	v &= csr_envcfg_writable(h, m);
+	if ((v & ENVCFG_CBIE) == ENVCFG_CBIE_RESERVED)
+		v &= ~ENVCFG_CBIE;	/* reserved: off */
+	return v;
+}
+
+/* stimecmp: with Sstc; below M only when menvcfg.STCE and mcounteren.TM allow */
+static bool stimecmp_accessible(const struct hart *h)
+{
+	if (!(h->isa & ISA(SSTC)))
+		return false;
+	return h->priv == PRV_M ||
+	       ((h->menvcfg & ENVCFG_STCE) && (h->mcounteren & COUNTEREN_TM));
+}
 
 uint64_t csr_misa(void)
 {
@@ -75,6 +98,8 @@ static bool accessible(const struct hart *h, unsigned csr)
 		return counter_enabled(h, csr);
 	if (csr == CSR_SATP && h->priv == PRV_S && (h->mstatus & MSTATUS_TVM))
 		return false;
+	if (csr == CSR_STIMECMP)
+		return stimecmp_accessible(h);
 	return true;
 }
 
@@ -105,6 +130,11 @@ bool csr_read_any(struct hart *h, unsigned csr, uint64_t *val)
 	case CSR_STVAL: *val = h->stval; break;
 	case CSR_SIP: *val = hart_mip(h) & h->mideleg; break;
 	case CSR_SATP: *val = h->satp; break;
+	case CSR_STIMECMP:
+		if (!(h->isa & ISA(SSTC)))
+			return false;
+		*val = __atomic_load_n(&h->stimer.deadline, __ATOMIC_ACQUIRE);
+		break;
 	case CSR_MVENDORID:
 	case CSR_MARCHID:
 	case CSR_MCONFIGPTR: *val = 0; break;
@@ -158,10 +188,12 @@ static void write_satp(struct hart *h, uint64_t v)
 {
 	uint64_t mode = v >> SATP_MODE_SHIFT;
 
-	/* an unsupported mode makes the whole write have no effect; no ASID bits */
+	/* an unsupported mode makes the whole write have no effect */
 	if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
 		return;
-	h->satp = (mode << SATP_MODE_SHIFT) | (v & SATP_PPN_MASK);
+	h->satp = (mode << SATP_MODE_SHIFT) | (v & (SATP_ASID_MASK | SATP_PPN_MASK));
+	if (trace_wants(h->trace, TRACE_MMU))
+		trace_mmu(h->trace, (unsigned)h->hartid, h->priv, TRACE_MMU_SATP, h->satp, 0, 0);
 	mmu_flush(h);
 }
 
@@ -196,7 +228,7 @@ bool csr_write_any(struct hart *h, unsigned csr, uint64_t v)
 	case CSR_SIE: h->mie = (h->mie & ~h->mideleg) | (v & h->mideleg); break;
 	case CSR_STVEC: h->stvec = v & TVEC_WRITABLE; break;
 	case CSR_SCOUNTEREN: h->scounteren = v & COUNTEREN_WRITABLE; break;
-	case CSR_SENVCFG: h->senvcfg = v & ENVCFG_FIOM; break;
+	case CSR_SENVCFG: h->senvcfg = envcfg_legal(h, v, false); break;
 	case CSR_SSCRATCH: h->sscratch = v; break;
 	case CSR_SEPC: h->sepc = v & EPC_WRITABLE; break;
 	case CSR_SCAUSE: h->scause = v; break;
@@ -210,6 +242,11 @@ bool csr_write_any(struct hart *h, unsigned csr, uint64_t v)
 		}
 		break;
 	case CSR_SATP: write_satp(h, v); break;
+	case CSR_STIMECMP:
+		if (!(h->isa & ISA(SSTC)))
+			return false;
+		hw_timer_set(&h->stimer, v, hart_time(h));
+		break;
 	case CSR_MSTATUS: write_mstatus(h, v, MSTATUS_WRITABLE); break;
 	case CSR_MISA: break;	/* extensions cannot be turned off */
 	case CSR_MEDELEG: h->medeleg = v & MEDELEG_WRITABLE; break;
@@ -217,7 +254,10 @@ bool csr_write_any(struct hart *h, unsigned csr, uint64_t v)
 	case CSR_MIE: h->mie = v & MIP_ALL; break;
 	case CSR_MTVEC: h->mtvec = v & TVEC_WRITABLE; break;
 	case CSR_MCOUNTEREN: h->mcounteren = v & COUNTEREN_WRITABLE; break;
-	case CSR_MENVCFG: h->menvcfg = v & ENVCFG_FIOM; break;
+	case CSR_MENVCFG:
+		h->menvcfg = envcfg_legal(h, v, true);
+		mmu_flush(h);	/* PBMTE and ADUE change what a walk accepts */
+		break;
 	case CSR_MCOUNTINHIBIT: h->mcountinhibit = v & MCOUNTINHIBIT_WRITABLE; break;
 	case CSR_MSCRATCH: h->mscratch = v; break;
 	case CSR_MEPC: h->mepc = v & EPC_WRITABLE; break;
@@ -227,7 +267,10 @@ bool csr_write_any(struct hart *h, unsigned csr, uint64_t v)
 		uint64_t old = __atomic_load_n(&h->mip_sw, __ATOMIC_SEQ_CST), nv;
 
 		do {
-			nv = (old & ~MIP_S_MASK) | (v & MIP_S_MASK);
+			/* with Sstc on, STIP is stimecmp's alone */
+			uint64_t w = MIP_S_MASK & ~(h->menvcfg & ENVCFG_STCE ? MIP_STIP : 0);
+
+			nv = (old & ~w) | (v & w);
 		} while (!__atomic_compare_exchange_n(&h->mip_sw, &old, nv, false,
 						      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 		break;

@@ -31,6 +31,7 @@ struct hart;
 #define CSR_STVAL	0x143
 #define CSR_SIP		0x144
 #define CSR_SATP	0x180
+#define CSR_STIMECMP	0x14d
 /* machine */
 #define CSR_MVENDORID	0xf11
 #define CSR_MARCHID	0xf12
@@ -141,14 +142,37 @@ struct hart;
 #define SATP_MODE_SV39	8ull
 #define SATP_MODE_SV48	9ull
 #define SATP_PPN_MASK	((1ull << 44) - 1)
+#define SATP_ASID_MASK	(0xffffull << 44)	/* 16 ASID bits */
+
+/* what software can set in each CSR (WARL): csr.c writes, saved state is checked against them */
+#define MSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | \
+			  MSTATUS_SPP | MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV |     \
+			  MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW |      \
+			  MSTATUS_TSR)
+#define SSTATUS_WRITABLE (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | \
+			  MSTATUS_SUM | MSTATUS_MXR)
+/* exceptions M may delegate: all but ecall from M and the reserved 10 and 14 */
+#define MEDELEG_WRITABLE 0xb3ffull
+#define COUNTEREN_WRITABLE 0xffffffffull
+#define MCOUNTINHIBIT_WRITABLE 0ull	/* counters always count: read-only zero (WARL) */
+#define TVEC_WRITABLE (~2ull)		/* modes 0 (direct) and 1 (vectored) */
+#define EPC_WRITABLE (~1ull)		/* IALIGN = 16 with the C extension */
+#define FFLAGS_MASK 0x1fu
+#define FRM_MASK 0x7u
 
 /* counter-enable bits */
 #define COUNTEREN_CY	(1u << 0)
 #define COUNTEREN_TM	(1u << 1)
 #define COUNTEREN_IR	(1u << 2)
 
-/* menvcfg / senvcfg: fence of I/O implies memory (the only field without an extension) */
-#define ENVCFG_FIOM	(1ull << 0)
+/* menvcfg / senvcfg */
+#define ENVCFG_FIOM	(1ull << 0)	/* fence of I/O implies memory */
+#define ENVCFG_CBIE	(3ull << 4)	/* Zicbom: cbo.inval enabled (as a flush) */
+#define ENVCFG_CBCFE	(1ull << 6)	/* Zicbom: cbo.clean/flush enabled */
+#define ENVCFG_CBZE	(1ull << 7)	/* Zicboz: cbo.zero enabled */
+#define ENVCFG_ADUE	(1ull << 61)	/* menvcfg, Svadu: hardware A/D updates */
+#define ENVCFG_PBMTE	(1ull << 62)	/* menvcfg, Svpbmt: PBMT bits in PTEs */
+#define ENVCFG_STCE	(1ull << 63)	/* menvcfg, Sstc: stimecmp drives STIP */
 
 /* What we report for mvendorid/marchid/mimpid: non-commercial, unregistered. */
 #define GASANG_MIMPID	0x67617361ull	/* "gasa" */
@@ -169,6 +193,8 @@ bool csr_read_any(struct hart *h, unsigned csr, uint64_t *val);
 bool csr_write_any(struct hart *h, unsigned csr, uint64_t val);
 
 uint64_t csr_misa(void);
+/* The menvcfg (m) or senvcfg fields the hart's extensions make writable. */
+uint64_t csr_envcfg_writable(const struct hart *h, bool m);
 uint64_t csr_mstatus_read(const struct hart *h);
 
 #endif

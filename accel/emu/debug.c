@@ -465,6 +465,16 @@ static void group_devices(void *target, struct debug_text *out)
 	debug_print_bus(out, "mmio", h->bus);
 }
 
+/* the harts share one range of RAM */
+static unsigned group_ram_ranges(void *target, struct debug_range *out, unsigned max)
+{
+	const struct guest_mem *mem = hart_of(target, 0)->mem;
+
+	if (max)
+		out[0] = (struct debug_range){ mem->base, mem->size };
+	return 1;
+}
+
 const struct debug_ops hart_group_debug_ops = {
 	.arch = &gdb_arch_riscv64,
 	.cpu_count = group_cpu_count,
@@ -485,4 +495,5 @@ const struct debug_ops hart_group_debug_ops = {
 	.walk = group_walk,
 	.mappings = group_mappings,
 	.devices = group_devices,
+	.ram_ranges = group_ram_ranges,
 };

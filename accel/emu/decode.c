@@ -4,6 +4,7 @@
 
 #include "accel/emu/fpu.h"
 #include "accel/emu/hart.h"
+#include "accel/emu/isa.h"
 
 /* major opcodes (bits 6:0) */
 #define OPC_LOAD	0x03
@@ -38,6 +39,58 @@
 #define INSN_MRET	0x30200073u
 #define INSN_WFI	0x10500073u
 #define FUNCT7_SFENCE_VMA 0x09
+#define FUNCT7_SINVAL_VMA 0x0b
+#define INSN_SFENCE_W_INVAL	0x18000073u
+#define INSN_SFENCE_INVAL_IR	0x18100073u
+#define INSN_WRS_NTO		0x00d00073u
+#define INSN_WRS_STO		0x01d00073u
+/* Zimop: mop.r.n and mop.rr.n, as mask and match */
+#define MOP_R_MASK	0xb3c0707fu
+#define MOP_R_MATCH	0x81c04073u
+#define MOP_RR_MASK	0xb200707fu
+#define MOP_RR_MATCH	0x82004073u
+
+/* funct7 of the bit-manipulation and conditional operations (OP, OP-32) */
+#define FUNCT7_ZBA_UW	0x04	/* add.uw, zext.h (OP-32) */
+#define FUNCT7_SHADD	0x10
+#define FUNCT7_MINMAX	0x05	/* also clmul* */
+#define FUNCT7_ROT	0x30	/* also the unary clz/ctz/cpop/sext (OP-IMM) */
+#define FUNCT7_BCLR	0x24	/* also bext */
+#define FUNCT7_BSET	0x14
+#define FUNCT7_BINV	0x34
+#define FUNCT7_CZERO	0x07
+/* funct6 of the immediate forms (imm[11:6]) */
+#define FUNCT6_SRAI	0x10
+#define FUNCT6_BCLRI	0x12	/* also bexti */
+#define FUNCT6_BSETI	0x0a
+#define FUNCT6_BINVI	0x1a
+#define FUNCT6_RORI	0x18
+#define FUNCT6_SLLI_UW	0x02
+/* funct12 of the unary operations (imm[11:0]) */
+#define FUNCT12_CLZ	0x600
+#define FUNCT12_CTZ	0x601
+#define FUNCT12_CPOP	0x602
+#define FUNCT12_SEXT_B	0x604
+#define FUNCT12_SEXT_H	0x605
+#define FUNCT12_ORC_B	0x287
+#define FUNCT12_REV8	0x6b8
+/* cbo.* (MISC-MEM funct3 2), imm[11:0] */
+#define CBO_INVAL	0
+#define CBO_CLEAN	1
+#define CBO_FLUSH	2
+#define CBO_ZERO	4
+
+#define HAS(ext) ((isa & ISA(ext)) != 0)
+
+/* Zfhmin's OP-FP funct7 (with the fmt in bits 1:0) and the source fmt in rs2 */
+#define FUNCT7_FCVT_S	0x20
+#define FUNCT7_FCVT_D	0x21
+#define FUNCT7_FCVT_H	0x22
+#define FUNCT7_FMV_X_H	0x72
+#define FUNCT7_FMV_H_X	0x7a
+#define FMT_S		0
+#define FMT_D		1
+#define FMT_H		2
 
 static const char *const op_names[OP_COUNT] = {
 #define OP_NAME(name) #name,
@@ -63,6 +116,19 @@ static inline int32_t sext(uint32_t v, unsigned width)
 static inline uint8_t xrd(uint32_t r)
 {
 	return r ? (uint8_t)r : XREG_SINK;
+}
+
+#define FENCE_PRED_W	(1u << 24)
+#define FENCE_SUCC_R	(1u << 21)
+#define FENCE_FM_TSO	0x8u
+
+/*
+ * RVWMO on a TSO host: only a fence that orders an earlier store before a
+ * later load needs a host fence; FENCE.TSO (fm = 1000) leaves that pair out.
+ */
+static int32_t fence_w_before_r(uint32_t r)
+{
+	return (r & FENCE_PRED_W) && (r & FENCE_SUCC_R) && (r >> 28) != FENCE_FM_TSO;
 }
 
 static void set(struct dinsn *d, enum op op, unsigned rd, unsigned rs1, unsigned rs2, int32_t imm)
@@ -102,7 +168,34 @@ static int32_t imm_j(uint32_t r)
 		    (bits(r, 30, 21) << 1), 21);
 }
 
-static void decode_op_imm(uint32_t r, struct dinsn *d)
+/* OP-IMM funct3 1 and 5 past slli/srli/srai: Zbb and Zbs; OP_ILLEGAL if none */
+static enum op op_imm_shift_ext(uint32_t r, uint64_t isa)
+{
+	unsigned f3 = bits(r, 14, 12), funct6 = bits(r, 31, 26), funct12 = bits(r, 31, 20);
+
+	if (f3 == 1) {
+		if (HAS(ZBS) && funct6 == FUNCT6_BCLRI) return OP_BCLRI;
+		if (HAS(ZBS) && funct6 == FUNCT6_BSETI) return OP_BSETI;
+		if (HAS(ZBS) && funct6 == FUNCT6_BINVI) return OP_BINVI;
+		if (!HAS(ZBB)) return OP_ILLEGAL;
+		switch (funct12) {
+		case FUNCT12_CLZ: return OP_CLZ;
+		case FUNCT12_CTZ: return OP_CTZ;
+		case FUNCT12_CPOP: return OP_CPOP;
+		case FUNCT12_SEXT_B: return OP_SEXT_B;
+		case FUNCT12_SEXT_H: return OP_SEXT_H;
+		}
+		return OP_ILLEGAL;
+	}
+	if (HAS(ZBS) && funct6 == FUNCT6_BCLRI) return OP_BEXTI;
+	if (!HAS(ZBB)) return OP_ILLEGAL;
+	if (funct6 == FUNCT6_RORI) return OP_RORI;
+	if (funct12 == FUNCT12_ORC_B) return OP_ORC_B;
+	if (funct12 == FUNCT12_REV8) return OP_REV8;
+	return OP_ILLEGAL;
+}
+
+static void decode_op_imm(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	static const enum op ops[8] = { OP_ADDI, OP_SLLI, OP_SLTI, OP_SLTIU,
 					OP_XORI, OP_SRLI, OP_ORI, OP_ANDI };
@@ -113,22 +206,28 @@ static void decode_op_imm(uint32_t r, struct dinsn *d)
 
 	if (f3 == 1 || f3 == 5) {
 		imm = (int32_t)bits(r, 25, 20);
-		if (f3 == 1 && funct6 != 0)
+		if (f3 == 5 && funct6 == FUNCT6_SRAI)
+			op = OP_SRAI;
+		else if (funct6 != 0)
+			op = op_imm_shift_ext(r, isa);
+		if (op == OP_ILLEGAL)
 			return illegal(d, r);
-		if (f3 == 5) {
-			if (funct6 == 0x10)
-				op = OP_SRAI;
-			else if (funct6 != 0)
-				return illegal(d, r);
-		}
 	}
 	set(d, op, xrd(rd), rs1, 0, imm);
 }
 
-static void decode_op_imm_32(uint32_t r, struct dinsn *d)
+static void decode_op_imm_32(uint32_t r, struct dinsn *d, uint64_t isa)
 {
+	static const enum op unary_w[4] = { OP_CLZW, OP_CTZW, OP_CPOPW, OP_ILLEGAL };
 	unsigned f3 = bits(r, 14, 12), rd = bits(r, 11, 7), rs1 = bits(r, 19, 15);
 	unsigned f7 = bits(r, 31, 25), shamt = bits(r, 24, 20);
+
+	if (HAS(ZBA) && f3 == 1 && bits(r, 31, 26) == FUNCT6_SLLI_UW)
+		return set(d, OP_SLLI_UW, xrd(rd), rs1, 0, (int32_t)bits(r, 25, 20));
+	if (HAS(ZBB) && f3 == 1 && f7 == FUNCT7_ROT && shamt < 3)
+		return set(d, unary_w[shamt], xrd(rd), rs1, 0, 0);
+	if (HAS(ZBB) && f3 == 5 && f7 == FUNCT7_ROT)
+		return set(d, OP_RORIW, xrd(rd), rs1, 0, (int32_t)shamt);
 
 	if (f3 == 0)
 		return set(d, OP_ADDIW, xrd(rd), rs1, 0, imm_i(r));
@@ -141,7 +240,36 @@ static void decode_op_imm_32(uint32_t r, struct dinsn *d)
 	illegal(d, r);
 }
 
-static void decode_op(uint32_t r, struct dinsn *d)
+/* OP past RV64IM: Zba, Zbb, Zbc, Zbs, Zicond; OP_ILLEGAL if none */
+static enum op op_ext(unsigned f7, unsigned f3, uint64_t isa)
+{
+	switch (f7 << 3 | f3) {
+	case FUNCT7_SHADD << 3 | 2: return HAS(ZBA) ? OP_SH1ADD : OP_ILLEGAL;
+	case FUNCT7_SHADD << 3 | 4: return HAS(ZBA) ? OP_SH2ADD : OP_ILLEGAL;
+	case FUNCT7_SHADD << 3 | 6: return HAS(ZBA) ? OP_SH3ADD : OP_ILLEGAL;
+	case FUNCT7_ALT << 3 | 7: return HAS(ZBB) ? OP_ANDN : OP_ILLEGAL;
+	case FUNCT7_ALT << 3 | 6: return HAS(ZBB) ? OP_ORN : OP_ILLEGAL;
+	case FUNCT7_ALT << 3 | 4: return HAS(ZBB) ? OP_XNOR : OP_ILLEGAL;
+	case FUNCT7_MINMAX << 3 | 4: return HAS(ZBB) ? OP_MIN : OP_ILLEGAL;
+	case FUNCT7_MINMAX << 3 | 5: return HAS(ZBB) ? OP_MINU : OP_ILLEGAL;
+	case FUNCT7_MINMAX << 3 | 6: return HAS(ZBB) ? OP_MAX : OP_ILLEGAL;
+	case FUNCT7_MINMAX << 3 | 7: return HAS(ZBB) ? OP_MAXU : OP_ILLEGAL;
+	case FUNCT7_MINMAX << 3 | 1: return HAS(ZBC) ? OP_CLMUL : OP_ILLEGAL;
+	case FUNCT7_MINMAX << 3 | 2: return HAS(ZBC) ? OP_CLMULR : OP_ILLEGAL;
+	case FUNCT7_MINMAX << 3 | 3: return HAS(ZBC) ? OP_CLMULH : OP_ILLEGAL;
+	case FUNCT7_ROT << 3 | 1: return HAS(ZBB) ? OP_ROL : OP_ILLEGAL;
+	case FUNCT7_ROT << 3 | 5: return HAS(ZBB) ? OP_ROR : OP_ILLEGAL;
+	case FUNCT7_BCLR << 3 | 1: return HAS(ZBS) ? OP_BCLR : OP_ILLEGAL;
+	case FUNCT7_BCLR << 3 | 5: return HAS(ZBS) ? OP_BEXT : OP_ILLEGAL;
+	case FUNCT7_BSET << 3 | 1: return HAS(ZBS) ? OP_BSET : OP_ILLEGAL;
+	case FUNCT7_BINV << 3 | 1: return HAS(ZBS) ? OP_BINV : OP_ILLEGAL;
+	case FUNCT7_CZERO << 3 | 5: return HAS(ZICOND) ? OP_CZERO_EQZ : OP_ILLEGAL;
+	case FUNCT7_CZERO << 3 | 7: return HAS(ZICOND) ? OP_CZERO_NEZ : OP_ILLEGAL;
+	}
+	return OP_ILLEGAL;
+}
+
+static void decode_op(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	static const enum op base[8] = { OP_ADD, OP_SLL, OP_SLT, OP_SLTU,
 					 OP_XOR, OP_SRL, OP_OR, OP_AND };
@@ -159,12 +287,12 @@ static void decode_op(uint32_t r, struct dinsn *d)
 		op = OP_SUB;
 	else if (f7 == FUNCT7_ALT && f3 == 5)
 		op = OP_SRA;
-	else
+	else if ((op = op_ext(f7, f3, isa)) == OP_ILLEGAL)
 		return illegal(d, r);
 	set(d, op, xrd(rd), rs1, rs2, 0);
 }
 
-static void decode_op_32(uint32_t r, struct dinsn *d)
+static void decode_op_32(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	unsigned f3 = bits(r, 14, 12), f7 = bits(r, 31, 25);
 	unsigned rd = bits(r, 11, 7), rs1 = bits(r, 19, 15), rs2 = bits(r, 24, 20);
@@ -181,12 +309,21 @@ static void decode_op_32(uint32_t r, struct dinsn *d)
 	case FUNCT7_MULDIV << 3 | 5: op = OP_DIVUW; break;
 	case FUNCT7_MULDIV << 3 | 6: op = OP_REMW; break;
 	case FUNCT7_MULDIV << 3 | 7: op = OP_REMUW; break;
+	case FUNCT7_ZBA_UW << 3 | 0: op = HAS(ZBA) ? OP_ADD_UW : OP_ILLEGAL; break;
+	case FUNCT7_ZBA_UW << 3 | 4: op = HAS(ZBB) && !rs2 ? OP_ZEXT_H : OP_ILLEGAL; break;
+	case FUNCT7_SHADD << 3 | 2: op = HAS(ZBA) ? OP_SH1ADD_UW : OP_ILLEGAL; break;
+	case FUNCT7_SHADD << 3 | 4: op = HAS(ZBA) ? OP_SH2ADD_UW : OP_ILLEGAL; break;
+	case FUNCT7_SHADD << 3 | 6: op = HAS(ZBA) ? OP_SH3ADD_UW : OP_ILLEGAL; break;
+	case FUNCT7_ROT << 3 | 1: op = HAS(ZBB) ? OP_ROLW : OP_ILLEGAL; break;
+	case FUNCT7_ROT << 3 | 5: op = HAS(ZBB) ? OP_RORW : OP_ILLEGAL; break;
 	default: return illegal(d, r);
 	}
+	if (op == OP_ILLEGAL)
+		return illegal(d, r);
 	set(d, op, xrd(rd), rs1, rs2, 0);
 }
 
-static void decode_system(uint32_t r, struct dinsn *d)
+static void decode_system(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	static const enum op csr_ops[8] = { OP_ILLEGAL, OP_CSRRW, OP_CSRRS, OP_CSRRC,
 					    OP_ILLEGAL, OP_CSRRWI, OP_CSRRSI, OP_CSRRCI };
@@ -205,8 +342,18 @@ static void decode_system(uint32_t r, struct dinsn *d)
 			return set(d, OP_WFI, 0, 0, 0, 0);
 		if (bits(r, 31, 25) == FUNCT7_SFENCE_VMA && bits(r, 11, 7) == 0)
 			return set(d, OP_SFENCE_VMA, 0, bits(r, 19, 15), bits(r, 24, 20), 0);
+		/* sinval.vma is sfence.vma here: no TLB shootdown is cheaper to batch */
+		if (HAS(SVINVAL) && bits(r, 31, 25) == FUNCT7_SINVAL_VMA && bits(r, 11, 7) == 0)
+			return set(d, OP_SFENCE_VMA, 0, bits(r, 19, 15), bits(r, 24, 20), 0);
+		if (HAS(SVINVAL) && (r == INSN_SFENCE_W_INVAL || r == INSN_SFENCE_INVAL_IR))
+			return set(d, OP_SFENCE_INVAL, 0, 0, 0, 0);
+		/* a wait on a reservation may end at once: no need to sleep */
+		if (HAS(ZAWRS) && (r == INSN_WRS_NTO || r == INSN_WRS_STO))
+			return set(d, OP_NOP, 0, 0, 0, 0);
 		return illegal(d, r);
 	}
+	if (HAS(ZIMOP) && ((r & MOP_R_MASK) == MOP_R_MATCH || (r & MOP_RR_MASK) == MOP_RR_MATCH))
+		return set(d, OP_ADDI, xrd(bits(r, 11, 7)), 0, 0, 0);	/* rd = 0 */
 	if (csr_ops[f3] == OP_ILLEGAL)
 		return illegal(d, r);
 	/* rs1 holds the register or, for the *I forms, the 5-bit immediate */
@@ -326,19 +473,71 @@ static enum op fp_op(uint32_t r, int *uses_rm, int *int_rd)
 	return OP_ILLEGAL;
 }
 
-static void decode_op_fp(uint32_t r, struct dinsn *d)
+/* Zfhmin's moves and conversions (OP-FP); OP_ILLEGAL if r is none of them */
+static enum op fp_half_op(uint32_t r, int *uses_rm, int *int_rd)
+{
+	unsigned f7 = bits(r, 31, 25), f3 = bits(r, 14, 12), rs2 = bits(r, 24, 20);
+
+	*uses_rm = 1;
+	*int_rd = 0;
+	switch (f7 << 5 | rs2) {
+	case FUNCT7_FCVT_S << 5 | FMT_H: return OP_FCVT_S_H;
+	case FUNCT7_FCVT_D << 5 | FMT_H: return OP_FCVT_D_H;
+	case FUNCT7_FCVT_H << 5 | FMT_S: return OP_FCVT_H_S;
+	case FUNCT7_FCVT_H << 5 | FMT_D: return OP_FCVT_H_D;
+	}
+	*uses_rm = 0;
+	if (f3 == 0 && rs2 == 0 && f7 == FUNCT7_FMV_X_H) {
+		*int_rd = 1;
+		return OP_FMV_X_H;
+	}
+	if (f3 == 0 && rs2 == 0 && f7 == FUNCT7_FMV_H_X)
+		return OP_FMV_H_X;
+	return OP_ILLEGAL;
+}
+
+static void decode_op_fp(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	int uses_rm, int_rd;
 	enum op op = fp_op(r, &uses_rm, &int_rd);
 	unsigned rm = bits(r, 14, 12), rd = bits(r, 11, 7);
 
+	if (HAS(ZFHMIN)) {
+		int h_rm, h_int_rd;
+		enum op h = fp_half_op(r, &h_rm, &h_int_rd);
+
+		if (h != OP_ILLEGAL) {
+			if (h_rm && !rm_valid(rm))
+				return illegal(d, r);
+			set(d, h, h_int_rd ? xrd(rd) : rd, bits(r, 19, 15), 0, 0);
+			d->rm = (uint8_t)rm;
+			return;
+		}
+	}
 	if (op == OP_ILLEGAL || (bits(r, 26, 25) > 1) || (uses_rm && !rm_valid(rm)))
 		return illegal(d, r);
 	set(d, op, int_rd ? xrd(rd) : rd, bits(r, 19, 15), bits(r, 24, 20), 0);
 	d->rm = (uint8_t)rm;
 }
 
-static void decode32(uint32_t r, struct dinsn *d)
+static void decode_misc_mem(uint32_t r, struct dinsn *d, uint64_t isa)
+{
+	unsigned f3 = bits(r, 14, 12), which = bits(r, 31, 20);
+
+	if (f3 == 0)	/* imm: whether a TSO host must order it (FENCE_W_BEFORE_R); pause too */
+		return set(d, OP_FENCE, 0, 0, 0, fence_w_before_r(r));
+	if (f3 == 1)
+		return set(d, OP_FENCE_I, 0, 0, 0, 0);
+	if (f3 == 2 && bits(r, 11, 7) == 0) {
+		if (HAS(ZICBOZ) && which == CBO_ZERO)
+			return set(d, OP_CBO_ZERO, 0, bits(r, 19, 15), 0, 0);
+		if (HAS(ZICBOM) && (which == CBO_INVAL || which == CBO_CLEAN || which == CBO_FLUSH))
+			return set(d, OP_CBO_CMO, 0, bits(r, 19, 15), 0, (int32_t)which);
+	}
+	illegal(d, r);
+}
+
+static void decode32(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	static const enum op loads[8] = { OP_LB, OP_LH, OP_LW, OP_LD,
 					  OP_LBU, OP_LHU, OP_LWU, OP_ILLEGAL };
@@ -370,25 +569,24 @@ static void decode32(uint32_t r, struct dinsn *d)
 		if (stores[f3] == OP_ILLEGAL)
 			return illegal(d, r);
 		return set(d, stores[f3], 0, rs1, rs2, imm_s(r));
-	case OPC_OP_IMM: return decode_op_imm(r, d);
-	case OPC_OP_IMM_32: return decode_op_imm_32(r, d);
-	case OPC_OP: return decode_op(r, d);
-	case OPC_OP_32: return decode_op_32(r, d);
-	case OPC_MISC_MEM:
-		if (f3 == 0)
-			return set(d, OP_FENCE, 0, 0, 0, 0);
-		if (f3 == 1)
-			return set(d, OP_FENCE_I, 0, 0, 0, 0);
-		return illegal(d, r);
-	case OPC_SYSTEM: return decode_system(r, d);
+	case OPC_OP_IMM: return decode_op_imm(r, d, isa);
+	case OPC_OP_IMM_32: return decode_op_imm_32(r, d, isa);
+	case OPC_OP: return decode_op(r, d, isa);
+	case OPC_OP_32: return decode_op_32(r, d, isa);
+	case OPC_MISC_MEM: return decode_misc_mem(r, d, isa);
+	case OPC_SYSTEM: return decode_system(r, d, isa);
 	case OPC_AMO: return decode_amo(r, d);
 	case OPC_LOAD_FP:
+		if (HAS(ZFHMIN) && f3 == 1)
+			return set(d, OP_FLH, rd, rs1, 0, imm_i(r));
 		if (f3 == 2)
 			return set(d, OP_FLW, rd, rs1, 0, imm_i(r));
 		if (f3 == 3)
 			return set(d, OP_FLD, rd, rs1, 0, imm_i(r));
 		return illegal(d, r);
 	case OPC_STORE_FP:
+		if (HAS(ZFHMIN) && f3 == 1)
+			return set(d, OP_FSH, 0, rs1, rs2, imm_s(r));
 		if (f3 == 2)
 			return set(d, OP_FSW, 0, rs1, rs2, imm_s(r));
 		if (f3 == 3)
@@ -398,7 +596,7 @@ static void decode32(uint32_t r, struct dinsn *d)
 	case OPC_MSUB:
 	case OPC_NMSUB:
 	case OPC_NMADD: return decode_fma(r, d);
-	case OPC_OP_FP: return decode_op_fp(r, d);
+	case OPC_OP_FP: return decode_op_fp(r, d, isa);
 	}
 	illegal(d, r);
 }
@@ -422,7 +620,26 @@ static int32_t c_imm6(uint32_t r)
 	return sext((bits(r, 12, 12) << 5) | bits(r, 6, 2), 6);
 }
 
-static void decode_c0(uint32_t r, struct dinsn *d)
+/* Zcb's byte and halfword loads and stores (C0 funct3 4) */
+static void decode_zcb_mem(uint32_t r, struct dinsn *d)
+{
+	unsigned rdp = CREG(bits(r, 4, 2)), rs1p = CREG(bits(r, 9, 7));
+	int32_t boff = (int32_t)((bits(r, 5, 5) << 1) | bits(r, 6, 6));
+	int32_t hoff = (int32_t)(bits(r, 5, 5) << 1);
+
+	switch (bits(r, 12, 10)) {
+	case 0: return set(d, OP_LBU, rdp, rs1p, 0, boff);
+	case 1: return set(d, bits(r, 6, 6) ? OP_LH : OP_LHU, rdp, rs1p, 0, hoff);
+	case 2: return set(d, OP_SB, 0, rs1p, rdp, boff);
+	case 3:
+		if (!bits(r, 6, 6))
+			return set(d, OP_SH, 0, rs1p, rdp, hoff);
+		break;
+	}
+	illegal(d, r);
+}
+
+static void decode_c0(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	unsigned rdp = CREG(bits(r, 4, 2)), rs1p = CREG(bits(r, 9, 7));
 	uint32_t imm;
@@ -437,6 +654,10 @@ static void decode_c0(uint32_t r, struct dinsn *d)
 	case 1: return set(d, OP_FLD, rdp, rs1p, 0, (int32_t)c_ld_off(r));
 	case 2: return set(d, OP_LW, rdp, rs1p, 0, (int32_t)c_lw_off(r));
 	case 3: return set(d, OP_LD, rdp, rs1p, 0, (int32_t)c_ld_off(r));
+	case 4:
+		if (HAS(ZCB))
+			return decode_zcb_mem(r, d);
+		break;
 	case 5: return set(d, OP_FSD, 0, rs1p, rdp, (int32_t)c_ld_off(r));
 	case 6: return set(d, OP_SW, 0, rs1p, rdp, (int32_t)c_lw_off(r));
 	case 7: return set(d, OP_SD, 0, rs1p, rdp, (int32_t)c_ld_off(r));
@@ -444,7 +665,23 @@ static void decode_c0(uint32_t r, struct dinsn *d)
 	illegal(d, r);
 }
 
-static void decode_c1_alu(uint32_t r, struct dinsn *d)
+/* Zcb's c.zext.b, c.sext.b, c.zext.h, c.sext.h, c.zext.w, c.not */
+static void decode_zcb_unary(uint32_t r, struct dinsn *d, uint64_t isa)
+{
+	unsigned rdp = CREG(bits(r, 9, 7));
+
+	switch (bits(r, 4, 2)) {
+	case 0: return set(d, OP_ANDI, rdp, rdp, 0, 0xff);
+	case 1: if (HAS(ZBB)) return set(d, OP_SEXT_B, rdp, rdp, 0, 0); break;
+	case 2: if (HAS(ZBB)) return set(d, OP_ZEXT_H, rdp, rdp, 0, 0); break;
+	case 3: if (HAS(ZBB)) return set(d, OP_SEXT_H, rdp, rdp, 0, 0); break;
+	case 4: if (HAS(ZBA)) return set(d, OP_ADD_UW, rdp, rdp, 0, 0); break;
+	case 5: return set(d, OP_XORI, rdp, rdp, 0, -1);
+	}
+	illegal(d, r);
+}
+
+static void decode_c1_alu(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	static const enum op reg_ops[8] = { OP_SUB, OP_XOR, OP_OR, OP_AND,
 					    OP_SUBW, OP_ADDW, OP_ILLEGAL, OP_ILLEGAL };
@@ -458,12 +695,16 @@ static void decode_c1_alu(uint32_t r, struct dinsn *d)
 	case 2: return set(d, OP_ANDI, rdp, rdp, 0, c_imm6(r));
 	}
 	op = reg_ops[(bits(r, 12, 12) << 2) | bits(r, 6, 5)];
+	if (HAS(ZCB) && bits(r, 12, 12) && bits(r, 6, 5) == 2)
+		op = OP_MUL;	/* c.mul */
+	if (HAS(ZCB) && bits(r, 12, 12) && bits(r, 6, 5) == 3)
+		return decode_zcb_unary(r, d, isa);
 	if (op == OP_ILLEGAL)
 		return illegal(d, r);
 	set(d, op, rdp, rdp, rs2p, 0);
 }
 
-static void decode_c1(uint32_t r, struct dinsn *d)
+static void decode_c1(uint32_t r, struct dinsn *d, uint64_t isa)
 {
 	unsigned rd = bits(r, 11, 7), rs1p = CREG(bits(r, 9, 7));
 	int32_t imm;
@@ -488,10 +729,12 @@ static void decode_c1(uint32_t r, struct dinsn *d)
 		}
 		/* c.lui */
 		imm = sext((bits(r, 12, 12) << 17) | (bits(r, 6, 2) << 12), 18);
+		if (!imm && HAS(ZCMOP) && (rd & 1) && rd < 16)
+			return set(d, OP_NOP, 0, 0, 0, 0);	/* c.mop.N */
 		if (!imm)
 			return illegal(d, r);
 		return set(d, OP_LUI, xrd(rd), 0, 0, imm);
-	case 4: return decode_c1_alu(r, d);
+	case 4: return decode_c1_alu(r, d, isa);
 	case 5: /* c.j */
 		imm = sext((bits(r, 12, 12) << 11) | (bits(r, 11, 11) << 4) |
 			   (bits(r, 10, 9) << 8) | (bits(r, 8, 8) << 10) | (bits(r, 7, 7) << 6) |
@@ -549,18 +792,23 @@ static void decode_c2(uint32_t r, struct dinsn *d)
 	}
 }
 
-void decode(uint32_t raw, struct dinsn *d)
+void decode_isa(uint32_t raw, struct dinsn *d, uint64_t isa)
 {
 	memset(d, 0, sizeof(*d));
 	if (insn_length((uint16_t)raw) == 4)
-		return decode32(raw, d);
+		return decode32(raw, d, isa);
 	raw &= 0xffff;
 	d->len = 2;
 	switch (raw & 3) {
-	case 0: return decode_c0(raw, d);
-	case 1: return decode_c1(raw, d);
+	case 0: return decode_c0(raw, d, isa);
+	case 1: return decode_c1(raw, d, isa);
 	case 2: return decode_c2(raw, d);
 	}
+}
+
+void decode(uint32_t raw, struct dinsn *d)
+{
+	decode_isa(raw, d, ISA_ALL);
 }
 
 int op_ends_block(enum op op)
@@ -570,7 +818,7 @@ int op_ends_block(enum op op)
 	case OP_JAL: case OP_JALR:
 	case OP_BEQ: case OP_BNE: case OP_BLT: case OP_BGE: case OP_BLTU: case OP_BGEU:
 	case OP_FENCE_I: case OP_ECALL: case OP_EBREAK: case OP_MRET: case OP_SRET:
-	case OP_WFI: case OP_SFENCE_VMA:
+	case OP_WFI: case OP_SFENCE_VMA: case OP_SFENCE_INVAL:
 	case OP_CSRRW: case OP_CSRRS: case OP_CSRRC:
 	case OP_CSRRWI: case OP_CSRRSI: case OP_CSRRCI:
 		return 1;
@@ -581,5 +829,5 @@ int op_ends_block(enum op op)
 
 int op_is_fp(enum op op)
 {
-	return op >= OP_FLW && op <= OP_FMV_D_X;
+	return (op >= OP_FLW && op <= OP_FMV_D_X) || (op >= OP_FLH && op <= OP_FCVT_H_D);
 }

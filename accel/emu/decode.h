@@ -41,7 +41,18 @@
 	X(FCVT_S_D) X(FCVT_D_S)                                                      \
 	X(FCVT_W_D) X(FCVT_WU_D) X(FCVT_L_D) X(FCVT_LU_D)                            \
 	X(FMV_X_D) X(FEQ_D) X(FLT_D) X(FLE_D) X(FCLASS_D)                            \
-	X(FCVT_D_W) X(FCVT_D_WU) X(FCVT_D_L) X(FCVT_D_LU) X(FMV_D_X)
+	X(FCVT_D_W) X(FCVT_D_WU) X(FCVT_D_L) X(FCVT_D_LU) X(FMV_D_X)                 \
+	X(ADD_UW) X(SH1ADD) X(SH2ADD) X(SH3ADD)                                      \
+	X(SH1ADD_UW) X(SH2ADD_UW) X(SH3ADD_UW) X(SLLI_UW)                            \
+	X(ANDN) X(ORN) X(XNOR) X(CLZ) X(CLZW) X(CTZ) X(CTZW) X(CPOP) X(CPOPW)        \
+	X(MAX) X(MAXU) X(MIN) X(MINU) X(SEXT_B) X(SEXT_H) X(ZEXT_H)                  \
+	X(ROL) X(ROLW) X(ROR) X(RORI) X(RORIW) X(RORW) X(ORC_B) X(REV8)              \
+	X(CLMUL) X(CLMULH) X(CLMULR)                                                 \
+	X(BCLR) X(BCLRI) X(BEXT) X(BEXTI) X(BINV) X(BINVI) X(BSET) X(BSETI)          \
+	X(CZERO_EQZ) X(CZERO_NEZ)                                                    \
+	X(CBO_ZERO) X(CBO_CMO) X(SFENCE_INVAL)                                       \
+	X(FLH) X(FSH) X(FMV_X_H) X(FMV_H_X)                                          \
+	X(FCVT_S_H) X(FCVT_H_S) X(FCVT_D_H) X(FCVT_H_D)
 
 enum op {
 #define OP_ENUM(name) OP_##name,
@@ -71,7 +82,12 @@ static inline unsigned insn_length(uint16_t lo)
 	return (lo & 3) == 3 ? 4 : 2;
 }
 
-/* Decode the instruction in raw (the upper half is ignored for 16-bit ones). */
+/*
+ * Decode the instruction in raw (the upper half is ignored for 16-bit ones)
+ * as a hart with the extensions isa (accel/emu/isa.h) sees it: those it lacks
+ * decode as ILLEGAL. decode() knows every extension.
+ */
+void decode_isa(uint32_t raw, struct dinsn *d, uint64_t isa);
 void decode(uint32_t raw, struct dinsn *d);
 
 /* Does this operation end a block (changes pc, privilege, or translation)? */

@@ -2,14 +2,17 @@
 
 #include <string.h>
 
+#include "accel/emu/bitmanip.h"
 #include "accel/emu/decode.h"
 #include "accel/emu/divide.h"
 #include "accel/emu/hart.h"
 #include "accel/emu/jit.h"
 #include "accel/emu/mmu.h"
 #include "accel/emu/sbi.h"
+#include "accel/emu/smp.h"
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
+#include "debug/trace.h"
 #include "hw/vclock.h"
 
 /* instructions between two looks at the clock */
@@ -29,6 +32,7 @@ static bool service(struct hart *h)
 		h->stop = (enum hart_stop)req;
 		return true;
 	}
+	hart_serve_requests(h);
 	hart_drop_stale_code(h);
 	if (unlikely(h->tc->want_flush))
 		tcache_flush(h->tc);	/* the JIT's buffer is full */
@@ -40,6 +44,10 @@ static bool service(struct hart *h)
 		hart_debug_park(h);
 		return service(h);
 	}
+	/* SBI HSM: a stopped hart waits for hart_start (or a stop, pause, halt) */
+	if (unlikely(__atomic_load_n(&h->hsm_state, __ATOMIC_RELAXED) != SBI_HSM_STATE_STARTED) &&
+	    !smp_wait_start(h))
+		return service(h);
 	if (h->instret >= h->check_at) {
 		uint64_t now = vclock_now(h->clock);
 
@@ -99,7 +107,8 @@ static bool wfi_ok(const struct hart *h)
  * One instruction on its own, fetched in halves (a 4-byte instruction may
  * cross a page end): a block of one that is never cached, compiled or linked.
  */
-static struct block *fetch_single(struct hart *h, uint64_t pc, void *buf, size_t size)
+static struct block *fetch_single(struct hart *h, uint64_t pc, void *buf, size_t size,
+				  uint32_t *raw)
 {
 	uint16_t lo, hi = 0;
 
@@ -107,7 +116,8 @@ static struct block *fetch_single(struct hart *h, uint64_t pc, void *buf, size_t
 		return NULL;
 	if (insn_length(lo) == 4 && !mmu_fetch16(h, pc + 2, &hi))
 		return NULL;
-	return tcache_single(h->tc, (uint32_t)lo | ((uint32_t)hi << 16), buf, size);
+	*raw = (uint32_t)lo | ((uint32_t)hi << 16);
+	return tcache_single(h->tc, *raw, buf, size);
 }
 
 #define LOAD_AS(type, host) ({ type v_; memcpy(&v_, (const void *)(host), sizeof(v_)); v_; })
@@ -124,6 +134,7 @@ static enum hart_stop run(struct hart *h, const void *const **labels_out)
 	const struct dinsn *d;
 	struct block *b, *link_from = NULL;
 	unsigned link_slot = 0;
+	uint32_t raw;
 	uint64_t pc;
 	_Alignas(16) uint8_t single[sizeof(struct block) + 2 * sizeof(struct dinsn)];
 
@@ -210,17 +221,13 @@ dispatch:
 			case HART_DEBUG_AGAIN:
 				goto dispatch;
 			case HART_DEBUG_ONE:
-				pc = h->pc;
-				b = fetch_single(h, pc, single, sizeof(single));
-				if (!b) {
-					hart_exception(h, h->exc_cause, h->exc_tval);
-					goto dispatch;
-				}
-				goto enter;
+				goto one;
 			case HART_DEBUG_BLOCK:
 				break;
 			}
 		}
+		if (unlikely(h->trace_exec) && hart_trace_exec_one(h))
+			goto one;
 	}
 	pc = h->pc;
 	{
@@ -240,7 +247,7 @@ dispatch:
 			b = tcache_get(h, host);
 			if (!b) {
 				link_from = NULL;
-				b = fetch_single(h, pc, single, sizeof(single));
+				b = fetch_single(h, pc, single, sizeof(single), &raw);
 				if (!b) {
 					hart_exception(h, h->exc_cause, h->exc_tval);
 					goto dispatch;
@@ -294,14 +301,30 @@ enter:
 	d = b->ins;
 	goto *d->handler;
 
+one:
+	/* one instruction on its own: a debugger's step or breakpoint page, or traced */
+	pc = h->pc;
+	b = fetch_single(h, pc, single, sizeof(single), &raw);
+	if (!b) {
+		hart_exception(h, h->exc_cause, h->exc_tval);
+		goto dispatch;
+	}
+	if (unlikely(h->trace_exec))
+		hart_trace_insn(h, raw, b->ins[0].len);
+	goto enter;
+
 L_END:
 	/* not an instruction: retire the ones before it */
 	d--;
 	EXIT_TO(BLOCK_NEXT_FALL, PC() + d->len);
 L_ILLEGAL:
 	RAISE(EXC_ILLEGAL_INSN, (uint64_t)(uint32_t)d->imm & (d->len == 2 ? 0xffff : 0xffffffff));
-L_NOP:
 L_FENCE:
+	/* d->imm: it orders a store before a load, which a TSO host may swap */
+	if (unlikely(d->imm) && h->tc->smp)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	NEXT();
+L_NOP:
 	NEXT();
 
 	ALU(LUI, (uint64_t)IMM)
@@ -377,6 +400,68 @@ L_JALR: {
 	ALU(REMW, rv_remw(RS1, RS2))
 	ALU(REMUW, rv_remuw(RS1, RS2))
 
+	/* Zba */
+	ALU(ADD_UW, (uint64_t)(uint32_t)RS1 + RS2)
+	ALU(SH1ADD, (RS1 << 1) + RS2)
+	ALU(SH2ADD, (RS1 << 2) + RS2)
+	ALU(SH3ADD, (RS1 << 3) + RS2)
+	ALU(SH1ADD_UW, ((uint64_t)(uint32_t)RS1 << 1) + RS2)
+	ALU(SH2ADD_UW, ((uint64_t)(uint32_t)RS1 << 2) + RS2)
+	ALU(SH3ADD_UW, ((uint64_t)(uint32_t)RS1 << 3) + RS2)
+	ALU(SLLI_UW, (uint64_t)(uint32_t)RS1 << d->imm)
+	/* Zbb */
+	ALU(ANDN, RS1 & ~RS2)
+	ALU(ORN, RS1 | ~RS2)
+	ALU(XNOR, ~(RS1 ^ RS2))
+	ALU(CLZ, rv_clz(RS1))
+	ALU(CLZW, rv_clzw(RS1))
+	ALU(CTZ, rv_ctz(RS1))
+	ALU(CTZW, rv_ctzw(RS1))
+	ALU(CPOP, (uint64_t)__builtin_popcountll(RS1))
+	ALU(CPOPW, (uint64_t)__builtin_popcount((uint32_t)RS1))
+	ALU(MAX, (int64_t)RS1 > (int64_t)RS2 ? RS1 : RS2)
+	ALU(MAXU, RS1 > RS2 ? RS1 : RS2)
+	ALU(MIN, (int64_t)RS1 < (int64_t)RS2 ? RS1 : RS2)
+	ALU(MINU, RS1 < RS2 ? RS1 : RS2)
+	ALU(SEXT_B, (uint64_t)(int64_t)(int8_t)RS1)
+	ALU(SEXT_H, (uint64_t)(int64_t)(int16_t)RS1)
+	ALU(ZEXT_H, (uint64_t)(uint16_t)RS1)
+	ALU(ROL, rv_rol(RS1, (unsigned)RS2))
+	ALU(ROLW, rv_rolw(RS1, (unsigned)RS2))
+	ALU(ROR, rv_ror(RS1, (unsigned)RS2))
+	ALU(RORI, rv_ror(RS1, (unsigned)d->imm))
+	ALU(RORIW, rv_rorw(RS1, (unsigned)d->imm))
+	ALU(RORW, rv_rorw(RS1, (unsigned)RS2))
+	ALU(ORC_B, rv_orc_b(RS1))
+	ALU(REV8, __builtin_bswap64(RS1))
+	/* Zbc */
+	ALU(CLMUL, rv_clmul(RS1, RS2))
+	ALU(CLMULH, rv_clmulh(RS1, RS2))
+	ALU(CLMULR, rv_clmulr(RS1, RS2))
+	/* Zbs */
+	ALU(BCLR, RS1 & ~(1ull << (RS2 & 63)))
+	ALU(BCLRI, RS1 & ~(1ull << d->imm))
+	ALU(BEXT, (RS1 >> (RS2 & 63)) & 1)
+	ALU(BEXTI, (RS1 >> d->imm) & 1)
+	ALU(BINV, RS1 ^ (1ull << (RS2 & 63)))
+	ALU(BINVI, RS1 ^ (1ull << d->imm))
+	ALU(BSET, RS1 | (1ull << (RS2 & 63)))
+	ALU(BSETI, RS1 | (1ull << d->imm))
+	/* Zicond */
+	ALU(CZERO_EQZ, RS2 ? RS1 : 0)
+	ALU(CZERO_NEZ, RS2 ? 0 : RS1)
+
+L_FLH: L_FSH: L_FMV_X_H: L_FMV_H_X:
+L_FCVT_S_H: L_FCVT_H_S: L_FCVT_D_H: L_FCVT_H_D:
+	if (!exec_fp(h, d))
+		EXCEPTION();
+	NEXT();
+
+L_CBO_ZERO: L_CBO_CMO:
+	if (!exec_cbo(h, d))
+		EXCEPTION();
+	NEXT();
+
 L_FENCE_I:
 	/* the hart's own stores already dropped their translations; others queue */
 	hart_drop_stale_code(h);
@@ -384,12 +469,22 @@ L_FENCE_I:
 L_SFENCE_VMA:
 	if (!privileged_fence_ok(h))
 		RAISE(EXC_ILLEGAL_INSN, 0);
+	if (trace_wants(h->trace, TRACE_MMU))
+		trace_mmu(h->trace, (unsigned)h->hartid, h->priv, TRACE_MMU_SFENCE,
+			  d->rs1 ? RS1 : UINT64_MAX, d->rs2 ? RS2 : UINT64_MAX, 0);
 	mmu_flush(h);
+	JUMP(PC() + d->len);
+L_SFENCE_INVAL:
+	/* Svinval's fences around sinval.vma: ordering we already have */
+	if (h->priv == PRV_U)
+		RAISE(EXC_ILLEGAL_INSN, 0);
 	JUMP(PC() + d->len);
 L_ECALL:
 	if (h->sbi && h->priv == PRV_S) {
+		/* the call may move pc itself (HSM resume) */
+		h->pc = PC() + d->len;
 		sbi_call(h);
-		JUMP(PC() + d->len);
+		JUMP(h->pc);
 	}
 	RAISE(EXC_ECALL_U + h->priv, 0);
 L_EBREAK:

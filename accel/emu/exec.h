@@ -17,5 +17,6 @@ const void *const *exec_labels(void);
 bool exec_csr(struct hart *h, const struct dinsn *d);
 bool exec_amo(struct hart *h, const struct dinsn *d);
 bool exec_fp(struct hart *h, const struct dinsn *d);
+bool exec_cbo(struct hart *h, const struct dinsn *d);
 
 #endif

@@ -25,6 +25,19 @@ static inline uint64_t box(uint32_t v)
 	return F32_BOX | v;
 }
 
+/* binary16 in an f register: NaN-boxed in 48 ones (Zfhmin) */
+#define F16_BOX 0xffffffffffff0000ull
+
+static inline uint16_t unbox16(uint64_t v)
+{
+	return (v & F16_BOX) == F16_BOX ? (uint16_t)v : F16_CANONICAL_NAN;
+}
+
+static inline uint64_t box16(uint16_t v)
+{
+	return F16_BOX | v;
+}
+
 static inline uint64_t sext32(uint32_t v)
 {
 	return (uint64_t)(int64_t)(int32_t)v;
@@ -148,6 +161,29 @@ static bool exec_d(struct hart *h, const struct dinsn *d, int rm, uint32_t *fl)
 	return true;
 }
 
+/* Zfhmin: half-precision moves, loads, stores and conversions */
+static bool exec_h(struct hart *h, const struct dinsn *d, int rm, uint32_t *fl)
+{
+	uint64_t va = h->x[d->rs1] + (uint64_t)(int64_t)d->imm, v;
+	uint64_t *fd = &h->f[d->rd];
+
+	switch (d->op) {
+	case OP_FLH:
+		if (!fp_load(h, va, 2, &v))
+			return false;
+		*fd = box16((uint16_t)v);
+		break;
+	case OP_FSH: return fp_store(h, va, 2, (uint16_t)h->f[d->rs2]);
+	case OP_FMV_X_H: h->x[d->rd] = (uint64_t)(int64_t)(int16_t)h->f[d->rs1]; break;
+	case OP_FMV_H_X: *fd = box16((uint16_t)h->x[d->rs1]); break;
+	case OP_FCVT_S_H: *fd = box(f16_to_f32(unbox16(h->f[d->rs1]), fl)); break;
+	case OP_FCVT_D_H: *fd = f16_to_f64(unbox16(h->f[d->rs1]), fl); break;
+	case OP_FCVT_H_S: *fd = box16(f32_to_f16(unbox(h->f[d->rs1]), rm, fl)); break;
+	default: *fd = box16(f64_to_f16(h->f[d->rs1], rm, fl)); break;	/* FCVT_H_D */
+	}
+	return true;
+}
+
 static bool exec_fp_mem(struct hart *h, const struct dinsn *d)
 {
 	uint64_t va = h->x[d->rs1] + (uint64_t)(int64_t)d->imm, v;
@@ -187,6 +223,15 @@ bool exec_fp(struct hart *h, const struct dinsn *d)
 		rm = (int)h->frm;
 		if (rm > FRM_RMM)
 			return hart_fault(h, EXC_ILLEGAL_INSN, 0);
+	}
+	if (d->op >= OP_FLH && d->op <= OP_FCVT_H_D) {
+		if (!exec_h(h, d, rm, &fl))
+			return false;	/* a load or store fault */
+		if (d->op == OP_FSH)
+			return true;
+		h->fflags = fl;
+		h->mstatus |= MSTATUS_FS_DIRTY;
+		return true;
 	}
 	ok = d->op < OP_FMADD_D ? exec_s(h, d, rm, &fl) : exec_d(h, d, rm, &fl);
 	if (!ok)

@@ -44,6 +44,7 @@ struct fp_format {
 
 static const struct fp_format fp32 = { .frac_bits = 23, .exp_bits = 8 };
 static const struct fp_format fp64 = { .frac_bits = 52, .exp_bits = 11 };
+static const struct fp_format fp16 = { .frac_bits = 10, .exp_bits = 5 };
 
 /* Unpacked significands keep their leading one here: value = sig * 2^(exp - SIG_TOP). */
 #define SIG_TOP		63
@@ -337,6 +338,8 @@ FP_INLINE uint64_t fp_round_pack(const struct fp_format *f, bool sign, int exp, 
 {
 	if (f == &fp32)
 		return f32_round_pack(sign, exp, sig, rm, fflags);
+	if (f == &fp16)
+		return fp_round_pack_body(&fp16, sign, exp, sig, rm, fflags);	/* rare: inline */
 	return f64_round_pack(sign, exp, sig, rm, fflags);
 }
 
@@ -971,4 +974,25 @@ uint64_t f32_to_f64(uint32_t a, uint32_t *fflags)
 uint32_t f64_to_f32(uint64_t a, int rm, uint32_t *fflags)
 {
 	return (uint32_t)fp_convert(&fp32, &fp64, a, rm, fflags);
+}
+
+/* binary16 (Zfhmin): widening is exact, narrowing rounds */
+uint32_t f16_to_f32(uint16_t a, uint32_t *fflags)
+{
+	return (uint32_t)fp_convert(&fp32, &fp16, a, FRM_RNE, fflags);
+}
+
+uint64_t f16_to_f64(uint16_t a, uint32_t *fflags)
+{
+	return fp_convert(&fp64, &fp16, a, FRM_RNE, fflags);
+}
+
+uint16_t f32_to_f16(uint32_t a, int rm, uint32_t *fflags)
+{
+	return (uint16_t)fp_convert(&fp16, &fp32, a, rm, fflags);
+}
+
+uint16_t f64_to_f16(uint64_t a, int rm, uint32_t *fflags)
+{
+	return (uint16_t)fp_convert(&fp16, &fp64, a, rm, fflags);
 }

@@ -29,6 +29,7 @@ enum {
 
 #define F32_CANONICAL_NAN 0x7fc00000u
 #define F64_CANONICAL_NAN 0x7ff8000000000000ull
+#define F16_CANONICAL_NAN 0x7e00u
 
 /* fclass result bits */
 #define FCLASS_NEG_INF       (1u << 0)
@@ -78,5 +79,10 @@ FPU_DECLARE(uint64_t, f64)
 /* fcvt.d.s (exact; NaN becomes canonical, NV for sNaN) and fcvt.s.d (rounded) */
 uint64_t f32_to_f64(uint32_t a, uint32_t *fflags);
 uint32_t f64_to_f32(uint64_t a, int rm, uint32_t *fflags);
+/* binary16 <-> binary32/binary64 (Zfhmin), with the same rules */
+uint32_t f16_to_f32(uint16_t a, uint32_t *fflags);
+uint64_t f16_to_f64(uint16_t a, uint32_t *fflags);
+uint16_t f32_to_f16(uint32_t a, int rm, uint32_t *fflags);
+uint16_t f64_to_f16(uint64_t a, int rm, uint32_t *fflags);
 
 #endif

@@ -1,4 +1,5 @@
 #include "accel/emu/hart.h"
+#include "accel/emu/isa.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,9 +9,12 @@
 
 #include "accel/emu/exec.h"
 #include "accel/emu/mmu.h"
+#include "accel/emu/sbi.h"
+#include "accel/emu/smp.h"
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
 #include "base/error.h"
+#include "debug/trace.h"
 #include "hw/guest-mem.h"
 #include "hw/vclock.h"
 
@@ -72,18 +76,21 @@ static bool range_has_code(struct hart *h, uint64_t gpa, uint64_t len)
 }
 
 /*
- * guest_mem's on_write hook: any thread may call it after writing RAM. The
- * translation cache belongs to the hart's thread, so the range is queued and
- * the hart kicked; it drops the translations before it runs another block.
+ * Any thread may call it after writing RAM. The translation cache belongs to
+ * the hart's thread, so the range is queued and the hart kicked; it drops the
+ * translations before it runs another block.
  */
-static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
+static void queue_stale(struct hart *h, uint64_t gpa, uint64_t len)
 {
-	struct hart *h = opaque;
+	unsigned i;
 
-	if (!len || !range_has_code(h, gpa, len))
-		return;
 	pthread_mutex_lock(&h->lock);
-	if (h->inval_n < HART_INVAL_SLOTS) {
+	for (i = 0; i < h->inval_n; i++)
+		if (h->inval_gpa[i] == gpa && h->inval_len[i] == len)
+			break;		/* queued already */
+	if (i < h->inval_n) {
+		/* nothing to add */
+	} else if (h->inval_n < HART_INVAL_SLOTS) {
 		h->inval_gpa[h->inval_n] = gpa;
 		h->inval_len[h->inval_n] = len;
 		h->inval_n++;
@@ -93,6 +100,45 @@ static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
 	__atomic_store_n(&h->inval_pending, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&h->lock);
 	hart_kick(h);
+}
+
+void hart_queue_stale_code(struct hart *h, uint64_t gpa, uint64_t len)
+{
+	if (len && range_has_code(h, gpa, len))
+		queue_stale(h, gpa, len);
+}
+
+void hart_queue_stale_page(struct hart *h, uint64_t gpa)
+{
+	queue_stale(h, gpa & PAGE_MASK, PAGE_SIZE);
+}
+
+/* guest_mem's on_write hook of a hart on its own (struct smp has the machine's) */
+static void mem_written(void *opaque, uint64_t gpa, uint64_t len)
+{
+	hart_queue_stale_code(opaque, gpa, len);
+}
+
+void hart_set_idle(struct hart *h, bool idle)
+{
+	__atomic_store_n(&h->idle, idle, __ATOMIC_SEQ_CST);
+}
+
+void hart_serve_requests(struct hart *h)
+{
+	uint64_t seq;
+	unsigned req;
+
+	if (likely(!__atomic_load_n(&h->req, __ATOMIC_SEQ_CST)))
+		return;
+	/* the number first: bits posted with a later one stay for the next round */
+	seq = __atomic_load_n(&h->req_seq, __ATOMIC_SEQ_CST);
+	req = __atomic_exchange_n(&h->req, 0, __ATOMIC_SEQ_CST);
+	if (req & HART_REQ_SFENCE_VMA)
+		mmu_flush(h);
+	if (req & HART_REQ_FENCE_I)
+		hart_drop_stale_code(h);
+	__atomic_store_n(&h->ack_seq, seq, __ATOMIC_SEQ_CST);
 }
 
 void hart_drop_stale_code(struct hart *h)
@@ -148,6 +194,8 @@ int hart_init(struct hart *h, uint64_t hartid, struct guest_mem *mem, struct bus
 	h->clock = clock;
 	if (env)
 		h->env = *env;
+	/* without a machine (unit tests) the hart has every extension */
+	h->isa = env ? env->isa : ISA_ALL;
 	h->tc = calloc(1, sizeof(*h->tc));
 	if (!h->tc)
 		return error_set(-ENOMEM, "out of memory");
@@ -158,6 +206,8 @@ int hart_init(struct hart *h, uint64_t hartid, struct guest_mem *mem, struct bus
 		return err;
 	}
 	h->jcache = h->tc->jcache;
+	h->tc->isa = h->isa;
+	h->tc->jit.isa = h->isa;
 	mem->on_write = mem_written;
 	mem->on_write_opaque = h;
 	pthread_mutex_init(&h->lock, NULL);
@@ -195,10 +245,15 @@ void hart_reset(struct hart *h)
 	h->medeleg = h->mideleg = h->mie = 0;
 	__atomic_store_n(&h->mip_sw, 0, __ATOMIC_SEQ_CST);
 	h->mtvec = h->mscratch = h->mepc = h->mcause = h->mtval = 0;
-	h->mcounteren = h->menvcfg = h->mcountinhibit = 0;
+	h->mcounteren = h->mcountinhibit = 0;
+	/* as QEMU: the page-table extensions start on, for software that predates menvcfg */
+	h->menvcfg = (h->isa & ISA(SVADU) ? ENVCFG_ADUE : 0) |
+		     (h->isa & ISA(SVPBMT) ? ENVCFG_PBMTE : 0);
 	h->stvec = h->sscratch = h->sepc = h->scause = h->stval = 0;
 	h->scounteren = h->senvcfg = h->satp = 0;
 	h->resv_valid = false;
+	__atomic_store_n(&h->hsm_state, SBI_HSM_STATE_STARTED, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&h->req, 0, __ATOMIC_SEQ_CST);
 	h->stop = HART_RUNNING;
 	h->stop_req = 0;
 	h->exit_req = 1;
@@ -236,6 +291,26 @@ void hart_set_priv(struct hart *h, enum priv p)
 	h->priv = p;
 	hart_update_regime(h);
 	h->exit_req = 1;	/* interrupt enables depend on the privilege */
+}
+
+void hart_set_trace(struct hart *h, struct trace *t)
+{
+	h->trace = t;
+	h->trace_exec = trace_wants(t, TRACE_EXEC);
+	h->exit_req = 1;
+}
+
+bool hart_trace_exec_one(struct hart *h)
+{
+	/* come back before the next block too: each is looked at */
+	h->exit_req = 1;
+	return trace_exec_covers(h->trace, h->pc & PAGE_MASK, PAGE_SIZE, h->priv);
+}
+
+void hart_trace_insn(struct hart *h, uint32_t raw, unsigned len)
+{
+	/* the filter has the last word (a debugger's steps run one at a time anywhere) */
+	trace_exec(h->trace, (unsigned)h->hartid, h->priv, h->pc, raw, len);
 }
 
 void hart_watch(struct hart *h, uint64_t gpa, uint64_t len)
@@ -280,7 +355,8 @@ static void trap_enter(struct hart *h, uint64_t cause, uint64_t tval)
 	bool irq = cause & CAUSE_INTERRUPT;
 	unsigned code = cause & 63;
 	uint64_t deleg = irq ? h->mideleg : h->medeleg;
-	uint64_t tvec;
+	uint64_t tvec, epc = h->pc;
+	enum priv from = h->priv;
 
 	h->resv_valid = false;
 	/* traps count toward the next timer check: a trap storm still sees timers */
@@ -313,6 +389,8 @@ static void trap_enter(struct hart *h, uint64_t cause, uint64_t tval)
 	h->pc = tvec & ~3ull;
 	if (irq && (tvec & 1))
 		h->pc += 4ull * code;
+	if (trace_wants(h->trace, TRACE_INT))
+		trace_trap(h->trace, (unsigned)h->hartid, from, irq, code, epc, tval, h->priv);
 }
 
 void hart_exception(struct hart *h, uint64_t cause, uint64_t tval)
@@ -402,6 +480,7 @@ void hart_wfi(struct hart *h)
 			break;
 		pthread_mutex_lock(&h->lock);
 		__atomic_store_n(&h->sleeping, 1, __ATOMIC_SEQ_CST);
+		hart_set_idle(h, true);
 		if (!wfi_done(h)) {
 			if (deadline == TIMER_OFF) {
 				pthread_cond_wait(&h->wake, &h->lock);
@@ -413,9 +492,10 @@ void hart_wfi(struct hart *h)
 			}
 		}
 		__atomic_store_n(&h->sleeping, 0, __ATOMIC_SEQ_CST);
+		hart_set_idle(h, false);
 		pthread_mutex_unlock(&h->lock);
 	}
-	h->exit_req = 1;
+	h->exit_req = 1;	/* service() serves what was asked meanwhile */
 }
 
 void hart_pause(struct hart *h)
@@ -443,6 +523,7 @@ static void park_while(struct hart *h, int *req, bool *parked)
 {
 	uint64_t t0 = vclock_host_ns();
 
+	hart_set_idle(h, true);
 	pthread_mutex_lock(&h->lock);
 	*parked = true;
 	pthread_cond_broadcast(&h->wake);
@@ -451,7 +532,10 @@ static void park_while(struct hart *h, int *req, bool *parked)
 		pthread_cond_wait(&h->wake, &h->lock);
 	*parked = false;
 	pthread_mutex_unlock(&h->lock);
-	h->clock->origin_ns += vclock_host_ns() - t0;
+	hart_set_idle(h, false);
+	/* the harts share one clock: the first one moves it for all */
+	if (h->index == 0)
+		h->clock->origin_ns += vclock_host_ns() - t0;
 }
 
 void hart_park(struct hart *h)

@@ -1,6 +1,7 @@
 /*
  * One RISC-V hart emulated in software: RV64IMAFDC + Zicsr + Zifencei +
- * Zicntr, machine/supervisor/user modes, Sv39/Sv48.
+ * Zicntr, machine/supervisor/user modes, Sv39/Sv48, and the extensions of
+ * accel/emu/isa.h the machine turns on (h->isa).
  *
  * Everything a hart owns lives here, so several harts (threads) can run side
  * by side on one machine: registers, CSRs, its TLBs and its translation cache.
@@ -23,6 +24,9 @@ struct guest_mem;
 struct vclock;
 struct tcache;
 struct block;
+struct trace;
+struct state_ops;
+struct smp;
 
 enum priv {
 	PRV_U = 0,
@@ -79,6 +83,7 @@ struct hart_env {
 	/* A store hit a watched page (HTIF tohost); gpa is the stored address. */
 	void (*watch_store)(void *opaque, struct hart *h, uint64_t gpa);
 	void *opaque;
+	uint64_t isa;		/* extensions beyond RV64GC the guest sees (accel/emu/isa.h) */
 };
 
 struct hart {
@@ -99,6 +104,7 @@ struct hart {
 	bool dbg_active;		/* points or a step: hart_debug_check between blocks */
 	bool dbg_watching;		/* watchpoints: loads and stores check them */
 	bool dbg_hold_irqs;		/* no interrupt is taken: stepping, or a watch hit to report */
+	bool trace_exec;		/* --trace exec: instructions the filter covers run traced */
 
 	uint64_t f[32];
 	uint32_t fflags;
@@ -119,6 +125,7 @@ struct hart {
 	uint64_t stvec, sscratch, sepc, scause, stval;
 	uint64_t scounteren, senvcfg, satp;
 	uint64_t hartid;
+	uint64_t isa;			/* extensions beyond RV64GC (accel/emu/isa.h) */
 
 	/* LR/SC reservation: host address and the value LR read */
 	uintptr_t resv_addr;
@@ -169,8 +176,19 @@ struct hart {
 	int exit_code;			/* HART_STOP_EXIT */
 	char fatal_msg[160];		/* HART_STOP_FATAL */
 
+	/* --- the other harts (accel/emu/smp.c); NULL smp: a hart on its own --- */
+	struct smp *smp;
+	unsigned index;			/* in smp->harts; the hart id */
+	int hsm_state;			/* atomic: SBI_HSM_STATE_*, what the SBI reports */
+	uint64_t hsm_addr, hsm_opaque;	/* where a hart_start (or resume) enters S-mode */
+	int idle;			/* atomic: runs no guest code (WFI, parked, stopped) */
+	unsigned req;			/* atomic: HART_REQ_* other harts posted */
+	uint64_t req_seq, ack_seq;	/* atomic: requests posted, and served */
+
 	/* --- a debugger's breakpoints, watchpoints and halts (accel/emu/debug.c) --- */
 	struct hart_debug dbg;
+	/* --trace: NULL when off; looked at in slow paths only (debug/trace.h) */
+	struct trace *trace;
 };
 
 /* Machine-visible interface */
@@ -195,8 +213,17 @@ void hart_park(struct hart *h);
 void hart_set_running(struct hart *h, bool running);
 /* Interrupt line into mip: opaque = hart, num = mip bit number (any thread). */
 void hart_irq_set(void *hart, unsigned bit, bool level);
+/* Trace what t asks (NULL: nothing); before the hart runs. */
+void hart_set_trace(struct hart *h, struct trace *t);
 /* Watch a guest-physical range of RAM: stores there call env.watch_store. */
 void hart_watch(struct hart *h, uint64_t gpa, uint64_t len);
+
+/*
+ * Its saved state (base/state.h), one section per hart, instance = hart id
+ * (hart-state.c). Saved while the hart is parked (hart_pause), loaded before
+ * it runs.
+ */
+extern const struct state_ops hart_state_ops;
 
 /* --- used inside the emulator (accel/emu) --- */
 /* Make the hart look at its requests before the next block, and wake it from WFI. */
@@ -213,6 +240,24 @@ void hart_wfi(struct hart *h);
 uint64_t hart_time(const struct hart *h);
 /* Drop translations of RAM that was written outside the hart (hart thread). */
 void hart_drop_stale_code(struct hart *h);
+/*
+ * --trace exec, between blocks: whether the instruction at h->pc runs on
+ * its own, traced (its page is in the filter), or with its block untraced.
+ */
+bool hart_trace_exec_one(struct hart *h);
+/* An instruction about to run on its own: traced. */
+void hart_trace_insn(struct hart *h, uint32_t raw, unsigned len);
+/* Queue [gpa, gpa + len) for hart_drop_stale_code() and kick the hart (any thread). */
+void hart_queue_stale_code(struct hart *h, uint64_t gpa, uint64_t len);
+/*
+ * The same for a page the hart has marked as code (struct smp), with no look
+ * at its cache: it may be translating the page right now.
+ */
+void hart_queue_stale_page(struct hart *h, uint64_t gpa);
+/* Serve what other harts asked (remote fences) and acknowledge it (hart thread). */
+void hart_serve_requests(struct hart *h);
+/* Mark the hart idle (no guest code runs until it is cleared) or busy again. */
+void hart_set_idle(struct hart *h, bool idle);
 
 /* An exception a slow path wants raised: record it and return false. */
 static inline bool hart_fault(struct hart *h, uint64_t cause, uint64_t tval)

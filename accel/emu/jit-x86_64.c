@@ -56,6 +56,8 @@ static const uint8_t cache_regs[] = { R8, R9, R10, R11, RBX, RBP, R15 };
 struct emitter {
 	struct x86_buf buf;
 	const struct block *b;
+	uint64_t isa;		/* what the trace past b decodes with */
+	bool smp;			/* other harts run (struct jit) */
 	/* the path compiled: b's instructions, then on through not-taken branches */
 	struct dinsn trace[MAX_TRACE + 1];
 	unsigned ntrace;
@@ -554,7 +556,14 @@ static bool emit_insn(struct emitter *e, const struct dinsn *d, unsigned j, bool
 	}
 	switch (op) {
 	case OP_NOP:
+		return true;
 	case OP_FENCE:
+		/* TSO orders all but a store before a later load: that one takes MFENCE */
+		if (d->imm && e->smp) {
+			x86_byte(&e->buf, 0x0f);
+			x86_byte(&e->buf, 0xae);
+			x86_byte(&e->buf, 0xf0);
+		}
 		return true;
 	case OP_LUI:
 		x86_mov_imm(&e->buf, RAX, (uint64_t)(int64_t)d->imm);
@@ -728,7 +737,7 @@ static void build_trace(struct emitter *e)
 				break;
 			raw |= (uint32_t)*(const uint16_t *)(p + 2) << 16;
 		}
-		decode(raw, d);
+		decode_isa(raw, d, e->isa);
 		d->off = (uint16_t)off;
 		off += d->len;
 		e->ntrace++;
@@ -768,6 +777,8 @@ jit_fn jit_compile(struct jit *j, const struct block *b)
 	memset(&e, 0, offsetof(struct emitter, trace));
 	memset(&e.nstubs, 0, sizeof(e) - offsetof(struct emitter, nstubs));
 	e.b = b;
+	e.isa = j->isa;
+	e.smp = j->smp;
 	start = j->code + j->used;
 	e.buf = (struct x86_buf){ start, j->code + j->size, false };
 	build_trace(&e);

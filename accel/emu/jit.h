@@ -26,6 +26,7 @@
 #define ACCEL_EMU_JIT_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,8 @@ struct jit {
 	uint8_t *code;		/* executable buffer */
 	size_t size, used;
 	uint64_t compiled, refused;
+	uint64_t isa;		/* the extensions a trace decodes with (accel/emu/isa.h) */
+	bool smp;		/* other harts run: FENCEs ordering stores before loads need one */
 };
 
 #ifdef EMU_JIT	/* the Makefile found accel/emu/jit-<host arch>.c */

@@ -4,8 +4,11 @@
 #include <string.h>
 
 #include "accel/emu/hart.h"
+#include "accel/emu/isa.h"
+#include "accel/emu/smp.h"
 #include "accel/emu/tcache.h"
 #include "base/compiler.h"
+#include "debug/trace.h"
 #include "hw/bus.h"
 #include "hw/guest-mem.h"
 
@@ -17,6 +20,10 @@
 /* D, A and U are reserved in a pointer to the next level (privileged 4.3.1) */
 #define PTE_NONLEAF_RESERVED (PTE_D | PTE_A | PTE_U)
 #define PTE_SIZE 8
+/* Svnapot's one size: 64 KiB, ppn[3:0] = 1000 in the leaf */
+#define NAPOT_PPN_BITS 4
+#define NAPOT_PPN_MASK ((1ull << NAPOT_PPN_BITS) - 1)
+#define NAPOT_64K_PPN 0x8ull
 
 struct walk {
 	uint64_t pa;
@@ -72,15 +79,42 @@ static unsigned access_perm(enum mmu_access acc)
 	return acc == ACCESS_READ ? PERM_R : acc == ACCESS_WRITE ? PERM_W : PERM_X;
 }
 
+/* Does any hart (this one alone, without others) have translated code on host's page? */
+static bool code_page(const struct hart *h, uintptr_t host)
+{
+	if (h->smp)
+		return smp_code_harts(h->smp, host) != 0;
+	return tcache_is_code_page(h->tc, host);
+}
+
+static void note_page_store(struct hart *h, uintptr_t host)
+{
+	uint64_t mask;
+
+	if (tcache_is_code_page(h->tc, host))
+		tcache_invalidate_page(h->tc, host);
+	if (h->smp && (mask = smp_code_harts(h->smp, host)) != 0)
+		smp_code_stored(h, host, mask);
+}
+
 /* Code-page check for stores the hart makes into RAM outside the fast path. */
 static void note_ram_store(struct hart *h, uintptr_t host, unsigned size)
 {
-	if (tcache_is_code_page(h->tc, host))
-		tcache_invalidate_page(h->tc, host);
-	if (((host + size - 1) ^ host) & PAGE_MASK) {
-		if (tcache_is_code_page(h->tc, host + size - 1))
-			tcache_invalidate_page(h->tc, host + size - 1);
-	}
+	note_page_store(h, host);
+	if (((host + size - 1) ^ host) & PAGE_MASK)
+		note_page_store(h, host + size - 1);
+}
+
+/* PTE bits that make any PTE fault for this hart (extensions and menvcfg decide) */
+static uint64_t pte_reserved(const struct hart *h)
+{
+	uint64_t r = PTE_RESERVED_MASK;
+
+	if (!(h->isa & ISA(SVPBMT)) || !(h->menvcfg & ENVCFG_PBMTE))
+		r |= PTE_PBMT;
+	if (!(h->isa & ISA(SVNAPOT)))
+		r |= PTE_N;
+	return r;
 }
 
 static int page_walk(struct hart *h, uint64_t va, enum mmu_access acc, int priv,
@@ -88,6 +122,7 @@ static int page_walk(struct hart *h, uint64_t va, enum mmu_access acc, int priv,
 {
 	unsigned va_bits = PAGE_SHIFT + levels * SV_LEVEL_BITS, level;
 	uint64_t table = (h->satp & SATP_PPN_MASK) << PAGE_SHIFT, pte, want;
+	uint64_t reserved = pte_reserved(h);
 	uint64_t *ptep;
 
 	/* the address must be sign-extended from its top translated bit */
@@ -102,12 +137,12 @@ retry:
 		if (!ptep)
 			return access_cause[acc];
 		pte = __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
-		if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) ||
-		    (pte & PTE_RESERVED_MASK))
+		if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & reserved) ||
+		    (pte & PTE_PBMT) == PTE_PBMT_RESERVED)
 			return fault_cause[acc];
 		if (pte & (PTE_R | PTE_X))
 			goto leaf;
-		if (pte & PTE_NONLEAF_RESERVED)
+		if (pte & (PTE_NONLEAF_RESERVED | PTE_PBMT | PTE_N))
 			return fault_cause[acc];
 		table = ((pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK) << PAGE_SHIFT;
 	}
@@ -121,6 +156,13 @@ leaf:
 		uint64_t ppn = (pte >> PTE_PPN_SHIFT) & PTE_PPN_MASK;
 		uint64_t span = (1ull << (level * SV_LEVEL_BITS)) - 1;	/* pages in a superpage - 1 */
 
+		if (pte & PTE_N) {
+			/* a 64 KiB NAPOT page: only at level 0 and only that size */
+			if (level || (ppn & NAPOT_PPN_MASK) != NAPOT_64K_PPN)
+				return fault_cause[acc];
+			span = NAPOT_PPN_MASK;
+			ppn &= ~span;
+		}
 		if (ppn & span)
 			return fault_cause[acc];	/* misaligned superpage */
 		w->pa = ((ppn | ((va >> PAGE_SHIFT) & span)) << PAGE_SHIFT) | (va & ~PAGE_MASK);
@@ -128,6 +170,10 @@ leaf:
 	want = PTE_A | (acc == ACCESS_WRITE ? PTE_D : 0);
 	if ((pte & want) != want) {
 		uint64_t npte = pte | want;
+
+		/* Svadu with menvcfg.ADUE clear: A/D as Svade, a fault to the OS */
+		if ((h->isa & ISA(SVADU)) && !(h->menvcfg & ENVCFG_ADUE))
+			return fault_cause[acc];
 
 		if (!__atomic_compare_exchange_n(ptep, &pte, npte, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE)) {
@@ -155,6 +201,9 @@ int mmu_translate(struct hart *h, uint64_t va, enum mmu_access acc, int priv, ui
 	cause = page_walk(h, va, acc, priv, levels, &w);
 	if (!cause)
 		*pa = w.pa;
+	else if (trace_wants(h->trace, TRACE_MMU))
+		trace_mmu(h->trace, (unsigned)h->hartid, (unsigned)priv, TRACE_MMU_FAULT, va, acc,
+			  (uint64_t)cause);
 	return cause;
 }
 
@@ -196,7 +245,7 @@ static int translate_fill(struct hart *h, struct tlb_entry *tlb, uint64_t va,
 	*host = p ? (uintptr_t)p + (w.pa & ~PAGE_MASK) : 0;
 	if (!p)
 		return 0;
-	if (tcache_is_code_page(h->tc, (uintptr_t)p) || watched(h, w.pa & PAGE_MASK))
+	if (code_page(h, (uintptr_t)p) || watched(h, w.pa & PAGE_MASK))
 		w.perms &= ~PERM_W;
 	/* a debugger's watchpoint: every access to the page reaches its check */
 	if (unlikely(h->dbg_watching) && hart_debug_watches_page(h, va & PAGE_MASK))
@@ -208,6 +257,15 @@ static int translate_fill(struct hart *h, struct tlb_entry *tlb, uint64_t va,
 	e->tag_w = (w.perms & PERM_W) ? vpage : TLB_INVALID;
 	e->tag_x = (w.perms & PERM_X) ? vpage : TLB_INVALID;
 	e->addend = (uintptr_t)p - vpage;
+	/*
+	 * The page may have become code since the check above, its hart's scan of
+	 * the TLBs (smp_code_mark) missing this entry: look again after the fill.
+	 */
+	if ((w.perms & PERM_W) && h->smp) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (code_page(h, (uintptr_t)p))
+			__atomic_store_n(&e->tag_w, TLB_INVALID, __ATOMIC_RELAXED);
+	}
 	return 0;
 }
 
@@ -230,6 +288,15 @@ static bool load_split(struct hart *h, uint64_t va, unsigned size, uint64_t *val
 	return true;
 }
 
+/* --trace mmio: a device register access (found: a device answered) */
+static void trace_device_access(struct hart *h, bool write, uint64_t pa, unsigned size,
+				uint64_t val, bool found)
+{
+	if (trace_wants(h->trace, TRACE_MMIO))
+		trace_io(h->trace, TRACE_MMIO, (unsigned)h->hartid, h->dpriv, write, pa, size, val,
+			 found ? bus_name_at(h->bus, pa) : NULL);
+}
+
 bool mmu_load(struct hart *h, uint64_t va, unsigned size, uint64_t *val)
 {
 	uint64_t pa, v = 0;
@@ -250,8 +317,11 @@ bool mmu_load(struct hart *h, uint64_t va, unsigned size, uint64_t *val)
 	}
 	if (pa & (size - 1))
 		return hart_fault(h, EXC_LOAD_MISALIGNED, va);
-	if (!bus_read(h->bus, pa, size, val))
+	if (!bus_read(h->bus, pa, size, val)) {
+		trace_device_access(h, false, pa, size, 0, false);
 		return hart_fault(h, EXC_LOAD_ACCESS, va);
+	}
+	trace_device_access(h, false, pa, size, *val, true);
 	return true;
 }
 
@@ -276,8 +346,11 @@ static bool store_one(struct hart *h, uint64_t va, unsigned size, uint64_t val)
 		return hart_fault(h, EXC_STORE_MISALIGNED, va);
 	if (size < 8)
 		val &= (1ull << (8 * size)) - 1;	/* devices see only the bytes stored */
-	if (!bus_write(h->bus, pa, size, val))
+	if (!bus_write(h->bus, pa, size, val)) {
+		trace_device_access(h, true, pa, size, val, false);
 		return hart_fault(h, EXC_STORE_ACCESS, va);
+	}
+	trace_device_access(h, true, pa, size, val, true);
 	return true;
 }
 
@@ -386,9 +459,12 @@ void mmu_protect_code_page(struct hart *h, uintptr_t host_page)
 	for (r = 0; r < TLB_REGIMES; r++) {
 		for (i = 0; i < TLB_ENTRIES; i++) {
 			struct tlb_entry *e = &h->tlb[r][i];
+			/* another hart's TLB too (smp_code_mark): the hart may refill it meanwhile */
+			uint64_t tag = __atomic_load_n(&e->tag_w, __ATOMIC_RELAXED);
 
-			if (e->tag_w != TLB_INVALID && e->tag_w + e->addend == host_page)
-				e->tag_w = TLB_INVALID;
+			if (tag != TLB_INVALID &&
+			    tag + __atomic_load_n(&e->addend, __ATOMIC_RELAXED) == host_page)
+				__atomic_store_n(&e->tag_w, TLB_INVALID, __ATOMIC_RELAXED);
 		}
 	}
 }

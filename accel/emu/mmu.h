@@ -31,7 +31,10 @@ enum mmu_access {
 #define PTE_D (1ull << 7)
 #define PTE_PPN_SHIFT 10
 #define PTE_PPN_MASK ((1ull << 44) - 1)
-#define PTE_RESERVED_MASK (0x3ffull << 54)	/* N, PBMT, reserved: no Svnapot/Svpbmt */
+#define PTE_RESERVED_MASK (0x7full << 54)	/* bits 60:54, reserved for all */
+#define PTE_PBMT (3ull << 61)			/* Svpbmt: memory type */
+#define PTE_PBMT_RESERVED (3ull << 61)		/* the one value that faults */
+#define PTE_N (1ull << 63)			/* Svnapot: part of a 64 KiB page */
 
 /*
  * Translate va for an access at privilege priv. Returns 0 with *pa set, or

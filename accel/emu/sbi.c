@@ -3,6 +3,8 @@
 #include "accel/emu/csr.h"
 #include "accel/emu/hart.h"
 #include "accel/emu/mmu.h"
+#include "debug/trace.h"
+#include "accel/emu/smp.h"
 #include "hw/guest-mem.h"
 
 /* argument and result registers */
@@ -18,7 +20,14 @@
 #define SBI_LEGACY_GETCHAR	0x02
 #define SBI_LEGACY_SHUTDOWN	0x08
 
-#define SBI_HSM_STARTED		0
+#define SBI_HSM_HART_START	0
+#define SBI_HSM_HART_STOP	1
+#define SBI_HSM_HART_GET_STATUS	2
+#define SBI_HSM_HART_SUSPEND	3
+
+#define SBI_RFENCE_FENCE_I	0
+#define SBI_RFENCE_SFENCE_VMA	1
+#define SBI_RFENCE_SFENCE_VMA_ASID 2
 #define SBI_HSM_SUSPEND_RETENTIVE 0x00000000u
 #define SBI_HSM_SUSPEND_NON_RETENTIVE 0x80000000u
 
@@ -33,16 +42,17 @@
 struct sbi_ret {
 	int64_t error;
 	uint64_t value;
+	bool entered;		/* the hart entered S-mode afresh: a0/a1 are its arguments */
 };
 
 static struct sbi_ret ok(uint64_t value)
 {
-	return (struct sbi_ret){ SBI_SUCCESS, value };
+	return (struct sbi_ret){ .error = SBI_SUCCESS, .value = value };
 }
 
 static struct sbi_ret err(int64_t e)
 {
-	return (struct sbi_ret){ e, 0 };
+	return (struct sbi_ret){ .error = e };
 }
 
 static bool extension_present(uint64_t eid)
@@ -71,68 +81,123 @@ static struct sbi_ret base(struct hart *h, uint64_t fid)
 	return err(SBI_ERR_NOT_SUPPORTED);
 }
 
-/* Is this hart named by (mask, base)? Only hart 'self' exists here. */
-static bool mask_has(uint64_t mask, uint64_t mask_base, uint64_t id)
+/* The hart with SBI hart id 'id', or NULL (a value from the guest). */
+static struct hart *hart_by_id(struct hart *h, uint64_t id)
 {
-	if (mask_base == SBI_HART_MASK_ALL)
-		return true;
-	return id >= mask_base && id - mask_base < 64 && ((mask >> (id - mask_base)) & 1);
+	if (!h->smp)
+		return id == h->hartid ? h : NULL;
+	return id < h->smp->n ? h->smp->harts[id] : NULL;
 }
 
-/* Every hart the mask names must exist; this machine has only 'self'. */
-static bool mask_valid(uint64_t mask, uint64_t mask_base, uint64_t self)
+/*
+ * The harts (a mask of indices) that (mask, mask_base) names; false when it
+ * names one that does not exist.
+ */
+static bool hart_targets(struct hart *h, uint64_t mask, uint64_t mask_base, uint64_t *out)
 {
-	uint64_t allowed = 0;
+	unsigned n = h->smp ? h->smp->n : 1, i;
+	struct hart *t;
 
-	if (mask_base == SBI_HART_MASK_ALL)
+	*out = 0;
+	if (mask_base == SBI_HART_MASK_ALL) {
+		*out = n == 64 ? UINT64_MAX : (1ull << n) - 1;
 		return true;
-	if (self >= mask_base && self - mask_base < 64)
-		allowed = 1ull << (self - mask_base);
-	return (mask & ~allowed) == 0;
+	}
+	for (i = 0; i < 64; i++) {
+		if (!((mask >> i) & 1))
+			continue;
+		if (mask_base + i < mask_base || !(t = hart_by_id(h, mask_base + i)))
+			return false;
+		*out |= 1ull << t->index;
+	}
+	return true;
 }
 
 static struct sbi_ret ipi(struct hart *h, uint64_t fid)
 {
+	uint64_t targets;
+	unsigned i;
+
 	if (fid != 0)
 		return err(SBI_ERR_NOT_SUPPORTED);
-	if (!mask_valid(h->x[A0], h->x[A1], h->hartid))
+	if (!hart_targets(h, h->x[A0], h->x[A1], &targets))
 		return err(SBI_ERR_INVALID_PARAM);
-	if (mask_has(h->x[A0], h->x[A1], h->hartid)) {
-		__atomic_or_fetch(&h->mip_sw, MIP_SSIP, __ATOMIC_SEQ_CST);
-		h->exit_req = 1;
+	for (i = 0; i < 64; i++) {
+		struct hart *t;
+
+		if (!((targets >> i) & 1))
+			continue;
+		t = h->smp ? h->smp->harts[i] : h;
+		__atomic_or_fetch(&t->mip_sw, MIP_SSIP, __ATOMIC_SEQ_CST);
+		hart_kick(t);
 	}
 	return ok(0);
 }
 
 static struct sbi_ret rfence(struct hart *h, uint64_t fid)
 {
-	if (fid > 2)
+	uint64_t targets;
+
+	if (fid > SBI_RFENCE_SFENCE_VMA_ASID)
 		return err(SBI_ERR_NOT_SUPPORTED);	/* hypervisor fences */
-	if (!mask_valid(h->x[A0], h->x[A1], h->hartid))
+	if (!hart_targets(h, h->x[A0], h->x[A1], &targets))
 		return err(SBI_ERR_INVALID_PARAM);
-	if (mask_has(h->x[A0], h->x[A1], h->hartid) && fid != 0)
-		mmu_flush(h);	/* fence.i needs nothing: the code cache is coherent */
+	/* a range or an ASID is flushed as the whole TLB */
+	smp_request(h, targets, fid == SBI_RFENCE_FENCE_I ? HART_REQ_FENCE_I : HART_REQ_SFENCE_VMA);
 	return ok(0);
+}
+
+/* S-mode entry after a start or a non-retentive resume (SBI HSM) */
+static void enter_s(struct hart *h, uint64_t addr, uint64_t opaque)
+{
+	h->mstatus &= ~MSTATUS_SIE;
+	h->satp = 0;
+	mmu_flush(h);
+	hart_set_priv(h, PRV_S);
+	h->x[A0] = h->hartid;
+	h->x[A1] = opaque;
+	h->pc = addr;
+}
+
+static struct sbi_ret suspend(struct hart *h, uint32_t type, uint64_t addr, uint64_t opaque)
+{
+	bool retentive = type == SBI_HSM_SUSPEND_RETENTIVE;
+
+	if (!retentive && type != SBI_HSM_SUSPEND_NON_RETENTIVE)
+		return err(SBI_ERR_INVALID_PARAM);	/* reserved, or platform-specific: none here */
+	if (!retentive && !guest_ram_ptr(h->mem, addr, 2))
+		return err(SBI_ERR_INVALID_ADDRESS);
+	__atomic_store_n(&h->hsm_state, SBI_HSM_STATE_SUSPENDED, __ATOMIC_SEQ_CST);
+	hart_wfi(h);
+	__atomic_store_n(&h->hsm_state, SBI_HSM_STATE_STARTED, __ATOMIC_SEQ_CST);
+	if (retentive)
+		return ok(0);
+	enter_s(h, addr, opaque);
+	return (struct sbi_ret){ .entered = true };
 }
 
 static struct sbi_ret hsm(struct hart *h, uint64_t fid)
 {
+	uint64_t state;
+	long e;
+
 	switch (fid) {
-	case 0: /* hart_start */
-		return err(h->x[A0] == h->hartid ? SBI_ERR_ALREADY_AVAILABLE : SBI_ERR_INVALID_PARAM);
-	case 1: /* hart_stop: the only hart cannot stop */
-		return err(SBI_ERR_FAILED);
-	case 2: /* hart_get_status */
-		if (h->x[A0] != h->hartid)
-			return err(SBI_ERR_INVALID_PARAM);
-		return ok(SBI_HSM_STARTED);
-	case 3: /* hart_suspend */
-		if ((uint32_t)h->x[A0] == SBI_HSM_SUSPEND_NON_RETENTIVE)
-			return err(SBI_ERR_NOT_SUPPORTED);
-		if ((uint32_t)h->x[A0] != SBI_HSM_SUSPEND_RETENTIVE)
-			return err(SBI_ERR_INVALID_PARAM);	/* reserved, or platform-specific: none here */
-		hart_wfi(h);
+	case SBI_HSM_HART_START:
+		e = h->smp ? smp_hart_start(h, h->x[A0], h->x[A1], h->x[A2])
+			   : h->x[A0] == h->hartid ? SBI_ERR_ALREADY_AVAILABLE : SBI_ERR_INVALID_PARAM;
+		return e ? err(e) : ok(0);
+	case SBI_HSM_HART_STOP:
+		/* the last started hart cannot stop: nothing could start one again */
+		if (!smp_may_stop(h))
+			return err(SBI_ERR_FAILED);
+		__atomic_store_n(&h->hsm_state, SBI_HSM_STATE_STOPPED, __ATOMIC_SEQ_CST);
+		h->exit_req = 1;	/* service() waits for a hart_start */
 		return ok(0);
+	case SBI_HSM_HART_GET_STATUS:
+		e = smp_hart_status(h, h->x[A0], &state);
+		return e ? err(e) : ok(state);
+	case SBI_HSM_HART_SUSPEND:
+		return suspend(h, (uint32_t)h->x[A0], h->x[A1], h->x[A2]);
 	}
 	return err(SBI_ERR_NOT_SUPPORTED);
 }
@@ -223,10 +288,17 @@ static bool legacy(struct hart *h, uint64_t eid)
 void sbi_call(struct hart *h)
 {
 	uint64_t eid = h->x[A7], fid = h->x[A6];
+	/* for --trace sbi: the arguments as the kernel passed them */
+	uint64_t args[3] = { h->x[A0], h->x[A1], h->x[A2] };
 	struct sbi_ret r;
 
-	if (legacy(h, eid))
+	if (legacy(h, eid)) {
+		/* a legacy call returns in a0 alone */
+		if (trace_wants(h->trace, TRACE_SBI))
+			trace_sbi(h->trace, (unsigned)h->hartid, h->pc - 4, eid, fid, args,
+				  (int64_t)h->x[A0], 0);
 		return;
+	}
 	switch (eid) {
 	case SBI_EXT_BASE: r = base(h, fid); break;
 	case SBI_EXT_TIME:
@@ -244,6 +316,10 @@ void sbi_call(struct hart *h)
 	case SBI_EXT_DBCN: r = dbcn(h, fid); break;
 	default: r = err(SBI_ERR_NOT_SUPPORTED); break;
 	}
+	if (r.entered)
+		return;
 	h->x[A0] = (uint64_t)r.error;
 	h->x[A1] = r.value;
+	if (trace_wants(h->trace, TRACE_SBI))
+		trace_sbi(h->trace, (unsigned)h->hartid, h->pc - 4, eid, fid, args, r.error, r.value);
 }

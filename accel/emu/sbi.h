@@ -25,6 +25,17 @@ struct hart;
 #define SBI_ERR_DENIED		-4
 #define SBI_ERR_INVALID_ADDRESS	-5
 #define SBI_ERR_ALREADY_AVAILABLE -6
+#define SBI_ERR_ALREADY_STARTED	-7
+#define SBI_ERR_ALREADY_STOPPED	-8
+
+/* HSM hart states (hart_get_status) */
+#define SBI_HSM_STATE_STARTED		0
+#define SBI_HSM_STATE_STOPPED		1
+#define SBI_HSM_STATE_START_PENDING	2
+#define SBI_HSM_STATE_STOP_PENDING	3
+#define SBI_HSM_STATE_SUSPENDED		4
+#define SBI_HSM_STATE_SUSPEND_PENDING	5
+#define SBI_HSM_STATE_RESUME_PENDING	6
 
 #define SBI_SPEC_VERSION	((2u << 24) | 0u)	/* 2.0 */
 #define SBI_IMPL_ID_GASANG	0x6761			/* unregistered: "ga" */

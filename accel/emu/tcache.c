@@ -7,11 +7,13 @@
 
 #include "accel/emu/hart.h"
 #include "accel/emu/mmu.h"
+#include "accel/emu/smp.h"
 #include "base/compiler.h"
 #include "base/error.h"
 
 #define ARENA_SIZE (64u << 20)
 #define HASH_BITS 16
+#define BLOCK_BYTES_MAX (sizeof(struct block) + (BLOCK_MAX_INSNS + 1) * sizeof(struct dinsn) + 16)
 
 int tcache_init(struct tcache *tc, uint8_t *ram_host, uint64_t ram_size, const void *const *labels)
 {
@@ -53,8 +55,20 @@ static unsigned hash_index(const struct tcache *tc, uintptr_t host_pc)
 	return (unsigned)(((uint64_t)host_pc * 0x9e3779b97f4a7c15ull) >> (64 - tc->hash_bits));
 }
 
+/* This hart no longer has code on page pfn: take its bit off the machine's mask. */
+static void unmark(struct tcache *tc, uint64_t pfn)
+{
+	if (tc->smp_code)
+		__atomic_and_fetch(&tc->smp_code[pfn], ~tc->smp_bit, __ATOMIC_SEQ_CST);
+}
+
 void tcache_flush(struct tcache *tc)
 {
+	uint64_t pfn;
+
+	for (pfn = 0; tc->smp_code && pfn < tc->ram_pages; pfn++)
+		if (tc->page_blocks[pfn])
+			unmark(tc, pfn);
 	tc->arena_used = 0;
 	memset(tc->hash, 0, sizeof(*tc->hash) << tc->hash_bits);
 	memset(tc->page_blocks, 0, tc->ram_pages * sizeof(*tc->page_blocks));
@@ -82,11 +96,12 @@ void tcache_invalidate_page(struct tcache *tc, uintptr_t host)
 	uint64_t pfn = (host - (uintptr_t)tc->ram_host) >> PAGE_SHIFT;
 	struct block *b;
 
-	if (pfn >= tc->ram_pages)
+	if (pfn >= tc->ram_pages || !tc->page_blocks[pfn])
 		return;
 	for (b = tc->page_blocks[pfn]; b; b = b->page_next)
 		unhash(tc, b);
 	__atomic_store_n(&tc->page_blocks[pfn], NULL, __ATOMIC_RELAXED);
+	unmark(tc, pfn);
 }
 
 void tcache_invalidate_range(struct tcache *tc, uintptr_t host, uint64_t len)
@@ -133,11 +148,24 @@ struct block *tcache_get(struct hart *h, uintptr_t host_pc)
 	unsigned n = 0, hi;
 	uint64_t pfn;
 	struct block *b;
+	bool fresh;
 
 	for (b = tc->hash[hash_index(tc, host_pc)]; b; b = b->hash_next)
 		if (b->host_pc == host_pc)
 			goto found;
 
+	/* room first: a flush in block_alloc() would forget the page's mark below */
+	if (tc->arena_size - tc->arena_used < BLOCK_BYTES_MAX)
+		tcache_flush(tc);
+	/* no store may reach the page unseen from before it is read */
+	pfn = (host_pc - (uintptr_t)tc->ram_host) >> PAGE_SHIFT;
+	fresh = !tc->page_blocks[pfn];
+	if (fresh) {
+		if (h->smp)
+			smp_code_mark(h, host_pc & PAGE_MASK);
+		else
+			mmu_protect_code_page(h, host_pc & PAGE_MASK);
+	}
 	while (n < BLOCK_MAX_INSNS && p + 2 <= page_end) {
 		uint32_t raw = *(const uint16_t *)p;
 
@@ -146,14 +174,17 @@ struct block *tcache_get(struct hart *h, uintptr_t host_pc)
 				break;
 			raw |= (uint32_t)*(const uint16_t *)(p + 2) << 16;
 		}
-		decode(raw, &tmp[n]);
+		decode_isa(raw, &tmp[n], tc->isa);
 		tmp[n].off = (uint16_t)(p - host_pc);
 		p += tmp[n].len;
 		if (op_ends_block(tmp[n++].op))
 			break;
 	}
-	if (!n)
+	if (!n) {
+		if (fresh)
+			unmark(tc, pfn);
 		return NULL;
+	}
 
 	b = block_alloc(tc, n);
 	b->host_pc = host_pc;
@@ -168,9 +199,6 @@ struct block *tcache_get(struct hart *h, uintptr_t host_pc)
 	hi = hash_index(tc, host_pc);
 	b->hash_next = tc->hash[hi];
 	tc->hash[hi] = b;
-	pfn = (host_pc - (uintptr_t)tc->ram_host) >> PAGE_SHIFT;
-	if (!tc->page_blocks[pfn])
-		mmu_protect_code_page(h, host_pc & PAGE_MASK);
 	b->page_next = tc->page_blocks[pfn];
 	__atomic_store_n(&tc->page_blocks[pfn], b, __ATOMIC_RELAXED);
 	tc->translated++;
@@ -186,7 +214,7 @@ struct block *tcache_single(struct tcache *tc, uint32_t raw, void *buf, size_t s
 	if (size < sizeof(*b) + 2 * sizeof(struct dinsn))
 		return NULL;
 	memset(b, 0, sizeof(*b));	/* never compiled: it is not cached */
-	decode(raw, &b->ins[0]);
+	decode_isa(raw, &b->ins[0], tc->isa);
 	b->ninsns = 1;
 	b->bytes = b->ins[0].len;
 	finish(tc, b->ins, 1, b->bytes);

@@ -7,7 +7,9 @@
  * Coherence with stores: a page holding translated code is a "code page"; the
  * TLB never grants fast-path writes to it, so every store there reaches
  * tcache_invalidate_page() first, and devices writing RAM go through
- * guest_mem_dirty(). FENCE.I therefore has nothing left to do.
+ * guest_mem_dirty(). With other harts, code pages are the machine's
+ * (accel/emu/smp.h): their stores queue the page here, and FENCE.I drops
+ * what is queued.
  */
 #ifndef ACCEL_EMU_TCACHE_H
 #define ACCEL_EMU_TCACHE_H
@@ -56,7 +58,12 @@ struct tcache {
 	const void *const *labels;	/* enum op -> interpreter entry */
 	struct jit jit;
 	int jit_threshold;		/* entries before compiling; 0: never */
+	uint64_t isa;			/* the extensions instructions decode with */
 	bool want_flush;		/* the JIT's buffer is full: flush between blocks */
+	/* the machine's code masks (struct smp), this hart's bit in them; NULL: alone */
+	uint64_t *smp_code;
+	uint64_t smp_bit;
+	bool smp;			/* other harts run beside this one */
 	uint64_t flushes, translated;
 };
 

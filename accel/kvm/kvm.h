@@ -79,6 +79,8 @@ struct kvm {
 
 	/* the buses that take what KVM does not handle */
 	const struct bus *mmio, *pio;
+	/* --trace (kvm-exit, pio, mmio): NULL when off, looked at once per exit */
+	struct trace *trace;
 
 	unsigned nvcpus;
 	struct kvm_vcpu *vcpu[KVM_MAX_CPUS];

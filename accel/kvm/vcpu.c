@@ -25,6 +25,7 @@
 #include "base/compiler.h"
 #include "base/error.h"
 #include "base/sandbox.h"
+#include "debug/trace.h"
 #include "hw/bus.h"
 
 #define KICK_SIGNAL	(SIGRTMIN)
@@ -105,25 +106,52 @@ static uint64_t all_ones(unsigned size)
 	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
 }
 
+/* --trace: the privilege the guest runs at (CPL), read from KVM only while tracing. */
+static unsigned trace_cpl(struct kvm_vcpu *v)
+{
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return TRACE_PRIV_NONE;
+	return (s.cr0 & 1) ? s.ss.dpl : 0;	/* real mode runs at 0 */
+}
+
+/* --trace pio/mmio: an access the bus dispatched (found: a device took it) */
+static void trace_access(struct kvm_vcpu *v, enum trace_event ev, unsigned cpl, bool write,
+			 uint64_t addr, unsigned size, uint64_t val, bool found)
+{
+	const struct bus *bus = ev == TRACE_PIO ? v->kvm->pio : v->kvm->mmio;
+
+	trace_io(v->kvm->trace, ev, v->id, cpl, write, addr, size, val,
+		 found ? bus_name_at(bus, addr) : NULL);
+}
+
 static void handle_io(struct kvm_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	uint8_t *p = (uint8_t *)run + run->io.data_offset;
 	unsigned size = run->io.size, i;
+	bool traced = trace_wants(v->kvm->trace, TRACE_PIO);
+	unsigned cpl = traced ? trace_cpl(v) : TRACE_PRIV_NONE;
 
 	if (size != 1 && size != 2 && size != 4)
 		return;
 	for (i = 0; i < run->io.count; i++, p += size) {
 		uint64_t val = 0;
+		bool found;
 
 		if (run->io.direction == KVM_EXIT_IO_OUT) {
 			memcpy(&val, p, size);
-			bus_write(v->kvm->pio, run->io.port, size, val);
+			found = bus_write(v->kvm->pio, run->io.port, size, val);
 		} else {
-			if (!bus_read(v->kvm->pio, run->io.port, size, &val))
+			found = bus_read(v->kvm->pio, run->io.port, size, &val);
+			if (!found)
 				val = all_ones(size);
 			memcpy(p, &val, size);
 		}
+		if (traced)
+			trace_access(v, TRACE_PIO, cpl, run->io.direction == KVM_EXIT_IO_OUT,
+				     run->io.port, size, val, found);
 	}
 }
 
@@ -132,6 +160,7 @@ static void handle_mmio(struct kvm_vcpu *v)
 	struct kvm_run *run = v->run;
 	uint64_t addr = run->mmio.phys_addr, val = 0;
 	unsigned len = run->mmio.len;
+	bool found;
 
 	if (len != 1 && len != 2 && len != 4 && len != 8) {
 		/* odd sizes (never from plain moves): byte by byte */
@@ -151,12 +180,15 @@ static void handle_mmio(struct kvm_vcpu *v)
 	}
 	if (run->mmio.is_write) {
 		memcpy(&val, run->mmio.data, len);
-		bus_write(v->kvm->mmio, addr, len, val);
+		found = bus_write(v->kvm->mmio, addr, len, val);
 	} else {
-		if (!bus_read(v->kvm->mmio, addr, len, &val))
+		found = bus_read(v->kvm->mmio, addr, len, &val);
+		if (!found)
 			val = all_ones(len);
 		memcpy(run->mmio.data, &val, len);
 	}
+	if (trace_wants(v->kvm->trace, TRACE_MMIO))
+		trace_access(v, TRACE_MMIO, trace_cpl(v), run->mmio.is_write, addr, len, val, found);
 }
 
 static const char *exit_name(uint32_t reason)
@@ -242,6 +274,29 @@ static void handle_system_event(struct kvm_vcpu *v)
 				 v->run->system_event.type, v->id);
 		break;
 	}
+}
+
+/* --trace kvm-exit: the reason, and where the guest was (two ioctls, only while tracing) */
+static void trace_exit(struct kvm_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct trace_record r = { .event = TRACE_KVM_EXIT, .cpu = (uint16_t)v->id,
+				  .priv = (uint8_t)trace_cpl(v) };
+	struct kvm_regs regs;
+
+	r.args[0] = ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ? 0 : regs.rip;
+	r.args[1] = run->exit_reason;
+	if (run->exit_reason == KVM_EXIT_IO) {
+		r.kind = TRACE_KVM_EXIT_IO;
+		r.args[2] = run->io.port;
+		r.args[3] = run->io.direction == KVM_EXIT_IO_OUT;
+	} else if (run->exit_reason == KVM_EXIT_MMIO) {
+		r.kind = TRACE_KVM_EXIT_MMIO;
+		r.args[2] = run->mmio.phys_addr;
+		r.args[3] = run->mmio.is_write;
+	}
+	r.name = trace_name(v->kvm->trace, exit_name(run->exit_reason));
+	trace_emit(v->kvm->trace, &r);
 }
 
 static void handle_exit(struct kvm_vcpu *v)
@@ -339,6 +394,8 @@ void *kvm_vcpu_thread(void *opaque)
 			break;
 		}
 		v->stats.exits++;
+		if (trace_wants(k->trace, TRACE_KVM_EXIT))
+			trace_exit(v);
 		handle_exit(v);
 	}
 	return NULL;
@@ -520,8 +577,13 @@ void kvm_clock_release(struct kvm *k)
 
 void kvm_resume(struct kvm *k)
 {
+	unsigned i;
+
 	pthread_mutex_lock(&k->lock);
 	if (k->paused) {
+		/* registers a debugger's ops read while paused change once the vCPUs run */
+		for (i = 0; i < k->nvcpus; i++)
+			k->vcpu[i]->dbg.cache.valid = false;
 		kvm_clock_release(k);
 		__atomic_store_n(&k->paused, false, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&k->cond);

@@ -18,6 +18,7 @@
 #define LEAF_HV_LAST		0x400000ffu
 #define LEAF_EXT_BASIC		0x80000001u
 #define LEAF_EXT_ADDR_SIZES	0x80000008u
+#define LEAF_EXT_APIC_ID	0x8000001eu	/* AMD: extended APIC ID, compute unit and node */
 
 #define LEAF1_EBX_APIC_ID_SHIFT		24
 #define LEAF1_EBX_LOGICAL_SHIFT		16
@@ -28,6 +29,10 @@
 #define LEAF4_EAX_LEVEL_SHIFT		5
 #define TOPO_TYPE_SMT			1
 #define TOPO_TYPE_CORE			2
+#define EXT_ADDR_ECX_NC_MASK		0xffu	/* logical processors per package - 1 */
+#define EXT_ADDR_ECX_CORE_ID_SHIFT	12	/* ApicIdCoreIdSize: APIC ID bits below the package */
+#define EXT_ADDR_ECX_CORE_ID_MASK	(0xfu << EXT_ADDR_ECX_CORE_ID_SHIFT)
+#define EXT_APIC_EBX_THREADS_SHIFT	8	/* threads per compute unit - 1 */
 #define TOPO_TYPE_SHIFT			8
 
 /* name, leaf, subleaf, register, bit */
@@ -311,15 +316,6 @@ static void apply_model(bool *hide, const char *model)
 			hide[i] = true;
 }
 
-static unsigned pow2_ceil(unsigned v)
-{
-	unsigned p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
-}
-
 static unsigned log2_ceil(unsigned v)
 {
 	unsigned s = 0;
@@ -344,9 +340,20 @@ static struct kvm_cpuid_entry2 *get_or_add(struct kvm_cpuid_entry2 *e, unsigned 
 	return x;
 }
 
-/* One package of ncpus cores, one thread each: leaf 0xB (and 0x1F if present). */
+/* Widths of the thread and core fields of an APIC ID. */
+static unsigned thread_bits(const struct cpu_topology *t)
+{
+	return log2_ceil(t->threads);
+}
+
+static unsigned package_bits(const struct cpu_topology *t)
+{
+	return log2_ceil(t->cores) + log2_ceil(t->threads);
+}
+
+/* Leaf 0xB (and 0x1F if present): threads of a core, then the package's logical CPUs. */
 static void set_topology_leaf(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap,
-			      uint32_t leaf, unsigned ncpus)
+			      uint32_t leaf, const struct cpu_topology *t)
 {
 	struct kvm_cpuid_entry2 *x;
 	unsigned sub;
@@ -357,14 +364,14 @@ static void set_topology_leaf(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned 
 			return;
 		x->flags |= KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
 		switch (sub) {
-		case 0:		/* SMT: one thread per core */
-			x->eax = 0;
-			x->ebx = 1;
+		case 0:		/* SMT: the threads of one core */
+			x->eax = thread_bits(t);
+			x->ebx = t->threads;
 			x->ecx = sub | TOPO_TYPE_SMT << TOPO_TYPE_SHIFT;
 			break;
-		case 1:		/* cores: all of them in this package */
-			x->eax = log2_ceil(ncpus);
-			x->ebx = ncpus;
+		case 1:		/* cores: every logical CPU of the package */
+			x->eax = package_bits(t);
+			x->ebx = t->cores * t->threads;
 			x->ecx = sub | TOPO_TYPE_CORE << TOPO_TYPE_SHIFT;
 			break;
 		default:	/* the end of the list */
@@ -380,42 +387,51 @@ static void set_topology_leaf(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned 
 			e[i].eax = e[i].ebx = 0, e[i].ecx = e[i].index, e[i].edx = 0;
 }
 
-static void set_topology(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap, unsigned ncpus)
+static void set_topology(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap,
+			 const struct cpu_topology *t)
 {
+	unsigned per_package = t->cores * t->threads;
 	struct kvm_cpuid_entry2 *x;
 	unsigned i;
 
 	x = cpuid_find(e, *n, LEAF_BASIC_FEATURES, 0);
 	if (x) {
 		x->ebx &= ~(0xffu << LEAF1_EBX_LOGICAL_SHIFT);
-		x->ebx |= (pow2_ceil(ncpus) & 0xff) << LEAF1_EBX_LOGICAL_SHIFT;
-		if (ncpus > 1)
+		x->ebx |= ((1u << package_bits(t)) & 0xff) << LEAF1_EBX_LOGICAL_SHIFT;
+		if (per_package > 1)
 			x->edx |= LEAF1_EDX_HTT;
 		else
 			x->edx &= ~LEAF1_EDX_HTT;
 	}
-	/* deterministic cache parameters: L1/L2 per core, the rest shared */
+	/* deterministic cache parameters: L1/L2 per core, the rest per package */
 	for (i = 0; i < *n; i++) {
-		unsigned level;
+		unsigned level, sharing;
 
 		x = &e[i];
 		if (x->function != LEAF_CACHE_PARAMS || !(x->eax & 0x1f))
 			continue;
 		level = (x->eax >> LEAF4_EAX_LEVEL_SHIFT) & 7;
+		sharing = level >= 3 ? package_bits(t) : thread_bits(t);
 		x->eax &= (1u << LEAF4_EAX_SHARING_SHIFT) - 1;
-		x->eax |= (pow2_ceil(ncpus) - 1) << LEAF4_EAX_CORES_SHIFT;
-		if (level >= 3)
-			x->eax |= ((pow2_ceil(ncpus) - 1) & 0xfff) << LEAF4_EAX_SHARING_SHIFT;
+		x->eax |= ((1u << log2_ceil(t->cores)) - 1) << LEAF4_EAX_CORES_SHIFT;
+		x->eax |= (((1u << sharing) - 1) & 0xfff) << LEAF4_EAX_SHARING_SHIFT;
 	}
 	if (cpuid_find(e, *n, 0, 0) && cpuid_find(e, *n, 0, 0)->eax >= LEAF_TOPOLOGY)
-		set_topology_leaf(e, n, cap, LEAF_TOPOLOGY, ncpus);
+		set_topology_leaf(e, n, cap, LEAF_TOPOLOGY, t);
 	if (cpuid_find(e, *n, LEAF_TOPOLOGY_V2, 0))
-		set_topology_leaf(e, n, cap, LEAF_TOPOLOGY_V2, ncpus);
-	/* AMD: cores per package in 0x80000008 ECX */
+		set_topology_leaf(e, n, cap, LEAF_TOPOLOGY_V2, t);
+	/* AMD: logical CPUs per package and the APIC ID bits that number them */
 	x = cpuid_find(e, *n, LEAF_EXT_ADDR_SIZES, 0);
 	if (x) {
-		x->ecx &= ~0xf0ffu;
-		x->ecx |= (ncpus - 1) | log2_ceil(ncpus) << 12;
+		x->ecx &= ~(EXT_ADDR_ECX_NC_MASK | EXT_ADDR_ECX_CORE_ID_MASK);
+		x->ecx |= ((per_package - 1) & EXT_ADDR_ECX_NC_MASK) |
+			  package_bits(t) << EXT_ADDR_ECX_CORE_ID_SHIFT;
+	}
+	/* AMD with TOPOEXT: threads per core here, the IDs per vCPU (cpuid_set_apic_id) */
+	x = cpuid_find(e, *n, LEAF_EXT_APIC_ID, 0);
+	if (x) {
+		x->eax = x->ecx = x->edx = 0;
+		x->ebx = (t->threads - 1) << EXT_APIC_EBX_THREADS_SHIFT;
 	}
 }
 
@@ -430,14 +446,15 @@ static void remove_leaves(struct kvm_cpuid_entry2 *e, unsigned *n, uint32_t firs
 }
 
 int cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap,
-		 const struct cpuid_config *cfg, unsigned ncpus)
+		 const struct cpuid_config *cfg, const struct cpu_topology *topo)
 {
 	bool hide[ARRAY_SIZE(features)] = { false };
+	struct cpu_topology one = { 1, 1, 1 };
 	struct kvm_cpuid_entry2 *x;
 	unsigned i;
 
-	if (ncpus == 0)
-		ncpus = 1;
+	if (!topo || !topo->sockets || !topo->cores || !topo->threads)
+		topo = &one;
 	for (i = 0; i < cfg->nadd; i++) {
 		unsigned f = cfg->add[i];
 
@@ -480,13 +497,15 @@ int cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap,
 	}
 	if (cfg->no_kvm_leaves)
 		remove_leaves(e, n, LEAF_HV_FIRST, LEAF_HV_LAST);
-	set_topology(e, n, cap, ncpus);
+	set_topology(e, n, cap, topo);
 	return 0;
 }
 
 void cpuid_set_apic_id(struct kvm_cpuid_entry2 *e, unsigned n, unsigned apic_id)
 {
-	unsigned i;
+	struct kvm_cpuid_entry2 *x = cpuid_find(e, n, LEAF_EXT_ADDR_SIZES, 0);
+	unsigned pkg_shift = x ? (x->ecx & EXT_ADDR_ECX_CORE_ID_MASK) >> EXT_ADDR_ECX_CORE_ID_SHIFT : 0;
+	unsigned i, threads;
 
 	for (i = 0; i < n; i++) {
 		switch (e[i].function) {
@@ -498,11 +517,19 @@ void cpuid_set_apic_id(struct kvm_cpuid_entry2 *e, unsigned n, unsigned apic_id)
 		case LEAF_TOPOLOGY_V2:
 			e[i].edx = apic_id;
 			break;
+		case LEAF_EXT_APIC_ID:
+			/* compute unit (core) ID and node (package) ID from the APIC ID's fields */
+			threads = ((e[i].ebx >> EXT_APIC_EBX_THREADS_SHIFT) & 0xff) + 1;
+			e[i].eax = apic_id;
+			e[i].ebx = (e[i].ebx & ~0xffu) | ((apic_id >> log2_ceil(threads)) & 0xff);
+			e[i].ecx = pkg_shift ? (apic_id >> pkg_shift) & 0xff : 0;
+			break;
 		}
 	}
 }
 
-int kvm_cpuid_build(int sys_fd, const char *spec, unsigned ncpus, struct kvm_cpuid2 **out)
+int kvm_cpuid_build(int sys_fd, const char *spec, const struct cpu_topology *topo,
+		    struct kvm_cpuid2 **out)
 {
 	struct cpuid_config cfg;
 	struct kvm_cpuid2 *c;
@@ -523,7 +550,7 @@ int kvm_cpuid_build(int sys_fd, const char *spec, unsigned ncpus, struct kvm_cpu
 	}
 	/* room for the topology leaves the filter may add */
 	n = c->nent < CPUID_MAX_ENTRIES - 8 ? c->nent : CPUID_MAX_ENTRIES - 8;
-	err = cpuid_filter(c->entries, &n, CPUID_MAX_ENTRIES, &cfg, ncpus);
+	err = cpuid_filter(c->entries, &n, CPUID_MAX_ENTRIES, &cfg, topo);
 	if (err) {
 		free(c);
 		return err;

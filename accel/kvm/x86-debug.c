@@ -668,6 +668,35 @@ static void vm_devices(void *target, struct debug_text *out)
 	debug_print_bus(out, "port", k->pio);
 }
 
+/* the writable memory slots, by address */
+static unsigned vm_ram_ranges(void *target, struct debug_range *out, unsigned max)
+{
+	const struct kvm *k = target;
+	uint64_t from = 0;
+	unsigned n = 0;
+
+	for (;;) {
+		const struct kvm_slot *next = NULL;
+		unsigned i;
+
+		for (i = 0; i < KVM_MAX_SLOTS; i++) {
+			const struct kvm_slot *sl = &k->slot[i];
+
+			if (sl->used && sl->size && !sl->readonly && sl->gpa >= from &&
+			    (!next || sl->gpa < next->gpa))
+				next = sl;
+		}
+		if (!next)
+			return n;
+		if (n < max)
+			out[n] = (struct debug_range){ next->gpa, next->size };
+		n++;
+		from = next->gpa + next->size;
+		if (!from)
+			return n;	/* the last slot ends at the top of the address space */
+	}
+}
+
 /* ---- breakpoints and watchpoints ---- */
 
 static int insert_sw(struct kvm *k, uint64_t addr)
@@ -797,4 +826,5 @@ const struct debug_ops kvm_debug_ops = {
 	.walk = vm_walk,
 	.mappings = vm_mappings,
 	.devices = vm_devices,
+	.ram_ranges = vm_ram_ranges,
 };

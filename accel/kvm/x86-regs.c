@@ -100,6 +100,48 @@ static int msrs_ioctl(int fd, unsigned long req, struct kvm_msrs *m)
 	return (int)n;
 }
 
+/*
+ * The power-on values of the MSRs the guest has changed since (all of them
+ * that differ now), for a reset to write back. Writing every MSR KVM lists
+ * would set some that this KVM accepts only to log them as unhandled
+ * (IA32_DEBUGCTL without LBR virtualization: "Unhandled WRMSR(0x1d9)") at
+ * every reset; an MSR left at its power-on value needs no write.
+ */
+static int msrs_changed(struct kvm_vcpu *v, struct kvm_msrs **changed)
+{
+	const struct kvm_msrs *m0 = v->msrs0;
+	const size_t size = sizeof(*m0) + m0->nmsrs * sizeof(m0->entries[0]);
+	struct kvm_msrs *now = malloc(size), *out = calloc(1, size);
+	unsigned i, j = 0;
+	int n;
+
+	if (!now || !out) {
+		n = error_set(-ENOMEM, "out of memory");
+		goto err;
+	}
+	memcpy(now, m0, size);
+	n = msrs_ioctl(v->fd, KVM_GET_MSRS, now);
+	if (n < 0) {
+		error_errno(n, "cannot read vCPU %u's MSRs", v->id);
+		goto err;
+	}
+	/* both lists in the same order; one KVM cannot read now is written */
+	for (i = 0; i < m0->nmsrs; i++) {
+		while (j < now->nmsrs && now->entries[j].index != m0->entries[i].index)
+			j++;
+		if (j < now->nmsrs && now->entries[j].data == m0->entries[i].data)
+			continue;
+		out->entries[out->nmsrs++] = m0->entries[i];
+	}
+	free(now);
+	*changed = out;
+	return 0;
+err:
+	free(now);
+	free(out);
+	return n;
+}
+
 /* ---- power-on state ---- */
 
 int kvm_vcpu_save_power_on(struct kvm_vcpu *v)
@@ -126,12 +168,19 @@ int kvm_vcpu_restore_power_on(struct kvm_vcpu *v)
 		.mp_state = v->id == 0 ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED,
 	};
 	struct kvm_vcpu_events ev = v->events0;
+	struct kvm_msrs *changed = NULL;
+	int r;
 
 	/* APIC base (in sregs) before the LAPIC registers; MSRs before the LAPIC too */
 	if (ioctl(v->fd, KVM_SET_SREGS, &v->sregs0) < 0)
 		return error_errno(-errno, "KVM_SET_SREGS");
-	if (msrs_ioctl(v->fd, KVM_SET_MSRS, v->msrs0) < 0)
-		return error_errno(-errno, "KVM_SET_MSRS");
+	r = msrs_changed(v, &changed);
+	if (r < 0)
+		return r;
+	r = msrs_ioctl(v->fd, KVM_SET_MSRS, changed);
+	free(changed);
+	if (r < 0)
+		return error_errno(r, "KVM_SET_MSRS");
 	if (ioctl(v->fd, KVM_SET_LAPIC, &v->lapic0) < 0)
 		return error_errno(-errno, "KVM_SET_LAPIC");
 	if (ioctl(v->fd, KVM_SET_REGS, &v->regs0) < 0)

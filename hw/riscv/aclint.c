@@ -162,3 +162,57 @@ const struct bus_device_ops aclint_ops = {
 	.read = aclint_mmio_read,
 	.write = aclint_mmio_write,
 };
+
+/* ---- saved state: mtime is the machine's clock, saved with the board ---- */
+
+static int aclint_save(void *obj, struct state_out *o)
+{
+	struct aclint *a = obj;
+	unsigned i;
+
+	pthread_mutex_lock(&a->lock);
+	state_put_u32(o, a->nr_harts);
+	for (i = 0; i < a->nr_harts; i++) {
+		state_put_u64(o, a->harts[i].mtimecmp);
+		state_put_u8(o, a->harts[i].msip);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return o->err;
+}
+
+static int aclint_load(void *obj, struct state_in *in)
+{
+	struct aclint *a = obj;
+	unsigned i;
+
+	if (state_get_u32(in) != a->nr_harts)
+		return state_bad(in, "the number of harts");
+	for (i = 0; i < a->nr_harts; i++) {
+		a->harts[i].mtimecmp = state_get_u64(in);
+		a->harts[i].msip = state_get_bool(in);
+	}
+	return state_in_end(in);
+}
+
+/* Timers armed against the restored clock, MSIP lines driven. */
+static int aclint_post_load(void *obj)
+{
+	struct aclint *a = obj;
+	unsigned i;
+
+	pthread_mutex_lock(&a->lock);
+	for (i = 0; i < a->nr_harts; i++) {
+		aclint_set_mtimecmp(a, &a->harts[i], a->harts[i].mtimecmp);
+		irq_line_set(&a->harts[i].msip_line, a->harts[i].msip);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+const struct state_ops aclint_state_ops = {
+	.name = "aclint",
+	.version = 1,
+	.save = aclint_save,
+	.load = aclint_load,
+	.post_load = aclint_post_load,
+};

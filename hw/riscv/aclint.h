@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/state.h"
 #include "hw/bus.h"
 #include "hw/irq.h"
 #include "hw/timer.h"
@@ -60,5 +61,7 @@ void aclint_destroy(struct aclint *a);
  * either half. Anything else is ignored (reads return 0).
  */
 extern const struct bus_device_ops aclint_ops;
+/* Its saved state (base/state.h): MTIMECMP and MSIP of each hart; timers re-armed on load. */
+extern const struct state_ops aclint_state_ops;
 
 #endif

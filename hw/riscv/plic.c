@@ -258,3 +258,82 @@ const struct bus_device_ops plic_ops = {
 	.read = plic_mmio_read,
 	.write = plic_mmio_write,
 };
+
+/* ---- saved state ---- */
+
+static int plic_save(void *obj, struct state_out *o)
+{
+	struct plic *p = obj;
+	unsigned i, w;
+
+	pthread_mutex_lock(&p->lock);
+	state_put_u32(o, p->nr_contexts);
+	state_put_bytes(o, p->priority, sizeof(p->priority));
+	for (w = 0; w < PLIC_WORDS; w++) {
+		state_put_u32(o, p->input[w]);
+		state_put_u32(o, p->pending[w]);
+		state_put_u32(o, p->claimed[w]);
+	}
+	for (i = 0; i < p->nr_contexts; i++) {
+		for (w = 0; w < PLIC_WORDS; w++)
+			state_put_u32(o, p->ctx[i].enable[w]);
+		state_put_u32(o, p->ctx[i].threshold);
+		state_put_u8(o, p->ctx[i].level);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return o->err;
+}
+
+static int plic_load(void *obj, struct state_in *in)
+{
+	struct plic *p = obj;
+	unsigned i, w;
+
+	if (state_get_u32(in) != p->nr_contexts)
+		return state_bad(in, "the number of contexts (harts)");
+	state_get_bytes(in, p->priority, sizeof(p->priority));
+	for (i = 0; i < PLIC_SOURCES; i++)
+		if (p->priority[i] > PLIC_MAX_PRIORITY)
+			return state_bad(in, "a priority");
+	for (w = 0; w < PLIC_WORDS; w++) {
+		p->input[w] = state_get_u32(in);
+		p->pending[w] = state_get_u32(in);
+		p->claimed[w] = state_get_u32(in);
+	}
+	for (i = 0; i < p->nr_contexts; i++) {
+		for (w = 0; w < PLIC_WORDS; w++)
+			p->ctx[i].enable[w] = state_get_u32(in);
+		p->ctx[i].threshold = state_get_u32(in);
+		if (p->ctx[i].threshold > PLIC_MAX_PRIORITY)
+			return state_bad(in, "a threshold");
+		p->ctx[i].level = state_get_bool(in);
+		p->ctx[i].enable[0] &= ~1u;	/* source 0 is "none" */
+	}
+	p->input[0] &= ~1u;
+	p->pending[0] &= ~1u;
+	p->claimed[0] &= ~1u;
+	return state_in_end(in);
+}
+
+/* The outputs as the state left them: each context's line to its hart. */
+static int plic_post_load(void *obj)
+{
+	struct plic *p = obj;
+	unsigned i;
+
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < p->nr_contexts; i++) {
+		p->ctx[i].level = plic_best(p, &p->ctx[i]) != 0;
+		irq_line_set(&p->ctx[i].out, p->ctx[i].level);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+const struct state_ops plic_state_ops = {
+	.name = "plic",
+	.version = 1,
+	.save = plic_save,
+	.load = plic_load,
+	.post_load = plic_post_load,
+};

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/state.h"
 #include "hw/bus.h"
 #include "hw/irq.h"
 
@@ -72,5 +73,7 @@ struct irq_line plic_input(struct plic *p, unsigned source);
  * (reads return 0).
  */
 extern const struct bus_device_ops plic_ops;
+/* Its saved state (base/state.h): every register, input level and output line. */
+extern const struct state_ops plic_state_ops;
 
 #endif

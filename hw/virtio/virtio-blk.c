@@ -88,11 +88,14 @@ static uint8_t do_rw(struct virtio_blk *b, const struct virtq_elem *e, uint32_t 
 		if (!err) {
 			*written = (uint32_t)len;
 			b->bytes_read += len;
+			b->reads++;
 		}
 	} else {
 		err = block_pwritev(b->bd, sector * VIRTIO_BLK_SECTOR, b->data, n);
-		if (!err)
+		if (!err) {
 			b->bytes_written += len;
+			b->writes++;
+		}
 		else if (err == -EPERM && !b->told_refusal) {
 			/* a policy refusal (a probed raw disk's first sector): the host hears it once */
 			fprintf(stderr, "gasang: virtio-blk: %s\n", error_msg());
@@ -190,8 +193,8 @@ static void on_kick(void *opaque, uint32_t events)
 	(void)events;
 	if (read(b->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
-	if (b->running)
-		process(b);
+	if (b->running && !b->quiesced)
+		process(b);	/* quiesced: unquiesce looks at the queue */
 }
 
 static void blk_notify(struct virtio_dev *vd, unsigned q)
@@ -239,6 +242,61 @@ static void blk_reset(struct virtio_dev *vd)
 	loop_call_wait(&((struct virtio_blk *)vd)->loop, stop_on_loop, vd);
 }
 
+/* --trace virtio: the request's type and sector, from its header */
+static const char *blk_describe(struct virtio_dev *vd, unsigned q, const struct virtq_elem *e,
+				uint64_t *sector)
+{
+	uint8_t hdr[REQ_HDR_SIZE];
+	uint32_t type;
+
+	(void)vd;
+	(void)q;
+	if (iov_to_buf(e->iov, (int)e->out_num, 0, hdr, sizeof(hdr)) != sizeof(hdr))
+		return "short";
+	memcpy(&type, hdr, 4);
+	switch (type) {
+	case VIRTIO_BLK_T_IN: memcpy(sector, hdr + 8, 8); return "read";
+	case VIRTIO_BLK_T_OUT: memcpy(sector, hdr + 8, 8); return "write";
+	case VIRTIO_BLK_T_FLUSH: return "flush";
+	case VIRTIO_BLK_T_GET_ID: return "get-id";
+	case VIRTIO_BLK_T_DISCARD: return "discard";
+	case VIRTIO_BLK_T_WRITE_ZEROES: return "write-zeroes";
+	default: return "unknown";
+	}
+}
+
+/*
+ * Requests run to completion on the I/O thread: once it has set the flag,
+ * none is in flight and none starts until unquiesce.
+ */
+static void quiesce_on_loop(void *opaque)
+{
+	struct virtio_blk *b = opaque;
+
+	b->quiesced = true;
+	if (!b->read_only)
+		block_flush(b->bd);
+}
+
+static void unquiesce_on_loop(void *opaque)
+{
+	struct virtio_blk *b = opaque;
+
+	b->quiesced = false;
+	if (b->running)
+		process(b);	/* what was kicked meanwhile */
+}
+
+static void blk_quiesce(struct virtio_dev *vd)
+{
+	loop_call_wait(&((struct virtio_blk *)vd)->loop, quiesce_on_loop, vd);
+}
+
+static void blk_unquiesce(struct virtio_dev *vd)
+{
+	loop_call_wait(&((struct virtio_blk *)vd)->loop, unquiesce_on_loop, vd);
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
@@ -248,6 +306,9 @@ static const struct virtio_dev_ops blk_ops = {
 	.kick_fd = blk_kick_fd,
 	.activate = blk_activate,
 	.reset = blk_reset,
+	.describe_request = blk_describe,
+	.quiesce = blk_quiesce,
+	.unquiesce = blk_unquiesce,
 };
 
 int virtio_blk_create(struct virtio_blk **out, struct guest_mem *mem, struct block_dev *bd,

@@ -51,6 +51,7 @@ struct virtio_blk {
 	bool read_only;
 	bool running;		/* the I/O thread's: DRIVER_OK and not reset */
 	bool told_refusal;	/* a refused write was reported on stderr */
+	bool quiesced;		/* the I/O thread's: a save holds the queue still */
 	char serial[VIRTIO_BLK_ID_BYTES];
 	struct loop loop;	/* the I/O thread */
 	int kick_fd;		/* eventfd: the driver kicked the queue */
@@ -59,6 +60,7 @@ struct virtio_blk {
 	uint64_t gpa[VIRTIO_BLK_SEG_MAX + 2];
 	struct iovec data[VIRTIO_BLK_SEG_MAX + 2];
 	uint64_t requests, bytes_read, bytes_written;	/* statistics */
+	uint64_t reads, writes;				/* of them, done reads and writes */
 };
 
 /*

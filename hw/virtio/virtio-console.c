@@ -87,12 +87,37 @@ static int console_activate(struct virtio_dev *vd)
 	return 0;
 }
 
+/* Input waits (rx_ready later) while the VM is being saved. */
+static void console_quiesce(struct virtio_dev *vd)
+{
+	struct virtio_console *c = (struct virtio_console *)vd;
+
+	pthread_mutex_lock(&c->lock);
+	c->quiesced = c->running;
+	c->running = false;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void console_unquiesce(struct virtio_dev *vd)
+{
+	struct virtio_console *c = (struct virtio_console *)vd;
+
+	pthread_mutex_lock(&c->lock);
+	c->running = c->quiesced;
+	c->quiesced = false;
+	pthread_mutex_unlock(&c->lock);
+	if (c->be.rx_ready)
+		c->be.rx_ready(c->be.opaque);
+}
+
 static const struct virtio_dev_ops console_ops = {
 	.name = "virtio-console",
 	.device_id = VIRTIO_ID_CONSOLE,
 	.notify = console_notify,
 	.activate = console_activate,
 	.reset = console_reset,
+	.quiesce = console_quiesce,
+	.unquiesce = console_unquiesce,
 };
 
 void virtio_console_init(struct virtio_console *c, struct guest_mem *mem,

@@ -23,6 +23,7 @@ struct virtio_console {
 	struct uart_backend be;
 	bool running;			/* DRIVER_OK and not reset */
 	bool rx_refused;		/* receive() turned bytes away */
+	bool quiesced;			/* running before a save quiesced it */
 	struct iovec iov[VIRTIO_CONSOLE_MAX_SEGS];
 	uint64_t gpa[VIRTIO_CONSOLE_MAX_SEGS];
 };

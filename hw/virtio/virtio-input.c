@@ -3,6 +3,8 @@
 #include <endian.h>
 #include <string.h>
 
+#include "base/state.h"
+
 /* struct virtio_input_config: select, subsel, size, reserved[5], then u */
 #define CFG_SELECT		0
 #define CFG_SUBSEL		1
@@ -205,6 +207,42 @@ static int input_activate(struct virtio_dev *vd)
 	return 0;
 }
 
+static int input_save(struct virtio_dev *vd, struct state_out *o)
+{
+	struct virtio_input *in = (struct virtio_input *)vd;
+	unsigned i;
+
+	pthread_mutex_lock(&in->lock);
+	state_put_u8(o, in->select);
+	state_put_u8(o, in->subsel);
+	state_put_u8(o, (uint8_t)in->npending);
+	for (i = 0; i < in->npending; i++) {
+		state_put_u16(o, in->pending[i].type);
+		state_put_u16(o, in->pending[i].code);
+		state_put_u32(o, in->pending[i].value);
+	}
+	pthread_mutex_unlock(&in->lock);
+	return o->err;
+}
+
+static int input_load(struct virtio_dev *vd, struct state_in *s)
+{
+	struct virtio_input *in = (struct virtio_input *)vd;
+	unsigned i;
+
+	in->select = state_get_u8(s);
+	in->subsel = state_get_u8(s);
+	in->npending = state_get_u8(s);
+	if (in->npending > VIRTIO_INPUT_PENDING)
+		return state_bad(s, "the pending events");
+	for (i = 0; i < in->npending; i++) {
+		in->pending[i].type = state_get_u16(s);
+		in->pending[i].code = state_get_u16(s);
+		in->pending[i].value = state_get_u32(s);
+	}
+	return state_in_end(s);
+}
+
 static const struct virtio_dev_ops input_ops = {
 	.name = "virtio-input",
 	.device_id = VIRTIO_ID_INPUT,
@@ -214,6 +252,8 @@ static const struct virtio_dev_ops input_ops = {
 	.notify = input_notify,
 	.activate = input_activate,
 	.reset = input_reset,
+	.save = input_save,
+	.load = input_load,
 };
 
 static void queue_event(struct virtio_input *in, uint16_t type, uint16_t code, uint32_t value)

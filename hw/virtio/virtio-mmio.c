@@ -189,3 +189,52 @@ const struct bus_device_ops virtio_mmio_ops = {
 	.read = mmio_read,
 	.write = mmio_write,
 };
+
+/* ---- saved state ---- */
+
+static int mmio_save(void *obj, struct state_out *o)
+{
+	struct virtio_mmio *m = obj;
+
+	pthread_mutex_lock(&m->irq_lock);
+	state_put_u32(o, m->interrupt_status);
+	pthread_mutex_unlock(&m->irq_lock);
+	state_put_u32(o, m->dev_features_sel);
+	state_put_u32(o, m->drv_features_sel);
+	state_put_u32(o, m->queue_sel);
+	virtio_dev_save(m->vd, o);
+	return o->err;
+}
+
+static int mmio_load(void *obj, struct state_in *in)
+{
+	struct virtio_mmio *m = obj;
+	int err;
+
+	m->interrupt_status = state_get_u32(in) & (VIRTIO_INT_USED | VIRTIO_INT_CONFIG);
+	m->dev_features_sel = state_get_u32(in);
+	m->drv_features_sel = state_get_u32(in);
+	m->queue_sel = state_get_u32(in);
+	if (in->err)
+		return in->err;
+	err = virtio_dev_load(m->vd, in);
+	return err ? err : state_in_end(in);
+}
+
+static int mmio_post_load(void *obj)
+{
+	struct virtio_mmio *m = obj;
+
+	pthread_mutex_lock(&m->irq_lock);
+	irq_line_set(&m->irq, m->interrupt_status != 0);
+	pthread_mutex_unlock(&m->irq_lock);
+	return virtio_dev_post_load(m->vd);
+}
+
+const struct state_ops virtio_mmio_state_ops = {
+	.name = "virtio-mmio",
+	.version = 1,
+	.save = mmio_save,
+	.load = mmio_load,
+	.post_load = mmio_post_load,
+};

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "base/state.h"
 #include "hw/bus.h"
 #include "hw/irq.h"
 #include "hw/virtio/virtio.h"
@@ -64,5 +65,11 @@ void virtio_mmio_destroy(struct virtio_mmio *m);
 void virtio_mmio_reset(struct virtio_mmio *m);
 
 extern const struct bus_device_ops virtio_mmio_ops;
+/*
+ * A slot's saved state (base/state.h), its object the struct virtio_mmio: the
+ * transport's registers, then the device's (virtio_dev_save). The device is
+ * quiesced by the caller before a save.
+ */
+extern const struct state_ops virtio_mmio_state_ops;
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/state.h"
 #include "net/checksum.h"
 #include "net/gso.h"
 
@@ -122,6 +123,7 @@ static void tx_frame(struct virtio_net *n, const struct virtq_elem *e)
 		net_backend_send(n->be, n->tx_out, (unsigned)segs);
 	}
 	n->tx_frames++;
+	n->tx_bytes += flen;
 	return;
 drop:
 	n->tx_dropped++;
@@ -226,6 +228,10 @@ static bool net_receive(void *opaque, const struct iovec *iov, unsigned n_iov)
 
 	if (!n->running || !q->ready)
 		return true;	/* no driver: lost, as on a wire */
+	if (n->quiesced) {
+		n->rx_refused = true;	/* the backend keeps it until unquiesce */
+		return false;
+	}
 	/* the features are the driver's to change until DRIVER_OK, fixed after */
 	mrg = has(n, VIRTIO_NET_F_MRG_RXBUF);
 	max = mrg ? VIRTIO_NET_RX_MAX_BUFS : 1;
@@ -285,6 +291,7 @@ static bool net_receive(void *opaque, const struct iovec *iov, unsigned n_iov)
 		virtq_push(vd, q, &n->rx_elem[i], n->rx_len[i]);
 	n->rx_notify = true;
 	n->rx_frames++;
+	n->rx_bytes += len - hin;
 	return true;
 drop:
 	n->rx_dropped++;
@@ -306,6 +313,8 @@ static void rx_flush(void *opaque, struct loop_pollfds *p, int *timeout_ms)
 
 /* ---- the I/O thread's side of kicks, DRIVER_OK and reset ---- */
 
+static void handle_kicks(struct virtio_net *n, unsigned k);
+
 static void kicked(void *opaque, uint32_t events)
 {
 	struct virtio_net *n = opaque;
@@ -316,8 +325,13 @@ static void kicked(void *opaque, uint32_t events)
 	(void)r;
 	(void)events;
 	k = __atomic_exchange_n(&n->kicks, 0, __ATOMIC_SEQ_CST);
-	if (!n->running)
-		return;
+	if (!n->running || n->quiesced)
+		return;	/* quiesced: unquiesce looks at both queues */
+	handle_kicks(n, k);
+}
+
+static void handle_kicks(struct virtio_net *n, unsigned k)
+{
 	if (k & (1u << VIRTIO_NET_TXQ))
 		tx_process(n);
 	if ((k & (1u << VIRTIO_NET_RXQ)) && n->rx_refused) {
@@ -388,6 +402,110 @@ static void net_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint
 		memcpy(buf, cfg + off, len);
 }
 
+/* --trace virtio: which way the frame goes */
+static const char *net_describe(struct virtio_dev *vd, unsigned q, const struct virtq_elem *e,
+				uint64_t *sector)
+{
+	(void)vd;
+	(void)e;
+	(void)sector;
+	return q == VIRTIO_NET_RXQ ? "rx" : "tx";
+}
+
+/* ---- saved state: the MAC and the backend's own (its loop parked) ---- */
+
+/*
+ * On the I/O thread: the interrupt owed for frames already received goes
+ * out, then neither queue is touched (frames wait in the backend) until
+ * unquiesce; the backend itself runs on.
+ */
+static void quiesce_on_loop(void *opaque)
+{
+	struct virtio_net *n = opaque;
+
+	rx_flush(n, NULL, NULL);
+	n->quiesced = true;
+}
+
+static void unquiesce_on_loop(void *opaque)
+{
+	struct virtio_net *n = opaque;
+
+	n->quiesced = false;
+	if (n->running)
+		handle_kicks(n, (1u << VIRTIO_NET_RXQ) | (1u << VIRTIO_NET_TXQ));
+}
+
+static void net_quiesce(struct virtio_dev *vd)
+{
+	loop_call_wait(&((struct virtio_net *)vd)->loop, quiesce_on_loop, vd);
+}
+
+static void net_unquiesce(struct virtio_dev *vd)
+{
+	loop_call_wait(&((struct virtio_net *)vd)->loop, unquiesce_on_loop, vd);
+}
+
+/* The backend's state is its loop's: saved and loaded there. */
+struct net_state_call {
+	struct virtio_net *n;
+	struct state_out *out;
+	struct state_in *in;
+	int err;
+};
+
+static void save_on_loop(void *opaque)
+{
+	struct net_state_call *c = opaque;
+
+	c->err = c->n->be->ops->save(c->n->be, c->out);
+}
+
+static void load_on_loop(void *opaque)
+{
+	struct net_state_call *c = opaque;
+
+	c->err = c->n->be->ops->load(c->n->be, c->in);
+}
+
+static int net_save(struct virtio_dev *vd, struct state_out *o)
+{
+	struct virtio_net *n = (struct virtio_net *)vd;
+	struct net_state_call c = { n, o, NULL, 0 };
+	bool has = n->be->ops->save != NULL;
+
+	state_put_bytes(o, n->mac, NET_MAC_LEN);
+	state_put_u8(o, has);
+	if (has)
+		loop_call_wait(&n->loop, save_on_loop, &c);
+	return c.err ? c.err : o->err;
+}
+
+static int net_load(struct virtio_dev *vd, struct state_in *in)
+{
+	struct virtio_net *n = (struct virtio_net *)vd;
+	struct net_state_call c = { n, NULL, in, 0 };
+	uint8_t mac[NET_MAC_LEN];
+	bool has;
+
+	state_get_bytes(in, mac, NET_MAC_LEN);
+	has = state_get_bool(in);
+	if (in->err)
+		return in->err;
+	if (memcmp(mac, n->mac, NET_MAC_LEN))
+		return error_set(-EINVAL, "virtio-net: the saved NIC had another MAC address: "
+				 "run with the same --net options");
+	if (has != (n->be->ops->load != NULL))
+		return error_set(-EINVAL, "virtio-net: the saved NIC had another kind of "
+				 "backend (%s here)", n->be->desc);
+	if (has) {
+		loop_call_wait(&n->loop, load_on_loop, &c);
+		if (c.err)
+			return c.err;
+	}
+	return state_in_end(in);
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
@@ -396,6 +514,11 @@ static const struct virtio_dev_ops net_ops = {
 	.notify = net_notify,
 	.activate = net_activate,
 	.reset = net_reset,
+	.describe_request = net_describe,
+	.quiesce = net_quiesce,
+	.unquiesce = net_unquiesce,
+	.save = net_save,
+	.load = net_load,
 };
 
 /* ---- life cycle ---- */

@@ -102,7 +102,9 @@ struct virtio_net {
 	bool running;			/* DRIVER_OK and not reset */
 	bool rx_refused;		/* a frame went back to the backend for lack of room */
 	bool rx_notify;			/* frames received since the last interrupt */
+	bool quiesced;			/* a save holds both queues still */
 	uint64_t rx_frames, rx_dropped, tx_frames, tx_dropped;
+	uint64_t rx_bytes, tx_bytes;	/* of the frames counted (GSO ones whole) */
 	struct virtq_elem rx_elem[VIRTIO_NET_RX_MAX_BUFS];
 	uint32_t rx_len[VIRTIO_NET_RX_MAX_BUFS];
 	struct iovec rx_iov[VIRTIO_NET_RX_MAX_BUFS][VIRTIO_NET_MAX_SEGS];

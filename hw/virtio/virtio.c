@@ -1,8 +1,12 @@
 #include "hw/virtio/virtio.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "debug/trace.h"
+#include "base/error.h"
+#include "base/state.h"
 #include "hw/guest-mem.h"
 
 /* ring element sizes */
@@ -266,6 +270,38 @@ static int walk_indirect(struct virtio_dev *vd, struct virtq_elem *e, const stru
 	}
 }
 
+/* --trace virtio: a request the driver made */
+static void trace_request(struct virtio_dev *vd, struct virtq *q, const struct virtq_elem *e)
+{
+	struct trace_record r = { .event = TRACE_VIRTIO, .cpu = TRACE_CPU_NONE,
+				  .priv = TRACE_PRIV_NONE };
+	unsigned qi = (unsigned)(q - vd->vq);
+	uint64_t sector = UINT64_MAX;
+	const char *req = vd->ops->describe_request ?
+			  vd->ops->describe_request(vd, qi, e, &sector) : NULL;
+
+	r.args[0] = qi;
+	r.args[1] = e->head;
+	r.args[2] = e->out_num + e->in_num;
+	r.args[3] = e->out_len;
+	r.args[4] = e->in_len;
+	if (sector != UINT64_MAX) {
+		r.kind = TRACE_VIRTIO_BLOCK;
+		r.args[5] = sector;
+	}
+	r.name = trace_name(vd->trace, vd->ops->name);
+	r.detail = trace_name(vd->trace, req);
+	trace_emit(vd->trace, &r);
+}
+
+/* A chain popped whole: 1, and traced when asked. */
+static int popped(struct virtio_dev *vd, struct virtq *q, const struct virtq_elem *e)
+{
+	if (trace_wants(vd->trace, TRACE_VIRTIO))
+		trace_request(vd, q, e);
+	return 1;
+}
+
 int virtq_pop(struct virtio_dev *vd, struct virtq *q, struct virtq_elem *e)
 {
 	uint16_t *avail = avail_ring(vd, q), avail_idx, head;
@@ -301,12 +337,12 @@ int virtq_pop(struct virtio_dev *vd, struct virtq *q, struct virtq_elem *e)
 			/* it ends the chain; direct descriptors may come before it */
 			if (d.flags & VIRTQ_DESC_F_NEXT)
 				return broken(vd, "indirect descriptor inside a chain");
-			return walk_indirect(vd, e, &d) ? -1 : 1;
+			return walk_indirect(vd, e, &d) ? -1 : popped(vd, q, e);
 		}
 		if (add_buffer(vd, e, &d))
 			return -1;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
-			return 1;
+			return popped(vd, q, e);
 		if (d.next >= q->num || ++seen >= q->num)
 			return broken(vd, "descriptor chain loops or leaves the table");
 		i = d.next;
@@ -392,4 +428,152 @@ bool virtq_enable_kicks(struct virtio_dev *vd, struct virtq *q)
 		store16(used, 0);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* flag before re-reading avail idx */
 	return !virtq_has_work(vd, q);
+}
+
+/* ---- saved state ---- */
+
+#define DEV_STATE_MAX	(1u << 20)	/* a device's own state, as saved */
+
+void virtio_dev_quiesce(struct virtio_dev *vd)
+{
+	if (vd->ops->quiesce)
+		vd->ops->quiesce(vd);
+}
+
+void virtio_dev_unquiesce(struct virtio_dev *vd)
+{
+	if (vd->ops->unquiesce)
+		vd->ops->unquiesce(vd);
+}
+
+void virtio_dev_save(struct virtio_dev *vd, struct state_out *o)
+{
+	struct state_out dev;
+	unsigned i;
+
+	state_put_u32(o, vd->ops->device_id);
+	state_put_u64(o, vd->features);
+	state_put_u64(o, vd->driver_features);
+	state_put_u8(o, __atomic_load_n(&vd->status, __ATOMIC_SEQ_CST));
+	state_put_u32(o, __atomic_load_n(&vd->config_generation, __ATOMIC_SEQ_CST));
+	state_put_u8(o, vd->active);
+	state_put_u32(o, vd->nqueues);
+	for (i = 0; i < vd->nqueues; i++) {
+		const struct virtq *q = &vd->vq[i];
+
+		state_put_u16(o, q->num);
+		state_put_u8(o, q->ready);
+		state_put_u64(o, q->desc);
+		state_put_u64(o, q->avail);
+		state_put_u64(o, q->used);
+		state_put_u16(o, q->last_avail);
+		state_put_u16(o, q->used_idx);
+		state_put_u16(o, q->signalled_used);
+		state_put_u8(o, q->signalled_valid);
+	}
+	/* the device's own part, with its length: a reader of its own */
+	state_out_init(&dev);
+	if (vd->ops->save) {
+		int err = vd->ops->save(vd, &dev);
+
+		if (err && !o->err)
+			o->err = err;
+	}
+	if (dev.err && !o->err)
+		o->err = dev.err;
+	state_put_u32(o, (uint32_t)dev.len);
+	if (dev.len)
+		state_put_bytes(o, dev.buf, dev.len);
+	state_out_free(&dev);
+}
+
+static int queue_load(struct virtio_dev *vd, struct virtq *q, struct state_in *in)
+{
+	q->num = state_get_u16(in);
+	q->ready = state_get_bool(in);
+	q->desc = state_get_u64(in);
+	q->avail = state_get_u64(in);
+	q->used = state_get_u64(in);
+	q->last_avail = state_get_u16(in);
+	q->used_idx = state_get_u16(in);
+	q->signalled_used = state_get_u16(in);
+	q->signalled_valid = state_get_bool(in);
+	if (in->err)
+		return in->err;
+	if (!q->num || q->num > q->num_max)
+		return state_bad(in, "a queue's size");
+	/* a live queue's rings are where set_ready would have taken them */
+	if (q->ready && ((q->desc & (VIRTQ_DESC_SIZE - 1)) || (q->avail & 1) || (q->used & 3) ||
+			 !guest_ram_ptr(vd->mem, q->desc, (uint64_t)VIRTQ_DESC_SIZE * q->num) ||
+			 !guest_ram_ptr(vd->mem, q->avail, avail_size(q->num)) ||
+			 !guest_ram_ptr(vd->mem, q->used, used_size(q->num))))
+		return state_bad(in, "a queue's rings");
+	return 0;
+}
+
+int virtio_dev_load(struct virtio_dev *vd, struct state_in *in)
+{
+	struct state_in dev;
+	uint32_t id, n, len;
+	unsigned i;
+	int err;
+
+	id = state_get_u32(in);
+	if (!in->err && id != vd->ops->device_id)
+		return error_set(-EINVAL, "the state file has a device of type %u where this VM "
+				 "has %s: run with the same devices, in the same order", id,
+				 vd->ops->name);
+	if (state_get_u64(in) != vd->features && !in->err)
+		return error_set(-EINVAL, "%s: the saved device offered other features than "
+				 "this one (another read-only setting, or another gasang)",
+				 vd->ops->name);
+	vd->driver_features = state_get_u64(in);
+	if (vd->driver_features & ~vd->features)
+		return state_bad(in, "the driver's features");
+	vd->status = state_get_u8(in);
+	vd->config_generation = state_get_u32(in);
+	vd->active = state_get_bool(in);
+	n = state_get_u32(in);
+	if (!in->err && n != vd->nqueues)
+		return state_bad(in, "the number of queues");
+	for (i = 0; i < vd->nqueues && !in->err; i++) {
+		err = queue_load(vd, &vd->vq[i], in);
+		if (err)
+			return err;
+	}
+	if (vd->active && !(vd->status & VIRTIO_STATUS_DRIVER_OK))
+		return state_bad(in, "a running device's status");
+	len = state_get_u32(in);
+	if (in->err)
+		return in->err;
+	if (len > DEV_STATE_MAX || len > in->len - in->off)
+		return state_bad(in, "the device's own state length");
+	state_in_init(&dev, in->p + in->off, len, vd->ops->name);
+	in->off += len;
+	if (vd->ops->load) {
+		err = vd->ops->load(vd, &dev);
+		if (err)
+			return err;
+	} else {
+		err = state_in_end(&dev);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int virtio_dev_post_load(struct virtio_dev *vd)
+{
+	unsigned q;
+
+	if (!vd->active)
+		return 0;
+	vd->active = false;
+	if (vd->ops->activate && vd->ops->activate(vd) < 0)
+		return error_set(-EIO, "%s: cannot start the restored device", vd->ops->name);
+	vd->active = true;
+	/* buffers the driver posted before the save: look at every queue */
+	for (q = 0; q < vd->nqueues; q++)
+		virtio_queue_notify(vd, q);
+	return 0;
 }

@@ -23,6 +23,9 @@
 #include "base/iov.h"	/* iov_to_buf() and friends, for devices */
 
 struct guest_mem;
+struct trace;
+struct state_in;
+struct state_out;
 
 /* device types */
 #define VIRTIO_ID_NET		1
@@ -106,6 +109,26 @@ struct virtio_dev_ops {
 	int (*activate)(struct virtio_dev *vd);
 	/* stop processing (wait for it) and forget device state */
 	void (*reset)(struct virtio_dev *vd);
+	/*
+	 * Optional, for --trace virtio (the queue's thread): what request e,
+	 * popped from queue q, is ("read", "tx"), and for a disk its sector
+	 * (UINT64_MAX: none).
+	 */
+	const char *(*describe_request)(struct virtio_dev *vd, unsigned q,
+					const struct virtq_elem *e, uint64_t *sector);
+	/*
+	 * Optional, for save and migration: stop touching guest RAM, the queues
+	 * and the transport (an I/O thread parked, nothing in flight) and go on
+	 * again; called with the CPUs paused.
+	 */
+	void (*quiesce)(struct virtio_dev *vd);
+	void (*unquiesce)(struct virtio_dev *vd);
+	/*
+	 * Optional: what the device carries beyond the core's state (base/state.h),
+	 * saved while quiesced, loaded before the device is activated.
+	 */
+	int (*save)(struct virtio_dev *vd, struct state_out *o);
+	int (*load)(struct virtio_dev *vd, struct state_in *in);
 };
 
 /*
@@ -129,6 +152,7 @@ struct virtio_dev {
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 	struct virtio_transport tr;
 	bool active;			/* activate() succeeded */
+	struct trace *trace;		/* --trace (set before the guest runs); NULL: off */
 };
 
 /* Set up the core; features are the device's own, VERSION_1 etc. are added. */
@@ -144,6 +168,19 @@ void virtio_set_status(struct virtio_dev *vd, uint8_t status);
 bool virtio_queue_set_ready(struct virtio_dev *vd, unsigned q, bool ready);
 void virtio_queue_notify(struct virtio_dev *vd, unsigned q);
 bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit);
+
+/*
+ * Saved state (base/state.h), for a transport's section: features, status and
+ * every queue with its indices, then the device's own (ops->save). Load
+ * checks it all against this device (same features offered, rings in RAM)
+ * and starts nothing; post_load activates a device the driver had running
+ * and looks at its queues. quiesce/unquiesce wrap ops->quiesce.
+ */
+void virtio_dev_save(struct virtio_dev *vd, struct state_out *o);
+int virtio_dev_load(struct virtio_dev *vd, struct state_in *in);
+int virtio_dev_post_load(struct virtio_dev *vd);
+void virtio_dev_quiesce(struct virtio_dev *vd);
+void virtio_dev_unquiesce(struct virtio_dev *vd);
 
 /* Device side (the queue's I/O thread) */
 /*

@@ -50,12 +50,38 @@ static void test_bad_utf8(void **state)
 	check("\xff", "\\xff");
 }
 
+/* bytes in, lossy text out (len given: NUL bytes inside count) */
+static void lossy(const char *in, size_t len, const char *want)
+{
+	char *got = str_utf8_lossy(in, len);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_utf8_lossy(void **state)
+{
+	(void)state;
+	/* output keeps its lines and terminal codes; JSON escapes those */
+	lossy("a\nb\r\n\x1b[1m", 9, "a\nb\r\n\x1b[1m");
+	lossy("h\xc3\xa9llo", 6, "h\xc3\xa9llo");
+	lossy("nul\0x", 5, "nul?x");
+	lossy("\xff\xfe", 2, "??");
+	lossy("\xc0\xaf", 2, "??");			/* overlong */
+	lossy("\xed\xa0\x80", 3, "???");		/* a surrogate */
+	lossy("cut \xe2\x82", 6, "cut ??");		/* a sequence the end cut short */
+	lossy("\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80");	/* U+1F600, whole */
+	lossy("", 0, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_controls),
 		cmocka_unit_test(test_bad_utf8),
+		cmocka_unit_test(test_utf8_lossy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
  * base/request.c: request lines as a hostile client sends them — not
  * JSON, the wrong JSON, NUL bytes, duplicate keys, deep nesting, odd ids —
  * each refused with "bad-request" and a reason (never a crash), argument
- * checks, and the reply lines' form.
+ * checks (addresses past what JSON numbers hold too), and the reply lines'
+ * form.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -132,6 +133,45 @@ static void test_args(void **state)
 	request_free(&rq);
 }
 
+/* "addr": a JSON number or a string of one, the whole 64-bit range and nothing else */
+static void address(const char *json, int want_err, uint64_t want)
+{
+	struct request rq;
+	const char *code;
+	char msg[256];
+	uint64_t v = 7;
+
+	assert_int_equal(parse(json, strlen(json), &rq, &code, msg), 0);
+	assert_int_equal(request_address(&rq, "addr", true, &v, msg, sizeof(msg)), want_err);
+	if (want_err)
+		assert_non_null(strstr(msg, "\"addr\""));
+	else
+		assert_true(v == want);
+	request_free(&rq);
+}
+
+static void test_address(void **state)
+{
+	(void)state;
+	address("{\"op\":\"x\",\"addr\":4096}", 0, 4096);
+	address("{\"op\":\"x\",\"addr\":\"0xffffffff81149320\"}", 0, 0xffffffff81149320ull);
+	address("{\"op\":\"x\",\"addr\":\"0XFFFFFFFFFFFFFFFF\"}", 0, UINT64_MAX);
+	address("{\"op\":\"x\",\"addr\":\"18446744073709551615\"}", 0, UINT64_MAX);
+	address("{\"op\":\"x\",\"addr\":\"010\"}", 0, 10);	/* decimal, not octal */
+	address("{\"op\":\"x\",\"addr\":\"0x10000000000000000\"}", -EINVAL, 0);
+	address("{\"op\":\"x\",\"addr\":\"18446744073709551616\"}", -EINVAL, 0);
+	address("{\"op\":\"x\",\"addr\":-1}", -EINVAL, 0);
+	address("{\"op\":\"x\",\"addr\":\"-1\"}", -EINVAL, 0);
+	address("{\"op\":\"x\",\"addr\":\" 1\"}", -EINVAL, 0);
+	address("{\"op\":\"x\",\"addr\":\"0x\"}", -EINVAL, 0);
+	address("{\"op\":\"x\",\"addr\":\"0x0x5\"}", -EINVAL, 0);
+	address("{\"op\":\"x\",\"addr\":\"12abc\"}", -EINVAL, 0);
+	address("{\"op\":\"x\",\"addr\":\"\"}", -EINVAL, 0);
+	address("{\"op\":\"x\",\"addr\":1.5}", -EINVAL, 0);
+	address("{\"op\":\"x\",\"addr\":true}", -EINVAL, 0);
+	address("{\"op\":\"x\"}", -EINVAL, 0);	/* required */
+}
+
 static void test_replies(void **state)
 {
 	json_t *id = json_integer(5);
@@ -156,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_replies),
 	};
 

@@ -2,21 +2,25 @@
  * base/stream.c on one end of a socketpair, the test at the other: input
  * gathered and consumed, reading paused at in_max, output queued past what
  * the socket takes and drained later, -ENOBUFS past out_max, end-of-file
- * both ways, a broken connection, and discarded input (dropped until the
- * limit, then the stream fails).
+ * both ways, a broken connection, discarded input (dropped until the
+ * limit, then the stream fails), and descriptors the peer passes (kept in
+ * order up to STREAM_FDS_MAX when asked for, closed otherwise).
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/fd-pass.h"
 #include "base/stream.h"
 
 struct fx {
@@ -92,6 +96,75 @@ static size_t peer_drain(struct fx *f)
 	while ((r = recv(f->peer, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
 		total += (size_t)r;
 	return total;
+}
+
+/* A pipe: its write end is passed; whether any copy of it is still open is seen at the read end. */
+struct pipe_probe {
+	int rd, wr;
+};
+
+static struct pipe_probe probe_open(void)
+{
+	int p[2];
+
+	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+	return (struct pipe_probe){ p[0], p[1] };
+}
+
+/* Pass the probe's write end with one byte, then drop ours: the stream holds the only copy. */
+static void peer_pass(struct fx *f, struct pipe_probe *p)
+{
+	assert_int_equal(fd_pass_send(f->peer, "x", 1, p->wr, MSG_NOSIGNAL), 1);
+	close(p->wr);
+	p->wr = -1;
+}
+
+/* Whether every copy of the probe's write end is closed (end-of-file at the read end). */
+static bool probe_closed(const struct pipe_probe *p)
+{
+	char c;
+
+	return read(p->rd, &c, 1) == 0;
+}
+
+static void test_fds(void **state)
+{
+	struct pipe_probe p[STREAM_FDS_MAX + 2];
+	struct fx *f = fx_open(1024, 1024);
+	unsigned i;
+	char c;
+	int fd;
+
+	(void)state;
+	/* not asked for: closed as they come */
+	p[0] = probe_open();
+	peer_pass(f, &p[0]);
+	RUN_UNTIL(f, f->s.in_len == 1);
+	assert_true(probe_closed(&p[0]));
+	assert_int_equal(stream_take_fd(&f->s), -1);
+	close(p[0].rd);
+	/* asked for: kept oldest first, up to STREAM_FDS_MAX; the rest closed */
+	stream_take_fds(&f->s);
+	for (i = 0; i < STREAM_FDS_MAX + 2; i++) {
+		p[i] = probe_open();
+		peer_pass(f, &p[i]);
+	}
+	RUN_UNTIL(f, f->s.in_len == 1 + STREAM_FDS_MAX + 2);
+	for (i = STREAM_FDS_MAX; i < STREAM_FDS_MAX + 2; i++)
+		assert_true(probe_closed(&p[i]));
+	fd = stream_take_fd(&f->s);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "1", 1), 1);	/* the first one passed */
+	assert_int_equal(read(p[0].rd, &c, 1), 1);
+	close(fd);
+	assert_true(probe_closed(&p[0]));
+	/* those not taken are closed with the stream */
+	assert_false(probe_closed(&p[1]));
+	fx_close(f);
+	for (i = 1; i < STREAM_FDS_MAX; i++)
+		assert_true(probe_closed(&p[i]));
+	for (i = 0; i < STREAM_FDS_MAX + 2; i++)
+		close(p[i].rd);
 }
 
 static void test_input(void **state)
@@ -236,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_output),
 		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_discard),
+		cmocka_unit_test(test_fds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

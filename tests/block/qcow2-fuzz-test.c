@@ -14,9 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "tests/fuzz-target.h"
-
 #include "tests/block/block-test.h"
+#include "tests/fuzz-target.h"
 
 #define FUZZ_RUNS "20000"
 
@@ -101,12 +100,9 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_fuzz) };
+	int skip = fuzz_target_find("qcow2-fuzz", fuzzer, sizeof(fuzzer));
 
-#if defined(__SANITIZE_ADDRESS__)
-	printf("qcow2-fuzz: skipped: the fuzzer has its own sanitizers, the plain build runs it\n");
-	return 77;
-#endif
-	if (!fuzz_target_path(fuzzer, sizeof(fuzzer), "qcow2-fuzz"))
-		return 77;
+	if (skip)
+		return skip;
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

@@ -21,44 +21,21 @@
 #include "base/error.h"
 #include "block/block.h"
 #include "daemon/definition.h"
+#include "tests/daemon/def-check.h"
 #include "tests/daemon/scratch.h"
 
 #define SMALLEST "{\"name\": \"vm1\", \"arch\": \"riscv64\", \"memory\": \"256M\", " \
 		 "\"kernel\": \"/path/vmlinux\", \"initrd\": \"/path/initrd.gz\", " \
 		 "\"append\": \"console=ttyS0\""
 
-static json_t *load(const char *text)
-{
-	json_error_t e;
-	json_t *j = json_loads(text, JSON_ALLOW_NUL, &e);
-
-	if (!j)
-		fail_msg("test JSON does not parse: %s: %s", text, e.text);
-	return j;
-}
-
 static json_t *good(const char *text, bool *autostart)
 {
-	json_t *doc = load(text), *out = NULL;
-	int err = def_normalize(doc, &out, autostart);
-
-	if (err)
-		fail_msg("'%s' refused: %s", text, error_msg());
-	json_decref(doc);
-	return out;
+	return def_check_good(def_normalize, text, autostart);
 }
 
-/* text must be refused with a message that contains want */
 static void bad(const char *text, const char *want)
 {
-	json_t *doc = load(text), *out = NULL;
-
-	error_clear();
-	assert_int_equal(def_normalize(doc, &out, NULL), -EINVAL);
-	assert_null(out);
-	if (!strstr(error_msg(), want))
-		fail_msg("'%s': message '%s' lacks '%s'", text, error_msg(), want);
-	json_decref(doc);
+	def_check_bad(def_normalize, text, want);
 }
 
 static void test_smallest(void **state)

@@ -10,7 +10,8 @@
  * socket, no process, the process ends, the VM does not answer), pause and
  * resume, shutdown (with and without a timeout), destroy, the ways a VM ends
  * (power-off, panic, other exit statuses, signals), reboot (power key, reset),
- * info, re-adoption by a restarted daemon (running, ended meanwhile, host
+ * info, a container (its monitor's end read as its init's, its init's pid,
+ * the guest ops called), re-adoption by a restarted daemon (running, ended meanwhile, host
  * rebooted, supervisor gone, still starting), races between a stop request
  * and the process ending, a change the store refuses, and events that reach
  * subscribers only after the change and the replies owed for it.
@@ -186,10 +187,12 @@ static int fake_spawn(const struct sup_spawn *sp, struct sup_proc *shim, struct 
 	for (i = 0; sp->argv[i]; i++)
 		has_control |= !strcmp(sp->argv[i], control);
 	assert_true(has_control);
-	/* as root, in the jail: an empty root of root's, with resolv.conf for DNS */
+	/* as root, in the jail: an empty root of root's, with resolv.conf for DNS
+	 * (guest ops make their own command line: guest_argv() checks the jail) */
 	snprintf(chroot, sizeof(chroot), "--chroot=%s/root", fx->vm_dir);
-	assert_int_equal(has_arg(sp->argv, chroot), geteuid() == 0);
-	if (geteuid() == 0) {
+	if (!fx->env.guest)
+		assert_int_equal(has_arg(sp->argv, chroot), geteuid() == 0);
+	if (geteuid() == 0 && !fx->dom->container) {
 		assert_int_equal(stat(chroot + strlen("--chroot="), &st), 0);
 		assert_true(S_ISDIR(st.st_mode) && st.st_uid == 0 && !(st.st_mode & 022));
 	}
@@ -948,6 +951,120 @@ static void test_how_it_ends(void **state)
 	}
 }
 
+/* ---- a container: its process is its monitor ---- */
+
+struct guest_heard {
+	int argv, ended, info;
+};
+
+static int guest_argv(void *opaque, struct domain *dom, int control_fd,
+		      const struct def_jail *jail, char ***argv)
+{
+	struct guest_heard *h = opaque;
+
+	char fd[32];
+
+	h->argv++;
+	/* a VM's jail comes with it; a container has none of the VMs' */
+	assert_true(dom->container ? jail == NULL : jail != NULL);
+	snprintf(fd, sizeof(fd), "--control-fd=%d", control_fd);
+	*argv = calloc(4, sizeof(**argv));
+	(*argv)[0] = strdup(fx->env.gasang);
+	(*argv)[1] = strdup(dom->container ? "ctr-monitor" : "run");
+	(*argv)[2] = strdup(fd);
+	return 0;
+}
+
+static void guest_ended(void *opaque, struct domain *dom)
+{
+	struct guest_heard *h = opaque;
+
+	(void)dom;
+	h->ended++;
+}
+
+static void guest_info(void *opaque, const struct domain *dom, json_t *info)
+{
+	struct guest_heard *h = opaque;
+
+	(void)dom;
+	h->info++;
+	json_object_set_new(info, "addresses", json_array());
+}
+
+/* vm1 again, as a container with the guest ops above. */
+static void become_container(struct dom_guest_ops *ops, struct guest_heard *h)
+{
+	json_t *doc = json_loads("{\"name\": \"vm1\", \"uuid\": \"" VM_UUID "\", \"type\": "
+				 "\"container\", \"rootfs\": \"/srv/rootfs\"}", 0, NULL), *def;
+	bool autostart;
+
+	*ops = (struct dom_guest_ops){ guest_argv, guest_ended, guest_info, h };
+	fx->env.guest = ops;
+	assert_int_equal(def_normalize(doc, &def, &autostart), 0);
+	json_decref(doc);
+	domain_free(fx->dom);
+	fx->dom = domain_new(&fx->env, def, autostart);
+	assert_non_null(fx->dom);
+	assert_true(fx->dom->container);
+}
+
+static void test_container(void **state)
+{
+	static const struct {
+		int wstatus;
+		const char *state, *reason;
+		int exit_status, signal;
+	} ends[] = {
+		/* the monitor ends as its init did: exit statuses are the command's own */
+		{ W_EXITCODE(0, 0), "shutoff", "shutdown", 0, 0 },
+		{ W_EXITCODE(1, 0), "crashed", "failed", 1, 0 },
+		{ W_EXITCODE(128 + SIGINT, 0), "crashed", "failed", 128 + SIGINT, 0 },
+		{ W_EXITCODE(0, SIGKILL), "crashed", "killed", -1, SIGKILL },
+	};
+	struct dom_guest_ops ops;
+	struct guest_heard h = { 0 };
+	struct done_rec *d;
+	json_t *sum;
+	unsigned i;
+
+	(void)state;
+	become_container(&ops, &h);
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		d = new_done();
+		domain_start(fx->dom, done_to(d));
+		run_until(calls_waiting() == 1);
+		/* its pid is its init's, which the monitor's status names */
+		vm_answers("status", json_pack("{s:s,s:i,s:i}", "state", "running", "pid", 4242,
+					       "monitor_pid", 4241));
+		expect_done(d, DOM_OK, NULL);
+		settle();
+		assert_int_equal(h.argv, (int)i + 1);
+		sum = domain_summary(fx->dom);
+		assert_string_equal(str(sum, "type"), "container");
+		assert_int_equal(num(sum, "pid"), 4242);
+		assert_null(json_object_get(sum, "arch"));
+		json_decref(sum);
+		vm_ends(ends[i].wstatus);
+		run_until(!dom_active(fx->dom));
+		settle();
+		expect_state(strcmp(ends[i].state, "shutoff") ? DOM_CRASHED : DOM_SHUTOFF,
+			     ends[i].reason);
+		assert_int_equal(fx->dom->exit_status, ends[i].exit_status);
+		assert_int_equal(fx->dom->signal, ends[i].signal);
+		/* what its start set up outside it is undone, once per end */
+		assert_int_equal(h.ended, (int)i + 1);
+		assert_string_equal(str(fx->heard[fx->nheard - 1], "kind"), "container");
+	}
+	/* info: the guest ops add theirs, with the process or without */
+	d = new_done();
+	domain_info(fx->dom, done_to(d));
+	run_until(d->calls == 1);
+	assert_int_equal(h.info, 1);
+	assert_non_null(json_object_get(d->result, "addresses"));
+	fx->env.guest = NULL;
+}
+
 /* ---- reboot ---- */
 
 static void test_reboot(void **state)
@@ -1342,6 +1459,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_socket_closes_before_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_after_the_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_container, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

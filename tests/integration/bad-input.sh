@@ -12,8 +12,12 @@
 #   kernel or initrd is a FIFO   (opening one must not wait for a writer)
 #   Image cut short              Debian's kernel less its last 4 KiB
 #   bad memory size              --mem 12Q, --mem 0
+#   a CPU topology               --cpus 2,sockets=2 (sockets and threads are x86_64's)
 #   too little memory            --mem 16M with Debian's kernel (~31 MiB image)
 #   unknown flag                 --frobnicate
+#   unknown RISC-V CPU           --cpu rva99
+#   bad --cpus                   0, 65 (the machine takes 1 to 64), not a number
+#   bad --rtc                    an unknown base, an impossible date, an unknown key
 #   control socket descriptor    --control-fd 2 (the terminal's), one not open, one
 #                                not a listening socket, with --control too
 #   bad --gdb                    an unknown kind, a port that is no number or out of
@@ -116,6 +120,9 @@ else
 	notes+=("unreadable kernel not checked: running as root and nobody cannot run $GASANG")
 fi
 
+check unknown-cpu "--cpu rva99" \
+	"${RUN[@]}" --mem 512M --cpu rva99 --kernel "$kernel"
+
 mkdir "$work/kernel-dir"
 check kernel-is-directory kernel-dir \
 	"${RUN[@]}" --mem 512M --kernel "$work/kernel-dir"
@@ -143,10 +150,18 @@ fi
 
 check mem-12Q 12Q "${RUN[@]}" --mem 12Q --kernel "$kernel"
 check mem-0 "" "${RUN[@]}" --mem 0 --kernel "$kernel"
+check cpus-topology "x86_64's" "${RUN[@]}" --cpus 2,sockets=2 --kernel "$kernel"
 
 if [ "$kernel" = "$guest/vmlinux" ]; then
 	check mem-too-small "" "${RUN[@]}" --mem 16M --kernel "$kernel"
 fi
+
+check cpus-0 "--cpus 0" "${RUN[@]}" --cpus 0 --kernel "$kernel"
+check cpus-65 "--cpus 65" "${RUN[@]}" --cpus 65 --kernel "$kernel"
+check cpus-not-number "--cpus four" "${RUN[@]}" --cpus four --kernel "$kernel"
+check rtc-bad-base "--rtc base=yesterday" "${RUN[@]}" --rtc base=yesterday --kernel "$kernel"
+check rtc-bad-date "--rtc base=2026-13-01" "${RUN[@]}" --rtc base=2026-13-01 --kernel "$kernel"
+check rtc-unknown-key "--rtc clock=host" "${RUN[@]}" --rtc clock=host --kernel "$kernel"
 
 check unknown-flag frobnicate "${RUN[@]}" --frobnicate --mem 512M --kernel "$kernel"
 check control-fd-2 "--control-fd 2" "${RUN[@]}" --control-fd 2 --kernel "$kernel"

@@ -6,14 +6,16 @@
 # check:
 #   - sha256sum of the file in the guest equals the host's;
 #   - uname -r equals the fetched kernel's release;
-#   - every isa line of /proc/cpuinfo is rv64 and contains rv64imafdc;
+#   - every isa line of /proc/cpuinfo is rv64 and contains rv64imafdc, and under
+#     gasang (--cpu rva23, the default) names each extension of EXPECT_EXTS;
 #   - 'poweroff -f' ends the VM with exit status 0 within POWEROFF_TIMEOUT.
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
 #
 # Usage: tests/integration/boot-debian.sh [--qemu]
 #   --qemu  run the same flow under qemu-system-riscv64 -M virt with OpenSBI:
 #           the reference machine, to check this test itself.
-# Environment: see lib/guest.bash; EXPECT_ISA (default rv64imafdc).
+# Environment: see lib/guest.bash; EXPECT_ISA (default rv64imafdc); EXPECT_EXTS
+# (gasang only; default: the rva23 extensions Debian's 6.12 kernel reports).
 set -eu
 
 case ${1:-} in
@@ -26,6 +28,8 @@ case ${1:-} in
 esac
 NAME=boot-debian
 EXPECT_ISA=${EXPECT_ISA:-rv64imafdc}
+EXPECT_EXTS=${EXPECT_EXTS:-zicbom zicboz zicond zihintntl zihintpause zimop zawrs zfhmin zcb zcmop zba zbb zbc zbs zkt sstc svinval svnapot svpbmt}
+[ $vm = gasang ] || EXPECT_EXTS=
 # shellcheck source=lib/guest.bash
 . "$(dirname "$0")/lib/guest.bash"
 
@@ -74,7 +78,14 @@ while read -r isa; do
 	*"$EXPECT_ISA"*) ;;
 	*) fail "guest's /proc/cpuinfo says isa '$isa', expected it to contain $EXPECT_ISA" ;;
 	esac
+	for ext in $EXPECT_EXTS; do
+		case ${isa}_ in
+		*"_${ext}_"*) ;;
+		*) fail "guest's /proc/cpuinfo says isa '$isa', expected it to name $ext" ;;
+		esac
+	done
 done <<<"$isa_lines"
+echo "guest's isa: $(head -n 1 <<<"$isa_lines")"
 
 send 'poweroff -f'
 wait_exit "'poweroff -f'"

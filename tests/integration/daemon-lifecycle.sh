@@ -96,6 +96,8 @@ awk -v g0="$g0" -v g1="$g1" -v h=$(((t1 - t0) / 1000000)) 'BEGIN { exit !((g1 - 
 	fail "guest time went on while paused: guest +$g0..$g1 s, host +$(((t1 - t0) / 1000000)) ms"
 info=$(vm info vm1 --json | tr -d ' \n')
 case $info in *'"cpu_time_ms":'[1-9]*'"uptime_ms":'[1-9]*'"disks":[]'*) ;; *) fail "info: $info" ;; esac
+# the VM's harts, as its control socket reports them
+case $info in *'"cpus":[{"id":0,"state":"'[a-z]*'","instructions":'[1-9]*) ;; *) fail "info has no per-hart state: $info" ;; esac
 
 # reboot: the power key, and a new process once the guest is off
 vm reboot vm1 >/dev/null || fail "reboot"

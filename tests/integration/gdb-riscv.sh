@@ -141,4 +141,36 @@ rsp_reply
 rsp_ask 'D' '^OK$' "detach"
 rsp_close
 vm_alive || fail "the idle guest did not live on after detach"
+vm_kill
+
+# ---- a debugger for a running VM, through its control socket ----
+# gasang vm makes the socket and passes it to the VM (SCM_RIGHTS): the VM
+# binds nothing itself, as a sandboxed one could not.
+ctl=$work/idle-ctl.sock
+vm_launch "${RUN[@]}" --kernel "$IDLE" --control "$ctl"
+wait_for 'waiting forever' 30 "the idle guest"
+"$GASANG" vm --control "$ctl" gdb --listen "unix:$work/passed.sock" >"$work/ctl-gdb" 2>"$work/ctl-gdb.err" ||
+	fail "gasang vm --control gdb: $(cat "$work/ctl-gdb.err")"
+[ "$(cat "$work/ctl-gdb")" = "target remote $work/passed.sock" ] || fail "vm --control gdb printed: $(cat "$work/ctl-gdb")"
+rc=0
+"$GASANG" vm --control "$ctl" gdb --listen "unix:$work/second.sock" >/dev/null 2>"$work/err" || rc=$?
+[ $rc = 9 ] && grep -q 'already listens on unix:'"$work/passed.sock" "$work/err" ||
+	fail "a second gdbstub: exit $rc, $(cat "$work/err")"
+[ ! -e "$work/second.sock" ] || fail "a refused gdbstub's socket was made"
+gdb_batch "$work/ctl.out" -ex 'set architecture riscv:rv64' -ex "target remote $work/passed.sock" \
+	-ex 'printf "PRIV %d\n", $priv' -ex 'detach'
+gdb_expect "$work/ctl.out" '^PRIV 3$' "gdb on the passed socket reads the hart"
+gdb_expect "$work/ctl.out" 'Inferior 1 \(Remote target\) detached' "detach from the passed socket"
+# the stub ended with its debugger: the VM runs on and takes another
+for _ in $(seq 50); do
+	"$GASANG" vm --control "$ctl" gdb >"$work/ctl-gdb2" 2>/dev/null && break
+	sleep 0.1
+done
+grep -Eq '^target remote 127\.0\.0\.1:[0-9]+$' "$work/ctl-gdb2" || fail "no second gdbstub on a free port: $(cat "$work/ctl-gdb2")"
+"$GASANG" vm --control "$ctl" gdb --stop | grep -q stopped || fail "gasang vm --control gdb --stop"
+rc=0
+"$GASANG" vm --control "$ctl" gdb --listen "unix:$work/no-such-dir/x.sock" >/dev/null 2>"$work/err" || rc=$?
+[ $rc = 1 ] && grep -q 'cannot listen there' "$work/err" && [ "$(wc -l <"$work/err")" = 1 ] ||
+	fail "a socket that cannot be made: exit $rc, $(cat "$work/err")"
+vm_alive || fail "the idle guest did not live on"
 echo "$NAME: ok"

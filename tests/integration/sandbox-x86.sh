@@ -6,7 +6,9 @@
 #   - every thread is under seccomp with its own filter (the vCPU threads,
 #     made by the main thread at boot, under the main thread's too), no
 #     capabilities; a call from a vCPU thread that its kind has no use for
-#     (opening a file) is refused with EPERM and the guest runs on; the power
+#     (opening a file) is refused with EPERM and the guest runs on; the
+#     monitor thread reads registers, refuses to bind a socket and to stop
+#     --gdb's stub (its file is the main thread's to remove); the power
 #     button through the control socket still ends the VM with status 0,
 #     and the sockets' files are gone after it;
 #   - execve from a vCPU thread kills the VM with SIGSYS;
@@ -45,9 +47,20 @@ echo readable >"$work/readable"
 
 # 1. every thread filtered; a refused call leaves the guest running
 pc --cpus 2 --disk "$work/disk.img,format=raw" --net user --rng off --gdb "unix:$work/gdb.sock"
-check_sandboxed "$vm_pid" "$(id -u)" vcpu block net control debug
+check_sandboxed "$vm_pid" "$(id -u)" vcpu block net control monitor
 [ "$(printf '%s\n' $THREADS | grep -c '^vcpu:3$')" = 2 ] ||
 	fail "not two vCPU threads with three filters (process, main, vcpu): $THREADS"
+# the monitor thread reads the vCPUs' registers; asked to bind a socket it refuses (not fatal)
+case $(req '{"op": "registers", "cpu": 1}') in *'"ok":true'*'"rip":"0x'*) ;; *) fail "registers in the sandbox" ;; esac
+case $(req '{"op": "gdb", "listen": "tcp:127.0.0.1:0"}') in
+*'"code":"bad-request"'*'sandboxed'*) ;;
+*) fail "a gdb op naming an address in a sandboxed VM was not refused" ;;
+esac
+case $(req '{"op": "gdb", "stop": true}') in
+*'"code":"failed"'*'lasts as long as the VM'*) ;;
+*) fail "the --gdb stub was stopped by the gdb op" ;;
+esac
+vm_alive || fail "the VM did not survive a gdb op naming an address"
 vcpu=$(thread_of "$vm_pid" vcpu)
 r=$(gdb_call "$vm_pid" "$vcpu" "(int)openat(-100, \"$work/readable\", 0)")
 [ "$r" = "-1 1 " ] || fail "openat from a vCPU thread: '$r', expected -1 and EPERM (1)"

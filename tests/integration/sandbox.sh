@@ -4,7 +4,7 @@
 # Debian guest with a disk, user-mode networking and a control socket:
 #   - every thread of the running VM is under seccomp (Seccomp: 2) with a
 #     filter of its own over the process's, no_new_privs, no capability in
-#     any set; a thread of each kind (vcpu, block, net, control) is there;
+#     any set; a thread of each kind (vcpu, block, net, control, monitor) is there;
 #   - the guest still works: its disk written and read back on the host, a
 #     DHCP lease and a download from the host, console attach, pause and
 #     resume, a reboot and a control reset (the new vCPU thread sandboxed);
@@ -62,7 +62,7 @@ guest_download() {
 vm_start "$work/initrd.gz" "console=ttyS0 panic=-1" --control "$sock" \
 	--disk "$work/disk.raw,format=raw" --net user
 wait_for "$PROMPT" "$BOOT_TIMEOUT" "shell prompt '$PROMPT'"
-check_sandboxed "$vm_pid" 0 vcpu block net control
+check_sandboxed "$vm_pid" 0 vcpu block net control monitor
 echo "threads:$THREADS"
 guest_disk_round /dev/vda
 net_guest_dhcp
@@ -86,7 +86,7 @@ case $(req '{"op": "reset"}') in *'"ok":true'*) ;; *) fail "reset" ;; esac
 wait_for '\] Linux version ' "$BOOT_TIMEOUT" "a third kernel banner after the reset" 3
 wait_for "$PROMPT" "$BOOT_TIMEOUT" "the prompt after the reset" $((n + 1))
 [ "$(thread_of "$vm_pid" vcpu)" != "$old_vcpu" ] || fail "the vCPU thread did not change across boots"
-check_sandboxed "$vm_pid" 0 vcpu block net control
+check_sandboxed "$vm_pid" 0 vcpu block net control monitor
 
 # calls from the VM's threads: refused where the kind has no use for them
 echo readable >"$work/readable"
@@ -111,7 +111,7 @@ cp /etc/resolv.conf "$root/etc/" 2>/dev/null || true
 vm_start "$work/initrd.gz" "console=ttyS0 panic=-1" --control "$sock" --net user \
 	--disk "$work/disk.raw,format=raw" --user "$JAIL_ID:$JAIL_ID" --chroot "$root"
 wait_for "$PROMPT" "$BOOT_TIMEOUT" "shell prompt '$PROMPT' (--user, --chroot)"
-check_sandboxed "$vm_pid" "$JAIL_ID" vcpu block net control
+check_sandboxed "$vm_pid" "$JAIL_ID" vcpu block net control monitor
 [ "$(thread_field "$vm_pid" "$vm_pid" Gid | awk '{ print $1 $2 $3 $4 }')" = "$JAIL_ID$JAIL_ID$JAIL_ID$JAIL_ID" ] ||
 	fail "the VM's gids: $(thread_field "$vm_pid" "$vm_pid" Gid)"
 [ -z "$(thread_field "$vm_pid" "$vm_pid" Groups)" ] || fail "supplementary groups left: $(thread_field "$vm_pid" "$vm_pid" Groups)"

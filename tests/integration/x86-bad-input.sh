@@ -1,9 +1,10 @@
 #!/bin/bash
 # Integration: `gasang run --arch x86_64` refusing bad input with status 2 and a
 # message that says what is wrong (no kernel, --bios none, unknown --cpu
-# features, too many CPUs, kernels that are neither bzImage nor PVH ELF, a
-# firmware image of a bad size, too little memory for the kernel, no huge
-# pages, a /dev/kvm the user may not open), and the RAM backings that must
+# features, too many CPUs, a --cpus topology that does not add up, kernels
+# that are neither bzImage nor PVH ELF, a firmware image of a bad size or
+# that is none (zeros, an option ROM), too little memory for the kernel, no
+# huge pages, a /dev/kvm the user may not open), and the RAM backings that must
 # work (--mem-file in a directory and on a file). Uses the x86 test guests
 # (make guest-tests).
 # Exit 0: pass, 77: skipped (reason on the last line), anything else: fail.
@@ -48,15 +49,28 @@ expect() {
 
 head -c 100000 /dev/urandom >"$work/random"
 head -c 12345 /dev/zero >"$work/odd.rom"
+head -c 65536 /dev/zero >"$work/blank.rom"
+# an option ROM of 64 KiB: 0x55AA, then a far jump where a reset vector would be
+{ printf '\125\252'; head -c $((65536 - 18)) /dev/zero; printf '\352'; head -c 15 /dev/zero; } >"$work/option.rom"
 
 expect 2 'no kernel' "neither kernel nor firmware" --
 expect 2 'bios none' "--bios none" -- --bios none --kernel "$GUESTS/bootproto.bzImage"
 expect 2 "unknown feature 'nosuch'" "an unknown --cpu feature" -- --cpu -nosuch --bios "$GUESTS/quit.bin"
 expect 2 "not a model" "a --cpu model that does not exist" -- --cpu pentium4 --bios "$GUESTS/quit.bin"
 expect 2 'takes 1 to' "too many CPUs" -- --cpus 100 --bios "$GUESTS/quit.bin"
+expect 2 '3 sockets x 2 cores x 1 threads is not 8 vCPUs' "a CPU topology that does not add up" -- \
+	--cpus 8,sockets=3 --bios "$GUESTS/quit.bin"
+expect 2 'threads=3: .*power of two' "threads that leave gaps in the APIC IDs" -- \
+	--cpus 6,cores=2,threads=3 --bios "$GUESTS/quit.bin"
+expect 2 "unknown option 'dies'" "an unknown topology level" -- --cpus 4,dies=2 --bios "$GUESTS/quit.bin"
+expect 0 '' "--cpus 8,sockets=2,cores=2,threads=2" -- --cpus 8,sockets=2,cores=2,threads=2 \
+	--test-device --bios "$GUESTS/quit.bin"
 expect 2 'neither a bzImage nor an ELF' "a kernel of random bytes" -- --kernel "$work/random"
 expect 2 'no PVH entry point' "an ELF without a PVH note" -- --kernel /bin/true
 expect 2 'multiple of 4 KiB' "a firmware image of 12345 bytes" -- --bios "$work/odd.rom"
+expect 2 'not a firmware image: its reset vector .* is blank' "a firmware image of zeros" -- \
+	--bios "$work/blank.rom"
+expect 2 'not a firmware image: an option ROM' "an option ROM as firmware" -- --bios "$work/option.rom"
 expect 2 'cannot open firmware' "a firmware file that does not exist" -- --bios "$work/nothing.rom"
 expect 2 'raise --mem' "a kernel bigger than RAM" -- --mem 16M --kernel "$GUESTS/bootproto.bzImage"
 expect 2 'cannot open' "--mem-file in a directory that does not exist" -- \

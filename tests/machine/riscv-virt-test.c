@@ -14,11 +14,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "accel/emu/isa.h"
 #include "base/error.h"
 #include "machine/loader.h"
 #include "machine/riscv-virt.h"
@@ -186,9 +188,17 @@ static void test_fdt_root(void **state)
 	assert_int_equal(fdt_num_mem_rsv(fdt), 0);
 }
 
+/* --cpu rva23, the default: everything accel/emu/isa.h implements */
+#define RVA23_EXTENSIONS "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei\0zicbom\0zicbop\0zicboz\0zicond\0zihintntl\0" \
+		"zihintpause\0zimop\0zawrs\0zfhmin\0zcb\0zcmop\0zba\0zbb\0zbc\0zbs\0zkt\0sstc\0svadu\0svinval\0" \
+		"svnapot\0svpbmt"
+#define RVA23_ISA "rv64imafdc_zicntr_zicsr_zifencei_zicbom_zicbop_zicboz_zicond_zihintntl_" \
+		"zihintpause_zimop_zawrs_zfhmin_zcb_zcmop_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_" \
+		"svnapot_svpbmt"
+
 static void test_fdt_cpu(void **state)
 {
-	static const char extensions[] = "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei";
+	static const char extensions[] = RVA23_EXTENSIONS;
 	struct fixture *f = *state;
 	void *fdt = build(f, BOOTARGS, 0, 0);
 	const char *s;
@@ -201,12 +211,14 @@ static void test_fdt_cpu(void **state)
 	assert_int_equal(prop_u32(fdt, CPU, "reg"), 0);
 	assert_prop_str(fdt, CPU, "status", "okay");
 	assert_int_equal(fdt_node_check_compatible(fdt, node(fdt, CPU), "riscv"), 0);
-	assert_prop_str(fdt, CPU, "riscv,isa", "rv64imafdc_zicntr_zicsr_zifencei");
+	assert_prop_str(fdt, CPU, "riscv,isa", RVA23_ISA);
 	assert_prop_str(fdt, CPU, "riscv,isa-base", "rv64i");
 	s = prop(fdt, CPU, "riscv,isa-extensions", &len);
 	assert_int_equal(len, sizeof(extensions));
 	assert_memory_equal(s, extensions, sizeof(extensions));
-	assert_int_equal(fdt_stringlist_count(fdt, node(fdt, CPU), "riscv,isa-extensions"), 9);
+	assert_int_equal(fdt_stringlist_count(fdt, node(fdt, CPU), "riscv,isa-extensions"), 30);
+	assert_int_equal(prop_u32(fdt, CPU, "riscv,cbom-block-size"), 64);
+	assert_int_equal(prop_u32(fdt, CPU, "riscv,cboz-block-size"), 64);
 	assert_prop_str(fdt, CPU, "mmu-type", "riscv,sv48");
 
 	assert_int_equal(fdt_node_check_compatible(fdt, node(fdt, CPU_INTC), "riscv,cpu-intc"), 0);
@@ -367,9 +379,74 @@ static void test_fdt_no_room(void **state)
 	free(bootargs);
 }
 
+/* 4 harts: a cpu node and an interrupt controller each, wired to CLINT and PLIC in order */
+static void test_fdt_smp(void **state)
+{
+	struct vm_config cfg = { .arch = "riscv64", .kernel = "x", .mem_size = MEM_SIZE, .cpus = 4 };
+	struct fixture f = { 0 };
+	const fdt32_t *clint, *plic;
+	uint32_t intc[4], cpu;
+	char path[64];
+	unsigned i;
+	int len;
+	void *fdt;
+
+	(void)state;
+	f.m = calloc(1, sizeof(*f.m));
+	assert_non_null(f.m);
+	assert_int_equal(riscv_virt_create(f.m, &cfg, NULL), 0);
+	assert_int_equal(f.m->nharts, 4);
+	fdt = build(&f, BOOTARGS, 0, 0);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/cpus/cpu@%u", i);
+		assert_int_equal(prop_u32(fdt, path, "reg"), i);
+		assert_prop_str(fdt, path, "status", "okay");
+		snprintf(path, sizeof(path), "/cpus/cpu@%u/interrupt-controller", i);
+		intc[i] = fdt_get_phandle(fdt, node(fdt, path));
+		assert_int_not_equal(intc[i], 0);
+		assert_true(i == 0 || intc[i] != intc[i - 1]);
+		snprintf(path, sizeof(path), "/cpus/cpu@%u", i);
+		cpu = fdt_get_phandle(fdt, node(fdt, path));
+		snprintf(path, sizeof(path), "/cpus/cpu-map/cluster0/core%u", i);
+		assert_int_equal(prop_u32(fdt, path, "cpu"), cpu);
+	}
+	assert_true(fdt_path_offset(fdt, "/cpus/cpu@4") < 0);
+	clint = prop(fdt, "/soc/clint@2000000", "interrupts-extended", &len);
+	assert_int_equal(len, 4 * 4 * 4);
+	plic = prop(fdt, "/soc/plic@c000000", "interrupts-extended", &len);
+	assert_int_equal(len, 4 * 4 * 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(fdt32_to_cpu(clint[4 * i]), intc[i]);
+		assert_int_equal(fdt32_to_cpu(clint[4 * i + 1]), IRQ_M_SOFT);
+		assert_int_equal(fdt32_to_cpu(clint[4 * i + 3]), IRQ_M_TIMER);
+		assert_int_equal(fdt32_to_cpu(plic[4 * i]), intc[i]);
+		assert_int_equal(fdt32_to_cpu(plic[4 * i + 1]), IRQ_M_EXT);
+		assert_int_equal(fdt32_to_cpu(plic[4 * i + 3]), IRQ_S_EXT);
+	}
+	riscv_virt_destroy(f.m);
+	free(f.m);
+}
+
+/* the goldfish RTC where QEMU's virt machine has it, on PLIC source 11 */
+static void test_fdt_rtc(void **state)
+{
+	struct fixture *f = *state;
+	void *fdt = build(f, BOOTARGS, 0, 0);
+	int len;
+
+	assert_int_equal(fdt_node_check_compatible(fdt, node(fdt, "/soc/rtc@101000"),
+						   "google,goldfish-rtc"), 0);
+	const uint8_t *reg = prop(fdt, "/soc/rtc@101000", "reg", &len);
+
+	assert_int_equal(len, 16);
+	assert_int_equal(be64_at(reg), VIRT_RTC_BASE);
+	assert_int_equal(be64_at(reg + 8), GOLDFISH_RTC_MMIO_SIZE);
+	assert_int_equal(prop_u32(fdt, "/soc/rtc@101000", "interrupts"), VIRT_RTC_IRQ);
+}
+
 static void test_create_rejects_cpus(void **state)
 {
-	struct vm_config cfg = { .arch = "riscv64", .kernel = "x", .mem_size = MEM_SIZE, .cpus = 2 };
+	struct vm_config cfg = { .arch = "riscv64", .kernel = "x", .mem_size = MEM_SIZE, .cpus = 65 };
 	struct riscv_virt *m = calloc(1, sizeof(*m));
 
 	(void)state;
@@ -377,6 +454,40 @@ static void test_create_rejects_cpus(void **state)
 	assert_int_equal(riscv_virt_create(m, &cfg, NULL), -EINVAL);
 	assert_non_null(strstr(error_msg(), "--cpus"));
 	free(m);
+}
+
+/* --cpu picks what the hart decodes and the device tree says; an unknown name is refused */
+static void test_cpu_profiles(void **state)
+{
+	static const char rv64gc[] = "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei";
+	struct fixture *f = *state;
+	const char *s;
+	void *fdt;
+	int len;
+
+	riscv_virt_destroy(f->m);
+	f->cfg.cpu = "rv64gc";
+	assert_int_equal(riscv_virt_create(f->m, &f->cfg, NULL), 0);
+	assert_int_equal(f->m->harts[0].isa, 0);
+	fdt = build(f, BOOTARGS, 0, 0);
+	assert_prop_str(fdt, CPU, "riscv,isa", "rv64imafdc_zicntr_zicsr_zifencei");
+	s = prop(fdt, CPU, "riscv,isa-extensions", &len);
+	assert_int_equal(len, sizeof(rv64gc));
+	assert_memory_equal(s, rv64gc, sizeof(rv64gc));
+	assert_int_equal(fdt_getprop(fdt, node(fdt, CPU), "riscv,cbom-block-size", &len), NULL);
+
+	riscv_virt_destroy(f->m);
+	f->cfg.cpu = "rva22";
+	assert_int_equal(riscv_virt_create(f->m, &f->cfg, NULL), 0);
+	assert_true(f->m->harts[0].isa & ISA(ZBA));
+	assert_false(f->m->harts[0].isa & ISA(ZICOND));
+
+	riscv_virt_destroy(f->m);
+	f->cfg.cpu = "rva99";
+	assert_int_equal(riscv_virt_create(f->m, &f->cfg, NULL), -EINVAL);
+	assert_non_null(strstr(error_msg(), "--cpu rva99"));
+	f->cfg.cpu = NULL;
+	assert_int_equal(riscv_virt_create(f->m, &f->cfg, NULL), 0);	/* for teardown */
 }
 
 /* ---- booting ---- */
@@ -431,21 +542,21 @@ static void test_boot_protocol(void **state)
 	assert_int_equal(riscv_virt_boot(m), 0);
 
 	/* the hart: S-mode at the kernel, a0 = hart id, a1 = the tree, MMU off */
-	assert_int_equal(m->hart.pc, kernel);
-	assert_int_equal(m->hart.priv, PRV_S);
-	assert_true(m->hart.sbi);
-	assert_int_equal(m->hart.x[10], 0);
-	assert_int_equal(m->hart.x[11], m->fdt_addr);
-	assert_int_equal(m->hart.satp, 0);
-	assert_int_equal(m->hart.mstatus & MSTATUS_SIE, 0);
+	assert_int_equal(m->harts[0].pc, kernel);
+	assert_int_equal(m->harts[0].priv, PRV_S);
+	assert_true(m->harts[0].sbi);
+	assert_int_equal(m->harts[0].x[10], 0);
+	assert_int_equal(m->harts[0].x[11], m->fdt_addr);
+	assert_int_equal(m->harts[0].satp, 0);
+	assert_int_equal(m->harts[0].mstatus & MSTATUS_SIE, 0);
 	/* everything S can take is delegated; ecalls from S and M are the SBI's */
-	assert_int_equal(m->hart.mideleg, MIP_S_MASK);
+	assert_int_equal(m->harts[0].mideleg, MIP_S_MASK);
 	for (unsigned c = 0; c < 16; c++) {
 		bool want = c != EXC_ECALL_S && c != 10 && c != EXC_ECALL_M && c != 14;
 
-		assert_int_equal((m->hart.medeleg >> c) & 1, want);
+		assert_int_equal((m->harts[0].medeleg >> c) & 1, want);
 	}
-	assert_int_equal(m->hart.mcounteren, COUNTEREN_CY | COUNTEREN_TM | COUNTEREN_IR);
+	assert_int_equal(m->harts[0].mcounteren, COUNTEREN_CY | COUNTEREN_TM | COUNTEREN_IR);
 
 	/* the tree: valid, in RAM, 8-byte aligned, above kernel and initrd */
 	fdt = guest_ram_ptr(&m->mem, m->fdt_addr, FDT_V1_SIZE);
@@ -479,11 +590,11 @@ static void test_boot_protocol(void **state)
 	 */
 	*(uint8_t *)guest_ram_ptr(&m->mem, VIRT_RAM_BASE + (8 << 20), 1) = 0x77;
 	memset(guest_ram_ptr(&m->mem, initrd_start, sizeof(initrd)), 0, sizeof(initrd));
-	m->hart.pc = 0;
+	m->harts[0].pc = 0;
 	assert_int_equal(unlink(f->cfg.kernel), 0);
 	assert_int_equal(unlink(f->cfg.initrd), 0);
 	assert_int_equal(riscv_virt_boot(m), 0);
-	assert_int_equal(m->hart.pc, kernel);
+	assert_int_equal(m->harts[0].pc, kernel);
 	assert_int_equal(*(uint8_t *)guest_ram_ptr(&m->mem, VIRT_RAM_BASE + (8 << 20), 1), 0);
 	assert_memory_equal(guest_ram_ptr(&m->mem, initrd_start, sizeof(initrd)), initrd, sizeof(initrd));
 }
@@ -542,6 +653,9 @@ int main(void)
 		T(test_fdt_phandles_unique),
 		T(test_fdt_no_room),
 		cmocka_unit_test(test_create_rejects_cpus),
+		T(test_cpu_profiles),
+		cmocka_unit_test(test_fdt_smp),
+		T(test_fdt_rtc),
 		T(test_boot_protocol),
 		T(test_boot_default_bootargs),
 		T(test_boot_too_little_memory),

@@ -3,7 +3,8 @@
  * valid checksums and pointers that lead from the RSDP to every table; the
  * MADT describes the CPUs, IOAPIC and overrides; the FADT the fixed
  * hardware; the DSDT's AML is well-formed (lengths add up) and holds \_S5
- * and the PCI root bridge; and running the table-loader script as firmware
+ * and the PCI root bridge, whose _PRT sends each slot's INTx to the link
+ * device of the PIIX3 PIRQ the chipset swizzles it to; and running the table-loader script as firmware
  * would gives byte for byte the same tables.
  */
 #include <errno.h>
@@ -235,6 +236,73 @@ static void test_dsdt(void **state)
 	free(t);
 }
 
+/* An AML integer at p (Zero, One or a prefixed constant); its size in *n. */
+static uint64_t aml_int(const uint8_t *p, size_t *n)
+{
+	switch (p[0]) {
+	case 0x00: *n = 1; return 0;
+	case 0x01: *n = 1; return 1;
+	case 0x0a: *n = 2; return p[1];
+	case 0x0b: *n = 3; return p[1] | p[2] << 8;
+	case 0x0c: *n = 5; return r32(p + 1);
+	default: fail(); return 0;
+	}
+}
+
+/* _PRT: every slot and pin, to LNKA-D as PIIX3 swizzles: PIRQ (slot - 1 + pin) mod 4 */
+static void test_dsdt_pci_routing(void **state)
+{
+	struct acpi_tables *t = malloc(sizeof(*t));
+	const uint8_t *d, *p;
+	uint32_t plen;
+	size_t n, len;
+	unsigned slot, pin, i;
+	char link[5] = "LNKx";
+
+	(void)state;
+	assert_int_equal(acpi_build(t, &cfg), 0);
+	d = t->tables + t->dsdt;
+	len = r32(d + 4);
+	p = find(d, len, "\x08_PRT\x12", 6);
+	assert_non_null(p);
+	p += 6;
+	n = pkglen(p, &plen);
+	p += n;
+	assert_int_equal(p[0], 32 * 4);
+	p++;
+	for (slot = 0; slot < 32; slot++) {
+		for (pin = 0; pin < 4; pin++) {
+			assert_int_equal(p[0], 0x12);	/* Package (4) */
+			n = pkglen(p + 1, &plen);
+			assert_int_equal(p[1 + n], 4);
+			p += 2 + n;
+			assert_int_equal(aml_int(p, &n), (uint64_t)slot << 16 | 0xffff);
+			p += n;
+			assert_int_equal(aml_int(p, &n), pin);
+			p += n;
+			link[3] = (char)('A' + (slot + 3 + pin) % 4);
+			assert_memory_equal(p, link, 4);
+			p += 4;
+			assert_int_equal(aml_int(p, &n), 0);
+			p += n;
+		}
+	}
+	/* the link devices: PCI interrupt links with _STA, _DIS, _CRS, _PRS, _SRS */
+	for (i = 0; i < 4; i++) {
+		uint8_t dev[14];
+
+		memcpy(dev, "LNKx\x08_HID\x0c\x41\xd0\x0c\x0f", sizeof(dev));
+		dev[3] = (uint8_t)('A' + i);
+		p = find(d, len, dev, sizeof(dev));
+		assert_non_null(p);
+		assert_non_null(find(p, (size_t)(d + len - p), "\x14", 1));	/* a Method */
+	}
+	/* the PIRQ route registers PRQ0-3: PIIX3 (00:01.0) configuration space 0x60-0x63 */
+	assert_non_null(find(d, len, "\x08_ADR\x0c\x00\x00\x01\x00\x5b\x80P40C\x02\x0a\x60\x0a\x04", 20));
+	assert_non_null(find(d, len, "PRQ0\x08PRQ1\x08PRQ2\x08PRQ3\x08", 20));
+	free(t);
+}
+
 /* The table loader as firmware runs it: allocate, patch, checksum. */
 static void run_loader(const struct acpi_tables *t, uint8_t *rsdp, uint8_t *tables, uint64_t rsdp_at,
 		       uint64_t tables_at)
@@ -326,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_fadt),
 		cmocka_unit_test(test_madt),
 		cmocka_unit_test(test_dsdt),
+		cmocka_unit_test(test_dsdt_pci_routing),
 		cmocka_unit_test(test_loader_matches_fixup),
 		cmocka_unit_test(test_cpu_counts),
 	};

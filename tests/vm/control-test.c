@@ -7,9 +7,13 @@
  * input held while the guest takes none, one writer at a time ("busy"), a
  * stop with clients still connected, and a socket handed over as gasangd
  * hands it (a request sent before the VM serves it is answered; the file is
- * not the VM's to remove; what is not a listening socket is refused);
- * screendump to a descriptor passed with the request (SCM_RIGHTS), refused
- * without one, and no passed descriptor kept past its connection.
+ * not the VM's to remove; what is not a listening socket is refused). Ops
+ * beyond the control socket's own (control_ops.request): their error codes,
+ * and bodies after the reply (exactly their bytes, then end-of-file; a
+ * reader that leaves early releases the body; a client that asks for one
+ * pipelined after it gets no more replies); a descriptor passed with a
+ * request reaches its op, and is closed after it; the socket's file is
+ * removed through its directory, whatever the working directory since.
  */
 #include <errno.h>
 #include <limits.h>
@@ -30,6 +34,9 @@
 #include <cmocka.h>
 
 #include "base/error.h"
+#include "base/loop.h"
+#include "base/fd-pass.h"
+#include "base/request.h"
 #include "vm/control.h"
 
 #define WAIT_MS 5000
@@ -42,6 +49,8 @@ struct fake_vm {
 	size_t take;			/* console bytes the guest still takes */
 	char typed[256];		/* what it took */
 	size_t ntyped;
+	unsigned releases;		/* bodies released */
+	char saved_to[64];		/* the path of the last "save" */
 };
 
 struct fx {
@@ -49,6 +58,7 @@ struct fx {
 	char path[128];
 	struct fake_vm vm;
 	struct control_ops ops;
+	struct loop loop;		/* the VM's monitor loop */
 	struct control *c;
 };
 
@@ -107,6 +117,72 @@ static void fake_quit(void *opaque)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* A body of "size" bytes, byte i being i * 7 (mod 256), handed out 1000 at a time. */
+struct fake_body {
+	struct fake_vm *vm;
+	uint64_t pos, size;
+};
+
+static ssize_t fake_body_read(void *opaque, void *buf, size_t len)
+{
+	struct fake_body *b = opaque;
+	uint8_t *p = buf;
+	size_t i;
+
+	if (len > 1000)
+		len = 1000;
+	if (len > b->size - b->pos)
+		len = (size_t)(b->size - b->pos);
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)((b->pos + i) * 7);
+	b->pos += len;
+	return (ssize_t)len;
+}
+
+static void fake_body_release(void *opaque)
+{
+	struct fake_body *b = opaque;
+
+	pthread_mutex_lock(&b->vm->lock);
+	b->vm->releases++;
+	pthread_mutex_unlock(&b->vm->lock);
+	free(b);
+}
+
+/*
+ * "blob" (a body of "size" bytes), "strict" (a bad-request) and "pipe" (writes
+ * "k" to the descriptor passed with it, if one was); nothing else
+ */
+static int fake_request(void *opaque, const struct request *rq, json_t *result,
+			struct control_body *body, const char **code)
+{
+	struct fake_vm *vm = opaque;
+	struct fake_body *b;
+	long long size = 0;
+	char msg[128];
+
+	if (!strcmp(rq->op, "strict")) {
+		*code = E_BAD_REQUEST;
+		return error_set(-EINVAL, "strict wants nothing");
+	}
+	if (!strcmp(rq->op, "pipe")) {
+		json_object_set_new(result, "passed", json_boolean(rq->fd >= 0));
+		if (rq->fd >= 0 && write(rq->fd, "k", 1) != 1)
+			return -EIO;
+		return 0;
+	}
+	if (strcmp(rq->op, "blob"))
+		return 1;
+	if (request_int(rq, "size", 0, 1 << 30, &size, msg, sizeof(msg)))
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
+	assert_non_null(b);
+	*b = (struct fake_body){ vm, 0, (uint64_t)size };
+	*body = (struct control_body){ fake_body_read, fake_body_release, b };
+	json_object_set_new(result, "size", json_integer(size));
+	return 0;
+}
+
 static size_t fake_console_input(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct fake_vm *vm = opaque;
@@ -130,6 +206,27 @@ static int fake_screendump(void *opaque, int fd)
 	return write(fd, "PICTURE", 7) == 7 ? 0 : -errno;
 }
 
+/* a save to a path under /nonexistent fails; any other is taken */
+static int fake_save(void *opaque, const char *path, int fd, json_t *r)
+{
+	struct fake_vm *vm = opaque;
+
+	if (fd >= 0) {
+		/* a descriptor: write where it points, to show it is the one sent */
+		if (write(fd, "saved", 5) != 5) {
+		}
+		close(fd);
+		path = "(fd)";
+	}
+	if (!strncmp(path, "/nonexistent/", 13))
+		return error_set(-ENOENT, "cannot create %s", path);
+	pthread_mutex_lock(&vm->lock);
+	snprintf(vm->saved_to, sizeof(vm->saved_to), "%s", path);
+	pthread_mutex_unlock(&vm->lock);
+	json_object_set_new(r, "ram_bytes", json_integer(4096));
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -142,18 +239,28 @@ static int setup(void **state)
 	f->vm.take = SIZE_MAX;
 	f->ops = (struct control_ops){ fake_status, NULL, fake_pause, fake_resume, fake_powerdown,
 				       fake_reset, fake_quit, fake_console_input, &f->vm,
-				       fake_screendump };
-	assert_int_equal(control_open(&f->c, control_listen(f->path), f->path, &f->ops), 0);
-	assert_int_equal(control_start(f->c), 0);
+				       fake_request, fake_save, fake_screendump };
+	assert_int_equal(loop_init(&f->loop), 0);
+	assert_int_equal(control_start(&f->c, &f->loop, control_listen(f->path), f->path, &f->ops),
+			 0);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
 	*state = f;
 	return 0;
+}
+
+/* As the VM ends: the loop's thread first, then the socket. */
+static void stop_control(struct fx *f, struct control *c)
+{
+	loop_stop(&f->loop);
+	control_stop(c);
 }
 
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	control_stop(f->c);
+	stop_control(f, f->c);
+	loop_destroy(&f->loop);
 	assert_int_equal(access(f->path, F_OK), -1);	/* the socket goes with it */
 	rmdir(f->dir);
 	pthread_mutex_destroy(&f->vm.lock);
@@ -245,6 +352,63 @@ static void test_ops(void **state)
 	pthread_mutex_lock(&f->vm.lock);
 	assert_int_equal(f->vm.quits, 1);
 	pthread_mutex_unlock(&f->vm.lock);
+	close(fd);
+}
+
+/* A request line with a descriptor in the same message (SCM_RIGHTS). */
+static void send_with_fd(int sock, const char *line, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct iovec iov = { (void *)line, strlen(line) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
+			    .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	assert_int_equal(sendmsg(sock, &m, MSG_NOSIGNAL), (ssize_t)strlen(line));
+}
+
+/* "save" takes a path or a descriptor, one of them; its failure is the VM's message */
+static void test_save(void **state)
+{
+	struct fx *f = *state;
+	int fd = connect_to(f);
+
+	expect(fd, "{\"id\": 1, \"op\": \"save\"}\n", "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-request\"");
+	expect(fd, "{\"op\": \"save\", \"path\": 7}\n", "\"code\":\"bad-request\"");
+	expect(fd, "{\"op\": \"save\", \"path\": \"/x\", \"fd\": 3}\n", "\"code\":\"bad-request\"");
+	expect(fd, "{\"op\": \"save\", \"path\": \"/nonexistent/vm\"}\n",
+	       "\"code\":\"failed\",\"message\":\"save: cannot create /nonexistent/vm\"");
+	expect(fd, "{\"id\": 2, \"op\": \"save\", \"path\": \"/tmp/vm.state\"}\n",
+	       "{\"id\":2,\"ok\":true,\"result\":{\"ram_bytes\":4096}}");
+	pthread_mutex_lock(&f->vm.lock);
+	assert_string_equal(f->vm.saved_to, "/tmp/vm.state");
+	pthread_mutex_unlock(&f->vm.lock);
+
+	/* a descriptor sent with the request instead of a path (a sandboxed VM) */
+	char tmp[] = "/tmp/gasang-control-save-XXXXXX", got[8] = { 0 }, line[512];
+	int file = mkstemp(tmp);
+
+	assert_true(file >= 0);
+	unlink(tmp);
+	send_with_fd(fd, "{\"id\": 3, \"op\": \"save\", \"path\": \"/x\"}\n", file);
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "\"code\":\"bad-request\""));
+	send_with_fd(fd, "{\"id\": 4, \"op\": \"save\"}\n", file);
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "{\"id\":4,\"ok\":true"));
+	assert_int_equal(pread(file, got, 5, 0), 5);
+	assert_string_equal(got, "saved");
+	pthread_mutex_lock(&f->vm.lock);
+	assert_string_equal(f->vm.saved_to, "(fd)");
+	pthread_mutex_unlock(&f->vm.lock);
+	close(file);
 	close(fd);
 }
 
@@ -425,14 +589,15 @@ static void test_stop_with_clients(void **state)
 	expect(con, "{\"op\": \"console\", \"write\": true}\n", "\"ok\":true");
 	send_str(half, "{\"op\": \"sta");
 	control_console_output(f->c, (const uint8_t *)"bye", 3);
-	control_stop(f->c);
+	stop_control(f, f->c);
 	assert_int_equal(read_line(json, line, sizeof(line)), -1);
 	close(json);
 	close(con);
 	close(half);
 	/* teardown stops the next one */
-	assert_int_equal(control_open(&f->c, control_listen(f->path), f->path, &f->ops), 0);
-	assert_int_equal(control_start(f->c), 0);
+	assert_int_equal(control_start(&f->c, &f->loop, control_listen(f->path), f->path, &f->ops),
+			 0);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
 }
 
 /* gasangd's way: it makes the socket, connects and asks, then the VM serves it. */
@@ -453,22 +618,121 @@ static void test_handed_socket(void **state)
 		fd = connect_to(&early);	/* queued until the VM accepts */
 	}
 	send_str(fd, "{\"id\": 1, \"op\": \"status\"}\n");
-	assert_int_equal(control_open(&c, lfd, NULL, &f->ops), 0);
-	assert_int_equal(control_start(c), 0);
+	loop_stop(&f->loop);
+	assert_int_equal(control_start(&c, &f->loop, lfd, NULL, &f->ops), 0);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
 	assert_true(read_line(fd, line, sizeof(line)) > 0);
 	assert_string_equal(line, "{\"id\":1,\"ok\":true,\"result\":{\"state\":\"running\"}}");
 	close(fd);
-	control_stop(c);
+	stop_control(f, c);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
 	/* gasangd's file: it stays */
 	assert_int_equal(access(path, F_OK), 0);
 	unlink(path);
 
 	/* what is not a listening socket */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	assert_int_equal(control_open(&c, sv[0], NULL, &f->ops), -ENOTSOCK);
+	assert_int_equal(control_start(&c, &f->loop, sv[0], NULL, &f->ops), -ENOTSOCK);
 	assert_int_equal(fcntl(sv[0], F_GETFD), -1);	/* closed all the same */
 	close(sv[1]);
-	assert_int_equal(control_open(&c, 1000, NULL, &f->ops), -EBADF);
+	assert_int_equal(control_start(&c, &f->loop, 1000, NULL, &f->ops), -EBADF);
+}
+
+static unsigned releases(struct fx *f)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&f->vm.lock);
+	n = f->vm.releases;
+	pthread_mutex_unlock(&f->vm.lock);
+	return n;
+}
+
+/* Ops of control_ops.request: theirs to answer, with their codes. */
+static void test_more_ops(void **state)
+{
+	struct fx *f = *state;
+	int fd = connect_to(f);
+
+	expect(fd, "{\"id\": 1, \"op\": \"strict\"}\n",
+	       "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"bad-request\",\"message\":\"strict: "
+	       "strict wants nothing\"}}");
+	expect(fd, "{\"op\": \"blob\", \"size\": -1}\n", "\"code\":\"failed\"");
+	expect(fd, "{\"op\": \"fly\"}\n", "\"code\":\"unknown-op\"");
+	/* the connection still takes requests */
+	expect(fd, "{\"op\": \"status\"}\n", "\"ok\":true");
+	close(fd);
+}
+
+/* A descriptor passed with a request is the op's to use, and closed after it. */
+static void test_passed_fd(void **state)
+{
+	static const char req[] = "{\"op\": \"pipe\"}\n";
+	struct fx *f = *state;
+	int fd = connect_to(f), p[2];
+	char line[256], c;
+
+	expect(fd, req, "\"passed\":false");
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(fd_pass_send(fd, req, strlen(req), p[1], MSG_NOSIGNAL), (ssize_t)strlen(req));
+	close(p[1]);
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, "\"passed\":true"));
+	assert_int_equal(read(p[0], &c, 1), 1);
+	assert_int_equal(c, 'k');
+	assert_int_equal(read(p[0], &c, 1), 0);	/* the VM's copy is closed */
+	close(p[0]);
+	close(fd);
+}
+
+/* A body: the reply, exactly its bytes, end-of-file; released once. */
+static void test_body(void **state)
+{
+	struct fx *f = *state;
+	size_t size = 1000000, i;
+	int fd = connect_to(f);
+	char line[256], *buf = malloc(size + 1);
+
+	assert_non_null(buf);
+	/* the request after it is never answered: the connection ends with the body */
+	send_str(fd, "{\"id\": 5, \"op\": \"blob\", \"size\": 1000000}\n{\"op\": \"status\"}\n");
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_string_equal(line, "{\"id\":5,\"ok\":true,\"result\":{\"size\":1000000}}");
+	read_exact(fd, buf, size);
+	for (i = 0; i < size; i++)
+		if ((uint8_t)buf[i] != (uint8_t)(i * 7))
+			fail_msg("byte %zu of the body is %u", i, (uint8_t)buf[i]);
+	assert_int_equal(recv(fd, buf, 1, 0), 0);
+	close(fd);
+	assert_int_equal(releases(f), 1);
+	free(buf);
+
+	/* an empty body: the reply, then end-of-file */
+	fd = connect_to(f);
+	send_str(fd, "{\"op\": \"blob\", \"size\": 0}\n");
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_int_equal(recv(fd, line, 1, 0), 0);
+	close(fd);
+	assert_int_equal(releases(f), 2);
+}
+
+/* A reader that leaves in the middle: the body is released, other clients go on. */
+static void test_body_abandoned(void **state)
+{
+	struct fx *f = *state;
+	int fd = connect_to(f), other = connect_to(f);
+	char line[256];
+	unsigned i;
+
+	send_str(fd, "{\"op\": \"blob\", \"size\": 100000000}\n");
+	assert_true(read_line(fd, line, sizeof(line)) > 0);
+	assert_true(recv(fd, line, sizeof(line), 0) > 0);
+	close(fd);
+	for (i = 0; i < WAIT_MS / 10 && releases(f) < 1; i++)
+		usleep(10000);
+	assert_int_equal(releases(f), 1);
+	expect(other, "{\"op\": \"status\"}\n", "\"ok\":true");
+	close(other);
 }
 
 /*
@@ -483,7 +747,9 @@ static void test_socket_file_removed_by_directory(void **state)
 
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(chdir(f->dir), 0);
-	assert_int_equal(control_open(&c, control_listen("rel.sock"), "rel.sock", &f->ops), 0);
+	loop_stop(&f->loop);
+	assert_int_equal(control_start(&c, &f->loop, control_listen("rel.sock"), "rel.sock", &f->ops),
+			 0);
 	assert_true(control_dir_fd(c) >= 0);
 	assert_int_equal(chdir("/"), 0);
 	snprintf(path, sizeof(path), "%s/rel.sock", f->dir);
@@ -491,6 +757,7 @@ static void test_socket_file_removed_by_directory(void **state)
 	control_stop(c);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
 }
 
 /* A request line with a descriptor beside it (SCM_RIGHTS); each of fds. */
@@ -583,13 +850,18 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passed_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_console_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handed_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_more_ops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_abandoned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_file_removed_by_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screendump, setup, teardown),
 	};

@@ -101,7 +101,7 @@ static void test_bad_specs(void **state)
 	char huge[2000];
 
 	(void)state;
-	bad("vde", "expected user, tap or an option");
+	bad("vde", "expected user, tap, stream or an option");
 	bad("ifname=tap0", "unknown option 'ifname'");	/* a tap option: user mode */
 	bad("user,", "empty option");
 	bad(",user", "empty option");
@@ -111,6 +111,9 @@ static void test_bad_specs(void **state)
 	bad("tap,hostfwd=tcp::1-:2", "unknown option 'hostfwd'");
 	bad("user,restrict", "not key=value");
 	bad("tap", "tap needs ifname=");
+	bad("stream", "stream needs path=");
+	bad("stream,path=relative.sock", "path= needs the switch socket's absolute path");
+	bad("stream,ifname=x", "unknown option 'ifname'");
 	bad("tap,ifname=", "ifname= needs");
 	bad("tap,ifname=abcdefghijklmnop", "ifname= needs");	/* 16 > IFNAMSIZ - 1 */
 	bad("tap,bridge=a/b", "bridge= needs");
@@ -170,6 +173,19 @@ static void test_mac(void **state)
 	strcpy(be.ifname, "vm2");
 	net_spec_mac(&o, &be, 0, mac2);
 	assert_memory_not_equal(mac, mac2, NET_MAC_LEN);
+	/* a switch's port: the socket and the NIC's index (and this process) make it */
+	be.ifname[0] = '\0';
+	assert_int_equal(net_spec_parse("stream,path=/run/sw.sock", &o), 0);
+	assert_int_equal(o.kind, NET_STREAM);
+	assert_string_equal(o.path, "/run/sw.sock");
+	net_spec_mac(&o, &be, 0, mac);
+	net_spec_mac(&o, &be, 1, mac2);
+	assert_memory_equal(mac, first, 3);
+	assert_memory_not_equal(mac, mac2, NET_MAC_LEN);
+	assert_int_equal(mac[0] & 1, 0);
+	assert_int_equal(net_spec_parse("stream,path=/run/sw.sock,mac=52:54:00:01:02:03", &o), 0);
+	net_spec_mac(&o, &be, 0, mac);
+	assert_int_equal(mac[5], 0x03);
 }
 
 int main(void)

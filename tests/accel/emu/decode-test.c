@@ -17,6 +17,7 @@
 
 #include "accel/emu/decode.h"
 #include "accel/emu/hart.h"
+#include "accel/emu/isa.h"
 #include "base/compiler.h"
 #include "tests/accel/emu/rv-asm.h"
 
@@ -471,11 +472,52 @@ static const struct dcase illegal_cases[] = {
 	ILL(0xffffffff, "all ones"),
 };
 
+/*
+ * The extensions past RV64GC (accel/emu/isa.h): each decodes with its
+ * extension, and is illegal to a hart without it (--cpu rv64gc). Encodings
+ * from GNU as -march=rv64gc_zba_zbb_zbc_zbs_zicbom_zicboz; the ones bookworm's
+ * as does not know (Zicond, Zimop, Zcb, Zcmop, Svinval, Zawrs) by hand.
+ */
+static const struct dcase ext_cases[] = {
+	I(0x20c5a533, SH1ADD, A0, A1, A2, NO_IMM, "sh1add a0, a1, a2"),
+	I(0x0805853b, ADD_UW, A0, A1, 0, NO_IMM, "zext.w a0, a1 (add.uw a0, a1, zero)"),
+	I(0x0bf5951b, SLLI_UW, A0, A1, NA, 63, "slli.uw a0, a1, 63"),
+	I(0x407372b3, ANDN, T0, T1, T2, NO_IMM, "andn t0, t1, t2"),
+	I(0x6005951b, CLZW, A0, A1, NA, NO_IMM, "clzw a0, a1"),
+	I(0x6b85d513, REV8, A0, A1, NA, NO_IMM, "rev8 a0, a1"),
+	I(0x2875d513, ORC_B, A0, A1, NA, NO_IMM, "orc.b a0, a1"),
+	I(0x63f5d513, RORI, A0, A1, NA, 63, "rori a0, a1, 63"),
+	I(0x0805c53b, ZEXT_H, A0, A1, NA, NO_IMM, "zext.h a0, a1"),
+	I(0x0ac5b533, CLMULH, A0, A1, A2, NO_IMM, "clmulh a0, a1, a2"),
+	I(0x4bf5d513, BEXTI, A0, A1, NA, 63, "bexti a0, a1, 63"),
+	I(0x68c59533, BINV, A0, A1, A2, NO_IMM, "binv a0, a1, a2"),
+	I(0x0ec5d533, CZERO_EQZ, A0, A1, A2, NO_IMM, "czero.eqz a0, a1, a2"),
+	I(0x0045200f, CBO_ZERO, NA, A0, NA, NO_IMM, "cbo.zero (a0)"),
+	I(0x0025a00f, CBO_CMO, NA, A1, NA, 2, "cbo.flush (a1)"),
+	I(0x81c5c573, ADDI, A0, 0, NA, 0, "mop.r.0 a0, a1: a0 = 0"),
+	I(0x82c5c573, ADDI, A0, 0, NA, 0, "mop.rr.0 a0, a1, a2: a0 = 0"),
+	I(0x16b50073, SFENCE_VMA, NA, A0, A1, NO_IMM, "sinval.vma a0, a1"),
+	I(0x18000073, SFENCE_INVAL, NA, NA, NA, NO_IMM, "sfence.w.inval"),
+	I(0x00d00073, NOP, NA, NA, NA, NO_IMM, "wrs.nto"),
+	F(0x4405f553, FCVT_H_S, 10, 11, NA, NA, 7, NO_IMM, "fcvt.h.s fa0, fa1"),
+	F(0xe4050553, FMV_X_H, A0, 10, NA, NA, NA, NO_IMM, "fmv.x.h a0, fa0"),
+	F(0x00051507, FLH, 10, A0, NA, NA, NA, 0, "flh fa0, 0(a0)"),
+	F(0x00a51127, FSH, NA, A0, 10, NA, NA, 2, "fsh fa0, 2(a0)"),
+	C(0x81c8, LBU, A0, A1, NA, 1, "c.lbu a0, 1(a1)"),
+	C(0x9d4d, MUL, A0, A0, A1, NO_IMM, "c.mul a0, a1"),
+	C(0x9d75, XORI, A0, A0, NA, -1, "c.not a0"),
+	C(0x9d71, ADD_UW, A0, A0, 0, NO_IMM, "c.zext.w a0"),
+	C(0x6081, NOP, NA, NA, NA, NO_IMM, "c.mop.1"),
+};
+
+/* what check() decodes with */
+static uint64_t check_isa = ISA_ALL;
+
 static void check(const struct dcase *c, uint32_t raw)
 {
 	struct dinsn d;
 
-	decode(raw, &d);
+	decode_isa(raw, &d, check_isa);
 	if (d.op != c->op)
 		fail_msg("%08x '%s': op %s, expected %s", raw, c->text, op_name(d.op),
 			 op_name(c->op));
@@ -533,6 +575,24 @@ static void test_compressed(void **state)
 		check_any_upper(&rvc_cases[i]);
 }
 
+static void test_extensions(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(ext_cases); i++) {
+		struct dcase c = ext_cases[i];
+
+		check_any_upper(&c);
+		check_isa = 0;		/* rv64gc */
+		c.op = OP_ILLEGAL;
+		c.rd = c.rs1 = c.rs2 = c.rs3 = c.rm = NA;
+		c.imm = (int32_t)c.raw;
+		check(&c, c.raw);
+		check_isa = ISA_ALL;
+	}
+}
+
 /* addi zero, zero, 0 and c.nop: nothing may be written, whatever op they become */
 static void test_nops(void **state)
 {
@@ -550,6 +610,30 @@ static void test_nops(void **state)
 		assert_int_equal(d.rd, XREG_SINK);
 		assert_int_equal(d.rs1, 0);
 		assert_int_equal(d.imm, 0);
+	}
+}
+
+/* FENCE's imm: whether a TSO host must order it (an earlier store before a later load) */
+static void test_fence_orders(void **state)
+{
+	static const struct { uint32_t raw; int32_t host_fence; } cases[] = {
+		{ 0x0330000f, 1 },	/* fence rw, rw */
+		{ 0x0120000f, 1 },	/* fence w, r */
+		{ 0x0130000f, 1 },	/* fence w, rw */
+		{ 0x0220000f, 0 },	/* fence r, r */
+		{ 0x0310000f, 0 },	/* fence rw, w (a release) */
+		{ 0x0230000f, 0 },	/* fence r, rw (an acquire) */
+		{ 0x8330000f, 0 },	/* fence.tso */
+		{ 0x0100000f, 0 },	/* fence w, 0 (pause's encoding) */
+	};
+	struct dinsn d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		decode(cases[i].raw, &d);
+		assert_int_equal(d.op, OP_FENCE);
+		assert_int_equal(d.imm, cases[i].host_fence);
 	}
 }
 
@@ -575,6 +659,7 @@ static void test_illegal(void **state)
 	size_t i;
 
 	(void)state;
+	check_isa = 0;	/* reserved in RV64GC; some are extensions' (test_extensions) */
 	for (i = 0; i < ARRAY_SIZE(illegal_cases); i++) {
 		struct dcase c = illegal_cases[i];
 
@@ -582,6 +667,7 @@ static void test_illegal(void **state)
 		c.imm = (int32_t)c.raw;
 		check_any_upper(&c);
 	}
+	check_isa = ISA_ALL;
 }
 
 /* Every operation that can change pc, privilege or translation ends a block. */
@@ -727,7 +813,9 @@ int main(void)
 		cmocka_unit_test(test_base),
 		cmocka_unit_test(test_fp),
 		cmocka_unit_test(test_compressed),
+		cmocka_unit_test(test_extensions),
 		cmocka_unit_test(test_nops),
+		cmocka_unit_test(test_fence_orders),
 		cmocka_unit_test(test_immediate_bits),
 		cmocka_unit_test(test_illegal),
 		cmocka_unit_test(test_block_enders),

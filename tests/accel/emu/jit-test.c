@@ -6,6 +6,9 @@
  * part: x0, rd == rs, sign extension of W forms and narrow loads, shifts by
  * register, misaligned and page-crossing accesses, faults in the middle of a
  * compiled block, and more guest registers than the JIT keeps in host ones.
+ * The extensions past RV64GC (Zba, Zbb, Zbc, Zbs, Zicond) are mixed into
+ * random programs too: the JIT hands them to the interpreter, and the state
+ * it hands over and takes back must agree with interpreting it all.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,6 +109,70 @@ static uint32_t random_alu(struct rng *r)
 	}
 }
 
+/* One instruction of Zba, Zbb, Zbc, Zbs or Zicond, every one of them in turn. */
+static uint32_t random_ext(struct rng *r)
+{
+	unsigned rd = any_rd(r), a = below(r, 32), b = below(r, 32);
+	unsigned sh6 = below(r, 64), sh5 = below(r, 32);
+
+	switch (below(r, 47)) {
+	/* Zba */
+	case 0: return rv_r(0x04, b, a, 0, rd, RV_OP_32);	/* add.uw */
+	case 1: return rv_r(0x10, b, a, 2, rd, RV_OP);		/* sh1add */
+	case 2: return rv_r(0x10, b, a, 4, rd, RV_OP);		/* sh2add */
+	case 3: return rv_r(0x10, b, a, 6, rd, RV_OP);		/* sh3add */
+	case 4: return rv_r(0x10, b, a, 2, rd, RV_OP_32);	/* sh1add.uw */
+	case 5: return rv_r(0x10, b, a, 4, rd, RV_OP_32);	/* sh2add.uw */
+	case 6: return rv_r(0x10, b, a, 6, rd, RV_OP_32);	/* sh3add.uw */
+	case 7: return rv_i((int32_t)(0x080 | sh6), a, 1, rd, RV_OP_IMM_32);	/* slli.uw */
+	/* Zbb */
+	case 8: return rv_r(0x20, b, a, 7, rd, RV_OP);		/* andn */
+	case 9: return rv_r(0x20, b, a, 6, rd, RV_OP);		/* orn */
+	case 10: return rv_r(0x20, b, a, 4, rd, RV_OP);		/* xnor */
+	case 11: return rv_i(0x600, a, 1, rd, RV_OP_IMM);	/* clz */
+	case 12: return rv_i(0x600, a, 1, rd, RV_OP_IMM_32);	/* clzw */
+	case 13: return rv_i(0x601, a, 1, rd, RV_OP_IMM);	/* ctz */
+	case 14: return rv_i(0x601, a, 1, rd, RV_OP_IMM_32);	/* ctzw */
+	case 15: return rv_i(0x602, a, 1, rd, RV_OP_IMM);	/* cpop */
+	case 16: return rv_i(0x602, a, 1, rd, RV_OP_IMM_32);	/* cpopw */
+	case 17: return rv_r(0x05, b, a, 6, rd, RV_OP);		/* max */
+	case 18: return rv_r(0x05, b, a, 7, rd, RV_OP);		/* maxu */
+	case 19: return rv_r(0x05, b, a, 4, rd, RV_OP);		/* min */
+	case 20: return rv_r(0x05, b, a, 5, rd, RV_OP);		/* minu */
+	case 21: return rv_i(0x604, a, 1, rd, RV_OP_IMM);	/* sext.b */
+	case 22: return rv_i(0x605, a, 1, rd, RV_OP_IMM);	/* sext.h */
+	case 23: return rv_r(0x04, 0, a, 4, rd, RV_OP_32);	/* zext.h */
+	case 24: return rv_r(0x30, b, a, 1, rd, RV_OP);		/* rol */
+	case 25: return rv_r(0x30, b, a, 1, rd, RV_OP_32);	/* rolw */
+	case 26: return rv_r(0x30, b, a, 5, rd, RV_OP);		/* ror */
+	case 27: return rv_i((int32_t)(0x600 | sh6), a, 5, rd, RV_OP_IMM);	/* rori */
+	case 28: return rv_i((int32_t)(0x600 | sh5), a, 5, rd, RV_OP_IMM_32);	/* roriw */
+	case 29: return rv_r(0x30, b, a, 5, rd, RV_OP_32);	/* rorw */
+	case 30: return rv_i(0x287, a, 5, rd, RV_OP_IMM);	/* orc.b */
+	case 31: return rv_i(0x6b8, a, 5, rd, RV_OP_IMM);	/* rev8 */
+	/* Zbc */
+	case 32: return rv_r(0x05, b, a, 1, rd, RV_OP);		/* clmul */
+	case 33: return rv_r(0x05, b, a, 3, rd, RV_OP);		/* clmulh */
+	case 34: return rv_r(0x05, b, a, 2, rd, RV_OP);		/* clmulr */
+	/* Zbs */
+	case 35: return rv_r(0x24, b, a, 1, rd, RV_OP);		/* bclr */
+	case 36: return rv_i((int32_t)(0x480 | sh6), a, 1, rd, RV_OP_IMM);	/* bclri */
+	case 37: return rv_r(0x24, b, a, 5, rd, RV_OP);		/* bext */
+	case 38: return rv_i((int32_t)(0x480 | sh6), a, 5, rd, RV_OP_IMM);	/* bexti */
+	case 39: return rv_r(0x34, b, a, 1, rd, RV_OP);		/* binv */
+	case 40: return rv_i((int32_t)(0x680 | sh6), a, 1, rd, RV_OP_IMM);	/* binvi */
+	case 41: return rv_r(0x14, b, a, 1, rd, RV_OP);		/* bset */
+	case 42: return rv_i((int32_t)(0x280 | sh6), a, 1, rd, RV_OP_IMM);	/* bseti */
+	/* Zicond */
+	case 43: return rv_r(0x07, b, a, 5, rd, RV_OP);		/* czero.eqz */
+	case 44: return rv_r(0x07, b, a, 7, rd, RV_OP);		/* czero.nez */
+	default: return random_alu(r);
+	}
+}
+
+/* programs built with extension instructions among the ALU work (random_program) */
+static bool with_ext;
+
 /* a load or store at t0 + offset: aligned, misaligned, or across a page */
 static uint32_t random_mem(struct rng *r)
 {
@@ -152,7 +219,7 @@ static unsigned random_program(struct fx *f, struct rng *r)
 					       (int32_t)(4 * (1 + below(r, n - i))));
 			break;
 		default:
-			insn = random_alu(r);
+			insn = with_ext && below(r, 2) ? random_ext(r) : random_alu(r);
 			break;
 		}
 		fx_put32(f, CODE_BASE + 4 * i, insn);
@@ -240,6 +307,29 @@ static void test_random_programs(void **state)
 		run(f, 1, &jit);		/* compiled before it first runs */
 		compare(&interp, &jit, seed);
 	}
+}
+
+static void test_random_ext_programs(void **state)
+{
+	struct fx *f = *state;
+	static struct snapshot interp, jit;
+	unsigned seed;
+
+	with_ext = true;
+	for (seed = 1; seed <= PROGRAMS; seed++) {
+		struct rng r = { seed * 0xbf58476d1ce4e5b9ull }, r2;
+
+		random_program(f, &r);
+		r2 = r;
+		start_state(f, &r);
+		run(f, 0, &interp);
+		start_state(f, &r2);
+		run(f, 1, &jit);
+		compare(&interp, &jit, seed);
+		/* a wrong decode would stop at an illegal instruction, not the ebreak */
+		assert_int_equal(jit.mcause, EXC_BREAKPOINT);
+	}
+	with_ext = false;
 }
 
 static void test_random_loops(void **state)
@@ -343,6 +433,7 @@ int main(void)
 #endif
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_random_programs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_ext_programs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_loops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_mid_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_registers, setup, teardown),

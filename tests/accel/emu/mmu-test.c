@@ -33,9 +33,10 @@
 #define PTE_RWX		(PTE_R | PTE_W | PTE_X)
 #define LEAF_RW		(PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
 #define LEAF_RWX	(PTE_V | PTE_RWX | PTE_A | PTE_D)
-#define PTE_PBMT_NC	(1ull << 61)		/* Svpbmt NC: not implemented here */
+#define PTE_PBMT_NC	(1ull << 61)		/* Svpbmt NC */
 #define PTE_PBMT_IO	(2ull << 61)
-#define PTE_N		(1ull << 63)		/* Svnapot: not implemented here */
+#define PTE_PBMT_RSV	(3ull << 61)
+#define PTE_N		(1ull << 63)		/* Svnapot */
 #define PTE_BIT54	(1ull << 54)		/* reserved */
 
 static int setup(void **state)
@@ -368,6 +369,53 @@ static void test_canonical(void **state)
 }
 
 /* Reserved encodings fault (step 3): W without R, reserved high bits, A/D/U on a pointer. */
+/* Svpbmt (with menvcfg.PBMTE), Svnapot's 64 KiB pages, Svadu's menvcfg.ADUE */
+static void test_svpbmt_svnapot_svadu(void **state)
+{
+	struct fx *f = *state;
+	struct pt pt;
+	struct hart *h = paging(f, &pt, 3, PRV_S);
+	uint64_t v, napot_va = 0x400000, napot_pa = SUPER_2M;
+
+	assert_true(h->menvcfg & ENVCFG_PBMTE);		/* on from reset */
+	pt_map(&pt, 0x1000, DATA0, 0, LEAF_RWX | PTE_PBMT_NC);
+	pt_map(&pt, 0x2000, DATA1, 0, LEAF_RWX | PTE_PBMT_IO);
+	pt_map(&pt, 0x3000, DATA2, 0, LEAF_RWX | PTE_PBMT_RSV);
+	fx_put64(f, DATA0, 0x1111);
+	assert_int_equal(try_load(h, 0x1000, 8, &v), ACCESS_OK);
+	assert_int_equal(v, 0x1111);
+	assert_int_equal(try_load(h, 0x2000, 8, &v), ACCESS_OK);
+	assert_int_equal(try_load(h, 0x3000, 8, &v), EXC_LOAD_PAGE_FAULT);
+	/* PBMTE off: the bits are reserved again */
+	hart_set_priv(h, PRV_M);
+	assert_true(csr_write(h, CSR_MENVCFG, h->menvcfg & ~ENVCFG_PBMTE));
+	hart_set_priv(h, PRV_S);
+	assert_int_equal(try_load(h, 0x1000, 8, &v), EXC_LOAD_PAGE_FAULT);
+
+	/* a 64 KiB NAPOT leaf: ppn[3:0] = 1000, the VA's bits 15:12 pick the page */
+	pt_map(&pt, napot_va + 0x3000, napot_pa | 0x8000, 0, LEAF_RWX | PTE_N);
+	fx_put64(f, napot_pa + 0x3008, 0x2222);
+	assert_int_equal(try_load(h, napot_va + 0x3008, 8, &v), ACCESS_OK);
+	assert_int_equal(v, 0x2222);
+	/* any other ppn[3:0] is reserved */
+	pt_map(&pt, napot_va + 0x4000, napot_pa | 0x4000, 0, LEAF_RWX | PTE_N);
+	assert_int_equal(try_load(h, napot_va + 0x4000, 8, &v), EXC_LOAD_PAGE_FAULT);
+	/* N on a 2 MiB leaf is reserved */
+	pt_map(&pt, 0x40000000 + 0x200000, SUPER_2M, 1, LEAF_RWX | PTE_N);
+	assert_int_equal(try_load(h, 0x40200000, 8, &v), EXC_LOAD_PAGE_FAULT);
+
+	/* Svadu: ADUE on from reset updates A/D; cleared, a missing A faults */
+	assert_true(h->menvcfg & ENVCFG_ADUE);
+	pt_map(&pt, 0x5000, DATA3, 0, PTE_V | PTE_RWX);
+	assert_int_equal(try_load(h, 0x5000, 8, &v), ACCESS_OK);
+	hart_set_priv(h, PRV_M);
+	assert_true(csr_write(h, CSR_MENVCFG, h->menvcfg & ~ENVCFG_ADUE));
+	hart_set_priv(h, PRV_S);
+	pt_map(&pt, 0x6000, DATA3, 0, PTE_V | PTE_RWX);
+	assert_int_equal(try_load(h, 0x6000, 8, &v), EXC_LOAD_PAGE_FAULT);
+	assert_int_equal(try_store(h, 0x5000, 8, 0), EXC_STORE_PAGE_FAULT);	/* D clear */
+}
+
 static void test_reserved_ptes(void **state)
 {
 	struct fx *f = *state;
@@ -376,6 +424,7 @@ static void test_reserved_ptes(void **state)
 	uint64_t v;
 	unsigned bit;
 
+	h->isa = 0;	/* rv64gc: no Svnapot, no Svpbmt */
 	pt_map(&pt, 0x1000, DATA0, 0, PTE_V | PTE_W | PTE_A | PTE_D);
 	pt_map(&pt, 0x2000, DATA0, 0, PTE_V | PTE_W | PTE_X | PTE_A | PTE_D);
 	pt_map(&pt, 0x3000, DATA0, 0, LEAF_RWX & ~PTE_V);
@@ -727,6 +776,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mxr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_canonical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reserved_ptes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_svpbmt_svnapot_svadu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pte_outside_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mprv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tlb_refill, setup, teardown),

@@ -3,8 +3,9 @@
  * real-mode guests written as bytes drive port I/O and MMIO exits to the
  * buses, stops requested by a device and by another thread (also of a vCPU
  * halted with interrupts off), pause and resume, a triple fault as a reset,
- * MSI routes and their eventfds, and an ioeventfd that turns a port write
- * into an eventfd signal without an exit.
+ * MSI routes and their eventfds, an ioeventfd that turns a port write
+ * into an eventfd signal without an exit, and a reset that puts back the
+ * MSRs a guest changed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -96,7 +98,7 @@ static int setup(void **state)
 	assert_int_equal(bus_register(&f->mmio, "test", MMIO_ADDR, 0x1000, &mmio_ops, f), 0);
 	f->kvm.pio = &f->pio;
 	f->kvm.mmio = &f->mmio;
-	assert_int_equal(kvm_cpuid_build(f->kvm.sys_fd, NULL, 1, &f->kvm.cpuid), 0);
+	assert_int_equal(kvm_cpuid_build(f->kvm.sys_fd, NULL, NULL, &f->kvm.cpuid), 0);
 	assert_int_equal(kvm_vcpu_create(&f->kvm, 0, f->kvm.cpuid), 0);
 	*state = f;
 	return 0;
@@ -312,6 +314,50 @@ static void test_ioeventfd(void **state)
 	close(efd);
 }
 
+#define MSR_IA32_SYSENTER_CS	0x174
+#define MSR_IA32_SYSENTER_ESP	0x175
+
+static uint64_t msr_get(struct kvm_vcpu *v, uint32_t index)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h.nmsrs = 1, .e.index = index };
+
+	assert_int_equal(ioctl(v->fd, KVM_GET_MSRS, &m), 1);
+	return m.e.data;
+}
+
+static void msr_set(struct kvm_vcpu *v, uint32_t index, uint64_t data)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = { .h.nmsrs = 1, .e.index = index, .e.data = data };
+
+	assert_int_equal(ioctl(v->fd, KVM_SET_MSRS, &m), 1);
+}
+
+/* A reset writes back what the guest changed; what it left stays as it was. */
+static void test_reset_msrs(void **state)
+{
+	struct fixture *f = *state;
+	struct kvm_vcpu *v;
+	uint64_t cs0, esp0;
+
+	SKIP_WITHOUT_KVM();
+	v = f->kvm.vcpu[0];
+	cs0 = msr_get(v, MSR_IA32_SYSENTER_CS);
+	esp0 = msr_get(v, MSR_IA32_SYSENTER_ESP);
+	msr_set(v, MSR_IA32_SYSENTER_CS, cs0 ^ 0x10);
+	msr_set(v, MSR_IA32_SYSENTER_ESP, esp0 ^ 0xabc000);
+	assert_int_equal(kvm_vcpu_reset(v), 0);
+	assert_int_equal(msr_get(v, MSR_IA32_SYSENTER_CS), cs0);
+	assert_int_equal(msr_get(v, MSR_IA32_SYSENTER_ESP), esp0);
+	assert_int_equal(kvm_vcpu_reset(v), 0);
+	assert_int_equal(msr_get(v, MSR_IA32_SYSENTER_CS), cs0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_triple_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msi_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ioeventfd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_msrs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

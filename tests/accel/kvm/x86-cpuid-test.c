@@ -57,12 +57,19 @@ static bool has(const char *f)
 	return cpuid_has(e, n, f);
 }
 
-static void filter(const char *spec, unsigned ncpus)
+static void filter_topo(const char *spec, unsigned sockets, unsigned cores, unsigned threads)
 {
+	struct cpu_topology t = { sockets, cores, threads };
 	struct cpuid_config cfg;
 
 	assert_int_equal(cpuid_parse(spec, &cfg), 0);
-	assert_int_equal(cpuid_filter(e, &n, CAP, &cfg, ncpus), 0);
+	assert_int_equal(cpuid_filter(e, &n, CAP, &cfg, &t), 0);
+}
+
+/* ncpus cores in one socket, one thread each: what --cpus N alone gives */
+static void filter(const char *spec, unsigned ncpus)
+{
+	filter_topo(spec, 1, ncpus, 1);
 }
 
 static void test_parse(void **state)
@@ -163,7 +170,7 @@ static void test_add_missing(void **state)
 	(void)state;
 	x->ebx &= ~(1u << 5);			/* this host has no AVX2 */
 	assert_int_equal(cpuid_parse("+avx2", &cfg), 0);
-	assert_int_equal(cpuid_filter(e, &n, CAP, &cfg, 1), -ENOTSUP);
+	assert_int_equal(cpuid_filter(e, &n, CAP, &cfg, NULL), -ENOTSUP);
 }
 
 static void test_no_kvm(void **state)
@@ -223,6 +230,45 @@ static void test_apic_id(void **state)
 	assert_int_equal(cpuid_find(e, n, 0xb, 1)->edx, 3);
 }
 
+/* 2 sockets x 2 cores x 2 threads: APIC ID = socket:1 core:1 thread:1 */
+static void test_sockets_cores_threads(void **state)
+{
+	struct kvm_cpuid_entry2 *x;
+
+	(void)state;
+	add(0x8000001e, 0, false, 0, 0, 0, 0);		/* AMD's TOPOEXT leaf, as KVM zeroes it */
+	filter_topo(NULL, 2, 2, 2);
+	x = cpuid_find(e, n, 1, 0);
+	assert_int_equal((x->ebx >> 16) & 0xff, 4);	/* IDs per package */
+	assert_true(x->edx & (1u << 28));
+	x = cpuid_find(e, n, 0xb, 0);			/* SMT level: 2 threads, 1 bit */
+	assert_int_equal(x->eax, 1);
+	assert_int_equal(x->ebx, 2);
+	x = cpuid_find(e, n, 0xb, 1);			/* core level: 4 per package, 2 bits */
+	assert_int_equal(x->eax, 2);
+	assert_int_equal(x->ebx, 4);
+	x = cpuid_find(e, n, 4, 0);			/* L1 shared by a core's 2 threads */
+	assert_int_equal((x->eax >> 14) & 0xfff, 1);
+	assert_int_equal(x->eax >> 26, 1);		/* 2 cores per package */
+	x = cpuid_find(e, n, 4, 3);			/* L3 by the package's 4 */
+	assert_int_equal((x->eax >> 14) & 0xfff, 3);
+	x = cpuid_find(e, n, 0x80000008, 0);
+	assert_int_equal(x->ecx & 0xff, 3);		/* NC: 4 per package */
+	assert_int_equal((x->ecx >> 12) & 0xf, 2);	/* ApicIdCoreIdSize */
+	assert_int_equal(x->eax, 0x302e);		/* address sizes kept */
+	x = cpuid_find(e, n, 0x8000001e, 0);
+	assert_int_equal((x->ebx >> 8) & 0xff, 1);	/* threads per core - 1 */
+	/* vCPU 7: socket 1, core 1, thread 1 */
+	cpuid_set_apic_id(e, n, 7);
+	assert_int_equal(cpuid_find(e, n, 1, 0)->ebx >> 24, 7);
+	assert_int_equal(cpuid_find(e, n, 0xb, 1)->edx, 7);
+	x = cpuid_find(e, n, 0x8000001e, 0);
+	assert_int_equal(x->eax, 7);
+	assert_int_equal(x->ebx & 0xff, 3);		/* core ID: 7 >> 1 */
+	assert_int_equal((x->ebx >> 8) & 0xff, 1);
+	assert_int_equal(x->ecx & 0xff, 1);		/* node: the socket */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +280,7 @@ int main(void)
 		cmocka_unit_test_setup(test_no_kvm, setup),
 		cmocka_unit_test_setup(test_topology, setup),
 		cmocka_unit_test_setup(test_apic_id, setup),
+		cmocka_unit_test_setup(test_sockets_cores_threads, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,8 +116,13 @@ static void test_memory(void)
 	CHECK(fdt_node_exists(fdt, "/memory@80000000"));
 }
 
-/* exactly i m a f d c zicntr zicsr zifencei, in that order */
-static const char isa_extensions[] = "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei";
+/* exactly what --cpu rva23, the default, implements (accel/emu/isa.c), in that order */
+static const char isa_extensions[] = "i\0m\0a\0f\0d\0c\0zicntr\0zicsr\0zifencei\0zicbom\0zicbop\0zicboz\0"
+		"zicond\0zihintntl\0zihintpause\0zimop\0zawrs\0zfhmin\0zcb\0zcmop\0zba\0zbb\0zbc\0zbs\0zkt\0sstc\0svadu\0svinval\0"
+		"svnapot\0svpbmt";
+#define RVA23_ISA "rv64imafdc_zicntr_zicsr_zifencei_zicbom_zicbop_zicboz_zicond_zihintntl_" \
+		"zihintpause_zimop_zawrs_zfhmin_zcb_zcmop_zba_zbb_zbc_zbs_zkt_sstc_svadu_svinval_" \
+		"svnapot_svpbmt"
 
 static void test_cpus(void)
 {
@@ -139,7 +144,7 @@ static void test_cpus(void)
 	s = fdt_prop(fdt, cpu, "riscv,isa", &len);
 	CHECK(s && len > 5 && !memcmp(s, "rv64i", 5));
 	GASANG_ONLY {
-		CHECK(fdt_prop_str_is(fdt, cpu, "riscv,isa", "rv64imafdc_zicntr_zicsr_zifencei"));
+		CHECK(fdt_prop_str_is(fdt, cpu, "riscv,isa", RVA23_ISA));
 		CHECK(fdt_prop_str_is(fdt, cpu, "riscv,isa-base", "rv64i"));
 		s = fdt_prop(fdt, cpu, "riscv,isa-extensions", &len);
 		CHECK(s != NULL);

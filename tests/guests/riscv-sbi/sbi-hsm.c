@@ -5,7 +5,8 @@
  * returns (SBI_SUCCESS) once an interrupt enabled in sie is pending, here
  * the timer, even with sstatus.SIE = 0 (the interrupt is then pending, not
  * taken), and at once when one is already pending; reserved and
- * unimplemented platform-specific suspend types are SBI_ERR_INVALID_PARAM.
+ * unimplemented platform-specific suspend types are SBI_ERR_INVALID_PARAM;
+ * a non-retentive suspend to an address outside RAM SBI_ERR_INVALID_ADDRESS.
  */
 #include "runtime.h"
 
@@ -88,11 +89,12 @@ static void test_suspend_types(void)
 	CHECK_SBI_ERR(hart_suspend(0x0fffffff, resume, 0), SBI_ERR_INVALID_PARAM);
 	CHECK_SBI_ERR(hart_suspend(0x80000001, resume, 0), SBI_ERR_INVALID_PARAM);
 	GASANG_ONLY {
-		/* gasang has no platform-specific states, and no non-retentive suspend */
+		/* gasang has no platform-specific states */
 		CHECK_SBI_ERR(hart_suspend(SBI_HSM_SUSPEND_PLAT_RET, resume, 0), SBI_ERR_INVALID_PARAM);
 		CHECK_SBI_ERR(hart_suspend(0x90000000, resume, 0), SBI_ERR_INVALID_PARAM);
-		CHECK_SBI_ERR(hart_suspend(SBI_HSM_SUSPEND_NON_RETENTIVE, resume, 0),
-			      SBI_ERR_NOT_SUPPORTED);
+		/* a non-retentive suspend resumes at an address S-mode can run: RAM (sbi-smp) */
+		CHECK_SBI_ERR(hart_suspend(SBI_HSM_SUSPEND_NON_RETENTIVE, 0x1000, 0),
+			      SBI_ERR_INVALID_ADDRESS);
 	}
 }
 

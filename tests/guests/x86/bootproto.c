@@ -3,8 +3,10 @@
  * mode, paging, interrupts off, __BOOT_CS/__BOOT_DS), the boot_params "zero
  * page" (the setup header copied and filled in: loader type, heap, command
  * line, initrd), the e820 map, the initrd's bytes, and the ACPI tables it
- * finds at acpi_rsdp_addr; then powers off through ACPI (S5), which ends
- * gasang with status 0.
+ * finds at acpi_rsdp_addr; then resets (the PIIX3 reset register) and
+ * checks it all again in the second boot, which the machine makes anew
+ * (CMOS RAM, which survives, tells the two apart), and powers off through
+ * ACPI (S5), which ends gasang with status 0.
  */
 #include "bootinfo.h"
 
@@ -26,6 +28,9 @@
 #define CR0_PG		0x80000000u
 #define CR4_PAE		0x20
 #define RFLAGS_IF	0x200
+#define CMOS_BOOT_COUNT	0x41		/* free NVRAM */
+#define PIIX3_RCR	0xcf9
+#define RCR_RESET	0x06		/* system reset, reset CPU */
 
 extern uint64_t entry_cr0, entry_cr4, entry_rflags;
 extern uint16_t entry_cs, entry_ds;
@@ -81,5 +86,14 @@ int bzimage_main(const uint8_t *bp)
 		     u32(bp + HDR_RD_SIZE) | (uint64_t)u32(bp + BP_EXT_RD_SIZE) << 32, &e);
 	acpi = check_acpi(u32(bp + BP_ACPI_RSDP) | (uint64_t)u32(bp + BP_ACPI_RSDP + 4) << 32, &e,
 			  &pm1a, &slp);
+	if (acpi && !checks_failed && cmos_read(CMOS_BOOT_COUNT) == 0) {
+		cmos_write(CMOS_BOOT_COUNT, 1);
+		printf("bootproto: first boot checked; resetting for a second boot\n");
+		outb(PIIX3_RCR, RCR_RESET);
+		delay_us(100000);
+		printf("bootproto: still running after the reset request\n");
+		test_exit(4);
+	}
+	printf("bootproto: boot %u\n", cmos_read(CMOS_BOOT_COUNT) + 1u);
 	finish("bootproto", acpi, pm1a, slp);
 }

@@ -191,12 +191,9 @@ static void test_fuzz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = { cmocka_unit_test(test_fuzz) };
+	int skip = fuzz_target_find("virtio-gpu-fuzz", fuzzer, sizeof(fuzzer));
 
-#if defined(__SANITIZE_ADDRESS__)
-	printf("virtio-gpu-fuzz: skipped: the fuzzer has its own sanitizers, the plain build runs it\n");
-	return 77;
-#endif
-	if (!fuzz_target_path(fuzzer, sizeof(fuzzer), "virtio-gpu-fuzz"))
-		return 77;
+	if (skip)
+		return skip;
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

@@ -45,10 +45,12 @@ api() { printf '%s\n' "$1" | socat -t 60 - "UNIX-CONNECT:${2:-$SOCK}" 2>/dev/nul
 
 daemon_alive() { [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; }
 
-# daemon_start [gasangd flags...]: start it and wait until it answers.
+# daemon_start [gasangd flags...]: start it and wait until it answers. With
+# daemon_as set (a command that runs another, e.g. setpriv ...), as it says.
+daemon_as=()
 daemon_start() {
-	"$GASANGD" --foreground --socket "$SOCK" --state-dir "$STATE" --gasang "$GASANG" "$@" \
-		>>"$DLOG" 2>&1 </dev/null &
+	${daemon_as[@]+"${daemon_as[@]}"} "$GASANGD" --foreground --socket "$SOCK" \
+		--state-dir "$STATE" --gasang "$GASANG" "$@" >>"$DLOG" 2>&1 </dev/null &
 	daemon_pid=$!
 	for _ in $(seq 100); do
 		vm list >/dev/null 2>&1 && return 0
@@ -124,10 +126,47 @@ wait_state() {
 	done
 }
 
-# Is a process a VM of this test (gasangd's `gasang run`, its stderr a log under our directory)?
+# Is a process a VM of this test (gasangd's `gasang run`, or a container's
+# `gasang ctr-monitor`, its stderr a log under our directory)?
 ours() {
-	tr "\\0" " " 2>/dev/null <"/proc/$1/cmdline" | grep -q -- " run .*--control-fd=" &&
+	tr "\\0" " " 2>/dev/null <"/proc/$1/cmdline" | grep -qE -- " (run|ctr-monitor) .*--control-fd=" &&
 		[[ $(readlink "/proc/$1/fd/2" 2>/dev/null) == "$work/"* ]]
+}
+
+# Containers: root, and a static busybox for their root file system.
+need_containers() {
+	[ "$(id -u)" = 0 ] || skip "containers need root (namespaces, cgroups, mounts)"
+	[ -x /bin/busybox ] || skip "/bin/busybox is missing (Debian package busybox-static)"
+	if ldd /bin/busybox >/dev/null 2>&1; then
+		skip "/bin/busybox is dynamically linked; a container's root needs busybox-static's"
+	fi
+}
+
+# busybox_rootfs DIR: busybox with all its applets and the usual directories.
+busybox_rootfs() {
+	local d=$1 a
+	mkdir -p "$d"/{bin,proc,sys,dev,tmp,etc,root,run}
+	cp /bin/busybox "$d/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ -e "$d/bin/$a" ] || ln -s busybox "$d/bin/$a"
+	done
+	echo "root:x:0:0:root:/root:/bin/sh" >"$d/etc/passwd"
+	echo "root:x:0:" >"$d/etc/group"
+	chmod 0755 "$work"
+}
+
+# Processes of this test's containers: in the cgroup of one whose bundle is
+# in our state directory (a container's root, pivoted to in a mount
+# namespace of its own, reads as "/" in /proc/PID/root).
+our_container_pids() {
+	local p u
+	for u in "$STATE"/containers/*; do
+		[ -d "$u" ] || continue
+		u=${u##*/}
+		for p in /proc/[0-9]*; do
+			grep -q ":/gasang/ctr-$u\$" "$p/cgroup" 2>/dev/null && echo "${p#/proc/}"
+		done
+	done
 }
 
 # Every process of this test's VMs, by pid.
@@ -151,14 +190,59 @@ cleanup() {
 			while read -r name; do vm destroy "$name" >/dev/null 2>&1; done
 	fi
 	daemon_alive && uuids=$(vm list --all --json 2>/dev/null | sed -n 's/.*"uuid": "\([0-9a-f-]*\)".*/\1/p')
+	# networks too: their bridges, tables and processes are the host's until destroyed
+	if daemon_alive; then
+		"$GASANG" net list --json 2>/dev/null | sed -n 's/.*"name": "\(.*\)",/\1/p' |
+			while read -r name; do "$GASANG" net destroy "$name" >/dev/null 2>&1; done
+	fi
 	daemon_stop
-	for p in $(our_vm_pids); do
+	for p in $(our_vm_pids) $(our_container_pids); do
 		kill -KILL "$p" 2>/dev/null
 	done
 	for uuid in $uuids; do
-		find /sys/fs/cgroup -maxdepth 4 -type d -name "vm-$uuid" -exec rmdir {} \; 2>/dev/null
+		find /sys/fs/cgroup -maxdepth 4 -type d \( -name "vm-$uuid" -o -name "ctr-$uuid" \) \
+			-exec rmdir {} \; 2>/dev/null
 	done
+	# mounts a container left under our directory, deepest first
+	awk -v w="$work" '$5 ~ "^"w"/" { print $5 }' /proc/self/mountinfo | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 143' INT TERM
+
+# Guests' consoles through gasangd, for tests that drive several VMs:
+# guest_console NAME reads the console into $work/NAME.console and attaches a
+# writer whose input is a FIFO held open here; guest_send NAME TEXT types a
+# line; guest_answer NAME TAG ERE TIMEOUT WHAT waits for a line TAG:VALUE
+# (VALUE matching ERE whole; the echo of the typed command does not match)
+# and sets answer to VALUE.
+declare -A console_fd
+guest_console() {
+	local fd
+	: >"$work/$1.console"
+	vm console "$1" --read-only >>"$work/$1.console" 2>/dev/null &
+	bg_pids+=("$!")
+	rm -f "$work/$1.in"
+	mkfifo "$work/$1.in"
+	exec {fd}<>"$work/$1.in"
+	console_fd[$1]=$fd
+	vm console "$1" <&"$fd" >/dev/null 2>&1 &
+	bg_pids+=("$!")
+}
+guest_log() { tr -d '\r' <"$work/$1.console" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g'; }
+guest_send() { printf '%s\n' "$2" >&"${console_fd[$1]}"; }
+guest_wait() { # NAME ERE TIMEOUT WHAT
+	local start=$SECONDS
+	while ! guest_log "$1" | grep -Eq -- "$2"; do
+		[ $((SECONDS - start)) -lt "$3" ] || {
+			guest_log "$1" | tail -n 20
+			fail "$1: no $4 on its console within $3 s"
+		}
+		sleep 0.2
+	done
+}
+guest_answer() { # NAME TAG ERE TIMEOUT WHAT
+	guest_wait "$1" "^$2:$3\$" "$4" "$5"
+	answer=$(guest_log "$1" | grep -E -- "^$2:$3\$" | tail -n 1 | sed "s/^$2://")
+}
