@@ -6,7 +6,7 @@ CC       ?= gcc
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Werror
 CFLAGS   := -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -g -pthread -MMD -MP
-LIBS     := -lfdt -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lsqlite3 -larchive -lm -lpthread
+LIBS     := -lfdt -lpng -lslirp -lmnl -lz -lzstd -ljansson -lseccomp -lcap -lsqlite3 -larchive -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # The emulator's JIT emits code for the host it runs on: accel/emu/jit-$(HOST_ARCH).c
@@ -125,11 +125,20 @@ FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,unde
 FUZZ_SRCS  := tests/block/qcow2-fuzz.c $(wildcard block/*.c) base/error.c base/iov.c
 
 .PHONY: fuzz
-fuzz: $(BUILD)/fuzz/qcow2-fuzz $(BUILD)/fuzz/state-fuzz
+fuzz: $(BUILD)/fuzz/qcow2-fuzz $(BUILD)/fuzz/state-fuzz $(BUILD)/fuzz/virtio-gpu-fuzz
 
 $(BUILD)/fuzz/qcow2-fuzz: $(FUZZ_SRCS) $(wildcard block/*.h base/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(FUZZ_SRCS) -lz -lzstd -lpthread
+
+# virtio-gpu's command parser; tests/hw/virtio/virtio-gpu-fuzz-test runs it.
+GPU_FUZZ_SRCS := tests/hw/virtio/virtio-gpu-fuzz.c hw/virtio/virtio-gpu.c hw/virtio/virtio.c \
+		 hw/display/edid.c hw/guest-mem.c base/error.c base/iov.c base/state.c base/size.c \
+		 debug/trace.c debug/trace-format.c accel/emu/disasm.c accel/emu/decode.c
+
+$(BUILD)/fuzz/virtio-gpu-fuzz: $(GPU_FUZZ_SRCS) $(wildcard hw/virtio/*.h hw/display/*.h hw/*.h base/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(GPU_FUZZ_SRCS) -lz -lpthread
 
 # libFuzzer target for a state file's loading (vm/state.c and the devices' sections);
 # tests/vm/state-fuzz-test runs it for a bounded number of inputs.

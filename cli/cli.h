@@ -30,6 +30,7 @@ int cmd_pool(int argc, char **argv);
 int cmd_vol(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_screenshot(int argc, char **argv);
 
 /*
  * Where a command's messages go: "PROG: MESSAGE" on stderr, or, for the

@@ -23,6 +23,7 @@ static const struct {
 	{ "ctr-monitor", cmd_ctr_monitor, "a container's process under gasangd (gasangd runs it)" },
 	{ "switch", cmd_switch, "an Ethernet switch on a unix socket for unprivileged VMs" },
 	{ "trace", cmd_trace, "print a binary trace (gasang run --trace ...,mode=binary)" },
+	{ "screenshot", cmd_screenshot, "what a VM's display shows, as a PNG (--control SOCKET)" },
 };
 
 static void usage(FILE *f)

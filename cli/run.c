@@ -66,6 +66,8 @@ static const char run_help[] =
 	"  --clock-jump          with --restore: the guest's clock jumps by the time the VM\n"
 	"                        was saved (default: it continues where it stopped)\n"
 	"  --rng on|off          virtio-rng entropy device (default on)\n"
+	"  --display none        a virtio-gpu display (no viewer: see it with the control\n"
+	"                        socket's screendump, `gasang screenshot`); default: no display\n"
 	"  --net SPEC            a virtio-net NIC, up to 4 (repeat the flag):\n"
 	"                        user[,hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...\n"
 	"                          user-mode network 10.0.2.0/24 (guest 10.0.2.15, host 10.0.2.2);\n"
@@ -89,7 +91,7 @@ enum {
 	OPT_CPU, OPT_RTC, OPT_MEM_FILE, OPT_HUGEPAGES, OPT_TEST_DEVICE, OPT_DEBUGCON, OPT_CONTROL_FD,
 	OPT_SANDBOX, OPT_USER, OPT_CHROOT,
 	OPT_GDB, OPT_GDB_WAIT, OPT_TRACE,
-	OPT_RESTORE, OPT_CLOCK_JUMP,
+	OPT_RESTORE, OPT_CLOCK_JUMP, OPT_DISPLAY,
 };
 
 static const struct option run_opts[] = {
@@ -121,6 +123,7 @@ static const struct option run_opts[] = {
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "clock-jump", no_argument, NULL, OPT_CLOCK_JUMP },
+	{ "display", required_argument, NULL, OPT_DISPLAY },
 	/* not in --help: gasang's test device, for the test guests (hw/pc/testdev.h) */
 	{ "test-device", no_argument, NULL, OPT_TEST_DEVICE },
 	{ NULL, 0, NULL, 0 },
@@ -261,6 +264,12 @@ static int parse(int argc, char **argv, struct vm_config *cfg)
 			cfg->console = (enum vm_console)k;
 			break;
 		}
+		case OPT_DISPLAY:
+			if (strcmp(optarg, "none"))
+				return error_set(-EINVAL, "--display %s: only 'none' (a display without "
+						 "a viewer) is built; VNC is not yet", optarg);
+			cfg->display = optarg;
+			break;
 		case OPT_RNG: err = parse_on_off("rng", optarg, &cfg->rng); break;
 		case OPT_SANDBOX: err = parse_on_off("sandbox", optarg, &cfg->sandbox); break;
 		case OPT_USER: cfg->user = optarg; break;

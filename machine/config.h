@@ -31,6 +31,7 @@ struct vm_config {
 	unsigned sockets, cores, threads;
 	bool no_reboot;
 	bool rng;		/* virtio-rng */
+	const char *display;	/* --display none: a virtio-gpu, no viewer; NULL: no display */
 	enum vm_console console;
 	const char *disks[VM_MAX_DISKS];	/* --disk specs, in order: vda, vdb, ... */
 	unsigned ndisks;

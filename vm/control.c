@@ -334,6 +334,36 @@ static int run_op(struct control *c, const char *op, json_t *result)
 	return 1;	/* not an operation */
 }
 
+/*
+ * The VM opens no file by name: the client opens FILE.png and passes its
+ * descriptor with the request (SCM_RIGHTS); "path" only names it in messages.
+ */
+static void screendump(struct client *cl, struct request *rq)
+{
+	const struct control_ops *o = cl->c->ops;
+	const char *path = json_string_value(json_object_get(rq->msg, "path"));
+	int fd = stream_take_fd(&cl->s), err;
+
+	if (!path) {
+		reply_error(cl, rq->id, E_BAD_REQUEST, "screendump: \"path\" (a string) is required");
+	} else if (fd < 0) {
+		reply_error(cl, rq->id, E_BAD_REQUEST, "screendump: pass %s's descriptor with the "
+			    "request (SCM_RIGHTS): the VM opens no files", path);
+	} else if (!o->screendump) {
+		reply_error(cl, rq->id, E_FAILED, "screendump: this VM has no display (--display)");
+	} else {
+		error_clear();
+		err = o->screendump(o->opaque, fd);
+		if (err < 0)
+			reply_error(cl, rq->id, E_FAILED, "screendump %s: %s", path,
+				    error_msg()[0] ? error_msg() : strerror(-err));
+		else
+			send_line(cl, reply_ok_line(rq->id, NULL));
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /* {"op": "save", "path": FILE}: the VM ends after the answer (its thread stops ours). */
 static void save(struct client *cl, const struct request *rq)
 {
@@ -396,6 +426,11 @@ static void handle_request(struct client *cl, const char *line, size_t len)
 	}
 	if (!strcmp(rq.op, "console")) {
 		attach_console(cl, rq.id, json_is_true(json_object_get(rq.msg, "write")));
+		request_free(&rq);
+		return;
+	}
+	if (!strcmp(rq.op, "screendump")) {
+		screendump(cl, &rq);
 		request_free(&rq);
 		return;
 	}

@@ -10,6 +10,12 @@
  *   reply    {"id": ID, "ok": true, "result": {...}}
  *            {"id": ID, "ok": false, "error": {"code": "...", "message": "..."}}
  *
+ * "screendump" ({"op": "screendump", "path": "FILE.png"}) writes what the
+ * display shows as a PNG to the file whose descriptor the client passes with
+ * the request (SCM_RIGHTS; the sandboxed VM opens no paths, "path" names the
+ * file in messages): a blank screen while the guest has drawn nothing, an
+ * error for a VM without --display.
+ *
  * "status" answers state, pid, arch, vcpus, memory, uptime_ms, cpu_time_ms
  * and, where the machine reports it (riscv64), "cpus": [{"id", "state",
  * "instructions"}, ...] (state: running, idle, stopped, suspended, paused).
@@ -92,6 +98,8 @@ struct control_ops {
 	 * written. On failure the VM runs on as before.
 	 */
 	int (*save)(void *opaque, const char *path, int fd, json_t *result);
+	/* write the screen as a PNG to fd (the caller closes it); NULL: no display */
+	int (*screendump)(void *opaque, int fd);
 };
 
 struct control;

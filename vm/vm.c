@@ -21,6 +21,7 @@
 #include "hw/uart16550.h"
 #include "hw/virtio/virtio-blk.h"
 #include "hw/virtio/virtio-console.h"
+#include "hw/virtio/virtio-gpu.h"
 #include "hw/virtio/virtio-input.h"
 #include "hw/virtio/virtio-net.h"
 #include "hw/virtio/virtio-rng.h"
@@ -31,6 +32,7 @@
 #include "vm/inspect.h"
 #include "vm/jail.h"
 #include "vm/net-spec.h"
+#include "vm/screendump.h"
 #include "vm/state.h"
 
 /*
@@ -107,7 +109,9 @@ struct vm {
 	struct virtio_rng rng;
 	struct virtio_console vcon;
 	struct virtio_input power;	/* the power key, on boards without ACPI */
-	bool has_rng, has_vcon, has_power;
+	struct virtio_gpu gpu;		/* --display: the screen, */
+	struct virtio_input keyboard, tablet;	/* and what a viewer types and points with */
+	bool has_rng, has_vcon, has_power, has_gpu;
 	bool paused;			/* by the control socket's "pause" (the loop's thread) */
 	unsigned holds;			/* inspect's holds on the CPUs (the loop's thread) */
 	bool reset_requested;		/* a control "reset" stopped the machine */
@@ -204,7 +208,8 @@ static int attach(struct vm *vm, struct virtio_dev *vd)
 
 /*
  * The virtio devices the command line asks for, in the order the guest will
- * find them: the console, disks (vda, vdb, ...), entropy, NICs.
+ * find them: the console, disks (vda, vdb, ...), entropy, NICs, the power
+ * button, the display with its keyboard and tablet.
  */
 static int devices_create(struct vm *vm)
 {
@@ -239,6 +244,17 @@ static int devices_create(struct vm *vm)
 		vm->has_power = true;
 		err = attach(vm, &vm->power.vd);
 	}
+	if (!err && cfg->display) {
+		virtio_gpu_init(&vm->gpu, mem, 0, 0);
+		virtio_input_init_kind(&vm->keyboard, mem, VIRTIO_INPUT_KEYBOARD);
+		virtio_input_init_kind(&vm->tablet, mem, VIRTIO_INPUT_TABLET);
+		vm->has_gpu = true;
+		err = attach(vm, &vm->gpu.vd);
+		if (!err)
+			err = attach(vm, &vm->keyboard.vd);
+		if (!err)
+			err = attach(vm, &vm->tablet.vd);
+	}
 	return err;
 }
 
@@ -266,6 +282,11 @@ static void devices_destroy(struct vm *vm)
 		virtio_rng_destroy(&vm->rng);
 	if (vm->has_power)
 		virtio_input_destroy(&vm->power);
+	if (vm->has_gpu) {
+		virtio_gpu_destroy(&vm->gpu);
+		virtio_input_destroy(&vm->keyboard);
+		virtio_input_destroy(&vm->tablet);
+	}
 	for (i = 0; i < VM_MAX_DISKS; i++)
 		virtio_blk_destroy(vm->disks[i]);
 	for (i = 0; i < VM_MAX_NICS; i++)
@@ -348,6 +369,9 @@ static int vm_state_list(struct vm *vm, struct state_list *l)
 	memset(l, 0, sizeof(*l));
 	if (!vm->m->ops->state_list)
 		return error_set(-ENOTSUP, "the %s machine cannot be saved yet", vm->cfg->arch);
+	/* virtio-gpu's resources live in host memory and have no section yet */
+	if (vm->has_gpu)
+		return error_set(-ENOTSUP, "a VM with a display (--display) cannot be saved yet");
 	err = vm->m->ops->state_list(vm->m, l);
 	return err ? err : state_list_add(l, &console_state_ops, vm, 0);
 }
@@ -646,6 +670,21 @@ static int ctl_reset(void *opaque)
 	return 0;
 }
 
+/* On the control thread: a copy of the screen, encoded there. */
+static int ctl_screendump(void *opaque, int fd)
+{
+	struct vm *vm = opaque;
+	struct gpu_image img;
+	int err;
+
+	err = virtio_gpu_snapshot(&vm->gpu, &img);
+	if (err)
+		return err;
+	err = screendump_png(fd, &img);
+	free(img.rgb);
+	return err;
+}
+
 /* gdb, registers, memory-read, ...: the debugging ops (vm/inspect.c) */
 static int ctl_request(void *opaque, const struct request *rq, json_t *result,
 		       struct control_body *body, const char **code)
@@ -867,7 +906,7 @@ int vm_run(const struct vm_config *cfg)
 		err = cfg->restore ? vm_restore(vm) : vm->m->ops->boot(vm->m);
 	ctl_ops = (struct control_ops){ ctl_status, ctl_stats, ctl_pause, ctl_resume,
 					ctl_powerdown, ctl_reset, ctl_quit, console_to_guest, vm,
-					ctl_request, ctl_save };
+					ctl_request, ctl_save, vm->has_gpu ? ctl_screendump : NULL };
 	if (!err)
 		err = monitor_open(vm, &ctl_ops);
 	if (!err && vm->ctl && vm->restored_scroll_len)

@@ -1,5 +1,6 @@
 #include "hw/virtio/virtio-input.h"
 
+#include <endian.h>
 #include <string.h>
 
 #include "base/state.h"
@@ -17,34 +18,100 @@
 #define CFG_ID_DEVIDS		0x03
 #define CFG_PROP_BITS		0x10
 #define CFG_EV_BITS		0x11
+#define CFG_ABS_INFO		0x12
 
 #define BUS_VIRTUAL		0x06
-#define INPUT_NAME		"gasang power button"
-#define INPUT_SERIAL		"gasang-power"
+#define INPUT_PROP_DIRECT	0x01	/* a tablet's coordinates are the screen's */
+
+static const struct {
+	const char *name, *serial;
+	uint16_t product;
+} kinds[] = {
+	[VIRTIO_INPUT_POWER] = { "gasang power button", "gasang-power", 0x0001 },
+	[VIRTIO_INPUT_KEYBOARD] = { "gasang keyboard", "gasang-keyboard", 0x0002 },
+	[VIRTIO_INPUT_TABLET] = { "gasang tablet", "gasang-tablet", 0x0003 },
+};
+
+static void set_bit(uint8_t *u, unsigned bit)
+{
+	u[bit / 8] |= (uint8_t)(1u << (bit % 8));
+}
+
+/* The event codes of type subsel this kind sends: a bitmap in u, its length. */
+static uint8_t ev_bits(enum virtio_input_kind kind, uint8_t type, uint8_t *u)
+{
+	unsigned i;
+
+	switch (kind) {
+	case VIRTIO_INPUT_POWER:
+		if (type != EV_KEY)
+			return 0;
+		set_bit(u, KEY_POWER);
+		return KEY_POWER / 8 + 1;
+	case VIRTIO_INPUT_KEYBOARD:
+		if (type != EV_KEY)
+			return 0;
+		for (i = 1; i <= KEY_MICMUTE; i++)
+			set_bit(u, i);
+		return KEY_MICMUTE / 8 + 1;
+	case VIRTIO_INPUT_TABLET:
+		if (type == EV_KEY) {
+			set_bit(u, BTN_LEFT);
+			set_bit(u, BTN_RIGHT);
+			set_bit(u, BTN_MIDDLE);
+			return BTN_MIDDLE / 8 + 1;
+		}
+		if (type == EV_ABS) {
+			set_bit(u, ABS_X);
+			set_bit(u, ABS_Y);
+			return 1;
+		}
+		if (type == EV_REL) {
+			set_bit(u, REL_WHEEL);
+			return REL_WHEEL / 8 + 1;
+		}
+		return 0;
+	}
+	return 0;
+}
 
 /* The answer to the current select/subsel: its bytes in u, and their count. */
 static uint8_t answer(const struct virtio_input *in, uint8_t *u)
 {
-	uint16_t ids[4] = { BUS_VIRTUAL, 0x6761 /* vendor "ga" */, 0x0001, 0x0001 };
+	uint16_t ids[4] = { BUS_VIRTUAL, 0x6761 /* vendor "ga" */, kinds[in->kind].product, 0x0001 };
+	/* struct virtio_input_absinfo: min, max, fuzz, flat, res */
+	uint32_t abs[5] = { 0, VIRTIO_INPUT_ABS_MAX, 0, 0, 0 };
+	const char *name = kinds[in->kind].name, *serial = kinds[in->kind].serial;
 
 	memset(u, 0, CFG_UNION_SIZE);
 	switch (in->select) {
 	case CFG_ID_NAME:
-		memcpy(u, INPUT_NAME, sizeof(INPUT_NAME) - 1);
-		return sizeof(INPUT_NAME) - 1;
+		memcpy(u, name, strlen(name));
+		return (uint8_t)strlen(name);
 	case CFG_ID_SERIAL:
-		memcpy(u, INPUT_SERIAL, sizeof(INPUT_SERIAL) - 1);
-		return sizeof(INPUT_SERIAL) - 1;
+		memcpy(u, serial, strlen(serial));
+		return (uint8_t)strlen(serial);
 	case CFG_ID_DEVIDS:
+		for (unsigned i = 0; i < 4; i++)
+			ids[i] = htole16(ids[i]);
 		memcpy(u, ids, sizeof(ids));
 		return sizeof(ids);
-	case CFG_EV_BITS:
-		if (in->subsel != EV_KEY)
+	case CFG_PROP_BITS:
+		if (in->kind != VIRTIO_INPUT_TABLET || in->subsel)
 			return 0;
-		u[KEY_POWER / 8] = 1u << (KEY_POWER % 8);
-		return KEY_POWER / 8 + 1;
+		u[0] = INPUT_PROP_DIRECT;
+		return 1;
+	case CFG_EV_BITS:
+		return ev_bits(in->kind, in->subsel, u);
+	case CFG_ABS_INFO:
+		if (in->kind != VIRTIO_INPUT_TABLET || (in->subsel != ABS_X && in->subsel != ABS_Y))
+			return 0;
+		for (unsigned i = 0; i < 5; i++)
+			abs[i] = htole32(abs[i]);
+		memcpy(u, abs, sizeof(abs));
+		return sizeof(abs);
 	default:
-		return 0;	/* no properties, no absolute axes */
+		return 0;
 	}
 }
 
@@ -88,8 +155,10 @@ static void flush_events(struct virtio_input *in)
 	if (!in->running)
 		return;
 	while (done < in->npending && virtq_pop(vd, q, &e) > 0) {
-		size_t n = iov_from_buf(&e.iov[e.out_num], (int)e.in_num, 0, &in->pending[done],
-					sizeof(in->pending[done]));
+		const struct virtio_input_event *p = &in->pending[done];
+		struct virtio_input_event le = { htole16(p->type), htole16(p->code),
+						 htole32(p->value) };
+		size_t n = iov_from_buf(&e.iov[e.out_num], (int)e.in_num, 0, &le, sizeof(le));
 
 		virtq_push(vd, q, &e, (uint32_t)n);
 		done++;
@@ -205,11 +274,71 @@ void virtio_input_power_press(struct virtio_input *in)
 	pthread_mutex_unlock(&in->lock);
 }
 
-void virtio_input_init(struct virtio_input *in, struct guest_mem *mem)
+bool virtio_input_send(struct virtio_input *in, const struct virtio_input_event *ev, unsigned n)
+{
+	bool ok;
+
+	pthread_mutex_lock(&in->lock);
+	ok = in->running && n < VIRTIO_INPUT_PENDING - in->npending;
+	if (ok) {
+		memcpy(in->pending + in->npending, ev, n * sizeof(*ev));
+		in->npending += n;
+		queue_event(in, EV_SYN, SYN_REPORT, 0);
+		flush_events(in);
+	} else {
+		in->dropped += n;
+	}
+	pthread_mutex_unlock(&in->lock);
+	return ok;
+}
+
+bool virtio_input_key(struct virtio_input *in, uint16_t code, bool down)
+{
+	struct virtio_input_event ev = { EV_KEY, code, down };
+
+	return virtio_input_send(in, &ev, 1);
+}
+
+bool virtio_input_pointer(struct virtio_input *in, uint32_t x, uint32_t y, unsigned buttons,
+			  int wheel)
+{
+	static const struct { unsigned mask; uint16_t code; } map[] = {
+		{ VIRTIO_INPUT_BUTTON_LEFT, BTN_LEFT },
+		{ VIRTIO_INPUT_BUTTON_MIDDLE, BTN_MIDDLE },
+		{ VIRTIO_INPUT_BUTTON_RIGHT, BTN_RIGHT },
+	};
+	struct virtio_input_event ev[6];
+	unsigned n = 0, i, changed = buttons ^ in->buttons;
+	bool ok;
+
+	ev[n++] = (struct virtio_input_event){ EV_ABS, ABS_X,
+		x > VIRTIO_INPUT_ABS_MAX ? VIRTIO_INPUT_ABS_MAX : x };
+	ev[n++] = (struct virtio_input_event){ EV_ABS, ABS_Y,
+		y > VIRTIO_INPUT_ABS_MAX ? VIRTIO_INPUT_ABS_MAX : y };
+	for (i = 0; i < 3; i++)
+		if (changed & map[i].mask)
+			ev[n++] = (struct virtio_input_event){ EV_KEY, map[i].code,
+							       !!(buttons & map[i].mask) };
+	if (wheel)
+		ev[n++] = (struct virtio_input_event){ EV_REL, REL_WHEEL, (uint32_t)wheel };
+	ok = virtio_input_send(in, ev, n);
+	if (ok)
+		in->buttons = buttons;	/* one viewer thread sends pointer events */
+	return ok;
+}
+
+void virtio_input_init_kind(struct virtio_input *in, struct guest_mem *mem,
+			    enum virtio_input_kind kind)
 {
 	memset(in, 0, sizeof(*in));
+	in->kind = kind;
 	virtio_dev_init(&in->vd, &input_ops, mem, 0, 2, VIRTIO_INPUT_QUEUE_SIZE);
 	pthread_mutex_init(&in->lock, NULL);
+}
+
+void virtio_input_init(struct virtio_input *in, struct guest_mem *mem)
+{
+	virtio_input_init_kind(in, mem, VIRTIO_INPUT_POWER);
 }
 
 void virtio_input_destroy(struct virtio_input *in)

@@ -199,6 +199,13 @@ static size_t fake_console_input(void *opaque, const uint8_t *buf, size_t len)
 	return n;
 }
 
+/* Writes a marker to the descriptor it is given. */
+static int fake_screendump(void *opaque, int fd)
+{
+	(void)opaque;
+	return write(fd, "PICTURE", 7) == 7 ? 0 : -errno;
+}
+
 /* a save to a path under /nonexistent fails; any other is taken */
 static int fake_save(void *opaque, const char *path, int fd, json_t *r)
 {
@@ -232,7 +239,7 @@ static int setup(void **state)
 	f->vm.take = SIZE_MAX;
 	f->ops = (struct control_ops){ fake_status, NULL, fake_pause, fake_resume, fake_powerdown,
 				       fake_reset, fake_quit, fake_console_input, &f->vm,
-				       fake_request, fake_save };
+				       fake_request, fake_save, fake_screendump };
 	assert_int_equal(loop_init(&f->loop), 0);
 	assert_int_equal(control_start(&f->c, &f->loop, control_listen(f->path), f->path, &f->ops),
 			 0);
@@ -753,6 +760,92 @@ static void test_socket_file_removed_by_directory(void **state)
 	assert_int_equal(loop_start(&f->loop, SANDBOX_MONITOR), 0);
 }
 
+/* A request line with a descriptor beside it (SCM_RIGHTS); each of fds. */
+static void send_fds(int sock, const char *line, const int *fds, unsigned n)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+	} ctl;
+	struct iovec iov = { (void *)line, strlen(line) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = CMSG_SPACE(sizeof(int) * n) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	assert_int_equal(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)strlen(line));
+}
+
+/* How many descriptors this process has open. */
+static unsigned open_fds(void)
+{
+	char path[64];
+	unsigned n = 0, i;
+
+	for (i = 0; i < 1024; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%u", i);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+/*
+ * screendump: the picture goes to the descriptor passed with the request;
+ * without one, or without a path, bad-request; extra descriptors, and those
+ * sent with other requests, are closed (none leaks).
+ */
+static void test_screendump(void **state)
+{
+	struct fx *f = *state;
+	char file[160], buf[512];
+	int fd = connect_to(f), out, fds[3];
+	unsigned before;
+
+	snprintf(file, sizeof(file), "%s/shot.png", f->dir);
+	out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(out >= 0);
+	send_fds(fd, "{\"id\": 1, \"op\": \"screendump\", \"path\": \"shot.png\"}\n", &out, 1);
+	assert_true(read_line(fd, buf, sizeof(buf)) >= 0);
+	assert_non_null(strstr(buf, "{\"id\":1,\"ok\":true"));
+	close(out);
+	out = open(file, O_RDONLY | O_CLOEXEC);
+	assert_int_equal(read(out, buf, sizeof(buf)), 7);
+	assert_memory_equal(buf, "PICTURE", 7);
+	close(out);
+
+	expect(fd, "{\"op\": \"screendump\", \"path\": \"x.png\"}\n", "SCM_RIGHTS");
+	before = open_fds() - 2;	/* the connection's two ends go too */
+	fds[0] = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	fds[1] = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	fds[2] = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	send_fds(fd, "{\"id\": 2, \"op\": \"screendump\"}\n", fds, 3);
+	{
+		char line[512];
+
+		assert_true(read_line(fd, line, sizeof(line)) >= 0);
+		assert_non_null(strstr(line, "bad-request"));
+	}
+	/* sent with another op: closed with the connection */
+	send_fds(fd, "{\"id\": 3, \"op\": \"status\"}\n", fds, 3);
+	{
+		char line[512];
+
+		assert_true(read_line(fd, line, sizeof(line)) >= 0);
+		assert_non_null(strstr(line, "\"ok\":true"));
+	}
+	close(fds[0]);
+	close(fds[1]);
+	close(fds[2]);
+	close(fd);
+	/* the control thread closes what it held once it sees the hang-up */
+	for (int i = 0; i < WAIT_MS / 10 && open_fds() != before; i++)
+		usleep(10000);
+	assert_int_equal(open_fds(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -770,6 +863,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_abandoned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_file_removed_by_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_screendump, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
