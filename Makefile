@@ -131,10 +131,15 @@ $(BUILD)/fuzz/qcow2-fuzz: $(FUZZ_SRCS) $(wildcard block/*.h base/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -o $@ $(FUZZ_SRCS) -lz -lzstd -lpthread
 
+# What the virtio core (hw/virtio/virtio.c) links with outside libgasang:
+# guest memory, saved state, and --trace virtio's formatting.
+VIRTIO_FUZZ_SRCS := hw/virtio/virtio.c hw/guest-mem.c base/error.c base/iov.c base/state.c \
+		    base/size.c debug/trace.c debug/trace-format.c accel/emu/disasm.c \
+		    accel/emu/decode.c
+
 # virtio-gpu's command parser; tests/hw/virtio/virtio-gpu-fuzz-test runs it.
-GPU_FUZZ_SRCS := tests/hw/virtio/virtio-gpu-fuzz.c hw/virtio/virtio-gpu.c hw/virtio/virtio.c \
-		 hw/display/edid.c hw/guest-mem.c base/error.c base/iov.c base/state.c base/size.c \
-		 debug/trace.c debug/trace-format.c accel/emu/disasm.c accel/emu/decode.c
+GPU_FUZZ_SRCS := tests/hw/virtio/virtio-gpu-fuzz.c hw/virtio/virtio-gpu.c hw/display/edid.c \
+		 $(VIRTIO_FUZZ_SRCS)
 
 $(BUILD)/fuzz/virtio-gpu-fuzz: $(GPU_FUZZ_SRCS) $(wildcard hw/virtio/*.h hw/display/*.h hw/*.h base/*.h)
 	@mkdir -p $(dir $@)
@@ -142,9 +147,9 @@ $(BUILD)/fuzz/virtio-gpu-fuzz: $(GPU_FUZZ_SRCS) $(wildcard hw/virtio/*.h hw/disp
 
 # libFuzzer target for a state file's loading (vm/state.c and the devices' sections);
 # tests/vm/state-fuzz-test runs it for a bounded number of inputs.
-STATE_FUZZ_SRCS := tests/vm/state-fuzz.c vm/state.c base/state.c base/error.c base/iov.c \
-	hw/guest-mem.c hw/riscv/plic.c hw/riscv/aclint.c hw/uart16550.c hw/virtio/virtio.c \
-	hw/virtio/virtio-mmio.c hw/virtio/virtio-rng.c hw/virtio/virtio-input.c debug/trace.c debug/trace-format.c accel/emu/disasm.c accel/emu/decode.c base/size.c
+STATE_FUZZ_SRCS := tests/vm/state-fuzz.c vm/state.c hw/riscv/plic.c hw/riscv/aclint.c \
+	hw/uart16550.c hw/virtio/virtio-mmio.c hw/virtio/virtio-rng.c hw/virtio/virtio-input.c \
+	$(VIRTIO_FUZZ_SRCS)
 
 $(BUILD)/fuzz/state-fuzz: $(STATE_FUZZ_SRCS) $(wildcard tests/vm/*.h vm/*.h hw/*.h hw/*/*.h base/*.h)
 	@mkdir -p $(dir $@)
