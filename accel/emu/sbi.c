@@ -290,12 +290,13 @@ void sbi_call(struct hart *h)
 	uint64_t eid = h->x[A7], fid = h->x[A6];
 	/* for --trace sbi: the arguments as the kernel passed them */
 	uint64_t args[3] = { h->x[A0], h->x[A1], h->x[A2] };
+	uint64_t at = h->pc - 4;	/* the ecall's own pc (ECALL has no compressed form) */
 	struct sbi_ret r;
 
 	if (legacy(h, eid)) {
 		/* a legacy call returns in a0 alone */
 		if (trace_wants(h->trace, TRACE_SBI))
-			trace_sbi(h->trace, (unsigned)h->hartid, h->pc - 4, eid, fid, args,
+			trace_sbi(h->trace, (unsigned)h->hartid, at, eid, fid, args,
 				  (int64_t)h->x[A0], 0);
 		return;
 	}
@@ -321,5 +322,5 @@ void sbi_call(struct hart *h)
 	h->x[A0] = (uint64_t)r.error;
 	h->x[A1] = r.value;
 	if (trace_wants(h->trace, TRACE_SBI))
-		trace_sbi(h->trace, (unsigned)h->hartid, h->pc - 4, eid, fid, args, r.error, r.value);
+		trace_sbi(h->trace, (unsigned)h->hartid, at, eid, fid, args, r.error, r.value);
 }

@@ -41,7 +41,10 @@ struct hart;
 #define SBI_IMPL_ID_GASANG	0x6761			/* unregistered: "ga" */
 #define SBI_IMPL_VERSION	1
 
-/* Handle the ecall in h's registers (a7 = extension, a6 = function). */
+/*
+ * Handle the ecall in h's registers (a7 = extension, a6 = function), h->pc
+ * already past it; a call that enters the guest elsewhere (HSM) moves h->pc.
+ */
 void sbi_call(struct hart *h);
 
 #endif
